@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: every module of the repository under the race
+# detector with shuffled test order. This is the README's test command and
+# what CI runs. Set SHORT=1 for the quick variant (-short).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flags=(-race -shuffle=on -count=1)
+[ "${SHORT:-0}" = 1 ] && flags+=(-short)
+
+modules=$(git ls-files 'go.mod' '*/go.mod' 2>/dev/null | xargs -n1 dirname || echo .)
+for m in $modules; do
+  echo "--- go test ${flags[*]} ./... in $m"
+  (cd "$m" && go test "${flags[@]}" ./...)
+done
