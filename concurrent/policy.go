@@ -1,0 +1,66 @@
+package concurrent
+
+import "fmt"
+
+// Policy names an eviction policy.
+type Policy uint8
+
+const (
+	// LRU evicts the least recently used entry. Used from one goroutine, the
+	// order is exactly that of a textbook LRU list.
+	LRU Policy = iota
+	// LFU evicts by frequency, approximated with W-TinyLFU: a TinyLFU
+	// frequency sketch guards a segmented LRU main area behind a small LRU
+	// admission window whose size adapts to the workload.
+	LFU
+)
+
+// String returns "LRU" or "LFU".
+func (p Policy) String() string {
+	switch p {
+	case LRU:
+		return "LRU"
+	case LFU:
+		return "LFU"
+	}
+	return fmt.Sprintf("Policy(%d)", uint8(p))
+}
+
+// policy is the seam between the engine and an eviction algorithm. Every method
+// runs under Cache.mu on whichever goroutine holds it; implementations need no
+// synchronisation of their own and must not block.
+//
+// The engine applies events in the order they happened (exactly, for a cache
+// used from one goroutine) and guarantees the preconditions below; it decides
+// *when* to evict (while the map holds more than the maximum), the policy
+// decides *whom*.
+type policy[K comparable, V any] interface {
+	// add links a new, unlinked, non-retired node. It counts as a miss for
+	// policies that adapt to the hit rate.
+	add(n *node[K, V])
+	// access records a hit on a linked node.
+	access(n *node[K, V])
+	// replace puts the new, unlinked node n in place of the linked node old
+	// (same key, new value) and records an access to it.
+	replace(old, n *node[K, V])
+	// remove unlinks a linked node (deleted or replaced by the user).
+	remove(n *node[K, V])
+	// evict unlinks and returns the node the policy gives up next, or nil if
+	// it holds none. It must return a node even when the policy is within its
+	// maximum (PopVictim, a shrinking Resize).
+	evict() *node[K, V]
+	// ascend yields linked nodes in eviction order, the next victim first;
+	// descend in the reverse order. Neither may modify the policy.
+	ascend(yield func(*node[K, V]) bool)
+	descend(yield func(*node[K, V]) bool)
+	// setMax tells the policy the cache's new maximum size. It must not evict:
+	// the engine calls evict until the cache fits.
+	setMax(max int)
+	// len is the number of linked nodes.
+	len() int
+	// clear unlinks every node and resets what the policy learned.
+	clear()
+	// clone returns an independent copy of the policy, in the same state,
+	// in which each linked node x is replaced by the unlinked node mapped(x).
+	clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V]
+}
