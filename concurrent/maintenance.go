@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
-	"time"
 	"runtime/debug"
+	"time"
 	"weak"
 
 	"github.com/puzpuzpuz/xsync/v4"
