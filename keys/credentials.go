@@ -105,35 +105,33 @@ type StaticInput struct {
 func StaticCredentials(in StaticInput) (Credentials, error) {
 	const f = "Credentials.Static."
 	switch {
-	case in.AccessKeyID == "" && in.SecretAccessKey != "":
+	case in.AccessKeyID == "" && !in.SecretAccessKey.IsZero():
 		return Credentials{}, fieldErr(f+"AccessKeyID", "missing: a secret access key needs an access key ID")
-	case in.SessionToken != "" && in.SecretAccessKey == "":
+	case !in.SessionToken.IsZero() && in.SecretAccessKey.IsZero():
 		return Credentials{}, fieldErr(f+"SessionToken", "set without a secret access key")
 	case in.AccessKeyID == "":
 		return Credentials{}, fieldErr(f+"AccessKeyID", "required")
-	case in.SecretAccessKey == "":
+	case in.SecretAccessKey.IsZero():
 		return Credentials{}, fieldErr(f+"SecretAccessKey", "required")
 	}
+	secret, token := in.SecretAccessKey.reveal(), in.SessionToken.reveal()
 	if r := checkAccessKeyID(in.AccessKeyID); r != "" {
 		return Credentials{}, fieldErr(f+"AccessKeyID", r)
 	}
-	if r := checkSecret(string(in.SecretAccessKey), 1024); r != "" {
+	if r := checkSecret(secret, 1024); r != "" {
 		return Credentials{}, fieldErr(f+"SecretAccessKey", r)
 	}
-	if r := checkSecret(string(in.SessionToken), 16384); r != "" {
+	if r := checkSecret(token, 16384); r != "" {
 		return Credentials{}, fieldErr(f+"SessionToken", r)
 	}
 	v := credValue{
 		kind:        KindStatic,
 		accessKeyID: in.AccessKeyID,
-		secret:      secretDigest(domainSecretKey, string(in.SecretAccessKey)),
-		material: keysecret.Seal(keysecret.Material{
-			SecretAccessKey: string(in.SecretAccessKey),
-			SessionToken:    string(in.SessionToken),
-		}),
+		secret:      secretDigest(domainSecretKey, secret),
+		material:    keysecret.Seal(keysecret.NewMaterial(secret, token, "")),
 	}
-	if in.SessionToken != "" {
-		v.token = secretDigest(domainToken, string(in.SessionToken))
+	if token != "" {
+		v.token = secretDigest(domainToken, token)
 	}
 	return makeCredentials(v), nil
 }
@@ -208,12 +206,12 @@ func AssumeRoleCredentials(in AssumeRoleInput) (Credentials, error) {
 		in.RoleARN, in.SessionName, in.STSRegion, in.STSEndpoint); err != nil {
 		return Credentials{}, err
 	}
-	if in.ExternalID != "" {
-		if r := checkExternalID(string(in.ExternalID)); r != "" {
+	if ext := in.ExternalID.reveal(); ext != "" {
+		if r := checkExternalID(ext); r != "" {
 			return Credentials{}, fieldErr(f+"ExternalID", r)
 		}
-		v.externalID = secretDigest(domainExternalID, string(in.ExternalID))
-		v.material = keysecret.Seal(keysecret.Material{ExternalID: string(in.ExternalID)})
+		v.externalID = secretDigest(domainExternalID, ext)
+		v.material = keysecret.Seal(keysecret.NewMaterial("", "", ext))
 	}
 	if in.Policy != "" {
 		if r := checkPolicy(in.Policy); r != "" {

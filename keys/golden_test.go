@@ -32,9 +32,9 @@ func TestGoldenEncoding(t *testing.T) {
 		Source: web, RoleARN: "arn:aws:iam::210987654321:role/deploy", SessionName: "deploy",
 		Policy: `{"Version":"2012-10-17"}`, SourceIdentity: "alice", STSRegion: "eu-west-1",
 	}))
-	stat := must(keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI", SessionToken: "FwoGZXIvYXdzE"}))
+	stat := must(keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: keys.NewSecret("wJalrXUtnFEMI"), SessionToken: keys.NewSecret("FwoGZXIvYXdzE")}))
 	ext := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{
-		Source: stat, RoleARN: "arn:aws:iam::123456789012:role/x", SessionName: "x1", ExternalID: "tenant-42", Duration: time.Hour,
+		Source: stat, RoleARN: "arn:aws:iam::123456789012:role/x", SessionName: "x1", ExternalID: keys.NewSecret("tenant-42"), Duration: time.Hour,
 	}))
 	full := must(keys.NewConfig(keys.ConfigInput{
 		Region: "eu-west-1", Profile: "prod", SharedConfigFiles: []string{"/etc/aws/config"}, SharedCredentialsFiles: []string{},

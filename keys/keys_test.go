@@ -18,7 +18,7 @@ import (
 func fullConfigInput(t testing.TB) keys.ConfigInput {
 	src := static(t, "AKIDFULL", "full-secret", "full-token")
 	creds := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{
-		Source: src, RoleARN: roleA, SessionName: "full", ExternalID: "ext-full",
+		Source: src, RoleARN: roleA, SessionName: "full", ExternalID: keys.NewSecret("ext-full"),
 		Duration: time.Hour, Policy: `{"Version":"2012-10-17"}`, SourceIdentity: "alice",
 		STSRegion: "eu-west-1", STSEndpoint: "https://sts.eu-west-1.amazonaws.com",
 	}))
@@ -152,7 +152,7 @@ func TestCredentialsAccessors(t *testing.T) {
 		w.Duration() != time.Hour || w.STSRegion() != "us-east-1" || w.Depth() != 0 || w.Source() != (keys.Credentials{}) {
 		t.Errorf("web identity accessors wrong: %v", w)
 	}
-	a := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: w, RoleARN: roleA, SessionName: "a1", ExternalID: "ext-1",
+	a := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: w, RoleARN: roleA, SessionName: "a1", ExternalID: keys.NewSecret("ext-1"),
 		Policy: "{}", SourceIdentity: "bob", STSEndpoint: "HTTPS://STS.local/"}))
 	if a.Kind() != keys.KindAssumeRole || a.RoleARN() != roleA || a.SessionName() != "a1" || !a.HasExternalID() ||
 		a.Policy() != "{}" || a.SourceIdentity() != "bob" || a.STSEndpoint() != "https://sts.local" || a.Source() != w ||
@@ -170,20 +170,20 @@ func TestCredentialsAccessors(t *testing.T) {
 func TestSecretMaterial(t *testing.T) {
 	st := static(t, "AKIDM", "secret-m", "token-m")
 	m, err := keysecret.Of(st)
-	if err != nil || m.SecretAccessKey != "secret-m" || m.SessionToken != "token-m" || m.ExternalID != "" {
+	if err != nil || m.SecretAccessKey() != "secret-m" || m.SessionToken() != "token-m" || m.ExternalID() != "" {
 		t.Errorf("static material wrong (err %v)", err)
 	}
-	a := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: st, RoleARN: roleA, SessionName: "s1", ExternalID: "ext-m"}))
+	a := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: st, RoleARN: roleA, SessionName: "s1", ExternalID: keys.NewSecret("ext-m")}))
 	m, err = keysecret.Of(a)
-	if err != nil || m.ExternalID != "ext-m" || m.SecretAccessKey != "" {
+	if err != nil || m.ExternalID() != "ext-m" || m.SecretAccessKey() != "" {
 		t.Errorf("assume-role material wrong (err %v)", err)
 	}
 	m, err = keysecret.Of(a.Source())
-	if err != nil || m.SecretAccessKey != "secret-m" {
+	if err != nil || m.SecretAccessKey() != "secret-m" {
 		t.Errorf("source material wrong (err %v)", err)
 	}
 	for _, c := range []keys.Credentials{{}, keys.AnonymousCredentials(), must(keys.ProfileCredentials("p")), role(t, st, roleB)} {
-		if m, err := keysecret.Of(c); err != nil || m != (keysecret.Material{}) {
+		if m, err := keysecret.Of(c); err != nil || !m.IsZero() {
 			t.Errorf("%v: material not empty (err %v)", c.Kind(), err)
 		}
 	}
@@ -279,8 +279,8 @@ func TestDistinctInputsDistinctKeys(t *testing.T) {
 		must(keys.ProfileCredentials("prod")),
 		static(t, "AKIDFULL", "full-secret", "full-token"),
 		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full"})),
-		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", ExternalID: "ab"})),
-		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", ExternalID: "ac"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", ExternalID: keys.NewSecret("ab")})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", ExternalID: keys.NewSecret("ac")})),
 		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", Policy: "{}"})),
 		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", SourceIdentity: "bob"})),
 		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", STSRegion: "us-east-1"})),

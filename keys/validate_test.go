@@ -25,7 +25,7 @@ func must[T any](v T, err error) T {
 
 func static(t testing.TB, id, secret, token string) keys.Credentials {
 	t.Helper()
-	return must(keys.StaticCredentials(keys.StaticInput{AccessKeyID: id, SecretAccessKey: keys.Secret(secret), SessionToken: keys.Secret(token)}))
+	return must(keys.StaticCredentials(keys.StaticInput{AccessKeyID: id, SecretAccessKey: keys.NewSecret(secret), SessionToken: keys.NewSecret(token)}))
 }
 
 func role(t testing.TB, source keys.Credentials, arn string) keys.Credentials {
@@ -164,18 +164,18 @@ func TestValidationErrors(t *testing.T) {
 		{"too many labels", cfg(keys.ConfigInput{Labels: manyLabels(33)}), "Config.Labels"},
 
 		// Static credentials
-		{"secret without access key ID", st(keys.StaticInput{SecretAccessKey: "s"}), "Credentials.Static.AccessKeyID"},
-		{"token without secret", st(keys.StaticInput{AccessKeyID: "AKID", SessionToken: "t"}), "Credentials.Static.SessionToken"},
-		{"token alone", st(keys.StaticInput{SessionToken: "t"}), "Credentials.Static.SessionToken"},
+		{"secret without access key ID", st(keys.StaticInput{SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"token without secret", st(keys.StaticInput{AccessKeyID: "AKID", SessionToken: keys.NewSecret("t")}), "Credentials.Static.SessionToken"},
+		{"token alone", st(keys.StaticInput{SessionToken: keys.NewSecret("t")}), "Credentials.Static.SessionToken"},
 		{"access key ID without secret", st(keys.StaticInput{AccessKeyID: "AKID"}), "Credentials.Static.SecretAccessKey"},
 		{"nothing at all", st(keys.StaticInput{}), "Credentials.Static.AccessKeyID"},
-		{"access key ID with slash", st(keys.StaticInput{AccessKeyID: "AK/ID", SecretAccessKey: "s"}), "Credentials.Static.AccessKeyID"},
-		{"access key ID with space", st(keys.StaticInput{AccessKeyID: "AK ID", SecretAccessKey: "s"}), "Credentials.Static.AccessKeyID"},
-		{"access key ID too long", st(keys.StaticInput{AccessKeyID: strings.Repeat("A", 129), SecretAccessKey: "s"}), "Credentials.Static.AccessKeyID"},
-		{"secret with newline", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: "secret\n"}), "Credentials.Static.SecretAccessKey"},
-		{"secret too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.Secret(strings.Repeat("s", 1025))}), "Credentials.Static.SecretAccessKey"},
-		{"token with space", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: "s", SessionToken: "t t"}), "Credentials.Static.SessionToken"},
-		{"token too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: "s", SessionToken: keys.Secret(strings.Repeat("t", 16385))}), "Credentials.Static.SessionToken"},
+		{"access key ID with slash", st(keys.StaticInput{AccessKeyID: "AK/ID", SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"access key ID with space", st(keys.StaticInput{AccessKeyID: "AK ID", SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"access key ID too long", st(keys.StaticInput{AccessKeyID: strings.Repeat("A", 129), SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"secret with newline", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("secret\n")}), "Credentials.Static.SecretAccessKey"},
+		{"secret too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret(strings.Repeat("s", 1025))}), "Credentials.Static.SecretAccessKey"},
+		{"token with space", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("s"), SessionToken: keys.NewSecret("t t")}), "Credentials.Static.SessionToken"},
+		{"token too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("s"), SessionToken: keys.NewSecret(strings.Repeat("t", 16385))}), "Credentials.Static.SessionToken"},
 		// Profile credentials
 		{"profile credentials empty", func() error { _, err := keys.ProfileCredentials(""); return err }, "Credentials.Profile"},
 		{"profile credentials bracket", func() error { _, err := keys.ProfileCredentials("a]"); return err }, "Credentials.Profile"},
@@ -203,9 +203,9 @@ func TestValidationErrors(t *testing.T) {
 		{"session name too short", ar(keys.AssumeRoleInput{SessionName: "a"}), "Credentials.AssumeRole.SessionName"},
 		{"session name too long", ar(keys.AssumeRoleInput{SessionName: strings.Repeat("s", 65)}), "Credentials.AssumeRole.SessionName"},
 		{"session name with space", ar(keys.AssumeRoleInput{SessionName: "my session"}), "Credentials.AssumeRole.SessionName"},
-		{"external ID too short", ar(keys.AssumeRoleInput{ExternalID: "x"}), "Credentials.AssumeRole.ExternalID"},
-		{"external ID too long", ar(keys.AssumeRoleInput{ExternalID: keys.Secret(strings.Repeat("x", 1225))}), "Credentials.AssumeRole.ExternalID"},
-		{"external ID with space", ar(keys.AssumeRoleInput{ExternalID: "ext id"}), "Credentials.AssumeRole.ExternalID"},
+		{"external ID too short", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("x")}), "Credentials.AssumeRole.ExternalID"},
+		{"external ID too long", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret(strings.Repeat("x", 1225))}), "Credentials.AssumeRole.ExternalID"},
+		{"external ID with space", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("ext id")}), "Credentials.AssumeRole.ExternalID"},
 		{"duration too short", ar(keys.AssumeRoleInput{Duration: 899 * time.Second}), "Credentials.AssumeRole.Duration"},
 		{"duration too long", ar(keys.AssumeRoleInput{Duration: 43201 * time.Second}), "Credentials.AssumeRole.Duration"},
 		{"duration negative", ar(keys.AssumeRoleInput{Duration: -time.Hour}), "Credentials.AssumeRole.Duration"},
@@ -317,8 +317,8 @@ func TestValidInputs(t *testing.T) {
 	}{
 		{"session name 64", ar(keys.AssumeRoleInput{SessionName: strings.Repeat("s", 64)})},
 		{"session name all classes", ar(keys.AssumeRoleInput{SessionName: "aZ09_+=,.@-"})},
-		{"external ID 2", ar(keys.AssumeRoleInput{ExternalID: "ab"})},
-		{"external ID 1224 with : and /", ar(keys.AssumeRoleInput{ExternalID: keys.Secret("a:/" + strings.Repeat("x", 1221))})},
+		{"external ID 2", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("ab")})},
+		{"external ID 1224 with : and /", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("a:/" + strings.Repeat("x", 1221))})},
 		{"duration 900s", ar(keys.AssumeRoleInput{Duration: 900 * time.Second})},
 		{"duration 12h", ar(keys.AssumeRoleInput{Duration: 12 * time.Hour})},
 		{"chained duration 1h", ar(keys.AssumeRoleInput{Source: role(t, base, roleB), Duration: time.Hour})},
@@ -326,7 +326,7 @@ func TestValidInputs(t *testing.T) {
 		{"policy 2048 Latin-1", ar(keys.AssumeRoleInput{Policy: strings.Repeat("é", 2048)})},
 		{"policy with tab and newline", ar(keys.AssumeRoleInput{Policy: "{\n\t\"a\": 1\r\n}"})},
 		{"STS loose region with endpoint", ar(keys.AssumeRoleInput{STSRegion: "auto", STSEndpoint: "http://localhost:4566"})},
-		{"access key ID short", st(keys.StaticInput{AccessKeyID: "minio", SecretAccessKey: "minio123"})},
+		{"access key ID short", st(keys.StaticInput{AccessKeyID: "minio", SecretAccessKey: keys.NewSecret("minio123")})},
 		{"app ID 50 token chars", cfg(keys.ConfigInput{AppID: "a!#$%&'*+.^_`|~-" + strings.Repeat("z", 34)})},
 		{"label value empty", cfg(keys.ConfigInput{Labels: labels("a", "")})},
 		{"32 labels", cfg(keys.ConfigInput{Labels: func() []keys.Label {

@@ -34,17 +34,49 @@ import (
 )
 
 // Material is the secret material of one credentials identity, in the clear.
-// Only the fields of its kind are set: SecretAccessKey and SessionToken for
-// static credentials, ExternalID for an assumed role.
+// Only the parts of its kind are set: the secret access key and session
+// token of static credentials, the external ID of an assumed role.
 //
-// Material prints as *** under every fmt verb, in slog and in JSON, but a
-// reflection-based printer would show it: keep it in local variables only and
-// hand it straight to the SDK.
+// Material prints as *** under every fmt verb, in slog and in JSON, and holds
+// its strings behind a pointer, which fmt never follows below the top level
+// (so even %p, which makes fmt print raw fields, shows an address). A
+// reflection-based printer that follows pointers would show it: keep it in
+// local variables only and hand it straight to the SDK.
 type Material struct {
-	SecretAccessKey string
-	SessionToken    string
-	ExternalID      string
+	p *material // nil for no material
 }
+
+type material struct {
+	secretAccessKey, sessionToken, externalID string
+}
+
+// NewMaterial returns the material made of its three parts; all empty gives
+// the zero Material.
+func NewMaterial(secretAccessKey, sessionToken, externalID string) Material {
+	if secretAccessKey == "" && sessionToken == "" && externalID == "" {
+		return Material{}
+	}
+	return Material{p: &material{secretAccessKey, sessionToken, externalID}}
+}
+
+func (m Material) get() material {
+	if m.p == nil {
+		return material{}
+	}
+	return *m.p
+}
+
+// IsZero reports whether m holds no material.
+func (m Material) IsZero() bool { return m.p == nil }
+
+// SecretAccessKey returns the secret access key of static credentials, or "".
+func (m Material) SecretAccessKey() string { return m.get().secretAccessKey }
+
+// SessionToken returns the session token of static credentials, or "".
+func (m Material) SessionToken() string { return m.get().sessionToken }
+
+// ExternalID returns the external ID of an assumed role, or "".
+func (m Material) ExternalID() string { return m.get().externalID }
 
 const redacted = "keysecret.Material{***}"
 
@@ -101,10 +133,10 @@ func init() {
 
 // Seal encrypts m. The zero Material seals to the zero [Sealed].
 func Seal(m Material) Sealed {
-	if m == (Material{}) {
+	if m.IsZero() {
 		return Sealed{}
 	}
-	pt := encode(m)
+	pt := encode(m.get())
 	mac := hmac.New(sha256.New, nonceKey)
 	mac.Write(pt)
 	nonce := mac.Sum(nil)[:aead.NonceSize()]
@@ -139,9 +171,9 @@ func (s Sealed) Open() (Material, error) {
 }
 
 // encode is the length-prefixed plaintext of m.
-func encode(m Material) []byte {
-	b := make([]byte, 0, 3*binary.MaxVarintLen64+len(m.SecretAccessKey)+len(m.SessionToken)+len(m.ExternalID))
-	for _, s := range [...]string{m.SecretAccessKey, m.SessionToken, m.ExternalID} {
+func encode(m material) []byte {
+	b := make([]byte, 0, 3*binary.MaxVarintLen64+len(m.secretAccessKey)+len(m.sessionToken)+len(m.externalID))
+	for _, s := range [...]string{m.secretAccessKey, m.sessionToken, m.externalID} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -161,7 +193,7 @@ func decode(b []byte) (Material, bool) {
 	if len(b) != 0 {
 		return Material{}, false
 	}
-	return Material{SecretAccessKey: f[0], SessionToken: f[1], ExternalID: f[2]}, true
+	return NewMaterial(f[0], f[1], f[2]), true
 }
 
 // Reader extracts the sealed material of a credentials identity. The keys
