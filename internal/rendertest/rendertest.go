@@ -42,7 +42,8 @@ type xmlWrapper struct {
 	Key     any      `xml:"k"`
 }
 
-// All renders v (a key) through every printing path:
+// All renders v (a key) through every printing path, always in the same
+// order:
 //
 //   - fmt: every verb (%v %+v %#v %s %q %x %X %d %T %p %t %U and widths),
 //     Sprint and Sprintln, on v and on a pointer to v;
@@ -97,18 +98,21 @@ func All(v any) []Output {
 		add("MarshalText", string(b)+errText(err))
 	}
 
-	for name, h := range map[string]func(io.Writer) slog.Handler{
-		"slog text": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
-		"slog JSON": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
+	for _, h := range []struct {
+		name string
+		new  func(io.Writer) slog.Handler
+	}{
+		{"slog text", func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) }},
+		{"slog JSON", func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) }},
 	} {
 		var buf bytes.Buffer
-		l := slog.New(h(&buf))
+		l := slog.New(h.new(&buf))
 		l.Info("key", "key", v)
 		l.Info("any", slog.Any("key", v))
 		l.Info("group", slog.Group("g", slog.Any("key", v)))
 		l.With("key", v).Info("with")
 		l.Error("error", "err", wrapped)
-		add(name, buf.String())
+		add(h.name, buf.String())
 	}
 
 	jsonPath := func(path string, x any) {
