@@ -42,7 +42,8 @@ func TestSealZero(t *testing.T) {
 // different material to different ones, including material whose parts
 // differ only by where one ends and the next begins.
 func TestSealDeterministic(t *testing.T) {
-	if Seal(NewMaterial("s", "t", "")) != Seal(NewMaterial("s", "t", "")) {
+	a, b := Seal(NewMaterial("s", "t", "")), Seal(NewMaterial("s", "t", ""))
+	if a != b {
 		t.Errorf("equal material sealed differently")
 	}
 	distinct := []Material{
