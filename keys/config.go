@@ -249,11 +249,16 @@ func encodeLabels(field string, labels []Label) (string, error) {
 	if len(labels) > maxLabels {
 		return "", fieldErr(field, "more than "+strconv.Itoa(maxLabels)+" labels")
 	}
+	seen := make(map[string]bool, len(labels))
 	for i, l := range labels {
 		at := field + "[" + strconv.Itoa(i) + "]"
 		if r := checkLabelKey(l.Key); r != "" {
 			return "", fieldErr(at+".Key", r)
 		}
+		if seen[l.Key] {
+			return "", fieldErr(at+".Key", "repeats an earlier label key")
+		}
+		seen[l.Key] = true
 		if r := checkText(l.Value, 256); r != "" {
 			return "", fieldErr(at+".Value", r)
 		}
@@ -261,13 +266,7 @@ func encodeLabels(field string, labels []Label) (string, error) {
 	sorted := slices.Clone(labels)
 	slices.SortFunc(sorted, func(a, b Label) int { return strings.Compare(a.Key, b.Key) })
 	var b []byte
-	for i, l := range sorted {
-		if i > 0 && sorted[i-1].Key == l.Key {
-			// Report the later of the two in the caller's order.
-			j := slices.IndexFunc(labels, func(x Label) bool { return x.Key == l.Key })
-			j += 1 + slices.IndexFunc(labels[j+1:], func(x Label) bool { return x.Key == l.Key })
-			return "", fieldErr(field+"["+strconv.Itoa(j)+"].Key", "repeats an earlier label key")
-		}
+	for _, l := range sorted {
 		b = appendString(b, l.Key)
 		b = appendString(b, l.Value)
 	}

@@ -42,9 +42,9 @@
 // Inputs are rewritten only where two spellings mean the same thing to the
 // SDK; everything else is kept as given and compared exactly.
 //
-//   - Endpoints (config, client, STS): scheme and host lowercased; the
-//     scheme's default port (80, 443) dropped and leading zeros of a port
-//     removed; one trailing "/" of the path dropped.
+//   - Endpoints (config, client, STS): scheme and host lowercased (an IPv6
+//     zone excepted); the scheme's default port (80, 443) dropped and
+//     leading zeros of a port removed; one trailing "/" of the path dropped.
 //   - Service names: ASCII upper case lowered ("S3" is "s3").
 //   - Labels: sorted by key, so their order does not matter.
 //   - CA bundle: empty and nil are both "no bundle"; a bundle is identified

@@ -45,6 +45,9 @@ func TestNormaliseEndpointSchemeCase(t *testing.T) {
 func TestNormaliseEndpointHostCase(t *testing.T) {
 	sameConfig(t, endpoint("https://S3.Example.COM"), endpoint("https://s3.example.com"))
 	sameConfig(t, endpoint("http://[FE80::1]:4566"), endpoint("http://[fe80::1]:4566"))
+	sameConfig(t, endpoint("http://[FE80::1%25Eth0]:4566"), endpoint("http://[fe80::1%25Eth0]:4566"))
+	// An IPv6 zone is an interface name: its case is kept.
+	differentConfig(t, endpoint("http://[fe80::1%25Eth0]:4566"), endpoint("http://[fe80::1%25eth0]:4566"))
 	// The path is case-sensitive.
 	differentConfig(t, endpoint("https://example.com/A"), endpoint("https://example.com/a"))
 	differentConfig(t, endpoint("https://example.com"), endpoint("https://example.org"))

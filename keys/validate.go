@@ -330,7 +330,8 @@ func checkSecret(s string, max int) string {
 // Endpoints. A base endpoint must be an absolute http or https URL with a
 // host, and without user information, query or fragment. It is normalised:
 //
-//   - the scheme and host are lowercased (both are case-insensitive);
+//   - the scheme and host are lowercased (both are case-insensitive; the
+//     zone of an IPv6 literal, an interface name, is kept as given);
 //   - a port equal to the scheme's default (80 for http, 443 for https) is
 //     dropped, and a port with leading zeros is written without them;
 //   - one trailing "/" of the path is dropped, so "https://h/" and
@@ -362,12 +363,21 @@ func normalizeEndpoint(raw string) (string, string) {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return "", "has a fragment"
 	}
-	host := strings.ToLower(u.Hostname())
+	host := u.Hostname()
 	if host == "" {
 		return "", notURL
 	}
-	if strings.Contains(host, ":") { // IPv6 literal, with its zone escaped again
-		host = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
+	if strings.Contains(host, ":") {
+		// An IPv6 literal: lowercase the address but not the zone, an
+		// interface name that may be case-sensitive; escape the zone again.
+		addr, zone, hasZone := strings.Cut(host, "%")
+		host = "[" + strings.ToLower(addr)
+		if hasZone {
+			host += "%25" + zone
+		}
+		host += "]"
+	} else {
+		host = strings.ToLower(host)
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
