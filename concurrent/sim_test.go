@@ -1,0 +1,110 @@
+package concurrent
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/clientcache/clientcache/internal/trace"
+)
+
+// The simulation harness drives a policy directly, the way the engine does
+// from one goroutine: a Go map of nodes, access on a hit, add on a miss, then
+// evict while the policy holds more than the maximum.
+
+// simHash spreads a trace key over 64 bits, standing in for the engine's
+// key hash.
+func simHash(k uint64) uint64 {
+	k += 0x9e3779b97f4a7c15
+	k = (k ^ k>>30) * 0xbf58476d1ce4e5b9
+	k = (k ^ k>>27) * 0x94d049bb133111eb
+	return k ^ k>>31
+}
+
+// simCache is the harness: a map plus a policy.
+type simCache struct {
+	p   policy[uint64, struct{}]
+	m   map[uint64]*node[uint64, struct{}]
+	max int
+}
+
+func newSimCache(p policy[uint64, struct{}], max int) *simCache {
+	return &simCache{p: p, m: map[uint64]*node[uint64, struct{}]{}, max: max}
+}
+
+func (c *simCache) Get(k uint64) bool {
+	n, ok := c.m[k]
+	if ok {
+		c.p.access(n)
+	}
+	return ok
+}
+
+func (c *simCache) Set(k uint64) {
+	n := &node[uint64, struct{}]{key: k, hash: simHash(k)}
+	c.m[k] = n
+	c.p.add(n)
+	for c.p.len() > c.max {
+		v := c.p.evict()
+		delete(c.m, v.key)
+	}
+}
+
+// simTraceDir returns the shared trace folder or skips the test.
+func simTraceDir(t testing.TB) string {
+	t.Helper()
+	dir, err := trace.Dir()
+	if err != nil {
+		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
+	}
+	return dir
+}
+
+func simLoad(t testing.TB, name string) ([]uint64, trace.File) {
+	t.Helper()
+	dir := simTraceDir(t)
+	f, ok := trace.Lookup(name)
+	if !ok {
+		t.Fatalf("no trace %q", name)
+	}
+	keys, err := f.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys, f
+}
+
+func simLFU(keys []uint64, max int) int {
+	return trace.Replay(keys, newSimCache(newWTinyLFU[uint64, struct{}](max, 1), max))
+}
+
+// TestSimTable prints OPT, LRU and LFU on every trace at every capacity when
+// CLIENTCACHE_SIM is set (a development aid; the published table comes from
+// bench/ through the public API). CLIENTCACHE_SIM may name traces,
+// comma-separated, or be "all".
+func TestSimTable(t *testing.T) {
+	want := os.Getenv("CLIENTCACHE_SIM")
+	if want == "" {
+		t.Skip("set CLIENTCACHE_SIM=all (or trace names) to print the policy table")
+	}
+	dir := simTraceDir(t)
+	var b strings.Builder
+	for _, f := range trace.Files {
+		if want != "all" && !strings.Contains(","+want+",", ","+f.Short()+",") {
+			continue
+		}
+		keys, err := f.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range f.Capacities {
+			opt := trace.Optimal(keys, c)
+			lru := trace.Replay(keys, newSimCache(newLRU[uint64, struct{}](), c))
+			lfu := simLFU(keys, c)
+			fmt.Fprintf(&b, "%-20s %7d OPT %5.2f LRU %5.2f LFU %5.2f\n", f.Short(), c,
+				trace.Percent(opt, len(keys)), trace.Percent(lru, len(keys)), trace.Percent(lfu, len(keys)))
+		}
+	}
+	t.Log("\n" + b.String())
+}
