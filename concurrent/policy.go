@@ -64,3 +64,13 @@ type policy[K comparable, V any] interface {
 	// in which each linked node x is replaced by the unlinked node mapped(x).
 	clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V]
 }
+
+// newPolicy builds the policy named by p for a cache of max entries.
+func newPolicy[K comparable, V any](p Policy, max int, seed uint64) (policy[K, V], error) {
+	switch p {
+	case LRU:
+		return newLRU[K, V](), nil
+	}
+	_ = seed
+	return nil, &OptionError{Param: "Options.Policy", Value: p, Reason: "LFU is not available yet"}
+}

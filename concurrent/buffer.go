@@ -1,0 +1,243 @@
+package concurrent
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+)
+
+// cacheLine is the padding unit that keeps counters written by different
+// cores on different cache lines.
+const cacheLine = 64
+
+// stripeSize is the number of read events one stripe holds (a power of two).
+// A reader that fills a stripe drains the buffers itself; larger stripes
+// amortise the lock over more reads, smaller ones keep the drain short.
+const stripeSize = 32
+
+// pushResult is the outcome of recording a read in a stripe.
+type pushResult uint8
+
+const (
+	pushed    pushResult = iota // recorded
+	full                        // stripe full: drain, then retry (or drop)
+	contended                   // lost a race with another reader
+)
+
+// stripe is a bounded ring of read events in the style of Caffeine's
+// BoundedBuffer: producers claim a position by CAS on tail, then publish the
+// node in the slot; the single consumer (whoever holds Cache.mu) takes
+// published slots from head and stops at the first one not yet published.
+// Positions only grow, so a position also identifies the event.
+type stripe[K comparable, V any] struct {
+	_    [cacheLine]byte
+	head atomic.Uint64 // next position to consume; written only under Cache.mu
+	_    [cacheLine - 8]byte
+	tail atomic.Uint64 // next position to claim; one past the last claimed
+	// Counters written by the same readers that write tail, on its line.
+	// hits = tail + dropped over all stripes: every hit claims a position or
+	// is dropped, exactly once.
+	dropped atomic.Uint64 // hits not recorded: stripe full under contention
+	misses  atomic.Uint64
+	_       [cacheLine - 24]byte
+	slots   [stripeSize]atomic.Pointer[node[K, V]]
+}
+
+func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
+	t := s.tail.Load()
+	if t-s.head.Load() >= stripeSize {
+		return full
+	}
+	if !s.tail.CompareAndSwap(t, t+1) {
+		return contended
+	}
+	s.slots[t&(stripeSize-1)].Store(n)
+	return pushed
+}
+
+// drainTo applies published events with positions below limit to the policy,
+// in order, and advances head past them; events for nodes the policy does not
+// hold (not yet linked, or already gone) are skipped. It stops at the first
+// unpublished slot (a reader between its CAS and its store), which the next
+// drain picks up. Caller holds Cache.mu.
+func (s *stripe[K, V]) drainTo(limit uint64, p policy[K, V]) {
+	h := s.head.Load()
+	t := min(s.tail.Load(), limit)
+	for ; h < t; h++ {
+		slot := &s.slots[h&(stripeSize-1)]
+		n := slot.Load()
+		if n == nil {
+			break
+		}
+		slot.Store(nil)
+		if n.linked() {
+			p.access(n)
+		}
+	}
+	s.head.Store(h)
+}
+
+// readBuffer is a lossy, striped buffer of read events. It starts with one
+// stripe, in which events keep the order of the reads that produced them;
+// that is what makes a cache used from one goroutine behave exactly like its
+// policy's textbook definition. The first failed CAS shows that several
+// goroutines read at once: from then on the buffer grows (doubling, up to
+// maxStripes) and readers pick a random stripe, trading exact order for
+// throughput, and a reader that finds its stripe full while another goroutine
+// is draining drops its event rather than wait.
+type readBuffer[K comparable, V any] struct {
+	first stripe[K, V]
+	// n is the number of stripes in use: 1 until contention is seen, then a
+	// power of two up to len(*table).
+	n     atomic.Uint32
+	table atomic.Pointer[[]*stripe[K, V]]
+}
+
+// maxStripes bounds the striping: four stripes per processor (as Caffeine),
+// at most 64.
+func maxStripes() uint32 {
+	p := uint32(runtime.GOMAXPROCS(0)) * 4
+	m := uint32(1)
+	for m < p && m < 64 {
+		m <<= 1
+	}
+	return m
+}
+
+func (b *readBuffer[K, V]) init() { b.n.Store(1) }
+
+// pick returns the stripe a reader uses.
+func (b *readBuffer[K, V]) pick() *stripe[K, V] {
+	n := b.n.Load()
+	if n == 1 {
+		return &b.first
+	}
+	return (*b.table.Load())[rand.Uint32()&(n-1)]
+}
+
+// contended reports whether the buffer has left its single, ordered stripe.
+func (b *readBuffer[K, V]) contended() bool { return b.n.Load() > 1 }
+
+// grow doubles the number of stripes after a failed CAS, allocating the
+// table on first use.
+func (b *readBuffer[K, V]) grow() {
+	if b.table.Load() == nil {
+		m := maxStripes()
+		if m < 2 {
+			m = 2
+		}
+		t := make([]*stripe[K, V], m)
+		t[0] = &b.first
+		for i := 1; i < len(t); i++ {
+			t[i] = new(stripe[K, V])
+		}
+		b.table.CompareAndSwap(nil, &t)
+	}
+	n := b.n.Load()
+	if int(n) < len(*b.table.Load()) {
+		b.n.CompareAndSwap(n, n*2)
+	}
+}
+
+// stripes calls f for every stripe in use (the first one first).
+func (b *readBuffer[K, V]) each(f func(*stripe[K, V])) {
+	f(&b.first)
+	if t := b.table.Load(); t != nil {
+		for _, s := range (*t)[1:] {
+			f(s)
+		}
+	}
+}
+
+// counts returns hits, misses and dropped reads over all stripes.
+func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
+	b.each(func(s *stripe[K, V]) {
+		d := s.dropped.Load()
+		hits += s.tail.Load() + d
+		misses += s.misses.Load()
+		dropped += d
+	})
+	return
+}
+
+// writeOp is what a write task asks the policy to do.
+type writeOp uint8
+
+const (
+	opAdd     writeOp = iota + 1 // link n
+	opReplace                    // n takes the place of old
+	opRemove                     // unlink n
+)
+
+// writeTask is one buffered write. readPos is the first stripe's tail when
+// the task was queued: the reads before it are applied before the task, the
+// reads after it after the task, so events keep program order exactly when
+// the buffer has one stripe.
+type writeTask[K comparable, V any] struct {
+	n, old  *node[K, V]
+	op      writeOp
+	readPos uint64
+}
+
+// writeBuffer is a bounded multi-producer, single-consumer queue of write
+// tasks (Vyukov's bounded queue: each slot carries a sequence number that
+// says whose turn it is). Writes are never dropped: a writer that finds it
+// full drains it under Cache.mu and tries again.
+type writeBuffer[K comparable, V any] struct {
+	_     [cacheLine]byte
+	tail  atomic.Uint64 // next position producers claim
+	_     [cacheLine - 8]byte
+	head  uint64 // next position to consume; guarded by Cache.mu
+	mask  uint64
+	slots []writeSlot[K, V]
+}
+
+type writeSlot[K comparable, V any] struct {
+	seq  atomic.Uint64
+	task writeTask[K, V]
+}
+
+func newWriteBuffer[K comparable, V any](capacity int) *writeBuffer[K, V] {
+	c := 1
+	for c < capacity {
+		c <<= 1
+	}
+	w := &writeBuffer[K, V]{mask: uint64(c - 1), slots: make([]writeSlot[K, V], c)}
+	for i := range w.slots {
+		w.slots[i].seq.Store(uint64(i))
+	}
+	return w
+}
+
+// offer queues t, or reports false when the buffer is full.
+func (w *writeBuffer[K, V]) offer(t writeTask[K, V]) bool {
+	for {
+		pos := w.tail.Load()
+		slot := &w.slots[pos&w.mask]
+		seq := slot.seq.Load()
+		switch {
+		case seq == pos: // free for this lap
+			if w.tail.CompareAndSwap(pos, pos+1) {
+				slot.task = t
+				slot.seq.Store(pos + 1) // publish
+				return true
+			}
+		case seq < pos: // still holds the task of the previous lap: full
+			return false
+		}
+		// seq > pos: another producer claimed pos; reload.
+	}
+}
+
+// poll takes the next published task. Caller holds Cache.mu.
+func (w *writeBuffer[K, V]) poll() (writeTask[K, V], bool) {
+	slot := &w.slots[w.head&w.mask]
+	if slot.seq.Load() != w.head+1 {
+		return writeTask[K, V]{}, false // empty, or claimed but not yet published
+	}
+	t := slot.task
+	slot.task = writeTask[K, V]{}
+	slot.seq.Store(w.head + w.mask + 1) // free for the next lap
+	w.head++
+	return t, true
+}

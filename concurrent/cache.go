@@ -1,0 +1,397 @@
+package concurrent
+
+import (
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"weak"
+
+	"github.com/puzpuzpuz/xsync/v4"
+)
+
+// Cache is a bounded, concurrent map from K to V with LRU or W-TinyLFU
+// eviction. All methods are safe for concurrent use. Reads ([Cache.Get],
+// [Cache.Contains]) take no lock and allocate nothing. See the package
+// documentation for the consistency model.
+//
+// A Cache owns one maintenance goroutine; [Cache.Close] stops it and hands the
+// remaining entries to [Options.OnEvict]. A Cache must not be copied.
+type Cache[K comparable, V any] struct {
+	// Read-mostly fields first, apart from the counters written on every
+	// read (inside rb, padded) and on every write (below rb).
+	m        *xsync.Map[K, *node[K, V]] // the entries; the source of truth for presence and values
+	wb       *writeBuffer[K, V]
+	onEvict  func(K, V, Cause)
+	onPanic  func(any, []byte)
+	opts     Options[K, V] // as validated, for Clone
+	lfu      bool          // compute node.hash for the frequency sketch
+	hash     hasher[K]
+	wake     chan struct{} // cap 1; a token asks the maintenance goroutine to drain
+	stop     chan struct{} // closed to stop the maintenance goroutine
+	done     chan struct{} // closed when the maintenance goroutine has returned
+	cleanup  runtime.Cleanup
+	closeMu  sync.Mutex // serialises Close; a second caller waits for the first
+	isClosed bool       // guarded by closeMu
+
+	rb readBuffer[K, V]
+
+	_      [cacheLine]byte
+	size   atomic.Int64 // entries in m; changed inside m's per-key critical sections
+	max    atomic.Int64 // the bound; changed under mu
+	status atomic.Uint32
+	closed atomic.Bool
+
+	removals       [numCauses]atomic.Uint64
+	listenerPanics atomic.Uint64
+
+	mu  sync.Mutex   // guards pol, the consumer side of rb and wb, and target/removed
+	pol policy[K, V] // the eviction order
+	// target and removed carry the argument and result of removeTarget, a
+	// map callback built once so that evicting allocates nothing.
+	target       *node[K, V]
+	removed      bool
+	removeTarget func(*node[K, V], bool) (*node[K, V], xsync.ComputeOp)
+}
+
+// New returns an empty cache configured by o, or an [*OptionError] naming the
+// first invalid option. It starts the cache's maintenance goroutine.
+func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
+	o, err := o.validated()
+	if err != nil {
+		return nil, err
+	}
+	seed := o.Seed
+	if seed == 0 {
+		seed = rand.Uint64() | 1
+	}
+	c := &Cache[K, V]{
+		m:       xsync.NewMap[K, *node[K, V]](xsync.WithPresize(min(o.MaxSize, 1<<16))),
+		wb:      newWriteBuffer[K, V](writeBufferSize(o.MaxSize)),
+		onEvict: o.OnEvict,
+		onPanic: o.OnListenerPanic,
+		opts:    o,
+		lfu:     o.Policy == LFU,
+		hash:    newHasher[K](seed),
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	c.rb.init()
+	c.max.Store(int64(o.MaxSize))
+	c.pol, err = newPolicy[K, V](o.Policy, o.MaxSize, seed)
+	if err != nil {
+		return nil, err
+	}
+	c.removeTarget = func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+		if loaded && cur == c.target {
+			c.retire(cur)
+			c.removed = true
+			return nil, xsync.DeleteOp
+		}
+		return cur, xsync.CancelOp
+	}
+	// The goroutine holds the cache only weakly between drains, so a cache
+	// dropped without Close is still collected; the cleanup then stops it.
+	go maintenanceLoop(weak.Make(c), c.wake, c.stop, c.done)
+	c.cleanup = runtime.AddCleanup(c, func(stop chan struct{}) { close(stop) }, c.stop)
+	return c, nil
+}
+
+// writeBufferSize scales the write buffer with the cache (a small cache needs
+// few slots) and with the processors that may write at once.
+func writeBufferSize(maxSize int) int {
+	return min(max(16, maxSize), 128*runtime.GOMAXPROCS(0))
+}
+
+// Get returns the value for key and records the access for the eviction
+// policy. It takes no lock and allocates nothing (the access is recorded in
+// a buffer that maintenance applies later; see the package documentation).
+func (c *Cache[K, V]) Get(key K) (V, bool) {
+	n, ok := c.m.Load(key)
+	if !ok {
+		c.rb.pick().misses.Add(1)
+		var zero V
+		return zero, false
+	}
+	if r := c.rb.pick().push(n); r != pushed {
+		c.recordReadSlow(n, r)
+	}
+	return n.value, true
+}
+
+// Contains reports whether key is present, without recording an access.
+func (c *Cache[K, V]) Contains(key K) bool {
+	_, ok := c.m.Load(key)
+	return ok
+}
+
+// Add inserts key with value. It returns [ErrExists], and changes nothing,
+// if key is present: the cache never overwrites silently. If the insertion
+// makes the cache exceed its maximum, Add evicts before it returns.
+func (c *Cache[K, V]) Add(key K, value V) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	n := c.newNode(key, value)
+	exists := false
+	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+		if loaded {
+			exists = true
+			return cur, xsync.CancelOp
+		}
+		c.size.Add(1)
+		return n, xsync.UpdateOp
+	})
+	if exists {
+		return ErrExists
+	}
+	c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
+	return c.settleAfterClose(n)
+}
+
+// Set inserts key with value, or replaces the present value (which is handed
+// to OnEvict with cause [Replaced]). A replacement counts as an access. If an
+// insertion makes the cache exceed its maximum, Set evicts before it returns.
+func (c *Cache[K, V]) Set(key K, value V) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	n := c.newNode(key, value)
+	var old *node[K, V]
+	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+		if loaded {
+			cur.retired.Store(true)
+			old = cur
+		} else {
+			c.size.Add(1)
+		}
+		return n, xsync.UpdateOp
+	})
+	if old != nil {
+		c.afterWrite(writeTask[K, V]{n: n, old: old, op: opReplace}, false)
+		c.notify(old, Replaced)
+	} else {
+		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
+	}
+	return c.settleAfterClose(n)
+}
+
+// Delete removes key and reports whether it was present. The removed value
+// is handed to OnEvict with cause [Explicit] before Delete returns.
+func (c *Cache[K, V]) Delete(key K) bool {
+	_, ok := c.remove(key)
+	return ok
+}
+
+// Pop removes key and returns its value, or [ErrNotFound] if it is absent
+// ([ErrClosed] after Close). The value is handed to OnEvict with cause
+// [Explicit].
+func (c *Cache[K, V]) Pop(key K) (V, error) {
+	n, ok := c.remove(key)
+	if !ok {
+		var zero V
+		if c.closed.Load() {
+			return zero, ErrClosed
+		}
+		return zero, ErrNotFound
+	}
+	return n.value, nil
+}
+
+// PopVictim removes and returns the entry the policy would evict next (the
+// first of [Cache.All]), or ok == false if the cache is empty. The entry is
+// handed to OnEvict with cause [Explicit].
+func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
+	c.mu.Lock()
+	notes := c.drainLocked(nil)
+	var v *node[K, V]
+	for {
+		v = c.pol.evict()
+		if v == nil || c.removeLocked(v) {
+			break
+		}
+	}
+	c.mu.Unlock()
+	c.deliver(notes)
+	if v == nil {
+		return key, value, false
+	}
+	c.notify(v, Explicit)
+	return v.key, v.value, true
+}
+
+// Len returns the number of entries. It is exact and immediate: an entry
+// counts from the moment Add or Set stores it until the moment it is removed.
+func (c *Cache[K, V]) Len() int { return int(c.size.Load()) }
+
+// MaxSize returns the current bound.
+func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
+
+// Resize changes the bound to n (at least 1). Shrinking evicts, in policy
+// order with cause [Size], down to n before Resize returns.
+func (c *Cache[K, V]) Resize(n int) error {
+	if n < 1 {
+		return &OptionError{Param: "Resize(n)", Value: n, Reason: "must be at least 1"}
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	c.mu.Lock()
+	c.max.Store(int64(n))
+	c.pol.setMax(n)
+	notes := c.drainLocked(nil)
+	notes = c.evictLocked(notes)
+	c.mu.Unlock()
+	c.deliver(notes)
+	return nil
+}
+
+// Sync applies every buffered read and write to the policy and enforces the
+// bound before it returns. When no other goroutine is using the cache, the
+// state afterwards is exact: Len() <= MaxSize(), and the order of
+// [Cache.All] is exactly the policy's.
+func (c *Cache[K, V]) Sync() {
+	c.mu.Lock()
+	notes := c.drainLocked(nil)
+	notes = c.evictLocked(notes)
+	c.mu.Unlock()
+	c.deliver(notes)
+}
+
+// Clear removes every entry, handing each to OnEvict with cause [Cleared]
+// in eviction order. Entries stored concurrently with Clear may survive it.
+func (c *Cache[K, V]) Clear() {
+	c.mu.Lock()
+	notes := c.drainLocked(nil)
+	notes = c.removeAllLocked(notes, Cleared)
+	c.mu.Unlock()
+	c.deliver(notes)
+}
+
+// Close stops the maintenance goroutine and waits for it, then removes every
+// entry, handing each to OnEvict with cause [Closed]. Afterwards writes
+// return [ErrClosed], reads miss and Len is 0. Close is idempotent: later
+// calls wait for the first to finish and return nil. Operations running
+// concurrently with Close may complete after it (a write either fails with
+// ErrClosed or lands before the entries are removed and is removed too).
+// OnEvict must not call Close.
+func (c *Cache[K, V]) Close() error {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if c.isClosed {
+		return nil
+	}
+	c.isClosed = true
+	c.closed.Store(true)
+	c.cleanup.Stop()
+	close(c.stop)
+	<-c.done
+	c.mu.Lock()
+	notes := c.drainLocked(nil)
+	notes = c.removeAllLocked(notes, Closed)
+	c.mu.Unlock()
+	c.deliver(notes)
+	return nil
+}
+
+// Clone returns a new cache with the same options, maximum size, entries and
+// eviction state (for LFU, the sketch and segments too), so that both caches
+// evict in the same order. The clone shares OnEvict and has its own
+// maintenance goroutine and zeroed statistics. Entries written concurrently
+// with Clone may be missing from the copy.
+func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	o := c.opts
+	o.MaxSize = c.MaxSize()
+	d, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	notes := c.drainLocked(nil)
+	// A linked node whose removal is still in flight must not be copied: let
+	// go of it now (its pending removal then finds it unlinked).
+	var gone []*node[K, V]
+	c.pol.ascend(func(x *node[K, V]) bool {
+		if x.retired.Load() {
+			gone = append(gone, x)
+		}
+		return true
+	})
+	for _, x := range gone {
+		c.pol.remove(x)
+	}
+	d.mu.Lock()
+	d.pol = c.pol.clone(func(x *node[K, V]) *node[K, V] {
+		y := &node[K, V]{key: x.key, value: x.value, hash: x.hash}
+		d.m.Store(y.key, y)
+		d.size.Add(1)
+		return y
+	})
+	d.mu.Unlock()
+	c.mu.Unlock()
+	c.deliver(notes)
+	return d, nil
+}
+
+// Keys returns the keys in eviction order, the next victim first. Like
+// [Cache.All], it iterates over a snapshot.
+func (c *Cache[K, V]) Keys() iter.Seq[K] {
+	return func(yield func(K) bool) {
+		for _, n := range c.snapshot(false) {
+			if !yield(n.key) {
+				return
+			}
+		}
+	}
+}
+
+// Values returns the values in eviction order, the next victim first. Like
+// [Cache.All], it iterates over a snapshot.
+func (c *Cache[K, V]) Values() iter.Seq[V] {
+	return func(yield func(V) bool) {
+		for _, n := range c.snapshot(false) {
+			if !yield(n.value) {
+				return
+			}
+		}
+	}
+}
+
+// All returns the entries in eviction order, the next victim first (for
+// LRU, least recently used first; for LFU, see the package documentation).
+// When iteration starts, All applies the buffered events and copies the
+// order (O(n) under the maintenance lock; readers are not blocked), then
+// yields from the copy without holding any lock: the loop body may use the
+// cache freely, and changes made meanwhile are not reflected. Reading
+// entries through All does not count as access.
+func (c *Cache[K, V]) All() iter.Seq2[K, V] { return c.entries(false) }
+
+// Backward is [Cache.All] in reverse: the entry the policy would keep
+// longest first.
+func (c *Cache[K, V]) Backward() iter.Seq2[K, V] { return c.entries(true) }
+
+func (c *Cache[K, V]) entries(backward bool) iter.Seq2[K, V] {
+	return func(yield func(K, V) bool) {
+		for _, n := range c.snapshot(backward) {
+			if !yield(n.key, n.value) {
+				return
+			}
+		}
+	}
+}
+
+// String returns a one-line summary: policy, size and bound. It never prints
+// keys or values.
+func (c *Cache[K, V]) String() string {
+	state := ""
+	if c.closed.Load() {
+		state = ", closed"
+	}
+	return fmt.Sprintf("concurrent.Cache[%v]{len: %d, max: %d%s}", c.opts.Policy, c.Len(), c.MaxSize(), state)
+}

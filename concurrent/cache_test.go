@@ -1,0 +1,625 @@
+package concurrent_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientcache/clientcache/concurrent"
+)
+
+// removal is one OnEvict call.
+type removal struct {
+	k     string
+	v     int
+	cause concurrent.Cause
+}
+
+// recorder collects OnEvict calls; safe for concurrent use.
+type recorder struct {
+	mu  sync.Mutex
+	got []removal
+}
+
+func (r *recorder) onEvict(k string, v int, cause concurrent.Cause) {
+	r.mu.Lock()
+	r.got = append(r.got, removal{k, v, cause})
+	r.mu.Unlock()
+}
+
+func (r *recorder) calls() []removal {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+func newCache(t *testing.T, o concurrent.Options[string, int]) *concurrent.Cache[string, int] {
+	t.Helper()
+	c, err := concurrent.New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func fill(t *testing.T, c *concurrent.Cache[string, int], keys ...string) {
+	t.Helper()
+	for i, k := range keys {
+		if err := c.Set(k, i); err != nil {
+			t.Fatalf("Set(%q): %v", k, err)
+		}
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		o     concurrent.Options[string, int]
+		param string
+	}{
+		{"negative size", concurrent.Options[string, int]{MaxSize: -1}, "Options.MaxSize"},
+		{"very negative size", concurrent.Options[string, int]{MaxSize: -1 << 40}, "Options.MaxSize"},
+		{"unknown policy", concurrent.Options[string, int]{Policy: concurrent.Policy(7)}, "Options.Policy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := concurrent.New(tc.o)
+			if c != nil || err == nil {
+				t.Fatalf("New = %v, %v; want nil and an error", c, err)
+			}
+			var oe *concurrent.OptionError
+			if !errors.As(err, &oe) || oe.Param != tc.param || !errors.Is(err, concurrent.ErrInvalidOption) {
+				t.Fatalf("error %v: want an *OptionError for %s matching ErrInvalidOption", err, tc.param)
+			}
+			if !strings.HasPrefix(err.Error(), "concurrent: ") || !strings.Contains(err.Error(), tc.param) {
+				t.Fatalf("error message %q should start with the package and name %s", err, tc.param)
+			}
+		})
+	}
+}
+
+func TestZeroOptionsAreTheOriginalDefaults(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{})
+	if c.MaxSize() != concurrent.DefaultMaxSize || concurrent.DefaultMaxSize != 10 {
+		t.Fatalf("MaxSize = %d, want 10", c.MaxSize())
+	}
+	for i := range 25 {
+		if err := c.Set(fmt.Sprint(i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Len() != 10 {
+		t.Fatalf("Len = %d after 25 inserts, want 10", c.Len())
+	}
+	if got := c.String(); got != "concurrent.Cache[LRU]{len: 10, max: 10}" {
+		t.Fatalf("String = %q", got)
+	}
+}
+
+func TestResizeRejectsBadSizes(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 3})
+	for _, n := range []int{0, -1} {
+		err := c.Resize(n)
+		var oe *concurrent.OptionError
+		if !errors.As(err, &oe) || oe.Param != "Resize(n)" || !errors.Is(err, concurrent.ErrInvalidOption) {
+			t.Fatalf("Resize(%d) = %v, want an *OptionError for Resize(n)", n, err)
+		}
+	}
+	if c.MaxSize() != 3 {
+		t.Fatalf("a rejected Resize changed MaxSize to %d", c.MaxSize())
+	}
+}
+
+func TestAddNeverOverwrites(t *testing.T) {
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{OnEvict: rec.onEvict})
+	if err := c.Add("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add("a", 2); !errors.Is(err, concurrent.ErrExists) {
+		t.Fatalf("second Add = %v, want ErrExists", err)
+	}
+	if v, _ := c.Get("a"); v != 1 {
+		t.Fatalf("value after failed Add = %d, want 1", v)
+	}
+	if err := c.Set("a", 3); err != nil {
+		t.Fatal(err)
+	}
+	if want := []removal{{"a", 1, concurrent.Replaced}}; !slices.Equal(rec.calls(), want) {
+		t.Fatalf("listener calls %v, want %v", rec.calls(), want)
+	}
+}
+
+func TestPopAndDelete(t *testing.T) {
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{OnEvict: rec.onEvict})
+	fill(t, c, "a", "b")
+	if v, err := c.Pop("a"); v != 0 || err != nil {
+		t.Fatalf("Pop(a) = %d, %v", v, err)
+	}
+	if _, err := c.Pop("a"); !errors.Is(err, concurrent.ErrNotFound) {
+		t.Fatalf("Pop of an absent key = %v, want ErrNotFound", err)
+	}
+	if !c.Delete("b") || c.Delete("b") {
+		t.Fatal("Delete should report true once, then false")
+	}
+	if _, _, ok := c.PopVictim(); ok {
+		t.Fatal("PopVictim on an empty cache should report false")
+	}
+	want := []removal{{"a", 0, concurrent.Explicit}, {"b", 1, concurrent.Explicit}}
+	if !slices.Equal(rec.calls(), want) {
+		t.Fatalf("listener calls %v, want %v", rec.calls(), want)
+	}
+}
+
+func TestResizeShrinksBeforeReturning(t *testing.T) {
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 5, OnEvict: rec.onEvict})
+	fill(t, c, "a", "b", "c", "d", "e")
+	c.Get("a")
+	if err := c.Resize(2); err != nil {
+		t.Fatal(err)
+	}
+	if c.Len() != 2 || c.MaxSize() != 2 {
+		t.Fatalf("after Resize(2): Len %d, MaxSize %d", c.Len(), c.MaxSize())
+	}
+	if got := slices.Collect(c.Keys()); !slices.Equal(got, []string{"e", "a"}) {
+		t.Fatalf("Keys after shrinking = %v, want [e a]", got)
+	}
+	want := []removal{{"b", 1, concurrent.Size}, {"c", 2, concurrent.Size}, {"d", 3, concurrent.Size}}
+	if !slices.Equal(rec.calls(), want) {
+		t.Fatalf("evictions %v, want %v", rec.calls(), want)
+	}
+	if err := c.Resize(4); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, c, "x", "y")
+	if c.Len() != 4 {
+		t.Fatalf("growing the bound should keep entries: Len %d", c.Len())
+	}
+}
+
+func TestIterationOrderAndSnapshots(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 4})
+	fill(t, c, "a", "b", "c", "d")
+	c.Get("b")
+	if got := slices.Collect(c.Keys()); !slices.Equal(got, []string{"a", "c", "d", "b"}) {
+		t.Fatalf("Keys = %v", got)
+	}
+	if got := slices.Collect(c.Values()); !slices.Equal(got, []int{0, 2, 3, 1}) {
+		t.Fatalf("Values = %v", got)
+	}
+	var back []string
+	for k := range c.Backward() {
+		back = append(back, k)
+	}
+	if !slices.Equal(back, []string{"b", "d", "c", "a"}) {
+		t.Fatalf("Backward = %v", back)
+	}
+	// The loop body may use the cache: iteration holds no lock, and reading
+	// through All is not an access.
+	n := 0
+	for k, v := range c.All() {
+		if k == "a" && v == 0 {
+			c.Delete("c")
+			_ = c.Set("e", 9)
+		}
+		n++
+		if n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Fatalf("early break: %d iterations", n)
+	}
+	if got := slices.Collect(c.Keys()); !slices.Equal(got, []string{"a", "d", "b", "e"}) {
+		t.Fatalf("Keys after changes made inside the loop = %v", got)
+	}
+}
+
+func TestCloneCopiesOrderAndIsIndependent(t *testing.T) {
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 3, OnEvict: rec.onEvict})
+	fill(t, c, "a", "b", "c")
+	c.Get("a")
+	d, err := c.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	if got, want := slices.Collect(d.Keys()), slices.Collect(c.Keys()); !slices.Equal(got, want) {
+		t.Fatalf("clone order %v, original %v", got, want)
+	}
+	if d.MaxSize() != 3 || d.Len() != 3 {
+		t.Fatalf("clone MaxSize %d Len %d", d.MaxSize(), d.Len())
+	}
+	_ = d.Set("z", 26) // evicts b from the clone only, with the shared listener
+	if !c.Contains("b") || d.Contains("b") {
+		t.Fatal("clone and original are not independent")
+	}
+	if want := []removal{{"b", 1, concurrent.Size}}; !slices.Equal(rec.calls(), want) {
+		t.Fatalf("listener calls %v, want %v", rec.calls(), want)
+	}
+	if st := d.Stats(); st.Hits != 0 {
+		t.Fatalf("clone statistics should start at zero, got %d hits", st.Hits)
+	}
+}
+
+func TestClearNotifiesInEvictionOrder(t *testing.T) {
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{OnEvict: rec.onEvict})
+	fill(t, c, "a", "b", "c")
+	c.Get("a")
+	c.Clear()
+	want := []removal{{"b", 1, concurrent.Cleared}, {"c", 2, concurrent.Cleared}, {"a", 0, concurrent.Cleared}}
+	if !slices.Equal(rec.calls(), want) || c.Len() != 0 {
+		t.Fatalf("Clear: calls %v, Len %d; want %v, 0", rec.calls(), c.Len(), want)
+	}
+	fill(t, c, "d")
+	if c.Len() != 1 {
+		t.Fatal("the cache must stay usable after Clear")
+	}
+}
+
+func TestEveryMethodAfterClose(t *testing.T) {
+	var rec recorder
+	c, err := concurrent.New(concurrent.Options[string, int]{OnEvict: rec.onEvict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, c, "a", "b")
+	c.Get("a")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []removal{{"b", 1, concurrent.Closed}, {"a", 0, concurrent.Closed}}
+	if !slices.Equal(rec.calls(), want) {
+		t.Fatalf("Close notified %v, want %v", rec.calls(), want)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close = %v, want nil", err)
+	}
+	if _, ok := c.Get("a"); ok || c.Contains("a") || c.Len() != 0 {
+		t.Fatal("a closed cache must read as empty")
+	}
+	for name, err := range map[string]error{
+		"Set": c.Set("x", 1), "Add": c.Add("x", 1), "Resize": c.Resize(3),
+	} {
+		if !errors.Is(err, concurrent.ErrClosed) {
+			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
+		}
+	}
+	if _, err := c.Pop("a"); !errors.Is(err, concurrent.ErrClosed) {
+		t.Errorf("Pop after Close = %v, want ErrClosed", err)
+	}
+	if d, err := c.Clone(); d != nil || !errors.Is(err, concurrent.ErrClosed) {
+		t.Errorf("Clone after Close = %v, %v; want nil, ErrClosed", d, err)
+	}
+	if c.Delete("a") {
+		t.Error("Delete after Close reported true")
+	}
+	if _, _, ok := c.PopVictim(); ok {
+		t.Error("PopVictim after Close reported an entry")
+	}
+	c.Sync()
+	c.Clear()
+	if n := len(slices.Collect(c.Keys())); n != 0 {
+		t.Errorf("Keys after Close yielded %d keys", n)
+	}
+	if !strings.Contains(c.String(), "closed") {
+		t.Errorf("String after Close = %q, want it to say closed", c.String())
+	}
+	if len(rec.calls()) != 2 {
+		t.Errorf("operations after Close called the listener: %v", rec.calls())
+	}
+}
+
+func TestCloseConcurrentWithWritersLosesNothing(t *testing.T) {
+	for round := range 20 {
+		var notified atomic.Int64
+		c, err := concurrent.New(concurrent.Options[int, int]{
+			MaxSize: 64,
+			OnEvict: func(int, int, concurrent.Cause) { notified.Add(1) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored atomic.Int64
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 500 {
+					if c.Set(w*1000+i, i) == nil {
+						stored.Add(1)
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(round%5) * 100 * time.Microsecond)
+		_ = c.Close()
+		wg.Wait()
+		// Every stored value is handed back exactly once: evicted, or
+		// removed by Close. A write that failed with ErrClosed left nothing.
+		if stored.Load() != notified.Load() || c.Len() != 0 {
+			t.Fatalf("round %d: %d stored, %d notified, Len %d", round, stored.Load(), notified.Load(), c.Len())
+		}
+	}
+}
+
+func TestListenerMayCallBackIntoTheCache(t *testing.T) {
+	var c *concurrent.Cache[string, int]
+	var seen []string
+	c = newCache(t, concurrent.Options[string, int]{
+		MaxSize: 2,
+		OnEvict: func(k string, v int, cause concurrent.Cause) {
+			// Reads, writes and iteration from inside the listener.
+			_, _ = c.Get("zzz")
+			seen = append(seen, fmt.Sprintf("%s:%v:len=%d", k, cause, c.Len()))
+			if cause == concurrent.Size && k == "a" {
+				_ = c.Set("again", 1) // evicts once more, from inside the listener
+			}
+			for range c.Keys() {
+			}
+		},
+	})
+	fill(t, c, "a", "b", "c")
+	c.Delete("c")
+	if c.Len() > c.MaxSize() {
+		t.Fatalf("Len %d > MaxSize %d", c.Len(), c.MaxSize())
+	}
+	want := []string{"a:Size:len=2", "b:Size:len=2", "c:Explicit:len=1"}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("listener saw %v, want %v", seen, want)
+	}
+}
+
+func TestPanickingListenerIsRecoveredAndLosesNothing(t *testing.T) {
+	var rec recorder
+	var reported []string
+	c := newCache(t, concurrent.Options[string, int]{
+		MaxSize: 5,
+		OnEvict: func(k string, v int, cause concurrent.Cause) {
+			rec.onEvict(k, v, cause)
+			if k == "b" || k == "d" {
+				panic("listener bug on " + k)
+			}
+		},
+		OnListenerPanic: func(r any, stack []byte) {
+			if !bytes.Contains(stack, []byte("TestPanickingListener")) {
+				t.Errorf("stack does not show the listener: %s", stack)
+			}
+			reported = append(reported, fmt.Sprint(r))
+		},
+	})
+	fill(t, c, "a", "b", "c", "d", "e")
+	c.Clear() // five calls, two of which panic
+	if got := rec.calls(); len(got) != 5 {
+		t.Fatalf("a panic lost the calls after it: %v", got)
+	}
+	if want := []string{"listener bug on b", "listener bug on d"}; !slices.Equal(reported, want) {
+		t.Fatalf("reported %v, want %v", reported, want)
+	}
+	if st := c.Stats(); st.ListenerPanics != 2 || st.Removed(concurrent.Cleared) != 5 {
+		t.Fatalf("stats: %d panics, %d cleared", st.ListenerPanics, st.Removed(concurrent.Cleared))
+	}
+	// Maintenance still works: inserts beyond the bound still evict.
+	fill(t, c, "1", "2", "3", "4", "5", "6", "7")
+	c.Sync()
+	if c.Len() != 5 {
+		t.Fatalf("Len %d after a panicking listener, want 5", c.Len())
+	}
+}
+
+func TestPanickingListenerIsLoggedByDefault(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	c := newCache(t, concurrent.Options[string, int]{
+		OnEvict: func(string, int, concurrent.Cause) { panic("boom") },
+	})
+	fill(t, c, "secret-key")
+	c.Delete("secret-key")
+	out := buf.String()
+	if !strings.Contains(out, "OnEvict panicked") || !strings.Contains(out, "boom") || !strings.Contains(out, "cause=Explicit") {
+		t.Fatalf("log = %q", out)
+	}
+	if strings.Contains(out, "secret-key") {
+		t.Fatalf("the log must not print the entry's key: %q", out)
+	}
+}
+
+func TestStatsCountHitsMissesAndRemovals(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2})
+	fill(t, c, "a", "b")
+	c.Get("a")
+	c.Get("a")
+	c.Get("zz")
+	_ = c.Set("a", 5) // Replaced
+	_ = c.Set("c", 6) // evicts b
+	c.Delete("a")     // Explicit
+	st := c.Stats()
+	if st.Hits != 2 || st.Misses != 1 || st.HitRatio() != 2.0/3 {
+		t.Fatalf("hits %d misses %d ratio %v", st.Hits, st.Misses, st.HitRatio())
+	}
+	if st.Removed(concurrent.Replaced) != 1 || st.Removed(concurrent.Size) != 1 || st.Removed(concurrent.Explicit) != 1 || st.Evictions() != 1 {
+		t.Fatalf("removals: %+v", st)
+	}
+	if st.Len != 1 || st.MaxSize != 2 {
+		t.Fatalf("Len %d MaxSize %d", st.Len, st.MaxSize)
+	}
+	if (concurrent.Stats{}).HitRatio() != 0 || st.Removed(concurrent.Cause(200)) != 0 {
+		t.Fatal("empty and out-of-range stats should be zero")
+	}
+}
+
+// valueSecret would show up if String printed values.
+type valueSecret struct{ s string }
+
+func TestStringNeverPrintsValues(t *testing.T) {
+	c, err := concurrent.New(concurrent.Options[string, valueSecret]{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set("k", valueSecret{"hunter2"})
+	for _, s := range []string{c.String(), fmt.Sprint(c), fmt.Sprintf("%v", c)} {
+		if strings.Contains(s, "hunter2") {
+			t.Fatalf("summary printed a value: %q", s)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	for want, got := range map[string]fmt.Stringer{
+		"LRU": concurrent.LRU, "LFU": concurrent.LFU, "Policy(9)": concurrent.Policy(9),
+		"Explicit": concurrent.Explicit, "Replaced": concurrent.Replaced, "Size": concurrent.Size,
+		"Expired": concurrent.Expired, "Cleared": concurrent.Cleared, "Closed": concurrent.Closed,
+		"Cause(0)": concurrent.Cause(0),
+	} {
+		if got.String() != want {
+			t.Errorf("String() = %q, want %q", got.String(), want)
+		}
+	}
+	if !concurrent.Size.Evicted() || !concurrent.Expired.Evicted() || concurrent.Explicit.Evicted() || concurrent.Closed.Evicted() {
+		t.Error("Evicted() is true exactly for Size and Expired")
+	}
+}
+
+func TestGetHitAllocatesNothing(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 1000})
+	keys := make([]string, 100)
+	for i := range keys {
+		keys[i] = fmt.Sprint("key-", i)
+		_ = c.Set(keys[i], i)
+	}
+	i := 0
+	// Enough runs to fill the read buffer many times over, so the drains a
+	// reader performs itself are measured too.
+	allocs := testing.AllocsPerRun(10_000, func() {
+		if _, ok := c.Get(keys[i%len(keys)]); !ok {
+			t.Fatal("miss")
+		}
+		i++
+	})
+	if allocs != 0 {
+		t.Fatalf("Get hit allocates %v times per call", allocs)
+	}
+	missAllocs := testing.AllocsPerRun(1000, func() { c.Get("absent") })
+	if missAllocs != 0 {
+		t.Fatalf("Get miss allocates %v times per call", missAllocs)
+	}
+}
+
+// settledGoroutines waits (as a hang detector, not a timing assertion) until
+// at most n goroutines run, and fails with their stacks otherwise. Goroutines
+// of other tests (a runtime cleanup of an unclosed cache) may take a moment.
+func settledGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestNewCloseCyclesLeaveNoGoroutines(t *testing.T) {
+	settledGoroutines(t, 2) // the test runner and this test
+	base := runtime.NumGoroutine()
+	for i := range 1000 {
+		c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Set(i, i) // wakes the maintenance goroutine
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Close waited for each goroutine, so none may remain.
+	if n := runtime.NumGoroutine(); n > base {
+		settledGoroutines(t, base)
+	}
+}
+
+func TestUnclosedCacheIsCollectedWithItsGoroutine(t *testing.T) {
+	settledGoroutines(t, 2)
+	base := runtime.NumGoroutine()
+	func() {
+		for i := range 10 {
+			c, err := concurrent.New(concurrent.Options[int, int]{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = c.Set(i, i)
+		}
+	}()
+	if runtime.NumGoroutine() < base+10 {
+		t.Fatalf("expected the 10 caches' goroutines to be running")
+	}
+	settledGoroutines(t, base) // collected caches stop their goroutines
+}
+
+// TestBoundUnderConcurrentWriters checks the documented worst case: with W
+// goroutines writing, Len() never exceeds MaxSize() + W, and once they stop
+// it is within MaxSize() without any Sync.
+func TestBoundUnderConcurrentWriters(t *testing.T) {
+	const writers, max = 8, 16
+	c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: max})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var stop atomic.Bool
+	var peak atomic.Int64
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for !stop.Load() {
+			if n := int64(c.Len()); n > peak.Load() {
+				peak.Store(n)
+			}
+		}
+	}()
+	per := 20_000
+	if testing.Short() {
+		per = 2_000
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				_ = c.Set(w*per+i, i)
+				if i%7 == 0 {
+					c.Get(w*per + i/2)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	stop.Store(true)
+	<-sampled
+	if p := peak.Load(); p > max+writers {
+		t.Fatalf("peak Len %d exceeds MaxSize+writers = %d", p, max+writers)
+	}
+	if c.Len() > max {
+		t.Fatalf("Len %d > MaxSize %d after all writers returned", c.Len(), max)
+	}
+	t.Logf("peak Len %d with %d writers at MaxSize %d", peak.Load(), writers, max)
+}

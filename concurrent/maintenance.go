@@ -1,0 +1,330 @@
+package concurrent
+
+import (
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"weak"
+
+	"github.com/puzpuzpuz/xsync/v4"
+)
+
+// Drain status, as in Caffeine: whether the maintenance goroutine has work.
+const (
+	idle                 uint32 = iota // nothing buffered that maintenance was asked to apply
+	required                           // a token is on its way to the goroutine
+	processingToIdle                   // draining; nothing new since it started
+	processingToRequired               // draining; more arrived, drain again
+)
+
+// notification is a removed entry whose listener call is due once the
+// remover has released Cache.mu.
+type notification[K comparable, V any] struct {
+	n     *node[K, V]
+	cause Cause
+}
+
+// maintenanceLoop is the cache's goroutine. It parks until a write asks for a
+// drain (no ticker, no polling) and holds the cache only weakly while parked.
+func maintenanceLoop[K comparable, V any](wp weak.Pointer[Cache[K, V]], wake, stop, done chan struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-wake:
+		}
+		c := wp.Value()
+		if c == nil {
+			return
+		}
+		c.maintain(stop)
+	}
+}
+
+// maintain drains until no new work arrived while it was draining.
+func (c *Cache[K, V]) maintain(stop chan struct{}) {
+	for {
+		c.mu.Lock()
+		c.status.Store(processingToIdle)
+		notes := c.drainLocked(nil)
+		done := c.status.CompareAndSwap(processingToIdle, idle)
+		c.mu.Unlock()
+		c.deliver(notes)
+		if done {
+			return
+		}
+		select {
+		case <-stop:
+			return
+		default:
+		}
+	}
+}
+
+// scheduleDrain asks the maintenance goroutine to apply buffered writes.
+func (c *Cache[K, V]) scheduleDrain() {
+	for {
+		switch c.status.Load() {
+		case idle:
+			if c.status.CompareAndSwap(idle, required) {
+				select {
+				case c.wake <- struct{}{}:
+				default:
+				}
+				return
+			}
+		case processingToIdle:
+			if c.status.CompareAndSwap(processingToIdle, processingToRequired) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// drainLocked applies every buffered event to the policy, keeping the order
+// in which the events happened for the reads of the first stripe: before each
+// write task, the reads that preceded it. Caller holds c.mu.
+func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, V] {
+	first := &c.rb.first
+	// Reads claimed after this point may belong after a write that is queued
+	// but not yet visible to poll; they wait for the next drain.
+	snap := first.tail.Load()
+	for {
+		t, ok := c.wb.poll()
+		if !ok {
+			break
+		}
+		first.drainTo(t.readPos, c.pol)
+		c.applyWrite(t)
+	}
+	first.drainTo(snap, c.pol)
+	if c.rb.contended() {
+		for _, s := range (*c.rb.table.Load())[1:] {
+			s.drainTo(math.MaxUint64, c.pol)
+		}
+	}
+	return notes
+}
+
+// applyWrite applies one write task. Insertions and removals of the same node
+// may arrive in either order; node.retired settles it (see node).
+func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
+	switch t.op {
+	case opAdd:
+		if !t.n.retired.Load() {
+			c.pol.add(t.n)
+		}
+	case opReplace:
+		switch {
+		case t.n.retired.Load(): // the new node is already gone again
+			if t.old.linked() {
+				c.pol.remove(t.old)
+			}
+		case t.old.linked():
+			c.pol.replace(t.old, t.n)
+		default: // the old node's insertion was never applied
+			c.pol.add(t.n)
+		}
+	case opRemove:
+		if t.n.linked() {
+			c.pol.remove(t.n)
+		}
+	}
+}
+
+// evictLocked evicts, in policy order, until the cache is within its bound.
+// Caller holds c.mu.
+func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, V] {
+	for c.size.Load() > c.max.Load() {
+		v := c.pol.evict()
+		if v == nil {
+			break // the excess is in flight: its writers evict when they finish
+		}
+		if c.removeLocked(v) {
+			notes = append(notes, notification[K, V]{v, Size})
+		}
+	}
+	return notes
+}
+
+// removeLocked removes n from the map if the map still holds it, and reports
+// whether it did. Caller holds c.mu (removeTarget's state).
+func (c *Cache[K, V]) removeLocked(n *node[K, V]) bool {
+	c.target, c.removed = n, false
+	c.m.Compute(n.key, c.removeTarget)
+	c.target = nil
+	return c.removed
+}
+
+// removeAllLocked removes every entry with the given cause, linked ones in
+// eviction order first. Caller holds c.mu.
+func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) []notification[K, V] {
+	c.pol.ascend(func(x *node[K, V]) bool {
+		if c.removeLocked(x) {
+			notes = append(notes, notification[K, V]{x, cause})
+		}
+		return true
+	})
+	c.pol.clear()
+	// Entries whose insertion is not applied yet (in flight) are not linked.
+	c.m.Range(func(_ K, x *node[K, V]) bool {
+		if c.removeLocked(x) {
+			notes = append(notes, notification[K, V]{x, cause})
+		}
+		return true
+	})
+	return notes
+}
+
+// retire marks n removed from the map. Called inside the map's per-key
+// critical section that removes n.
+func (c *Cache[K, V]) retire(n *node[K, V]) {
+	n.retired.Store(true)
+	c.size.Add(-1)
+}
+
+func (c *Cache[K, V]) newNode(key K, value V) *node[K, V] {
+	n := &node[K, V]{key: key, value: value}
+	if c.lfu {
+		n.hash = c.hash.hash(key)
+	}
+	return n
+}
+
+// recordReadSlow handles a read whose event did not go into the buffer at
+// the first try. With one stripe (no contention seen) the event is never
+// dropped: the reader drains the buffers itself, waiting for the lock if
+// need be, which keeps single-goroutine behaviour exact. Under contention a
+// reader that finds its stripe full drains if the lock is free and otherwise
+// drops the event, as Caffeine does.
+func (c *Cache[K, V]) recordReadSlow(n *node[K, V], r pushResult) {
+	for attempt := 0; attempt < 16; attempt++ {
+		switch r {
+		case contended:
+			c.rb.grow()
+		case full:
+			if !c.rb.contended() {
+				c.mu.Lock()
+			} else if !c.mu.TryLock() {
+				c.rb.pick().dropped.Add(1)
+				return
+			}
+			notes := c.drainLocked(nil)
+			c.mu.Unlock()
+			c.deliver(notes)
+		}
+		if r = c.rb.pick().push(n); r == pushed {
+			return
+		}
+	}
+	c.rb.pick().dropped.Add(1)
+}
+
+// afterWrite queues a write task and, if an insertion took the cache over its
+// bound, evicts before returning: the bound is hard, not eventual.
+func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
+	t.readPos = c.rb.first.tail.Load()
+	for !c.wb.offer(t) {
+		// Full: apply it ourselves. A write is never dropped.
+		c.mu.Lock()
+		notes := c.drainLocked(nil)
+		c.mu.Unlock()
+		c.deliver(notes)
+	}
+	if inserted && c.size.Load() > c.max.Load() {
+		c.mu.Lock()
+		notes := c.drainLocked(nil)
+		notes = c.evictLocked(notes)
+		c.mu.Unlock()
+		c.deliver(notes)
+		return
+	}
+	c.scheduleDrain()
+}
+
+// remove deletes key from the map and notifies Explicit.
+func (c *Cache[K, V]) remove(key K) (*node[K, V], bool) {
+	var old *node[K, V]
+	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+		if !loaded {
+			return cur, xsync.CancelOp
+		}
+		c.retire(cur)
+		old = cur
+		return nil, xsync.DeleteOp
+	})
+	if old == nil {
+		return nil, false
+	}
+	c.afterWrite(writeTask[K, V]{n: old, op: opRemove}, false)
+	c.notify(old, Explicit)
+	return old, true
+}
+
+// settleAfterClose resolves a write that raced with Close. Close sets closed
+// before it removes the entries, so a writer that still sees closed false
+// after storing n knows Close will find n. Otherwise either Close already
+// removed n (the write happened, then the close) or the writer takes n back
+// and reports ErrClosed; never both, never neither.
+func (c *Cache[K, V]) settleAfterClose(n *node[K, V]) error {
+	if !c.closed.Load() {
+		return nil
+	}
+	c.mu.Lock()
+	took := c.removeLocked(n)
+	c.mu.Unlock()
+	if took {
+		return ErrClosed
+	}
+	return nil
+}
+
+// snapshot returns the linked, present nodes in eviction order (or reverse).
+func (c *Cache[K, V]) snapshot(backward bool) []*node[K, V] {
+	c.mu.Lock()
+	notes := c.drainLocked(nil)
+	nodes := make([]*node[K, V], 0, c.pol.len())
+	visit := func(x *node[K, V]) bool {
+		if !x.retired.Load() {
+			nodes = append(nodes, x)
+		}
+		return true
+	}
+	if backward {
+		c.pol.descend(visit)
+	} else {
+		c.pol.ascend(visit)
+	}
+	c.mu.Unlock()
+	c.deliver(notes)
+	return nodes
+}
+
+func (c *Cache[K, V]) deliver(notes []notification[K, V]) {
+	for _, x := range notes {
+		c.notify(x.n, x.cause)
+	}
+}
+
+// notify counts a removal and calls the listener, recovering its panics.
+// Never called with c.mu held.
+func (c *Cache[K, V]) notify(n *node[K, V], cause Cause) {
+	c.removals[cause].Add(1)
+	if c.onEvict == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.listenerPanics.Add(1)
+			if c.onPanic != nil {
+				c.onPanic(r, debug.Stack())
+			} else {
+				slog.Error("concurrent: OnEvict panicked", "cause", cause.String(), "panic", r)
+			}
+		}
+	}()
+	c.onEvict(n.key, n.value, cause)
+}

@@ -1,0 +1,98 @@
+package concurrent
+
+import "fmt"
+
+// DefaultMaxSize is the bound used when [Options.MaxSize] is 0: the default of
+// the original boto3-client-cache.
+const DefaultMaxSize = 10
+
+// Options configures a [Cache]. The zero value is valid: an LRU cache of
+// [DefaultMaxSize] entries without a listener.
+type Options[K comparable, V any] struct {
+	// MaxSize is the hard bound on the number of entries. 0 means
+	// DefaultMaxSize; a negative value is an error.
+	MaxSize int
+
+	// Policy chooses whom to evict: LRU (the default) or LFU. Any other value
+	// is an error.
+	Policy Policy
+
+	// OnEvict, if set, is called exactly once for every entry that leaves the
+	// cache, with the reason. It runs on the goroutine whose operation removed
+	// the entry (the writer whose insertion overflowed the bound, the caller
+	// of Delete, Clear, Close, ...) after the cache has released its internal
+	// locks, so it may call back into the cache. Calls for one operation are
+	// made in eviction order before that operation returns. A panic in
+	// OnEvict is recovered, counted in [Stats.ListenerPanics] and reported to
+	// OnListenerPanic; it never stops maintenance or loses the calls after it.
+	OnEvict func(key K, value V, cause Cause)
+
+	// OnListenerPanic, if set, receives the value and stack of each panic
+	// recovered from OnEvict. If nil, such panics are logged with
+	// [log/slog.Default] at level Error (the panic value and cause only, never
+	// the entry's key or value).
+	OnListenerPanic func(recovered any, stack []byte)
+
+	// Seed fixes the randomness of the LFU policy (its sketch hashing and its
+	// admission coin) so that runs can be replayed exactly. 0 means a seed
+	// drawn at random for each cache, which keeps crafted keys from aiming at
+	// sketch collisions. LRU uses no randomness.
+	Seed uint64
+}
+
+// Cause says why an entry left the cache.
+type Cause uint8
+
+const (
+	// Explicit: removed by Delete, Pop or PopVictim.
+	Explicit Cause = iota + 1
+	// Replaced: its value was replaced by Set.
+	Replaced
+	// Size: evicted to keep the cache within its maximum size.
+	Size
+	// Expired: its lifetime ended (see the expiry options).
+	Expired
+	// Cleared: removed by Clear.
+	Cleared
+	// Closed: removed by Close.
+	Closed
+
+	numCauses = int(Closed) + 1
+)
+
+// String returns the cause's name.
+func (c Cause) String() string {
+	switch c {
+	case Explicit:
+		return "Explicit"
+	case Replaced:
+		return "Replaced"
+	case Size:
+		return "Size"
+	case Expired:
+		return "Expired"
+	case Cleared:
+		return "Cleared"
+	case Closed:
+		return "Closed"
+	}
+	return fmt.Sprintf("Cause(%d)", uint8(c))
+}
+
+// Evicted reports whether the cache removed the entry on its own (Size or
+// Expired) rather than because the caller asked.
+func (c Cause) Evicted() bool { return c == Size || c == Expired }
+
+// validated returns the options with defaults applied, or an *OptionError.
+func (o Options[K, V]) validated() (Options[K, V], error) {
+	if o.MaxSize < 0 {
+		return o, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: "must be 0 (default 10) or positive"}
+	}
+	if o.MaxSize == 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.Policy != LRU && o.Policy != LFU {
+		return o, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}
+	}
+	return o, nil
+}

@@ -1,0 +1,49 @@
+package concurrent
+
+// Stats is a point-in-time view of a cache's counters. Counters are
+// monotonic over the cache's life; each is exact once the operations that
+// changed it have returned.
+type Stats struct {
+	// Hits and Misses count Get calls that found and did not find the key.
+	Hits, Misses uint64
+	// DroppedReads counts hits whose access was not applied to the policy
+	// because the read buffer was full while another goroutine held the
+	// maintenance lock. It stays 0 for a cache used from one goroutine.
+	DroppedReads uint64
+	// ListenerPanics counts panics recovered from OnEvict.
+	ListenerPanics uint64
+	// Len and MaxSize are the size and bound when Stats was called.
+	Len, MaxSize int
+
+	removals [numCauses]uint64
+}
+
+// Removed returns how many entries left the cache for the given cause.
+func (s Stats) Removed(cause Cause) uint64 {
+	if int(cause) >= len(s.removals) {
+		return 0
+	}
+	return s.removals[cause]
+}
+
+// Evictions returns the entries the cache removed on its own (Size and
+// Expired).
+func (s Stats) Evictions() uint64 { return s.removals[Size] + s.removals[Expired] }
+
+// HitRatio returns Hits / (Hits + Misses), or 0 before the first Get.
+func (s Stats) HitRatio() float64 {
+	if s.Hits+s.Misses == 0 {
+		return 0
+	}
+	return float64(s.Hits) / float64(s.Hits+s.Misses)
+}
+
+// Stats returns the cache's counters. It takes no lock.
+func (c *Cache[K, V]) Stats() Stats {
+	s := Stats{Len: c.Len(), MaxSize: c.MaxSize(), ListenerPanics: c.listenerPanics.Load()}
+	s.Hits, s.Misses, s.DroppedReads = c.rb.counts()
+	for i := range s.removals {
+		s.removals[i] = c.removals[i].Load()
+	}
+	return s
+}
