@@ -1,0 +1,46 @@
+// Command hitratio prints the hit-ratio table of clientcache's LRU and LFU
+// against Bélády's optimum, a textbook LRU and the rival Go caches, on every
+// trace of the shared trace folder at the capacities listed for it.
+//
+//	cd bench && go run ./cmd/hitratio [-traces oltp,loop] [-rivals=false]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/clientcache/clientcache/bench"
+	"github.com/clientcache/clientcache/internal/trace"
+)
+
+func main() {
+	traces := flag.String("traces", "", "comma-separated short trace names (default: all)")
+	rivals := flag.Bool("rivals", true, "measure the rival caches too")
+	flag.Parse()
+
+	dir, err := trace.Dir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hitratio:", err)
+		os.Exit(1)
+	}
+	var only []string
+	if *traces != "" {
+		only = strings.Split(*traces, ",")
+	}
+	contenders := bench.Contenders
+	if !*rivals {
+		contenders = contenders[:2]
+	}
+	start := time.Now()
+	rows, err := bench.Run(dir, bench.Jobs(only), contenders)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hitratio:", err)
+		os.Exit(1)
+	}
+	bench.WriteTable(os.Stdout, rows)
+	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best bounded rival (otter with CleanUp, theine with Wait, ARC, 2Q, golang-lru LRU); -u = unbounded, as users call it, with peak size. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
+		len(rows), time.Since(start).Round(time.Second))
+}
