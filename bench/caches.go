@@ -5,8 +5,8 @@ import (
 
 	"github.com/Yiling-J/theine-go"
 	"github.com/clientcache/clientcache/concurrent"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/hashicorp/golang-lru/arc/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/maypok86/otter/v2"
 )
 
@@ -60,7 +60,7 @@ func Lookup(name string) (Contender, bool) {
 
 type peak struct{ n int }
 
-func (p *peak) Peak() int       { return p.n }
+func (p *peak) Peak() int        { return p.n }
 func (p *peak) observe(size int) { p.n = max(p.n, size) }
 
 type clientcache struct {
