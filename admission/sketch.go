@@ -41,8 +41,11 @@ const (
 // words (16 counters per expected entry, at least one block): 8 bytes per
 // entry of capacity.
 //
+// A sketch made by [NewWithDoorkeeper] also has a doorkeeper (see
+// [NewWithDoorkeeper]).
+//
 // A Sketch is not safe for concurrent use. The zero value is not usable; call
-// [New].
+// [New] or [NewWithDoorkeeper].
 type Sketch struct {
 	table      []uint64
 	blockMask  uint64 // number of blocks - 1 (a power of two - 1)
@@ -50,6 +53,7 @@ type Sketch struct {
 	additions  int // increments since the last halving (halved by it)
 	sampleSize int // additions that trigger a halving
 	capacity   int
+	door       doorkeeper // empty unless made by NewWithDoorkeeper
 }
 
 // New returns a sketch sized for a cache of capacity entries whose hashes are
@@ -57,6 +61,22 @@ type Sketch struct {
 // panics if capacity is negative.
 func New(capacity int, seed uint64) *Sketch {
 	s := &Sketch{seed: seed}
+	s.Resize(capacity)
+	return s
+}
+
+// NewWithDoorkeeper is like [New], with a doorkeeper in front of the
+// counters: a small Bloom filter that absorbs the first occurrence of each
+// key in a sample, so that keys seen once (most keys of most traces) do not
+// take up counters and inflate the estimates of the keys they collide with.
+// A key's estimate is then its counters plus one if the doorkeeper holds it
+// (at most 15), and aging also empties the doorkeeper. The filter has 8 bits
+// per increment of a sample (10 bytes per entry of capacity) and 3 probes.
+//
+// Measured on the project's traces, the doorkeeper raised W-TinyLFU's hit
+// ratio on most of them (see the package concurrent's W-TinyLFU notes).
+func NewWithDoorkeeper(capacity int, seed uint64) *Sketch {
+	s := &Sketch{seed: seed, door: doorkeeper{on: true}}
 	s.Resize(capacity)
 	return s
 }
@@ -77,10 +97,17 @@ func (s *Sketch) Resize(capacity int) {
 	}
 	s.capacity = capacity
 	s.sampleSize = sampleFactor * max(capacity, 1)
+	if s.door.on {
+		s.door.resize(s.sampleSize)
+	}
 	if s.additions >= s.sampleSize {
 		s.Age()
 	}
 }
+
+// Additions returns the number of increments counted in the current
+// sample; it drops (by half) when the sketch ages.
+func (s *Sketch) Additions() int { return s.additions }
 
 // Capacity returns the capacity the sketch was last sized for.
 func (s *Sketch) Capacity() int { return s.capacity }
@@ -93,6 +120,9 @@ func (s *Sketch) SampleSize() int { return s.sampleSize }
 // sketch when the sample is complete. It does not allocate.
 func (s *Sketch) Increment(h uint64) {
 	m := s.mix(h)
+	if s.door.on && !s.door.insert(m) {
+		return // the first occurrence in this sample
+	}
 	block := s.block(m)
 	bump(block, 0, m)
 	bump(block, 1, m>>8)
@@ -113,6 +143,9 @@ func (s *Sketch) Frequency(h uint64) int {
 	f = min(f, count(block, 1, m>>8))
 	f = min(f, count(block, 2, m>>16))
 	f = min(f, count(block, 3, m>>24))
+	if s.door.on && s.door.contains(m) {
+		f = min(f+1, maxCounter)
+	}
 	return int(f)
 }
 
@@ -140,18 +173,20 @@ func count(block *[blockWords]uint64, i int, b uint64) uint64 {
 }
 
 // Age halves every counter (rounding down) and the count of increments in
-// the current sample: the TinyLFU reset. Increment calls it by itself at the
-// end of every sample.
+// the current sample, and empties the doorkeeper: the TinyLFU reset.
+// Increment calls it by itself at the end of every sample.
 func (s *Sketch) Age() {
 	for i, w := range s.table {
 		s.table[i] = w >> 1 & resetMask
 	}
 	s.additions >>= 1
+	clear(s.door.bits)
 }
 
 // Clear forgets every count.
 func (s *Sketch) Clear() {
 	clear(s.table)
+	clear(s.door.bits)
 	s.additions = 0
 }
 
@@ -159,6 +194,7 @@ func (s *Sketch) Clear() {
 func (s *Sketch) Clone() *Sketch {
 	c := *s
 	c.table = append([]uint64(nil), s.table...)
+	c.door.bits = append([]uint64(nil), s.door.bits...)
 	return &c
 }
 

@@ -260,66 +260,168 @@ func TestClear(t *testing.T) {
 }
 
 func TestZeroAllocs(t *testing.T) {
-	s := New(1<<12, 1)
-	h := hashOf(7)
-	if n := testing.AllocsPerRun(1000, func() { s.Increment(h); _ = s.Frequency(h) }); n != 0 {
-		t.Fatalf("%v allocations per Increment+Frequency", n)
+	for _, s := range []*Sketch{New(1<<12, 1), NewWithDoorkeeper(1<<12, 1)} {
+		h := hashOf(7)
+		if n := testing.AllocsPerRun(1000, func() { s.Increment(h); _ = s.Frequency(h) }); n != 0 {
+			t.Fatalf("%v allocations per Increment+Frequency", n)
+		}
 	}
 }
 
 // FuzzSketch runs a sequence of operations decoded from the input against a
 // model of exact counts that saturate at 15 and halve when the sketch ages:
-// the estimate must never fall below the model and never exceed 15.
+// the estimate must never fall below the model and never exceed 15. The
+// first byte chooses the capacity, the seed and whether the sketch has a
+// doorkeeper; the model then keeps each key's first occurrence of a sample
+// apart, as the doorkeeper does (a false positive of the filter only makes
+// the sketch count more, so the model stays a lower bound).
 func FuzzSketch(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
 	f.Add([]byte{1, 0, 7, 0, 7, 0, 7, 1, 7, 2, 0, 1, 7, 3, 0, 1, 7})
+	f.Add([]byte{0x81, 0, 7, 0, 7, 1, 7, 0, 7, 1, 7, 2, 0, 1, 7})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
 			return
 		}
+		door := ops[0]&0x80 != 0
 		s := New(int(ops[0]%8), uint64(ops[0]))
-		model := map[uint64]int{}
+		if door {
+			s = NewWithDoorkeeper(int(ops[0]%8), uint64(ops[0]))
+		}
+		type entry struct {
+			n    int  // counted by the counters
+			seen bool // absorbed by the doorkeeper
+		}
+		model := map[uint64]entry{}
+		estimate := func(e entry) int {
+			if e.seen {
+				return min(e.n+1, maxCounter)
+			}
+			return e.n
+		}
+		age := func() {
+			for k, e := range model {
+				model[k] = entry{n: e.n / 2}
+			}
+		}
 		adds := 0
 		for i := 1; i+1 < len(ops); i += 2 {
 			k := uint64(ops[i+1] % 64)
 			switch ops[i] % 4 {
 			case 0:
+				before := s.Additions()
 				s.Increment(hashOf(k))
-				model[k] = min(model[k]+1, maxCounter)
+				e := model[k]
+				if door && !e.seen {
+					e.seen = true
+				} else {
+					e.n = min(e.n+1, maxCounter)
+				}
+				model[k] = e
+				if door {
+					if s.Additions() < before {
+						age()
+					}
+					break
+				}
 				adds++
 				if adds >= s.SampleSize() {
-					for key, n := range model {
-						model[key] = n / 2
-					}
+					age()
 					adds /= 2
 				}
 			case 1:
 				got := s.Frequency(hashOf(k))
-				if got < model[k] || got > maxCounter {
-					t.Fatalf("op %d: key %d estimate %d, model %d", i, k, got, model[k])
+				if want := estimate(model[k]); got < want || got > maxCounter {
+					t.Fatalf("op %d: key %d estimate %d, model %d", i, k, got, want)
 				}
 			case 2:
 				s.Age()
-				for key, n := range model {
-					model[key] = n / 2
-				}
+				age()
 				adds /= 2
 			case 3:
 				s.Clear()
 				clear(model)
 				adds = 0
 			}
-			if s.additions != adds {
+			if !door && s.additions != adds {
 				t.Fatalf("op %d: sketch counted %d additions, model %d", i, s.additions, adds)
 			}
 		}
-		for k, n := range model {
-			if got := s.Frequency(hashOf(k)); got < n {
-				t.Fatalf("end: key %d estimate %d, model %d", k, got, n)
+		for k, e := range model {
+			if got := s.Frequency(hashOf(k)); got < estimate(e) {
+				t.Fatalf("end: key %d estimate %d, model %d", k, got, estimate(e))
 			}
 		}
 	})
+}
+
+func TestDoorkeeperAbsorbsFirstOccurrence(t *testing.T) {
+	s := NewWithDoorkeeper(64, 3)
+	h := hashOf(1)
+	s.Increment(h)
+	if s.Frequency(h) != 1 || s.Additions() != 0 {
+		t.Fatalf("after one increment: estimate %d, additions %d; want 1, 0", s.Frequency(h), s.Additions())
+	}
+	for _, c := range counters(s) {
+		if c != 0 {
+			t.Fatal("the first occurrence reached the counters")
+		}
+	}
+	s.Increment(h)
+	if s.Frequency(h) != 2 || s.Additions() != 1 {
+		t.Fatalf("after two increments: estimate %d, additions %d; want 2, 1", s.Frequency(h), s.Additions())
+	}
+	for range 40 {
+		s.Increment(h)
+	}
+	if s.Frequency(h) != maxCounter {
+		t.Fatalf("saturated estimate %d, want 15", s.Frequency(h))
+	}
+	s.Age()
+	if s.Frequency(h) != 7 {
+		t.Fatalf("after aging: estimate %d, want 7 (counters halved, doorkeeper emptied)", s.Frequency(h))
+	}
+	c := s.Clone()
+	c.Increment(hashOf(2))
+	if s.Frequency(hashOf(2)) != 0 || c.Frequency(hashOf(2)) != 1 {
+		t.Fatal("clone shares the doorkeeper")
+	}
+	s.Clear()
+	if s.Frequency(h) != 0 {
+		t.Fatal("Clear kept the doorkeeper or counters")
+	}
+}
+
+func TestDoorkeeperNeverUndercounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	s := NewWithDoorkeeper(1000, rng.Uint64())
+	exact := map[uint64]int{}
+	for s.Additions() < s.SampleSize()-1 && len(exact) < 15_000 {
+		k := rng.Uint64N(5000)
+		s.Increment(hashOf(k))
+		exact[k]++
+	}
+	for k, n := range exact {
+		if got := s.Frequency(hashOf(k)); got < min(n, maxCounter) {
+			t.Fatalf("key %d seen %d times, estimate %d", k, n, got)
+		}
+	}
+}
+
+func TestDoorkeeperSizing(t *testing.T) {
+	for _, tc := range []struct{ capacity, bits int }{{0, 128}, {1, 128}, {100, 8192}, {1000, 131072}} {
+		s := NewWithDoorkeeper(tc.capacity, 0)
+		if got := len(s.door.bits) * 64; got != tc.bits {
+			t.Errorf("capacity %d: %d doorkeeper bits, want %d", tc.capacity, got, tc.bits)
+		}
+	}
+	s := NewWithDoorkeeper(100, 0)
+	s.Increment(hashOf(1))
+	s.Resize(102) // same filter size: kept
+	if s.Frequency(hashOf(1)) != 1 {
+		t.Fatal("a resize within the same size emptied the doorkeeper")
+	}
 }
 
 var sink int
@@ -332,27 +434,44 @@ func benchHashes() []uint64 {
 	return hs
 }
 
+func benchSketches() []struct {
+	name string
+	s    *Sketch
+} {
+	return []struct {
+		name string
+		s    *Sketch
+	}{{"plain", New(1<<16, 1)}, {"doorkeeper", NewWithDoorkeeper(1<<16, 1)}}
+}
+
 func BenchmarkIncrement(b *testing.B) {
-	s := New(1<<16, 1)
 	hs := benchHashes()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		s.Increment(hs[i&(len(hs)-1)])
-		i++
+	for _, bs := range benchSketches() {
+		b.Run(bs.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				bs.s.Increment(hs[i&(len(hs)-1)])
+				i++
+			}
+		})
 	}
 }
 
 func BenchmarkFrequency(b *testing.B) {
-	s := New(1<<16, 1)
 	hs := benchHashes()
-	for _, h := range hs {
-		s.Increment(h)
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		sink += s.Frequency(hs[i&(len(hs)-1)])
-		i++
+	for _, bs := range benchSketches() {
+		for _, h := range hs {
+			bs.s.Increment(h)
+			bs.s.Increment(h)
+		}
+		b.Run(bs.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				sink += bs.s.Frequency(hs[i&(len(hs)-1)])
+				i++
+			}
+		})
 	}
 }

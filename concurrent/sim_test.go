@@ -108,3 +108,57 @@ func TestSimTable(t *testing.T) {
 	}
 	t.Log("\n" + b.String())
 }
+
+// TestSimAblations replays the traces through the policy as shipped and
+// with each part of its design switched off or back to the alternative it was
+// measured against (see wtAblation), when CLIENTCACHE_ABLATIONS is set: "1"
+// for every trace but arc-p3, "all" for every trace, or comma-separated
+// short trace names. A development aid: it prints hit percentages.
+func TestSimAblations(t *testing.T) {
+	want := os.Getenv("CLIENTCACHE_ABLATIONS")
+	if want == "" {
+		t.Skip("set CLIENTCACHE_ABLATIONS=1 (or all, or trace names) to compare W-TinyLFU ablations")
+	}
+	dir := simTraceDir(t)
+	variants := []struct {
+		name string
+		off  wtAblation
+	}{
+		{"shipped", wtAblation{}},
+		{"lazy", wtAblation{lazySketch: true}},
+		{"nodoor", wtAblation{noDoorkeeper: true}},
+		{"sample10x", wtAblation{sketchSample: true}},
+		{"noclimb", wtAblation{noClimb: true}},
+		{"noflood", wtAblation{noFlood: true}},
+		{"nobounce", wtAblation{noBounce: true}},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %7s %6s %6s", "trace", "cap", "OPT", "LRU")
+	for _, v := range variants {
+		fmt.Fprintf(&b, " %9s", v.name)
+	}
+	b.WriteString("\n")
+	for _, f := range trace.Files {
+		switch {
+		case want == "all":
+		case want == "1" && f.Short() != "p3":
+		case strings.Contains(","+want+",", ","+f.Short()+","):
+		default:
+			continue
+		}
+		keys, err := f.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range f.Capacities {
+			fmt.Fprintf(&b, "%-10.10s %7d %6.2f %6.2f", f.Short(), c, trace.Percent(trace.Optimal(keys, c), len(keys)),
+				trace.Percent(trace.LRUHits(keys, c), len(keys)))
+			for _, v := range variants {
+				p := newWTinyLFUAblated[uint64, struct{}](c, 1, v.off)
+				fmt.Fprintf(&b, " %9.2f", trace.Percent(trace.Replay(keys, newSimCache(p, c)), len(keys)))
+			}
+			b.WriteString("\n")
+		}
+	}
+	t.Log("\n" + b.String())
+}

@@ -8,16 +8,16 @@ import "github.com/clientcache/clientcache/admission"
 //
 // References: G. Einziger, R. Friedman, B. Manes, "TinyLFU: A Highly
 // Efficient Cache Admission Policy", ACM Transactions on Storage 13(4), 2017
-// (the window, the segmented main area and the admission test); G. Einziger,
-// O. Eytan, R. Friedman, B. Manes, "Adaptive Software Cache Management",
-// Middleware 2018 (the hill climber); and the design of Caffeine's
-// BoundedLocalCache, whose constants are used here.
+// (the window, the segmented main area, the admission test, the doorkeeper);
+// G. Einziger, O. Eytan, R. Friedman, B. Manes, "Adaptive Software Cache
+// Management", Middleware 2018 (the hill climber); and the design of
+// Caffeine's BoundedLocalCache, whose constants are used here.
 //
 // Layout. Four queues, each an LRU list whose front is its least recently
 // used node:
 //
 //	doomed     contest losers waiting for the engine to evict them
-//	probation  main area, entries seen once since they entered main
+//	probation  main area, entries not hit since they entered it
 //	protected  main area, entries hit while in probation (at most ~80% of main)
 //	window     the newest entries (~1% of the cache at first)
 //
@@ -30,11 +30,18 @@ import "github.com/clientcache/clientcache/admission"
 // the back of probation.
 //
 // Eviction order, the order of ascend and of evict: doomed, then probation,
-// then protected, then window, each from its front. So the cache gives up
-// first the entries that lost an admission contest, then the main area's
-// least recently used entries, the ones seen once before the ones seen twice,
-// and the window's newest entries last. ascend's first node is always the one
-// evict returns next.
+// then protected, then window, each from its front. The cache gives up first
+// the entries that lost an admission contest, then the main area's least
+// recently used entries, those not hit since admission before those hit, and
+// the window's entries, the newest, last. ascend's first node is always the
+// one evict returns next.
+//
+// Choices measured on the project's traces (TestSimAblations): the sketch
+// counts from the first request (Caffeine starts at half full; counting early
+// helped most on the short Glimpse trace), it has a doorkeeper, and a climber
+// sample is max(maximum, min(10 x maximum, 5,000)) requests rather than the
+// sketch's 10 x maximum, which let the window grow in time on recency traces
+// (corda, web, scarab) at large sizes.
 const (
 	wtWindow uint8 = 1 + iota
 	wtProbation
@@ -54,14 +61,16 @@ const (
 	// keep every newcomer out.
 	wtFloodFrequency = 6
 	wtFloodOdds      = 128
-	// The hill climber: after each sample (the sketch's sample size in
-	// requests) the window moves by the step in the direction that raised
-	// the hit rate; the step decays by wtStepDecay per sample and restarts
-	// at wtStepPercent of the cache when the hit rate moves by more than
-	// wtRestartThreshold.
+	// The hill climber: after each sample of requests the window moves by
+	// the step, in the same direction if the hit rate did not fall and in
+	// the other if it did; the step decays by wtStepDecay per sample and
+	// restarts at wtStepPercent of the cache when the hit rate moves by
+	// wtRestartThreshold or more. A sample is the maximum, at least
+	// wtSampleFloor requests, at most 10 x the maximum.
 	wtStepPercent      = 0.0625
 	wtStepDecay        = 0.98
 	wtRestartThreshold = 0.05
+	wtSampleFloor      = 5000
 )
 
 type wtinylfu[K comparable, V any] struct {
@@ -71,9 +80,7 @@ type wtinylfu[K comparable, V any] struct {
 	windowMax    int // the window's share, adjusted by the climber
 	protectedMax int // protected's share of the main area
 
-	// sketch is nil until the cache first holds half its maximum: below
-	// that nothing is evicted, so nothing needs an estimate.
-	sketch *admission.Sketch
+	sketch *admission.Sketch // sized for max; 8 + 10 bytes per entry of max
 	seed   uint64
 	rng    uint64 // splitmix64 state, for the hash-flooding defence
 
@@ -82,6 +89,20 @@ type wtinylfu[K comparable, V any] struct {
 	hits, misses int
 	prevHitRate  float64
 	step         float64
+
+	off wtAblation
+}
+
+// wtAblation switches parts of the design off, or back to the alternative
+// it was measured against, for TestSimAblations. The zero value is the
+// policy as shipped; nothing else sets it.
+type wtAblation struct {
+	lazySketch   bool // no sketch (no counting) until the cache is half full, as in Caffeine
+	noDoorkeeper bool // a sketch without a doorkeeper
+	sketchSample bool // climber samples of 10 x maximum requests
+	noClimb      bool // the window stays at 1%
+	noFlood      bool // no random admission of losing candidates
+	noBounce     bool // the climber keeps its direction at a bound
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -89,19 +110,49 @@ type wtinylfu[K comparable, V any] struct {
 // of the hash-flooding defence, so a fixed seed makes the policy
 // deterministic.
 func newWTinyLFU[K comparable, V any](max int, seed uint64) *wtinylfu[K, V] {
+	return newWTinyLFUAblated[K, V](max, seed, wtAblation{})
+}
+
+func newWTinyLFUAblated[K comparable, V any](max int, seed uint64, off wtAblation) *wtinylfu[K, V] {
 	p := &wtinylfu[K, V]{
 		window:    newList[K, V](wtWindow),
 		probation: newList[K, V](wtProbation),
 		protected: newList[K, V](wtProtected),
 		doomed:    newList[K, V](wtDoomed),
 		seed:      seed,
+		off:       off,
 	}
-	p.rng = seed
-	p.resize(max)
+	p.reset(max)
 	return p
 }
 
-// resize sets the shares for a new maximum and restarts the climber.
+// reset forgets everything learned: shares, climber, random sequence and
+// sketch start over for a cache of max entries.
+func (p *wtinylfu[K, V]) reset(max int) {
+	p.rng = p.seed
+	p.sketch = nil
+	p.resize(max)
+	p.ensureSketch()
+}
+
+// ensureSketch creates the sketch unless it exists or the lazySketch
+// ablation defers it.
+func (p *wtinylfu[K, V]) ensureSketch() {
+	switch {
+	case p.sketch != nil || (p.off.lazySketch && p.len()+1 < p.max/2):
+	case p.off.noDoorkeeper:
+		p.sketch = admission.New(p.max, wtSketchSeed(p.seed))
+	default:
+		p.sketch = admission.NewWithDoorkeeper(p.max, wtSketchSeed(p.seed))
+	}
+}
+
+// wtSketchSeed derives the sketch's seed from the policy's, so that the
+// sketch's mixing differs from the engine's key hash under the same seed.
+func wtSketchSeed(seed uint64) uint64 { return (seed ^ 0x5851f42d4c957f2d) * 0x9e3779b97f4a7c15 }
+
+// resize sets the shares for a new maximum, resizes the sketch (which loses
+// its counts if its table changes size) and restarts the climber.
 func (p *wtinylfu[K, V]) resize(max int) {
 	p.max = max
 	p.windowMax = max - max*wtMainPercent/100
@@ -120,9 +171,7 @@ func (p *wtinylfu[K, V]) len() int {
 }
 
 func (p *wtinylfu[K, V]) add(n *node[K, V]) {
-	if p.sketch == nil && p.len()+1 >= p.max/2 {
-		p.sketch = admission.New(p.max, p.seed)
-	}
+	p.ensureSketch()
 	p.record(n)
 	p.misses++
 	p.window.pushBack(n)
@@ -143,7 +192,7 @@ func (p *wtinylfu[K, V]) replace(old, n *node[K, V]) {
 
 func (p *wtinylfu[K, V]) remove(n *node[K, V]) { p.queue(n.queue).remove(n) }
 
-// record counts an occurrence of n's key in the sketch, once there is one.
+// record counts an occurrence of n's key in the sketch.
 func (p *wtinylfu[K, V]) record(n *node[K, V]) {
 	if p.sketch != nil {
 		p.sketch.Increment(n.hash)
@@ -204,13 +253,15 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 	}
 }
 
-// admit reports whether the candidate c should replace the victim v.
+// admit reports whether the candidate c should replace the victim v: if it
+// is estimated more frequent, or, being warm (frequency >= 6), with
+// probability 1/128 (the hash-flooding defence).
 func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 	cf, vf := p.frequency(c), p.frequency(v)
 	if cf > vf {
 		return true
 	}
-	return cf >= wtFloodFrequency && p.random()%wtFloodOdds == 0
+	return !p.off.noFlood && cf >= wtFloodFrequency && p.random()%wtFloodOdds == 0
 }
 
 // random returns the next number of a splitmix64 sequence.
@@ -223,14 +274,13 @@ func (p *wtinylfu[K, V]) random() uint64 {
 }
 
 // climb ends a sample when it is complete and moves the window by the
-// climber's step: towards a larger window while that raises the hit rate,
-// the other way when it lowers it.
+// climber's step.
 func (p *wtinylfu[K, V]) climb() {
-	if p.sketch == nil {
+	if p.sketch == nil || p.off.noClimb {
 		return
 	}
 	requests := p.hits + p.misses
-	if requests < p.sketch.SampleSize() {
+	if requests < p.sampleSize() {
 		return
 	}
 	if p.len() < p.max/2 {
@@ -254,32 +304,50 @@ func (p *wtinylfu[K, V]) climb() {
 	}
 	p.prevHitRate = rate
 	p.hits, p.misses = 0, 0
-	p.moveWindow(int(amount))
+	if p.moveWindow(int(amount)) == 0 && int(amount) != 0 && !p.off.noBounce {
+		// The window is at a bound: turn around rather than push against
+		// it. Without this, a workload whose hit rate stays flat (all
+		// misses while the window is too small to catch any reuse) keeps
+		// the climber pressing on the lower bound forever.
+		p.step = -p.step
+	}
+}
+
+// sampleSize is the number of requests in a climber sample: the maximum, but
+// at least wtSampleFloor (so that a small cache's hit rate is measured over
+// enough requests to tell a step's effect from noise) and at most 10 x the
+// maximum.
+func (p *wtinylfu[K, V]) sampleSize() int {
+	if p.off.sketchSample {
+		return p.sketch.SampleSize()
+	}
+	return max(p.max, min(10*p.max, wtSampleFloor), 1)
 }
 
 // moveWindow grows (delta > 0) or shrinks the window by up to |delta|
-// entries, taking the room from or giving it to the protected share. It
-// keeps at least one entry of window and never evicts: a grown window fills
-// with new entries while the engine evicts the main area's victims; a shrunk
-// window's oldest entries move to the back of probation.
-func (p *wtinylfu[K, V]) moveWindow(delta int) {
+// entries, taking the room from or giving it to the protected share, and
+// returns how far it moved. It keeps at least one entry of window and never
+// evicts: a grown window fills with new entries while the engine evicts the
+// main area's victims; a shrunk window's oldest entries move to the back of
+// probation.
+func (p *wtinylfu[K, V]) moveWindow(delta int) int {
 	switch {
 	case delta > 0:
 		delta = min(delta, p.protectedMax)
 		p.windowMax += delta
 		p.protectedMax -= delta
 		p.demote()
+		return delta
 	case delta < 0:
-		delta = min(-delta, p.windowMax-1)
-		if delta <= 0 {
-			return
-		}
+		delta = max(min(-delta, p.windowMax-1), 0)
 		p.windowMax -= delta
 		p.protectedMax += delta
 		for p.window.len() > p.windowMax {
 			p.probation.pushBack(p.window.popFront())
 		}
+		return delta
 	}
+	return 0
 }
 
 func (p *wtinylfu[K, V]) evict() *node[K, V] {
@@ -330,15 +398,11 @@ func (p *wtinylfu[K, V]) setMax(max int) {
 }
 
 // wtPushFront links the unlinked node x at the front of l (list has no such
-// method; only setMax needs it).
+// method; only setMax needs it, and it is not on a hot path).
 func wtPushFront[K comparable, V any](l *list[K, V], x *node[K, V]) {
 	front := l.front()
 	l.pushBack(x)
-	if front == nil {
-		return
-	}
-	// Move every node that was there before x behind it.
-	for n := front; n != x; {
+	for n := front; n != nil && n != x; {
 		next := n.next
 		l.moveToBack(n)
 		n = next
@@ -349,9 +413,7 @@ func (p *wtinylfu[K, V]) clear() {
 	for _, q := range p.order() {
 		q.clear()
 	}
-	p.sketch = nil
-	p.rng = p.seed
-	p.resize(p.max)
+	p.reset(p.max)
 }
 
 func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
