@@ -28,7 +28,11 @@ type Contender struct {
 	Bounded bool
 	// Rival is false for clientcache's own policies.
 	Rival bool
-	New   func(capacity int) (Cache, error)
+	// Judged marks the rivals that clientcache's LFU is judged against
+	// (the goal): otter v2 with CleanUp, theine with Wait, and
+	// golang-lru's ARC. The others are shown for context.
+	Judged bool
+	New    func(capacity int) (Cache, error)
 }
 
 // Seed is the fixed seed of clientcache's LFU in every measurement, so that
@@ -37,15 +41,15 @@ const Seed = 1
 
 // Contenders lists every cache of the comparison, clientcache first.
 var Contenders = []Contender{
-	{"clientcache-LRU", true, false, func(n int) (Cache, error) { return newClientcache(n, concurrent.LRU) }},
-	{"clientcache-LFU", true, false, func(n int) (Cache, error) { return newClientcache(n, concurrent.LFU) }},
-	{"otter", true, true, func(n int) (Cache, error) { return newOtter(n, true) }},
-	{"theine", true, true, func(n int) (Cache, error) { return newTheine(n, true) }},
-	{"ARC", true, true, newARC},
-	{"2Q", true, true, new2Q},
-	{"golang-lru", true, true, newGolangLRU},
-	{"otter-unbounded", false, true, func(n int) (Cache, error) { return newOtter(n, false) }},
-	{"theine-unbounded", false, true, func(n int) (Cache, error) { return newTheine(n, false) }},
+	{"clientcache-LRU", true, false, false, func(n int) (Cache, error) { return newClientcache(n, concurrent.LRU) }},
+	{"clientcache-LFU", true, false, false, func(n int) (Cache, error) { return newClientcache(n, concurrent.LFU) }},
+	{"otter", true, true, true, func(n int) (Cache, error) { return newOtter(n, true) }},
+	{"theine", true, true, true, func(n int) (Cache, error) { return newTheine(n, true) }},
+	{"ARC", true, true, true, newARC},
+	{"2Q", true, true, false, new2Q},
+	{"golang-lru", true, true, false, newGolangLRU},
+	{"otter-unbounded", false, true, false, func(n int) (Cache, error) { return newOtter(n, false) }},
+	{"theine-unbounded", false, true, false, func(n int) (Cache, error) { return newTheine(n, false) }},
 }
 
 // Lookup returns the contender called name.

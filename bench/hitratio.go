@@ -18,6 +18,7 @@ type Result struct {
 	Peak    int // most entries seen after a Set
 	Bounded bool
 	Rival   bool
+	Judged  bool
 	Err     error // the cache could not be built
 }
 
@@ -44,13 +45,13 @@ func (r Row) Result(name string) (Result, bool) {
 // Percent returns hits as a percentage of the row's accesses.
 func (r Row) Percent(hits int) float64 { return trace.Percent(hits, r.Accesses) }
 
-// BestBoundedRival returns the bounded rival with the most hits (the first
-// listed among equals).
+// BestBoundedRival returns the judged rival (all bounded) with the most hits,
+// the first listed among equals.
 func (r Row) BestBoundedRival() (Result, bool) {
 	var best Result
 	found := false
 	for _, x := range r.Results {
-		if x.Rival && x.Bounded && x.Err == nil && (!found || x.Hits > best.Hits) {
+		if x.Judged && x.Err == nil && (!found || x.Hits > best.Hits) {
 			best, found = x, true
 		}
 	}
@@ -65,7 +66,7 @@ func Measure(name string, keys []uint64, capacity int, contenders []Contender) R
 		Optimal: trace.Optimal(keys, capacity), LRU: trace.LRUHits(keys, capacity),
 	}
 	for _, c := range contenders {
-		res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival}
+		res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival, Judged: c.Judged}
 		cache, err := c.New(capacity)
 		if err != nil {
 			res.Err = err
@@ -202,6 +203,27 @@ func WriteTable(w io.Writer, rows []Row) {
 			pct("otter"), pct("theine"), pct("ARC"), pct("2Q"),
 			withPeak("otter-unbounded"), withPeak("theine-unbounded"), diff)
 	}
+}
+
+// Summary counts the rows where clientcache's LFU scored at least the best
+// judged bounded rival, and finds the largest shortfall.
+func Summary(rows []Row) (atLeast, measured int, worst float64, worstRow string) {
+	for _, r := range rows {
+		lfu, ok := r.Result("clientcache-LFU")
+		best, bestOK := r.BestBoundedRival()
+		if !ok || lfu.Err != nil || !bestOK {
+			continue
+		}
+		measured++
+		d := r.Percent(lfu.Hits) - r.Percent(best.Hits)
+		if d >= 0 {
+			atLeast++
+		}
+		if d < worst {
+			worst, worstRow = d, fmt.Sprintf("%s@%d (%s)", short(r.Trace), r.Capacity, best.Name)
+		}
+	}
+	return atLeast, measured, worst, worstRow
 }
 
 func short(name string) string {

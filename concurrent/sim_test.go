@@ -162,3 +162,24 @@ func TestSimAblations(t *testing.T) {
 	}
 	t.Log("\n" + b.String())
 }
+
+// TestSimPolicyRegressions is TestSimLFURegressions of sim_public_test.go
+// driven through the harness, so that the policy's qualitative facts hold
+// whether or not the engine builds it.
+func TestSimPolicyRegressions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		max    int
+		margin float64
+	}{{"loop", 512, 30}, {"oltp", 1000, 4}, {"trace_vaultservice", 1000, -5}} {
+		keys, _ := simLoad(t, tc.name)
+		if testing.Short() {
+			keys = keys[:min(len(keys), 150_000)]
+		}
+		lfu := trace.Percent(simLFU(keys, tc.max), len(keys))
+		lru := trace.Percent(trace.LRUHits(keys, tc.max), len(keys))
+		if lfu-lru < tc.margin {
+			t.Errorf("%s@%d: LFU %.2f%%, LRU %.2f%%: want LFU - LRU >= %.0f points", tc.name, tc.max, lfu, lru, tc.margin)
+		}
+	}
+}

@@ -41,6 +41,9 @@ func main() {
 		os.Exit(1)
 	}
 	bench.WriteTable(os.Stdout, rows)
-	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best bounded rival (otter with CleanUp, theine with Wait, ARC, 2Q, golang-lru LRU); -u = unbounded, as users call it, with peak size. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
+	if at, n, worst, where := bench.Summary(rows); n > 0 {
+		fmt.Printf("\nLFU >= best judged bounded rival in %d of %d rows; largest shortfall %.2f points at %s.\n", at, n, worst, where)
+	}
+	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best of the judged bounded rivals (otter with CleanUp, theine with Wait, golang-lru ARC); 2Q shown for context; -u = unbounded, as users call it, with peak size. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
 		len(rows), time.Since(start).Round(time.Second))
 }
