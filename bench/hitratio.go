@@ -91,7 +91,7 @@ type Job struct {
 func Jobs(only []string) []Job {
 	var jobs []Job
 	for _, f := range trace.Files {
-		if len(only) > 0 && !contains(only, f.Short()) {
+		if len(only) > 0 && !contains(only, f.Label) {
 			continue
 		}
 		for _, c := range f.Capacities {
@@ -142,7 +142,7 @@ func Run(dir string, jobs []Job, contenders []Contender) ([]Row, error) {
 			defer wg.Done()
 			for i := range work {
 				j := jobs[i]
-				rows[i] = Measure(j.File.Short(), keys[j.File.Name], j.Capacity, contenders)
+				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, contenders)
 			}
 		}()
 	}
@@ -198,7 +198,7 @@ func WriteTable(w io.Writer, rows []Row) {
 			}
 		}
 		fmt.Fprintf(w, "%-10s %7d | %5.2f | %5s %-4s | %5s %5s | %5.2f %5s %-11s | %5s %5s %5s %5s | %-15s | %-15s | %s\n",
-			short(r.Trace), r.Capacity, r.Percent(r.Optimal), pct("clientcache-LRU"), same,
+			r.Trace, r.Capacity, r.Percent(r.Optimal), pct("clientcache-LRU"), same,
 			pct("clientcache-LFU"), lfuFrac, r.Percent(best.Hits), rivalFrac, best.Name,
 			pct("otter"), pct("theine"), pct("ARC"), pct("2Q"),
 			withPeak("otter-unbounded"), withPeak("theine-unbounded"), diff)
@@ -220,18 +220,8 @@ func Summary(rows []Row) (atLeast, measured int, worst float64, worstRow string)
 			atLeast++
 		}
 		if d < worst {
-			worst, worstRow = d, fmt.Sprintf("%s@%d (%s)", short(r.Trace), r.Capacity, best.Name)
+			worst, worstRow = d, fmt.Sprintf("%s@%d (%s)", r.Trace, r.Capacity, best.Name)
 		}
 	}
 	return atLeast, measured, worst, worstRow
-}
-
-func short(name string) string {
-	if strings.HasPrefix(name, "zipf") {
-		return "zipf"
-	}
-	if name == "trace_vaultservice" {
-		return "corda"
-	}
-	return name
 }

@@ -75,7 +75,7 @@ func TestSimLRUIsTextbookLRU(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		max  int
-	}{{"loop", 512}, {"gli", 1000}, {"trace_vaultservice", 500}, {"oltp", 250}, {"web07", 1000}} {
+	}{{"loop", 512}, {"gli", 1000}, {"corda", 500}, {"oltp", 250}, {"web07", 1000}} {
 		t.Run(tc.name, func(t *testing.T) {
 			keys := loadPrefix(t, tc.name, 100_000)
 			c := newTraceCache(t, concurrent.LRU, tc.max)
@@ -121,7 +121,7 @@ func TestSimLFURegressions(t *testing.T) {
 	}{
 		{"loop", 512, 30},
 		{"oltp", 1000, 4},
-		{"trace_vaultservice", 1000, -5},
+		{"corda", 1000, -5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			keys := loadPrefix(t, tc.name, 150_000)

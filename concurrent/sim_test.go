@@ -91,7 +91,7 @@ func TestSimTable(t *testing.T) {
 	dir := simTraceDir(t)
 	var b strings.Builder
 	for _, f := range trace.Files {
-		if want != "all" && !strings.Contains(","+want+",", ","+f.Short()+",") {
+		if want != "all" && !strings.Contains(","+want+",", ","+f.Label+",") {
 			continue
 		}
 		keys, err := f.Load(dir)
@@ -102,7 +102,7 @@ func TestSimTable(t *testing.T) {
 			opt := trace.Optimal(keys, c)
 			lru := trace.Replay(keys, newSimCache(newLRU[uint64, struct{}](), c))
 			lfu := simLFU(keys, c)
-			fmt.Fprintf(&b, "%-20s %7d OPT %5.2f LRU %5.2f LFU %5.2f\n", f.Short(), c,
+			fmt.Fprintf(&b, "%-10s %7d OPT %5.2f LRU %5.2f LFU %5.2f\n", f.Label, c,
 				trace.Percent(opt, len(keys)), trace.Percent(lru, len(keys)), trace.Percent(lfu, len(keys)))
 		}
 	}
@@ -141,8 +141,8 @@ func TestSimAblations(t *testing.T) {
 	for _, f := range trace.Files {
 		switch {
 		case want == "all":
-		case want == "1" && f.Short() != "p3":
-		case strings.Contains(","+want+",", ","+f.Short()+","):
+		case want == "1" && f.Label != "p3":
+		case strings.Contains(","+want+",", ","+f.Label+","):
 		default:
 			continue
 		}
@@ -151,7 +151,7 @@ func TestSimAblations(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range f.Capacities {
-			fmt.Fprintf(&b, "%-10.10s %7d %6.2f %6.2f", f.Short(), c, trace.Percent(trace.Optimal(keys, c), len(keys)),
+			fmt.Fprintf(&b, "%-10.10s %7d %6.2f %6.2f", f.Label, c, trace.Percent(trace.Optimal(keys, c), len(keys)),
 				trace.Percent(trace.LRUHits(keys, c), len(keys)))
 			for _, v := range variants {
 				p := newWTinyLFUAblated[uint64, struct{}](c, 1, v.off)
@@ -171,7 +171,7 @@ func TestSimPolicyRegressions(t *testing.T) {
 		name   string
 		max    int
 		margin float64
-	}{{"loop", 512, 30}, {"oltp", 1000, 4}, {"trace_vaultservice", 1000, -5}} {
+	}{{"loop", 512, 30}, {"oltp", 1000, 4}, {"corda", 1000, -5}} {
 		keys, _ := simLoad(t, tc.name)
 		if testing.Short() {
 			keys = keys[:min(len(keys), 150_000)]

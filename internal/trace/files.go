@@ -8,36 +8,16 @@ import (
 	"path/filepath"
 )
 
-// File is one trace of the shared folder: its file name, record format,
-// number of accesses and the cache capacities at which it is measured
-// (points in the range the traces README gives for it).
+// File is one trace of the shared folder: a short label for tables and
+// command lines, its file name, record format, number of accesses and the
+// cache capacities at which it is measured (points in the range the traces
+// README gives for it).
 type File struct {
+	Label      string
 	Name       string
 	Format     Format
 	Accesses   int
 	Capacities []int
-}
-
-// Short returns the name without the "lirs-", "arc-" style prefix and the
-// file extensions, for tables.
-func (f File) Short() string {
-	name := f.Name
-	for _, ext := range []string{".gz", ".txt", ".trace"} {
-		name = trimSuffix(name, ext)
-	}
-	for i := 0; i < len(name); i++ {
-		if name[i] == '-' {
-			return name[i+1:]
-		}
-	}
-	return name
-}
-
-func trimSuffix(s, suffix string) string {
-	if len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix {
-		return s[:len(s)-len(suffix)]
-	}
-	return s
 }
 
 // Load reads the whole trace from the folder dir.
@@ -55,31 +35,31 @@ var classic = []int{100, 250, 500, 1000}
 // Files lists every trace of the shared folder. OLTP is also measured at 64
 // entries, a size typical of client caches.
 var Files = []File{
-	{"arc-oltp.gz", ARC, 914_145, []int{64, 250, 500, 1000, 2000}},
-	{"arc-p3.gz", ARC, 3_912_296, []int{25_000, 100_000, 400_000, 600_000}},
-	{"lirs-loop.trace.gz", LIRS, 505_500, []int{256, 512, 768, 1024}},
-	{"lirs-gli.trace.gz", LIRS, 6_015, []int{250, 500, 1000, 2000}},
-	{"lirs-2_pools.trace.gz", LIRS, 100_000, classic},
-	{"lirs-sprite.trace.gz", LIRS, 133_996, classic},
-	{"lirs-multi1.trace.gz", LIRS, 15_858, classic},
-	{"lirs-multi2.trace.gz", LIRS, 26_311, classic},
-	{"lirs-multi3.trace.gz", LIRS, 30_241, classic},
-	{"lirs-cs.trace.gz", LIRS, 6_781, classic},
-	{"lirs-cpp.trace.gz", LIRS, 9_047, classic},
-	{"lirs-ps.trace.gz", LIRS, 10_448, classic},
-	{"lirs-scan.trace.gz", LIRS, 50_025, classic},
-	{"lirs-zigzag.trace.gz", LIRS, 52_001, classic},
-	{"corda-trace_vaultservice.gz", BE64, 135_702, []int{250, 500, 1000, 2000}},
-	{"scarab-recs.trace.gz", BE64, 1_245_184, []int{1000, 10_000, 50_000, 125_000}},
-	{"cache2k-web07.trace.gz", BE32, 76_118, []int{100, 1000, 5000, 10_000}},
-	{"cache2k-web12.trace.gz", BE32, 95_607, []int{100, 1000, 5000, 10_000}},
-	{"synthetic-zipf-s1.0001-v10-imax5e7-n1e6-seed42.txt.gz", LIRS, 1_000_000, []int{1000, 10_000, 100_000}},
+	{"oltp", "arc-oltp.gz", ARC, 914_145, []int{64, 250, 500, 1000, 2000}},
+	{"p3", "arc-p3.gz", ARC, 3_912_296, []int{25_000, 100_000, 400_000, 600_000}},
+	{"loop", "lirs-loop.trace.gz", LIRS, 505_500, []int{256, 512, 768, 1024}},
+	{"gli", "lirs-gli.trace.gz", LIRS, 6_015, []int{250, 500, 1000, 2000}},
+	{"2_pools", "lirs-2_pools.trace.gz", LIRS, 100_000, classic},
+	{"sprite", "lirs-sprite.trace.gz", LIRS, 133_996, classic},
+	{"multi1", "lirs-multi1.trace.gz", LIRS, 15_858, classic},
+	{"multi2", "lirs-multi2.trace.gz", LIRS, 26_311, classic},
+	{"multi3", "lirs-multi3.trace.gz", LIRS, 30_241, classic},
+	{"cs", "lirs-cs.trace.gz", LIRS, 6_781, classic},
+	{"cpp", "lirs-cpp.trace.gz", LIRS, 9_047, classic},
+	{"ps", "lirs-ps.trace.gz", LIRS, 10_448, classic},
+	{"scan", "lirs-scan.trace.gz", LIRS, 50_025, classic},
+	{"zigzag", "lirs-zigzag.trace.gz", LIRS, 52_001, classic},
+	{"corda", "corda-trace_vaultservice.gz", BE64, 135_702, []int{250, 500, 1000, 2000}},
+	{"scarab", "scarab-recs.trace.gz", BE64, 1_245_184, []int{1000, 10_000, 50_000, 125_000}},
+	{"web07", "cache2k-web07.trace.gz", BE32, 76_118, []int{100, 1000, 5000, 10_000}},
+	{"web12", "cache2k-web12.trace.gz", BE32, 95_607, []int{100, 1000, 5000, 10_000}},
+	{"zipf", "synthetic-zipf-s1.0001-v10-imax5e7-n1e6-seed42.txt.gz", LIRS, 1_000_000, []int{1000, 10_000, 100_000}},
 }
 
-// Lookup returns the file of Files whose name or short name is name.
+// Lookup returns the file of Files whose label or file name is name.
 func Lookup(name string) (File, bool) {
 	for _, f := range Files {
-		if f.Name == name || f.Short() == name {
+		if f.Label == name || f.Name == name {
 			return f, true
 		}
 	}

@@ -208,21 +208,23 @@ func TestReplay(t *testing.T) {
 	}
 }
 
-func TestLookupAndShort(t *testing.T) {
+func TestLookup(t *testing.T) {
 	f, ok := Lookup("oltp")
 	if !ok || f.Name != "arc-oltp.gz" || f.Format != ARC {
 		t.Fatalf("Lookup(oltp) = %+v, %v", f, ok)
 	}
-	for name, short := range map[string]string{
-		"lirs-loop.trace.gz": "loop", "cache2k-web07.trace.gz": "web07",
-		"corda-trace_vaultservice.gz": "trace_vaultservice",
-	} {
-		if f, _ := Lookup(name); f.Short() != short {
-			t.Errorf("%s: short %q, want %q", name, f.Short(), short)
-		}
+	if f, ok := Lookup("corda-trace_vaultservice.gz"); !ok || f.Label != "corda" {
+		t.Fatalf("Lookup by file name = %+v, %v", f, ok)
 	}
 	if _, ok := Lookup("nope"); ok {
 		t.Fatal("Lookup(nope) found something")
+	}
+	labels := map[string]bool{}
+	for _, f := range Files {
+		if f.Label == "" || labels[f.Label] || len(f.Capacities) == 0 {
+			t.Fatalf("bad registry entry %+v", f)
+		}
+		labels[f.Label] = true
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 func main() {
-	traces := flag.String("traces", "", "comma-separated short trace names (default: all)")
+	traces := flag.String("traces", "", "comma-separated trace labels, e.g. oltp,loop (default: all)")
 	rivals := flag.Bool("rivals", true, "measure the rival caches too")
 	flag.Parse()
 
