@@ -1,9 +1,9 @@
 package concurrent
 
 import (
-	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // cacheLine is the padding unit that keeps counters written by different
@@ -26,21 +26,24 @@ const (
 
 // stripe is a bounded ring of read events in the style of Caffeine's
 // BoundedBuffer: producers claim a position by CAS on tail, then publish the
-// node in the slot; the single consumer (whoever holds Cache.mu) takes
-// published slots from head and stops at the first one not yet published.
-// Positions only grow, so a position also identifies the event.
+// node in the slot with an atomic store; the single consumer (whoever holds
+// Cache.mu) takes published slots from head, stops at the first one not yet
+// published, and clears slots with plain stores (a producer reuses a slot
+// only after it has seen head move past it). Positions only grow, so a
+// position also identifies the event.
 type stripe[K comparable, V any] struct {
 	_    [cacheLine]byte
 	head atomic.Uint64 // next position to consume; written only under Cache.mu
 	_    [cacheLine - 8]byte
 	tail atomic.Uint64 // next position to claim; one past the last claimed
 	// Counters written by the same readers that write tail, on its line.
-	// hits = tail + dropped over all stripes: every hit claims a position or
-	// is dropped, exactly once.
+	// Every hit is counted exactly once: it claims a position, or it is
+	// skipped (its node already waits in a buffer), or it is dropped.
+	skipped atomic.Uint64 // hits whose node was already queued (contended mode)
 	dropped atomic.Uint64 // hits not recorded: stripe full under contention
 	misses  atomic.Uint64
-	_       [cacheLine - 24]byte
-	slots   [stripeSize]atomic.Pointer[node[K, V]]
+	_       [cacheLine - 32]byte
+	slots   [stripeSize]unsafe.Pointer // *node[K, V]
 }
 
 func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
@@ -51,7 +54,7 @@ func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
 	if !s.tail.CompareAndSwap(t, t+1) {
 		return contended
 	}
-	s.slots[t&(stripeSize-1)].Store(n)
+	atomic.StorePointer(&s.slots[t&(stripeSize-1)], unsafe.Pointer(n))
 	return pushed
 }
 
@@ -65,11 +68,14 @@ func (s *stripe[K, V]) drainTo(limit uint64, p policy[K, V]) {
 	t := min(s.tail.Load(), limit)
 	for ; h < t; h++ {
 		slot := &s.slots[h&(stripeSize-1)]
-		n := slot.Load()
+		n := (*node[K, V])(atomic.LoadPointer(slot))
 		if n == nil {
 			break
 		}
-		slot.Store(nil)
+		*slot = nil // ordered before the producers' reuse by head.Store below
+		if n.queued.Load() != 0 {
+			n.queued.Store(0)
+		}
 		if n.linked() {
 			p.access(n)
 		}
@@ -77,19 +83,23 @@ func (s *stripe[K, V]) drainTo(limit uint64, p policy[K, V]) {
 	s.head.Store(h)
 }
 
-// readBuffer is a lossy, striped buffer of read events. It starts with one
-// stripe, in which events keep the order of the reads that produced them;
-// that is what makes a cache used from one goroutine behave exactly like its
-// policy's textbook definition. The first failed CAS shows that several
-// goroutines read at once: from then on the buffer grows (doubling, up to
-// maxStripes) and readers pick a random stripe, trading exact order for
-// throughput, and a reader that finds its stripe full while another goroutine
-// is draining drops its event rather than wait.
+// readBuffer is a lossy, striped buffer of read events. It starts in exact
+// mode: one stripe, in which events keep the order of the reads that produced
+// them and none is ever dropped; that is what makes a cache used from one
+// goroutine behave exactly like its policy's textbook definition. The first
+// failed CAS shows that several goroutines read at once, and the buffer
+// switches for good to contended mode, trading exact order for throughput:
+// it grows (doubling, up to maxStripes stripes), each goroutine uses the
+// stripe its stack address hashes to, a node already waiting in a buffer is
+// not queued again (its pending event moves it anyway), and a reader that
+// finds its stripe full while another goroutine drains drops its event
+// rather than wait.
 type readBuffer[K comparable, V any] struct {
 	first stripe[K, V]
 	// n is the number of stripes in use: 1 until contention is seen, then a
 	// power of two up to len(*table).
 	n     atomic.Uint32
+	salt  atomic.Uint32 // changed on contention, to re-spread goroutines over stripes
 	table atomic.Pointer[[]*stripe[K, V]]
 }
 
@@ -106,21 +116,35 @@ func maxStripes() uint32 {
 
 func (b *readBuffer[K, V]) init() { b.n.Store(1) }
 
-// pick returns the stripe a reader uses.
+// pick returns the stripe the calling goroutine uses.
 func (b *readBuffer[K, V]) pick() *stripe[K, V] {
 	n := b.n.Load()
 	if n == 1 {
 		return &b.first
 	}
-	return (*b.table.Load())[rand.Uint32()&(n-1)]
+	return (*b.table.Load())[goroutineHash(b.salt.Load())&(n-1)]
+}
+
+// goroutineHash is a cheap hash that is stable for a goroutine and differs
+// between goroutines: the address of a variable on the caller's stack
+// (stacks are disjoint and at least 8 KiB apart, so the bits above 13 tell
+// goroutines apart), mixed with a salt. The pointer is only converted to an
+// integer and never used, so the variable does not escape.
+//
+//go:nosplit
+func goroutineHash(salt uint32) uint32 {
+	var x byte
+	a := uint32(uintptr(unsafe.Pointer(&x)) >> 13)
+	return (a ^ salt) * 0x9e3779b1 >> 16
 }
 
 // contended reports whether the buffer has left its single, ordered stripe.
 func (b *readBuffer[K, V]) contended() bool { return b.n.Load() > 1 }
 
 // grow doubles the number of stripes after a failed CAS, allocating the
-// table on first use.
+// table on first use, and re-spreads goroutines over the stripes.
 func (b *readBuffer[K, V]) grow() {
+	b.salt.Add(0x6b43a9b5)
 	if b.table.Load() == nil {
 		m := maxStripes()
 		if m < 2 {
@@ -153,7 +177,7 @@ func (b *readBuffer[K, V]) each(f func(*stripe[K, V])) {
 func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
 	b.each(func(s *stripe[K, V]) {
 		d := s.dropped.Load()
-		hits += s.tail.Load() + d
+		hits += s.tail.Load() + s.skipped.Load() + d
 		misses += s.misses.Load()
 		dropped += d
 	})

@@ -116,10 +116,29 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		var zero V
 		return zero, false
 	}
-	if r := c.rb.pick().push(n); r != pushed {
+	c.recordRead(n)
+	return n.value, true
+}
+
+// recordRead puts a hit in the read buffer. In exact mode every hit is
+// recorded in order; in contended mode a node already waiting in the buffer
+// is counted but not queued again.
+func (c *Cache[K, V]) recordRead(n *node[K, V]) {
+	if !c.rb.contended() {
+		if r := c.rb.first.push(n); r != pushed {
+			c.recordReadSlow(n, r)
+		}
+		return
+	}
+	s := c.rb.pick()
+	if n.queued.Load() != 0 {
+		s.skipped.Add(1)
+		return
+	}
+	n.queued.Store(1)
+	if r := s.push(n); r != pushed {
 		c.recordReadSlow(n, r)
 	}
-	return n.value, true
 }
 
 // Contains reports whether key is present, without recording an access.

@@ -53,7 +53,7 @@ func (l *list[K, V]) remove(x *node[K, V]) {
 
 // moveToBack moves a member of l to the back.
 func (l *list[K, V]) moveToBack(x *node[K, V]) {
-	if l.tail == x {
+	if l.back() == x {
 		return
 	}
 	l.remove(x)
@@ -62,7 +62,7 @@ func (l *list[K, V]) moveToBack(x *node[K, V]) {
 
 // popFront unlinks and returns the front node, or nil if l is empty.
 func (l *list[K, V]) popFront() *node[K, V] {
-	x := l.head
+	x := l.front()
 	if x != nil {
 		l.remove(x)
 	}

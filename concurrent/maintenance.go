@@ -3,6 +3,7 @@ package concurrent
 import (
 	"log/slog"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"weak"
 
@@ -114,7 +115,9 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 	switch t.op {
 	case opAdd:
-		if !t.n.retired.Load() {
+		// Skip a node already gone, or already linked by its overflowing
+		// writer (see afterWrite).
+		if !t.n.retired.Load() && !t.n.linked() {
 			c.pol.add(t.n)
 		}
 	case opReplace:
@@ -195,21 +198,22 @@ func (c *Cache[K, V]) newNode(key K, value V) *node[K, V] {
 }
 
 // recordReadSlow handles a read whose event did not go into the buffer at
-// the first try. With one stripe (no contention seen) the event is never
-// dropped: the reader drains the buffers itself, waiting for the lock if
-// need be, which keeps single-goroutine behaviour exact. Under contention a
-// reader that finds its stripe full drains if the lock is free and otherwise
-// drops the event, as Caffeine does.
+// the first try. In exact mode the event is never dropped: the reader drains
+// the buffers itself, waiting for the lock if need be, which keeps
+// single-goroutine behaviour exact. In contended mode a reader that finds its
+// stripe full drains if the lock is free and otherwise drops the event (as
+// Caffeine does), clearing the node's queued mark so later reads queue it.
 func (c *Cache[K, V]) recordReadSlow(n *node[K, V], r pushResult) {
 	for attempt := 0; attempt < 16; attempt++ {
 		switch r {
 		case contended:
 			c.rb.grow()
+			n.queued.Store(1)
 		case full:
 			if !c.rb.contended() {
 				c.mu.Lock()
 			} else if !c.mu.TryLock() {
-				c.rb.pick().dropped.Add(1)
+				c.dropRead(n)
 				return
 			}
 			notes := c.drainLocked(nil)
@@ -220,6 +224,11 @@ func (c *Cache[K, V]) recordReadSlow(n *node[K, V], r pushResult) {
 			return
 		}
 	}
+	c.dropRead(n)
+}
+
+func (c *Cache[K, V]) dropRead(n *node[K, V]) {
+	n.queued.Store(0)
 	c.rb.pick().dropped.Add(1)
 }
 
@@ -228,15 +237,29 @@ func (c *Cache[K, V]) recordReadSlow(n *node[K, V], r pushResult) {
 func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
 	t.readPos = c.rb.first.tail.Load()
 	for !c.wb.offer(t) {
-		// Full: apply it ourselves. A write is never dropped.
+		// Full: apply it ourselves. A write is never dropped. If the drain
+		// cannot progress (the head slot is claimed by a writer not yet done
+		// publishing), let that writer run.
 		c.mu.Lock()
 		notes := c.drainLocked(nil)
 		c.mu.Unlock()
 		c.deliver(notes)
+		runtime.Gosched()
 	}
 	if inserted && c.size.Load() > c.max.Load() {
 		c.mu.Lock()
 		notes := c.drainLocked(nil)
+		// The drain stops at a slot another writer has claimed but not yet
+		// published, so our own task may still be queued behind it. Link our
+		// node now (applying the task later finds it linked, or retired, and
+		// skips it): otherwise eviction could find the policy empty and leave
+		// our node counted but unevictable after we return. With this, the
+		// entries counted but not linked are those of writers in flight plus
+		// those of insertions that did not overflow (at most MaxSize, since
+		// each found Len() <= MaxSize()), which gives the documented bound.
+		if !t.n.linked() && !t.n.retired.Load() {
+			c.pol.add(t.n)
+		}
 		notes = c.evictLocked(notes)
 		c.mu.Unlock()
 		c.deliver(notes)

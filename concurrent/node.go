@@ -27,6 +27,11 @@ type node[K comparable, V any] struct {
 	// retired node, which resolves the race between an insertion's event and
 	// a removal's event arriving in either order.
 	retired atomic.Bool
+
+	// queued is set by a reader that puts the node in the read buffer while
+	// the buffer is in contended mode, and cleared when the event is
+	// applied, so that readers of a hot node do not queue it again meanwhile.
+	queued atomic.Uint32
 }
 
 // linked reports whether the policy holds n. Caller holds Cache.mu.

@@ -1,0 +1,123 @@
+package concurrent_test
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+
+	"github.com/puzpuzpuz/xsync/v4"
+
+	"github.com/clientcache/clientcache/concurrent"
+)
+
+// benchKeys is a scrambled Zipf stream over benchEntries keys, in the style of
+// Caffeine's get/put benchmark: a few keys are hot, but hot keys are spread
+// over the key space rather than clustered at small integers.
+const (
+	benchEntries = 1 << 16
+	benchStream  = 1 << 20 // power of two, so goroutines index with a mask
+)
+
+var benchKeys = func() []uint64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(rng, 1.01, 1, benchEntries-1)
+	keys := make([]uint64, benchStream)
+	for i := range keys {
+		keys[i] = scramble(z.Uint64())
+	}
+	return keys
+}()
+
+// scramble maps 0..n-1 to well-spread keys (a bijection on uint64).
+func scramble(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return x
+}
+
+// start gives each RunParallel goroutine its own offset into the stream.
+var start atomic.Uint64
+
+func newFilledCache(b *testing.B, policy concurrent.Policy) *concurrent.Cache[uint64, uint64] {
+	c, err := concurrent.New(concurrent.Options[uint64, uint64]{MaxSize: benchEntries, Policy: policy, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Close() })
+	for i := range uint64(benchEntries) {
+		if err := c.Set(scramble(i), i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Sync()
+	return c
+}
+
+// BenchmarkGet measures hits (every key is present) against a bare xsync.Map
+// load of the same keys: the ceiling for a lock-free read.
+func BenchmarkGet(b *testing.B) {
+	b.Run("impl=xsync.Map", func(b *testing.B) {
+		m := xsync.NewMap[uint64, uint64](xsync.WithPresize(benchEntries))
+		for i := range uint64(benchEntries) {
+			m.Store(scramble(i), i)
+		}
+		runParallelReads(b, func(k uint64) bool { _, ok := m.Load(k); return ok })
+	})
+	for _, p := range []concurrent.Policy{concurrent.LRU} {
+		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
+			c := newFilledCache(b, p)
+			runParallelReads(b, func(k uint64) bool { _, ok := c.Get(k); return ok })
+		})
+	}
+}
+
+func runParallelReads(b *testing.B, get func(uint64) bool) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := start.Add(1<<14) & (benchStream - 1)
+		for pb.Next() {
+			if !get(benchKeys[i&(benchStream-1)]) {
+				panic("miss in a hit benchmark")
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkMixed is 90% reads and 10% writes (Set of a present key from the
+// stream, so the size stays at the bound and writes replace).
+func BenchmarkMixed(b *testing.B) {
+	for _, p := range []concurrent.Policy{concurrent.LRU} {
+		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
+			c := newFilledCache(b, p)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := start.Add(1<<14) & (benchStream - 1)
+				for pb.Next() {
+					k := benchKeys[i&(benchStream-1)]
+					if i%10 == 0 {
+						_ = c.Set(k, i)
+					} else {
+						c.Get(k)
+					}
+					i++
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkGetSerial is one goroutine reading, with b.Loop: the exact mode
+// (one read stripe, every access applied).
+func BenchmarkGetSerial(b *testing.B) {
+	c := newFilledCache(b, concurrent.LRU)
+	b.ReportAllocs()
+	i := uint64(0)
+	for b.Loop() {
+		c.Get(benchKeys[i&(benchStream-1)])
+		i++
+	}
+}

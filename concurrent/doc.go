@@ -1,0 +1,83 @@
+// Package concurrent is a bounded, concurrent cache engine: a map whose reads
+// take no lock, a hard bound on its size, and LRU or W-TinyLFU eviction applied
+// by a single maintenance goroutine from buffered events.
+//
+// # Architecture
+//
+//	 Get ──► xsync.Map.Load ──► node ──► read buffer (striped rings, lossy only under contention)
+//	                                              │
+//	 Add/Set/Delete/Pop ──► xsync.Map.Compute     │ drained in order, under Cache.mu, by
+//	   (per-key atomic; counts Len)               │  • the maintenance goroutine (woken by writes),
+//	        │                                     │  • a reader whose stripe is full,
+//	        └──► write buffer (bounded, never     │  • a writer whose insertion overflows the bound,
+//	             drops) ──────────────────────────┤  • Sync, Resize, PopVictim, iteration, Clear, Close
+//	                                              ▼
+//	                                   policy (exact LRU or W-TinyLFU lists)
+//	                                              │ evict while Len() > MaxSize()
+//	                                              ▼
+//	                               OnEvict, called after the lock is released
+//
+// The map ([github.com/puzpuzpuz/xsync/v4] Map) is the source of truth for
+// presence and values. The policy only orders the entries; it learns about
+// reads and writes from the two buffers. A node is published once and never
+// changed: replacing a value publishes a new node.
+//
+// # Consistency model
+//
+// Immediate (linearizable): presence and values. Get, Contains, Add, Set,
+// Delete and Pop behave as operations on a map that happen atomically at some
+// point between their call and their return, in which an entry may also
+// disappear by eviction. This is checked with porcupine on concurrent
+// histories. Len is exact at every moment: an entry counts from the instant
+// it is stored until the instant it is removed.
+//
+// The bound is hard. A write that takes the cache over MaxSize evicts before
+// it returns, so a cache used from one goroutine never holds more than
+// MaxSize entries, not even between calls to Sync. Under concurrent writers
+// the exact worst case is
+//
+//	Len() <= MaxSize() + W
+//
+// where W is the number of Add and Set calls inserting a new key that are in
+// progress at that moment; once they have returned, Len() <= MaxSize() again
+// without any Sync. (A shrinking Resize is in progress until it returns.)
+//
+// Eventual: the eviction order under concurrent reads. Reads are recorded in
+// a read buffer and applied to the policy in batches. While one goroutine at
+// a time uses the cache, the buffer keeps every read in order and the order is
+// exact: the same operations give the same hits, evictions, listener calls and
+// iteration order on every run, whatever the scheduler does, and for LRU the
+// order is exactly a textbook LRU's. The first time two readers race for the
+// buffer it switches for good to contended mode, in which it stripes by
+// goroutine, does not queue a node already waiting in it, and drops a read
+// rather than wait when its stripe is full (counted in Stats.DroppedReads):
+// the order then approximates the policy, as in Caffeine. [Cache.Sync] applies
+// everything buffered; on a quiescent cache the state afterwards is exact.
+//
+// Writes are never dropped. Each write's event records how far the reads
+// before it had got, so that reads and writes are applied in the order they
+// happened.
+//
+// # Listener
+//
+// [Options.OnEvict] is called exactly once per entry that leaves the cache,
+// with its [Cause], on the goroutine whose operation removed it, after the
+// cache has released its internal locks and before that operation returns.
+// It may call back into the cache (except Close). Its panics are recovered
+// and reported (see Options.OnListenerPanic).
+//
+// # Costs
+//
+// Get and Contains: one lock-free map lookup; a hit also records the access
+// (a CAS and a store into a ring buffer) and allocates nothing. Writes: one
+// node and one map entry, O(1) amortised policy work. Keys, Values, All and
+// Backward copy the eviction order under the maintenance lock (O(n); readers
+// are not blocked) and iterate over the copy. Each cache owns one goroutine,
+// parked while there is nothing to do; Close stops it, and a cache that
+// becomes unreachable without Close stops it too.
+//
+// # Eviction order
+//
+// For LRU, [Cache.All] yields the least recently used entry first.
+// For LFU, see [LFU].
+package concurrent

@@ -1,0 +1,124 @@
+// Command engine exercises the concurrent cache engine the way a client
+// cache uses it: many goroutines ask for per-tenant resources with a skewed
+// (Zipf) popularity, a miss "opens" a resource (standing in for an SDK
+// config with its connection pool), and eviction "closes" it. It prints what
+// happened: hits, misses, evictions, the largest size seen against the bound,
+// and whether every opened resource was closed exactly once.
+//
+//	go run ./examples/engine [-tenants 500] [-size 64] [-workers 8] [-requests 200000] [-policy LRU]
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/clientcache/clientcache/concurrent"
+)
+
+// pool stands in for what a cached AWS config holds: connections that must
+// be released when the cache lets go of it.
+type pool struct {
+	tenant int
+	closed atomic.Bool
+}
+
+func main() {
+	tenants := flag.Int("tenants", 500, "distinct tenants")
+	size := flag.Int("size", 64, "cache bound (MaxSize)")
+	workers := flag.Int("workers", 8, "concurrent goroutines")
+	requests := flag.Int("requests", 200_000, "total requests")
+	skew := flag.Float64("skew", 1.1, "Zipf exponent of tenant popularity (> 1)")
+	policyName := flag.String("policy", "LRU", "eviction policy: LRU or LFU")
+	flag.Parse()
+
+	if err := run(*tenants, *size, *workers, *requests, *skew, *policyName); err != nil {
+		fmt.Fprintln(os.Stderr, "engine:", err)
+		os.Exit(1)
+	}
+}
+
+func run(tenants, size, workers, requests int, skew float64, policyName string) error {
+	var policy concurrent.Policy
+	switch policyName {
+	case "LRU":
+		policy = concurrent.LRU
+	case "LFU":
+		policy = concurrent.LFU
+	default:
+		return fmt.Errorf("-policy %q: must be LRU or LFU", policyName)
+	}
+	if tenants < 1 || workers < 1 || requests < 1 || skew <= 1 {
+		return errors.New("-tenants, -workers and -requests must be positive and -skew > 1")
+	}
+
+	var opened, closedTwice atomic.Int64
+	c, err := concurrent.New(concurrent.Options[int, *pool]{
+		MaxSize: size,
+		Policy:  policy,
+		OnEvict: func(_ int, p *pool, _ concurrent.Cause) {
+			if p.closed.Swap(true) {
+				closedTwice.Add(1)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	var peak atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			z := rand.NewZipf(rand.New(rand.NewPCG(uint64(w), 7)), skew, 1, uint64(tenants-1))
+			for range requests / workers {
+				t := int(z.Uint64())
+				if _, ok := c.Get(t); ok {
+					continue
+				}
+				p := &pool{tenant: t}
+				switch err := c.Add(t, p); {
+				case err == nil:
+					opened.Add(1)
+				case errors.Is(err, concurrent.ErrExists):
+					// Another goroutine opened it first; ours was never shared.
+				default:
+					panic(err)
+				}
+				if n := int64(c.Len()); n > peak.Load() {
+					peak.Store(n)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	st := c.Stats()
+	if err := c.Close(); err != nil {
+		return err
+	}
+	after := c.Stats()
+
+	fmt.Printf("clientcache engine: %d requests from %d goroutines over %d tenants (Zipf %.2f), MaxSize %d, %v\n",
+		st.Hits+st.Misses, workers, tenants, skew, size, policy)
+	fmt.Printf("  hits %d, misses %d, hit ratio %.1f%%\n", st.Hits, st.Misses, 100*st.HitRatio())
+	fmt.Printf("  resources opened %d, evicted for size %d, closed by Close %d\n",
+		opened.Load(), after.Removed(concurrent.Size), after.Removed(concurrent.Closed))
+	fmt.Printf("  largest size seen %d (bound %d, plus at most %d writers in flight)\n", peak.Load(), size, workers)
+	released := after.Removed(concurrent.Size) + after.Removed(concurrent.Closed)
+	fmt.Printf("  every resource released exactly once: %v (%d released, %d twice)\n",
+		released == uint64(opened.Load()) && closedTwice.Load() == 0, released, closedTwice.Load())
+	fmt.Printf("  %.0f requests/s\n", float64(st.Hits+st.Misses)/elapsed.Seconds())
+	if released != uint64(opened.Load()) || closedTwice.Load() != 0 {
+		return errors.New("resources leaked or closed twice")
+	}
+	return nil
+}
