@@ -63,7 +63,7 @@ func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
 // hold (not yet linked, or already gone) are skipped. It stops at the first
 // unpublished slot (a reader between its CAS and its store), which the next
 // drain picks up. Caller holds Cache.mu.
-func (s *stripe[K, V]) drainTo(limit uint64, p policy[K, V]) {
+func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 	h := s.head.Load()
 	t := min(s.tail.Load(), limit)
 	for ; h < t; h++ {
@@ -76,9 +76,7 @@ func (s *stripe[K, V]) drainTo(limit uint64, p policy[K, V]) {
 		if n.queued.Load() != 0 {
 			n.queued.Store(0)
 		}
-		if n.linked() {
-			p.access(n)
-		}
+		c.applyRead(n)
 	}
 	s.head.Store(h)
 }

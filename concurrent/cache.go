@@ -1,12 +1,14 @@
 package concurrent
 
 import (
+	"context"
 	"fmt"
 	"iter"
 	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"weak"
 
 	"github.com/puzpuzpuz/xsync/v4"
@@ -36,6 +38,22 @@ type Cache[K comparable, V any] struct {
 	closeMu  sync.Mutex // serialises Close; a second caller waits for the first
 	isClosed bool       // guarded by closeMu
 
+	expiring bool         // an expiry option is set
+	exp      expiry[K, V] // its lists are guarded by mu
+
+	// Loading (see GetOrLoad).
+	loads       *xsync.Map[K, *call[V]] // loads in flight, one per key
+	loading     atomic.Int64            // len(loads), counted before a call is visible
+	loadTimeout time.Duration
+	closeCtx    context.Context // cancelled by Close: cancels loads in flight
+	cancelLoads context.CancelFunc
+	loadMu      sync.RWMutex // guards loadsClosed against loadWG.Add racing Close's Wait
+	loadsClosed bool
+	loadWG      sync.WaitGroup // load goroutines
+	loadsDone   atomic.Uint64
+	loadErrors  atomic.Uint64
+	loadNanos   atomic.Int64
+
 	rb readBuffer[K, V]
 
 	_      [cacheLine]byte
@@ -43,6 +61,9 @@ type Cache[K comparable, V any] struct {
 	max    atomic.Int64 // the bound; changed under mu
 	status atomic.Uint32
 	closed atomic.Bool
+
+	nextDeadline    atomic.Int64  // when the next entry expires (the expiry clock); noDeadline if none
+	maintenanceRuns atomic.Uint64 // times the maintenance goroutine woke to work
 
 	removals       [numCauses]atomic.Uint64
 	listenerPanics atomic.Uint64
@@ -78,7 +99,24 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+
+		expiring: o.ExpireAfterWrite > 0 || o.ExpireAfterAccess > 0,
+		exp: expiry[K, V]{
+			ttl:   int64(o.ExpireAfterWrite),
+			tta:   int64(o.ExpireAfterAccess),
+			clock: o.Clock,
+		},
+		loads:       xsync.NewMap[K, *call[V]](),
+		loadTimeout: o.LoadTimeout,
 	}
+	if o.Clock != nil {
+		c.exp.epoch = o.Clock.Now()
+	} else {
+		c.exp.epoch = time.Now()
+	}
+	c.exp.lists[byWrite].which, c.exp.lists[byAccess].which = byWrite, byAccess
+	c.nextDeadline.Store(noDeadline)
+	c.closeCtx, c.cancelLoads = context.WithCancel(context.Background())
 	c.rb.init()
 	c.max.Store(int64(o.MaxSize))
 	c.pol, err = newPolicy[K, V](o.Policy, o.MaxSize, seed)
@@ -111,13 +149,31 @@ func writeBufferSize(maxSize int) int {
 // a buffer that maintenance applies later; see the package documentation).
 func (c *Cache[K, V]) Get(key K) (V, bool) {
 	n, ok := c.m.Load(key)
-	if !ok {
+	if !ok || (c.expiring && !c.liveAfterRead(n)) {
 		c.rb.pick().misses.Add(1)
 		var zero V
 		return zero, false
 	}
 	c.recordRead(n)
 	return n.value, true
+}
+
+// liveAfterRead reports whether n has not expired, and stores the access time
+// for ExpireAfterAccess (at most once per accessResolution).
+func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) bool {
+	now := c.exp.now()
+	if c.exp.expired(n, now) {
+		return false
+	}
+	if c.exp.tta > 0 && now-n.accessed.Load() >= accessResolution {
+		n.accessed.Store(now)
+	}
+	return true
+}
+
+// live reports whether n has not expired (without counting an access).
+func (c *Cache[K, V]) live(n *node[K, V]) bool {
+	return !c.expiring || !c.exp.expired(n, c.exp.now())
 }
 
 // recordRead puts a hit in the read buffer. In exact mode every hit is
@@ -141,34 +197,23 @@ func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	}
 }
 
-// Contains reports whether key is present, without recording an access.
+// Contains reports whether key is present (and not expired), without
+// recording an access.
 func (c *Cache[K, V]) Contains(key K) bool {
-	_, ok := c.m.Load(key)
-	return ok
+	n, ok := c.m.Load(key)
+	return ok && c.live(n)
 }
 
 // Add inserts key with value. It returns [ErrExists], and changes nothing,
-// if key is present: the cache never overwrites silently. If the insertion
-// makes the cache exceed its maximum, Add evicts before it returns.
+// if key is present: the cache never overwrites silently. (An expired entry
+// not yet removed is not present: Add replaces it, handing it to OnEvict
+// with cause [Expired].) If the insertion makes the cache exceed its maximum,
+// Add evicts before it returns.
 func (c *Cache[K, V]) Add(key K, value V) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	n := c.newNode(key, value)
-	exists := false
-	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
-		if loaded {
-			exists = true
-			return cur, xsync.CancelOp
-		}
-		c.size.Add(1)
-		return n, xsync.UpdateOp
-	})
-	if exists {
-		return ErrExists
-	}
-	c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
-	return c.settleAfterClose(n)
+	return c.store(key, c.newNode(key, value), storeAdd, nil)
 }
 
 // Set inserts key with value, or replaces the present value (which is handed
@@ -178,24 +223,7 @@ func (c *Cache[K, V]) Set(key K, value V) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	n := c.newNode(key, value)
-	var old *node[K, V]
-	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
-		if loaded {
-			cur.retired.Store(true)
-			old = cur
-		} else {
-			c.size.Add(1)
-		}
-		return n, xsync.UpdateOp
-	})
-	if old != nil {
-		c.afterWrite(writeTask[K, V]{n: n, old: old, op: opReplace}, false)
-		c.notify(old, Replaced)
-	} else {
-		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
-	}
-	return c.settleAfterClose(n)
+	return c.store(key, c.newNode(key, value), storeSet, nil)
 }
 
 // Delete removes key and reports whether it was present. The removed value
@@ -228,7 +256,7 @@ func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 	notes := c.drainLocked(nil)
 	var v *node[K, V]
 	for {
-		v = c.pol.evict()
+		v = c.evictOne()
 		if v == nil || c.removeLocked(v) {
 			break
 		}
@@ -281,8 +309,14 @@ func (c *Cache[K, V]) Sync() {
 }
 
 // Clear removes every entry, handing each to OnEvict with cause [Cleared]
-// in eviction order. Entries stored concurrently with Clear may survive it.
+// in eviction order, and detaches the loads in flight (their results go to
+// their waiters but are not stored). Entries stored concurrently with Clear
+// may survive it.
 func (c *Cache[K, V]) Clear() {
+	c.loads.Range(func(_ K, cl *call[V]) bool {
+		cl.detached.Store(true)
+		return true
+	})
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
 	notes = c.removeAllLocked(notes, Cleared)
@@ -290,13 +324,15 @@ func (c *Cache[K, V]) Clear() {
 	c.deliver(notes)
 }
 
-// Close stops the maintenance goroutine and waits for it, then removes every
-// entry, handing each to OnEvict with cause [Closed]. Afterwards writes
-// return [ErrClosed], reads miss and Len is 0. Close is idempotent: later
-// calls wait for the first to finish and return nil. Operations running
-// concurrently with Close may complete after it (a write either fails with
-// ErrClosed or lands before the entries are removed and is removed too).
-// OnEvict must not call Close.
+// Close cancels the loads in flight (their loaders' contexts are cancelled)
+// and waits for their loaders to return, stops the maintenance goroutine and
+// waits for it, then removes every entry, handing each to OnEvict with cause
+// [Closed]. Afterwards writes and GetOrLoad return [ErrClosed], reads miss
+// and Len is 0. Close is idempotent: later calls wait for the first to finish
+// and return nil. Operations running concurrently with Close may complete
+// after it (a write either fails with ErrClosed or lands before the entries
+// are removed and is removed too). OnEvict and loaders must not call Close;
+// a loader that ignores its context's cancellation delays Close.
 func (c *Cache[K, V]) Close() error {
 	c.closeMu.Lock()
 	defer c.closeMu.Unlock()
@@ -305,6 +341,11 @@ func (c *Cache[K, V]) Close() error {
 	}
 	c.isClosed = true
 	c.closed.Store(true)
+	c.loadMu.Lock()
+	c.loadsClosed = true
+	c.loadMu.Unlock()
+	c.cancelLoads()
+	c.loadWG.Wait()
 	c.cleanup.Stop()
 	close(c.stop)
 	<-c.done
@@ -346,12 +387,28 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 		c.pol.remove(x)
 	}
 	d.mu.Lock()
+	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())
 	d.pol = c.pol.clone(func(x *node[K, V]) *node[K, V] {
-		y := &node[K, V]{key: x.key, value: x.value, hash: x.hash}
+		y := &node[K, V]{key: x.key, value: x.value, hash: x.hash, born: x.born}
+		y.accessed.Store(x.accessed.Load())
+		if x.tl != nil {
+			y.tl = &timeLinks[K, V]{placedAt: x.tl.placedAt}
+		}
+		copies[x] = y
 		d.m.Store(y.key, y)
 		d.size.Add(1)
 		return y
 	})
+	// The clone's clock starts at the original's epoch, so copied times keep
+	// their meaning; its expiry lists keep the original's order.
+	d.exp.epoch = c.exp.epoch
+	for w := range c.exp.lists {
+		for x := c.exp.lists[w].head; x != nil; x = x.tl.next[w] {
+			d.exp.lists[w].pushBack(copies[x])
+		}
+	}
+	d.nextDeadline.Store(c.nextDeadline.Load())
+	d.scheduleDrain() // arms the clone's expiry timer
 	d.mu.Unlock()
 	c.mu.Unlock()
 	c.deliver(notes)

@@ -4,18 +4,18 @@
 //
 // # Architecture
 //
-//	 Get ──► xsync.Map.Load ──► node ──► read buffer (striped rings, lossy only under contention)
-//	                                              │
-//	 Add/Set/Delete/Pop ──► xsync.Map.Compute     │ drained in order, under Cache.mu, by
-//	   (per-key atomic; counts Len)               │  • the maintenance goroutine (woken by writes),
-//	        │                                     │  • a reader whose stripe is full,
-//	        └──► write buffer (bounded, never     │  • a writer whose insertion overflows the bound,
-//	             drops) ──────────────────────────┤  • Sync, Resize, PopVictim, iteration, Clear, Close
-//	                                              ▼
-//	                                   policy (exact LRU or W-TinyLFU lists)
-//	                                              │ evict while Len() > MaxSize()
-//	                                              ▼
-//	                               OnEvict, called after the lock is released
+//	Get ──► xsync.Map.Load ──► node ──► read buffer (striped rings, lossy only under contention)
+//	                                             │
+//	Add/Set/Delete/Pop ──► xsync.Map.Compute     │ drained in order, under Cache.mu, by
+//	  (per-key atomic; counts Len)               │  • the maintenance goroutine (woken by writes),
+//	       │                                     │  • a reader whose stripe is full,
+//	       └──► write buffer (bounded, never     │  • a writer whose insertion overflows the bound,
+//	            drops) ──────────────────────────┤  • Sync, Resize, PopVictim, iteration, Clear, Close
+//	                                             ▼
+//	                                  policy (exact LRU or W-TinyLFU lists)
+//	                                             │ evict while Len() > MaxSize()
+//	                                             ▼
+//	                              OnEvict, called after the lock is released
 //
 // The map ([github.com/puzpuzpuz/xsync/v4] Map) is the source of truth for
 // presence and values. The policy only orders the entries; it learns about

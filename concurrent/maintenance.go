@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"time"
 	"weak"
 
 	"github.com/puzpuzpuz/xsync/v4"
@@ -26,25 +27,48 @@ type notification[K comparable, V any] struct {
 }
 
 // maintenanceLoop is the cache's goroutine. It parks until a write asks for a
-// drain (no ticker, no polling) and holds the cache only weakly while parked.
+// drain or the next entry is due to expire (one timer, armed for that
+// deadline only: no ticker, no polling), and holds the cache only weakly
+// while parked.
 func maintenanceLoop[K comparable, V any](wp weak.Pointer[Cache[K, V]], wake, stop, done chan struct{}) {
 	defer close(done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-wake:
+		case <-timer.C:
 		}
 		c := wp.Value()
 		if c == nil {
 			return
 		}
 		c.maintain(stop)
+		if d, ok := c.untilNextDeadline(); ok {
+			timer.Reset(d)
+		} else {
+			timer.Stop()
+		}
 	}
+}
+
+// untilNextDeadline returns how long until the next entry expires.
+func (c *Cache[K, V]) untilNextDeadline() (time.Duration, bool) {
+	if !c.expiring {
+		return 0, false
+	}
+	d := c.nextDeadline.Load()
+	if d == noDeadline {
+		return 0, false
+	}
+	return time.Duration(max(0, d-c.exp.now())), true
 }
 
 // maintain drains until no new work arrived while it was draining.
 func (c *Cache[K, V]) maintain(stop chan struct{}) {
+	c.maintenanceRuns.Add(1)
 	for {
 		c.mu.Lock()
 		c.status.Store(processingToIdle)
@@ -98,14 +122,17 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 		if !ok {
 			break
 		}
-		first.drainTo(t.readPos, c.pol)
+		first.drainTo(t.readPos, c)
 		c.applyWrite(t)
 	}
-	first.drainTo(snap, c.pol)
+	first.drainTo(snap, c)
 	if c.rb.contended() {
 		for _, s := range (*c.rb.table.Load())[1:] {
-			s.drainTo(math.MaxUint64, c.pol)
+			s.drainTo(math.MaxUint64, c)
 		}
+	}
+	if c.expiring {
+		notes = c.expireLocked(notes)
 	}
 	return notes
 }
@@ -118,31 +145,84 @@ func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 		// Skip a node already gone, or already linked by its overflowing
 		// writer (see afterWrite).
 		if !t.n.retired.Load() && !t.n.linked() {
-			c.pol.add(t.n)
+			c.link(t.n)
 		}
 	case opReplace:
 		switch {
 		case t.n.retired.Load(): // the new node is already gone again
 			if t.old.linked() {
-				c.pol.remove(t.old)
+				c.unlink(t.old)
 			}
+		case t.n.linked(): // linked by a Clone or an earlier pass
 		case t.old.linked():
 			c.pol.replace(t.old, t.n)
+			c.exp.unlink(t.old)
+			c.exp.link(t.n)
 		default: // the old node's insertion was never applied
-			c.pol.add(t.n)
+			c.link(t.n)
 		}
 	case opRemove:
 		if t.n.linked() {
-			c.pol.remove(t.n)
+			c.unlink(t.n)
 		}
 	}
 }
+
+// link, unlink and applyRead keep the policy and the expiry lists in step.
+// Caller holds c.mu.
+func (c *Cache[K, V]) link(n *node[K, V]) {
+	c.pol.add(n)
+	c.exp.link(n)
+}
+
+func (c *Cache[K, V]) unlink(n *node[K, V]) {
+	c.pol.remove(n)
+	c.exp.unlink(n)
+}
+
+func (c *Cache[K, V]) applyRead(n *node[K, V]) {
+	if n.linked() {
+		c.pol.access(n)
+		c.exp.touch(n)
+	}
+}
+
+// evictOne asks the policy for its next victim and takes it out of the
+// expiry lists too. Caller holds c.mu.
+func (c *Cache[K, V]) evictOne() *node[K, V] {
+	v := c.pol.evict()
+	if v != nil {
+		c.exp.unlink(v)
+	}
+	return v
+}
+
+// expireLocked removes every entry whose lifetime has ended, and records the
+// next deadline for the maintenance goroutine's timer. Caller holds c.mu.
+func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K, V] {
+	now := c.exp.now()
+	for n := c.exp.due(now); n != nil; n = c.exp.due(now) {
+		c.unlink(n)
+		if c.removeLocked(n) {
+			notes = append(notes, notification[K, V]{n, Expired})
+		}
+	}
+	next, ok := c.exp.next()
+	if !ok {
+		next = noDeadline
+	}
+	c.nextDeadline.Store(next)
+	return notes
+}
+
+// noDeadline is the value of Cache.nextDeadline when nothing waits to expire.
+const noDeadline = int64(1<<63 - 1)
 
 // evictLocked evicts, in policy order, until the cache is within its bound.
 // Caller holds c.mu.
 func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, V] {
 	for c.size.Load() > c.max.Load() {
-		v := c.pol.evict()
+		v := c.evictOne()
 		if v == nil {
 			break // the excess is in flight: its writers evict when they finish
 		}
@@ -172,6 +252,7 @@ func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) [
 		return true
 	})
 	c.pol.clear()
+	c.exp.clear()
 	// Entries whose insertion is not applied yet (in flight) are not linked.
 	c.m.Range(func(_ K, x *node[K, V]) bool {
 		if c.removeLocked(x) {
@@ -193,6 +274,11 @@ func (c *Cache[K, V]) newNode(key K, value V) *node[K, V] {
 	n := &node[K, V]{key: key, value: value}
 	if c.lfu {
 		n.hash = c.hash.hash(key)
+	}
+	if c.expiring {
+		n.born = c.exp.now()
+		n.accessed.Store(n.born)
+		n.tl = new(timeLinks[K, V])
 	}
 	return n
 }
@@ -258,7 +344,7 @@ func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
 		// those of insertions that did not overflow (at most MaxSize, since
 		// each found Len() <= MaxSize()), which gives the documented bound.
 		if !t.n.linked() && !t.n.retired.Load() {
-			c.pol.add(t.n)
+			c.link(t.n)
 		}
 		notes = c.evictLocked(notes)
 		c.mu.Unlock()
@@ -268,21 +354,95 @@ func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
 	c.scheduleDrain()
 }
 
-// remove deletes key from the map and notifies Explicit.
-func (c *Cache[K, V]) remove(key K) (*node[K, V], bool) {
-	var old *node[K, V]
+// storeMode says what store does when the key is present.
+type storeMode uint8
+
+const (
+	storeSet  storeMode = iota // replace it
+	storeAdd                   // fail with ErrExists
+	storeLoad                  // keep it; also give up if the load was detached
+)
+
+// store puts n under key, inside the map's per-key critical section, then
+// queues the event, evicts if the insertion overflowed the bound, and
+// notifies the node it replaced. An expired node still in the map counts as
+// absent and is replaced with cause Expired. For storeLoad, cl is the load
+// that produced n.
+func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) error {
+	var (
+		old    *node[K, V]
+		cause  = Replaced
+		exists bool
+		now    int64
+	)
+	if c.expiring {
+		now = c.exp.now()
+	}
 	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+		live := loaded && (!c.expiring || !c.exp.expired(cur, now))
+		if (mode == storeAdd && live) || (mode == storeLoad && (live || cl.detached.Load())) {
+			exists = true
+			return cur, xsync.CancelOp
+		}
+		if mode != storeLoad {
+			c.detachLoadLocked(key) // an explicit write wins over a load in flight
+		}
+		if loaded {
+			cur.retired.Store(true)
+			old = cur
+			if !live {
+				cause = Expired
+			}
+		} else {
+			c.size.Add(1)
+		}
+		return n, xsync.UpdateOp
+	})
+	if exists {
+		if mode == storeAdd {
+			return ErrExists
+		}
+		return nil
+	}
+	if old != nil {
+		c.afterWrite(writeTask[K, V]{n: n, old: old, op: opReplace}, false)
+		c.notify(old, cause)
+	} else {
+		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
+	}
+	return c.settleAfterClose(n)
+}
+
+// remove deletes key from the map and notifies Explicit; a load of key in
+// flight is detached. An expired entry still in the map is removed too, but
+// notified as Expired and reported absent.
+func (c *Cache[K, V]) remove(key K) (*node[K, V], bool) {
+	var (
+		old     *node[K, V]
+		expired bool
+		now     int64
+	)
+	if c.expiring {
+		now = c.exp.now()
+	}
+	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+		c.detachLoadLocked(key)
 		if !loaded {
 			return cur, xsync.CancelOp
 		}
 		c.retire(cur)
 		old = cur
+		expired = c.expiring && c.exp.expired(cur, now)
 		return nil, xsync.DeleteOp
 	})
 	if old == nil {
 		return nil, false
 	}
 	c.afterWrite(writeTask[K, V]{n: old, op: opRemove}, false)
+	if expired {
+		c.notify(old, Expired)
+		return nil, false
+	}
 	c.notify(old, Explicit)
 	return old, true
 }

@@ -32,6 +32,14 @@ type node[K comparable, V any] struct {
 	// the buffer is in contended mode, and cleared when the event is
 	// applied, so that readers of a hot node do not queue it again meanwhile.
 	queued atomic.Uint32
+
+	// Expiry, used only when an expiry option is set (times are nanoseconds
+	// on the cache's clock). born is when the value was written; accessed
+	// is the last access the read path stored; tl links the node into the
+	// cache's time-ordered lists (guarded by Cache.mu).
+	born     int64
+	accessed atomic.Int64
+	tl       *timeLinks[K, V]
 }
 
 // linked reports whether the policy holds n. Caller holds Cache.mu.

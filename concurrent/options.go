@@ -1,6 +1,9 @@
 package concurrent
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // DefaultMaxSize is the bound used when [Options.MaxSize] is 0: the default of
 // the original boto3-client-cache.
@@ -32,6 +35,31 @@ type Options[K comparable, V any] struct {
 	// [log/slog.Default] at level Error (the panic value and cause only, never
 	// the entry's key or value).
 	OnListenerPanic func(recovered any, stack []byte)
+
+	// ExpireAfterWrite, if positive, removes an entry this long after its
+	// value was written (inserted or replaced). 0 means never; negative is an
+	// error.
+	ExpireAfterWrite time.Duration
+
+	// ExpireAfterAccess, if positive, removes an entry that has not been
+	// read or written for this long: tenants that went quiet. Accesses are
+	// stored with a resolution of one millisecond. 0 means never; negative
+	// is an error.
+	//
+	// An expired entry is invisible to Get, Contains and GetOrLoad at once;
+	// it is removed, with cause Expired, by the next maintenance (the
+	// maintenance goroutine arms one timer for the next deadline) and
+	// counts towards Len until then.
+	ExpireAfterAccess time.Duration
+
+	// Clock is the time source for expiry; nil means the system's monotonic
+	// clock. Tests inject a fake one to make expiry exact.
+	Clock Clock
+
+	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
+	// loader's context is cancelled after this long. 0 means no bound (Close
+	// still cancels loads); negative is an error.
+	LoadTimeout time.Duration
 
 	// Seed fixes the randomness of the LFU policy (its sketch hashing and its
 	// admission coin) so that runs can be replayed exactly. 0 means a seed
@@ -90,6 +118,14 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 	}
 	if o.MaxSize == 0 {
 		o.MaxSize = DefaultMaxSize
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"Options.ExpireAfterWrite", o.ExpireAfterWrite}, {"Options.ExpireAfterAccess", o.ExpireAfterAccess}, {"Options.LoadTimeout", o.LoadTimeout}} {
+		if d.v < 0 {
+			return o, &OptionError{Param: d.name, Value: d.v, Reason: "must be 0 (none) or positive"}
+		}
 	}
 	if o.Policy != LRU && o.Policy != LFU {
 		return o, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}

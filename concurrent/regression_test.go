@@ -1,8 +1,11 @@
 package concurrent
 
 import (
+	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A writer frozen between claiming a write-buffer slot and publishing its
@@ -41,5 +44,77 @@ func TestRegressionOverflowingWriterBehindUnpublishedSlot(t *testing.T) {
 	c.Sync()
 	if keys := slices.Collect(c.Keys()); c.Len() != 1 || len(keys) != 1 || !c.Contains(keys[0]) {
 		t.Fatalf("after the writer published: Len %d, Keys %v", c.Len(), keys)
+	}
+}
+
+// A caller that misses just before another load stores its value, and
+// registers its own load just after that load unregistered, must find the
+// stored value instead of loading a second time. The window is too narrow to
+// hit by chance, so the test parks the caller in it.
+func TestLoadRegisteredAfterAnotherCompletedUsesItsValue(t *testing.T) {
+	c, err := New(Options[string, int]{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var calls atomic.Int32
+	loader := func(context.Context) (int, error) { calls.Add(1); return 7, nil }
+
+	parked, resume := make(chan struct{}), make(chan struct{})
+	testHookAfterMiss = func() {
+		testHookAfterMiss = nil // only the first caller parks
+		close(parked)
+		<-resume
+	}
+	t.Cleanup(func() { testHookAfterMiss = nil })
+
+	late := make(chan int, 1)
+	go func() {
+		v, _ := c.GetOrLoad(context.Background(), "k", loader)
+		late <- v
+	}()
+	<-parked // the first caller has missed, and has not registered
+	if v, err := c.GetOrLoad(context.Background(), "k", loader); v != 7 || err != nil {
+		t.Fatalf("second caller: %d, %v", v, err)
+	}
+	close(resume)
+	if v := <-late; v != 7 || calls.Load() != 1 {
+		t.Fatalf("late caller got %d after %d loader calls, want 7 after 1", v, calls.Load())
+	}
+}
+
+type manualClock struct{ now time.Time }
+
+func (m *manualClock) Now() time.Time { return m.now }
+
+// Under contention a read's event may be dropped, while the read still
+// stores its access time in the node. Such a node sits too early in the
+// access-ordered list: expiry must move it back, not expire it, and must not
+// let it hide expired entries behind it.
+func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
+	clock := &manualClock{now: time.Unix(0, 0)}
+	c, err := New(Options[string, int]{ExpireAfterAccess: time.Minute, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set("hot", 1)
+	_ = c.Set("cold", 2)
+	c.Sync()
+	clock.now = clock.now.Add(50 * time.Second)
+	hot, _ := c.m.Load("hot")
+	hot.accessed.Store(c.exp.now()) // a read whose event never reached the buffer
+	clock.now = clock.now.Add(20 * time.Second)
+	c.Sync()
+	if !c.Contains("hot") || c.Contains("cold") || c.Len() != 1 {
+		t.Fatalf("hot %v cold %v Len %d: want hot kept and cold expired", c.Contains("hot"), c.Contains("cold"), c.Len())
+	}
+	if got := c.exp.lists[byAccess].head; got != hot || hot.tl.placedAt != hot.accessed.Load() {
+		t.Fatal("hot was not moved to its place")
+	}
+	clock.now = clock.now.Add(time.Minute)
+	c.Sync()
+	if c.Len() != 0 {
+		t.Fatal("hot never expired")
 	}
 }

@@ -1,5 +1,7 @@
 package concurrent
 
+import "time"
+
 // Stats is a point-in-time view of a cache's counters. Counters are
 // monotonic over the cache's life; each is exact once the operations that
 // changed it have returned.
@@ -14,6 +16,11 @@ type Stats struct {
 	ListenerPanics uint64
 	// Len and MaxSize are the size and bound when Stats was called.
 	Len, MaxSize int
+
+	// Loads and LoadErrors count loader calls of GetOrLoad that returned a
+	// value and that failed (error, panic); LoadTime is their total duration.
+	Loads, LoadErrors uint64
+	LoadTime          time.Duration
 
 	removals [numCauses]uint64
 }
@@ -40,7 +47,10 @@ func (s Stats) HitRatio() float64 {
 
 // Stats returns the cache's counters. It takes no lock.
 func (c *Cache[K, V]) Stats() Stats {
-	s := Stats{Len: c.Len(), MaxSize: c.MaxSize(), ListenerPanics: c.listenerPanics.Load()}
+	s := Stats{
+		Len: c.Len(), MaxSize: c.MaxSize(), ListenerPanics: c.listenerPanics.Load(),
+		Loads: c.loadsDone.Load(), LoadErrors: c.loadErrors.Load(), LoadTime: time.Duration(c.loadNanos.Load()),
+	}
 	s.Hits, s.Misses, s.DroppedReads = c.rb.counts()
 	for i := range s.removals {
 		s.removals[i] = c.removals[i].Load()

@@ -1,0 +1,191 @@
+package concurrent
+
+import "time"
+
+// Clock is the time source for expiry. The zero Options use the system's
+// monotonic clock; tests can inject a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+// accessResolution is how stale a node's stored access time may get before a
+// read stores the new one: reads of a hot entry then rarely write to it.
+const accessResolution = int64(time.Millisecond)
+
+// Time-ordered lists of nodes, one per expiry option, in which the front is
+// the next node to expire:
+//   - byWrite (ExpireAfterWrite): nodes in the order their values were
+//     written. A node's write time never changes (a replacement is a new
+//     node), so the list is exactly ordered by deadline.
+//   - byAccess (ExpireAfterAccess): nodes in the order their access events
+//     were applied. Where a read's event was not applied (dropped under
+//     contention, or still buffered), the node's stored access time is later
+//     than its place says; expiry then finds it at the front, not expired,
+//     and moves it to the back. A node whose place matches its access time
+//     bounds the expiry of every node behind it.
+const (
+	byWrite = iota
+	byAccess
+)
+
+// timeLinks is a node's membership in the time-ordered lists.
+type timeLinks[K comparable, V any] struct {
+	prev, next [2]*node[K, V]
+	in         [2]bool
+	placedAt   int64 // the access time that put the node at its place in byAccess
+}
+
+type timeList[K comparable, V any] struct {
+	head, tail *node[K, V]
+	which      int
+}
+
+func (l *timeList[K, V]) pushBack(x *node[K, V]) {
+	w, tl := l.which, x.tl
+	tl.in[w], tl.prev[w], tl.next[w] = true, l.tail, nil
+	if l.tail == nil {
+		l.head = x
+	} else {
+		l.tail.tl.next[w] = x
+	}
+	l.tail = x
+}
+
+func (l *timeList[K, V]) remove(x *node[K, V]) {
+	w, tl := l.which, x.tl
+	if !tl.in[w] {
+		return
+	}
+	if tl.prev[w] == nil {
+		l.head = tl.next[w]
+	} else {
+		tl.prev[w].tl.next[w] = tl.next[w]
+	}
+	if tl.next[w] == nil {
+		l.tail = tl.prev[w]
+	} else {
+		tl.next[w].tl.prev[w] = tl.prev[w]
+	}
+	tl.in[w], tl.prev[w], tl.next[w] = false, nil, nil
+}
+
+func (l *timeList[K, V]) moveToBack(x *node[K, V]) {
+	if l.tail != x {
+		l.remove(x)
+		l.pushBack(x)
+	}
+}
+
+func (l *timeList[K, V]) clear() {
+	for x := l.head; x != nil; {
+		next := x.tl.next[l.which]
+		x.tl.in[l.which], x.tl.prev[l.which], x.tl.next[l.which] = false, nil, nil
+		x = next
+	}
+	l.head, l.tail = nil, nil
+}
+
+// expiry holds what the cache needs to expire entries. Its lists are guarded
+// by Cache.mu; the rest is read-only after New.
+type expiry[K comparable, V any] struct {
+	ttl, tta int64 // ExpireAfterWrite, ExpireAfterAccess in nanoseconds; 0 = off
+	clock    Clock // nil: the system's monotonic clock
+	epoch    time.Time
+	lists    [2]timeList[K, V]
+}
+
+func (e *expiry[K, V]) enabled() bool { return e.ttl > 0 || e.tta > 0 }
+
+// now returns the current time in nanoseconds since the cache was created.
+func (e *expiry[K, V]) now() int64 {
+	if e.clock == nil {
+		return int64(time.Since(e.epoch))
+	}
+	return int64(e.clock.Now().Sub(e.epoch))
+}
+
+// expired reports whether n's lifetime has ended at now.
+func (e *expiry[K, V]) expired(n *node[K, V], now int64) bool {
+	return (e.ttl > 0 && now-n.born >= e.ttl) || (e.tta > 0 && now-n.accessed.Load() >= e.tta)
+}
+
+// deadline is when n expires as far as its fields say.
+func (e *expiry[K, V]) deadline(n *node[K, V]) int64 {
+	d := int64(1<<63 - 1)
+	if e.ttl > 0 {
+		d = n.born + e.ttl
+	}
+	if e.tta > 0 {
+		d = min(d, n.accessed.Load()+e.tta)
+	}
+	return d
+}
+
+// link adds a node whose insertion is being applied. Caller holds Cache.mu.
+func (e *expiry[K, V]) link(n *node[K, V]) {
+	if !e.enabled() {
+		return
+	}
+	if e.ttl > 0 {
+		e.lists[byWrite].pushBack(n)
+	}
+	if e.tta > 0 {
+		n.tl.placedAt = n.accessed.Load()
+		e.lists[byAccess].pushBack(n)
+	}
+}
+
+// unlink removes a node that leaves the policy. Caller holds Cache.mu.
+func (e *expiry[K, V]) unlink(n *node[K, V]) {
+	if n.tl != nil {
+		e.lists[byWrite].remove(n)
+		e.lists[byAccess].remove(n)
+	}
+}
+
+// touch applies an access event. Caller holds Cache.mu.
+func (e *expiry[K, V]) touch(n *node[K, V]) {
+	if e.tta > 0 && n.tl.in[byAccess] {
+		n.tl.placedAt = n.accessed.Load()
+		e.lists[byAccess].moveToBack(n)
+	}
+}
+
+func (e *expiry[K, V]) clear() {
+	e.lists[byWrite].clear()
+	e.lists[byAccess].clear()
+}
+
+// next returns the earliest deadline of the list fronts, or false if nothing
+// is waiting to expire. Caller holds Cache.mu.
+func (e *expiry[K, V]) next() (int64, bool) {
+	d, ok := int64(1<<63-1), false
+	for w := range e.lists {
+		if h := e.lists[w].head; h != nil {
+			d, ok = min(d, e.deadline(h)), true
+		}
+	}
+	return d, ok
+}
+
+// due pops the next node whose lifetime has ended at now, or returns nil.
+// It moves nodes whose place in byAccess is older than their last access to
+// the back. Caller holds Cache.mu.
+func (e *expiry[K, V]) due(now int64) *node[K, V] {
+	if h := e.lists[byWrite].head; h != nil && now-h.born >= e.ttl {
+		return h
+	}
+	l := &e.lists[byAccess]
+	for h := l.head; h != nil; h = l.head {
+		if e.expired(h, now) {
+			return h
+		}
+		a := h.accessed.Load()
+		if a == h.tl.placedAt {
+			return nil // in its place and not expired: nothing behind it is
+		}
+		h.tl.placedAt = a
+		l.moveToBack(h)
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package concurrent_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientcache/clientcache/concurrent"
+)
+
+// fakeClock is a Clock the test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+func TestExpireAfterWrite(t *testing.T) {
+	clock := newFakeClock()
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock, OnEvict: rec.onEvict})
+	_ = c.Set("a", 1)
+	clock.Advance(30 * time.Second)
+	_ = c.Set("b", 2)
+	c.Get("a") // reads do not extend a write lifetime
+
+	clock.Advance(30*time.Second - time.Nanosecond)
+	if _, ok := c.Get("a"); !ok {
+		t.Fatal("a expired a nanosecond early")
+	}
+	clock.Advance(time.Nanosecond)
+	if _, ok := c.Get("a"); ok || c.Contains("a") {
+		t.Fatal("a is visible at its deadline")
+	}
+	if !c.Contains("b") {
+		t.Fatal("b expired early")
+	}
+	c.Sync()
+	if want := []removal{{"a", 1, concurrent.Expired}}; !slices.Equal(rec.calls(), want) || c.Len() != 1 {
+		t.Fatalf("after Sync: calls %v, Len %d", rec.calls(), c.Len())
+	}
+	// A replacement is a new write.
+	clock.Advance(20 * time.Second)
+	_ = c.Set("b", 3)
+	clock.Advance(50 * time.Second)
+	if v, ok := c.Get("b"); !ok || v != 3 {
+		t.Fatal("a replaced value must live a full lifetime")
+	}
+}
+
+func TestExpireAfterAccess(t *testing.T) {
+	clock := newFakeClock()
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: time.Minute, Clock: clock, OnEvict: rec.onEvict})
+	_ = c.Set("quiet", 1)
+	_ = c.Set("busy", 2)
+	for range 5 {
+		clock.Advance(40 * time.Second)
+		if _, ok := c.Get("busy"); !ok {
+			t.Fatal("an entry read every 40s expired")
+		}
+	}
+	if c.Contains("quiet") {
+		t.Fatal("an entry idle for 200s is visible")
+	}
+	c.Sync()
+	if want := []removal{{"quiet", 1, concurrent.Expired}}; !slices.Equal(rec.calls(), want) {
+		t.Fatalf("calls %v", rec.calls())
+	}
+	clock.Advance(time.Minute)
+	c.Sync()
+	if c.Len() != 0 {
+		t.Fatalf("Len %d after everything idled out", c.Len())
+	}
+}
+
+func TestBothExpiryOptions(t *testing.T) {
+	clock := newFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: time.Minute, ExpireAfterWrite: 3 * time.Minute, Clock: clock})
+	_ = c.Set("a", 1)
+	for range 4 {
+		clock.Advance(50 * time.Second)
+		c.Get("a")
+	}
+	if c.Contains("a") {
+		t.Fatal("ExpireAfterWrite must end the entry even if it is read")
+	}
+}
+
+func TestWritesOverExpiredEntries(t *testing.T) {
+	clock := newFakeClock()
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock, OnEvict: rec.onEvict})
+	for _, k := range []string{"add", "set", "del", "pop", "load"} {
+		_ = c.Set(k, 1)
+	}
+	clock.Advance(time.Minute)
+	if err := c.Add("add", 2); err != nil {
+		t.Fatalf("Add over an expired entry = %v, want success", err)
+	}
+	_ = c.Set("set", 2)
+	if c.Delete("del") {
+		t.Fatal("Delete of an expired entry reported it present")
+	}
+	if _, err := c.Pop("pop"); !errors.Is(err, concurrent.ErrNotFound) {
+		t.Fatalf("Pop of an expired entry = %v", err)
+	}
+	v, err := c.GetOrLoad(context.Background(), "load", func(context.Context) (int, error) { return 2, nil })
+	if v != 2 || err != nil {
+		t.Fatalf("GetOrLoad over an expired entry = %d, %v", v, err)
+	}
+	want := []removal{
+		{"add", 1, concurrent.Expired}, {"set", 1, concurrent.Expired}, {"del", 1, concurrent.Expired},
+		{"pop", 1, concurrent.Expired}, {"load", 1, concurrent.Expired},
+	}
+	if !slices.Equal(rec.calls(), want) {
+		t.Fatalf("calls %v\nwant %v", rec.calls(), want)
+	}
+	for _, k := range []string{"add", "set", "load"} {
+		if v, ok := c.Get(k); !ok || v != 2 {
+			t.Fatalf("%s = %d, %v", k, v, ok)
+		}
+	}
+}
+
+// Expired entries leave before live ones are evicted for size.
+func TestExpiredEntriesGoBeforeLiveOnes(t *testing.T) {
+	clock := newFakeClock()
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2, ExpireAfterWrite: time.Minute, Clock: clock, OnEvict: rec.onEvict})
+	_ = c.Set("old", 1)
+	clock.Advance(40 * time.Second)
+	_ = c.Set("young", 2)
+	c.Get("old") // most recently used, but expired below
+	clock.Advance(20 * time.Second)
+	_ = c.Set("new", 3)
+	want := []removal{{"old", 1, concurrent.Expired}}
+	if !slices.Equal(rec.calls(), want) || !c.Contains("young") || !c.Contains("new") {
+		t.Fatalf("calls %v; young %v new %v", rec.calls(), c.Contains("young"), c.Contains("new"))
+	}
+}
+
+func TestIterationSkipsExpiredEntries(t *testing.T) {
+	clock := newFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock})
+	_ = c.Set("a", 1)
+	clock.Advance(30 * time.Second)
+	_ = c.Set("b", 2)
+	clock.Advance(30 * time.Second)
+	if got := slices.Collect(c.Keys()); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("Keys = %v", got)
+	}
+}
+
+func TestCloneKeepsDeadlines(t *testing.T) {
+	clock := newFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock})
+	_ = c.Set("a", 1)
+	clock.Advance(30 * time.Second)
+	d, err := c.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	clock.Advance(30 * time.Second)
+	if d.Contains("a") {
+		t.Fatal("the clone gave a copied entry a new lifetime")
+	}
+	d.Sync()
+	if d.Len() != 0 {
+		t.Fatalf("clone Len %d", d.Len())
+	}
+}
+
+func TestNegativeDurationsAreErrors(t *testing.T) {
+	for _, tc := range []struct {
+		o     concurrent.Options[string, int]
+		param string
+	}{
+		{concurrent.Options[string, int]{ExpireAfterWrite: -1}, "Options.ExpireAfterWrite"},
+		{concurrent.Options[string, int]{ExpireAfterAccess: -time.Second}, "Options.ExpireAfterAccess"},
+		{concurrent.Options[string, int]{LoadTimeout: -time.Second}, "Options.LoadTimeout"},
+	} {
+		_, err := concurrent.New(tc.o)
+		var oe *concurrent.OptionError
+		if !errors.As(err, &oe) || oe.Param != tc.param {
+			t.Errorf("%s: got %v", tc.param, err)
+		}
+	}
+}
+
+// With real time, expired entries are removed by the maintenance goroutine's
+// timer, without any call into the cache.
+func TestExpiryTimerRemovesIdleEntries(t *testing.T) {
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: 30 * time.Millisecond, OnEvict: rec.onEvict})
+	_ = c.Set("a", 1)
+	_ = c.Set("b", 2)
+	waitFor(t, "the timer to expire both entries", func() bool { return len(rec.calls()) == 2 })
+	for _, r := range rec.calls() {
+		if r.cause != concurrent.Expired {
+			t.Fatalf("cause %v", r.cause)
+		}
+	}
+	if c.Len() != 0 {
+		t.Fatalf("Len %d", c.Len())
+	}
+}

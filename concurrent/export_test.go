@@ -1,0 +1,19 @@
+package concurrent
+
+// Test-only hooks for the external test package.
+
+// LoadWaiters returns how many callers wait for the load of key in flight
+// (0 if none).
+func (c *Cache[K, V]) LoadWaiters(key K) int {
+	if cl, ok := c.loads.Load(key); ok {
+		return int(cl.waiters.Load())
+	}
+	return 0
+}
+
+// LoadsInFlight returns how many loads are registered.
+func (c *Cache[K, V]) LoadsInFlight() int { return c.loads.Size() }
+
+// MaintenanceRuns returns how many times the maintenance goroutine woke to
+// work (by a write's request or its expiry timer).
+func (c *Cache[K, V]) MaintenanceRuns() uint64 { return c.maintenanceRuns.Load() }

@@ -1,0 +1,238 @@
+package concurrent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/puzpuzpuz/xsync/v4"
+)
+
+var (
+	// ErrLoaderPanic is matched by the error every waiter of a load receives
+	// when the loader panicked (or called runtime.Goexit). The error is a
+	// [*LoaderPanicError] carrying the panic value and stack.
+	ErrLoaderPanic = errors.New("concurrent: loader panicked")
+	// ErrRecursiveLoad is returned by [Cache.GetOrLoad] when a loader asks
+	// for the key it is loading (directly, or through loads of other keys
+	// of the same cache): waiting would deadlock.
+	ErrRecursiveLoad = errors.New("concurrent: loader asked for the key it is loading")
+)
+
+// LoaderPanicError is the error of a load whose loader panicked.
+type LoaderPanicError struct {
+	Value any    // the value passed to panic, or nil after runtime.Goexit
+	Stack []byte // the loader goroutine's stack at the panic
+}
+
+func (e *LoaderPanicError) Error() string {
+	if e.Value == nil {
+		return "concurrent: loader called runtime.Goexit"
+	}
+	return fmt.Sprintf("concurrent: loader panicked: %v", e.Value)
+}
+
+// Is makes errors.Is(err, ErrLoaderPanic) true.
+func (e *LoaderPanicError) Is(target error) bool { return target == ErrLoaderPanic }
+
+// call is one in-flight load of a key, shared by all its waiters.
+type call[V any] struct {
+	done    chan struct{} // closed when val and err are set
+	val     V
+	err     error
+	waiters atomic.Int32 // callers waiting (for tests and diagnostics)
+	// detached is set by an explicit write of the key (Set, Add, Delete,
+	// Pop, Clear) made inside the map's per-key critical section: the
+	// load's result then goes to its waiters but is not stored, and new
+	// callers start a new load rather than join this one.
+	detached atomic.Bool
+}
+
+// testHookAfterMiss, when set by a test, runs between GetOrLoad's miss and its
+// registration of the load.
+var testHookAfterMiss func()
+
+// loadFrame marks a context as belonging to a load of key in cache, so that a
+// loader asking for a key already being loaded up its chain fails at once.
+type loadFrame struct {
+	cache  any
+	key    any
+	parent *loadFrame
+}
+
+type loadFrameKey struct{}
+
+// GetOrLoad returns the value for key, loading it with loader on a miss.
+//
+// However many goroutines miss the same key together, loader runs once and
+// all of them receive its result. The load belongs to the cache, not to any
+// caller: it runs on its own goroutine with a context that keeps the values
+// of the first caller's ctx but not its cancellation, bounded by
+// [Options.LoadTimeout] and cancelled by [Cache.Close]. Each caller waits
+// until the load completes or its own ctx is done, in which case it returns
+// ctx.Err() without affecting the load or the other waiters.
+//
+// On success the value is stored (counted as an insertion: the bound holds)
+// unless the key was explicitly written (Set, Add, Delete, Pop, Clear) while
+// the load ran: such a write wins, the load's result still goes to its
+// waiters, and it never overwrites a newer value or resurrects a removed one.
+// A loader error reaches every waiter and is not cached; the next call loads
+// again. A loader panic is recovered: every waiter gets a
+// [*LoaderPanicError] (errors.Is ErrLoaderPanic) and nothing stays in flight.
+// A loader that asks for a key it is loading gets [ErrRecursiveLoad] at once,
+// provided it passes on the context it was given. Loads of different keys
+// never wait on each other, and a slow load never delays hits.
+//
+// GetOrLoad returns an [*OptionError] if loader is nil and [ErrClosed] after
+// Close.
+func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
+	var zero V
+	if loader == nil {
+		return zero, &OptionError{Param: "GetOrLoad(loader)", Value: "nil", Reason: "must be a function"}
+	}
+	if v, ok := c.Get(key); ok {
+		return v, nil
+	}
+	if c.closed.Load() {
+		return zero, ErrClosed
+	}
+	parent, _ := ctx.Value(loadFrameKey{}).(*loadFrame)
+	for f := parent; f != nil; f = f.parent {
+		if f.cache == c && f.key == any(key) {
+			return zero, ErrRecursiveLoad
+		}
+	}
+	if testHookAfterMiss != nil {
+		testHookAfterMiss()
+	}
+	cl, err := c.joinOrStart(ctx, key, loader, parent)
+	if err != nil {
+		return zero, err
+	}
+	cl.waiters.Add(1)
+	defer cl.waiters.Add(-1)
+	select {
+	case <-cl.done:
+		return cl.val, cl.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+}
+
+// joinOrStart returns the in-flight call for key, starting one if there is
+// none (or only a detached one).
+func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(context.Context) (V, error), parent *loadFrame) (*call[V], error) {
+	var mine *call[V]
+	cl, _ := c.loads.Compute(key, func(cur *call[V], loaded bool) (*call[V], xsync.ComputeOp) {
+		if loaded && !cur.detached.Load() {
+			return cur, xsync.CancelOp
+		}
+		mine = &call[V]{done: make(chan struct{})}
+		// Counted before it is visible, so that a writer that finds no load
+		// counted cannot miss this one (see detachLoadLocked).
+		c.loading.Add(1)
+		return mine, xsync.UpdateOp
+	})
+	if mine == nil {
+		return cl, nil
+	}
+	// A load that completed between our miss and our registration has
+	// stored its value (it stores before it unregisters): use it.
+	if n, ok := c.m.Load(key); ok && c.live(n) {
+		c.finishCall(key, mine, n.value, nil)
+		return mine, nil
+	}
+	c.loadMu.RLock()
+	defer c.loadMu.RUnlock()
+	if c.loadsClosed {
+		c.finishCall(key, mine, *new(V), ErrClosed)
+		return mine, nil
+	}
+	c.loadWG.Add(1)
+	go c.runLoad(ctx, key, mine, loader, parent)
+	return mine, nil
+}
+
+// runLoad runs one load on its own goroutine and completes the call, however
+// the loader returns: a value, an error, a panic or runtime.Goexit.
+func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loader func(context.Context) (V, error), parent *loadFrame) {
+	defer c.loadWG.Done()
+	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, parent: parent})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.closeCtx, cancel)
+	defer stop()
+	if c.loadTimeout > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeout(ctx, c.loadTimeout)
+		defer cancelTimeout()
+	}
+
+	var (
+		v   V
+		err error = &LoaderPanicError{} // stays if the loader calls runtime.Goexit
+	)
+	start := time.Now()
+	defer func() {
+		c.loadNanos.Add(int64(time.Since(start)))
+		if err != nil {
+			c.loadErrors.Add(1)
+		} else {
+			c.loadsDone.Add(1)
+			c.storeLoaded(key, cl, v)
+		}
+		c.finishCall(key, cl, v, err)
+	}()
+	v, err = callLoader(ctx, loader)
+}
+
+// callLoader calls loader, turning a panic into a *LoaderPanicError.
+func callLoader[V any](ctx context.Context, loader func(context.Context) (V, error)) (v V, err error) {
+	normal := false
+	defer func() {
+		if !normal {
+			if r := recover(); r != nil {
+				err = &LoaderPanicError{Value: r, Stack: debug.Stack()}
+			}
+		}
+	}()
+	v, err = loader(ctx)
+	normal = true
+	return v, err
+}
+
+// finishCall publishes a call's result and unregisters it.
+func (c *Cache[K, V]) finishCall(key K, cl *call[V], v V, err error) {
+	cl.val, cl.err = v, err
+	c.loads.Compute(key, func(cur *call[V], loaded bool) (*call[V], xsync.ComputeOp) {
+		if loaded && cur == cl {
+			return nil, xsync.DeleteOp
+		}
+		return cur, xsync.CancelOp
+	})
+	c.loading.Add(-1)
+	close(cl.done)
+}
+
+// storeLoaded stores a loaded value unless an explicit write detached the
+// load or a live value is present.
+func (c *Cache[K, V]) storeLoaded(key K, cl *call[V], v V) {
+	if c.closed.Load() {
+		return
+	}
+	_ = c.store(key, c.newNode(key, v), storeLoad, cl)
+}
+
+// detachLoadLocked marks the in-flight load of key, if any, as detached.
+// Called inside the map's per-key critical section of an explicit write.
+func (c *Cache[K, V]) detachLoadLocked(key K) {
+	if c.loading.Load() == 0 {
+		return
+	}
+	if cl, ok := c.loads.Load(key); ok {
+		cl.detached.Store(true)
+	}
+}

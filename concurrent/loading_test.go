@@ -1,0 +1,458 @@
+package concurrent_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientcache/clientcache/concurrent"
+)
+
+// hang is the generous bound used only to turn a hang into a failure. It is
+// never a performance assertion.
+const hang = 10 * time.Second
+
+// waitFor polls cond until it holds, failing after hang.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hang)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// result is what one GetOrLoad call returned.
+type result struct {
+	v   int
+	err error
+}
+
+// goLoad calls GetOrLoad on its own goroutine and delivers the result.
+func goLoad(c *concurrent.Cache[string, int], ctx context.Context, key string, loader func(context.Context) (int, error)) <-chan result {
+	ch := make(chan result, 1)
+	go func() {
+		v, err := c.GetOrLoad(ctx, key, loader)
+		ch <- result{v, err}
+	}()
+	return ch
+}
+
+func receive(t *testing.T, ch <-chan result) result {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(hang):
+		t.Fatal("a waiter hangs")
+		return result{}
+	}
+}
+
+func newIntCache(t *testing.T, o concurrent.Options[string, int]) *concurrent.Cache[string, int] {
+	t.Helper()
+	c, err := concurrent.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// TestStampedeLoadsOnce: 1,000 goroutines missing one key together make
+// exactly one loader call, over 100 rounds, and all receive its value.
+func TestStampedeLoadsOnce(t *testing.T) {
+	rounds, goroutines := 100, 1000
+	if testing.Short() {
+		rounds = 10
+	}
+	c := newIntCache(t, concurrent.Options[string, int]{MaxSize: 4})
+	for round := range rounds {
+		key := fmt.Sprint("tenant-", round)
+		var calls atomic.Int32
+		release := make(chan struct{})
+		loader := func(ctx context.Context) (int, error) {
+			calls.Add(1)
+			<-release // keep the load in flight until everyone has missed
+			return round, nil
+		}
+		start := make(chan struct{})
+		results := make(chan result, goroutines)
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				v, err := c.GetOrLoad(context.Background(), key, loader)
+				results <- result{v, err}
+			}()
+		}
+		close(start)
+		waitFor(t, "all goroutines to wait", func() bool { return c.LoadWaiters(key) == goroutines })
+		close(release)
+		wg.Wait()
+		close(results)
+		for r := range results {
+			if r.err != nil || r.v != round {
+				t.Fatalf("round %d: a caller got %d, %v", round, r.v, r.err)
+			}
+		}
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("round %d: %d loader calls, want 1", round, n)
+		}
+	}
+	if st := c.Stats(); st.Loads != uint64(rounds) || st.LoadErrors != 0 || st.LoadTime <= 0 {
+		t.Fatalf("stats: %d loads, %d errors, %v", st.Loads, st.LoadErrors, st.LoadTime)
+	}
+}
+
+// TestSequentialMissesAfterALoadDoNotLoadAgain: a caller that missed just
+// before a load stored its value, and registers just after, must use the
+// stored value rather than load again.
+func TestSequentialMissesAfterALoadDoNotLoadAgain(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	var calls atomic.Int32
+	loader := func(context.Context) (int, error) { calls.Add(1); return 7, nil }
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if v, err := c.GetOrLoad(context.Background(), "k", loader); v != 7 || err != nil {
+				t.Errorf("got %d, %v", v, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Fatalf("%d loader calls, want 1", calls.Load())
+	}
+}
+
+func TestLoaderErrorReachesAllWaitersAndIsNotCached(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	boom := errors.New("sts: throttled")
+	release := make(chan struct{})
+	var calls atomic.Int32
+	failing := func(context.Context) (int, error) {
+		calls.Add(1)
+		<-release
+		return 0, boom
+	}
+	var chans []<-chan result
+	for range 5 {
+		chans = append(chans, goLoad(c, context.Background(), "k", failing))
+	}
+	waitFor(t, "5 waiters", func() bool { return c.LoadWaiters("k") == 5 })
+	close(release)
+	for _, ch := range chans {
+		if r := receive(t, ch); !errors.Is(r.err, boom) {
+			t.Fatalf("waiter got %v, want the loader's error", r.err)
+		}
+	}
+	if c.Contains("k") || c.LoadsInFlight() != 0 {
+		t.Fatal("a failed load left an entry or a load in flight")
+	}
+	v, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) { calls.Add(1); return 3, nil })
+	if v != 3 || err != nil || calls.Load() != 2 {
+		t.Fatalf("the next call must load again: %d, %v after %d calls", v, err, calls.Load())
+	}
+	if st := c.Stats(); st.Loads != 1 || st.LoadErrors != 1 {
+		t.Fatalf("stats: %d loads, %d errors", st.Loads, st.LoadErrors)
+	}
+}
+
+func TestLoaderPanicReleasesAllWaiters(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	release := make(chan struct{})
+	panicking := func(context.Context) (int, error) {
+		<-release
+		panic("loader bug")
+	}
+	var chans []<-chan result
+	for range 8 {
+		chans = append(chans, goLoad(c, context.Background(), "k", panicking))
+	}
+	waitFor(t, "8 waiters", func() bool { return c.LoadWaiters("k") == 8 })
+	close(release)
+	for _, ch := range chans {
+		r := receive(t, ch)
+		var pe *concurrent.LoaderPanicError
+		if !errors.Is(r.err, concurrent.ErrLoaderPanic) || !errors.As(r.err, &pe) {
+			t.Fatalf("waiter got %v, want a LoaderPanicError", r.err)
+		}
+		if pe.Value != "loader bug" || !strings.Contains(string(pe.Stack), "TestLoaderPanicReleasesAllWaiters") {
+			t.Fatalf("panic value %v; stack %s", pe.Value, pe.Stack)
+		}
+		if !strings.Contains(r.err.Error(), "loader panicked: loader bug") {
+			t.Fatalf("message %q", r.err)
+		}
+	}
+	if c.LoadsInFlight() != 0 || c.Contains("k") {
+		t.Fatal("a panicking load left something behind")
+	}
+	if v, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) { return 1, nil }); v != 1 || err != nil {
+		t.Fatalf("the next call must load normally: %d, %v", v, err)
+	}
+}
+
+func TestLoaderGoexitReleasesWaiters(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	_, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) {
+		runtime.Goexit()
+		return 0, nil
+	})
+	var pe *concurrent.LoaderPanicError
+	if !errors.As(err, &pe) || pe.Value != nil || !strings.Contains(err.Error(), "Goexit") {
+		t.Fatalf("got %v, want a LoaderPanicError for Goexit", err)
+	}
+}
+
+func TestCancelledWaiterReturnsAtOnceOthersGetTheValue(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	release := make(chan struct{})
+	var loaderCtxErr atomic.Value
+	loader := func(ctx context.Context) (int, error) {
+		<-release
+		loaderCtxErr.Store(fmt.Sprint(ctx.Err()))
+		return 42, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	first := goLoad(c, ctx, "k", loader) // the caller that starts the load
+	waitFor(t, "the first waiter", func() bool { return c.LoadWaiters("k") == 1 })
+	second := goLoad(c, context.Background(), "k", loader)
+	waitFor(t, "the second waiter", func() bool { return c.LoadWaiters("k") == 2 })
+
+	cancel()
+	if r := receive(t, first); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("cancelled waiter got %v, want context.Canceled", r.err)
+	}
+	select {
+	case r := <-second:
+		t.Fatalf("the other waiter returned early: %v", r)
+	default:
+	}
+	close(release)
+	if r := receive(t, second); r.v != 42 || r.err != nil {
+		t.Fatalf("the other waiter got %v", r)
+	}
+	if got := loaderCtxErr.Load(); got != "<nil>" {
+		t.Fatalf("the first caller's cancellation reached the loader: %v", got)
+	}
+	if v, ok := c.Get("k"); !ok || v != 42 {
+		t.Fatal("the load's value was not stored")
+	}
+}
+
+func TestLoaderContextKeepsCallerValues(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	type traceKey struct{}
+	ctx := context.WithValue(context.Background(), traceKey{}, "trace-1")
+	var seen any
+	_, _ = c.GetOrLoad(ctx, "k", func(ctx context.Context) (int, error) {
+		seen = ctx.Value(traceKey{})
+		return 1, nil
+	})
+	if seen != "trace-1" {
+		t.Fatalf("loader saw %v", seen)
+	}
+}
+
+// TestExplicitWritesDuringALoadWin: Delete, Set, Add, Pop and Clear made
+// while a load is in flight win: the load's value goes to its waiters but
+// never resurrects a removed entry or overwrites a newer one, and callers
+// arriving after the write do not join the stale load.
+func TestExplicitWritesDuringALoadWin(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(c *concurrent.Cache[string, int])
+		want  int // value present afterwards; -1 for absent
+	}{
+		{"Delete", func(c *concurrent.Cache[string, int]) { c.Delete("k") }, -1},
+		{"Pop", func(c *concurrent.Cache[string, int]) { _, _ = c.Pop("k") }, -1},
+		{"Clear", func(c *concurrent.Cache[string, int]) { c.Clear() }, -1},
+		{"Set", func(c *concurrent.Cache[string, int]) { _ = c.Set("k", 99) }, 99},
+		{"Add", func(c *concurrent.Cache[string, int]) { _ = c.Add("k", 98) }, 98},
+		{"SetThenDelete", func(c *concurrent.Cache[string, int]) { _ = c.Set("k", 97); c.Delete("k") }, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newIntCache(t, concurrent.Options[string, int]{})
+			release := make(chan struct{})
+			var calls atomic.Int32
+			loader := func(context.Context) (int, error) {
+				n := calls.Add(1)
+				if n == 1 {
+					<-release
+				}
+				return int(n), nil
+			}
+			waiter := goLoad(c, context.Background(), "k", loader)
+			waitFor(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
+			tc.write(c)
+			close(release)
+			if r := receive(t, waiter); r.v != 1 || r.err != nil {
+				t.Fatalf("the waiter must get the load's result: %v", r)
+			}
+			c.Sync()
+			v, ok := c.Get("k")
+			if tc.want < 0 && ok {
+				t.Fatalf("the load resurrected a removed entry: %d", v)
+			}
+			if tc.want >= 0 && (!ok || v != tc.want) {
+				t.Fatalf("Get = %d,%v; the write's value %d must win", v, ok, tc.want)
+			}
+		})
+	}
+}
+
+func TestCallersAfterAnInvalidationStartANewLoad(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	release := make(chan struct{})
+	var calls atomic.Int32
+	loader := func(context.Context) (int, error) {
+		n := calls.Add(1)
+		if n == 1 {
+			<-release
+		}
+		return int(n), nil
+	}
+	stale := goLoad(c, context.Background(), "k", loader)
+	waitFor(t, "the first load", func() bool { return c.LoadWaiters("k") == 1 })
+	c.Delete("k") // e.g. the tenant's credentials were rotated
+	ctx, cancel := context.WithTimeout(context.Background(), hang)
+	defer cancel()
+	fresh, err := c.GetOrLoad(ctx, "k", loader) // must not join the stale load
+	if err != nil || fresh != 2 {
+		t.Fatalf("a caller after the Delete got %d, %v; want a new load's value 2", fresh, err)
+	}
+	close(release)
+	if r := receive(t, stale); r.v != 1 {
+		t.Fatalf("the first waiter got %v", r)
+	}
+	if v, _ := c.Get("k"); v != 2 {
+		t.Fatalf("the stale load overwrote the new value: %d", v)
+	}
+}
+
+func TestRecursiveLoadFailsAtOnce(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	// Same key.
+	_, err := c.GetOrLoad(context.Background(), "a", func(ctx context.Context) (int, error) {
+		_, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return 0, nil })
+		return 0, err
+	})
+	if !errors.Is(err, concurrent.ErrRecursiveLoad) {
+		t.Fatalf("same-key recursion: %v", err)
+	}
+	// Through another key: a -> b -> a.
+	_, err = c.GetOrLoad(context.Background(), "a", func(ctx context.Context) (int, error) {
+		return c.GetOrLoad(ctx, "b", func(ctx context.Context) (int, error) {
+			return c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return 0, nil })
+		})
+	})
+	if !errors.Is(err, concurrent.ErrRecursiveLoad) {
+		t.Fatalf("a->b->a recursion: %v", err)
+	}
+	// A loader may load other keys normally.
+	v, err := c.GetOrLoad(context.Background(), "x", func(ctx context.Context) (int, error) {
+		y, err := c.GetOrLoad(ctx, "y", func(context.Context) (int, error) { return 5, nil })
+		return y + 1, err
+	})
+	if v != 6 || err != nil || !c.Contains("y") {
+		t.Fatalf("nested load of another key: %d, %v", v, err)
+	}
+	// Another cache's load of the same key is not recursion.
+	d := newIntCache(t, concurrent.Options[string, int]{})
+	v, err = c.GetOrLoad(context.Background(), "p", func(ctx context.Context) (int, error) {
+		return d.GetOrLoad(ctx, "p", func(context.Context) (int, error) { return 8, nil })
+	})
+	if v != 8 || err != nil {
+		t.Fatalf("same key in another cache: %d, %v", v, err)
+	}
+}
+
+func TestSlowLoadDelaysNeitherOtherLoadsNorHits(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	_ = c.Set("hot", 1)
+	release := make(chan struct{})
+	slow := goLoad(c, context.Background(), "slow", func(context.Context) (int, error) { <-release; return 1, nil })
+	waitFor(t, "the slow load", func() bool { return c.LoadWaiters("slow") == 1 })
+	// While it is in flight, hits and other keys' loads complete.
+	for i := range 100 {
+		if v, ok := c.Get("hot"); !ok || v != 1 {
+			t.Fatal("hit failed during a slow load")
+		}
+		if _, err := c.GetOrLoad(context.Background(), fmt.Sprint("other-", i), func(context.Context) (int, error) { return i, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	receive(t, slow)
+}
+
+func TestLoadTimeoutBoundsTheLoad(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{LoadTimeout: 20 * time.Millisecond})
+	_, err := c.GetOrLoad(context.Background(), "k", func(ctx context.Context) (int, error) {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the loader's DeadlineExceeded", err)
+	}
+}
+
+func TestCloseCancelsLoadsAndReleasesWaiters(t *testing.T) {
+	c, err := concurrent.New(concurrent.Options[string, int]{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiter := goLoad(c, context.Background(), "k", func(ctx context.Context) (int, error) {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	waitFor(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := receive(t, waiter); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("waiter got %v after Close", r.err)
+	}
+	if _, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, concurrent.ErrClosed) {
+		t.Fatalf("GetOrLoad after Close = %v", err)
+	}
+}
+
+func TestGetOrLoadRejectsANilLoader(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	_, err := c.GetOrLoad(context.Background(), "k", nil)
+	var oe *concurrent.OptionError
+	if !errors.As(err, &oe) || oe.Param != "GetOrLoad(loader)" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestLoadedValuesRespectTheBound(t *testing.T) {
+	var rec recorder
+	c := newIntCache(t, concurrent.Options[string, int]{MaxSize: 2, OnEvict: rec.onEvict})
+	for i := range 5 {
+		k := fmt.Sprint(i)
+		if _, err := c.GetOrLoad(context.Background(), k, func(context.Context) (int, error) { return i, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if c.Len() > 2 {
+			t.Fatalf("Len %d > 2 after loading %s", c.Len(), k)
+		}
+	}
+	if len(rec.calls()) != 3 {
+		t.Fatalf("evictions %v", rec.calls())
+	}
+}

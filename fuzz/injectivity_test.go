@@ -1,0 +1,129 @@
+package fuzz
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/clientcache/clientcache/keys"
+)
+
+// anyKey erases the key type but keeps == meaningful: values of different
+// key types never compare equal.
+type anyKey struct {
+	v     any
+	bytes []byte
+}
+
+func wrap[K interface {
+	comparable
+	Bytes() []byte
+}](k K, err error) (anyKey, error) {
+	return anyKey{k, k.Bytes()}, err
+}
+
+const role = "arn:aws:iam::123456789012:role/r"
+
+// splitters build a key from two adjacent string inputs, x and y. They cover
+// the places where two strings meet in an encoding, inside a key and across
+// nesting levels; none of these inputs is normalised (the service name is
+// lowercased, which keeps its length), so different (x, y) must give
+// different keys.
+var splitters = []struct {
+	name  string
+	build func(x, y string) (anyKey, error)
+}{
+	{"region/profile", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewConfig(keys.ConfigInput{Region: x, Profile: y, Endpoint: "http://localhost"}))
+	}},
+	{"profile/name", func(x, y string) (anyKey, error) { return wrap(keys.NewConfig(keys.ConfigInput{Profile: x, Name: y})) }},
+	{"app ID/name", func(x, y string) (anyKey, error) { return wrap(keys.NewConfig(keys.ConfigInput{AppID: x, Name: y})) }},
+	{"label key/value", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewConfig(keys.ConfigInput{Labels: []keys.Label{{Key: x, Value: y}}}))
+	}},
+	{"label value/next label key", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewConfig(keys.ConfigInput{Labels: []keys.Label{{Key: "a", Value: x}, {Key: y, Value: "z"}}}))
+	}},
+	{"name/label value", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewConfig(keys.ConfigInput{Name: x, Labels: []keys.Label{{Key: "k", Value: y}}}))
+	}},
+	{"config file/config file", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewConfig(keys.ConfigInput{SharedConfigFiles: []string{x, y}}))
+	}},
+	{"config file/credentials file", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewConfig(keys.ConfigInput{SharedConfigFiles: []string{x}, SharedCredentialsFiles: []string{y}}))
+	}},
+	{"access key ID/secret", func(x, y string) (anyKey, error) {
+		return wrap(keys.StaticCredentials(keys.StaticInput{AccessKeyID: x, SecretAccessKey: keys.NewSecret(y)}))
+	}},
+	{"secret/token", func(x, y string) (anyKey, error) {
+		return wrap(keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret(x), SessionToken: keys.NewSecret(y)}))
+	}},
+	{"role name/session name", func(x, y string) (anyKey, error) {
+		return wrap(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/" + x, SessionName: y}))
+	}},
+	{"session name/source identity", func(x, y string) (anyKey, error) {
+		return wrap(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: role, SessionName: x, SourceIdentity: y}))
+	}},
+	{"external ID/policy", func(x, y string) (anyKey, error) {
+		return wrap(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: role, SessionName: "s1", ExternalID: keys.NewSecret(x), Policy: y}))
+	}},
+	{"token file/session name", func(x, y string) (anyKey, error) {
+		return wrap(keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: role, TokenFile: x, SessionName: y}))
+	}},
+	{"source session/role session", func(x, y string) (anyKey, error) {
+		src, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: role + "0", SessionName: x})
+		if err != nil {
+			return anyKey{}, err
+		}
+		return wrap(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: src, RoleARN: role, SessionName: y}))
+	}},
+	{"config name/client service", func(x, y string) (anyKey, error) {
+		k, err := keys.NewConfig(keys.ConfigInput{Name: x})
+		if err != nil {
+			return anyKey{}, err
+		}
+		return wrap(keys.NewClient(keys.ClientInput{Config: k, Service: y}))
+	}},
+	{"client service/client name", func(x, y string) (anyKey, error) {
+		return wrap(keys.NewClient(keys.ClientInput{Service: x, Name: y}))
+	}},
+	{"profile credentials/config profile", func(x, y string) (anyKey, error) {
+		c, err := keys.ProfileCredentials(x)
+		if err != nil {
+			return anyKey{}, err
+		}
+		return wrap(keys.NewConfig(keys.ConfigInput{Profile: y, Credentials: c}))
+	}},
+}
+
+// FuzzInjectivity splits one string at two different points between two
+// adjacent inputs: when both splits are accepted, the keys must differ and
+// so must their encodings. It also checks, for every pair it builds, that
+// keys are == exactly when their encodings are equal.
+func FuzzInjectivity(f *testing.F) {
+	f.Add("tenantacme", "", uint16(6), uint16(7), uint8(3))
+	f.Add("AKIDEXAMPLEsecret", "token", uint16(11), uint16(12), uint8(8))
+	f.Add("/a/b", "/c", uint16(2), uint16(4), uint8(6))
+	f.Add("sessionsource", "", uint16(7), uint16(6), uint8(11))
+	f.Add("s3", "sqs", uint16(2), uint16(3), uint8(16))
+	f.Add("us-east-1prod", "", uint16(9), uint16(8), uint8(0))
+	f.Fuzz(func(t *testing.T, a, b string, i, j uint16, pair uint8) {
+		s := a + b
+		p := splitters[int(pair)%len(splitters)]
+		i, j = i%uint16(len(s)+1), j%uint16(len(s)+1)
+		k1, err1 := p.build(s[:i], s[i:])
+		k2, err2 := p.build(s[:j], s[j:])
+		checkError(t, err1)
+		checkError(t, err2)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		same := k1.v == k2.v
+		if same != bytes.Equal(k1.bytes, k2.bytes) {
+			t.Fatalf("%s: key equality (%v) and encoding equality disagree", p.name, same)
+		}
+		if i != j && same {
+			t.Fatalf("%s: splitting at %d and %d gives the same key", p.name, i, j)
+		}
+	})
+}

@@ -1,0 +1,178 @@
+package keys_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/clientcache/clientcache/keys"
+)
+
+// sameConfig asserts that a and b build equal keys with equal encodings;
+// differentConfig that they build different keys with different encodings.
+func sameConfig(t *testing.T, a, b keys.ConfigInput) {
+	t.Helper()
+	ka, kb := must(keys.NewConfig(a)), must(keys.NewConfig(b))
+	if ka != kb {
+		t.Errorf("keys differ, want equal:\n%v\n%v", ka, kb)
+	}
+	if !bytes.Equal(ka.Bytes(), kb.Bytes()) {
+		t.Errorf("encodings differ, want equal:\n%x\n%x", ka.Bytes(), kb.Bytes())
+	}
+}
+
+func differentConfig(t *testing.T, a, b keys.ConfigInput) {
+	t.Helper()
+	ka, kb := must(keys.NewConfig(a)), must(keys.NewConfig(b))
+	if ka == kb {
+		t.Errorf("keys equal, want different: %v", ka)
+	}
+	if bytes.Equal(ka.Bytes(), kb.Bytes()) {
+		t.Errorf("encodings equal, want different: %x", ka.Bytes())
+	}
+}
+
+func endpoint(s string) keys.ConfigInput { return keys.ConfigInput{Endpoint: s} }
+
+// One test per documented normalisation rule, in both directions.
+
+func TestNormaliseEndpointSchemeCase(t *testing.T) {
+	sameConfig(t, endpoint("HTTPS://example.com"), endpoint("https://example.com"))
+	sameConfig(t, endpoint("Http://example.com"), endpoint("http://example.com"))
+	differentConfig(t, endpoint("http://example.com"), endpoint("https://example.com"))
+}
+
+func TestNormaliseEndpointHostCase(t *testing.T) {
+	sameConfig(t, endpoint("https://S3.Example.COM"), endpoint("https://s3.example.com"))
+	sameConfig(t, endpoint("http://[FE80::1]:4566"), endpoint("http://[fe80::1]:4566"))
+	sameConfig(t, endpoint("http://[FE80::1%25Eth0]:4566"), endpoint("http://[fe80::1%25Eth0]:4566"))
+	// An IPv6 zone is an interface name: its case is kept.
+	differentConfig(t, endpoint("http://[fe80::1%25Eth0]:4566"), endpoint("http://[fe80::1%25eth0]:4566"))
+	// The path is case-sensitive.
+	differentConfig(t, endpoint("https://example.com/A"), endpoint("https://example.com/a"))
+	differentConfig(t, endpoint("https://example.com"), endpoint("https://example.org"))
+}
+
+func TestNormaliseEndpointDefaultPort(t *testing.T) {
+	sameConfig(t, endpoint("https://example.com:443"), endpoint("https://example.com"))
+	sameConfig(t, endpoint("http://example.com:80"), endpoint("http://example.com"))
+	sameConfig(t, endpoint("https://example.com:0443"), endpoint("https://example.com"))
+	sameConfig(t, endpoint("http://localhost:09000"), endpoint("http://localhost:9000"))
+	// Only the scheme's own default port is dropped.
+	differentConfig(t, endpoint("https://example.com:80"), endpoint("https://example.com"))
+	differentConfig(t, endpoint("http://example.com:443"), endpoint("http://example.com"))
+	differentConfig(t, endpoint("http://localhost:9000"), endpoint("http://localhost:9001"))
+}
+
+func TestNormaliseEndpointTrailingSlash(t *testing.T) {
+	sameConfig(t, endpoint("https://example.com/"), endpoint("https://example.com"))
+	sameConfig(t, endpoint("https://example.com/prefix/"), endpoint("https://example.com/prefix"))
+	// One slash only, and nothing else in the path is rewritten.
+	differentConfig(t, endpoint("https://example.com/prefix//"), endpoint("https://example.com/prefix"))
+	differentConfig(t, endpoint("https://example.com/a/../b"), endpoint("https://example.com/b"))
+	differentConfig(t, endpoint("https://example.com/prefix"), endpoint("https://example.com/other"))
+}
+
+func TestNormaliseLabelOrder(t *testing.T) {
+	sameConfig(t,
+		keys.ConfigInput{Labels: labels("tenant", "acme", "env", "prod", "team", "x")},
+		keys.ConfigInput{Labels: labels("team", "x", "env", "prod", "tenant", "acme")})
+	differentConfig(t,
+		keys.ConfigInput{Labels: labels("tenant", "acme", "env", "prod")},
+		keys.ConfigInput{Labels: labels("tenant", "prod", "env", "acme")})
+	// An empty value is a label, not its absence.
+	differentConfig(t, keys.ConfigInput{Labels: labels("tenant", "")}, keys.ConfigInput{})
+	// No labels and an empty slice are the same.
+	sameConfig(t, keys.ConfigInput{Labels: []keys.Label{}}, keys.ConfigInput{})
+}
+
+func TestNormaliseServiceCase(t *testing.T) {
+	a := must(keys.NewClient(keys.ClientInput{Service: "S3"}))
+	b := must(keys.NewClient(keys.ClientInput{Service: "s3"}))
+	if a != b || !bytes.Equal(a.Bytes(), b.Bytes()) || a.Service() != "s3" {
+		t.Errorf("S3 and s3 differ: %v %v", a, b)
+	}
+	c := must(keys.NewClient(keys.ClientInput{Service: "s3control"}))
+	if a == c || bytes.Equal(a.Bytes(), c.Bytes()) {
+		t.Errorf("s3 and s3control are equal")
+	}
+}
+
+func TestNormaliseCABundle(t *testing.T) {
+	sameConfig(t, keys.ConfigInput{CABundle: []byte{}}, keys.ConfigInput{})
+	sameConfig(t, keys.ConfigInput{CABundle: []byte(pem1)}, keys.ConfigInput{CABundle: []byte(pem1)})
+	differentConfig(t, keys.ConfigInput{CABundle: []byte(pem1)}, keys.ConfigInput{})
+	differentConfig(t, keys.ConfigInput{CABundle: []byte(pem1)}, keys.ConfigInput{CABundle: []byte(pem1 + pem1)})
+}
+
+func TestNormaliseAssumeRoleDuration(t *testing.T) {
+	base := static(t, "AKID", "secret", "")
+	mk := func(d time.Duration) keys.Credentials {
+		return must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleA, SessionName: "s1", Duration: d}))
+	}
+	if mk(0) != mk(15*time.Minute) || mk(0).Duration() != 15*time.Minute {
+		t.Errorf("duration 0 and 15m differ")
+	}
+	if mk(0) == mk(16*time.Minute) || mk(time.Hour) == mk(15*time.Minute) {
+		t.Errorf("different durations are equal")
+	}
+	// Web identity sends no duration when unset: 0 is not 15 minutes.
+	wi := func(d time.Duration) keys.Credentials {
+		return must(keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleA, TokenFile: "/t", SessionName: "s1", Duration: d}))
+	}
+	if wi(0) == wi(15*time.Minute) {
+		t.Errorf("web identity durations 0 and 15m are equal")
+	}
+}
+
+// TestUnsetIsNotDefault pins the rule that an unset input differs from an
+// explicit default wherever the SDK may fill the unset one from elsewhere.
+func TestUnsetIsNotDefault(t *testing.T) {
+	for name, in := range map[string]keys.ConfigInput{
+		"region":              {Region: "us-east-1"},
+		"profile":             {Profile: "default"},
+		"FIPS":                {FIPS: keys.Disabled},
+		"dual-stack":          {DualStack: keys.Disabled},
+		"defaults mode":       {DefaultsMode: keys.DefaultsModeLegacy},
+		"retry mode":          {RetryMode: keys.RetryModeStandard},
+		"max attempts":        {RetryMaxAttempts: 3},
+		"request checksum":    {RequestChecksumCalculation: keys.ChecksumWhenSupported},
+		"response checksum":   {ResponseChecksumValidation: keys.ChecksumWhenSupported},
+		"no config files":     {SharedConfigFiles: []string{}},
+		"no credentials file": {SharedCredentialsFiles: []string{}},
+		"name":                {Name: ""}, // the one field whose empty value is unset
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "name" {
+				sameConfig(t, in, keys.ConfigInput{})
+				return
+			}
+			differentConfig(t, in, keys.ConfigInput{})
+		})
+	}
+	if keys.DefaultCredentials() != (keys.Credentials{}) {
+		t.Errorf("DefaultCredentials is not the zero Credentials")
+	}
+	if must(keys.NewConfig(keys.ConfigInput{})) != (keys.Config{}) {
+		t.Errorf("NewConfig of the zero input is not the zero Config")
+	}
+	// Empty and nil shared file lists differ, as in the SDK.
+	differentConfig(t, keys.ConfigInput{SharedConfigFiles: []string{}}, keys.ConfigInput{SharedConfigFiles: nil})
+	differentConfig(t, keys.ConfigInput{SharedConfigFiles: []string{}}, keys.ConfigInput{SharedCredentialsFiles: []string{}})
+}
+
+// TestNotNormalised pins inputs that look alike but are kept apart.
+func TestNotNormalised(t *testing.T) {
+	differentConfig(t, keys.ConfigInput{SharedConfigFiles: []string{"a/../b"}}, keys.ConfigInput{SharedConfigFiles: []string{"b"}})
+	differentConfig(t, keys.ConfigInput{SharedConfigFiles: []string{"a", "b"}}, keys.ConfigInput{SharedConfigFiles: []string{"b", "a"}})
+	differentConfig(t, keys.ConfigInput{SharedConfigFiles: []string{"a"}}, keys.ConfigInput{SharedCredentialsFiles: []string{"a"}})
+	differentConfig(t, keys.ConfigInput{Endpoint: "https://example.com."}, keys.ConfigInput{Endpoint: "https://example.com"})
+	differentConfig(t, keys.ConfigInput{Endpoint: "https://example.com/%41"}, keys.ConfigInput{Endpoint: "https://example.com/A"})
+	differentConfig(t, keys.ConfigInput{Name: "a"}, keys.ConfigInput{Name: "A"})
+	p := func(policy string) keys.Credentials {
+		return must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "s1", Policy: policy}))
+	}
+	if p(`{"a":1}`) == p(`{"a": 1}`) {
+		t.Errorf("policies that differ in white space are equal")
+	}
+}

@@ -1,0 +1,181 @@
+package keys_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/clientcache/clientcache/internal/keysecret"
+	"github.com/clientcache/clientcache/internal/rendertest"
+	"github.com/clientcache/clientcache/keys"
+)
+
+const (
+	upperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	base64Chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+	externalIDs = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+=,.@:/-"
+)
+
+func randString(r *rand.Rand, alphabet string, min, max int) string {
+	n := min + r.IntN(max-min+1)
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// TestRedaction builds 10,000 random credentials (1,000 with -short) and
+// renders keys holding them through every printing path (see
+// rendertest.All: every fmt verb, errors wrapping a key, %#v of structs
+// holding a key, slog text and JSON, json and xml, a recovered panic, and a
+// reflection dump that follows pointers into unexported fields). No output
+// may contain the secret access key, the session token or the external ID,
+// nor their hex, base64 or plain SHA-256 forms. Constructor errors for inputs
+// that carry those secrets are checked the same way.
+func TestRedaction(t *testing.T) {
+	n := 10000
+	if testing.Short() {
+		n = 1000
+	}
+	// Two shards with fixed seeds, so a failure replays and two cores share
+	// the work.
+	const shards = 2
+	for s := range shards {
+		t.Run(fmt.Sprintf("shard%d", s), func(t *testing.T) {
+			t.Parallel()
+			redactionShard(t, rand.New(rand.NewPCG(2024, uint64(s))), s*n/shards, (s+1)*n/shards)
+		})
+	}
+}
+
+func redactionShard(t *testing.T, r *rand.Rand, from, to int) {
+	for i := from; i < to; i++ {
+		id := "AKIA" + randString(r, upperDigits, 16, 16)
+		secrets := map[string]string{
+			"secret access key": randString(r, base64Chars, 40, 40),
+			"session token":     randString(r, base64Chars, 16, 600),
+			"external ID":       randString(r, externalIDs, 16, 128),
+		}
+		st, err := keys.StaticCredentials(keys.StaticInput{
+			AccessKeyID: id, SecretAccessKey: keys.NewSecret(secrets["secret access key"]), SessionToken: keys.NewSecret(secrets["session token"]),
+		})
+		if err != nil {
+			t.Fatalf("iteration %d: %v", i, err)
+		}
+		ar, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+			Source: st, RoleARN: roleA, SessionName: "s" + randString(r, upperDigits, 1, 20),
+			ExternalID: keys.NewSecret(secrets["external ID"]),
+		})
+		if err != nil {
+			t.Fatalf("iteration %d: %v", i, err)
+		}
+		k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: ar, Labels: labels("i", fmt.Sprint(i))})
+		if err != nil {
+			t.Fatalf("iteration %d: %v", i, err)
+		}
+		c, err := keys.NewClient(keys.ClientInput{Config: k, Service: "s3"})
+		if err != nil {
+			t.Fatalf("iteration %d: %v", i, err)
+		}
+
+		// Each key type takes its turn through every path.
+		var v any
+		switch i % 4 {
+		case 0:
+			v = st
+		case 1:
+			v = ar
+		case 2:
+			v = k
+		case 3:
+			v = c
+		}
+		outputs := rendertest.All(v)
+		// The access key ID is not a secret, but keys print it as *** too.
+		if i%4 != 3 {
+			for _, o := range outputs {
+				if strings.Contains(o.Text, id) && !strings.HasPrefix(o.Path, "dump") {
+					t.Fatalf("iteration %d: %s shows the access key ID", i, o.Path)
+				}
+			}
+		}
+
+		// Errors from inputs that carry the same secrets.
+		errs := []error{
+			errOf(keys.StaticCredentials(keys.StaticInput{AccessKeyID: "bad id", SecretAccessKey: keys.NewSecret(secrets["secret access key"])})),
+			errOf(keys.StaticCredentials(keys.StaticInput{SecretAccessKey: keys.NewSecret(secrets["secret access key"]), SessionToken: keys.NewSecret(secrets["session token"])})),
+			errOf(keys.StaticCredentials(keys.StaticInput{AccessKeyID: id, SecretAccessKey: keys.NewSecret(secrets["secret access key"] + "\n")})),
+			errOf(keys.StaticCredentials(keys.StaticInput{AccessKeyID: secrets["secret access key"] + "/", SecretAccessKey: keys.NewSecret("x")})),
+			errOf(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: "arn:" + secrets["external ID"], SessionName: "s1", ExternalID: keys.NewSecret(secrets["external ID"])})),
+			errOf(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "s1", ExternalID: keys.NewSecret(secrets["external ID"] + " ")})),
+			errOf(keys.NewConfig(keys.ConfigInput{Region: secrets["secret access key"], Credentials: ar})),
+			errOf(keys.NewConfig(keys.ConfigInput{Endpoint: "https://u:" + url.QueryEscape(secrets["session token"]) + "@example.com"})),
+		}
+		for j, err := range errs {
+			if err == nil {
+				t.Fatalf("iteration %d: input %d was accepted", i, j)
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+				outputs = append(outputs, rendertest.Output{Path: fmt.Sprintf("error %d %s", j, verb), Text: fmt.Sprintf(verb, err)})
+			}
+		}
+		if i%100 == 0 {
+			// The inputs' own redaction, and the sealed material's.
+			m, err := keysecret.Of(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range []any{
+				keys.NewSecret(secrets["session token"]),
+				keys.StaticInput{AccessKeyID: id, SecretAccessKey: keys.NewSecret(secrets["secret access key"]), SessionToken: keys.NewSecret(secrets["session token"])},
+				keys.AssumeRoleInput{RoleARN: roleA, ExternalID: keys.NewSecret(secrets["external ID"])},
+				m,
+			} {
+				for _, o := range rendertest.All(x) {
+					if !strings.HasPrefix(o.Path, "dump") { // a reflection dump of an input shows the input
+						outputs = append(outputs, o)
+					}
+				}
+			}
+		}
+		if leaks := rendertest.Leaks(outputs, secrets); len(leaks) > 0 {
+			t.Fatalf("iteration %d (%T): secrets leak through %d paths, first: %s", i, v, len(leaks), leaks[0])
+		}
+	}
+}
+
+func errOf[T any](_ T, err error) error { return err }
+
+// TestRedactionHelperFindsLeaks makes sure the redaction test can fail: a
+// value that prints its secret is reported, by path and form, without the
+// secret in the report.
+func TestRedactionHelperFindsLeaks(t *testing.T) {
+	type leaky struct{ Secret string }
+	const secret = "0123456789abcdef-not-a-real-secret"
+	leaks := rendertest.Leaks(rendertest.All(leaky{secret}), map[string]string{"secret": secret})
+	want := map[string]bool{"fmt %v: plain of secret": false, "json: plain of secret": false, "slog JSON: plain of secret": false, "fmt %x: hex of secret": false, "dump: plain of secret": false}
+	for _, l := range leaks {
+		if strings.Contains(l, secret) {
+			t.Fatalf("a leak report contains the secret")
+		}
+		if _, ok := want[l]; ok {
+			want[l] = true
+		}
+	}
+	for l, found := range want {
+		if !found {
+			t.Errorf("leak not reported: %s", l)
+		}
+	}
+	// Sealed material is ciphertext, and a key's dump shows only that.
+	st := static(t, "AKIDDUMP", secret, "")
+	if leaks := rendertest.Leaks([]rendertest.Output{{Path: "dump", Text: rendertest.Dump(st)}}, map[string]string{"secret": secret}); len(leaks) > 0 {
+		t.Errorf("dump of a key leaks: %v", leaks)
+	}
+	if !strings.Contains(rendertest.Dump(st), "AKIDDUMP") {
+		t.Errorf("the dump does not reach the interned value; the test above proves nothing")
+	}
+}

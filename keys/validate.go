@@ -1,0 +1,396 @@
+package keys
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Validation rules. Each returns "" when s is acceptable, or the reason it is
+// not; the caller pairs the reason with a field path. No reason ever quotes
+// the input.
+
+// Regions. AWS adds regions every year, so the rule is the shape, not a list:
+// a 2-4 letter area ("us", "eu", "cn", "eusc"), one to three lowercase words
+// ("east", "gov-west", "iso-east", "de-east") and a 1-2 digit number, such as
+// us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1. Pseudo-regions
+// ("fips-us-east-1", "aws-global") are refused: use the FIPS setting.
+//
+// With a custom endpoint the region is only the signing region, and
+// S3-compatible services use names such as "auto" or "nyc3": there the rule is
+// 1-63 characters of [a-z0-9-], starting and ending with a letter or digit.
+const (
+	reasonRegion      = "not an AWS region name (want the shape of us-east-1, eu-central-2, us-gov-west-1, cn-north-1)"
+	reasonRegionLoose = "not a signing region name (want 1-63 characters of [a-z0-9-], starting and ending with a letter or digit)"
+)
+
+func checkRegion(s string, customEndpoint bool) string {
+	if customEndpoint {
+		if checkLooseRegion(s) {
+			return ""
+		}
+		return reasonRegionLoose
+	}
+	if checkAWSRegion(s) {
+		return ""
+	}
+	return reasonRegion
+}
+
+func checkAWSRegion(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || len(parts) > 5 {
+		return false
+	}
+	if !lowerWord(parts[0], 2, 4) {
+		return false
+	}
+	for _, p := range parts[:len(parts)-1] {
+		if p == "fips" { // a pseudo-region such as fips-us-east-1
+			return false
+		}
+	}
+	for _, p := range parts[1 : len(parts)-1] {
+		if !lowerWord(p, 2, 10) {
+			return false
+		}
+	}
+	last := parts[len(parts)-1]
+	if len(last) < 1 || len(last) > 2 {
+		return false
+	}
+	for i := 0; i < len(last); i++ {
+		if last[i] < '0' || last[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerWord(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func checkLooseRegion(s string) bool {
+	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// IAM and STS character classes, from the IAM and STS API references.
+func isWord(c byte) bool { // \w
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// isNameChar is [\w+=,.@-]: role names, session names, source identities.
+func isNameChar(c byte) bool {
+	return isWord(c) || strings.IndexByte("+=,.@-", c) >= 0
+}
+
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Session names and source identities: 2-64 characters of [\w+=,.@-]
+// (STS AssumeRole RoleSessionName and SourceIdentity).
+const reasonSessionName = "want 2-64 characters of [A-Za-z0-9_+=,.@-]"
+
+func checkSessionName(s string) string {
+	if len(s) < 2 || len(s) > 64 || !allBytes(s, isNameChar) {
+		return reasonSessionName
+	}
+	return ""
+}
+
+// External IDs: 2-1224 characters of [\w+=,.@:/-] (STS AssumeRole ExternalId).
+const reasonExternalID = "want 2-1224 characters of [A-Za-z0-9_+=,.@:/-]"
+
+func checkExternalID(s string) string {
+	if len(s) < 2 || len(s) > 1224 || !allBytes(s, func(c byte) bool { return isNameChar(c) || c == ':' || c == '/' }) {
+		return reasonExternalID
+	}
+	return ""
+}
+
+// Role ARNs: arn:<partition>:iam::<12-digit account>:role/<path><name>, where
+// the partition is "aws" or "aws-" followed by lowercase words (aws-cn,
+// aws-us-gov, aws-iso-b, aws-eusc), the optional path is "/"-delimited
+// printable ASCII (at most 512 characters, IAM's limit) and the name is 1-64
+// characters of [\w+=,.@-]. The whole ARN is at most 2048 characters.
+const reasonRoleARN = "not an IAM role ARN (want arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>)"
+
+func checkRoleARN(s string) string {
+	if len(s) > 2048 {
+		return reasonRoleARN
+	}
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
+		return reasonRoleARN
+	}
+	partition, rest, ok := strings.Cut(rest, ":")
+	if !ok || !checkPartition(partition) {
+		return reasonRoleARN
+	}
+	rest, ok = strings.CutPrefix(rest, "iam::")
+	if !ok {
+		return reasonRoleARN
+	}
+	account, resource, ok := strings.Cut(rest, ":")
+	if !ok || len(account) != 12 || !allBytes(account, func(c byte) bool { return c >= '0' && c <= '9' }) {
+		return reasonRoleARN
+	}
+	resource, ok = strings.CutPrefix(resource, "role/")
+	if !ok {
+		return reasonRoleARN
+	}
+	name := resource
+	if i := strings.LastIndexByte(resource, '/'); i >= 0 {
+		// The path, with its leading "/" that the ARN leaves out.
+		path := resource[:i+1]
+		name = resource[i+1:]
+		if len(path)+1 > 512 || path[0] == '/' || !allBytes(path, func(c byte) bool { return c >= 0x21 && c <= 0x7e }) {
+			return reasonRoleARN
+		}
+	}
+	if len(name) < 1 || len(name) > 64 || !allBytes(name, isNameChar) {
+		return reasonRoleARN
+	}
+	return ""
+}
+
+func checkPartition(p string) bool {
+	if p == "aws" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "aws-")
+	if !ok {
+		return false
+	}
+	words := strings.Split(rest, "-")
+	if len(words) > 3 {
+		return false
+	}
+	for _, w := range words {
+		if !lowerWord(w, 1, 10) {
+			return false
+		}
+	}
+	return true
+}
+
+// Inline session policies: 1-2048 characters of tab, newline, carriage return
+// and U+0020-U+00FF (STS AssumeRole Policy).
+const reasonPolicy = "want 1-2048 characters of tab, newline, carriage return or U+0020 to U+00FF"
+
+func checkPolicy(s string) string {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 2048 {
+		return reasonPolicy
+	}
+	for _, r := range s {
+		if !(r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xff) {
+			return reasonPolicy
+		}
+	}
+	return ""
+}
+
+// Free text chosen by the caller (names, label values, profile names): valid
+// UTF-8 without control characters, at most max bytes.
+func checkText(s string, max int) string {
+	if len(s) > max {
+		return "longer than " + strconv.Itoa(max) + " bytes"
+	}
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+// Profile names: 1-256 bytes of text without surrounding white space or
+// square brackets (a shared config file could not name the profile).
+func checkProfile(s string) string {
+	if s == "" {
+		return "must not be empty"
+	}
+	if r := checkText(s, 256); r != "" {
+		return r
+	}
+	if strings.TrimSpace(s) != s {
+		return "has leading or trailing white space"
+	}
+	if strings.ContainsAny(s, "[]") {
+		return "contains a square bracket"
+	}
+	return ""
+}
+
+// File paths (shared config files, web identity token file): 1-4096 bytes,
+// without NUL. Paths are not cleaned: "a/../b" and "b" differ when a is a
+// symbolic link.
+func checkPath(s string) string {
+	if s == "" {
+		return "must not be empty"
+	}
+	if len(s) > 4096 {
+		return "longer than 4096 bytes"
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "contains a NUL byte"
+	}
+	return ""
+}
+
+// Label keys: 1-63 characters of [A-Za-z0-9_.:/-].
+const reasonLabelKey = "want 1-63 characters of [A-Za-z0-9_.:/-]"
+
+func checkLabelKey(s string) string {
+	if len(s) < 1 || len(s) > 63 || !allBytes(s, func(c byte) bool { return isWord(c) || strings.IndexByte(".:/-", c) >= 0 }) {
+		return reasonLabelKey
+	}
+	return ""
+}
+
+// App IDs: 1-50 characters (the SDK's limit) of the user-agent token set
+// [A-Za-z0-9!#$%&'*+.^_`|~-]; the SDK would rewrite other characters.
+const reasonAppID = "want 1-50 characters of [A-Za-z0-9!#$%&'*+.^_`|~-]"
+
+func checkAppID(s string) string {
+	if len(s) < 1 || len(s) > 50 || !allBytes(s, func(c byte) bool { return isWord(c) || strings.IndexByte("!#$%&'*+.^`|~-", c) >= 0 }) {
+		return reasonAppID
+	}
+	return ""
+}
+
+// Service names: the Go package name of the service client ("s3",
+// "dynamodb", "sts", "sqs", "cloudwatchlogs"): 2-64 characters of [a-z0-9],
+// starting with a letter.
+const reasonService = "want the Go package name of the service client: 2-64 characters of [a-z0-9], starting with a letter"
+
+func checkService(s string) string {
+	if len(s) < 2 || len(s) > 64 || s[0] < 'a' || s[0] > 'z' ||
+		!allBytes(s, func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }) {
+		return reasonService
+	}
+	return ""
+}
+
+// Access key IDs: 1-128 printable ASCII characters other than space and "/"
+// (a "/" would break the SigV4 credential scope). AWS's own IDs are 16-128
+// characters of \w, but S3-compatible services issue shorter ones.
+const reasonAccessKeyID = "want 1-128 printable ASCII characters other than space and /"
+
+func checkAccessKeyID(s string) string {
+	if len(s) < 1 || len(s) > 128 || !allBytes(s, func(c byte) bool { return c > 0x20 && c < 0x7f && c != '/' }) {
+		return reasonAccessKeyID
+	}
+	return ""
+}
+
+// Secrets (secret access key, session token) are opaque: the rules only
+// catch the usual accident of a value read from a file with its newline.
+func checkSecret(s string, max int) string {
+	if len(s) > max {
+		return "longer than " + strconv.Itoa(max) + " bytes"
+	}
+	if !allBytes(s, func(c byte) bool { return c > 0x20 && c < 0x7f }) {
+		return "contains white space, a control character or non-ASCII"
+	}
+	return ""
+}
+
+// Endpoints. A base endpoint must be an absolute http or https URL with a
+// host, and without user information, query or fragment. It is normalised:
+//
+//   - the scheme and host are lowercased (both are case-insensitive; the
+//     zone of an IPv6 literal, an interface name, is kept as given);
+//   - a port equal to the scheme's default (80 for http, 443 for https) is
+//     dropped, and a port with leading zeros is written without them;
+//   - one trailing "/" of the path is dropped, so "https://h/" and
+//     "https://h" are one endpoint, as are "https://h/p/" and "https://h/p"
+//     (the SDK joins the operation path to the endpoint path either way).
+//
+// Nothing else is rewritten: percent-encoding, dot segments and a trailing dot
+// in the host stay as given.
+func normalizeEndpoint(raw string) (string, string) {
+	if len(raw) > 2048 {
+		return "", "longer than 2048 bytes"
+	}
+	const notURL = "not an absolute http(s) URL with a host"
+	// url.Parse errors quote the input; they are dropped, never wrapped.
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.Host == "" {
+		return "", notURL
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", notURL
+	}
+	if u.User != nil {
+		return "", "carries user information (credentials belong in Credentials)"
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return "", "has a query"
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return "", "has a fragment"
+	}
+	host := u.Hostname()
+	if host == "" {
+		return "", notURL
+	}
+	if strings.Contains(host, ":") {
+		// An IPv6 literal: lowercase the address but not the zone, an
+		// interface name that may be case-sensitive; escape the zone again.
+		addr, zone, hasZone := strings.Cut(host, "%")
+		host = "[" + strings.ToLower(addr)
+		if hasZone {
+			host += "%25" + zone
+		}
+		host += "]"
+	} else {
+		host = strings.ToLower(host)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return "", "has a port outside 1-65535"
+		}
+		if !(scheme == "http" && n == 80 || scheme == "https" && n == 443) {
+			host += ":" + strconv.Itoa(n)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", "has an empty port"
+	}
+	path := u.EscapedPath()
+	path = strings.TrimSuffix(path, "/")
+	return scheme + "://" + host + path, ""
+}

@@ -1,0 +1,349 @@
+package keys_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientcache/clientcache/keys"
+)
+
+const (
+	roleA = "arn:aws:iam::123456789012:role/a"
+	roleB = "arn:aws:iam::123456789012:role/b"
+	pem1  = "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n"
+)
+
+// must returns v, or panics with err (whose message never holds a secret).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func static(t testing.TB, id, secret, token string) keys.Credentials {
+	t.Helper()
+	return must(keys.StaticCredentials(keys.StaticInput{AccessKeyID: id, SecretAccessKey: keys.NewSecret(secret), SessionToken: keys.NewSecret(token)}))
+}
+
+func role(t testing.TB, source keys.Credentials, arn string) keys.Credentials {
+	t.Helper()
+	return must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: source, RoleARN: arn, SessionName: "s1"}))
+}
+
+func cfg(in keys.ConfigInput) func() error {
+	return func() error { _, err := keys.NewConfig(in); return err }
+}
+
+func ar(in keys.AssumeRoleInput) func() error {
+	return func() error {
+		if in.SessionName == "" {
+			in.SessionName = "sess"
+		}
+		if in.RoleARN == "" {
+			in.RoleARN = roleA
+		}
+		_, err := keys.AssumeRoleCredentials(in)
+		return err
+	}
+}
+
+func wi(in keys.WebIdentityInput) func() error {
+	return func() error { _, err := keys.WebIdentityCredentials(in); return err }
+}
+
+func st(in keys.StaticInput) func() error {
+	return func() error { _, err := keys.StaticCredentials(in); return err }
+}
+
+func cl(in keys.ClientInput) func() error {
+	return func() error { _, err := keys.NewClient(in); return err }
+}
+
+func labels(kv ...string) []keys.Label {
+	var l []keys.Label
+	for i := 0; i < len(kv); i += 2 {
+		l = append(l, keys.Label{Key: kv[i], Value: kv[i+1]})
+	}
+	return l
+}
+
+// TestValidationErrors checks every validation rule: the error matches
+// ErrInvalid, is a *FieldError naming the field, and its message is
+// "keys: <field>: ...".
+func TestValidationErrors(t *testing.T) {
+	t.Parallel()
+	base := static(t, "AKIDBASE", "base-secret", "")
+	anon := keys.AnonymousCredentials()
+	chain := func(n int) keys.Credentials {
+		c := base
+		for i := range n {
+			c = role(t, c, "arn:aws:iam::123456789012:role/r"+string(rune('0'+i)))
+		}
+		return c
+	}
+	web := must(keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleB, TokenFile: "/t", SessionName: "w1"}))
+	okWeb := keys.WebIdentityInput{RoleARN: roleA, TokenFile: "/var/run/token", SessionName: "sess"}
+	many := func(n int, s string) []string { return strings.Split(strings.Repeat(s+"\n", n)[:n*(len(s)+1)-1], "\n") }
+	manyLabels := func(n int) []keys.Label {
+		var l []keys.Label
+		for i := range n {
+			l = append(l, keys.Label{Key: "k" + strings.Repeat("x", i), Value: "v"})
+		}
+		return l
+	}
+
+	tests := []struct {
+		name  string
+		build func() error
+		field string
+	}{
+		// Config.Region
+		{"region upper case", cfg(keys.ConfigInput{Region: "US-EAST-1"}), "Config.Region"},
+		{"region without number", cfg(keys.ConfigInput{Region: "us-east"}), "Config.Region"},
+		{"region without dashes", cfg(keys.ConfigInput{Region: "useast1"}), "Config.Region"},
+		{"region fips suffix", cfg(keys.ConfigInput{Region: "us-east-1-fips"}), "Config.Region"},
+		{"region fips prefix", cfg(keys.ConfigInput{Region: "fips-us-east-1"}), "Config.Region"},
+		{"region pseudo global", cfg(keys.ConfigInput{Region: "aws-global"}), "Config.Region"},
+		{"region three digits", cfg(keys.ConfigInput{Region: "us-east-100"}), "Config.Region"},
+		{"region space", cfg(keys.ConfigInput{Region: " us-east-1"}), "Config.Region"},
+		{"region loose name without endpoint", cfg(keys.ConfigInput{Region: "auto"}), "Config.Region"},
+		{"region loose with upper case", cfg(keys.ConfigInput{Region: "Auto", Endpoint: "https://r2.example"}), "Config.Region"},
+		{"region loose trailing dash", cfg(keys.ConfigInput{Region: "auto-", Endpoint: "https://r2.example"}), "Config.Region"},
+		// Config.Profile
+		{"profile leading space", cfg(keys.ConfigInput{Profile: " prod"}), "Config.Profile"},
+		{"profile bracket", cfg(keys.ConfigInput{Profile: "[prod]"}), "Config.Profile"},
+		{"profile control", cfg(keys.ConfigInput{Profile: "pr\nod"}), "Config.Profile"},
+		{"profile too long", cfg(keys.ConfigInput{Profile: strings.Repeat("p", 257)}), "Config.Profile"},
+		{"profile invalid UTF-8", cfg(keys.ConfigInput{Profile: "pro\xffd"}), "Config.Profile"},
+		// Shared files
+		{"too many config files", cfg(keys.ConfigInput{SharedConfigFiles: many(17, "/f")}), "Config.SharedConfigFiles"},
+		{"empty config file path", cfg(keys.ConfigInput{SharedConfigFiles: []string{"/a", ""}}), "Config.SharedConfigFiles[1]"},
+		{"credentials file with NUL", cfg(keys.ConfigInput{SharedCredentialsFiles: []string{"/a\x00"}}), "Config.SharedCredentialsFiles[0]"},
+		// Config.Endpoint
+		{"endpoint without scheme", cfg(keys.ConfigInput{Endpoint: "example.com"}), "Config.Endpoint"},
+		{"endpoint relative", cfg(keys.ConfigInput{Endpoint: "/path"}), "Config.Endpoint"},
+		{"endpoint ftp", cfg(keys.ConfigInput{Endpoint: "ftp://example.com"}), "Config.Endpoint"},
+		{"endpoint opaque", cfg(keys.ConfigInput{Endpoint: "https:example.com"}), "Config.Endpoint"},
+		{"endpoint user info", cfg(keys.ConfigInput{Endpoint: "https://user:pw@example.com"}), "Config.Endpoint"},
+		{"endpoint query", cfg(keys.ConfigInput{Endpoint: "https://example.com?a=1"}), "Config.Endpoint"},
+		{"endpoint empty query", cfg(keys.ConfigInput{Endpoint: "https://example.com?"}), "Config.Endpoint"},
+		{"endpoint fragment", cfg(keys.ConfigInput{Endpoint: "https://example.com#f"}), "Config.Endpoint"},
+		{"endpoint empty fragment", cfg(keys.ConfigInput{Endpoint: "https://example.com/#"}), "Config.Endpoint"},
+		{"endpoint no host", cfg(keys.ConfigInput{Endpoint: "https://:443"}), "Config.Endpoint"},
+		{"endpoint port zero", cfg(keys.ConfigInput{Endpoint: "https://example.com:0"}), "Config.Endpoint"},
+		{"endpoint port too big", cfg(keys.ConfigInput{Endpoint: "https://example.com:65536"}), "Config.Endpoint"},
+		{"endpoint empty port", cfg(keys.ConfigInput{Endpoint: "https://example.com:"}), "Config.Endpoint"},
+		{"endpoint space in host", cfg(keys.ConfigInput{Endpoint: "https://exa mple.com"}), "Config.Endpoint"},
+		{"endpoint too long", cfg(keys.ConfigInput{Endpoint: "https://e.com/" + strings.Repeat("p", 2048)}), "Config.Endpoint"},
+		// Enums
+		{"unknown FIPS", cfg(keys.ConfigInput{FIPS: 3}), "Config.FIPS"},
+		{"unknown dual-stack", cfg(keys.ConfigInput{DualStack: 9}), "Config.DualStack"},
+		{"unknown defaults mode", cfg(keys.ConfigInput{DefaultsMode: "fast"}), "Config.DefaultsMode"},
+		{"defaults mode wrong case", cfg(keys.ConfigInput{DefaultsMode: "Standard"}), "Config.DefaultsMode"},
+		{"unknown retry mode", cfg(keys.ConfigInput{RetryMode: "eager"}), "Config.RetryMode"},
+		{"negative max attempts", cfg(keys.ConfigInput{RetryMaxAttempts: -1}), "Config.RetryMaxAttempts"},
+		{"unknown request checksum", cfg(keys.ConfigInput{RequestChecksumCalculation: 3}), "Config.RequestChecksumCalculation"},
+		{"unknown response checksum", cfg(keys.ConfigInput{ResponseChecksumValidation: 7}), "Config.ResponseChecksumValidation"},
+		// Config.AppID, CABundle, Name, Labels
+		{"app ID too long", cfg(keys.ConfigInput{AppID: strings.Repeat("a", 51)}), "Config.AppID"},
+		{"app ID with space", cfg(keys.ConfigInput{AppID: "my app"}), "Config.AppID"},
+		{"CA bundle not PEM", cfg(keys.ConfigInput{CABundle: []byte("/etc/ssl/ca.pem")}), "Config.CABundle"},
+		{"CA bundle without certificate", cfg(keys.ConfigInput{CABundle: []byte("-----BEGIN PRIVATE KEY-----\nAQID\n-----END PRIVATE KEY-----\n")}), "Config.CABundle"},
+		{"CA bundle too large", cfg(keys.ConfigInput{CABundle: append([]byte(pem1), make([]byte, 8<<20)...)}), "Config.CABundle"},
+		{"name with control", cfg(keys.ConfigInput{Name: "http\tclient"}), "Config.Name"},
+		{"name too long", cfg(keys.ConfigInput{Name: strings.Repeat("n", 257)}), "Config.Name"},
+		{"label key empty", cfg(keys.ConfigInput{Labels: labels("a", "1", "", "2")}), "Config.Labels[1].Key"},
+		{"label key with space", cfg(keys.ConfigInput{Labels: labels("a b", "1")}), "Config.Labels[0].Key"},
+		{"label key too long", cfg(keys.ConfigInput{Labels: labels(strings.Repeat("k", 64), "1")}), "Config.Labels[0].Key"},
+		{"label value control", cfg(keys.ConfigInput{Labels: labels("a", "x\x00")}), "Config.Labels[0].Value"},
+		{"label value too long", cfg(keys.ConfigInput{Labels: labels("a", strings.Repeat("v", 257))}), "Config.Labels[0].Value"},
+		{"label key repeated", cfg(keys.ConfigInput{Labels: labels("b", "1", "a", "2", "b", "3")}), "Config.Labels[2].Key"},
+		{"too many labels", cfg(keys.ConfigInput{Labels: manyLabels(33)}), "Config.Labels"},
+
+		// Static credentials
+		{"secret without access key ID", st(keys.StaticInput{SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"token without secret", st(keys.StaticInput{AccessKeyID: "AKID", SessionToken: keys.NewSecret("t")}), "Credentials.Static.SessionToken"},
+		{"token alone", st(keys.StaticInput{SessionToken: keys.NewSecret("t")}), "Credentials.Static.SessionToken"},
+		{"access key ID without secret", st(keys.StaticInput{AccessKeyID: "AKID"}), "Credentials.Static.SecretAccessKey"},
+		{"nothing at all", st(keys.StaticInput{}), "Credentials.Static.AccessKeyID"},
+		{"access key ID with slash", st(keys.StaticInput{AccessKeyID: "AK/ID", SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"access key ID with space", st(keys.StaticInput{AccessKeyID: "AK ID", SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"access key ID too long", st(keys.StaticInput{AccessKeyID: strings.Repeat("A", 129), SecretAccessKey: keys.NewSecret("s")}), "Credentials.Static.AccessKeyID"},
+		{"secret with newline", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("secret\n")}), "Credentials.Static.SecretAccessKey"},
+		{"secret too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret(strings.Repeat("s", 1025))}), "Credentials.Static.SecretAccessKey"},
+		{"token with space", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("s"), SessionToken: keys.NewSecret("t t")}), "Credentials.Static.SessionToken"},
+		{"token too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("s"), SessionToken: keys.NewSecret(strings.Repeat("t", 16385))}), "Credentials.Static.SessionToken"},
+		// Profile credentials
+		{"profile credentials empty", func() error { _, err := keys.ProfileCredentials(""); return err }, "Credentials.Profile"},
+		{"profile credentials bracket", func() error { _, err := keys.ProfileCredentials("a]"); return err }, "Credentials.Profile"},
+
+		// Assume role
+		{"role ARN missing", func() error {
+			_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{SessionName: "sess"})
+			return err
+		}, "Credentials.AssumeRole.RoleARN"},
+		{"role ARN of a bucket", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:s3:::bucket"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN of a user", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:user/bob"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN short account", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::12345:role/x"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN with region", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam:us-east-1:123456789012:role/x"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN bad partition", ar(keys.AssumeRoleInput{RoleARN: "arn:azure:iam::123456789012:role/x"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN partition upper case", ar(keys.AssumeRoleInput{RoleARN: "arn:AWS:iam::123456789012:role/x"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN empty name", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN name too long", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/" + strings.Repeat("n", 65)}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN name bad char", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/a:b"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN empty path segment", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role//x"}), "Credentials.AssumeRole.RoleARN"},
+		{"role ARN path with space", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/a b/x"}), "Credentials.AssumeRole.RoleARN"},
+		{"session name missing", func() error {
+			_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA})
+			return err
+		}, "Credentials.AssumeRole.SessionName"},
+		{"session name too short", ar(keys.AssumeRoleInput{SessionName: "a"}), "Credentials.AssumeRole.SessionName"},
+		{"session name too long", ar(keys.AssumeRoleInput{SessionName: strings.Repeat("s", 65)}), "Credentials.AssumeRole.SessionName"},
+		{"session name with space", ar(keys.AssumeRoleInput{SessionName: "my session"}), "Credentials.AssumeRole.SessionName"},
+		{"external ID too short", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("x")}), "Credentials.AssumeRole.ExternalID"},
+		{"external ID too long", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret(strings.Repeat("x", 1225))}), "Credentials.AssumeRole.ExternalID"},
+		{"external ID with space", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("ext id")}), "Credentials.AssumeRole.ExternalID"},
+		{"duration too short", ar(keys.AssumeRoleInput{Duration: 899 * time.Second}), "Credentials.AssumeRole.Duration"},
+		{"duration too long", ar(keys.AssumeRoleInput{Duration: 43201 * time.Second}), "Credentials.AssumeRole.Duration"},
+		{"duration negative", ar(keys.AssumeRoleInput{Duration: -time.Hour}), "Credentials.AssumeRole.Duration"},
+		{"duration fraction of a second", ar(keys.AssumeRoleInput{Duration: time.Hour + time.Millisecond}), "Credentials.AssumeRole.Duration"},
+		{"chained duration over an hour", ar(keys.AssumeRoleInput{Source: role(t, base, roleB), Duration: 2 * time.Hour}), "Credentials.AssumeRole.Duration"},
+		{"chained on web identity over an hour", ar(keys.AssumeRoleInput{Source: web, Duration: 2 * time.Hour}), "Credentials.AssumeRole.Duration"},
+		{"policy with control", ar(keys.AssumeRoleInput{Policy: "{\x01}"}), "Credentials.AssumeRole.Policy"},
+		{"policy beyond Latin-1", ar(keys.AssumeRoleInput{Policy: "{\"a\":\"€\"}"}), "Credentials.AssumeRole.Policy"},
+		{"policy too long", ar(keys.AssumeRoleInput{Policy: strings.Repeat(" ", 2049)}), "Credentials.AssumeRole.Policy"},
+		{"source identity too short", ar(keys.AssumeRoleInput{SourceIdentity: "x"}), "Credentials.AssumeRole.SourceIdentity"},
+		{"source identity bad char", ar(keys.AssumeRoleInput{SourceIdentity: "a/b"}), "Credentials.AssumeRole.SourceIdentity"},
+		{"STS region malformed", ar(keys.AssumeRoleInput{STSRegion: "us-east"}), "Credentials.AssumeRole.STSRegion"},
+		{"STS endpoint not a URL", ar(keys.AssumeRoleInput{STSEndpoint: "sts.amazonaws.com"}), "Credentials.AssumeRole.STSEndpoint"},
+		{"source anonymous", ar(keys.AssumeRoleInput{Source: anon}), "Credentials.AssumeRole.Source"},
+		{"role chain loops", ar(keys.AssumeRoleInput{Source: role(t, role(t, base, roleA), roleB), RoleARN: roleA}), "Credentials.AssumeRole.Source"},
+		{"role assumes itself", ar(keys.AssumeRoleInput{Source: role(t, base, roleA), RoleARN: roleA}), "Credentials.AssumeRole.Source"},
+		{"role chain loops through web identity", ar(keys.AssumeRoleInput{Source: web, RoleARN: roleB}), "Credentials.AssumeRole.Source"},
+		{"role chain too deep", ar(keys.AssumeRoleInput{Source: chain(keys.MaxRoleChainDepth)}), "Credentials.AssumeRole.Source"},
+
+		// Web identity
+		{"web identity role ARN missing", wi(keys.WebIdentityInput{TokenFile: "/t", SessionName: "sess"}), "Credentials.WebIdentity.RoleARN"},
+		{"web identity role ARN bad", wi(keys.WebIdentityInput{RoleARN: "role/x", TokenFile: "/t", SessionName: "sess"}), "Credentials.WebIdentity.RoleARN"},
+		{"web identity session missing", wi(keys.WebIdentityInput{RoleARN: roleA, TokenFile: "/t"}), "Credentials.WebIdentity.SessionName"},
+		{"web identity token file missing", wi(keys.WebIdentityInput{RoleARN: roleA, SessionName: "sess"}), "Credentials.WebIdentity.TokenFile"},
+		{"web identity token file NUL", wi(keys.WebIdentityInput{RoleARN: roleA, SessionName: "sess", TokenFile: "/t\x00"}), "Credentials.WebIdentity.TokenFile"},
+		{"web identity duration", wi(func() keys.WebIdentityInput { in := okWeb; in.Duration = time.Minute; return in }()), "Credentials.WebIdentity.Duration"},
+		{"web identity duration fraction", wi(func() keys.WebIdentityInput { in := okWeb; in.Duration = time.Hour + 1; return in }()), "Credentials.WebIdentity.Duration"},
+		{"web identity STS endpoint", wi(func() keys.WebIdentityInput { in := okWeb; in.STSEndpoint = "https://u@sts"; return in }()), "Credentials.WebIdentity.STSEndpoint"},
+		{"web identity STS region", wi(func() keys.WebIdentityInput { in := okWeb; in.STSRegion = "EU"; return in }()), "Credentials.WebIdentity.STSRegion"},
+
+		// Client
+		{"service missing", cl(keys.ClientInput{}), "Client.Service"},
+		{"service with space", cl(keys.ClientInput{Service: "s 3"}), "Client.Service"},
+		{"service starting with digit", cl(keys.ClientInput{Service: "3s"}), "Client.Service"},
+		{"service with dash", cl(keys.ClientInput{Service: "s3-control"}), "Client.Service"},
+		{"service one letter", cl(keys.ClientInput{Service: "s"}), "Client.Service"},
+		{"service Kelvin sign", cl(keys.ClientInput{Service: "\u212Ams"}), "Client.Service"},
+		{"client region malformed", cl(keys.ClientInput{Service: "s3", Region: "auto"}), "Client.Region"},
+		{"client endpoint bad", cl(keys.ClientInput{Service: "s3", Endpoint: "s3.local"}), "Client.Endpoint"},
+		{"client name control", cl(keys.ClientInput{Service: "s3", Name: "\x1b[31m"}), "Client.Name"},
+		{"S3 options on DynamoDB", cl(keys.ClientInput{Service: "dynamodb", S3: keys.S3Options{UsePathStyle: true}}), "Client.S3"},
+		{"DynamoDB options on S3", cl(keys.ClientInput{Service: "s3", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: keys.EndpointDiscoveryAuto}}), "Client.DynamoDB"},
+		{"unknown UseARNRegion", cl(keys.ClientInput{Service: "s3", S3: keys.S3Options{UseARNRegion: 4}}), "Client.S3.UseARNRegion"},
+		{"unknown DisableS3Express", cl(keys.ClientInput{Service: "s3", S3: keys.S3Options{DisableS3Express: 4}}), "Client.S3.DisableS3Express"},
+		{"unknown DisableMultiRegionAccessPoints", cl(keys.ClientInput{Service: "s3", S3: keys.S3Options{DisableMultiRegionAccessPoints: 4}}), "Client.S3.DisableMultiRegionAccessPoints"},
+		{"unknown endpoint discovery", cl(keys.ClientInput{Service: "dynamodb", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: 4}}), "Client.DynamoDB.EndpointDiscovery"},
+		{"client region loose needs an endpoint", cl(keys.ClientInput{Config: must(keys.NewConfig(keys.ConfigInput{Region: "us-east-1"})), Service: "s3", Region: "nyc3"}), "Client.Region"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.build()
+			if err == nil {
+				t.Fatalf("no error, want one for %s", tt.field)
+			}
+			if !errors.Is(err, keys.ErrInvalid) {
+				t.Errorf("errors.Is(err, ErrInvalid) = false for %v", err)
+			}
+			var fe *keys.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FieldError", err)
+			}
+			if fe.Field != tt.field {
+				t.Errorf("Field = %q, want %q (%v)", fe.Field, tt.field, err)
+			}
+			if want := "keys: " + tt.field + ": "; !strings.HasPrefix(err.Error(), want) || fe.Reason == "" {
+				t.Errorf("message %q, want prefix %q and a reason", err.Error(), want)
+			}
+		})
+	}
+}
+
+// TestValidInputs pins inputs at the edges of each rule that must be
+// accepted.
+func TestValidInputs(t *testing.T) {
+	t.Parallel()
+	base := static(t, "AKIDBASE", "base-secret", "")
+	chain := base
+	for i := range keys.MaxRoleChainDepth {
+		chain = role(t, chain, "arn:aws:iam::123456789012:role/r"+string(rune('0'+i)))
+	}
+	if chain.Depth() != keys.MaxRoleChainDepth {
+		t.Errorf("Depth = %d, want %d", chain.Depth(), keys.MaxRoleChainDepth)
+	}
+	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "us-iso-east-1",
+		"us-isob-east-1", "ap-southeast-5", "eusc-de-east-1", "il-central-1", "mx-central-1", "ca-west-1"} {
+		if _, err := keys.NewConfig(keys.ConfigInput{Region: r}); err != nil {
+			t.Errorf("region %s: %v", r, err)
+		}
+	}
+	for _, r := range []string{"auto", "nyc3", "us-west-004", "garage", "us-east-1"} {
+		if _, err := keys.NewConfig(keys.ConfigInput{Region: r, Endpoint: "http://127.0.0.1:9000"}); err != nil {
+			t.Errorf("region %s with an endpoint: %v", r, err)
+		}
+	}
+	for _, arn := range []string{
+		"arn:aws:iam::123456789012:role/a",
+		"arn:aws-cn:iam::123456789012:role/service-role/My.Role+1=,@-_",
+		"arn:aws-us-gov:iam::123456789012:role/a/b/c/" + strings.Repeat("n", 64),
+		"arn:aws-iso-b:iam::123456789012:role/x",
+		"arn:aws-eusc:iam::123456789012:role/x",
+	} {
+		if _, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: arn, SessionName: "ab"}); err != nil {
+			t.Errorf("role ARN %s: %v", arn, err)
+		}
+	}
+	valid := []struct {
+		name  string
+		build func() error
+	}{
+		{"session name 64", ar(keys.AssumeRoleInput{SessionName: strings.Repeat("s", 64)})},
+		{"session name all classes", ar(keys.AssumeRoleInput{SessionName: "aZ09_+=,.@-"})},
+		{"external ID 2", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("ab")})},
+		{"external ID 1224 with : and /", ar(keys.AssumeRoleInput{ExternalID: keys.NewSecret("a:/" + strings.Repeat("x", 1221))})},
+		{"duration 900s", ar(keys.AssumeRoleInput{Duration: 900 * time.Second})},
+		{"duration 12h", ar(keys.AssumeRoleInput{Duration: 12 * time.Hour})},
+		{"chained duration 1h", ar(keys.AssumeRoleInput{Source: role(t, base, roleB), Duration: time.Hour})},
+		{"chain of MaxRoleChainDepth", ar(keys.AssumeRoleInput{Source: chain.Source(), RoleARN: roleB})},
+		{"policy 2048 Latin-1", ar(keys.AssumeRoleInput{Policy: strings.Repeat("é", 2048)})},
+		{"policy with tab and newline", ar(keys.AssumeRoleInput{Policy: "{\n\t\"a\": 1\r\n}"})},
+		{"STS loose region with endpoint", ar(keys.AssumeRoleInput{STSRegion: "auto", STSEndpoint: "http://localhost:4566"})},
+		{"access key ID short", st(keys.StaticInput{AccessKeyID: "minio", SecretAccessKey: keys.NewSecret("minio123")})},
+		{"app ID 50 token chars", cfg(keys.ConfigInput{AppID: "a!#$%&'*+.^_`|~-" + strings.Repeat("z", 34)})},
+		{"label value empty", cfg(keys.ConfigInput{Labels: labels("a", "")})},
+		{"32 labels", cfg(keys.ConfigInput{Labels: func() []keys.Label {
+			var l []keys.Label
+			for i := range 32 {
+				l = append(l, keys.Label{Key: "k" + strings.Repeat("x", i), Value: "v"})
+			}
+			return l
+		}()})},
+		{"IPv6 endpoint", cfg(keys.ConfigInput{Endpoint: "http://[::1]:4566"})},
+		{"client loose region from config endpoint", cl(keys.ClientInput{Config: must(keys.NewConfig(keys.ConfigInput{Endpoint: "http://localhost:9000"})), Service: "s3", Region: "auto"})},
+		{"client loose region from own endpoint", cl(keys.ClientInput{Service: "s3", Region: "auto", Endpoint: "http://localhost:9000"})},
+		{"client upper-case service", cl(keys.ClientInput{Service: "DynamoDB", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: keys.EndpointDiscoveryDisabled}})},
+	}
+	for _, v := range valid {
+		if err := v.build(); err != nil {
+			t.Errorf("%s: %v", v.name, err)
+		}
+	}
+}
