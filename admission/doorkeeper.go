@@ -1,0 +1,59 @@
+package admission
+
+import "math/bits"
+
+// doorkeeper is a Bloom filter of the keys seen once in the current sample:
+// a power of two of bits, three probes derived from the sketch's mixed hash
+// (so it is seeded too).
+type doorkeeper struct {
+	on    bool
+	bits  []uint64
+	shift uint // 64 - log2(number of bits): a probe is the top bits of a product
+}
+
+// resize sizes the filter for n insertions (8 bits each), emptying it if its
+// size changes.
+func (d *doorkeeper) resize(n int) {
+	nbits := max(ceilPow2(8*n), 64)
+	if len(d.bits)*64 == nbits {
+		return
+	}
+	d.bits = make([]uint64, nbits/64)
+	d.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
+}
+
+// probe returns the i-th bit position of the mixed hash m. The multipliers
+// are odd constants; the top bits of each product are well mixed.
+func (d *doorkeeper) probe(m uint64, i int) uint64 {
+	switch i {
+	case 0:
+		return (m * 0x9e3779b97f4a7c15) >> d.shift
+	case 1:
+		return (m * 0xc2b2ae3d27d4eb4f) >> d.shift
+	}
+	return (m * 0x165667b19e3779f9) >> d.shift
+}
+
+// insert adds m and reports whether it was already present.
+func (d *doorkeeper) insert(m uint64) bool {
+	present := true
+	for i := range 3 {
+		b := d.probe(m, i)
+		w, bit := &d.bits[b/64], uint64(1)<<(b%64)
+		if *w&bit == 0 {
+			present = false
+			*w |= bit
+		}
+	}
+	return present
+}
+
+func (d *doorkeeper) contains(m uint64) bool {
+	for i := range 3 {
+		b := d.probe(m, i)
+		if d.bits[b/64]&(1<<(b%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}

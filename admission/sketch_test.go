@@ -1,0 +1,477 @@
+package admission
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// hashOf spreads small test keys over 64 bits, as the engine's key hash does.
+func hashOf(k uint64) uint64 {
+	k += 0x9e3779b97f4a7c15
+	k = (k ^ k>>30) * 0xbf58476d1ce4e5b9
+	k = (k ^ k>>27) * 0x94d049bb133111eb
+	return k ^ k>>31
+}
+
+// counters returns every 4-bit counter of the table, in table order.
+func counters(s *Sketch) []int {
+	out := make([]int, 0, len(s.table)*16)
+	for _, w := range s.table {
+		for i := range 16 {
+			out = append(out, int(w>>(4*i)&15))
+		}
+	}
+	return out
+}
+
+// counterIndexes returns the positions (in counters order) of the four
+// counters of hash h: the reference model of the layout.
+func counterIndexes(s *Sketch, h uint64) [4]int {
+	m := s.mix(h)
+	block := int(m >> 32 & s.blockMask)
+	var idx [4]int
+	for i := range 4 {
+		b := m >> (8 * i)
+		word := block*blockWords + 2*i + int(b&1)
+		idx[i] = word*16 + int(b>>1&15)
+	}
+	return idx
+}
+
+func TestFourCountersInOneBlockInDistinctWords(t *testing.T) {
+	s := New(1024, 7)
+	for k := range uint64(10_000) {
+		idx := counterIndexes(s, hashOf(k))
+		block := idx[0] / (16 * blockWords)
+		words := map[int]bool{}
+		for _, x := range idx {
+			if x/(16*blockWords) != block {
+				t.Fatalf("key %d: counters %v span blocks", k, idx)
+			}
+			words[x/16] = true
+		}
+		if len(words) != 4 {
+			t.Fatalf("key %d: counters %v share a word", k, idx)
+		}
+	}
+}
+
+func TestNeverUndercountsBeforeAging(t *testing.T) {
+	const capacity = 512
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, keys := range []uint64{100, 1000, 20_000} {
+		s := New(capacity, rng.Uint64())
+		exact := map[uint64]int{}
+		// Stay just below one sample: no halving may happen.
+		for range s.SampleSize() - 1 {
+			k := rng.Uint64N(keys)
+			if rng.IntN(2) == 0 {
+				k = rng.Uint64N(keys/10 + 1) // a hot subset
+			}
+			s.Increment(hashOf(k))
+			exact[k]++
+		}
+		for k, n := range exact {
+			if got := s.Frequency(hashOf(k)); got < min(n, maxCounter) {
+				t.Fatalf("keys=%d: key %d seen %d times, estimate %d", keys, k, n, got)
+			}
+		}
+	}
+}
+
+func TestCountersMatchSaturatingModel(t *testing.T) {
+	// One block (capacity 0) and many keys: heavy collisions, saturation
+	// everywhere. Each counter must equal a model that adds one and stops
+	// at 15: no counter exceeds 15 and none carries into its neighbour.
+	s := New(0, 3)
+	s.sampleSize = 1 << 62 // no aging in this test
+	model := make([]int, len(s.table)*16)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		h := hashOf(rng.Uint64N(300))
+		s.Increment(h)
+		for _, x := range counterIndexes(s, h) {
+			model[x] = min(model[x]+1, maxCounter)
+		}
+	}
+	got := counters(s)
+	saturated := 0
+	for i := range model {
+		if got[i] != model[i] {
+			t.Fatalf("counter %d = %d, model %d", i, got[i], model[i])
+		}
+		if got[i] == maxCounter {
+			saturated++
+		}
+	}
+	if saturated == 0 {
+		t.Fatal("test did not reach saturation")
+	}
+	if f := s.Frequency(hashOf(0)); f != maxCounter {
+		t.Fatalf("hot key in a saturated sketch: frequency %d, want 15", f)
+	}
+}
+
+func TestAgeHalvesEveryCounter(t *testing.T) {
+	s := New(64, 5)
+	s.sampleSize = 1 << 62
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		s.Increment(hashOf(rng.Uint64N(200)))
+	}
+	before := counters(s)
+	adds := s.additions
+	s.Age()
+	after := counters(s)
+	for i := range before {
+		if after[i] != before[i]/2 {
+			t.Fatalf("counter %d: %d halved to %d", i, before[i], after[i])
+		}
+	}
+	if s.additions != adds/2 {
+		t.Fatalf("additions %d after halving %d", s.additions, adds)
+	}
+}
+
+func TestAgesAfterTenTimesCapacity(t *testing.T) {
+	const capacity = 16
+	s := New(capacity, 9)
+	if s.SampleSize() != 10*capacity {
+		t.Fatalf("sample size %d, want %d", s.SampleSize(), 10*capacity)
+	}
+	hot := hashOf(1)
+	for range 8 {
+		s.Increment(hot)
+	}
+	// Fill the sample with other keys, stopping one short of it.
+	for k := uint64(100); s.additions < s.SampleSize()-1; k++ {
+		s.Increment(hashOf(k))
+	}
+	before := s.Frequency(hot)
+	if before < 8 {
+		t.Fatalf("hot key estimate %d before aging, want >= 8", before)
+	}
+	s.Increment(hashOf(99)) // completes the sample
+	if s.additions != s.SampleSize()/2 {
+		t.Fatalf("additions %d after aging, want %d", s.additions, s.SampleSize()/2)
+	}
+	if after := s.Frequency(hot); after != before/2 {
+		t.Fatalf("hot key estimate %d after aging, want %d", after, before/2)
+	}
+}
+
+func TestSeedMovesCounters(t *testing.T) {
+	a, b := New(4096, 1), New(4096, 2)
+	same := 0
+	for k := range uint64(1000) {
+		if counterIndexes(a, hashOf(k)) == counterIndexes(b, hashOf(k)) {
+			same++
+		}
+	}
+	if same > 10 {
+		t.Fatalf("%d of 1000 keys keep their counters under another seed", same)
+	}
+}
+
+func TestSizing(t *testing.T) {
+	for _, tc := range []struct{ capacity, words int }{
+		{0, 8}, {1, 8}, {8, 8}, {9, 16}, {1000, 1024}, {1024, 1024}, {1025, 2048},
+	} {
+		s := New(tc.capacity, 0)
+		if len(s.table) != tc.words {
+			t.Errorf("New(%d): %d words, want %d", tc.capacity, len(s.table), tc.words)
+		}
+		if s.Capacity() != tc.capacity {
+			t.Errorf("New(%d).Capacity() = %d", tc.capacity, s.Capacity())
+		}
+	}
+}
+
+func TestResize(t *testing.T) {
+	s := New(100, 1)
+	h := hashOf(42)
+	for range 5 {
+		s.Increment(h)
+	}
+	s.Resize(120) // same table size: counts survive
+	if f := s.Frequency(h); f < 5 {
+		t.Fatalf("estimate %d after a resize within the table, want >= 5", f)
+	}
+	if s.SampleSize() != 1200 {
+		t.Fatalf("sample size %d, want 1200", s.SampleSize())
+	}
+	s.Resize(5000)
+	if len(s.table) != 8192 || s.Frequency(h) != 0 {
+		t.Fatalf("after growing: %d words, estimate %d", len(s.table), s.Frequency(h))
+	}
+	s.Increment(h)
+	s.Resize(10)
+	if len(s.table) != 16 || s.Frequency(h) != 0 || s.SampleSize() != 100 {
+		t.Fatalf("after shrinking: %d words, estimate %d, sample %d", len(s.table), s.Frequency(h), s.SampleSize())
+	}
+}
+
+func TestResizeToSmallerSampleAges(t *testing.T) {
+	s := New(1000, 1) // 1024 words, sample 10,000
+	h := hashOf(1)
+	for range 6 {
+		s.Increment(h)
+	}
+	for k := uint64(10); s.additions < 6000; k++ {
+		s.Increment(hashOf(k))
+	}
+	before := s.Frequency(h)
+	s.Resize(513) // still 1024 words, sample 5,130: the sample is over
+	if s.additions != 3000 || s.Frequency(h) != before/2 {
+		t.Fatalf("additions %d (want 3000), estimate %d (want %d)", s.additions, s.Frequency(h), before/2)
+	}
+}
+
+func TestNegativeCapacityPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("New(-1) did not panic")
+		}
+	}()
+	New(-1, 0)
+}
+
+func TestCloneIsIndependent(t *testing.T) {
+	s := New(64, 11)
+	h := hashOf(1)
+	s.Increment(h)
+	c := s.Clone()
+	c.Increment(h)
+	if s.Frequency(h) != 1 || c.Frequency(h) != 2 {
+		t.Fatalf("original %d, clone %d", s.Frequency(h), c.Frequency(h))
+	}
+	if c.seed != s.seed || c.additions != s.additions+1 {
+		t.Fatal("clone lost state")
+	}
+}
+
+func TestClear(t *testing.T) {
+	s := New(64, 11)
+	s.Increment(hashOf(1))
+	s.Clear()
+	if s.Frequency(hashOf(1)) != 0 || s.additions != 0 {
+		t.Fatal("Clear kept counts")
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	for _, s := range []*Sketch{New(1<<12, 1), NewWithDoorkeeper(1<<12, 1)} {
+		h := hashOf(7)
+		if n := testing.AllocsPerRun(1000, func() { s.Increment(h); _ = s.Frequency(h) }); n != 0 {
+			t.Fatalf("%v allocations per Increment+Frequency", n)
+		}
+	}
+}
+
+// FuzzSketch runs a sequence of operations decoded from the input against a
+// model of exact counts that saturate at 15 and halve when the sketch ages:
+// the estimate must never fall below the model and never exceed 15. The
+// first byte chooses the capacity, the seed and whether the sketch has a
+// doorkeeper; the model then keeps each key's first occurrence of a sample
+// apart, as the doorkeeper does (a false positive of the filter only makes
+// the sketch count more, so the model stays a lower bound).
+func FuzzSketch(f *testing.F) {
+	f.Add([]byte{0})
+	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
+	f.Add([]byte{1, 0, 7, 0, 7, 0, 7, 1, 7, 2, 0, 1, 7, 3, 0, 1, 7})
+	f.Add([]byte{0x81, 0, 7, 0, 7, 1, 7, 0, 7, 1, 7, 2, 0, 1, 7})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) == 0 {
+			return
+		}
+		door := ops[0]&0x80 != 0
+		s := New(int(ops[0]%8), uint64(ops[0]))
+		if door {
+			s = NewWithDoorkeeper(int(ops[0]%8), uint64(ops[0]))
+		}
+		type entry struct {
+			n    int  // counted by the counters
+			seen bool // absorbed by the doorkeeper
+		}
+		model := map[uint64]entry{}
+		estimate := func(e entry) int {
+			if e.seen {
+				return min(e.n+1, maxCounter)
+			}
+			return e.n
+		}
+		age := func() {
+			for k, e := range model {
+				model[k] = entry{n: e.n / 2}
+			}
+		}
+		adds := 0
+		for i := 1; i+1 < len(ops); i += 2 {
+			k := uint64(ops[i+1] % 64)
+			switch ops[i] % 4 {
+			case 0:
+				before := s.Additions()
+				s.Increment(hashOf(k))
+				e := model[k]
+				if door && !e.seen {
+					e.seen = true
+				} else {
+					e.n = min(e.n+1, maxCounter)
+				}
+				model[k] = e
+				if door {
+					if s.Additions() < before {
+						age()
+					}
+					break
+				}
+				adds++
+				if adds >= s.SampleSize() {
+					age()
+					adds /= 2
+				}
+			case 1:
+				got := s.Frequency(hashOf(k))
+				if want := estimate(model[k]); got < want || got > maxCounter {
+					t.Fatalf("op %d: key %d estimate %d, model %d", i, k, got, want)
+				}
+			case 2:
+				s.Age()
+				age()
+				adds /= 2
+			case 3:
+				s.Clear()
+				clear(model)
+				adds = 0
+			}
+			if !door && s.additions != adds {
+				t.Fatalf("op %d: sketch counted %d additions, model %d", i, s.additions, adds)
+			}
+		}
+		for k, e := range model {
+			if got := s.Frequency(hashOf(k)); got < estimate(e) {
+				t.Fatalf("end: key %d estimate %d, model %d", k, got, estimate(e))
+			}
+		}
+	})
+}
+
+func TestDoorkeeperAbsorbsFirstOccurrence(t *testing.T) {
+	s := NewWithDoorkeeper(64, 3)
+	h := hashOf(1)
+	s.Increment(h)
+	if s.Frequency(h) != 1 || s.Additions() != 0 {
+		t.Fatalf("after one increment: estimate %d, additions %d; want 1, 0", s.Frequency(h), s.Additions())
+	}
+	for _, c := range counters(s) {
+		if c != 0 {
+			t.Fatal("the first occurrence reached the counters")
+		}
+	}
+	s.Increment(h)
+	if s.Frequency(h) != 2 || s.Additions() != 1 {
+		t.Fatalf("after two increments: estimate %d, additions %d; want 2, 1", s.Frequency(h), s.Additions())
+	}
+	for range 40 {
+		s.Increment(h)
+	}
+	if s.Frequency(h) != maxCounter {
+		t.Fatalf("saturated estimate %d, want 15", s.Frequency(h))
+	}
+	s.Age()
+	if s.Frequency(h) != 7 {
+		t.Fatalf("after aging: estimate %d, want 7 (counters halved, doorkeeper emptied)", s.Frequency(h))
+	}
+	c := s.Clone()
+	c.Increment(hashOf(2))
+	if s.Frequency(hashOf(2)) != 0 || c.Frequency(hashOf(2)) != 1 {
+		t.Fatal("clone shares the doorkeeper")
+	}
+	s.Clear()
+	if s.Frequency(h) != 0 {
+		t.Fatal("Clear kept the doorkeeper or counters")
+	}
+}
+
+func TestDoorkeeperNeverUndercounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	s := NewWithDoorkeeper(1000, rng.Uint64())
+	exact := map[uint64]int{}
+	for s.Additions() < s.SampleSize()-1 && len(exact) < 15_000 {
+		k := rng.Uint64N(5000)
+		s.Increment(hashOf(k))
+		exact[k]++
+	}
+	for k, n := range exact {
+		if got := s.Frequency(hashOf(k)); got < min(n, maxCounter) {
+			t.Fatalf("key %d seen %d times, estimate %d", k, n, got)
+		}
+	}
+}
+
+func TestDoorkeeperSizing(t *testing.T) {
+	for _, tc := range []struct{ capacity, bits int }{{0, 128}, {1, 128}, {100, 8192}, {1000, 131072}} {
+		s := NewWithDoorkeeper(tc.capacity, 0)
+		if got := len(s.door.bits) * 64; got != tc.bits {
+			t.Errorf("capacity %d: %d doorkeeper bits, want %d", tc.capacity, got, tc.bits)
+		}
+	}
+	s := NewWithDoorkeeper(100, 0)
+	s.Increment(hashOf(1))
+	s.Resize(102) // same filter size: kept
+	if s.Frequency(hashOf(1)) != 1 {
+		t.Fatal("a resize within the same size emptied the doorkeeper")
+	}
+}
+
+var sink int
+
+func benchHashes() []uint64 {
+	hs := make([]uint64, 1<<12)
+	for i := range hs {
+		hs[i] = hashOf(uint64(i))
+	}
+	return hs
+}
+
+func benchSketches() []struct {
+	name string
+	s    *Sketch
+} {
+	return []struct {
+		name string
+		s    *Sketch
+	}{{"plain", New(1<<16, 1)}, {"doorkeeper", NewWithDoorkeeper(1<<16, 1)}}
+}
+
+func BenchmarkIncrement(b *testing.B) {
+	hs := benchHashes()
+	for _, bs := range benchSketches() {
+		b.Run(bs.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				bs.s.Increment(hs[i&(len(hs)-1)])
+				i++
+			}
+		})
+	}
+}
+
+func BenchmarkFrequency(b *testing.B) {
+	hs := benchHashes()
+	for _, bs := range benchSketches() {
+		for _, h := range hs {
+			bs.s.Increment(h)
+			bs.s.Increment(h)
+		}
+		b.Run(bs.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				sink += bs.s.Frequency(hs[i&(len(hs)-1)])
+				i++
+			}
+		})
+	}
+}

@@ -1,0 +1,49 @@
+// Command hitratio prints the hit-ratio table of clientcache's LRU and LFU
+// against Bélády's optimum, a textbook LRU and the rival Go caches, on every
+// trace of the shared trace folder at the capacities listed for it.
+//
+//	cd bench && go run ./cmd/hitratio [-traces oltp,loop] [-rivals=false]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/clientcache/clientcache/bench"
+	"github.com/clientcache/clientcache/internal/trace"
+)
+
+func main() {
+	traces := flag.String("traces", "", "comma-separated trace labels, e.g. oltp,loop (default: all)")
+	rivals := flag.Bool("rivals", true, "measure the rival caches too")
+	flag.Parse()
+
+	dir, err := trace.Dir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hitratio:", err)
+		os.Exit(1)
+	}
+	var only []string
+	if *traces != "" {
+		only = strings.Split(*traces, ",")
+	}
+	contenders := bench.Contenders
+	if !*rivals {
+		contenders = contenders[:2]
+	}
+	start := time.Now()
+	rows, err := bench.Run(dir, bench.Jobs(only), contenders)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hitratio:", err)
+		os.Exit(1)
+	}
+	bench.WriteTable(os.Stdout, rows)
+	if at, n, worst, where := bench.Summary(rows); n > 0 {
+		fmt.Printf("\nLFU >= best judged bounded rival in %d of %d rows; largest shortfall %.2f points at %s.\n", at, n, worst, where)
+	}
+	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best of the judged bounded rivals (otter with CleanUp, theine with Wait, golang-lru ARC); 2Q shown for context; -u = unbounded, as users call it, with peak size. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
+		len(rows), time.Since(start).Round(time.Second))
+}

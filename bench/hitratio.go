@@ -1,0 +1,227 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/clientcache/clientcache/internal/trace"
+)
+
+// Result is one cache's score on one trace at one capacity.
+type Result struct {
+	Name    string
+	Hits    int
+	Peak    int // most entries seen after a Set
+	Bounded bool
+	Rival   bool
+	Judged  bool
+	Err     error // the cache could not be built
+}
+
+// Row is every score on one trace at one capacity.
+type Row struct {
+	Trace    string
+	Capacity int
+	Accesses int
+	Optimal  int // Bélády's optimum
+	LRU      int // a textbook LRU
+	Results  []Result
+}
+
+// Result returns the result of the contender called name.
+func (r Row) Result(name string) (Result, bool) {
+	for _, x := range r.Results {
+		if x.Name == name {
+			return x, true
+		}
+	}
+	return Result{}, false
+}
+
+// Percent returns hits as a percentage of the row's accesses.
+func (r Row) Percent(hits int) float64 { return trace.Percent(hits, r.Accesses) }
+
+// BestBoundedRival returns the judged rival (all bounded) with the most hits,
+// the first listed among equals.
+func (r Row) BestBoundedRival() (Result, bool) {
+	var best Result
+	found := false
+	for _, x := range r.Results {
+		if x.Judged && x.Err == nil && (!found || x.Hits > best.Hits) {
+			best, found = x, true
+		}
+	}
+	return best, found
+}
+
+// Measure replays keys (the trace called name) at capacity through every
+// contender, one after another on the calling goroutine.
+func Measure(name string, keys []uint64, capacity int, contenders []Contender) Row {
+	row := Row{
+		Trace: name, Capacity: capacity, Accesses: len(keys),
+		Optimal: trace.Optimal(keys, capacity), LRU: trace.LRUHits(keys, capacity),
+	}
+	for _, c := range contenders {
+		res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival, Judged: c.Judged}
+		cache, err := c.New(capacity)
+		if err != nil {
+			res.Err = err
+		} else {
+			res.Hits = trace.Replay(keys, cache)
+			res.Peak = cache.Peak()
+			cache.Close()
+		}
+		row.Results = append(row.Results, res)
+	}
+	return row
+}
+
+// Job is one trace at one capacity.
+type Job struct {
+	File     trace.File
+	Capacity int
+}
+
+// Jobs lists every trace at every capacity, keeping those whose short name
+// is in only (all if only is empty).
+func Jobs(only []string) []Job {
+	var jobs []Job
+	for _, f := range trace.Files {
+		if len(only) > 0 && !contains(only, f.Label) {
+			continue
+		}
+		for _, c := range f.Capacities {
+			jobs = append(jobs, Job{f, c})
+		}
+	}
+	return jobs
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Run measures every job with up to GOMAXPROCS jobs at a time (each replay
+// stays on one goroutine, so figures do not depend on the parallelism) and
+// returns the rows in job order. Traces are loaded once each.
+func Run(dir string, jobs []Job, contenders []Contender) ([]Row, error) {
+	keys := map[string][]uint64{}
+	for _, j := range jobs {
+		if _, ok := keys[j.File.Name]; ok {
+			continue
+		}
+		k, err := j.File.Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		keys[j.File.Name] = k
+	}
+	rows := make([]Row, len(jobs))
+	// The largest replays first, so the tail of the run stays parallel.
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return len(keys[jobs[order[a]].File.Name]) > len(keys[jobs[order[b]].File.Name])
+	})
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				j := jobs[i]
+				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, contenders)
+			}
+		}()
+	}
+	for _, i := range order {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return rows, nil
+}
+
+// WriteTable prints the rows: hit percentages, with clientcache's LFU and
+// the best bounded rival also as a fraction of the optimum, and the peak size
+// of the unbounded rivals.
+func WriteTable(w io.Writer, rows []Row) {
+	fmt.Fprintf(w, "%-10s %7s | %5s | %5s %-4s | %5s %5s | %5s %5s %-11s | %5s %5s %5s %5s | %-15s | %-15s | %s\n",
+		"trace", "cap", "OPT", "LRU", "=tb", "LFU", "/OPT", "rival", "/OPT", "best", "otter", "theine", "ARC", "2Q",
+		"otter-u (peak)", "theine-u (peak)", "LFU-rival")
+	fmt.Fprintln(w, strings.Repeat("-", 150))
+	for _, r := range rows {
+		pct := func(name string) string {
+			x, ok := r.Result(name)
+			if !ok || x.Err != nil {
+				return "  n/a"
+			}
+			return fmt.Sprintf("%5.2f", r.Percent(x.Hits))
+		}
+		withPeak := func(name string) string {
+			x, ok := r.Result(name)
+			if !ok || x.Err != nil {
+				return "n/a"
+			}
+			return fmt.Sprintf("%5.2f (%d)", r.Percent(x.Hits), x.Peak)
+		}
+		same := "?"
+		if x, ok := r.Result("clientcache-LRU"); ok && x.Err == nil {
+			same = "no"
+			if x.Hits == r.LRU {
+				same = "yes"
+			}
+		}
+		opt := float64(max(r.Optimal, 1))
+		lfu, lfuOK := r.Result("clientcache-LFU")
+		best, bestOK := r.BestBoundedRival()
+		lfuFrac, rivalFrac, diff := "  n/a", "  n/a", "n/a"
+		if lfuOK && lfu.Err == nil {
+			lfuFrac = fmt.Sprintf("%5.3f", float64(lfu.Hits)/opt)
+		}
+		if bestOK {
+			rivalFrac = fmt.Sprintf("%5.3f", float64(best.Hits)/opt)
+			if lfuOK && lfu.Err == nil {
+				diff = fmt.Sprintf("%+.2f", r.Percent(lfu.Hits)-r.Percent(best.Hits))
+			}
+		}
+		fmt.Fprintf(w, "%-10s %7d | %5.2f | %5s %-4s | %5s %5s | %5.2f %5s %-11s | %5s %5s %5s %5s | %-15s | %-15s | %s\n",
+			r.Trace, r.Capacity, r.Percent(r.Optimal), pct("clientcache-LRU"), same,
+			pct("clientcache-LFU"), lfuFrac, r.Percent(best.Hits), rivalFrac, best.Name,
+			pct("otter"), pct("theine"), pct("ARC"), pct("2Q"),
+			withPeak("otter-unbounded"), withPeak("theine-unbounded"), diff)
+	}
+}
+
+// Summary counts the rows where clientcache's LFU scored at least the best
+// judged bounded rival, and finds the largest shortfall.
+func Summary(rows []Row) (atLeast, measured int, worst float64, worstRow string) {
+	for _, r := range rows {
+		lfu, ok := r.Result("clientcache-LFU")
+		best, bestOK := r.BestBoundedRival()
+		if !ok || lfu.Err != nil || !bestOK {
+			continue
+		}
+		measured++
+		d := r.Percent(lfu.Hits) - r.Percent(best.Hits)
+		if d >= 0 {
+			atLeast++
+		}
+		if d < worst {
+			worst, worstRow = d, fmt.Sprintf("%s@%d (%s)", r.Trace, r.Capacity, best.Name)
+		}
+	}
+	return atLeast, measured, worst, worstRow
+}

@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/clientcache/clientcache/internal/trace"
+)
+
+func zipfTrace(n int) []uint64 {
+	z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.2, 1, 5000)
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = z.Uint64()
+	}
+	return keys
+}
+
+// TestContendersAreBounded replays a synthetic trace through every cache:
+// the bounded ones never hold more than their capacity nor beat Bélády's
+// optimum, and clientcache's LRU scores exactly a textbook LRU.
+func TestContendersAreBounded(t *testing.T) {
+	keys := zipfTrace(20_000)
+	const capacity = 100
+	row := Measure("zipf", keys, capacity, Contenders)
+	for _, r := range row.Results {
+		if r.Err != nil {
+			if r.Name == "clientcache-LFU" {
+				t.Logf("clientcache-LFU not measured: %v", r.Err)
+				continue
+			}
+			t.Fatalf("%s: %v", r.Name, r.Err)
+		}
+		if !r.Bounded {
+			continue
+		}
+		if r.Peak > capacity {
+			t.Errorf("%s: held %d entries, capacity %d", r.Name, r.Peak, capacity)
+		}
+		if r.Hits > row.Optimal {
+			t.Errorf("%s: %d hits, more than the optimum %d", r.Name, r.Hits, row.Optimal)
+		}
+	}
+	if lru, _ := row.Result("clientcache-LRU"); lru.Hits != row.LRU {
+		t.Errorf("clientcache LRU %d hits, textbook LRU %d", lru.Hits, row.LRU)
+	}
+	if _, ok := row.BestBoundedRival(); !ok {
+		t.Error("no judged rival measured")
+	}
+}
+
+func TestLFUIsDeterministic(t *testing.T) {
+	keys := zipfTrace(30_000)
+	lfu, _ := Lookup("clientcache-LFU")
+	a := Measure("zipf", keys, 200, []Contender{lfu})
+	if a.Results[0].Err != nil {
+		t.Skipf("skipping: clientcache-LFU cannot be built: %v", a.Results[0].Err)
+	}
+	b := Measure("zipf", keys, 200, []Contender{lfu})
+	if a.Results[0].Hits != b.Results[0].Hits {
+		t.Fatalf("two runs: %d and %d hits", a.Results[0].Hits, b.Results[0].Hits)
+	}
+}
+
+// TestHitRatioSlice runs the real comparison on a small slice of it (the
+// Glimpse trace; under -short at one capacity) and prints the table.
+func TestHitRatioSlice(t *testing.T) {
+	dir, err := trace.Dir()
+	if errors.Is(err, trace.ErrNoTraces) {
+		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := Jobs([]string{"gli"})
+	if testing.Short() {
+		jobs = jobs[2:3] // 1,000 entries
+	}
+	rows, err := Run(dir, jobs, Contenders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		for _, x := range r.Results {
+			if x.Err == nil && x.Bounded && x.Hits > r.Optimal {
+				t.Errorf("%s@%d: %s scored %d hits, above the optimum %d", r.Trace, r.Capacity, x.Name, x.Hits, r.Optimal)
+			}
+		}
+	}
+	var out bytesWriter
+	WriteTable(&out, rows)
+	t.Log("\n" + string(out))
+}
+
+type bytesWriter []byte
+
+func (w *bytesWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }

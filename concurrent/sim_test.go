@@ -1,0 +1,185 @@
+package concurrent
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/clientcache/clientcache/internal/trace"
+)
+
+// The simulation harness drives a policy directly, the way the engine does
+// from one goroutine: a Go map of nodes, access on a hit, add on a miss, then
+// evict while the policy holds more than the maximum.
+
+// simHash spreads a trace key over 64 bits, standing in for the engine's
+// key hash.
+func simHash(k uint64) uint64 {
+	k += 0x9e3779b97f4a7c15
+	k = (k ^ k>>30) * 0xbf58476d1ce4e5b9
+	k = (k ^ k>>27) * 0x94d049bb133111eb
+	return k ^ k>>31
+}
+
+// simCache is the harness: a map plus a policy.
+type simCache struct {
+	p   policy[uint64, struct{}]
+	m   map[uint64]*node[uint64, struct{}]
+	max int
+}
+
+func newSimCache(p policy[uint64, struct{}], max int) *simCache {
+	return &simCache{p: p, m: map[uint64]*node[uint64, struct{}]{}, max: max}
+}
+
+func (c *simCache) Get(k uint64) bool {
+	n, ok := c.m[k]
+	if ok {
+		c.p.access(n)
+	}
+	return ok
+}
+
+func (c *simCache) Set(k uint64) {
+	n := &node[uint64, struct{}]{key: k, hash: simHash(k)}
+	c.m[k] = n
+	c.p.add(n)
+	for c.p.len() > c.max {
+		v := c.p.evict()
+		delete(c.m, v.key)
+	}
+}
+
+// simTraceDir returns the shared trace folder or skips the test.
+func simTraceDir(t testing.TB) string {
+	t.Helper()
+	dir, err := trace.Dir()
+	if err != nil {
+		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
+	}
+	return dir
+}
+
+func simLoad(t testing.TB, name string) ([]uint64, trace.File) {
+	t.Helper()
+	dir := simTraceDir(t)
+	f, ok := trace.Lookup(name)
+	if !ok {
+		t.Fatalf("no trace %q", name)
+	}
+	keys, err := f.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys, f
+}
+
+func simLFU(keys []uint64, max int) int {
+	return trace.Replay(keys, newSimCache(newWTinyLFU[uint64, struct{}](max, 1), max))
+}
+
+// TestSimTable prints OPT, LRU and LFU on every trace at every capacity when
+// CLIENTCACHE_SIM is set (a development aid; the published table comes from
+// bench/ through the public API). CLIENTCACHE_SIM may name traces,
+// comma-separated, or be "all".
+func TestSimTable(t *testing.T) {
+	want := os.Getenv("CLIENTCACHE_SIM")
+	if want == "" {
+		t.Skip("set CLIENTCACHE_SIM=all (or trace names) to print the policy table")
+	}
+	dir := simTraceDir(t)
+	var b strings.Builder
+	for _, f := range trace.Files {
+		if want != "all" && !strings.Contains(","+want+",", ","+f.Label+",") {
+			continue
+		}
+		keys, err := f.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range f.Capacities {
+			opt := trace.Optimal(keys, c)
+			lru := trace.Replay(keys, newSimCache(newLRU[uint64, struct{}](), c))
+			lfu := simLFU(keys, c)
+			fmt.Fprintf(&b, "%-10s %7d OPT %5.2f LRU %5.2f LFU %5.2f\n", f.Label, c,
+				trace.Percent(opt, len(keys)), trace.Percent(lru, len(keys)), trace.Percent(lfu, len(keys)))
+		}
+	}
+	t.Log("\n" + b.String())
+}
+
+// TestSimAblations replays the traces through the policy as shipped and
+// with each part of its design switched off or back to the alternative it was
+// measured against (see wtAblation), when CLIENTCACHE_ABLATIONS is set: "1"
+// for every trace but arc-p3, "all" for every trace, or comma-separated
+// short trace names. A development aid: it prints hit percentages.
+func TestSimAblations(t *testing.T) {
+	want := os.Getenv("CLIENTCACHE_ABLATIONS")
+	if want == "" {
+		t.Skip("set CLIENTCACHE_ABLATIONS=1 (or all, or trace names) to compare W-TinyLFU ablations")
+	}
+	dir := simTraceDir(t)
+	variants := []struct {
+		name string
+		off  wtAblation
+	}{
+		{"shipped", wtAblation{}},
+		{"lazy", wtAblation{lazySketch: true}},
+		{"nodoor", wtAblation{noDoorkeeper: true}},
+		{"sample10x", wtAblation{sketchSample: true}},
+		{"noclimb", wtAblation{noClimb: true}},
+		{"noflood", wtAblation{noFlood: true}},
+		{"nobounce", wtAblation{noBounce: true}},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %7s %6s %6s", "trace", "cap", "OPT", "LRU")
+	for _, v := range variants {
+		fmt.Fprintf(&b, " %9s", v.name)
+	}
+	b.WriteString("\n")
+	for _, f := range trace.Files {
+		switch {
+		case want == "all":
+		case want == "1" && f.Label != "p3":
+		case strings.Contains(","+want+",", ","+f.Label+","):
+		default:
+			continue
+		}
+		keys, err := f.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range f.Capacities {
+			fmt.Fprintf(&b, "%-10.10s %7d %6.2f %6.2f", f.Label, c, trace.Percent(trace.Optimal(keys, c), len(keys)),
+				trace.Percent(trace.LRUHits(keys, c), len(keys)))
+			for _, v := range variants {
+				p := newWTinyLFUAblated[uint64, struct{}](c, 1, v.off)
+				fmt.Fprintf(&b, " %9.2f", trace.Percent(trace.Replay(keys, newSimCache(p, c)), len(keys)))
+			}
+			b.WriteString("\n")
+		}
+	}
+	t.Log("\n" + b.String())
+}
+
+// TestSimPolicyRegressions is TestSimLFURegressions of sim_public_test.go
+// driven through the harness, so that the policy's qualitative facts hold
+// whether or not the engine builds it.
+func TestSimPolicyRegressions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		max    int
+		margin float64
+	}{{"loop", 512, 30}, {"oltp", 1000, 4}, {"corda", 1000, -5}} {
+		keys, _ := simLoad(t, tc.name)
+		if testing.Short() {
+			keys = keys[:min(len(keys), 150_000)]
+		}
+		lfu := trace.Percent(simLFU(keys, tc.max), len(keys))
+		lru := trace.Percent(trace.LRUHits(keys, tc.max), len(keys))
+		if lfu-lru < tc.margin {
+			t.Errorf("%s@%d: LFU %.2f%%, LRU %.2f%%: want LFU - LRU >= %.0f points", tc.name, tc.max, lfu, lru, tc.margin)
+		}
+	}
+}

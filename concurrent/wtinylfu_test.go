@@ -1,0 +1,608 @@
+package concurrent
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/clientcache/clientcache/admission"
+)
+
+// wtModel is the reference for the W-TinyLFU policy: the same rules written
+// plainly, with slices of keys (front first) instead of intrusive lists, so
+// that every list manipulation of the real policy is checked against an
+// obvious one. It shares the sketch type and its seed (both must see the same
+// increments to agree) and the random sequence.
+type wtModel struct {
+	max, windowMax, protectedMax         int
+	window, probation, protected, doomed []uint64
+
+	sketch       *admission.Sketch
+	seed, rng    uint64
+	hits, misses int
+	prev, step   float64
+}
+
+func newWTModel(max int, seed uint64) *wtModel {
+	m := &wtModel{seed: seed, rng: seed}
+	m.resize(max)
+	m.sketch = admission.NewWithDoorkeeper(max, wtSketchSeed(seed))
+	return m
+}
+
+func (m *wtModel) resize(max int) {
+	m.max = max
+	m.windowMax = max - max*99/100
+	m.protectedMax = (max - m.windowMax) * 80 / 100
+	m.hits, m.misses, m.prev = 0, 0, 0
+	m.step = -0.0625 * float64(max)
+	if m.sketch != nil {
+		m.sketch.Resize(max)
+	}
+}
+
+func (m *wtModel) len() int {
+	return len(m.window) + len(m.probation) + len(m.protected) + len(m.doomed)
+}
+
+func (m *wtModel) order() []uint64 {
+	return slices.Concat(m.doomed, m.probation, m.protected, m.window)
+}
+
+// queueOf returns the slice holding k.
+func (m *wtModel) queueOf(k uint64) *[]uint64 {
+	for _, q := range []*[]uint64{&m.window, &m.probation, &m.protected, &m.doomed} {
+		if slices.Contains(*q, k) {
+			return q
+		}
+	}
+	panic(fmt.Sprintf("model: key %d not held", k))
+}
+
+func without(q []uint64, k uint64) []uint64 {
+	i := slices.Index(q, k)
+	return slices.Delete(q, i, i+1)
+}
+
+func (m *wtModel) freq(k uint64) int {
+	if m.sketch == nil {
+		return 0
+	}
+	return m.sketch.Frequency(simHash(k))
+}
+
+func (m *wtModel) record(k uint64) {
+	if m.sketch != nil {
+		m.sketch.Increment(simHash(k))
+	}
+}
+
+func (m *wtModel) add(k uint64) {
+	m.record(k)
+	m.misses++
+	m.window = append(m.window, k)
+	for len(m.window) > m.windowMax {
+		c := m.window[0]
+		m.window = m.window[1:]
+		if len(m.probation)+len(m.protected) < m.max-m.windowMax {
+			m.probation = append(m.probation, c)
+			continue
+		}
+		var v uint64
+		var vq *[]uint64
+		switch {
+		case len(m.probation) > 0:
+			v, vq = m.probation[0], &m.probation
+		case len(m.protected) > 0:
+			v, vq = m.protected[0], &m.protected
+		default:
+			m.doomed = append(m.doomed, c)
+			continue
+		}
+		cf, vf := m.freq(c), m.freq(v)
+		admit := cf > vf
+		if !admit && cf >= 6 {
+			admit = m.next()%128 == 0
+		}
+		if admit {
+			*vq = (*vq)[1:]
+			m.doomed = append(m.doomed, v)
+			m.probation = append(m.probation, c)
+		} else {
+			m.doomed = append(m.doomed, c)
+		}
+	}
+	m.climb()
+}
+
+func (m *wtModel) next() uint64 {
+	m.rng += 0x9e3779b97f4a7c15
+	z := m.rng
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func (m *wtModel) touch(k uint64) {
+	m.record(k)
+	q := m.queueOf(k)
+	switch q {
+	case &m.window:
+		m.window = append(without(m.window, k), k)
+	case &m.probation:
+		m.probation = without(m.probation, k)
+		m.protected = append(m.protected, k)
+		m.demote()
+	case &m.protected:
+		m.protected = append(without(m.protected, k), k)
+	}
+}
+
+func (m *wtModel) demote() {
+	for len(m.protected) > m.protectedMax {
+		m.probation = append(m.probation, m.protected[0])
+		m.protected = m.protected[1:]
+	}
+}
+
+func (m *wtModel) access(k uint64) {
+	m.touch(k)
+	m.hits++
+	m.climb()
+}
+
+func (m *wtModel) remove(k uint64) {
+	q := m.queueOf(k)
+	*q = without(*q, k)
+}
+
+func (m *wtModel) climb() {
+	if m.hits+m.misses < max(m.max, min(10*m.max, 5000), 1) {
+		return
+	}
+	if m.len() < m.max/2 {
+		m.hits, m.misses = 0, 0
+		return
+	}
+	rate := float64(m.hits) / float64(m.hits+m.misses)
+	change := rate - m.prev
+	amount := m.step
+	if change < 0 {
+		amount = -amount
+	}
+	if change >= 0.05 || change <= -0.05 {
+		m.step = 0.0625 * float64(m.max)
+		if amount < 0 {
+			m.step = -m.step
+		}
+	} else {
+		m.step = 0.98 * amount
+	}
+	m.prev = rate
+	m.hits, m.misses = 0, 0
+	d, moved := int(amount), 0
+	switch {
+	case d > 0:
+		moved = min(d, m.protectedMax)
+		m.windowMax += moved
+		m.protectedMax -= moved
+		m.demote()
+	case d < 0:
+		moved = max(min(-d, m.windowMax-1), 0)
+		m.windowMax -= moved
+		m.protectedMax += moved
+		for len(m.window) > m.windowMax {
+			m.probation = append(m.probation, m.window[0])
+			m.window = m.window[1:]
+		}
+	}
+	if moved == 0 && d != 0 {
+		m.step = -m.step // turn around at a bound
+	}
+}
+
+func (m *wtModel) evict() (uint64, bool) {
+	for _, q := range []*[]uint64{&m.doomed, &m.probation, &m.protected, &m.window} {
+		if len(*q) > 0 {
+			k := (*q)[0]
+			*q = (*q)[1:]
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+func (m *wtModel) setMax(max int) {
+	m.resize(max)
+	m.probation = slices.Concat(m.doomed, m.probation)
+	m.doomed = nil
+	for len(m.window) > m.windowMax {
+		m.probation = append(m.probation, m.window[0])
+		m.window = m.window[1:]
+	}
+	m.demote()
+}
+
+// wtHarness drives the real policy as the engine does, from one goroutine.
+type wtHarness struct {
+	p     *wtinylfu[uint64, int]
+	nodes map[uint64]*node[uint64, int]
+}
+
+func newWTHarness(max int, seed uint64) *wtHarness {
+	return &wtHarness{p: newWTinyLFU[uint64, int](max, seed), nodes: map[uint64]*node[uint64, int]{}}
+}
+
+func (h *wtHarness) newNode(k uint64) *node[uint64, int] {
+	n := &node[uint64, int]{key: k, hash: simHash(k)}
+	h.nodes[k] = n
+	return n
+}
+
+func keysOf[V any](seq func(func(*node[uint64, V]) bool)) []uint64 {
+	var out []uint64
+	seq(func(n *node[uint64, V]) bool {
+		out = append(out, n.key)
+		return true
+	})
+	return out
+}
+
+func listKeys[V any](l *list[uint64, V]) []uint64 {
+	var out []uint64
+	l.ascend(func(n *node[uint64, V]) bool {
+		out = append(out, n.key)
+		return true
+	})
+	return out
+}
+
+// check compares the policy with the model and the invariants every state
+// must keep.
+func (h *wtHarness) check(t *testing.T, m *wtModel, step int, what string) {
+	t.Helper()
+	got, want := keysOf(h.p.ascend), m.order()
+	if !slices.Equal(got, want) {
+		t.Fatalf("step %d (%s): order\n got %v\nwant %v", step, what, got, want)
+	}
+	back := keysOf(h.p.descend)
+	slices.Reverse(back)
+	if !slices.Equal(back, got) {
+		t.Fatalf("step %d (%s): descend is not ascend reversed", step, what)
+	}
+	if h.p.len() != len(want) || h.p.windowMax != m.windowMax || h.p.protectedMax != m.protectedMax {
+		t.Fatalf("step %d (%s): len %d/%d, windowMax %d/%d, protectedMax %d/%d", step, what,
+			h.p.len(), len(want), h.p.windowMax, m.windowMax, h.p.protectedMax, m.protectedMax)
+	}
+	if h.p.protected.len() > h.p.protectedMax {
+		t.Fatalf("step %d (%s): protected %d over its share %d", step, what, h.p.protected.len(), h.p.protectedMax)
+	}
+	for _, n := range h.nodes {
+		if !n.linked() {
+			t.Fatalf("step %d (%s): key %d held but unlinked", step, what, n.key)
+		}
+	}
+}
+
+// runWTModel applies a random sequence of engine events to the policy and the
+// model, comparing them after every event. Keys come from a small range so
+// that hits, contests and every queue are exercised.
+func runWTModel(t *testing.T, seed uint64, max, steps int, keyRange uint64) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	h, m := newWTHarness(max, seed), newWTModel(max, seed)
+	curMax := max
+	for step := range steps {
+		k := rng.Uint64N(keyRange)
+		if rng.IntN(4) == 0 {
+			k = rng.Uint64N(keyRange/8 + 1) // hot keys
+		}
+		var what string
+		switch r := rng.IntN(100); {
+		case r < 3 && len(h.nodes) > 0: // Delete
+			held := keysOf(h.p.ascend)
+			k = held[rng.IntN(len(held))]
+			what = fmt.Sprintf("remove %d", k)
+			h.p.remove(h.nodes[k])
+			delete(h.nodes, k)
+			m.remove(k)
+		case r < 6 && h.nodes[k] != nil: // Set on a present key
+			what = fmt.Sprintf("replace %d", k)
+			old := h.nodes[k]
+			h.p.replace(old, h.newNode(k))
+			m.touch(k)
+		case r < 8: // PopVictim, within the maximum
+			what = "pop victim"
+			first := keysOf(h.p.ascend)
+			v := h.p.evict()
+			mk, ok := m.evict()
+			if (v == nil) != !ok || (v != nil && (v.key != mk || v.key != first[0])) {
+				t.Fatalf("step %d: evict %v, model %d %v, first of ascend %v", step, v, mk, ok, first)
+			}
+			if v != nil {
+				delete(h.nodes, v.key)
+			}
+		case r < 9: // Resize
+			curMax = rng.IntN(2*max + 2)
+			what = fmt.Sprintf("setMax %d", curMax)
+			h.p.setMax(curMax)
+			m.setMax(curMax)
+		default: // Get, and Set on a miss
+			if n := h.nodes[k]; n != nil {
+				what = fmt.Sprintf("access %d", k)
+				h.p.access(n)
+				m.access(k)
+			} else {
+				what = fmt.Sprintf("add %d", k)
+				h.p.add(h.newNode(k))
+				m.add(k)
+			}
+		}
+		// The engine evicts while over the maximum; ascend's first node is
+		// always the victim.
+		for h.p.len() > curMax {
+			first := keysOf(h.p.ascend)[0]
+			v := h.p.evict()
+			mk, _ := m.evict()
+			if v.key != first || v.key != mk {
+				t.Fatalf("step %d (%s): evicted %d, first of ascend %d, model %d", step, what, v.key, first, mk)
+			}
+			if v.linked() {
+				t.Fatalf("step %d: evicted node still linked", step)
+			}
+			delete(h.nodes, v.key)
+		}
+		h.check(t, m, step, what)
+	}
+}
+
+func TestWTinyLFUMatchesModel(t *testing.T) {
+	steps := 20_000
+	if testing.Short() {
+		steps = 4000
+	}
+	for _, tc := range []struct {
+		max      int
+		keyRange uint64
+	}{{0, 4}, {1, 4}, {2, 8}, {5, 20}, {10, 40}, {64, 300}, {200, 600}} {
+		for seed := range uint64(3) {
+			t.Run(fmt.Sprintf("max=%d/seed=%d", tc.max, seed), func(t *testing.T) {
+				runWTModel(t, seed+1, tc.max, steps, tc.keyRange)
+			})
+		}
+	}
+}
+
+func TestWTinyLFUEvictWithinMaximum(t *testing.T) {
+	h := newWTHarness(100, 1)
+	for k := range uint64(30) {
+		h.p.add(h.newNode(k))
+	}
+	h.p.access(h.nodes[20]) // probation -> protected
+	want := keysOf(h.p.ascend)
+	var got []uint64
+	for v := h.p.evict(); v != nil; v = h.p.evict() {
+		got = append(got, v.key)
+	}
+	if !slices.Equal(got, want) || len(got) != 30 || h.p.len() != 0 {
+		t.Fatalf("evicted %v, ascend was %v", got, want)
+	}
+	// Probation (in insertion order, without 20), then protected (20), then
+	// the window (29, the newest).
+	if got[len(got)-1] != 29 || got[len(got)-2] != 20 {
+		t.Fatalf("eviction order %v: want ..., 20, 29", got)
+	}
+}
+
+func TestWTinyLFUQueues(t *testing.T) {
+	// max 100: a window of 1, a main area of 99 with 79 protected.
+	h := newWTHarness(100, 1)
+	if h.p.windowMax != 1 || h.p.protectedMax != 79 {
+		t.Fatalf("window %d, protected %d", h.p.windowMax, h.p.protectedMax)
+	}
+	for k := range uint64(100) {
+		h.p.add(h.newNode(k))
+	}
+	if h.p.window.len() != 1 || h.p.probation.len() != 99 || h.p.doomed.len() != 0 {
+		t.Fatalf("window %d probation %d doomed %d", h.p.window.len(), h.p.probation.len(), h.p.doomed.len())
+	}
+	// Make key 5 frequent, then a new key must lose its contest against
+	// probation's front (key 0, seen once) only if it is not more frequent.
+	h.p.access(h.nodes[5])
+	if h.nodes[5].queue != wtProtected {
+		t.Fatal("a probation hit did not promote")
+	}
+	h.p.add(h.newNode(1000)) // candidate 99 (seen once) vs victim 0 (seen once): rejected
+	if h.p.doomed.len() != 1 || h.p.doomed.front().key != 99 {
+		t.Fatalf("doomed %v, want [99]", listKeys(&h.p.doomed))
+	}
+	if v := h.p.evict(); v.key != 99 {
+		t.Fatalf("evicted %d, want the rejected candidate 99", v.key)
+	}
+	// A candidate seen more often than the victim wins.
+	n := h.newNode(2000)
+	for range 3 {
+		h.p.sketch.Increment(n.hash)
+	}
+	h.p.add(n)               // 1000 leaves the window: seen once, ties with 0: rejected
+	h.p.add(h.newNode(3000)) // 2000 leaves the window, frequency 4 > 0's 1: admitted
+	if got := listKeys(&h.p.doomed); !slices.Equal(got, []uint64{1000, 0}) {
+		t.Fatalf("doomed %v, want [1000 0]", got)
+	}
+	if h.nodes[2000].queue != wtProbation || h.p.probation.back().key != 2000 {
+		t.Fatal("the winner is not at the back of probation")
+	}
+}
+
+func TestWTinyLFUHashFloodingDefence(t *testing.T) {
+	// A victim at frequency 15 and a candidate below it: at frequency >= 6
+	// the candidate gets in about once in 128 contests, below 6 never.
+	for _, tc := range []struct {
+		candidate int
+		lo, hi    int // admissions out of 12,800 contests
+	}{{5, 0, 0}, {6, 50, 160}, {10, 50, 160}} {
+		p := newWTinyLFU[uint64, int](1000, 7)
+		p.sketch = admission.New(1000, 7)
+		p.sketch.Resize(1000)
+		c := &node[uint64, int]{key: 1, hash: simHash(1)}
+		v := &node[uint64, int]{key: 2, hash: simHash(2)}
+		for range 15 {
+			p.sketch.Increment(v.hash)
+		}
+		for range tc.candidate {
+			p.sketch.Increment(c.hash)
+		}
+		if p.frequency(c) != tc.candidate {
+			t.Fatalf("candidate frequency %d, want %d (collision in the test)", p.frequency(c), tc.candidate)
+		}
+		admitted := 0
+		for range 12_800 {
+			if p.admit(c, v) {
+				admitted++
+			}
+		}
+		if admitted < tc.lo || admitted > tc.hi {
+			t.Errorf("candidate at %d: admitted %d of 12800, want %d..%d", tc.candidate, admitted, tc.lo, tc.hi)
+		}
+	}
+}
+
+// replayWT returns the hits of a fresh policy on keys, the eviction order at
+// the end and the policy.
+func replayWT(keys []uint64, max int, seed uint64) (int, []uint64, *wtinylfu[uint64, struct{}]) {
+	p := newWTinyLFU[uint64, struct{}](max, seed)
+	hits := replayPolicy(p, keys, max)
+	return hits, keysOf(p.ascend), p
+}
+
+func replayPolicy(p policy[uint64, struct{}], keys []uint64, max int) int {
+	c := newSimCache(p, max)
+	hits := 0
+	for _, k := range keys {
+		if c.Get(k) {
+			hits++
+		} else {
+			c.Set(k)
+		}
+	}
+	return hits
+}
+
+func zipfKeys(n int, seed uint64) []uint64 {
+	z := rand.NewZipf(rand.New(rand.NewPCG(seed, seed)), 1.1, 2, 50_000)
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = z.Uint64()
+	}
+	return keys
+}
+
+func TestWTinyLFUDeterministic(t *testing.T) {
+	keys := zipfKeys(100_000, 3)
+	h1, o1, _ := replayWT(keys, 500, 42)
+	h2, o2, _ := replayWT(keys, 500, 42)
+	if h1 != h2 || !slices.Equal(o1, o2) {
+		t.Fatalf("same seed, different runs: %d vs %d hits", h1, h2)
+	}
+}
+
+func TestWTinyLFUCloneCopiesEverything(t *testing.T) {
+	keys := zipfKeys(60_000, 5)
+	const max = 300
+	a := newSimCache(newWTinyLFU[uint64, struct{}](max, 9), max)
+	for _, k := range keys[:30_000] {
+		if !a.Get(k) {
+			a.Set(k)
+		}
+	}
+	// Clone with fresh nodes, as the engine's Clone does.
+	b := newSimCache(nil, max)
+	b.p = a.p.clone(func(x *node[uint64, struct{}]) *node[uint64, struct{}] {
+		y := &node[uint64, struct{}]{key: x.key, hash: x.hash}
+		b.m[y.key] = y
+		return y
+	})
+	pa, pb := a.p.(*wtinylfu[uint64, struct{}]), b.p.(*wtinylfu[uint64, struct{}])
+	if pa.rng != pb.rng || pa.step != pb.step || pa.windowMax != pb.windowMax || pa.hits != pb.hits {
+		t.Fatal("clone lost climber or random state")
+	}
+	// Both must now behave identically, and independently.
+	for i, k := range keys[30_000:] {
+		ha, hb := a.Get(k), b.Get(k)
+		if ha != hb {
+			t.Fatalf("access %d: original hit %v, clone %v", i, ha, hb)
+		}
+		if !ha {
+			a.Set(k)
+			b.Set(k)
+		}
+	}
+	if oa, ob := keysOf(pa.ascend), keysOf(pb.ascend); !slices.Equal(oa, ob) {
+		t.Fatal("original and clone diverged")
+	}
+	for _, x := range a.m {
+		if b.m[x.key] == x {
+			t.Fatal("clone shares a node with the original")
+		}
+	}
+}
+
+func TestWTinyLFUClearForgets(t *testing.T) {
+	keys := zipfKeys(20_000, 8)
+	h1, _, p := replayWT(keys, 200, 4)
+	p.clear()
+	if p.len() != 0 || p.sketch.Frequency(simHash(keys[0])) != 0 || p.windowMax != 2 || p.rng != 4 {
+		t.Fatalf("after clear: len %d, window %d", p.len(), p.windowMax)
+	}
+	if h2 := replayPolicy(p, keys, 200); h2 != h1 {
+		t.Fatalf("a cleared policy scored %d, a new one %d", h2, h1)
+	}
+}
+
+func TestWTinyLFUClimberGrowsWindowForRecency(t *testing.T) {
+	// Every key is requested twice, the second time 1 to 150 requests
+	// later, and never again: only recency helps, frequency cannot (each
+	// candidate ties with its victim). The window starts at 2 of 200 and
+	// must grow for W-TinyLFU to come near LRU, which hits every second
+	// request.
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 200_000
+	slots := make([][]uint64, 2*n+400)
+	for i := range uint64(n) {
+		slots[2*i] = append(slots[2*i], i)
+		again := 2*i + 1 + 2*rng.Uint64N(75)
+		slots[again] = append(slots[again], i)
+	}
+	keys := slices.Concat(slots...)
+	hits, _, p := replayWT(keys, 200, 1)
+	if p.windowMax <= 50 {
+		t.Errorf("window %d after a recency workload, want > 50", p.windowMax)
+	}
+	if lru := replayPolicy(newLRU[uint64, struct{}](), keys, 200); float64(hits) < 0.9*float64(lru) {
+		t.Errorf("W-TinyLFU %d hits, LRU %d: want at least 90%% of LRU's", hits, lru)
+	}
+}
+
+func TestWTinyLFUClimberKeepsWindowSmallForFrequency(t *testing.T) {
+	keys := zipfKeys(400_000, 11)
+	_, _, p := replayWT(keys, 500, 1)
+	if p.windowMax > 250 {
+		t.Fatalf("window %d of 500 on a Zipf workload", p.windowMax)
+	}
+}
+
+func TestWTPushFront(t *testing.T) {
+	l := newList[uint64, int](1)
+	var nodes []*node[uint64, int]
+	for k := range uint64(4) {
+		n := &node[uint64, int]{key: k}
+		nodes = append(nodes, n)
+	}
+	wtPushFront(&l, nodes[0])
+	l.pushBack(nodes[1])
+	l.pushBack(nodes[2])
+	wtPushFront(&l, nodes[3])
+	if got := listKeys(&l); !slices.Equal(got, []uint64{3, 0, 1, 2}) || l.len() != 4 {
+		t.Fatalf("list %v", got)
+	}
+}
