@@ -26,7 +26,7 @@ func TestEngineUnderRace(t *testing.T) {
 		perWorker = 2_000
 	}
 	const workers = 8
-	for _, policy := range []concurrent.Policy{concurrent.LRU} {
+	for _, policy := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		for _, capacity := range []int{1, 16, 1000} {
 			t.Run(fmt.Sprintf("%v/cap=%d", policy, capacity), func(t *testing.T) {
 				stressEngine(t, policy, capacity, workers, perWorker)

@@ -64,7 +64,7 @@ func BenchmarkGet(b *testing.B) {
 		}
 		runParallelReads(b, func(k uint64) bool { _, ok := m.Load(k); return ok })
 	})
-	for _, p := range []concurrent.Policy{concurrent.LRU} {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
 			c := newFilledCache(b, p)
 			runParallelReads(b, func(k uint64) bool { _, ok := c.Get(k); return ok })
@@ -89,7 +89,7 @@ func runParallelReads(b *testing.B, get func(uint64) bool) {
 // BenchmarkMixed is 90% reads and 10% writes (Set of a present key from the
 // stream, so the size stays at the bound and writes replace).
 func BenchmarkMixed(b *testing.B) {
-	for _, p := range []concurrent.Policy{concurrent.LRU} {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
 			c := newFilledCache(b, p)
 			b.ReportAllocs()

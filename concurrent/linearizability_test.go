@@ -204,7 +204,7 @@ func TestLinearizable(t *testing.T) {
 	if testing.Short() {
 		histories = 10
 	}
-	for _, policy := range []concurrent.Policy{concurrent.LRU} {
+	for _, policy := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		concurrentOps, total := 0, 0
 		for h := range histories {
 			c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 3, Policy: policy})

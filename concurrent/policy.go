@@ -70,7 +70,8 @@ func newPolicy[K comparable, V any](p Policy, max int, seed uint64) (policy[K, V
 	switch p {
 	case LRU:
 		return newLRU[K, V](), nil
+	case LFU:
+		return newWTinyLFU[K, V](max, seed), nil
 	}
-	_ = seed
-	return nil, &OptionError{Param: "Options.Policy", Value: p, Reason: "LFU is not available yet"}
+	return nil, &OptionError{Param: "Options.Policy", Value: p, Reason: "must be LRU or LFU"}
 }

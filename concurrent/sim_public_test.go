@@ -21,7 +21,7 @@ func publicTraceDir(t *testing.T) string {
 	return dir
 }
 
-// loadPrefix loads a trace, cut to n accesses under -short (0: whole).
+// loadPrefix loads a trace, cut to n accesses under -short or -race (0: whole).
 func loadPrefix(t *testing.T, name string, n int) []uint64 {
 	t.Helper()
 	dir := publicTraceDir(t)
@@ -33,7 +33,7 @@ func loadPrefix(t *testing.T, name string, n int) []uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if testing.Short() && n > 0 && n < len(keys) {
+	if (testing.Short() || raceEnabled) && n > 0 && n < len(keys) {
 		keys = keys[:n]
 	}
 	return keys

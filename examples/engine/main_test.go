@@ -10,7 +10,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // The README's first command runs this program; keep it working.
 func TestRunSmallWorkload(t *testing.T) {
-	for _, policy := range []string{"LRU"} {
+	for _, policy := range []string{"LRU", "LFU"} {
 		if err := run(50, 8, 4, 4000, 1.2, policy); err != nil {
 			t.Fatalf("%s: %v", policy, err)
 		}

@@ -1,0 +1,119 @@
+// Package fakeaws starts real AWS-protocol endpoints in-process, on loopback,
+// for the tests and the demo: S3 (github.com/johannesboyne/gofakes3, in
+// memory) and an STS AssumeRole endpoint of its own. Both speak HTTPS with
+// httptest's certificate (trusted through [Server.CABundle]) and count what a
+// client cache is meant to save: TLS handshakes, open connections, credential
+// calls, and which access key signed each request.
+//
+// Neither verifies signatures; the access key id is read from the
+// Authorization header's Credential= field, which is enough to prove which
+// identity signed a request.
+package fakeaws
+
+import (
+	"crypto/tls"
+	"encoding/pem"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sync"
+	"sync/atomic"
+)
+
+// Server is an HTTPS test endpoint with connection accounting.
+type Server struct {
+	srv        *httptest.Server
+	handshakes atomic.Int64 // TLS handshakes started
+	open       atomic.Int64 // connections currently open
+	requests   atomic.Int64
+
+	mu    sync.Mutex
+	byKey map[string]int64 // requests by signing access key id
+}
+
+func newServer(h http.Handler) *Server {
+	s := &Server{byKey: map[string]int64{}}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		if id := SigningKeyID(r); id != "" {
+			s.mu.Lock()
+			s.byKey[id]++
+			s.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		switch state {
+		case http.StateNew:
+			s.open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			s.open.Add(-1)
+		}
+	}
+	s.srv.Config.ErrorLog = discardLog
+	s.srv.TLS = &tls.Config{
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			s.handshakes.Add(1)
+			return nil, nil
+		},
+	}
+	s.srv.StartTLS()
+	return s
+}
+
+// URL is the endpoint's base URL (https://127.0.0.1:port).
+func (s *Server) URL() string { return s.srv.URL }
+
+// CABundle is the PEM of the certificate the endpoint presents, for a
+// client's custom CA bundle.
+func (s *Server) CABundle() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+// Handshakes returns the TLS handshakes clients started with the endpoint.
+func (s *Server) Handshakes() int64 { return s.handshakes.Load() }
+
+// OpenConnections returns the connections currently open to the endpoint
+// (idle ones in clients' pools included).
+func (s *Server) OpenConnections() int64 { return s.open.Load() }
+
+// Requests returns the requests served.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// RequestsSignedBy returns the requests signed with the access key id.
+func (s *Server) RequestsSignedBy(accessKeyID string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byKey[accessKeyID]
+}
+
+// SigningKeys returns how many requests each access key id signed.
+func (s *Server) SigningKeys() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]int64, len(s.byKey))
+	for k, v := range s.byKey {
+		m[k] = v
+	}
+	return m
+}
+
+// CloseClientConnections closes every connection to the endpoint, as a
+// server restart would.
+func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
+
+// Close shuts the endpoint down.
+func (s *Server) Close() { s.srv.Close() }
+
+var credentialRE = regexp.MustCompile(`Credential=([^/,\s]+)/`)
+
+// SigningKeyID returns the access key id in a SigV4 Authorization header, or
+// "" if the request is not signed.
+func SigningKeyID(r *http.Request) string {
+	m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}

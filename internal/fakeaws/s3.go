@@ -1,0 +1,33 @@
+package fakeaws
+
+import (
+	"io"
+	"log"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+var discardLog = log.New(io.Discard, "", 0)
+
+// S3 is an in-memory S3 endpoint.
+type S3 struct {
+	*Server
+	backend *s3mem.Backend
+}
+
+// NewS3 starts an S3 endpoint with the given buckets. Clients must use
+// path-style addressing.
+func NewS3(buckets ...string) (*S3, error) {
+	backend := s3mem.New()
+	for _, b := range buckets {
+		if err := backend.CreateBucket(b); err != nil {
+			return nil, err
+		}
+	}
+	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
+	return &S3{Server: newServer(fake.Server()), backend: backend}, nil
+}
+
+// CreateBucket adds a bucket.
+func (s *S3) CreateBucket(name string) error { return s.backend.CreateBucket(name) }

@@ -1,0 +1,181 @@
+package fakeaws
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// STS is an STS endpoint that answers AssumeRole with fresh temporary
+// credentials (a new access key id each call) and counts the calls.
+type STS struct {
+	*Server
+	calls atomic.Int64
+
+	mu       sync.Mutex
+	byRole   map[string]int64
+	issued   map[string]Assumption // by issued access key id
+	behavior func(r AssumeRoleRequest) Behavior
+}
+
+// AssumeRoleRequest is what a client asked for.
+type AssumeRoleRequest struct {
+	RoleARN, SessionName, ExternalID, SourceIdentity string
+	DurationSeconds                                  int
+	SignedBy                                         string // the caller's access key id
+}
+
+// Assumption is a role session the endpoint issued.
+type Assumption struct {
+	AssumeRoleRequest
+	AccessKeyID string
+}
+
+// Behavior tells the endpoint how to answer one call.
+type Behavior struct {
+	Delay time.Duration // wait before answering (a slow endpoint)
+	// Fail, if set, answers with this error code: "AccessDenied" (403),
+	// "Throttling" (400, which the SDK treats as throttling), or any other
+	// code (400).
+	Fail string
+}
+
+// NewSTS starts an STS endpoint.
+func NewSTS() *STS {
+	s := &STS{byRole: map[string]int64{}, issued: map[string]Assumption{}}
+	s.Server = newServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// SetBehavior makes every later call answer as f decides (nil: succeed).
+func (s *STS) SetBehavior(f func(AssumeRoleRequest) Behavior) {
+	s.mu.Lock()
+	s.behavior = f
+	s.mu.Unlock()
+}
+
+// Calls returns the AssumeRole calls received (failed ones included).
+func (s *STS) Calls() int64 { return s.calls.Load() }
+
+// CallsFor returns the AssumeRole calls received for a role.
+func (s *STS) CallsFor(roleARN string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byRole[roleARN]
+}
+
+// Issued returns the session an access key id was issued for.
+func (s *STS) Issued(accessKeyID string) (Assumption, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.issued[accessKeyID]
+	return a, ok
+}
+
+func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("Action") != "AssumeRole" {
+		writeSTSError(w, http.StatusBadRequest, "InvalidAction", "only AssumeRole is supported")
+		return
+	}
+	req := AssumeRoleRequest{
+		RoleARN:        r.PostForm.Get("RoleArn"),
+		SessionName:    r.PostForm.Get("RoleSessionName"),
+		ExternalID:     r.PostForm.Get("ExternalId"),
+		SourceIdentity: r.PostForm.Get("SourceIdentity"),
+		SignedBy:       SigningKeyID(r),
+	}
+	req.DurationSeconds, _ = strconv.Atoi(r.PostForm.Get("DurationSeconds"))
+	if req.DurationSeconds == 0 {
+		req.DurationSeconds = 3600
+	}
+	s.calls.Add(1)
+	s.mu.Lock()
+	s.byRole[req.RoleARN]++
+	behavior := s.behavior
+	s.mu.Unlock()
+
+	var b Behavior
+	if behavior != nil {
+		b = behavior(req)
+	}
+	if b.Delay > 0 {
+		select {
+		case <-time.After(b.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	switch b.Fail {
+	case "":
+	case "AccessDenied":
+		writeSTSError(w, http.StatusForbidden, b.Fail, "not authorized to perform sts:AssumeRole")
+		return
+	default:
+		writeSTSError(w, http.StatusBadRequest, b.Fail, "Rate exceeded")
+		return
+	}
+
+	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8)}
+	s.mu.Lock()
+	s.issued[a.AccessKeyID] = a
+	s.mu.Unlock()
+	resp := assumeRoleResponse{
+		Result: assumeRoleResult{
+			Credentials: stsCredentials{
+				AccessKeyID:     a.AccessKeyID,
+				SecretAccessKey: randomHex(20),
+				SessionToken:    randomHex(32),
+				Expiration:      time.Now().Add(time.Duration(req.DurationSeconds) * time.Second).UTC().Format(time.RFC3339),
+			},
+			User: assumedRoleUser{
+				Arn:           fmt.Sprintf("%s/%s", req.RoleARN, req.SessionName),
+				AssumedRoleID: "AROA" + randomHex(8) + ":" + req.SessionName,
+			},
+		},
+		RequestID: randomHex(8),
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_ = xml.NewEncoder(w).Encode(resp)
+}
+
+type assumeRoleResponse struct {
+	XMLName   xml.Name         `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleResponse"`
+	Result    assumeRoleResult `xml:"AssumeRoleResult"`
+	RequestID string           `xml:"ResponseMetadata>RequestId"`
+}
+
+type assumeRoleResult struct {
+	Credentials stsCredentials  `xml:"Credentials"`
+	User        assumedRoleUser `xml:"AssumedRoleUser"`
+}
+
+type stsCredentials struct {
+	AccessKeyID     string `xml:"AccessKeyId"`
+	SecretAccessKey string `xml:"SecretAccessKey"`
+	SessionToken    string `xml:"SessionToken"`
+	Expiration      string `xml:"Expiration"`
+}
+
+type assumedRoleUser struct {
+	Arn           string `xml:"Arn"`
+	AssumedRoleID string `xml:"AssumedRoleId"`
+}
+
+func writeSTSError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+		code, message, randomHex(8))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
