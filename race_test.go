@@ -7,12 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/clientcache/clientcache/concurrent"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestEngineUnderRace hammers one cache from many goroutines with every
 // operation over a hot and a spread key set, at capacities 1, 16 and 1000,

@@ -30,17 +30,26 @@ type Server struct {
 
 	mu    sync.Mutex
 	byKey map[string]int64 // requests by signing access key id
+	log   []Request
+}
+
+// Request is one request the endpoint served.
+type Request struct {
+	Method, Path string
+	SignedBy     string // access key id from the Authorization header
 }
 
 func newServer(h http.Handler) *Server {
 	s := &Server{byKey: map[string]int64{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
-		if id := SigningKeyID(r); id != "" {
-			s.mu.Lock()
+		id := SigningKeyID(r)
+		s.mu.Lock()
+		if id != "" {
 			s.byKey[id]++
-			s.mu.Unlock()
 		}
+		s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, SignedBy: id})
+		s.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
 	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
@@ -86,6 +95,13 @@ func (s *Server) RequestsSignedBy(accessKeyID string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byKey[accessKeyID]
+}
+
+// Log returns every request served so far, in order.
+func (s *Server) Log() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
 }
 
 // SigningKeys returns how many requests each access key id signed.

@@ -1,0 +1,249 @@
+package clientcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"reflect"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// Policy names an eviction policy: [LRU] or [LFU].
+type Policy = concurrent.Policy
+
+const (
+	// LRU evicts the least recently used entry.
+	LRU = concurrent.LRU
+	// LFU evicts by frequency (W-TinyLFU), which keeps busy tenants cached
+	// through bursts of one-off ones.
+	LFU = concurrent.LFU
+)
+
+// Errors shared with the engine, matched with errors.Is.
+var (
+	// ErrClosed: the cache was closed.
+	ErrClosed = concurrent.ErrClosed
+	// ErrExists: Add found the key present; nothing was overwritten.
+	ErrExists = concurrent.ErrExists
+	// ErrNotFound: Pop found no entry.
+	ErrNotFound = concurrent.ErrNotFound
+	// ErrInvalid is matched by every error about a bad argument: an invalid
+	// option, an unusable key, a nil constructor. (Errors from the keys
+	// package match keys.ErrInvalid.)
+	ErrInvalid = errors.New("clientcache: invalid argument")
+)
+
+// invalid returns an ErrInvalid error naming the parameter.
+func invalid(param, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, param, fmt.Sprintf(format, args...))
+}
+
+// DefaultMaxEntries is the bound used for each of the three caches when its
+// option is 0: the original library's default. A service with many tenants
+// should set MaxConfigs to the number of tenants active at once and
+// MaxClients to that times the services each uses.
+const DefaultMaxEntries = 10
+
+// Options configures a [Cache]. The zero value is valid.
+type Options struct {
+	// MaxConfigs bounds the loaded configs (one per config identity: its
+	// credentials cache and connection pool). 0 means DefaultMaxEntries;
+	// negative is an error.
+	MaxConfigs int
+	// MaxClients bounds the service clients. 0 means DefaultMaxEntries;
+	// negative is an error.
+	MaxClients int
+	// MaxDerived bounds the objects derived from clients (presign clients,
+	// transfer managers, ...). 0 means DefaultMaxEntries; negative is an
+	// error.
+	MaxDerived int
+	// Policy chooses eviction for all three: LRU (the default) or LFU.
+	Policy Policy
+	// IdleTimeout, if positive, evicts a config, client or derived object
+	// that nobody asked for in that long (tenants that went quiet), closing
+	// its idle connections. 0 means never; negative is an error.
+	IdleTimeout time.Duration
+	// LoadTimeout, if positive, bounds each load (config loading with its
+	// credential call, client construction). 0 means no bound beyond the
+	// SDK's own; Close cancels loads in flight either way.
+	LoadTimeout time.Duration
+	// Logger, if set, receives misses (loads) and evictions at level Debug,
+	// with keys printed redacted. nil means no logging.
+	Logger *slog.Logger
+
+	// loadOptions are appended to every LoadDefaultConfig call (tests).
+	loadOptions []func(*config.LoadOptions) error
+}
+
+// Cache holds AWS configs, service clients and derived objects, each found
+// only by the explicit identity that built it. It is safe for concurrent
+// use; reads of cached entries take no lock. Close releases everything.
+type Cache struct {
+	configs *concurrent.Cache[keys.Config, *configEntry]
+	clients *concurrent.Cache[ClientKey, *clientEntry]
+	derived *concurrent.Cache[derivedKey, *derivedEntry]
+	logger  *slog.Logger
+
+	extraLoadOptions []func(*config.LoadOptions) error
+	credentialCalls  atomic.Uint64
+	clientBuilds     atomic.Uint64
+	poolsReleased    atomic.Int64
+}
+
+// New returns an empty cache, or an error naming the first invalid option.
+func New(o Options) (*Cache, error) {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Options.MaxConfigs", o.MaxConfigs}, {"Options.MaxClients", o.MaxClients}, {"Options.MaxDerived", o.MaxDerived}} {
+		if f.v < 0 {
+			return nil, invalid(f.name, "%d: must be 0 (default %d) or positive", f.v, DefaultMaxEntries)
+		}
+	}
+	if o.IdleTimeout < 0 {
+		return nil, invalid("Options.IdleTimeout", "%v: must be 0 (never) or positive", o.IdleTimeout)
+	}
+	if o.LoadTimeout < 0 {
+		return nil, invalid("Options.LoadTimeout", "%v: must be 0 (none) or positive", o.LoadTimeout)
+	}
+	if o.Policy != LRU && o.Policy != LFU {
+		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
+	}
+	c := &Cache{logger: o.Logger, extraLoadOptions: o.loadOptions}
+	if c.logger == nil {
+		c.logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError + 1}))
+	}
+	var err error
+	if c.configs, err = concurrent.New(engineOptions(o, o.MaxConfigs, func(k keys.Config, e *configEntry, cause concurrent.Cause) {
+		c.logger.Debug("clientcache: config removed", "key", k, "cause", cause.String())
+		e.tr.release()
+	})); err != nil {
+		return nil, err
+	}
+	if c.clients, err = concurrent.New(engineOptions(o, o.MaxClients, func(k ClientKey, e *clientEntry, cause concurrent.Cause) {
+		c.logger.Debug("clientcache: client removed", "key", k, "cause", cause.String())
+		e.tr.release()
+	})); err != nil {
+		_ = c.configs.Close()
+		return nil, err
+	}
+	if c.derived, err = concurrent.New(engineOptions(o, o.MaxDerived, func(k derivedKey, e *derivedEntry, cause concurrent.Cause) {
+		c.logger.Debug("clientcache: derived object removed", "key", k.client, "name", k.name, "cause", cause.String())
+		e.tr.release()
+	})); err != nil {
+		_ = c.configs.Close()
+		_ = c.clients.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, concurrent.Cause)) concurrent.Options[K, V] {
+	if max == 0 {
+		max = DefaultMaxEntries
+	}
+	return concurrent.Options[K, V]{
+		MaxSize:           max,
+		Policy:            o.Policy,
+		OnEvict:           onEvict,
+		ExpireAfterAccess: o.IdleTimeout,
+		LoadTimeout:       o.LoadTimeout,
+	}
+}
+
+// Config returns the aws.Config of the identity key, loading it on a miss:
+// once, however many goroutines miss it together. The config's credentials
+// are an aws.CredentialsCache shared by every client of the identity, and its
+// HTTP client uses a connection pool the cache owns, closed when the identity
+// and every client built on it have been evicted. Assume-role and web
+// identity credentials are fetched during the load, so a failing credential
+// source fails Config (nothing is cached; the next call tries again).
+//
+// ctx bounds the wait, not the load: a caller whose ctx ends returns its
+// error while the load goes on for the others (see Options.LoadTimeout).
+// The returned aws.Config is a copy; changing it does not change the cache.
+func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error) {
+	e, err := c.configEntry(ctx, key)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	return e.cfg, nil
+}
+
+func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry, error) {
+	return c.configs.GetOrLoad(ctx, key, func(ctx context.Context) (*configEntry, error) {
+		return c.loadConfig(ctx, key)
+	})
+}
+
+// DeleteConfig evicts the config of the identity key, if cached, and reports
+// whether it was. Clients already built from it stay cached (and keep its
+// connection pool open) until they are evicted too. A load of key in flight
+// is not stored.
+func (c *Cache) DeleteConfig(key keys.Config) bool { return c.configs.Delete(key) }
+
+// ConfigLen returns the number of cached configs.
+func (c *Cache) ConfigLen() int { return c.configs.Len() }
+
+// ConfigKeys returns the identities of the cached configs in eviction order,
+// the next victim first (a snapshot).
+func (c *Cache) ConfigKeys() iter.Seq[keys.Config] { return c.configs.Keys() }
+
+// Stats is a snapshot of a cache's counters.
+type Stats struct {
+	// Configs, Clients and Derived are the engine statistics of each cache
+	// (hits, misses, loads, load errors and time, evictions by cause).
+	Configs, Clients, Derived concurrent.Stats
+	// CredentialCalls counts credential fetches of the providers the cache
+	// builds (static, assume-role, web identity): each AssumeRole call is
+	// one. Fetches inside the SDK's default chain are not counted.
+	CredentialCalls uint64
+	// ClientBuilds counts service clients constructed.
+	ClientBuilds uint64
+	// PoolsReleased counts connection pools whose idle connections were
+	// closed because their last holder was evicted.
+	PoolsReleased int64
+}
+
+// Stats returns the cache's counters. It takes no lock.
+func (c *Cache) Stats() Stats {
+	return Stats{
+		Configs:         c.configs.Stats(),
+		Clients:         c.clients.Stats(),
+		Derived:         c.derived.Stats(),
+		CredentialCalls: c.credentialCalls.Load(),
+		ClientBuilds:    c.clientBuilds.Load(),
+		PoolsReleased:   c.poolsReleased.Load(),
+	}
+}
+
+// Close cancels loads in flight, evicts everything (closing every connection
+// pool the cache owns) and stops the cache's goroutines. Later calls return
+// ErrClosed. Close is idempotent.
+func (c *Cache) Close() error {
+	return errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
+}
+
+// String summarises the cache without printing any key.
+func (c *Cache) String() string {
+	return fmt.Sprintf("clientcache.Cache{configs: %d/%d, clients: %d/%d, derived: %d/%d}",
+		c.configs.Len(), c.configs.MaxSize(), c.clients.Len(), c.clients.MaxSize(), c.derived.Len(), c.derived.MaxSize())
+}
+
+// typeName prints a type for logs and errors.
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return "<nil>"
+	}
+	return t.String()
+}

@@ -1,0 +1,664 @@
+package clientcache_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// hang bounds waits that only detect a hang; never a performance assertion.
+const hang = 10 * time.Second
+
+// Secrets the tests use; no output may ever contain them.
+const (
+	baseSecret   = "base-secret-9f3c1a77"
+	externalIDOf = "ext-id-" // + tenant
+)
+
+// world is S3 and STS, started in-process on loopback for one test.
+type world struct {
+	s3  *fakeaws.S3
+	sts *fakeaws.STS
+	ca  []byte
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	s3srv, err := fakeaws.NewS3("bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stssrv := fakeaws.NewSTS()
+	t.Cleanup(func() { s3srv.Close(); stssrv.Close() })
+	// Both present httptest's certificate; trust it through the identity's
+	// custom CA bundle, as a service behind a private CA would.
+	if !bytes.Equal(s3srv.CABundle(), stssrv.CABundle()) {
+		t.Fatal("the two endpoints present different certificates")
+	}
+	return &world{s3: s3srv, sts: stssrv, ca: s3srv.CABundle()}
+}
+
+func roleARN(tenant int) string {
+	return fmt.Sprintf("arn:aws:iam::123456789012:role/tenant-%d", tenant)
+}
+
+// tenant returns the config identity of a tenant: a role assumed from the
+// service's own static credentials.
+func (w *world) tenant(t testing.TB, tenant int) keys.Config {
+	t.Helper()
+	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		Source:      base,
+		RoleARN:     roleARN(tenant),
+		SessionName: "clientcache-test",
+		ExternalID:  keys.NewSecret(fmt.Sprint(externalIDOf, tenant)),
+		STSRegion:   "us-east-1",
+		STSEndpoint: w.sts.URL(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewConfig(keys.ConfigInput{
+		Region:           "us-east-1",
+		CABundle:         w.ca,
+		RetryMaxAttempts: 1, // a failing STS call fails at once
+		// gofakes3 does not decode aws-chunked bodies with checksum
+		// trailers, as many S3-compatible stores do not: ask for checksums
+		// only where S3 requires them.
+		RequestChecksumCalculation: keys.ChecksumWhenRequired,
+		ResponseChecksumValidation: keys.ChecksumWhenRequired,
+		Credentials:                role,
+		Labels:                     []keys.Label{{Key: "tenant", Value: fmt.Sprint(tenant)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func (w *world) s3Key(t testing.TB, cfg keys.Config) keys.Client {
+	t.Helper()
+	k, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: w.s3.URL(), S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func serviceKey(t testing.TB, cfg keys.Config, service string) keys.Client {
+	t.Helper()
+	k, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: service})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newClientCache(t *testing.T, o clientcache.Options) *clientcache.Cache {
+	t.Helper()
+	c, err := clientcache.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func put(ctx context.Context, c *s3.Client, key, body string) error {
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String(key), Body: strings.NewReader(body)})
+	return err
+}
+
+func get(ctx context.Context, c *s3.Client, key string) (string, error) {
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String(key)})
+	if err != nil {
+		return "", err
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	return string(b), err
+}
+
+// TestTenantsCostOneAssumeRoleEachAcrossServices: N tenants, 3 service
+// clients each, many goroutines: exactly N AssumeRole calls, 3N client
+// builds, and every S3 request signed with its own tenant's session.
+func TestTenantsCostOneAssumeRoleEachAcrossServices(t *testing.T) {
+	const tenants, goroutines = 6, 12
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{MaxConfigs: 2 * tenants, MaxClients: 3 * tenants})
+	ctx := context.Background()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, tenants*goroutines)
+	for g := range goroutines {
+		for tn := range tenants {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cfg := w.tenant(t, tn)
+				s3c, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "sqs"), sqs.NewFromConfig); err != nil {
+					errs <- err
+					return
+				}
+				obj := fmt.Sprintf("tenant-%d/object-%d", tn, g)
+				if err := put(ctx, s3c, obj, obj); err != nil {
+					errs <- err
+					return
+				}
+				if got, err := get(ctx, s3c, obj); err != nil || got != obj {
+					errs <- fmt.Errorf("get %s = %q, %v", obj, got, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	if n := w.sts.Calls(); n != tenants {
+		t.Fatalf("%d AssumeRole calls for %d tenants", n, tenants)
+	}
+	for tn := range tenants {
+		if n := w.sts.CallsFor(roleARN(tn)); n != 1 {
+			t.Fatalf("tenant %d: %d AssumeRole calls", tn, n)
+		}
+	}
+	st := c.Stats()
+	if st.ClientBuilds != 3*tenants {
+		t.Fatalf("%d clients built, want %d", st.ClientBuilds, 3*tenants)
+	}
+	// Every S3 request was signed with a session issued for its tenant.
+	log := w.s3.Log()
+	if len(log) != 2*tenants*goroutines {
+		t.Fatalf("%d S3 requests, want %d", len(log), 2*tenants*goroutines)
+	}
+	for _, r := range log {
+		a, ok := w.sts.Issued(r.SignedBy)
+		if !ok {
+			t.Fatalf("%s %s signed by %q, which STS never issued", r.Method, r.Path, r.SignedBy)
+		}
+		var tn int
+		if _, err := fmt.Sscanf(r.Path, "/bucket/tenant-%d/", &tn); err != nil || a.RoleARN != roleARN(tn) {
+			t.Fatalf("%s %s signed by a session of %s", r.Method, r.Path, a.RoleARN)
+		}
+		if a.SignedBy != "AKIDSERVICEBASE" || a.ExternalID != fmt.Sprint(externalIDOf, tn) || a.SessionName != "clientcache-test" {
+			t.Fatalf("AssumeRole request %+v", a.AssumeRoleRequest)
+		}
+	}
+	// One pool per identity: a tenant's three clients share one HTTP client,
+	// and once warm, requests reuse its connections (no new handshake).
+	warm := w.s3.Handshakes()
+	for tn := range tenants {
+		cfg := w.tenant(t, tn)
+		s3c, _ := clientcache.GetClient[*s3.Client](c, w.s3Key(t, cfg))
+		ddb, _ := clientcache.GetClient[*dynamodb.Client](c, serviceKey(t, cfg, "dynamodb"))
+		sq, _ := clientcache.GetClient[*sqs.Client](c, serviceKey(t, cfg, "sqs"))
+		if s3c.Options().HTTPClient != ddb.Options().HTTPClient || s3c.Options().HTTPClient != sq.Options().HTTPClient {
+			t.Fatalf("tenant %d: its clients use different HTTP clients", tn)
+		}
+		for range 5 {
+			if _, err := get(ctx, s3c, fmt.Sprintf("tenant-%d/object-0", tn)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if h := w.s3.Handshakes(); h != warm {
+		t.Fatalf("%d new TLS handshakes for sequential requests on warm pools", h-warm)
+	}
+}
+
+// TestStampedeOnOneTenant: 1,000 goroutines missing one tenant at once cost
+// one AssumeRole call and one client build.
+func TestStampedeOnOneTenant(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	release := make(chan struct{})
+	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior {
+		<-release // hold the credential call until everyone has missed
+		return fakeaws.Behavior{}
+	})
+	key := w.s3Key(t, w.tenant(t, 1))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	clients := make(chan *s3.Client, 1000)
+	for range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			cl, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig)
+			if err != nil {
+				t.Error(err)
+			}
+			clients <- cl
+		}()
+	}
+	close(start)
+	waitUntil(t, "the AssumeRole call", func() bool { return w.sts.Calls() == 1 })
+	time.Sleep(50 * time.Millisecond) // let the others pile up behind it (more would only strengthen the test)
+	close(release)
+	wg.Wait()
+	close(clients)
+	var first *s3.Client
+	for cl := range clients {
+		if first == nil {
+			first = cl
+		}
+		if cl != first {
+			t.Fatal("callers received different clients")
+		}
+	}
+	if n, b := w.sts.Calls(), c.Stats().ClientBuilds; n != 1 || b != 1 {
+		t.Fatalf("%d AssumeRole calls and %d client builds, want 1 and 1", n, b)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hang)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestEvictionReleasesConnections: evicting the last holder of an identity's
+// pool closes its idle connections (seen by the server); a pool a cached
+// client still uses is never closed.
+func TestEvictionReleasesConnections(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfgKey := w.tenant(t, 1)
+	key := w.s3Key(t, cfgKey)
+	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(ctx, cl, "tenant-1/a", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if w.s3.OpenConnections() != 1 || w.s3.Handshakes() != 1 {
+		t.Fatalf("open %d, handshakes %d", w.s3.OpenConnections(), w.s3.Handshakes())
+	}
+
+	// The config goes, the client stays: its pool must stay open.
+	if !c.DeleteConfig(cfgKey) {
+		t.Fatal("config was not cached")
+	}
+	if err := put(ctx, cl, "tenant-1/b", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if w.s3.Handshakes() != 1 || w.s3.OpenConnections() != 1 {
+		t.Fatalf("the pool of a cached client was closed: %d handshakes, %d open", w.s3.Handshakes(), w.s3.OpenConnections())
+	}
+
+	// The last holder goes: the server sees the connection close.
+	if !clientcache.DeleteClient[*s3.Client](c, key) {
+		t.Fatal("client was not cached")
+	}
+	waitUntil(t, "the server to see the idle connection closed", func() bool { return w.s3.OpenConnections() == 0 })
+	if st := c.Stats(); st.PoolsReleased != 1 {
+		t.Fatalf("%d pools released", st.PoolsReleased)
+	}
+}
+
+// TestEvictionBySizeReleasesTheVictimsPool: tenants pushed out by others
+// lose their connections; Close releases the rest.
+func TestEvictionBySizeReleasesTheVictimsPool(t *testing.T) {
+	w := newWorld(t)
+	c, err := clientcache.New(clientcache.Options{MaxConfigs: 2, MaxClients: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for tn := range 4 {
+		cl, err := clientcache.Client(ctx, c, w.s3Key(t, w.tenant(t, tn)), s3.NewFromConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := put(ctx, cl, fmt.Sprintf("tenant-%d/x", tn), "x"); err != nil {
+			t.Fatal(err)
+		}
+		// At most the live tenant's connection (and the one being closed).
+		waitUntil(t, "evicted tenants' connections to close", func() bool { return w.s3.OpenConnections() <= 1 })
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "Close to release every pool", func() bool { return w.s3.OpenConnections() == 0 })
+}
+
+// TestFailingSTS: an error response, throttling or a slow endpoint reach the
+// caller, nothing is cached, the next call tries again, and other tenants'
+// hits are not delayed.
+func TestFailingSTS(t *testing.T) {
+	for _, code := range []string{"AccessDenied", "Throttling"} {
+		t.Run(code, func(t *testing.T) {
+			w := newWorld(t)
+			c := newClientCache(t, clientcache.Options{})
+			key := w.s3Key(t, w.tenant(t, 1))
+			w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Fail: code} })
+			_, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig)
+			if err == nil || !strings.Contains(err.Error(), code) {
+				t.Fatalf("got %v, want the STS error %s", err, code)
+			}
+			assertNoSecret(t, err.Error())
+			if c.Len() != 0 || slices.Contains(slices.Collect(c.ConfigKeys()), key.Config()) {
+				t.Fatal("a failed load left something cached")
+			}
+			w.sts.SetBehavior(nil)
+			if _, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig); err != nil {
+				t.Fatalf("the next call must try again and succeed: %v", err)
+			}
+			if n := w.sts.Calls(); n != 2 {
+				t.Fatalf("%d AssumeRole calls, want 2", n)
+			}
+		})
+	}
+	t.Run("slow", func(t *testing.T) {
+		w := newWorld(t)
+		c := newClientCache(t, clientcache.Options{})
+		ctx := context.Background()
+		hot := w.s3Key(t, w.tenant(t, 2))
+		if _, err := clientcache.Client(ctx, c, hot, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+		unblock := make(chan struct{})
+		w.sts.SetBehavior(func(r fakeaws.AssumeRoleRequest) fakeaws.Behavior {
+			if r.RoleARN == roleARN(1) {
+				<-unblock
+			}
+			return fakeaws.Behavior{}
+		})
+		slow := w.s3Key(t, w.tenant(t, 1))
+		waitCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_, err := clientcache.Client(waitCtx, c, slow, s3.NewFromConfig)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a caller whose deadline passed got %v", err)
+		}
+		// The load is still in flight; hits on another tenant go on.
+		for range 1000 {
+			if _, ok := clientcache.GetClient[*s3.Client](c, hot); !ok {
+				t.Fatal("a hit on another tenant failed during the slow load")
+			}
+		}
+		close(unblock)
+		if _, err := clientcache.Client(ctx, c, slow, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func assertNoSecret(t *testing.T, s string) {
+	t.Helper()
+	if strings.Contains(s, baseSecret) || strings.Contains(s, externalIDOf) {
+		t.Fatalf("output contains a secret: %q", s)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfg := w.tenant(t, 1)
+	for _, tc := range []struct {
+		name  string
+		call  func() error
+		param string
+	}{
+		{"zero key", func() error { _, err := clientcache.Client(ctx, c, keys.Client{}, s3.NewFromConfig); return err }, "Client(key)"},
+		{"nil constructor", func() error {
+			_, err := clientcache.Client[*s3.Client, s3.Options](ctx, c, w.s3Key(t, cfg), nil)
+			return err
+		}, "Client(newClient)"},
+		{"unnamed options", func() error {
+			_, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig, func(*s3.Options) {})
+			return err
+		}, "Client(optFns)"},
+		{"service mismatch", func() error {
+			_, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "s3"), dynamodb.NewFromConfig)
+			return err
+		}, "Client(key)"},
+		{"empty derived name", func() error {
+			_, err := clientcache.Derived(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig, "", func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil })
+			return err
+		}, "Derived(name)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+				t.Fatalf("got %v, want ErrInvalid naming %s", err, tc.param)
+			}
+		})
+	}
+	if c.Len() != 0 || c.ConfigLen() != 0 || w.sts.Calls() != 0 {
+		t.Fatal("bad input reached the cache or STS")
+	}
+	for _, o := range []clientcache.Options{{MaxConfigs: -1}, {MaxClients: -1}, {MaxDerived: -1}, {IdleTimeout: -1}, {LoadTimeout: -1}, {Policy: 9}} {
+		if _, err := clientcache.New(o); !errors.Is(err, clientcache.ErrInvalid) {
+			t.Fatalf("New(%+v) = %v", o, err)
+		}
+	}
+}
+
+func TestClosedCache(t *testing.T) {
+	w := newWorld(t)
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = clientcache.Client(context.Background(), c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig)
+	if !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("Client after Close = %v", err)
+	}
+	if _, err := c.Config(context.Background(), w.tenant(t, 1)); !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("Config after Close = %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close = %v", err)
+	}
+}
+
+func TestDerivedObjectsAreBuiltOnce(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	key := w.s3Key(t, w.tenant(t, 1))
+	var builds sync.Map
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) {
+		builds.Store(cl, true)
+		return s3.NewPresignClient(cl), nil
+	}
+	var wg sync.WaitGroup
+	got := make(chan *s3.PresignClient, 100)
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- p
+		}()
+	}
+	wg.Wait()
+	close(got)
+	first := <-got
+	for p := range got {
+		if p != first {
+			t.Fatal("different presign clients for one identity")
+		}
+	}
+	req, err := first.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k")})
+	if err != nil || !strings.Contains(req.URL, "X-Amz-Credential=ASIA") {
+		t.Fatalf("presigned with %v: %v", req, err)
+	}
+	if st := c.Stats(); st.Derived.Loads != 1 || st.ClientBuilds != 1 {
+		t.Fatalf("derived loads %d, client builds %d", st.Derived.Loads, st.ClientBuilds)
+	}
+}
+
+// TestClientTypeIsPartOfTheIdentity: one keys.Client used with two
+// constructors of different client types gives two cached clients.
+func TestClientTypeIsPartOfTheIdentity(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	key := w.s3Key(t, w.tenant(t, 1))
+	type wrapped struct{ *s3.Client }
+	wrap := func(cfg aws.Config, opts ...func(*s3.Options)) wrapped {
+		return wrapped{s3.NewFromConfig(cfg, opts...)}
+	}
+	a, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := clientcache.Client(context.Background(), c, key, wrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b.Client || c.Len() != 2 {
+		t.Fatalf("one entry for two client types (Len %d)", c.Len())
+	}
+	// The key's options reached both clients.
+	if !a.Options().UsePathStyle || !b.Options().UsePathStyle || aws.ToString(a.Options().BaseEndpoint) != w.s3.URL() {
+		t.Fatal("the key's client options were not applied")
+	}
+	if w.sts.Calls() != 1 {
+		t.Fatalf("%d AssumeRole calls for one identity", w.sts.Calls())
+	}
+}
+
+func TestDictLikeAccess(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{MaxClients: 3})
+	ctx := context.Background()
+	k1, k2 := w.s3Key(t, w.tenant(t, 1)), w.s3Key(t, w.tenant(t, 2))
+	if _, ok := clientcache.GetClient[*s3.Client](c, k1); ok {
+		t.Fatal("GetClient found a client never built")
+	}
+	mine := s3.New(s3.Options{Region: "us-east-1"})
+	if err := clientcache.AddClient(c, k1, mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := clientcache.AddClient(c, k1, mine); !errors.Is(err, clientcache.ErrExists) {
+		t.Fatalf("second AddClient = %v", err)
+	}
+	if got, _ := clientcache.Client(ctx, c, k1, s3.NewFromConfig); got != mine {
+		t.Fatal("Client did not return the added client")
+	}
+	if _, err := clientcache.Client(ctx, c, k2, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	keysInOrder := slices.Collect(c.Keys())
+	if len(keysInOrder) != 2 || keysInOrder[0].Key != k1 || keysInOrder[1].Key != k2 {
+		t.Fatalf("Keys = %v", keysInOrder)
+	}
+	for _, s := range []string{fmt.Sprint(keysInOrder), fmt.Sprintf("%+v", keysInOrder), fmt.Sprintf("%#v", keysInOrder[0]), c.String()} {
+		assertNoSecret(t, s)
+	}
+	if !strings.Contains(fmt.Sprint(keysInOrder[0]), "*s3.Client") {
+		t.Fatalf("ClientKey prints %q", keysInOrder[0])
+	}
+	if got, err := clientcache.PopClient[*s3.Client](c, k1); err != nil || got != mine {
+		t.Fatalf("PopClient = %v, %v", got, err)
+	}
+	if _, err := clientcache.PopClient[*s3.Client](c, k1); !errors.Is(err, clientcache.ErrNotFound) {
+		t.Fatalf("second PopClient = %v", err)
+	}
+	if !clientcache.DeleteClient[*s3.Client](c, k2) || c.Len() != 0 {
+		t.Fatal("DeleteClient")
+	}
+}
+
+func TestLogsAreDebugAndRedacted(t *testing.T) {
+	w := newWorld(t)
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClientCache(t, clientcache.Options{MaxClients: 1, Logger: logger})
+	ctx := context.Background()
+	for tn := range 2 {
+		if _, err := clientcache.Client(ctx, c, w.s3Key(t, w.tenant(t, tn)), s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{"loading config", "building client", "client removed", `"cause":"Size"`, `"level":"DEBUG"`} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("log lacks %q:\n%s", want, out)
+		}
+	}
+	assertNoSecret(t, out)
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{IdleTimeout: 50 * time.Millisecond})
+	ctx := context.Background()
+	cl, err := clientcache.Client(ctx, c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(ctx, cl, "tenant-1/x", "x"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the quiet tenant to be evicted and its pool released", func() bool {
+		return c.Len() == 0 && c.ConfigLen() == 0 && w.s3.OpenConnections() == 0
+	})
+	st := c.Stats()
+	if st.Clients.Removed(concurrent.Expired) == 0 || st.PoolsReleased == 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}

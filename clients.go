@@ -1,0 +1,261 @@
+package clientcache
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"path"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/clientcache/clientcache/keys"
+)
+
+// ClientKey is the identity of a cached client: its Go type (so that a key
+// for S3 can never return a DynamoDB client) and the keys.Client identity.
+// It prints redacted, like keys.Client.
+type ClientKey struct {
+	Type reflect.Type
+	Key  keys.Client
+}
+
+// String returns the client type and the key's redacted label.
+func (k ClientKey) String() string { return typeName(k.Type) + " " + k.Key.String() }
+
+type clientEntry struct {
+	client any
+	tr     *transport // nil for a client added by hand
+}
+
+// derivedKey is the identity of a derived object: its type, the client it
+// is built from, and the caller's name for how it is built.
+type derivedKey struct {
+	typ    reflect.Type
+	client ClientKey
+	name   string
+}
+
+type derivedEntry struct {
+	v  any
+	tr *transport
+}
+
+// Client returns the client of type C for the identity key, building it on a
+// miss with newClient (an SDK constructor such as s3.NewFromConfig) from the
+// cached config of key.Config(): once, however many goroutines miss it
+// together. Every client of one config identity shares its credentials cache
+// and connection pool, so an S3, a DynamoDB and an SQS client of one tenant
+// cost one credential call and one pool.
+//
+// The key's per-client value options (region, endpoint, S3 and DynamoDB
+// options) are applied to the client's options. optFns, which cannot be
+// compared, are applied after them only if the key names them (keys.Client's
+// Name): the name stands for them in the identity. The key's service must be
+// the SDK package of the constructor ("s3" for s3.NewFromConfig).
+func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
+	var zero C
+	e, err := clientEntryFor(ctx, c, key, newClient, optFns)
+	if err != nil {
+		return zero, err
+	}
+	return e.client.(C), nil
+}
+
+func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (*clientEntry, error) {
+	if c == nil {
+		return nil, invalid("Client(c)", "nil *Cache")
+	}
+	if newClient == nil {
+		return nil, invalid("Client(newClient)", "nil constructor")
+	}
+	if key.Service() == "" {
+		return nil, invalid("Client(key)", "the zero keys.Client has no service; build keys with keys.NewClient")
+	}
+	if len(optFns) > 0 && key.Name() == "" {
+		return nil, invalid("Client(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
+	}
+	if err := checkService[O](key.Service()); err != nil {
+		return nil, err
+	}
+	apply, err := clientOptions[O](key)
+	if err != nil {
+		return nil, err
+	}
+	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
+	return c.clients.GetOrLoad(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
+		c.logger.DebugContext(ctx, "clientcache: building client", "key", ck)
+		ce, err := c.configEntry(ctx, key.Config())
+		if err != nil {
+			return nil, err
+		}
+		client := newClient(ce.cfg, append([]func(*O){apply}, optFns...)...)
+		c.clientBuilds.Add(1)
+		ce.tr.acquire()
+		return &clientEntry{client: client, tr: ce.tr}, nil
+	})
+}
+
+// Derived returns the object of type D built by build from the client of
+// type C for key (itself obtained as [Client] does), loading it on a miss
+// with the same guarantees: once under concurrent misses, bounded, evicted
+// with Options.IdleTimeout. name identifies how build builds (for example
+// "presign" or "uploader-5MiB-parts"); it must not be empty. This is the Go
+// counterpart of boto3's resources: presign clients, transfer managers,
+// waiters, and other objects that wrap a client.
+func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, name string, build func(C) (D, error)) (D, error) {
+	var zero D
+	if name == "" {
+		return zero, invalid("Derived(name)", "must name how the object is built")
+	}
+	if build == nil {
+		return zero, invalid("Derived(build)", "nil function")
+	}
+	if c == nil {
+		return zero, invalid("Derived(c)", "nil *Cache")
+	}
+	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
+	e, err := c.derived.GetOrLoad(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
+		ce, err := clientEntryFor(ctx, c, key, newClient, nil)
+		if err != nil {
+			return nil, err
+		}
+		d, err := build(ce.client.(C))
+		if err != nil {
+			return nil, fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err)
+		}
+		ce.tr.acquire()
+		return &derivedEntry{v: d, tr: ce.tr}, nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	return e.v.(D), nil
+}
+
+// checkService rejects a key whose service is not the SDK package of the
+// client's options type (O lives in the service package: s3.Options).
+func checkService[O any](service string) error {
+	pkg := reflect.TypeFor[O]().PkgPath()
+	const sdk = "github.com/aws/aws-sdk-go-v2/service/"
+	if !strings.HasPrefix(pkg, sdk) {
+		return nil // not an SDK service client: nothing to check against
+	}
+	if got := path.Base(pkg); got != service {
+		return invalid("Client(key)", "a key for service %q used with a %s constructor", service, got)
+	}
+	return nil
+}
+
+// clientOptions returns the function applying the key's per-client value
+// options to O, found by field name (the SDK's service Options share these
+// names), or an error naming the option the client type does not have.
+func clientOptions[O any](key keys.Client) (func(*O), error) {
+	type setting struct {
+		path []string
+		v    any
+	}
+	var sets []setting
+	if r := key.Region(); r != "" {
+		sets = append(sets, setting{[]string{"Region"}, r})
+	}
+	if e := key.Endpoint(); e != "" {
+		sets = append(sets, setting{[]string{"BaseEndpoint"}, aws.String(e)})
+	}
+	s3 := key.S3()
+	if s3.UsePathStyle {
+		sets = append(sets, setting{[]string{"UsePathStyle"}, true})
+	}
+	if s3.UseAccelerate {
+		sets = append(sets, setting{[]string{"UseAccelerate"}, true})
+	}
+	for _, t := range []struct {
+		field string
+		v     keys.Tristate
+	}{{"UseARNRegion", s3.UseARNRegion}, {"DisableS3Express", s3.DisableS3Express}, {"DisableMultiRegionAccessPoints", s3.DisableMultiRegionAccessPoints}} {
+		if on, set := t.v.Bool(); set {
+			sets = append(sets, setting{[]string{t.field}, on})
+		}
+	}
+	switch key.DynamoDB().EndpointDiscovery {
+	case keys.EndpointDiscoveryAuto:
+		sets = append(sets, setting{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, aws.EndpointDiscoveryAuto})
+	case keys.EndpointDiscoveryEnabled:
+		sets = append(sets, setting{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, aws.EndpointDiscoveryEnabled})
+	case keys.EndpointDiscoveryDisabled:
+		sets = append(sets, setting{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, aws.EndpointDiscoveryDisabled})
+	}
+	// Check every field now, so a mismatch is an error, not a panic later.
+	t := reflect.TypeFor[O]()
+	for _, s := range sets {
+		ft := t
+		for _, name := range s.path {
+			if ft.Kind() != reflect.Struct {
+				return nil, invalid("Client(key)", "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
+			}
+			f, ok := ft.FieldByName(name)
+			if !ok {
+				return nil, invalid("Client(key)", "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
+			}
+			ft = f.Type
+		}
+		if !reflect.TypeOf(s.v).AssignableTo(ft) {
+			return nil, invalid("Client(key)", "option %s of %s has type %s", strings.Join(s.path, "."), typeName(t), ft)
+		}
+	}
+	return func(o *O) {
+		for _, s := range sets {
+			f := reflect.ValueOf(o).Elem()
+			for _, name := range s.path {
+				f = f.FieldByName(name)
+			}
+			f.Set(reflect.ValueOf(s.v))
+		}
+	}, nil
+}
+
+// GetClient returns the cached client of type C for key without building it
+// (and records the access), or false.
+func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
+	var zero C
+	e, ok := c.clients.Get(ClientKey{Type: reflect.TypeFor[C](), Key: key})
+	if !ok {
+		return zero, false
+	}
+	return e.client.(C), true
+}
+
+// AddClient caches a client built by the caller under key. It returns
+// ErrExists, and changes nothing, if a client of type C is cached for key.
+// The cache does not own such a client's connections.
+func AddClient[C any](c *Cache, key keys.Client, client C) error {
+	if key.Service() == "" {
+		return invalid("AddClient(key)", "the zero keys.Client has no service")
+	}
+	return c.clients.Add(ClientKey{Type: reflect.TypeFor[C](), Key: key}, &clientEntry{client: client})
+}
+
+// DeleteClient evicts the client of type C for key and reports whether it
+// was cached.
+func DeleteClient[C any](c *Cache, key keys.Client) bool {
+	return c.clients.Delete(ClientKey{Type: reflect.TypeFor[C](), Key: key})
+}
+
+// PopClient evicts the client of type C for key and returns it, or
+// ErrNotFound.
+func PopClient[C any](c *Cache, key keys.Client) (C, error) {
+	var zero C
+	e, err := c.clients.Pop(ClientKey{Type: reflect.TypeFor[C](), Key: key})
+	if err != nil {
+		return zero, err
+	}
+	return e.client.(C), nil
+}
+
+// Len returns the number of cached clients.
+func (c *Cache) Len() int { return c.clients.Len() }
+
+// Keys returns the identities of the cached clients in eviction order, the
+// next victim first (a snapshot).
+func (c *Cache) Keys() iter.Seq[ClientKey] { return c.clients.Keys() }

@@ -1,0 +1,236 @@
+package clientcache
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/clientcache/clientcache/internal/keysecret"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// configEntry is a loaded config identity: the aws.Config every client of the
+// identity is built from, and the connection pool they share.
+type configEntry struct {
+	cfg aws.Config
+	tr  *transport
+}
+
+// loadConfig builds the aws.Config for key. It runs as a GetOrLoad loader, so
+// once per identity however many callers miss it together.
+func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, error) {
+	c.logger.DebugContext(ctx, "clientcache: loading config", "key", key)
+	creds := key.Credentials()
+	opts := loadOptions(key)
+	if creds.Kind() != keys.KindDefault && creds.Kind() != keys.KindProfile {
+		// The cache builds these itself below; keep the SDK from resolving
+		// the default chain (environment, files, IMDS) for nothing.
+		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
+	if c.extraLoadOptions != nil {
+		opts = append(opts, c.extraLoadOptions...)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("clientcache: loading config %v: %w", key, err)
+	}
+	buildable, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+	if !ok {
+		return nil, fmt.Errorf("clientcache: loading config %v: unexpected HTTP client %T", key, cfg.HTTPClient)
+	}
+	tr := newTransport(buildable, &c.poolsReleased)
+	cfg.HTTPClient = tr.client
+
+	provider, err := c.credentialsFor(ctx, key, creds, cfg)
+	if err != nil {
+		tr.release()
+		return nil, err
+	}
+	if provider != nil {
+		cfg.Credentials = provider
+	}
+	return &configEntry{cfg: cfg, tr: tr}, nil
+}
+
+// loadOptions translates the value inputs of key into LoadDefaultConfig
+// options. Unset inputs add nothing, so the SDK's own resolution applies.
+func loadOptions(key keys.Config) []func(*config.LoadOptions) error {
+	var opts []func(*config.LoadOptions) error
+	add := func(o func(*config.LoadOptions) error) { opts = append(opts, o) }
+	if v := key.Region(); v != "" {
+		add(config.WithRegion(v))
+	}
+	if v := key.Profile(); v != "" {
+		add(config.WithSharedConfigProfile(v))
+	}
+	if v := key.SharedConfigFiles(); v != nil {
+		add(config.WithSharedConfigFiles(v))
+	}
+	if v := key.SharedCredentialsFiles(); v != nil {
+		add(config.WithSharedCredentialsFiles(v))
+	}
+	if v := key.Endpoint(); v != "" {
+		add(config.WithBaseEndpoint(v))
+	}
+	if on, set := key.FIPS().Bool(); set {
+		add(config.WithUseFIPSEndpoint(map[bool]aws.FIPSEndpointState{true: aws.FIPSEndpointStateEnabled, false: aws.FIPSEndpointStateDisabled}[on]))
+	}
+	if on, set := key.DualStack().Bool(); set {
+		add(config.WithUseDualStackEndpoint(map[bool]aws.DualStackEndpointState{true: aws.DualStackEndpointStateEnabled, false: aws.DualStackEndpointStateDisabled}[on]))
+	}
+	if v := key.DefaultsMode(); v != "" {
+		add(config.WithDefaultsMode(aws.DefaultsMode(v)))
+	}
+	if v := key.RetryMode(); v != "" {
+		add(config.WithRetryMode(aws.RetryMode(v)))
+	}
+	if v := key.RetryMaxAttempts(); v != 0 {
+		add(config.WithRetryMaxAttempts(v))
+	}
+	if v := key.AppID(); v != "" {
+		add(config.WithAppID(v))
+	}
+	switch key.RequestChecksumCalculation() {
+	case keys.ChecksumWhenSupported:
+		add(config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenSupported))
+	case keys.ChecksumWhenRequired:
+		add(config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired))
+	}
+	switch key.ResponseChecksumValidation() {
+	case keys.ChecksumWhenSupported:
+		add(config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenSupported))
+	case keys.ChecksumWhenRequired:
+		add(config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired))
+	}
+	if b := key.CABundle(); b != nil {
+		add(config.WithCustomCABundle(bytes.NewReader(b)))
+	}
+	return opts
+}
+
+// credentialsFor returns the provider for the identity's credentials, or nil
+// to keep what LoadDefaultConfig resolved (the default chain). Every provider
+// the cache builds is wrapped in an aws.CredentialsCache, shared by all the
+// clients of the identity, and counts its fetches. Assume-role and web
+// identity credentials are fetched once here, so that a failing credential
+// source fails the load (nothing is cached) instead of the first request.
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (aws.CredentialsProvider, error) {
+	var p aws.CredentialsProvider
+	switch creds.Kind() {
+	case keys.KindDefault:
+		return nil, nil
+	case keys.KindAnonymous:
+		return aws.AnonymousCredentials{}, nil
+	case keys.KindStatic:
+		m, err := keysecret.Of(creds)
+		if err != nil {
+			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+		}
+		p = credentials.NewStaticCredentialsProvider(creds.AccessKeyID(), m.SecretAccessKey(), m.SessionToken())
+	case keys.KindProfile:
+		// A profile's credentials, under the config's other settings.
+		in := key.Input()
+		in.Profile = creds.Profile()
+		in.Credentials = keys.DefaultCredentials()
+		in.CABundle = nil // the identity's own HTTP client, which trusts it already, is reused
+		pkey, err := keys.NewConfig(in)
+		if err != nil {
+			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+		}
+		opts := append(loadOptions(pkey), config.WithHTTPClient(cfg.HTTPClient))
+		pcfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("clientcache: credentials of %v: profile %q: %w", key, creds.Profile(), err)
+		}
+		return pcfg.Credentials, nil
+	case keys.KindAssumeRole, keys.KindWebIdentity:
+		var err error
+		if p, err = c.roleProvider(ctx, key, creds, cfg); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
+	}
+	cache := aws.NewCredentialsCache(&countingProvider{p: p, calls: &c.credentialCalls})
+	if creds.Kind() == keys.KindAssumeRole || creds.Kind() == keys.KindWebIdentity {
+		if _, err := cache.Retrieve(ctx); err != nil {
+			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+		}
+	}
+	return cache, nil
+}
+
+// roleProvider builds an assume-role or web-identity provider. The source
+// identity of an assumed role is itself a config identity of this cache (the
+// same inputs with the source credentials), so a role chain resolves through
+// the cache and tenants assumed from one base role share its session.
+func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (aws.CredentialsProvider, error) {
+	stsCfg := cfg
+	if creds.Kind() == keys.KindAssumeRole {
+		in := key.Input()
+		in.Credentials = creds.Source()
+		srcKey, err := keys.NewConfig(in)
+		if err != nil {
+			return nil, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
+		}
+		src, err := c.configEntry(ctx, srcKey)
+		if err != nil {
+			return nil, err
+		}
+		stsCfg.Credentials = src.cfg.Credentials
+	}
+	stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) {
+		if r := creds.STSRegion(); r != "" {
+			o.Region = r
+		}
+		if e := creds.STSEndpoint(); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
+	})
+	if creds.Kind() == keys.KindWebIdentity {
+		return stscreds.NewWebIdentityRoleProvider(stsClient, creds.RoleARN(), stscreds.IdentityTokenFile(creds.TokenFile()),
+			func(o *stscreds.WebIdentityRoleOptions) {
+				o.RoleSessionName = creds.SessionName()
+				if d := creds.Duration(); d != 0 {
+					o.Duration = d
+				}
+			}), nil
+	}
+	m, err := keysecret.Of(creds)
+	if err != nil {
+		return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+	}
+	return stscreds.NewAssumeRoleProvider(stsClient, creds.RoleARN(), func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = creds.SessionName()
+		o.Duration = creds.Duration()
+		if id := m.ExternalID(); id != "" {
+			o.ExternalID = aws.String(id)
+		}
+		if p := creds.Policy(); p != "" {
+			o.Policy = aws.String(p)
+		}
+		if s := creds.SourceIdentity(); s != "" {
+			o.SourceIdentity = aws.String(s)
+		}
+	}), nil
+}
+
+// countingProvider counts the fetches of the provider it wraps (inside an
+// aws.CredentialsCache, so a fetch is a real credential call).
+type countingProvider struct {
+	p     aws.CredentialsProvider
+	calls *atomic.Uint64
+}
+
+func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	p.calls.Add(1)
+	return p.p.Retrieve(ctx)
+}

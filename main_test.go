@@ -1,0 +1,24 @@
+package clientcache_test
+
+import (
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain isolates the tests from any AWS setup of the machine running them
+// (profiles, credentials, region, IMDS), and checks that no goroutine leaks.
+func TestMain(m *testing.M) {
+	for _, v := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CA_BUNDLE", "AWS_ENDPOINT_URL",
+	} {
+		os.Unsetenv(v)
+	}
+	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	goleak.VerifyTestMain(m)
+}
