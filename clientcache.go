@@ -81,8 +81,13 @@ type Options struct {
 	// with keys printed redacted. nil means no logging.
 	Logger *slog.Logger
 
-	// loadOptions are appended to every LoadDefaultConfig call (tests).
-	loadOptions []func(*config.LoadOptions) error
+	// LoadOptions are named sets of LoadDefaultConfig options that cannot
+	// be compared (a custom HTTP client, API options, a logger). A config
+	// identity refers to one by its name (keys.ConfigInput.Name), so the
+	// name, not the options, is part of the identity. A key whose name is
+	// not registered here fails to load. Options given here that set an
+	// HTTP client make the cache leave that client's connections alone.
+	LoadOptions map[string][]func(*config.LoadOptions) error
 }
 
 // Cache holds AWS configs, service clients and derived objects, each found
@@ -94,8 +99,8 @@ type Cache struct {
 	derived *concurrent.Cache[derivedKey, *derivedEntry]
 	logger  *slog.Logger
 
-	extraLoadOptions []func(*config.LoadOptions) error
-	credentialCalls  atomic.Uint64
+	loadOptions     map[string][]func(*config.LoadOptions) error
+	credentialCalls atomic.Uint64
 	clientBuilds     atomic.Uint64
 	poolsReleased    atomic.Int64
 }
@@ -119,7 +124,12 @@ func New(o Options) (*Cache, error) {
 	if o.Policy != LRU && o.Policy != LFU {
 		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
 	}
-	c := &Cache{logger: o.Logger, extraLoadOptions: o.loadOptions}
+	for name := range o.LoadOptions {
+		if name == "" {
+			return nil, invalid("Options.LoadOptions", "the empty name cannot be referred to by a key")
+		}
+	}
+	c := &Cache{logger: o.Logger, loadOptions: o.LoadOptions}
 	if c.logger == nil {
 		c.logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError + 1}))
 	}

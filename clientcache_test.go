@@ -3,17 +3,22 @@ package clientcache_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -198,6 +203,11 @@ func TestTenantsCostOneAssumeRoleEachAcrossServices(t *testing.T) {
 	st := c.Stats()
 	if st.ClientBuilds != 3*tenants {
 		t.Fatalf("%d clients built, want %d", st.ClientBuilds, 3*tenants)
+	}
+	// Tenants assumed from one base share its identity: one config per
+	// tenant, plus the base.
+	if st.Configs.Loads != tenants+1 {
+		t.Fatalf("%d configs loaded, want %d", st.Configs.Loads, tenants+1)
 	}
 	// Every S3 request was signed with a session issued for its tenant.
 	log := w.s3.Log()
@@ -661,4 +671,72 @@ func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
 	if st.Clients.Removed(concurrent.Expired) == 0 || st.PoolsReleased == 0 {
 		t.Fatalf("stats %+v", st)
 	}
+}
+
+// TestNamedLoadOptions: options that cannot be compared enter an identity by
+// name only; an unknown name is an error; an HTTP client brought by named
+// options is used, and its connections are the caller's.
+func TestNamedLoadOptions(t *testing.T) {
+	w := newWorld(t)
+	var calls atomic.Int64
+	mine := &http.Client{Transport: roundTripCounter{next: http.DefaultTransport, n: &calls}}
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"my-http-client": {config.WithHTTPClient(mine)},
+	}})
+	named := func(name string) keys.Client {
+		in := w.tenant(t, 1).Input()
+		in.Name = name
+		in.CABundle = nil // a caller's own HTTP client carries its own trust (the SDK refuses both)
+		cfg, err := keys.NewConfig(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.s3Key(t, cfg)
+	}
+	_, err := clientcache.Client(context.Background(), c, named("unknown"), s3.NewFromConfig)
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), `"unknown"`) {
+		t.Fatalf("unregistered name: %v", err)
+	}
+	// A custom HTTP client does not trust httptest's certificate by itself:
+	// trust it the way such a caller would.
+	mine.Transport.(roundTripCounter).next.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: certPool(t, w.ca)}
+	cl, err := clientcache.Client(context.Background(), c, named("my-http-client"), s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(context.Background(), cl, "tenant-1/x", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() == 0 {
+		t.Fatal("the named HTTP client was not used")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.PoolsReleased != 0 {
+		t.Fatalf("the cache released a pool it does not own (%d)", st.PoolsReleased)
+	}
+	if w.s3.OpenConnections() == 0 {
+		t.Fatal("the cache closed the caller's connections")
+	}
+	mine.Transport.(roundTripCounter).next.(*http.Transport).CloseIdleConnections()
+}
+
+type roundTripCounter struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (r roundTripCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.n.Add(1)
+	return r.next.RoundTrip(req)
+}
+
+func certPool(t *testing.T, pem []byte) *x509.CertPool {
+	t.Helper()
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(pem) {
+		t.Fatal("bad PEM")
+	}
+	return p
 }

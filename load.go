@@ -35,19 +35,24 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		// the default chain (environment, files, IMDS) for nothing.
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
-	if c.extraLoadOptions != nil {
-		opts = append(opts, c.extraLoadOptions...)
+	if name := key.Name(); name != "" {
+		named, ok := c.loadOptions[name]
+		if !ok {
+			return nil, invalid("Config(key)", "the key names load options %q, which Options.LoadOptions does not register", name)
+		}
+		opts = append(opts, named...)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("clientcache: loading config %v: %w", key, err)
 	}
-	buildable, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
-	if !ok {
-		return nil, fmt.Errorf("clientcache: loading config %v: unexpected HTTP client %T", key, cfg.HTTPClient)
+	// Own the identity's connection pool, unless named options brought an
+	// HTTP client of the caller's.
+	var tr *transport
+	if buildable, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		tr = newTransport(buildable, &c.poolsReleased)
+		cfg.HTTPClient = tr.client
 	}
-	tr := newTransport(buildable, &c.poolsReleased)
-	cfg.HTTPClient = tr.client
 
 	provider, err := c.credentialsFor(ctx, key, creds, cfg)
 	if err != nil {
@@ -145,7 +150,11 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if err != nil {
 			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
-		opts := append(loadOptions(pkey), config.WithHTTPClient(cfg.HTTPClient))
+		opts := loadOptions(pkey)
+		if name := key.Name(); name != "" {
+			opts = append(opts, c.loadOptions[name]...)
+		}
+		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
 		pcfg, err := config.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("clientcache: credentials of %v: profile %q: %w", key, creds.Profile(), err)
@@ -175,8 +184,13 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (aws.CredentialsProvider, error) {
 	stsCfg := cfg
 	if creds.Kind() == keys.KindAssumeRole {
+		// The source identity: the same load inputs with the source
+		// credentials. Labels are the caller's dimensions of this identity
+		// and change nothing about loading, so they are dropped: tenants
+		// assumed from one base share it.
 		in := key.Input()
 		in.Credentials = creds.Source()
+		in.Labels = nil
 		srcKey, err := keys.NewConfig(in)
 		if err != nil {
 			return nil, fmt.Errorf("clientcache: source identity of %v: %w", key, err)

@@ -41,6 +41,7 @@ func (t *transport) acquire() {
 }
 
 func (t *transport) release() {
+	// A nil transport is an HTTP client of the caller's: not ours to close.
 	if t != nil && t.refs.Add(-1) == 0 {
 		t.tr.CloseIdleConnections()
 		t.closes.Add(1)

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/clientcache/clientcache"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// The README's first command runs this program: keep it working, and keep
+// its table telling the truth. The workers' tenant streams are seeded, so
+// every strategy sees the same tenants and the relations below are exact.
+func TestDemoSmall(t *testing.T) {
+	s := settings{tenants: 12, services: 3, workers: 4, requests: 300, naiveRequests: 20, size: 32, skew: 1.2, policy: clientcache.LFU}
+	results, err := run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 3 {
+		t.Fatalf("%d strategies ran", len(results))
+	}
+	perRequest, handRolled, cached := results[0], results[1], results[2]
+	if perRequest.requests != 20 || handRolled.requests != 300 || cached.requests != 300 {
+		t.Fatalf("requests: %d, %d, %d", perRequest.requests, handRolled.requests, cached.requests)
+	}
+	// A client per request: one AssumeRole per request.
+	if perRequest.credentialCalls != 20 || perRequest.clientsBuilt != 60 {
+		t.Fatalf("client per request: %d credential calls, %d clients", perRequest.credentialCalls, perRequest.clientsBuilt)
+	}
+	// The hand-rolled map assumes each tenant's role once per service;
+	// clientcache once per tenant (the bound covers every tenant here).
+	if cached.credentialCalls == 0 || handRolled.credentialCalls != 3*cached.credentialCalls {
+		t.Fatalf("credential calls: hand-rolled %d, clientcache %d", handRolled.credentialCalls, cached.credentialCalls)
+	}
+	if cached.clientsBuilt != handRolled.clientsBuilt {
+		t.Fatalf("clients built: hand-rolled %d, clientcache %d", handRolled.clientsBuilt, cached.clientsBuilt)
+	}
+	var out bytes.Buffer
+	printTable(&out, s, results)
+	for _, want := range []string{"client per request", "hand-rolled map", "clientcache (LFU, 32)", "credential calls", "open conns at end"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestDemoRejectsBadFlags(t *testing.T) {
+	base := settings{tenants: 5, services: 1, workers: 1, requests: 1, size: 1, skew: 1.1}
+	for name, mut := range map[string]func(*settings){
+		"tenants": func(s *settings) { s.tenants = 0 }, "services": func(s *settings) { s.services = 4 },
+		"workers": func(s *settings) { s.workers = 0 }, "skew": func(s *settings) { s.skew = 1 },
+		"size": func(s *settings) { s.size = 0 }, "sts-latency": func(s *settings) { s.stsLatency = -1 },
+	} {
+		s := base
+		mut(&s)
+		if _, err := run(context.Background(), s); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("-%s: got %v", name, err)
+		}
+	}
+}
