@@ -101,8 +101,8 @@ type Cache struct {
 
 	loadOptions     map[string][]func(*config.LoadOptions) error
 	credentialCalls atomic.Uint64
-	clientBuilds     atomic.Uint64
-	poolsReleased    atomic.Int64
+	clientBuilds    atomic.Uint64
+	poolsReleased   atomic.Int64
 }
 
 // New returns an empty cache, or an error naming the first invalid option.

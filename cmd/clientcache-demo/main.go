@@ -45,10 +45,10 @@ import (
 
 type settings struct {
 	tenants, services, workers, requests, naiveRequests, size int
-	skew                                                     float64
-	policy                                                   clientcache.Policy
-	stsLatency                                               time.Duration
-	progress                                                 io.Writer // nil: no progress bar
+	skew                                                      float64
+	policy                                                    clientcache.Policy
+	stsLatency                                                time.Duration
+	progress                                                  io.Writer // nil: no progress bar
 }
 
 func main() {

@@ -46,7 +46,9 @@ func (w *World) Close() {
 }
 
 // RoleARN is the role a tenant assumes.
-func RoleARN(tenant int) string { return fmt.Sprintf("arn:aws:iam::123456789012:role/tenant-%d", tenant) }
+func RoleARN(tenant int) string {
+	return fmt.Sprintf("arn:aws:iam::123456789012:role/tenant-%d", tenant)
+}
 
 // TenantConfig builds a tenant's aws.Config directly with the SDK, as code
 // without clientcache does: a fresh config (its own transport), and an
