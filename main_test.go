@@ -1,10 +1,13 @@
 package clientcache_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/clientcache/clientcache"
 )
 
 // TestMain isolates the tests from any AWS setup of the machine running them
@@ -20,5 +23,13 @@ func TestMain(m *testing.M) {
 	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	clientcache.CloseDefault() // the default cache lives as long as the process
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
