@@ -1,0 +1,11 @@
+package integration
+
+import (
+	"runtime"
+	"time"
+)
+
+func runtimeGosched() {
+	runtime.Gosched()
+	time.Sleep(time.Millisecond)
+}
