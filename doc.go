@@ -1,7 +1,56 @@
-// Package clientcache caches AWS SDK for Go v2 configs and clients by explicit,
-// secret-safe identity, with lock-free reads, a hard size bound and LRU or
-// W-TinyLFU eviction.
+// Package clientcache caches AWS SDK for Go v2 configs, service clients and
+// objects derived from them, each found only by the explicit identity that
+// built it, with lock-free reads, a hard bound and LRU or LFU eviction. It is
+// the Go counterpart of Python's boto3-client-cache.
 //
-// The generic engine lives in [github.com/clientcache/clientcache/concurrent];
-// identities of configs and clients in [github.com/clientcache/clientcache/keys].
+// # What is cached, and why
+//
+// A Go SDK client is cheap to build, but what comes with a freshly loaded
+// aws.Config is not: its own HTTP connection pool (new TCP and TLS handshakes,
+// idle connections kept 90 s), its own credentials cache (an STS AssumeRole
+// call, which AWS throttles) and, with a custom CA bundle, a parsed
+// certificate pool. A [Cache] therefore keeps three bounded caches:
+//
+//   - configs ([Cache.Config]), one per [keys.Config] identity: the
+//     aws.Config, with an aws.CredentialsCache and a connection pool the
+//     cache owns;
+//   - clients ([Client]), one per client type and [keys.Client] identity,
+//     built from the cached config of their identity, so that every client of
+//     a tenant shares one credentials cache and one pool;
+//   - derived objects ([Derived]): presign clients, transfer managers and
+//     other objects built from a client, by the client's identity and a name.
+//
+// Each loads at most once however many goroutines miss it together (the
+// others wait for that load, each bounded by its own context), and a failed
+// load caches nothing. When the last holder of a connection pool (its config
+// and every client or derived object built on it) is evicted, its idle
+// connections are closed.
+//
+// # Identity
+//
+// Keys come from package [github.com/clientcache/clientcache/keys]: they are
+// built from the inputs that produce a config (region, endpoint, credentials
+// source, ...), never from an aws.Config, they are comparable values, and
+// they hold no secret: secrets are reduced to keyed digests, and keys print
+// redacted everywhere (fmt, slog, JSON, errors). Anything that cannot be
+// compared enters an identity as a name: LoadDefaultConfig options registered
+// under that name in [Options.LoadOptions], or client option functions passed
+// to [Client] for a key that names them.
+//
+// Credentials are built by the cache: static credentials, a profile's, an
+// assumed role (whose source is itself an identity of the same cache, so role
+// chains resolve through it and tenants assumed from one base share it), or a
+// web identity, each in an aws.CredentialsCache. Role credentials are fetched
+// while the config loads, so a failing STS call is the caller's error and the
+// next call tries again.
+//
+// # The original API in Go
+//
+// The original's session-like object is [Cache] ([New], or the process-wide
+// [Default]); its client(...) call is [Client] (or [DefaultClient]); its
+// resources are [Derived]. Its dict-like access is [GetClient], [AddClient]
+// (an error if present: no silent overwrite), [DeleteClient], [PopClient],
+// [Cache.Len] and [Cache.Keys] (in eviction order), with [Cache.DeleteConfig],
+// [Cache.ConfigLen] and [Cache.ConfigKeys] for configs. The engine underneath,
+// with its consistency model, is [github.com/clientcache/clientcache/concurrent].
 package clientcache
