@@ -3,7 +3,9 @@ package concurrent
 import "time"
 
 // Clock is the time source for expiry. The zero Options use the system's
-// monotonic clock; tests can inject a fake one.
+// monotonic clock; tests can inject a fake one. Now is called from every
+// goroutine that uses the cache and from its maintenance goroutine, so it
+// must be safe for concurrent use.
 type Clock interface {
 	Now() time.Time
 }

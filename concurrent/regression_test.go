@@ -3,6 +3,7 @@ package concurrent
 import (
 	"context"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -83,9 +84,24 @@ func TestLoadRegisteredAfterAnotherCompletedUsesItsValue(t *testing.T) {
 	}
 }
 
-type manualClock struct{ now time.Time }
+// manualClock is a Clock moved by hand; the maintenance goroutine reads it
+// too, so it is safe for concurrent use.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
 
-func (m *manualClock) Now() time.Time { return m.now }
+func (m *manualClock) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.now
+}
+
+func (m *manualClock) advance(d time.Duration) {
+	m.mu.Lock()
+	m.now = m.now.Add(d)
+	m.mu.Unlock()
+}
 
 // Under contention a read's event may be dropped, while the read still
 // stores its access time in the node. Such a node sits too early in the
@@ -101,10 +117,10 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 	_ = c.Set("hot", 1)
 	_ = c.Set("cold", 2)
 	c.Sync()
-	clock.now = clock.now.Add(50 * time.Second)
+	clock.advance(50 * time.Second)
 	hot, _ := c.m.Load("hot")
 	hot.accessed.Store(c.exp.now()) // a read whose event never reached the buffer
-	clock.now = clock.now.Add(20 * time.Second)
+	clock.advance(20 * time.Second)
 	c.Sync()
 	if !c.Contains("hot") || c.Contains("cold") || c.Len() != 1 {
 		t.Fatalf("hot %v cold %v Len %d: want hot kept and cold expired", c.Contains("hot"), c.Contains("cold"), c.Len())
@@ -112,7 +128,7 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 	if got := c.exp.lists[byAccess].head; got != hot || hot.tl.placedAt != hot.accessed.Load() {
 		t.Fatal("hot was not moved to its place")
 	}
-	clock.now = clock.now.Add(time.Minute)
+	clock.advance(time.Minute)
 	c.Sync()
 	if c.Len() != 0 {
 		t.Fatal("hot never expired")
