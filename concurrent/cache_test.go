@@ -485,7 +485,7 @@ func TestNames(t *testing.T) {
 		"LRU": concurrent.LRU, "LFU": concurrent.LFU, "Policy(9)": concurrent.Policy(9),
 		"Explicit": concurrent.Explicit, "Replaced": concurrent.Replaced, "Size": concurrent.Size,
 		"Expired": concurrent.Expired, "Cleared": concurrent.Cleared, "Closed": concurrent.Closed,
-		"Cause(0)": concurrent.Cause(0),
+		"Discarded": concurrent.Discarded, "Cause(0)": concurrent.Cause(0),
 	} {
 		if got.String() != want {
 			t.Errorf("String() = %q, want %q", got.String(), want)

@@ -62,7 +62,9 @@
 //
 // [Options.OnEvict] is called exactly once per entry that leaves the cache,
 // with its [Cause], on the goroutine whose operation removed it, after the
-// cache has released its internal locks and before that operation returns.
+// cache has released its internal locks and before that operation returns;
+// and once for each value GetOrLoad loaded but did not store (cause
+// [Discarded]), so that no value the cache was handed goes unaccounted for.
 // It may call back into the cache (except Close). Its panics are recovered
 // and reported (see Options.OnListenerPanic).
 //

@@ -79,6 +79,8 @@ type loadFrameKey struct{}
 // unless the key was explicitly written (Set, Add, Delete, Pop, Clear) while
 // the load ran: such a write wins, the load's result still goes to its
 // waiters, and it never overwrites a newer value or resurrects a removed one.
+// A value loaded but not stored is then handed to OnEvict with cause
+// [Discarded], so that whoever owns its resources learns of it.
 // A loader error reaches every waiter and is not cached; the next call loads
 // again. A loader panic is recovered: every waiter gets a
 // [*LoaderPanicError] (errors.Is ErrLoaderPanic) and nothing stays in flight.
@@ -178,13 +180,17 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 	start := time.Now()
 	defer func() {
 		c.loadNanos.Add(int64(time.Since(start)))
+		var discarded *node[K, V]
 		if err != nil {
 			c.loadErrors.Add(1)
 		} else {
 			c.loadsDone.Add(1)
-			c.storeLoaded(key, cl, v)
+			discarded = c.storeLoaded(key, cl, v)
 		}
 		c.finishCall(key, cl, v, err)
+		if discarded != nil {
+			c.notify(discarded, Discarded) // after the waiters have the value
+		}
 	}()
 	v, err = callLoader(ctx, loader)
 }
@@ -218,12 +224,14 @@ func (c *Cache[K, V]) finishCall(key K, cl *call[V], v V, err error) {
 }
 
 // storeLoaded stores a loaded value unless an explicit write detached the
-// load or a live value is present.
-func (c *Cache[K, V]) storeLoaded(key K, cl *call[V], v V) {
-	if c.closed.Load() {
-		return
+// load, a live value is present or the cache is closed; it returns the node
+// it did not store, or nil.
+func (c *Cache[K, V]) storeLoaded(key K, cl *call[V], v V) *node[K, V] {
+	n := c.newNode(key, v)
+	if c.closed.Load() || c.store(key, n, storeLoad, cl) != nil {
+		return n
 	}
-	_ = c.store(key, c.newNode(key, v), storeLoad, cl)
+	return nil
 }
 
 // detachLoadLocked marks the in-flight load of key, if any, as detached.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -285,7 +286,8 @@ func TestExplicitWritesDuringALoadWin(t *testing.T) {
 		{"SetThenDelete", func(c *concurrent.Cache[string, int]) { _ = c.Set("k", 97); c.Delete("k") }, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newIntCache(t, concurrent.Options[string, int]{})
+			var rec recorder
+			c := newIntCache(t, concurrent.Options[string, int]{OnEvict: rec.onEvict})
 			release := make(chan struct{})
 			var calls atomic.Int32
 			loader := func(context.Context) (int, error) {
@@ -309,6 +311,19 @@ func TestExplicitWritesDuringALoadWin(t *testing.T) {
 			}
 			if tc.want >= 0 && (!ok || v != tc.want) {
 				t.Fatalf("Get = %d,%v; the write's value %d must win", v, ok, tc.want)
+			}
+			// The loaded value was never stored: its owner hears of it once.
+			discarded := 0
+			for _, r := range rec.calls() {
+				if r.cause == concurrent.Discarded {
+					discarded++
+					if r.k != "k" || r.v != 1 {
+						t.Fatalf("discarded %v", r)
+					}
+				}
+			}
+			if discarded != 1 {
+				t.Fatalf("%d Discarded notices, want 1: %v", discarded, rec.calls())
 			}
 		})
 	}
@@ -454,5 +469,31 @@ func TestLoadedValuesRespectTheBound(t *testing.T) {
 	}
 	if len(rec.calls()) != 3 {
 		t.Fatalf("evictions %v", rec.calls())
+	}
+}
+
+// A load that completes after Close cannot be stored: it is Discarded.
+func TestLoadCompletingAfterCloseIsDiscarded(t *testing.T) {
+	var rec recorder
+	c, err := concurrent.New(concurrent.Options[string, int]{OnEvict: rec.onEvict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiter := goLoad(c, context.Background(), "k", func(ctx context.Context) (int, error) {
+		<-ctx.Done() // Close cancels the load; this loader returns a value anyway
+		return 5, nil
+	})
+	waitFor(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := receive(t, waiter); r.v != 5 || r.err != nil {
+		t.Fatalf("waiter got %v", r)
+	}
+	if want := []removal{{"k", 5, concurrent.Discarded}}; !slices.Equal(rec.calls(), want) {
+		t.Fatalf("calls %v, want %v", rec.calls(), want)
+	}
+	if st := c.Stats(); st.Removed(concurrent.Discarded) != 1 {
+		t.Fatalf("stats: %d discarded", st.Removed(concurrent.Discarded))
 	}
 }

@@ -399,10 +399,7 @@ func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) e
 		return n, xsync.UpdateOp
 	})
 	if exists {
-		if mode == storeAdd {
-			return ErrExists
-		}
-		return nil
+		return ErrExists // for storeLoad: not stored
 	}
 	if old != nil {
 		c.afterWrite(writeTask[K, V]{n: n, old: old, op: opReplace}, false)

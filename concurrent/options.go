@@ -21,7 +21,8 @@ type Options[K comparable, V any] struct {
 	Policy Policy
 
 	// OnEvict, if set, is called exactly once for every entry that leaves the
-	// cache, with the reason. It runs on the goroutine whose operation removed
+	// cache, with the reason (and for every value GetOrLoad loaded but did
+	// not store: cause Discarded). It runs on the goroutine whose operation removed
 	// the entry (the writer whose insertion overflowed the bound, the caller
 	// of Delete, Clear, Close, ...) after the cache has released its internal
 	// locks, so it may call back into the cache. Calls for one operation are
@@ -84,8 +85,13 @@ const (
 	Cleared
 	// Closed: removed by Close.
 	Closed
+	// Discarded: a value loaded by GetOrLoad that was never stored, because
+	// an explicit write of its key won while it loaded, or the cache was
+	// closed. Its waiters received it; the listener is its owner's one
+	// notice that the cache will not hold it.
+	Discarded
 
-	numCauses = int(Closed) + 1
+	numCauses = int(Discarded) + 1
 )
 
 // String returns the cause's name.
@@ -103,6 +109,8 @@ func (c Cause) String() string {
 		return "Cleared"
 	case Closed:
 		return "Closed"
+	case Discarded:
+		return "Discarded"
 	}
 	return fmt.Sprintf("Cause(%d)", uint8(c))
 }
