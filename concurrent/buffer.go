@@ -3,7 +3,7 @@ package concurrent
 import (
 	"runtime"
 	"sync/atomic"
-	"unsafe"
+	"unsafe" // also for go:linkname
 )
 
 // cacheLine is the padding unit that keeps counters written by different
@@ -14,6 +14,16 @@ const cacheLine = 64
 // A reader that fills a stripe drains the buffers itself; larger stripes
 // amortise the lock over more reads, smaller ones keep the drain short.
 const stripeSize = 32
+
+// skipSample is the sampling rate of hits counted in contended mode whose
+// node was already queued (a power of two).
+const skipSample = 16
+
+// cheaprand is the runtime's per-thread random source: no lock, no shared
+// state (the same one xsync uses for its striped counters).
+//
+//go:linkname cheaprand runtime.cheaprand
+func cheaprand() uint32
 
 // pushResult is the outcome of recording a read in a stripe.
 type pushResult uint8
@@ -39,7 +49,7 @@ type stripe[K comparable, V any] struct {
 	// Counters written by the same readers that write tail, on its line.
 	// Every hit is counted exactly once: it claims a position, or it is
 	// skipped (its node already waits in a buffer), or it is dropped.
-	skipped atomic.Uint64 // hits whose node was already queued (contended mode)
+	skipped atomic.Uint64 // hits whose node was already queued (contended mode; sampled)
 	dropped atomic.Uint64 // hits not recorded: stripe full under contention
 	misses  atomic.Uint64
 	_       [cacheLine - 32]byte
