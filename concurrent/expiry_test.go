@@ -4,35 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/clientcache/clientcache/concurrent"
 )
 
-// fakeClock is a Clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
-
 func TestExpireAfterWrite(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	var rec recorder
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock, OnEvict: rec.onEvict})
 	_ = c.Set("a", 1)
@@ -65,7 +44,7 @@ func TestExpireAfterWrite(t *testing.T) {
 }
 
 func TestExpireAfterAccess(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	var rec recorder
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: time.Minute, Clock: clock, OnEvict: rec.onEvict})
 	_ = c.Set("quiet", 1)
@@ -91,7 +70,7 @@ func TestExpireAfterAccess(t *testing.T) {
 }
 
 func TestBothExpiryOptions(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: time.Minute, ExpireAfterWrite: 3 * time.Minute, Clock: clock})
 	_ = c.Set("a", 1)
 	for range 4 {
@@ -104,7 +83,7 @@ func TestBothExpiryOptions(t *testing.T) {
 }
 
 func TestWritesOverExpiredEntries(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	var rec recorder
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock, OnEvict: rec.onEvict})
 	for _, k := range []string{"add", "set", "del", "pop", "load"} {
@@ -141,7 +120,7 @@ func TestWritesOverExpiredEntries(t *testing.T) {
 
 // Expired entries leave before live ones are evicted for size.
 func TestExpiredEntriesGoBeforeLiveOnes(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	var rec recorder
 	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2, ExpireAfterWrite: time.Minute, Clock: clock, OnEvict: rec.onEvict})
 	_ = c.Set("old", 1)
@@ -157,7 +136,7 @@ func TestExpiredEntriesGoBeforeLiveOnes(t *testing.T) {
 }
 
 func TestIterationSkipsExpiredEntries(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock})
 	_ = c.Set("a", 1)
 	clock.Advance(30 * time.Second)
@@ -169,7 +148,7 @@ func TestIterationSkipsExpiredEntries(t *testing.T) {
 }
 
 func TestCloneKeepsDeadlines(t *testing.T) {
-	clock := newFakeClock()
+	clock := concurrent.NewFakeClock()
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock})
 	_ = c.Set("a", 1)
 	clock.Advance(30 * time.Second)

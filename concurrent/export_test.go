@@ -2,6 +2,35 @@ package concurrent
 
 // Test-only hooks for the external test package.
 
+import (
+	"sync"
+	"time"
+)
+
+// FakeClock is a Clock the test moves by hand. The maintenance goroutine
+// reads it too, so it is safe for concurrent use.
+type FakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewFakeClock returns a clock stopped at a fixed instant.
+func NewFakeClock() *FakeClock { return &FakeClock{now: time.Unix(1_700_000_000, 0)} }
+
+// Now returns the clock's time.
+func (f *FakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// Advance moves the clock forward.
+func (f *FakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
 // LoadWaiters returns how many callers wait for the load of key in flight
 // (0 if none).
 func (c *Cache[K, V]) LoadWaiters(key K) int {

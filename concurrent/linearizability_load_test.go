@@ -57,19 +57,8 @@ type genState struct {
 }
 
 var loadModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[int][]porcupine.Operation{}
-		for _, op := range history {
-			k := op.Input.(genInput).key
-			byKey[k] = append(byKey[k], op)
-		}
-		parts := make([][]porcupine.Operation, 0, len(byKey))
-		for _, p := range byKey {
-			parts = append(parts, p)
-		}
-		return parts
-	},
-	Init: func() any { return genState{} },
+	Partition: partitionByKey(func(in any) int { return in.(genInput).key }),
+	Init:      func() any { return genState{} },
 	Step: func(state, input, output any) (bool, any) {
 		s, in, out := state.(genState), input.(genInput), output.(genOutput)
 		switch in.op {

@@ -50,20 +50,26 @@ type linState struct {
 	val     int
 }
 
-var cacheModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+// partitionByKey splits a history into one history per key: both models
+// treat keys independently, so each part is checked on its own.
+func partitionByKey(key func(input any) int) func([]porcupine.Operation) [][]porcupine.Operation {
+	return func(history []porcupine.Operation) [][]porcupine.Operation {
 		byKey := map[int][]porcupine.Operation{}
 		for _, op := range history {
-			k := op.Input.(linInput).key
+			k := key(op.Input)
 			byKey[k] = append(byKey[k], op)
 		}
-		var parts [][]porcupine.Operation
+		parts := make([][]porcupine.Operation, 0, len(byKey))
 		for _, p := range byKey {
 			parts = append(parts, p)
 		}
 		return parts
-	},
-	Init: func() any { return linState{} },
+	}
+}
+
+var cacheModel = porcupine.Model{
+	Partition: partitionByKey(func(in any) int { return in.(linInput).key }),
+	Init:      func() any { return linState{} },
 	Step: func(state, input, output any) (bool, any) {
 		s, in, out := state.(linState), input.(linInput), output.(linOutput)
 		absent := linState{}

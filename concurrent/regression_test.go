@@ -3,7 +3,6 @@ package concurrent
 import (
 	"context"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -84,31 +83,12 @@ func TestLoadRegisteredAfterAnotherCompletedUsesItsValue(t *testing.T) {
 	}
 }
 
-// manualClock is a Clock moved by hand; the maintenance goroutine reads it
-// too, so it is safe for concurrent use.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (m *manualClock) Now() time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.now
-}
-
-func (m *manualClock) advance(d time.Duration) {
-	m.mu.Lock()
-	m.now = m.now.Add(d)
-	m.mu.Unlock()
-}
-
 // Under contention a read's event may be dropped, while the read still
 // stores its access time in the node. Such a node sits too early in the
 // access-ordered list: expiry must move it back, not expire it, and must not
 // let it hide expired entries behind it.
 func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
-	clock := &manualClock{now: time.Unix(0, 0)}
+	clock := NewFakeClock()
 	c, err := New(Options[string, int]{ExpireAfterAccess: time.Minute, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -117,10 +97,10 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 	_ = c.Set("hot", 1)
 	_ = c.Set("cold", 2)
 	c.Sync()
-	clock.advance(50 * time.Second)
+	clock.Advance(50 * time.Second)
 	hot, _ := c.m.Load("hot")
 	hot.accessed.Store(c.exp.now()) // a read whose event never reached the buffer
-	clock.advance(20 * time.Second)
+	clock.Advance(20 * time.Second)
 	c.Sync()
 	if !c.Contains("hot") || c.Contains("cold") || c.Len() != 1 {
 		t.Fatalf("hot %v cold %v Len %d: want hot kept and cold expired", c.Contains("hot"), c.Contains("cold"), c.Len())
@@ -128,7 +108,7 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 	if got := c.exp.lists[byAccess].head; got != hot || hot.tl.placedAt != hot.accessed.Load() {
 		t.Fatal("hot was not moved to its place")
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	c.Sync()
 	if c.Len() != 0 {
 		t.Fatal("hot never expired")
