@@ -7,9 +7,6 @@ import (
 	"testing"
 )
 
-// Mixes are the read percentages of the throughput benchmark.
-var Mixes = []int{100, 75, 50, 0}
-
 var (
 	workloadsMu sync.Mutex
 	workloads   = map[int]Workload{}

@@ -19,6 +19,10 @@ const (
 	ZipfTheta = 0.99
 )
 
+// Mixes are the read percentages of the throughput benchmark: 100/0, 75/25,
+// 50/50 and 0/100.
+var Mixes = []int{100, 75, 50, 0}
+
 // Workload is a key stream and, for each position, whether the operation
 // there is a write (a Set of that key) or a read (a Get).
 type Workload struct {
