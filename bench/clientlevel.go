@@ -277,12 +277,14 @@ type HeadOfLineResult struct {
 
 // HeadOfLine starts a load of a cold key that takes loadTime in the cache
 // called name and, while it runs, has readers goroutines each request a hit
-// on another (pre-filled) key every interval. A request's latency is measured
-// from when it was due if the reader was still stuck in an earlier request
-// then (so that a blocked reader's missed requests count, not only the one
-// that blocked), and otherwise from when it was issued. Requests due after
-// the load ended are not counted.
-func HeadOfLine(name string, loadTime time.Duration, readers int, interval time.Duration) (HeadOfLineResult, error) {
+// on another (pre-filled) key every interval. With withLoad false, the
+// readers run as long with no load in flight: the baseline of the machine.
+//
+// A request due while its reader was still inside earlier calls counts from
+// when it was due (so that a blocked reader's missed requests count, not
+// only the one that blocked); any other counts from when it was issued.
+// Requests due after the load ended are not counted.
+func HeadOfLine(name string, loadTime time.Duration, readers int, interval time.Duration, withLoad bool) (HeadOfLineResult, error) {
 	k, ok := LookupLoading(name)
 	if !ok {
 		return HeadOfLineResult{}, fmt.Errorf("bench: no loading cache %q", name)
@@ -306,36 +308,56 @@ func HeadOfLine(name string, loadTime time.Duration, readers int, interval time.
 		c.Prefill(i, i)
 	}
 	slowErr := make(chan error, 1)
-	go func() {
-		_, err := c.Load(context.Background(), slowKey)
-		loadEnd.Store(time.Now().UnixNano())
-		slowErr <- err
-	}()
-	<-started
+	if withLoad {
+		go func() {
+			_, err := c.Load(context.Background(), slowKey)
+			loadEnd.Store(time.Now().UnixNano())
+			slowErr <- err
+		}()
+		<-started
+	} else {
+		go func() {
+			time.Sleep(loadTime)
+			loadEnd.Store(time.Now().UnixNano())
+			slowErr <- nil
+		}()
+	}
 	begin := time.Now()
 	lat := make([][]time.Duration, readers)
 	var wg sync.WaitGroup
 	var readErr atomic.Value
 	for r := range readers {
 		wg.Go(func() {
-			prevEnd := begin
+			// busySince is when the reader's current run of back-to-back
+			// calls began: a request due during that run waited for the
+			// calls before it, and its latency counts from when it was due
+			// (or from busySince, if it fell due while the reader was still
+			// oversleeping: the timer's lateness is not the cache's).
+			prevEnd, busySince := begin, begin
 			for j := 0; ; j++ {
 				due := begin.Add(time.Duration(j) * interval).Add(time.Duration(r) * interval / time.Duration(readers))
 				if end := loadEnd.Load(); end != 0 && due.UnixNano() > end {
 					return
 				}
+				behind := prevEnd.After(due)
 				if d := time.Until(due); d > 0 {
 					time.Sleep(d)
 				}
 				issued := time.Now()
+				if !behind {
+					busySince = issued
+				}
 				if _, err := c.Load(context.Background(), uint64(j+r)%hot); err != nil {
 					readErr.Store(err)
 					return
 				}
 				finished := time.Now()
 				from := issued
-				if prevEnd.After(due) {
+				if behind {
 					from = due
+					if busySince.After(due) {
+						from = busySince
+					}
 				}
 				lat[r] = append(lat[r], finished.Sub(from))
 				prevEnd = finished

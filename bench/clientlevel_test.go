@@ -29,7 +29,7 @@ func TestStampede(t *testing.T) {
 func TestHeadOfLine(t *testing.T) {
 	const load = 30 * time.Millisecond
 	for _, name := range []string{"clientcache-LRU", "seedport", "golang-lru+mutex"} {
-		r, err := HeadOfLine(name, load, 2, time.Millisecond)
+		r, err := HeadOfLine(name, load, 2, time.Millisecond, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,5 +40,12 @@ func TestHeadOfLine(t *testing.T) {
 		if name != "clientcache-LRU" && r.Max < load/2 {
 			t.Errorf("%s: slowest hit %v, yet the lock is held for %v", name, r.Max, load)
 		}
+	}
+	base, err := HeadOfLine("seedport", load, 2, time.Millisecond, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Samples == 0 {
+		t.Error("baseline: no samples")
 	}
 }

@@ -194,7 +194,13 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 		}
 		s.printf("\n")
 
-		var lines []series
+		var (
+			lines []series
+			caps  []float64
+		)
+		for _, c := range t.caps {
+			caps = append(caps, float64(c))
+		}
 		opt := series{name: "OPT (Bélády)", black: true, dashed: true}
 		for _, c := range t.caps {
 			if r, ok := rows[jobKey{t.label, c}]; ok {
@@ -219,7 +225,7 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 			lines = append(lines, l)
 		}
 		png := "hitratio-" + strings.NewReplacer(", ", "-", " ", "-").Replace(t.title) + ".png"
-		if err := lineChart(cfg.results(png), "Hit ratio: "+t.title+" (bounded caches)", "capacity (entries, log)", "hit %", true, false, true, lines); err != nil {
+		if err := lineChart(cfg.results(png), "Hit ratio: "+t.title+" (bounded caches)", "capacity (entries, log)", "hit %", true, false, caps, lines); err != nil {
 			return err
 		}
 		s.printf("![hit ratio, %s](results/%s)\n\n", t.title, png)
@@ -261,7 +267,7 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 			if lfu.Hits >= best.Hits {
 				lfuAtLeast++
 			} else {
-				misses = append(misses, fmt.Sprintf("%s@%d %.2f vs %.2f (%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(best.Hits), best.Name))
+				misses = append(misses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(best.Hits), best.Name))
 			}
 		}
 	}

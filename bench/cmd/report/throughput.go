@@ -364,7 +364,13 @@ func status(measured, ok bool) string {
 }
 
 func throughputChart(path string, stats map[point]stat, caches []string, procs []int, reads int) error {
-	var lines []series
+	var (
+		lines []series
+		xs    []float64
+	)
+	for _, p := range procs {
+		xs = append(xs, float64(p))
+	}
 	for _, c := range caches {
 		var xy plotter.XYs
 		for _, p := range procs {
@@ -375,5 +381,5 @@ func throughputChart(path string, stats map[point]stat, caches []string, procs [
 		lines = append(lines, series{name: c, xy: xy, dashed: c == "xsync.Map"})
 	}
 	return lineChart(path, fmt.Sprintf("Throughput, %d%% reads (lower is better; %d CPUs)", reads, runtime.NumCPU()),
-		"-cpu (goroutines)", "ns/op (log)", true, true, false, lines)
+		"-cpu (goroutines)", "ns/op (log)", true, true, xs, lines)
 }
