@@ -59,7 +59,8 @@ func Scramble(x uint64) uint64 {
 //
 // Reference: J. Gray, P. Sundaresan, S. Englert, K. Baclawski, P. J.
 // Weinberger, "Quickly Generating Billion-Record Synthetic Databases",
-// SIGMOD 1994 (the generator YCSB uses).
+// SIGMOD 1994 (the generator YCSB and Caffeine use). It is exact for the two
+// most popular ranks and approximates the law beyond them.
 type Zipf struct {
 	n                   float64
 	theta, alpha, eta   float64

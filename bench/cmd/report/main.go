@@ -141,8 +141,12 @@ func progress(section, format string, args ...any) {
 // Goal is one of the issue's goals with what this run shows.
 type Goal struct {
 	Goal   string `json:"goal"`
-	Status string `json:"status"` // met, missed, not measured
+	Status string `json:"status"` // met, MISSED, not measured
 	Figure string `json:"figure"`
+	// Mode and Load say how the figure was made: quick or full mode, and
+	// the machine's load average then.
+	Mode string `json:"mode"`
+	Load string `json:"load"`
 }
 
 func met(ok bool) string {
@@ -164,7 +168,7 @@ func newSection(name string) *section { return &section{name: name} }
 func (s *section) printf(format string, args ...any) { fmt.Fprintf(&s.md, format, args...) }
 
 func (s *section) goal(goal, status, figure string) {
-	s.goals = append(s.goals, Goal{goal, status, figure})
+	s.goals = append(s.goals, Goal{Goal: goal, Status: status, Figure: figure})
 }
 
 func (s *section) footer(cfg config, took time.Duration) {
@@ -184,6 +188,10 @@ func modeName(quick bool) string {
 const quickMarker = "quick mode"
 
 func (s *section) save(cfg config) error {
+	load := loadAverage()
+	for i := range s.goals {
+		s.goals[i].Mode, s.goals[i].Load = modeName(cfg.quick), load
+	}
 	if err := os.WriteFile(cfg.results(s.name+".md"), s.md.Bytes(), 0o644); err != nil {
 		return err
 	}
@@ -265,12 +273,13 @@ func assembleResults(cfg config) error {
 
 	b.WriteString(commandsDoc)
 
-	fmt.Fprintf(&b, "## Goals\n\nThe issue's goals, with what these figures show. A goal marked MISSED is missed by the figure beside it.\n\n")
-	fmt.Fprintf(&b, "| section | goal | status | figure |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "## Goals\n\nThe issue's goals, with what these figures show. A goal marked MISSED is missed by the figure beside it. ")
+	fmt.Fprintf(&b, "Timing goals (throughput, head-of-line) judged from a quick-mode run on a loaded machine say little either way; hit ratio, memory and stampede figures do not depend on the load (except the rivals' random seeds).\n\n")
+	fmt.Fprintf(&b, "| section | goal | status | figure | made in |\n|---|---|---|---|---|\n")
 	for _, name := range sections {
 		_, err := os.Stat(cfg.results(name + ".md"))
 		if errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(&b, "| %s | (section not generated yet) | not measured | |\n", name)
+			fmt.Fprintf(&b, "| %s | (section not generated yet) | not measured | | |\n", name)
 			continue
 		}
 		if err != nil {
@@ -283,7 +292,7 @@ func assembleResults(cfg config) error {
 			}
 		}
 		for _, g := range goals {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, g.Goal, g.Status, g.Figure)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s, load %s |\n", name, g.Goal, g.Status, g.Figure, g.Mode, g.Load)
 		}
 	}
 	b.WriteString("\n")

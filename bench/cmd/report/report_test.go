@@ -65,8 +65,8 @@ func TestAssemble(t *testing.T) {
 	}
 	md := string(b)
 	for _, want := range []string{
-		"| client | Stampede: exactly 1 loader call | met | 1 calls |",
-		"| throughput | (section not generated yet) | not measured | |",
+		"| client | Stampede: exactly 1 loader call | met | 1 calls | quick mode, load ",
+		"| throughput | (section not generated yet) | not measured | | |",
 		"## Client level",
 		"Sections marked quick mode",
 	} {

@@ -45,7 +45,7 @@ func runThroughput(cfg config, s *section) error {
 	args := benchArgs(cfg)
 	cpus := len(split(cfg.cpu))
 	total := cfg.count * cpus * len(bench.Mixes) * (len(bench.Kinds) + 1)
-	progress("throughput", "go %s (%d results expected)", strings.Join(args, " "), total)
+	progress("throughput", "go %s (%d results expected)", shellJoin(args), total)
 	raw := cfg.results("throughput.txt")
 	f, err := os.Create(raw)
 	if err != nil {
@@ -208,7 +208,7 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 		bench.WorkloadSize, bench.ZipfTheta, bench.WorkloadItems, bench.WorkloadCapacity)
 	s.printf("`b.RunParallel` goroutines walk the stream from different offsets; a read is a Get, a write a Set of the stream's key (seedport, which refuses to overwrite, gets Set, then Delete and Set). ")
 	s.printf("Every cache is called through the same interface, the bare `xsync.Map` (the ceiling: a Load, no policy) included. ")
-	s.printf("Figures: median ns/op of %d runs ± the 95%% confidence interval (±? where there are too few runs for one: benchmath needs 6), from `go %s`. ", cfg.count, strings.Join(args, " "))
+	s.printf("Figures: median ns/op of %d runs ± the 95%% confidence interval (±? where there are too few runs for one: benchmath needs 6), from `go %s`. ", cfg.count, shellJoin(args))
 	s.printf("**This machine has %d CPUs: at `-cpu` above that, goroutines share cores, and the figures measure contention, not parallel speed-up.**\n\n", numCPU())
 	s.printf("Raw output: [results/throughput.txt](results/throughput.txt); benchstat's table: [results/throughput-benchstat.txt](results/throughput-benchstat.txt).\n\n")
 
@@ -382,4 +382,16 @@ func throughputChart(path string, stats map[point]stat, caches []string, procs [
 	}
 	return lineChart(path, fmt.Sprintf("Throughput, %d%% reads (lower is better; %d CPUs)", reads, runtime.NumCPU()),
 		"-cpu (goroutines)", "ns/op (log)", true, true, xs, lines)
+}
+
+// shellJoin joins args for a shell, quoting those with special characters.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, "^$*?[]() '\"|&;<>") {
+			out[i] = "'" + a + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }
