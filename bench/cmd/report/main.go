@@ -42,6 +42,7 @@ type config struct {
 	traces    []string // hit-ratio traces; nil for the default of the mode
 	out       string   // directory of RESULTS.md; results/ beneath it
 	cmdline   string
+	fromRaw   bool // throughput: summarise the existing raw output, run nothing
 }
 
 func (c config) results(name string) string { return filepath.Join(c.out, "results", name) }
@@ -59,6 +60,7 @@ func main() {
 	flag.StringVar(&cfg.cpu, "cpu", "1,2,4,8", "benchmark -cpu list")
 	flag.StringVar(&cfg.benchtime, "benchtime", "", "benchmark -benchtime (default 1s; 100ms with -quick)")
 	flag.StringVar(&cfg.out, "out", ".", "directory to write RESULTS.md and results/ into")
+	flag.BoolVar(&cfg.fromRaw, "from-raw", false, "throughput: summarise the existing results/throughput.txt instead of running the benchmarks")
 	flag.Parse()
 
 	if *memChild != "" {
@@ -306,11 +308,11 @@ func assembleResults(cfg config) error {
 const commandsDoc = "## How to regenerate\n\n" +
 	"```sh\n" +
 	"cd bench && go run ./cmd/report                    # everything: -count 10 -cpu 1,2,4,8, every trace (roughly 80 minutes on 2 cores)\n" +
-	"cd bench && go run ./cmd/report -quick             # the whole harness at small scale (-count 2, -benchtime 100ms, 5 traces)\n" +
+	"cd bench && go run ./cmd/report -quick             # the whole harness at small scale (-count 2, -benchtime 100ms, 5 traces, small-cache sweep at 8, 64, 512)\n" +
 	"cd bench && go run ./cmd/report -only hitratio -traces oltp,gli   # one section, some traces\n" +
 	"cd bench && go run ./cmd/report -assemble          # rebuild RESULTS.md from results/*.md\n" +
 	"```\n\n" +
-	"Flags: `-only throughput,hitratio,memory,client`, `-quick`, `-count N`, `-cpu 1,2,4,8`, `-benchtime D`, `-traces a,b`, `-out DIR`. " +
+	"Flags: `-only throughput,hitratio,memory,client`, `-quick`, `-count N`, `-cpu 1,2,4,8`, `-benchtime D`, `-traces a,b`, `-out DIR`, `-from-raw` (re-summarise `results/throughput.txt` without running benchmarks). " +
 	"The throughput section runs, as a subprocess,\n\n" +
 	"```sh\n" +
 	"go test -run '^$' -bench '^BenchmarkThroughput$' -benchmem -count 10 -cpu 1,2,4,8 -benchtime 1s -timeout 0 .\n" +

@@ -43,10 +43,29 @@ func benchArgs(cfg config) []string {
 
 func runThroughput(cfg config, s *section) error {
 	args := benchArgs(cfg)
+	raw := cfg.results("throughput.txt")
+	if cfg.fromRaw {
+		progress("throughput", "summarising %s", raw)
+		b, err := os.ReadFile(raw)
+		if err != nil {
+			return err
+		}
+		stats, err := summarise(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		if saved, err := os.ReadFile(cfg.results("throughput.args")); err == nil {
+			args = strings.Split(strings.TrimSpace(string(saved)), "\n")
+		}
+		runBenchstat(cfg)
+		return writeThroughput(cfg, s, stats, args)
+	}
+	if err := os.WriteFile(cfg.results("throughput.args"), []byte(strings.Join(args, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
 	cpus := len(split(cfg.cpu))
 	total := cfg.count * cpus * len(bench.Mixes) * (len(bench.Kinds) + 1)
 	progress("throughput", "go %s (%d results expected)", shellJoin(args), total)
-	raw := cfg.results("throughput.txt")
 	f, err := os.Create(raw)
 	if err != nil {
 		return err
@@ -208,7 +227,11 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 		bench.WorkloadSize, bench.ZipfTheta, bench.WorkloadItems, bench.WorkloadCapacity)
 	s.printf("`b.RunParallel` goroutines walk the stream from different offsets; a read is a Get, a write a Set of the stream's key (seedport, which refuses to overwrite, gets Set, then Delete and Set). ")
 	s.printf("Every cache is called through the same interface, the bare `xsync.Map` (the ceiling: a Load, no policy) included. ")
-	s.printf("Figures: median ns/op of %d runs ± the 95%% confidence interval (±? where there are too few runs for one: benchmath needs 6), from `go %s`. ", cfg.count, shellJoin(args))
+	runs := 0
+	for _, st := range stats {
+		runs = max(runs, st.n)
+	}
+	s.printf("Figures: median ns/op of %d runs ± the 95%% confidence interval (±? where there are too few runs for one: benchmath needs 6), from `go %s`. ", runs, shellJoin(args))
 	s.printf("**This machine has %d CPUs: at `-cpu` above that, goroutines share cores, and the figures measure contention, not parallel speed-up.**\n\n", numCPU())
 	s.printf("Raw output: [results/throughput.txt](results/throughput.txt); benchstat's table: [results/throughput-benchstat.txt](results/throughput-benchstat.txt).\n\n")
 
