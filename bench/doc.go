@@ -11,8 +11,9 @@
 // (default 10), -cpu LIST (default 1,2,4,8), -benchtime D (default 1s),
 // -traces a,b (hit-ratio traces), -out DIR, -assemble (rebuild RESULTS.md
 // only). Progress goes to standard error with an estimate of the time left.
-// A full run takes roughly 80 minutes on 2 cores: about 55 for the
-// throughput benchmarks, 25 for the hit ratios.
+// A full run takes roughly 70 minutes on 2 cores: about 55 for the
+// throughput benchmarks (2,080 results of 1s each, with set-up), 15 for the
+// hit ratios, one for memory and a few seconds for the client level.
 //
 // # What is measured
 //

@@ -41,6 +41,11 @@ func runHitRatio(cfg config, s *section) error {
 	if err != nil {
 		return err
 	}
+	for _, label := range cfg.traces {
+		if _, ok := trace.Lookup(label); !ok {
+			return fmt.Errorf("no trace %q (see internal/trace.Files)", label)
+		}
+	}
 	selected := cfg.traces
 	if len(selected) == 0 && cfg.quick {
 		selected = quickTraces
