@@ -1,19 +1,55 @@
 // Package bench measures clientcache against rival Go caches. It is a module
 // of its own so that the library's users never download the rivals.
 //
-// The hit-ratio comparison replays every trace of the shared trace folder
-// (see internal/trace) at the capacities listed for it, from one goroutine,
-// through each cache's public API: a Get, and on a miss a Set. The rivals are
-// measured twice where they buffer writes: bounded (otter v2 with CleanUp
-// after each write, theine with Wait after each write: the cache never holds
-// more than its maximum) and unbounded, as users call them (their buffered
-// writes let them overshoot the maximum; the peak size reached is recorded).
-// Only bounded figures are fair comparisons. Bélády's optimum and a textbook
-// LRU, computed on the same trace, are the references.
+// # One command
 //
-// Run the whole table with
+//	cd bench && go run ./cmd/report            # everything, written to RESULTS.md and results/
+//	cd bench && go run ./cmd/report -quick     # the same at small scale: -count 2, -benchtime 100ms, five traces
 //
-//	cd bench && go run ./cmd/hitratio
+// Flags of cmd/report: -only throughput,hitratio,memory,client (a subset;
+// the other sections of RESULTS.md keep their last figures), -quick, -count N
+// (default 10), -cpu LIST (default 1,2,4,8), -benchtime D (default 1s),
+// -traces a,b (hit-ratio traces), -out DIR, -assemble (rebuild RESULTS.md
+// only). Progress goes to standard error with an estimate of the time left.
+// A full run takes roughly 70 minutes on 2 cores: about 55 for the
+// throughput benchmarks (2,080 results of 1s each, with set-up), 15 for the
+// hit ratios, one for memory and a few seconds for the client level.
+//
+// # What is measured
+//
+// The caches ([Kinds]): clientcache's LRU and LFU, otter v2, theine,
+// ristretto v2, golang-lru's LRU, 2Q and ARC, a map under a sync.Mutex
+// (mutexmap), and seedport (package seedport: the design of the Python
+// library boto3-client-cache, ported). [Ceiling], a bare xsync.Map, is the
+// limit a cache's hit can approach.
+//
+//   - Throughput: BenchmarkThroughput, in the style of Caffeine's get/put
+//     benchmark: each cache pre-filled from a scrambled Zipf key stream
+//     ([NewWorkload]), read/write mixes 100/0, 75/25, 50/50 and 0/100 ([Mixes]),
+//     run by cmd/report as go test -bench with -count 10 -cpu 1,2,4,8 and
+//     summarised as benchstat does. Sub-benchmarks are named
+//     Throughput/cache=NAME/reads=PERCENT.
+//   - Hit ratio: every trace of the shared trace folder (see internal/trace)
+//     at the capacities listed for it, and capacities 8 to 512 on the Zipf and
+//     OLTP traces, replayed from one goroutine through each cache's public API:
+//     a Get, and on a miss a Set. The rivals that bound their size only
+//     eventually are measured twice: bounded (otter with CleanUp after each
+//     write, theine and ristretto with Wait after each write: the cache never
+//     holds more than its maximum) and unbounded, as users call them (their
+//     buffered writes let them overshoot the maximum or lose writes; the peak
+//     size reached is recorded). Only bounded figures are compared. Bélády's
+//     optimum and a textbook LRU, computed on the same trace, are the
+//     references.
+//   - Memory: [MeasureMemory], live heap per entry at 1k, 100k and 1M entries,
+//     each cache in a fresh process.
+//   - Client level ([LoadingKinds]): [Stampede], a thousand goroutines missing
+//     one key, counting loader calls; [HeadOfLine], the latency of hits on
+//     other keys while one load takes 100 ms.
+//
+// cmd/hitratio prints the older compact hit-ratio table (clientcache against
+// otter, theine and ARC), used while tuning the LFU:
+//
+//	cd bench && go run ./cmd/hitratio [-traces oltp,loop] [-rivals=false]
 //
 // The cache2k web traces are CC BY 4.0 (cache2k-LICENSE.txt in the trace
 // folder); credit them wherever their figures are shown.

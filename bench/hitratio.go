@@ -58,6 +58,19 @@ func (r Row) BestBoundedRival() (Result, bool) {
 	return best, found
 }
 
+// BestBounded returns the bounded rival with the most hits, the first listed
+// among equals: the figure cmd/report compares clientcache's LFU with.
+func (r Row) BestBounded() (Result, bool) {
+	var best Result
+	found := false
+	for _, x := range r.Results {
+		if x.Rival && x.Bounded && x.Err == nil && (!found || x.Hits > best.Hits) {
+			best, found = x, true
+		}
+	}
+	return best, found
+}
+
 // Measure replays keys (the trace called name) at capacity through every
 // contender, one after another on the calling goroutine.
 func Measure(name string, keys []uint64, capacity int, contenders []Contender) Row {
@@ -114,6 +127,12 @@ func contains(list []string, s string) bool {
 // stays on one goroutine, so figures do not depend on the parallelism) and
 // returns the rows in job order. Traces are loaded once each.
 func Run(dir string, jobs []Job, contenders []Contender) ([]Row, error) {
+	return RunWithProgress(dir, jobs, contenders, nil)
+}
+
+// RunWithProgress is Run, calling progress (if not nil) after each job with
+// the number of jobs done and the job just finished. Calls are serialised.
+func RunWithProgress(dir string, jobs []Job, contenders []Contender, progress func(done int, j Job)) ([]Row, error) {
 	keys := map[string][]uint64{}
 	for _, j := range jobs {
 		if _, ok := keys[j.File.Name]; ok {
@@ -135,7 +154,11 @@ func Run(dir string, jobs []Job, contenders []Contender) ([]Row, error) {
 		return len(keys[jobs[order[a]].File.Name]) > len(keys[jobs[order[b]].File.Name])
 	})
 	work := make(chan int)
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex // serialises progress
+		done int
+	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
@@ -143,6 +166,12 @@ func Run(dir string, jobs []Job, contenders []Contender) ([]Row, error) {
 			for i := range work {
 				j := jobs[i]
 				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, contenders)
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done, j)
+					mu.Unlock()
+				}
 			}
 		}()
 	}

@@ -23,7 +23,7 @@ func zipfTrace(n int) []uint64 {
 func TestContendersAreBounded(t *testing.T) {
 	keys := zipfTrace(20_000)
 	const capacity = 100
-	row := Measure("zipf", keys, capacity, Contenders)
+	row := Measure("zipf", keys, capacity, AllContenders)
 	for _, r := range row.Results {
 		if r.Err != nil {
 			if r.Name == "clientcache-LFU" {
@@ -47,6 +47,9 @@ func TestContendersAreBounded(t *testing.T) {
 	}
 	if _, ok := row.BestBoundedRival(); !ok {
 		t.Error("no judged rival measured")
+	}
+	if best, ok := row.BestBounded(); !ok || best.Hits < row.LRU/2 {
+		t.Errorf("best bounded rival %+v", best)
 	}
 }
 

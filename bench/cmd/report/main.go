@@ -1,0 +1,327 @@
+// Command report regenerates every published benchmark figure of clientcache
+// and writes RESULTS.md, with PNG charts and raw data in results/.
+//
+//	cd bench && go run ./cmd/report                 # everything (about 70 minutes on 2 cores)
+//	cd bench && go run ./cmd/report -quick          # the same harness at small scale
+//	cd bench && go run ./cmd/report -only memory,client
+//
+// Sections: throughput (go test -bench BenchmarkThroughput in a subprocess,
+// -count 10 -cpu 1,2,4,8, summarised as benchstat does), hitratio (every
+// trace at its capacities and a small-cache sweep, with Bélády's optimum),
+// memory (bytes per entry, each cache in a fresh process) and client
+// (stampede and head-of-line blocking). Each section writes
+// results/SECTION.md and results/SECTION.goals.json; RESULTS.md is then
+// assembled from whatever sections exist, so a subset run keeps the other
+// sections' last figures (each says when and how it was made).
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sections in the order RESULTS.md shows them.
+var sections = []string{"throughput", "hitratio", "memory", "client"}
+
+type config struct {
+	quick     bool
+	only      []string
+	count     int
+	cpu       string
+	benchtime string
+	traces    []string // hit-ratio traces; nil for the default of the mode
+	out       string   // directory of RESULTS.md; results/ beneath it
+	cmdline   string
+	fromRaw   bool // throughput: summarise the existing raw output, run nothing
+}
+
+func (c config) results(name string) string { return filepath.Join(c.out, "results", name) }
+
+func main() {
+	var (
+		cfg       config
+		only      = flag.String("only", strings.Join(sections, ","), "comma-separated sections to regenerate: "+strings.Join(sections, ","))
+		traces    = flag.String("traces", "", "comma-separated trace labels for the hit-ratio section (default: all; with -quick: "+strings.Join(quickTraces, ",")+")")
+		memChild  = flag.String("memory-child", "", "internal: measure one cache, NAME:N, in this process and print JSON")
+		assemble  = flag.Bool("assemble", false, "only rebuild RESULTS.md from the sections in results/")
+		countFlag = flag.Int("count", 0, "benchmark -count (default 10; 2 with -quick)")
+	)
+	flag.BoolVar(&cfg.quick, "quick", false, "small-scale run to validate the harness: -count 2, -benchtime 100ms, fewer traces")
+	flag.StringVar(&cfg.cpu, "cpu", "1,2,4,8", "benchmark -cpu list")
+	flag.StringVar(&cfg.benchtime, "benchtime", "", "benchmark -benchtime (default 1s; 100ms with -quick)")
+	flag.StringVar(&cfg.out, "out", ".", "directory to write RESULTS.md and results/ into")
+	flag.BoolVar(&cfg.fromRaw, "from-raw", false, "throughput: summarise the existing results/throughput.txt instead of running the benchmarks")
+	flag.Parse()
+
+	if *memChild != "" {
+		if err := memoryChild(*memChild); err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	cfg.cmdline = "go run ./cmd/report " + strings.Join(os.Args[1:], " ")
+	cfg.only = split(*only)
+	cfg.traces = split(*traces)
+	cfg.count = *countFlag
+	if cfg.count == 0 {
+		cfg.count = 10
+		if cfg.quick {
+			cfg.count = 2
+		}
+	}
+	if cfg.benchtime == "" {
+		cfg.benchtime = "1s"
+		if cfg.quick {
+			cfg.benchtime = "100ms"
+		}
+	}
+	for _, s := range cfg.only {
+		if !slices.Contains(sections, s) {
+			fatal(fmt.Errorf("unknown section %q (sections: %s)", s, strings.Join(sections, ",")))
+		}
+	}
+	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
+		fatal(err)
+	}
+	if !*assemble {
+		run := map[string]func(config, *section) error{
+			"throughput": runThroughput, "hitratio": runHitRatio, "memory": runMemory, "client": runClient,
+		}
+		for _, name := range sections {
+			if !slices.Contains(cfg.only, name) {
+				continue
+			}
+			start := time.Now()
+			progress(name, "starting")
+			s := newSection(name)
+			if err := run[name](cfg, s); err != nil {
+				fatal(fmt.Errorf("%s: %w", name, err))
+			}
+			s.footer(cfg, time.Since(start))
+			if err := s.save(cfg); err != nil {
+				fatal(err)
+			}
+			progress(name, "done in %v", time.Since(start).Round(time.Second))
+		}
+	}
+	if err := assembleResults(cfg); err != nil {
+		fatal(err)
+	}
+	progress("report", "wrote %s", filepath.Join(cfg.out, "RESULTS.md"))
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "report:", err)
+	os.Exit(1)
+}
+
+func progress(section, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s [%s] %s\n", time.Now().Format("15:04:05"), section, fmt.Sprintf(format, args...))
+}
+
+// Goal is one of the issue's goals with what this run shows.
+type Goal struct {
+	Goal   string `json:"goal"`
+	Status string `json:"status"` // met, MISSED, not measured
+	Figure string `json:"figure"`
+	// Mode and Load say how the figure was made: quick or full mode, and
+	// the machine's load average then.
+	Mode string `json:"mode"`
+	Load string `json:"load"`
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// section collects the markdown and goals of one section.
+type section struct {
+	name  string
+	md    bytes.Buffer
+	goals []Goal
+}
+
+func newSection(name string) *section { return &section{name: name} }
+
+func (s *section) printf(format string, args ...any) { fmt.Fprintf(&s.md, format, args...) }
+
+func (s *section) goal(goal, status, figure string) {
+	s.goals = append(s.goals, Goal{Goal: goal, Status: status, Figure: figure})
+}
+
+func (s *section) footer(cfg config, took time.Duration) {
+	s.printf("\n<sub>Section generated %s in %v by `cd bench && %s` (%s); machine load at the end: %s.</sub>\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second), strings.TrimSpace(cfg.cmdline), modeName(cfg.quick), loadAverage())
+}
+
+func modeName(quick bool) string {
+	if quick {
+		return quickMarker
+	}
+	return "full mode"
+}
+
+// quickMarker marks a section made in quick mode; RESULTS.md's banner looks
+// for it.
+const quickMarker = "quick mode"
+
+func (s *section) save(cfg config) error {
+	load := loadAverage()
+	for i := range s.goals {
+		s.goals[i].Mode, s.goals[i].Load = modeName(cfg.quick), load
+	}
+	if err := os.WriteFile(cfg.results(s.name+".md"), s.md.Bytes(), 0o644); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(s.goals, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(cfg.results(s.name+".goals.json"), append(b, '\n'), 0o644)
+}
+
+// loadAverage returns the first three fields of /proc/loadavg, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ") + " (1, 5, 15 min)"
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func goVersion() string {
+	out, err := exec.Command("go", "version").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "unknown"
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.Join(strings.Fields(line)[1:], " ")
+}
+
+// assembleResults writes RESULTS.md: the machine, the commands, the goals of
+// every section present, then the sections.
+func assembleResults(cfg config) error {
+	var bodies []string
+	for _, name := range sections {
+		md, err := os.ReadFile(cfg.results(name + ".md"))
+		if err == nil {
+			bodies = append(bodies, string(md))
+		}
+	}
+	quick := slices.ContainsFunc(bodies, func(md string) bool { return strings.Contains(md, "("+quickMarker+")") })
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# clientcache benchmark results\n\n")
+	fmt.Fprintf(&b, "> **Provisional.** ")
+	if quick {
+		fmt.Fprintf(&b, "Sections marked quick mode were generated with `-quick` (`-count 2`, `-benchtime 100ms`, fewer traces) to validate the harness. ")
+	}
+	fmt.Fprintf(&b, "The figures were measured on a shared 2-core machine while other CPU-heavy work ran (load average below each section); timings are noisy. Regenerate on a quiet machine with `cd bench && go run ./cmd/report` before quoting them.\n\n")
+	fmt.Fprintf(&b, "| | |\n|---|---|\n")
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "| machine | %s, %s/%s, %s RAM (host %s) |\n", cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), host)
+	fmt.Fprintf(&b, "| CPUs | %d logical (GOMAXPROCS %d): `-cpu 4` and `-cpu 8` oversubscribe them |\n", runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(&b, "| Go | %s |\n", goVersion())
+	fmt.Fprintf(&b, "| assembled | %s |\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "| load average when assembled | %s |\n\n", loadAverage())
+
+	b.WriteString(commandsDoc)
+
+	fmt.Fprintf(&b, "## Goals\n\nThe issue's goals, with what these figures show. A goal marked MISSED is missed by the figure beside it. ")
+	fmt.Fprintf(&b, "Timing goals (throughput, head-of-line) judged from a quick-mode run on a loaded machine say little either way; hit ratio, memory and stampede figures do not depend on the load (except the rivals' random seeds).\n\n")
+	fmt.Fprintf(&b, "| section | goal | status | figure | made in |\n|---|---|---|---|---|\n")
+	for _, name := range sections {
+		_, err := os.Stat(cfg.results(name + ".md"))
+		if errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(&b, "| %s | (section not generated yet) | not measured | | |\n", name)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var goals []Goal
+		if raw, err := os.ReadFile(cfg.results(name + ".goals.json")); err == nil {
+			if err := json.Unmarshal(raw, &goals); err != nil {
+				return fmt.Errorf("%s.goals.json: %w", name, err)
+			}
+		}
+		for _, g := range goals {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s, load %s |\n", name, g.Goal, g.Status, g.Figure, g.Mode, g.Load)
+		}
+	}
+	b.WriteString("\n")
+	for _, body := range bodies {
+		b.WriteString(body)
+	}
+	b.WriteString(creditsDoc)
+	return os.WriteFile(filepath.Join(cfg.out, "RESULTS.md"), b.Bytes(), 0o644)
+}
+
+const commandsDoc = "## How to regenerate\n\n" +
+	"```sh\n" +
+	"cd bench && go run ./cmd/report                    # everything: -count 10 -cpu 1,2,4,8, every trace (roughly 70 minutes on 2 cores)\n" +
+	"cd bench && go run ./cmd/report -quick             # the whole harness at small scale (-count 2, -benchtime 100ms, 5 traces, small-cache sweep at 8, 64, 512)\n" +
+	"cd bench && go run ./cmd/report -only hitratio -traces oltp,gli   # one section, some traces\n" +
+	"cd bench && go run ./cmd/report -assemble          # rebuild RESULTS.md from results/*.md\n" +
+	"```\n\n" +
+	"Flags: `-only throughput,hitratio,memory,client`, `-quick`, `-count N`, `-cpu 1,2,4,8`, `-benchtime D`, `-traces a,b`, `-out DIR`, `-from-raw` (re-summarise `results/throughput.txt` without running benchmarks). " +
+	"The throughput section runs, as a subprocess,\n\n" +
+	"```sh\n" +
+	"go test -run '^$' -bench '^BenchmarkThroughput$' -benchmem -count 10 -cpu 1,2,4,8 -benchtime 1s -timeout 0 .\n" +
+	"```\n\n" +
+	"keeps its raw output in `results/throughput.txt`, summarises it with `golang.org/x/perf/benchmath` (median and 95% confidence interval, as benchstat does) " +
+	"and runs `go run golang.org/x/perf/cmd/benchstat -table /reads -row /gomaxprocs -col /cache results/throughput.txt` into `results/throughput-benchstat.txt`. " +
+	"The other sections run in the report's process, except memory, where each cache is measured by a fresh child process (`report -memory-child NAME:N`).\n\n"
+
+const creditsDoc = "## Credits\n\n" +
+	"Traces: the ARC (OLTP, P3), LIRS and cache2k sets and a generated Zipf trace, read from `../shared/traces`. " +
+	"The cache2k web traces (web07, web12) are CC BY 4.0 (cache2k-LICENSE.txt in the trace folder). " +
+	"The throughput workload follows Caffeine's GetPutBenchmark (scrambled Zipf keys, θ = 0.99, YCSB's generator).\n"
