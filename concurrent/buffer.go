@@ -50,11 +50,31 @@ type stripe[K comparable, V any] struct {
 	// Every hit is counted exactly once: it claims a position, or it is
 	// skipped (its node already waits in a buffer), or it is dropped.
 	skipped atomic.Uint64 // hits whose node was already queued (contended mode; sampled)
-	dropped atomic.Uint64 // hits not recorded: stripe full under contention
+	dropped atomic.Uint64 // hits not recorded: stripe full under contention (sampled)
 	misses  atomic.Uint64
 	_       [cacheLine - 32]byte
 	slots   [stripeSize]unsafe.Pointer // *node[K, V]
+	// recent remembers, by a hash of its address, each node this stripe
+	// queued since its last drain (contended mode): a reader whose node is
+	// there counts the hit and records nothing more, without touching the
+	// node's memory. Entries are cleared as their events are drained.
+	recent [recentSize]atomic.Pointer[node[K, V]]
 }
+
+// recentSize is the number of entries of a stripe's recent table.
+const recentSize = 16
+
+// recentIndex picks a node's entry in the recent table from its address.
+func recentIndex[K comparable, V any](n *node[K, V]) uintptr {
+	return (uintptr(unsafe.Pointer(n)) >> 4) % recentSize
+}
+
+// queued reports whether the stripe holds an undrained event for n (as far
+// as its recent table knows).
+func (s *stripe[K, V]) queued(n *node[K, V]) bool { return s.recent[recentIndex(n)].Load() == n }
+
+// full reports whether the stripe has no free slot (without claiming one).
+func (s *stripe[K, V]) full() bool { return s.tail.Load()-s.head.Load() >= stripeSize }
 
 func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
 	t := s.tail.Load()
@@ -83,8 +103,8 @@ func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 			break
 		}
 		*slot = nil // ordered before the producers' reuse by head.Store below
-		if n.queued.Load() != 0 {
-			n.queued.Store(0)
+		if r := &s.recent[recentIndex(n)]; r.Load() == n {
+			r.Store(nil)
 		}
 		c.applyRead(n)
 	}

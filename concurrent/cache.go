@@ -24,7 +24,7 @@ import (
 type Cache[K comparable, V any] struct {
 	// Read-mostly fields first, apart from the counters written on every
 	// read (inside rb, padded) and on every write (below rb).
-	m        *xsync.Map[K, *node[K, V]] // the entries; the source of truth for presence and values
+	m        *xsync.Map[K, entry[K, V]] // the entries; the source of truth for presence and values
 	wb       *writeBuffer[K, V]
 	onEvict  func(K, V, Cause)
 	onPanic  func(any, []byte)
@@ -70,11 +70,13 @@ type Cache[K comparable, V any] struct {
 
 	mu  sync.Mutex   // guards pol, the consumer side of rb and wb, and target/removed
 	pol policy[K, V] // the eviction order
-	// target and removed carry the argument and result of removeTarget, a
-	// map callback built once so that evicting allocates nothing.
+	// target, removed and removedValue carry the argument and results of
+	// removeTarget, a map callback built once so that evicting allocates
+	// nothing.
 	target       *node[K, V]
 	removed      bool
-	removeTarget func(*node[K, V], bool) (*node[K, V], xsync.ComputeOp)
+	removedValue V
+	removeTarget func(entry[K, V], bool) (entry[K, V], xsync.ComputeOp)
 }
 
 // New returns an empty cache configured by o, or an [*OptionError] naming the
@@ -89,7 +91,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 		seed = rand.Uint64() | 1
 	}
 	c := &Cache[K, V]{
-		m:       xsync.NewMap[K, *node[K, V]](xsync.WithPresize(min(o.MaxSize, 1<<16))),
+		m:       xsync.NewMap[K, entry[K, V]](xsync.WithPresize(min(o.MaxSize, 1<<16))),
 		wb:      newWriteBuffer[K, V](writeBufferSize(o.MaxSize)),
 		onEvict: o.OnEvict,
 		onPanic: o.OnListenerPanic,
@@ -123,11 +125,11 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 	if err != nil {
 		return nil, err
 	}
-	c.removeTarget = func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
-		if loaded && cur == c.target {
-			c.retire(cur)
-			c.removed = true
-			return nil, xsync.DeleteOp
+	c.removeTarget = func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
+		if loaded && cur.n == c.target {
+			c.retire(cur.n)
+			c.removed, c.removedValue = true, cur.value
+			return entry[K, V]{}, xsync.DeleteOp
 		}
 		return cur, xsync.CancelOp
 	}
@@ -152,14 +154,14 @@ func writeBufferSize(maxSize int) int {
 // buffer is applied only if the lock is free, and otherwise the access is
 // dropped. See the package documentation.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
-	n, ok := c.m.Load(key)
-	if !ok || (c.expiring && !c.liveAfterRead(n)) {
+	e, ok := c.m.Load(key)
+	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
 		c.rb.pick().misses.Add(1)
 		var zero V
 		return zero, false
 	}
-	c.recordRead(n)
-	return n.value, true
+	c.recordRead(e.n)
+	return e.value, true
 }
 
 // liveAfterRead reports whether n has not expired, and stores the access time
@@ -169,8 +171,8 @@ func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) bool {
 	if c.exp.expired(n, now) {
 		return false
 	}
-	if c.exp.tta > 0 && now-n.accessed.Load() >= accessResolution {
-		n.accessed.Store(now)
+	if c.exp.tta > 0 && now-n.tl.accessed.Load() >= accessResolution {
+		n.tl.accessed.Store(now)
 	}
 	return true
 }
@@ -181,35 +183,58 @@ func (c *Cache[K, V]) live(n *node[K, V]) bool {
 }
 
 // recordRead puts a hit in the read buffer. In exact mode every hit is
-// recorded in order; in contended mode a node already waiting in the buffer
-// is counted but not queued again.
+// recorded in order (see recordExactSlow). In contended mode a hit costs no
+// locked instruction unless it records something: an entry whose access is
+// already buffered is only counted, and a full stripe wakes the maintenance
+// goroutine and drops the access instead of making the reader drain.
 func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	if !c.rb.contended() {
 		if r := c.rb.first.push(n); r != pushed {
-			c.recordReadSlow(n, r)
+			c.recordExactSlow(n, r)
 		}
 		return
 	}
+	c.recordContended(n)
+}
+
+func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 	s := c.rb.pick()
-	if n.queued.Load() != 0 {
-		// A locked add on every hit would cost as much as the lookup, so
-		// these hits are counted by sampling: 1 in skipSample, scaled up.
-		if cheaprand()&(skipSample-1) == 0 {
-			s.skipped.Add(skipSample)
-		}
+	if s.queued(n) {
+		sampledAdd(&s.skipped)
 		return
 	}
-	n.queued.Store(1)
-	if r := s.push(n); r != pushed {
-		c.recordReadSlow(n, r)
+	if s.full() {
+		c.dropRead(s)
+		return
+	}
+	// Remember n before publishing its event, so that the drain that
+	// consumes the event clears the entry after this store, never before.
+	recent := &s.recent[recentIndex(n)]
+	recent.Store(n)
+	r := s.push(n)
+	if r == pushed {
+		return
+	}
+	recent.CompareAndSwap(n, nil)
+	if r == contended { // another reader took the slot: spread out more
+		c.rb.grow()
+	}
+	c.dropRead(s)
+}
+
+// sampledAdd counts one event, by sampling: a locked add per hit would cost
+// as much as the lookup, so 1 in skipSample is counted, scaled up.
+func sampledAdd(ctr *atomic.Uint64) {
+	if cheaprand()&(skipSample-1) == 0 {
+		ctr.Add(skipSample)
 	}
 }
 
 // Contains reports whether key is present (and not expired), without
 // recording an access.
 func (c *Cache[K, V]) Contains(key K) bool {
-	n, ok := c.m.Load(key)
-	return ok && c.live(n)
+	e, ok := c.m.Load(key)
+	return ok && c.live(e.n)
 }
 
 // Add inserts key with value. It returns [ErrExists], and changes nothing,
@@ -221,7 +246,7 @@ func (c *Cache[K, V]) Add(key K, value V) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.store(key, c.newNode(key, value), storeAdd, nil)
+	return c.store(key, value, c.newNode(key), storeAdd, nil)
 }
 
 // Set inserts key with value, or replaces the present value (which is handed
@@ -231,7 +256,7 @@ func (c *Cache[K, V]) Set(key K, value V) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.store(key, c.newNode(key, value), storeSet, nil)
+	return c.store(key, value, c.newNode(key), storeSet, nil)
 }
 
 // Delete removes key and reports whether it was present. The removed value
@@ -245,15 +270,14 @@ func (c *Cache[K, V]) Delete(key K) bool {
 // ([ErrClosed] after Close). The value is handed to OnEvict with cause
 // [Explicit].
 func (c *Cache[K, V]) Pop(key K) (V, error) {
-	n, ok := c.remove(key)
+	v, ok := c.remove(key)
 	if !ok {
-		var zero V
 		if c.closed.Load() {
-			return zero, ErrClosed
+			return v, ErrClosed
 		}
-		return zero, ErrNotFound
+		return v, ErrNotFound
 	}
-	return n.value, nil
+	return v, nil
 }
 
 // PopVictim removes and returns the entry the policy would evict next (the
@@ -262,20 +286,22 @@ func (c *Cache[K, V]) Pop(key K) (V, error) {
 func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
-	var v *node[K, V]
 	for {
-		v = c.evictOne()
-		if v == nil || c.removeLocked(v) {
+		v := c.evictOne()
+		if v == nil {
+			break
+		}
+		if value, ok = c.removeLocked(v); ok {
+			key = v.key
 			break
 		}
 	}
 	c.mu.Unlock()
 	c.deliver(notes)
-	if v == nil {
-		return key, value, false
+	if ok {
+		c.notify(key, value, Explicit)
 	}
-	c.notify(v, Explicit)
-	return v.key, v.value, true
+	return key, value, ok
 }
 
 // Len returns the number of entries. It is exact and immediate: an entry
@@ -397,13 +423,14 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	d.mu.Lock()
 	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())
 	d.pol = c.pol.clone(func(x *node[K, V]) *node[K, V] {
-		y := &node[K, V]{key: x.key, value: x.value, hash: x.hash, born: x.born}
-		y.accessed.Store(x.accessed.Load())
+		y := &node[K, V]{key: x.key, hash: x.hash}
 		if x.tl != nil {
-			y.tl = &timeLinks[K, V]{placedAt: x.tl.placedAt}
+			y.tl = &timeLinks[K, V]{born: x.tl.born, placedAt: x.tl.placedAt}
+			y.tl.accessed.Store(x.tl.accessed.Load())
 		}
 		copies[x] = y
-		d.m.Store(y.key, y)
+		e, _ := c.m.Load(x.key) // present: x is linked and not retired
+		d.m.Store(y.key, entry[K, V]{value: e.value, n: y})
 		d.size.Add(1)
 		return y
 	})
@@ -427,8 +454,8 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 // [Cache.All], it iterates over a snapshot.
 func (c *Cache[K, V]) Keys() iter.Seq[K] {
 	return func(yield func(K) bool) {
-		for _, n := range c.snapshot(false) {
-			if !yield(n.key) {
+		for _, kv := range c.snapshot(false) {
+			if !yield(kv.key) {
 				return
 			}
 		}
@@ -439,8 +466,8 @@ func (c *Cache[K, V]) Keys() iter.Seq[K] {
 // [Cache.All], it iterates over a snapshot.
 func (c *Cache[K, V]) Values() iter.Seq[V] {
 	return func(yield func(V) bool) {
-		for _, n := range c.snapshot(false) {
-			if !yield(n.value) {
+		for _, kv := range c.snapshot(false) {
+			if !yield(kv.value) {
 				return
 			}
 		}
@@ -462,8 +489,8 @@ func (c *Cache[K, V]) Backward() iter.Seq2[K, V] { return c.entries(true) }
 
 func (c *Cache[K, V]) entries(backward bool) iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
-		for _, n := range c.snapshot(backward) {
-			if !yield(n.key, n.value) {
+		for _, kv := range c.snapshot(backward) {
+			if !yield(kv.key, kv.value) {
 				return
 			}
 		}

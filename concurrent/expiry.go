@@ -1,6 +1,9 @@
 package concurrent
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Clock is the time source for expiry. The zero Options use the system's
 // monotonic clock; tests can inject a fake one. Now is called from every
@@ -30,11 +33,15 @@ const (
 	byAccess
 )
 
-// timeLinks is a node's membership in the time-ordered lists.
+// timeLinks is a node's times, and its membership in the time-ordered lists
+// (guarded by Cache.mu). Times are nanoseconds on the cache's clock.
 type timeLinks[K comparable, V any] struct {
-	prev, next [2]*node[K, V]
-	in         [2]bool
-	placedAt   int64 // the access time that put the node at its place in byAccess
+	born     int64        // when the value was written; fixed
+	accessed atomic.Int64 // the last access the read path stored
+	prev     [2]*node[K, V]
+	next     [2]*node[K, V]
+	in       [2]bool
+	placedAt int64 // the access time that put the node at its place in byAccess
 }
 
 type timeList[K comparable, V any] struct {
@@ -108,17 +115,17 @@ func (e *expiry[K, V]) now() int64 {
 
 // expired reports whether n's lifetime has ended at now.
 func (e *expiry[K, V]) expired(n *node[K, V], now int64) bool {
-	return (e.ttl > 0 && now-n.born >= e.ttl) || (e.tta > 0 && now-n.accessed.Load() >= e.tta)
+	return (e.ttl > 0 && now-n.tl.born >= e.ttl) || (e.tta > 0 && now-n.tl.accessed.Load() >= e.tta)
 }
 
 // deadline is when n expires as far as its fields say.
 func (e *expiry[K, V]) deadline(n *node[K, V]) int64 {
 	d := int64(1<<63 - 1)
 	if e.ttl > 0 {
-		d = n.born + e.ttl
+		d = n.tl.born + e.ttl
 	}
 	if e.tta > 0 {
-		d = min(d, n.accessed.Load()+e.tta)
+		d = min(d, n.tl.accessed.Load()+e.tta)
 	}
 	return d
 }
@@ -132,7 +139,7 @@ func (e *expiry[K, V]) link(n *node[K, V]) {
 		e.lists[byWrite].pushBack(n)
 	}
 	if e.tta > 0 {
-		n.tl.placedAt = n.accessed.Load()
+		n.tl.placedAt = n.tl.accessed.Load()
 		e.lists[byAccess].pushBack(n)
 	}
 }
@@ -148,7 +155,7 @@ func (e *expiry[K, V]) unlink(n *node[K, V]) {
 // touch applies an access event. Caller holds Cache.mu.
 func (e *expiry[K, V]) touch(n *node[K, V]) {
 	if e.tta > 0 && n.tl.in[byAccess] {
-		n.tl.placedAt = n.accessed.Load()
+		n.tl.placedAt = n.tl.accessed.Load()
 		e.lists[byAccess].moveToBack(n)
 	}
 }
@@ -174,7 +181,7 @@ func (e *expiry[K, V]) next() (int64, bool) {
 // It moves nodes whose place in byAccess is older than their last access to
 // the back. Caller holds Cache.mu.
 func (e *expiry[K, V]) due(now int64) *node[K, V] {
-	if h := e.lists[byWrite].head; h != nil && now-h.born >= e.ttl {
+	if h := e.lists[byWrite].head; h != nil && now-h.tl.born >= e.ttl {
 		return h
 	}
 	l := &e.lists[byAccess]
@@ -182,7 +189,7 @@ func (e *expiry[K, V]) due(now int64) *node[K, V] {
 		if e.expired(h, now) {
 			return h
 		}
-		a := h.accessed.Load()
+		a := h.tl.accessed.Load()
 		if a == h.tl.placedAt {
 			return nil // in its place and not expired: nothing behind it is
 		}

@@ -143,8 +143,8 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 	}
 	// A load that completed between our miss and our registration has
 	// stored its value (it stores before it unregisters): use it.
-	if n, ok := c.m.Load(key); ok && c.live(n) {
-		c.finishCall(key, mine, n.value, nil)
+	if e, ok := c.m.Load(key); ok && c.live(e.n) {
+		c.finishCall(key, mine, e.value, nil)
 		return mine, nil
 	}
 	c.loadMu.RLock()
@@ -180,16 +180,16 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 	start := time.Now()
 	defer func() {
 		c.loadNanos.Add(int64(time.Since(start)))
-		var discarded *node[K, V]
+		stored := false
 		if err != nil {
 			c.loadErrors.Add(1)
 		} else {
 			c.loadsDone.Add(1)
-			discarded = c.storeLoaded(key, cl, v)
+			stored = c.storeLoaded(key, cl, v)
 		}
 		c.finishCall(key, cl, v, err)
-		if discarded != nil {
-			c.notify(discarded, Discarded) // after the waiters have the value
+		if err == nil && !stored {
+			c.notify(key, v, Discarded) // after the waiters have the value
 		}
 	}()
 	v, err = callLoader(ctx, loader)
@@ -224,14 +224,10 @@ func (c *Cache[K, V]) finishCall(key K, cl *call[V], v V, err error) {
 }
 
 // storeLoaded stores a loaded value unless an explicit write detached the
-// load, a live value is present or the cache is closed; it returns the node
-// it did not store, or nil.
-func (c *Cache[K, V]) storeLoaded(key K, cl *call[V], v V) *node[K, V] {
-	n := c.newNode(key, v)
-	if c.closed.Load() || c.store(key, n, storeLoad, cl) != nil {
-		return n
-	}
-	return nil
+// load, a live value is present or the cache is closed, and reports whether
+// it stored it.
+func (c *Cache[K, V]) storeLoaded(key K, cl *call[V], v V) bool {
+	return !c.closed.Load() && c.store(key, v, c.newNode(key), storeLoad, cl) == nil
 }
 
 // detachLoadLocked marks the in-flight load of key, if any, as detached.

@@ -22,7 +22,8 @@ const (
 // notification is a removed entry whose listener call is due once the
 // remover has released Cache.mu.
 type notification[K comparable, V any] struct {
-	n     *node[K, V]
+	key   K
+	value V
 	cause Cause
 }
 
@@ -203,8 +204,8 @@ func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K,
 	now := c.exp.now()
 	for n := c.exp.due(now); n != nil; n = c.exp.due(now) {
 		c.unlink(n)
-		if c.removeLocked(n) {
-			notes = append(notes, notification[K, V]{n, Expired})
+		if v, ok := c.removeLocked(n); ok {
+			notes = append(notes, notification[K, V]{n.key, v, Expired})
 		}
 	}
 	next, ok := c.exp.next()
@@ -226,37 +227,39 @@ func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, 
 		if v == nil {
 			break // the excess is in flight: its writers evict when they finish
 		}
-		if c.removeLocked(v) {
-			notes = append(notes, notification[K, V]{v, Size})
+		if value, ok := c.removeLocked(v); ok {
+			notes = append(notes, notification[K, V]{v.key, value, Size})
 		}
 	}
 	return notes
 }
 
-// removeLocked removes n from the map if the map still holds it, and reports
-// whether it did. Caller holds c.mu (removeTarget's state).
-func (c *Cache[K, V]) removeLocked(n *node[K, V]) bool {
+// removeLocked removes n from the map if the map still holds it, and returns
+// its value and whether it did. Caller holds c.mu (removeTarget's state).
+func (c *Cache[K, V]) removeLocked(n *node[K, V]) (V, bool) {
+	var zero V
 	c.target, c.removed = n, false
 	c.m.Compute(n.key, c.removeTarget)
-	c.target = nil
-	return c.removed
+	v := c.removedValue
+	c.target, c.removedValue = nil, zero
+	return v, c.removed
 }
 
 // removeAllLocked removes every entry with the given cause, linked ones in
 // eviction order first. Caller holds c.mu.
 func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) []notification[K, V] {
 	c.pol.ascend(func(x *node[K, V]) bool {
-		if c.removeLocked(x) {
-			notes = append(notes, notification[K, V]{x, cause})
+		if v, ok := c.removeLocked(x); ok {
+			notes = append(notes, notification[K, V]{x.key, v, cause})
 		}
 		return true
 	})
 	c.pol.clear()
 	c.exp.clear()
 	// Entries whose insertion is not applied yet (in flight) are not linked.
-	c.m.Range(func(_ K, x *node[K, V]) bool {
-		if c.removeLocked(x) {
-			notes = append(notes, notification[K, V]{x, cause})
+	c.m.Range(func(_ K, e entry[K, V]) bool {
+		if v, ok := c.removeLocked(e.n); ok {
+			notes = append(notes, notification[K, V]{e.n.key, v, cause})
 		}
 		return true
 	})
@@ -270,52 +273,44 @@ func (c *Cache[K, V]) retire(n *node[K, V]) {
 	c.size.Add(-1)
 }
 
-func (c *Cache[K, V]) newNode(key K, value V) *node[K, V] {
-	n := &node[K, V]{key: key, value: value}
+func (c *Cache[K, V]) newNode(key K) *node[K, V] {
+	n := &node[K, V]{key: key}
 	if c.lfu {
 		n.hash = c.hash.hash(key)
 	}
 	if c.expiring {
-		n.born = c.exp.now()
-		n.accessed.Store(n.born)
-		n.tl = new(timeLinks[K, V])
+		n.tl = &timeLinks[K, V]{born: c.exp.now()}
+		n.tl.accessed.Store(n.tl.born)
 	}
 	return n
 }
 
-// recordReadSlow handles a read whose event did not go into the buffer at
-// the first try. In exact mode the event is never dropped: the reader drains
-// the buffers itself, waiting for the lock if need be, which keeps
-// single-goroutine behaviour exact. In contended mode a reader that finds its
-// stripe full drains if the lock is free and otherwise drops the event (as
-// Caffeine does), clearing the node's queued mark so later reads queue it.
-func (c *Cache[K, V]) recordReadSlow(n *node[K, V], r pushResult) {
-	for attempt := 0; attempt < 16; attempt++ {
-		switch r {
-		case contended:
+// recordExactSlow handles a read in exact mode whose event did not go into
+// the buffer at the first try. The event is never dropped: a reader that
+// finds the stripe full applies the buffered events itself, waiting for the
+// lock if need be, which keeps single-goroutine behaviour exact. A failed CAS
+// means another goroutine is reading: the buffer switches to contended mode.
+func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult) {
+	for r != pushed {
+		if r == contended || c.rb.contended() {
 			c.rb.grow()
-			n.queued.Store(1)
-		case full:
-			if !c.rb.contended() {
-				c.mu.Lock()
-			} else if !c.mu.TryLock() {
-				c.dropRead(n)
-				return
-			}
-			notes := c.drainLocked(nil)
-			c.mu.Unlock()
-			c.deliver(notes)
-		}
-		if r = c.rb.pick().push(n); r == pushed {
+			c.recordContended(n)
 			return
 		}
+		c.mu.Lock()
+		notes := c.drainLocked(nil)
+		c.mu.Unlock()
+		c.deliver(notes)
+		r = c.rb.first.push(n)
 	}
-	c.dropRead(n)
 }
 
-func (c *Cache[K, V]) dropRead(n *node[K, V]) {
-	n.queued.Store(0)
-	c.rb.pick().dropped.Add(1)
+// dropRead gives up recording a read under contention: its stripe is full.
+// The maintenance goroutine is asked to drain, so the buffer frees up without
+// readers doing maintenance work.
+func (c *Cache[K, V]) dropRead(s *stripe[K, V]) {
+	sampledAdd(&s.dropped)
+	c.scheduleDrain()
 }
 
 // afterWrite queues a write task and, if an insertion took the cache over its
@@ -363,14 +358,14 @@ const (
 	storeLoad                  // keep it; also give up if the load was detached
 )
 
-// store puts n under key, inside the map's per-key critical section, then
-// queues the event, evicts if the insertion overflowed the bound, and
-// notifies the node it replaced. An expired node still in the map counts as
-// absent and is replaced with cause Expired. For storeLoad, cl is the load
-// that produced n.
-func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) error {
+// store puts value, with its new node n, under key, inside the map's
+// per-key critical section, then queues the event, evicts if the insertion
+// overflowed the bound, and notifies the value it replaced. An expired entry
+// still in the map counts as absent and is replaced with cause Expired. For
+// storeLoad, cl is the load that produced value.
+func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *call[V]) error {
 	var (
-		old    *node[K, V]
+		old    entry[K, V]
 		cause  = Replaced
 		exists bool
 		now    int64
@@ -378,8 +373,8 @@ func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) e
 	if c.expiring {
 		now = c.exp.now()
 	}
-	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
-		live := loaded && (!c.expiring || !c.exp.expired(cur, now))
+	c.m.Compute(key, func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
+		live := loaded && (!c.expiring || !c.exp.expired(cur.n, now))
 		if (mode == storeAdd && live) || (mode == storeLoad && (live || cl.detached.Load())) {
 			exists = true
 			return cur, xsync.CancelOp
@@ -388,7 +383,7 @@ func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) e
 			c.detachLoadLocked(key) // an explicit write wins over a load in flight
 		}
 		if loaded {
-			cur.retired.Store(true)
+			cur.n.retired.Store(true)
 			old = cur
 			if !live {
 				cause = Expired
@@ -396,14 +391,14 @@ func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) e
 		} else {
 			c.size.Add(1)
 		}
-		return n, xsync.UpdateOp
+		return entry[K, V]{value: value, n: n}, xsync.UpdateOp
 	})
 	if exists {
 		return ErrExists // for storeLoad: not stored
 	}
-	if old != nil {
-		c.afterWrite(writeTask[K, V]{n: n, old: old, op: opReplace}, false)
-		c.notify(old, cause)
+	if old.n != nil {
+		c.afterWrite(writeTask[K, V]{n: n, old: old.n, op: opReplace}, false)
+		c.notify(key, old.value, cause)
 	} else {
 		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
 	}
@@ -413,35 +408,36 @@ func (c *Cache[K, V]) store(key K, n *node[K, V], mode storeMode, cl *call[V]) e
 // remove deletes key from the map and notifies Explicit; a load of key in
 // flight is detached. An expired entry still in the map is removed too, but
 // notified as Expired and reported absent.
-func (c *Cache[K, V]) remove(key K) (*node[K, V], bool) {
+func (c *Cache[K, V]) remove(key K) (V, bool) {
 	var (
-		old     *node[K, V]
+		old     entry[K, V]
 		expired bool
 		now     int64
+		zero    V
 	)
 	if c.expiring {
 		now = c.exp.now()
 	}
-	c.m.Compute(key, func(cur *node[K, V], loaded bool) (*node[K, V], xsync.ComputeOp) {
+	c.m.Compute(key, func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
 		c.detachLoadLocked(key)
 		if !loaded {
 			return cur, xsync.CancelOp
 		}
-		c.retire(cur)
+		c.retire(cur.n)
 		old = cur
-		expired = c.expiring && c.exp.expired(cur, now)
-		return nil, xsync.DeleteOp
+		expired = c.expiring && c.exp.expired(cur.n, now)
+		return entry[K, V]{}, xsync.DeleteOp
 	})
-	if old == nil {
-		return nil, false
+	if old.n == nil {
+		return zero, false
 	}
-	c.afterWrite(writeTask[K, V]{n: old, op: opRemove}, false)
+	c.afterWrite(writeTask[K, V]{n: old.n, op: opRemove}, false)
 	if expired {
-		c.notify(old, Expired)
-		return nil, false
+		c.notify(key, old.value, Expired)
+		return zero, false
 	}
-	c.notify(old, Explicit)
-	return old, true
+	c.notify(key, old.value, Explicit)
+	return old.value, true
 }
 
 // settleAfterClose resolves a write that raced with Close. Close sets closed
@@ -454,7 +450,7 @@ func (c *Cache[K, V]) settleAfterClose(n *node[K, V]) error {
 		return nil
 	}
 	c.mu.Lock()
-	took := c.removeLocked(n)
+	_, took := c.removeLocked(n)
 	c.mu.Unlock()
 	if took {
 		return ErrClosed
@@ -462,14 +458,22 @@ func (c *Cache[K, V]) settleAfterClose(n *node[K, V]) error {
 	return nil
 }
 
-// snapshot returns the linked, present nodes in eviction order (or reverse).
-func (c *Cache[K, V]) snapshot(backward bool) []*node[K, V] {
+// keyValue is one entry of a snapshot.
+type keyValue[K comparable, V any] struct {
+	key   K
+	value V
+}
+
+// snapshot returns the present entries in eviction order (or reverse).
+func (c *Cache[K, V]) snapshot(backward bool) []keyValue[K, V] {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
-	nodes := make([]*node[K, V], 0, c.pol.len())
+	nodes := make([]keyValue[K, V], 0, c.pol.len())
 	visit := func(x *node[K, V]) bool {
-		if !x.retired.Load() {
-			nodes = append(nodes, x)
+		// A linked node is present unless its removal is in flight; its
+		// value is in the map.
+		if e, ok := c.m.Load(x.key); ok && e.n == x {
+			nodes = append(nodes, keyValue[K, V]{x.key, e.value})
 		}
 		return true
 	}
@@ -485,13 +489,13 @@ func (c *Cache[K, V]) snapshot(backward bool) []*node[K, V] {
 
 func (c *Cache[K, V]) deliver(notes []notification[K, V]) {
 	for _, x := range notes {
-		c.notify(x.n, x.cause)
+		c.notify(x.key, x.value, x.cause)
 	}
 }
 
 // notify counts a removal and calls the listener, recovering its panics.
 // Never called with c.mu held.
-func (c *Cache[K, V]) notify(n *node[K, V], cause Cause) {
+func (c *Cache[K, V]) notify(key K, value V, cause Cause) {
 	c.removals[cause].Add(1)
 	if c.onEvict == nil {
 		return
@@ -506,5 +510,5 @@ func (c *Cache[K, V]) notify(n *node[K, V], cause Cause) {
 			}
 		}
 	}()
-	c.onEvict(n.key, n.value, cause)
+	c.onEvict(key, value, cause)
 }

@@ -98,14 +98,15 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 	_ = c.Set("cold", 2)
 	c.Sync()
 	clock.Advance(50 * time.Second)
-	hot, _ := c.m.Load("hot")
-	hot.accessed.Store(c.exp.now()) // a read whose event never reached the buffer
+	e, _ := c.m.Load("hot")
+	hot := e.n
+	hot.tl.accessed.Store(c.exp.now()) // a read whose event never reached the buffer
 	clock.Advance(20 * time.Second)
 	c.Sync()
 	if !c.Contains("hot") || c.Contains("cold") || c.Len() != 1 {
 		t.Fatalf("hot %v cold %v Len %d: want hot kept and cold expired", c.Contains("hot"), c.Contains("cold"), c.Len())
 	}
-	if got := c.exp.lists[byAccess].head; got != hot || hot.tl.placedAt != hot.accessed.Load() {
+	if got := c.exp.lists[byAccess].head; got != hot || hot.tl.placedAt != hot.tl.accessed.Load() {
 		t.Fatal("hot was not moved to its place")
 	}
 	clock.Advance(time.Minute)

@@ -14,8 +14,9 @@ type Stats struct {
 	// over many hits, at a tenth of the cost of counting each.
 	Hits, Misses uint64
 	// DroppedReads counts hits whose access was not applied to the policy
-	// because the read buffer was full while another goroutine held the
-	// maintenance lock. It stays 0 for a cache used from one goroutine.
+	// because, under contention, the reader's stripe of the read buffer was
+	// full (counted by sampling, like Hits). It stays 0 for a cache used
+	// from one goroutine.
 	DroppedReads uint64
 	// ListenerPanics counts panics recovered from OnEvict.
 	ListenerPanics uint64
