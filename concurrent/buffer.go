@@ -13,7 +13,7 @@ const cacheLine = 64
 // stripeSize is the number of read events one stripe holds (a power of two).
 // A reader that fills a stripe drains the buffers itself; larger stripes
 // amortise the lock over more reads, smaller ones keep the drain short.
-const stripeSize = 32
+const stripeSize = 64
 
 // skipSample is the sampling rate of hits counted in contended mode whose
 // node was already queued (a power of two).
@@ -96,6 +96,7 @@ func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
 func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 	h := s.head.Load()
 	t := min(s.tail.Load(), limit)
+	contended := c.rb.contended() // the recent table is used only then
 	for ; h < t; h++ {
 		slot := &s.slots[h&(stripeSize-1)]
 		n := (*node[K, V])(atomic.LoadPointer(slot))
@@ -103,8 +104,10 @@ func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 			break
 		}
 		*slot = nil // ordered before the producers' reuse by head.Store below
-		if r := &s.recent[recentIndex(n)]; r.Load() == n {
-			r.Store(nil)
+		if contended {
+			if r := &s.recent[recentIndex(n)]; r.Load() == n {
+				r.Store(nil)
+			}
 		}
 		c.applyRead(n)
 	}

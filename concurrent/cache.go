@@ -70,6 +70,7 @@ type Cache[K comparable, V any] struct {
 
 	mu  sync.Mutex   // guards pol, the consumer side of rb and wb, and target/removed
 	pol policy[K, V] // the eviction order
+	lru *lru[K, V]   // pol itself when it is LRU, to call it directly on the drain path
 	// target, removed and removedValue carry the argument and results of
 	// removeTarget, a map callback built once so that evicting allocates
 	// nothing.
@@ -125,6 +126,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 	if err != nil {
 		return nil, err
 	}
+	c.lru, _ = c.pol.(*lru[K, V])
 	c.removeTarget = func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
 		if loaded && cur.n == c.target {
 			c.retire(cur.n)
@@ -149,7 +151,7 @@ func writeBufferSize(maxSize int) int {
 // Get returns the value for key and records the access for the eviction
 // policy. It allocates nothing, and takes no lock except to apply a full read
 // buffer: while one goroutine uses the cache, every access is kept, so one
-// Get in 32 applies the buffered accesses itself (a short critical section
+// Get in 64 applies the buffered accesses itself (a short critical section
 // that readers of other goroutines never wait for); under contention a full
 // buffer is applied only if the lock is free, and otherwise the access is
 // dropped. See the package documentation.
@@ -434,6 +436,7 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 		d.size.Add(1)
 		return y
 	})
+	d.lru, _ = d.pol.(*lru[K, V])
 	// The clone's clock starts at the original's epoch, so copied times keep
 	// their meaning; its expiry lists keep the original's order.
 	d.exp.epoch = c.exp.epoch

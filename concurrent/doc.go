@@ -72,8 +72,8 @@
 //
 // Get and Contains: one lock-free map lookup; a hit also records the access
 // (a CAS and a store into a ring buffer) and allocates nothing. While one
-// goroutine uses the cache, one hit in 32 (a stripe's size) also applies the
-// 32 buffered accesses under the maintenance lock; under contention a hit on
+// goroutine uses the cache, one hit in 64 (a stripe's size) also applies the
+// 64 buffered accesses under the maintenance lock; under contention a hit on
 // an entry whose access is already buffered records nothing more. Writes: one
 // node and one map entry, O(1) amortised policy work. Keys, Values, All and
 // Backward copy the eviction order under the maintenance lock (O(n); readers

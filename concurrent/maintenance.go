@@ -182,8 +182,15 @@ func (c *Cache[K, V]) unlink(n *node[K, V]) {
 }
 
 func (c *Cache[K, V]) applyRead(n *node[K, V]) {
-	if n.linked() {
+	if !n.linked() {
+		return
+	}
+	if c.lru != nil {
+		c.lru.q.moveToBack(n) // the common policy, called directly on the hot drain path
+	} else {
 		c.pol.access(n)
+	}
+	if c.expiring {
 		c.exp.touch(n)
 	}
 }
