@@ -128,7 +128,7 @@ func TestSimAblations(t *testing.T) {
 		{"lazy", wtAblation{lazySketch: true}},
 		{"nodoor", wtAblation{noDoorkeeper: true}},
 		{"noadapt", wtAblation{noAdapt: true}},
-		{"evenghost", wtAblation{evenGhosts: true}},
+		{"shrink4", wtAblation{constShrink: true}},
 		{"caffflood", wtAblation{caffeineFlood: true}},
 		{"noflood", wtAblation{noFlood: true}},
 	}

@@ -45,8 +45,9 @@ import "github.com/clientcache/clientcache/admission"
 // max/16 candidates to leave the window would have been a hit with a window
 // max/16 larger: the window grows by one entry. A miss on a key that lost as
 // a victim within the last max/16 victims would have been a hit with a main
-// area max/16 larger: the window shrinks by four (a main-area entry, once
-// kept, tends to be hit again and again; a window entry passes through). The
+// area max/16 larger: the window shrinks by the victim's estimated frequency
+// (a main-area entry, once kept, is hit about as often as it was asked for
+// recently; a window entry passes through and earns one hit). The
 // ghosts are a small direct-mapped table of fingerprints, so remembering and
 // looking up cost O(1) and no allocation, and the signal compares two
 // marginal gains measured over the same requests, unlike a hill climber's
@@ -85,7 +86,8 @@ const (
 	wtFloodOdds      = 128
 	// The ghosts: a ghost is remembered for wtGhostDepth = max/wtGhostDivisor
 	// contests of its kind (at least one). A candidate ghost hit grows the
-	// window by wtGrowStep, a victim ghost hit shrinks it by wtShrinkStep.
+	// window by wtGrowStep; a victim ghost hit shrinks it by the victim's
+	// estimated frequency (wtShrinkStep in the constShrink ablation).
 	wtGhostDivisor = 16
 	wtGrowStep     = 1
 	wtShrinkStep   = 4
@@ -134,7 +136,7 @@ type wtAblation struct {
 	lazySketch    bool // no sketch (no counting) until the cache is half full, as in Caffeine
 	noDoorkeeper  bool // a sketch without a doorkeeper
 	noAdapt       bool // the window stays at 1%
-	evenGhosts    bool // a victim ghost hit shrinks the window by one, not four
+	constShrink   bool // a victim ghost hit shrinks the window by four, whatever its frequency
 	caffeineFlood bool // a losing warm candidate is admitted 1 time in 128 whatever the streak
 	noFlood       bool // no random admission of losing candidates
 }
@@ -367,8 +369,8 @@ func (p *wtinylfu[K, V]) adapt(h uint64) {
 	seq, now, delta := g>>1&wtGhostSeqMask, p.left, wtGrowStep
 	if g&1 == wtGhostVictim {
 		now, delta = p.ousted, -wtShrinkStep
-		if p.off.evenGhosts {
-			delta = -1
+		if !p.off.constShrink && p.sketch != nil {
+			delta = -max(p.sketch.Frequency(h), 1)
 		}
 	}
 	if (now-seq)&wtGhostSeqMask < wtGhostDepth(p.max) {

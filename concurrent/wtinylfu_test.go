@@ -106,7 +106,8 @@ func (m *wtModel) record(k uint64) {
 func (m *wtModel) add(k uint64) {
 	m.record(k)
 	// A miss on a recent ghost moves the window: +1 for a turned-away
-	// candidate, -4 for an ousted victim.
+	// candidate, minus its estimated frequency (this miss counted) for an
+	// ousted victim.
 	i, fp := m.slot(k)
 	if g, ok := m.ghosts[i]; ok && g.fp == fp {
 		delete(m.ghosts, i)
@@ -114,7 +115,7 @@ func (m *wtModel) add(k uint64) {
 		case !g.victim && m.left-g.seq < uint64(m.depth()):
 			m.moveWindow(1)
 		case g.victim && m.ousted-g.seq < uint64(m.depth()):
-			m.moveWindow(-4)
+			m.moveWindow(-max(m.freq(k), 1))
 		}
 	}
 	m.window = append(m.window, k)
@@ -589,8 +590,8 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 	// The grown window made the engine evict probation's front, 0 (not a
 	// contest: no ghost). Next 159 and 1000 tie with the victim 1 and lose;
 	// 158, seen twice, ousts 1; the frequent 2000 ousts 2. Asking for the
-	// victim ghost 1 again shrinks the window by four, down to its floor of
-	// one.
+	// victim ghost 1 again (its second request: frequency 2) shrinks the
+	// window by two, to its floor of one.
 	n := h.newNode(2000)
 	for range 5 {
 		p.sketch.Increment(n.hash)
