@@ -167,9 +167,9 @@ func TestSimAblations(t *testing.T) {
 // driven through the harness, so that the policy's qualitative facts hold
 // whether or not the engine builds it, plus two regressions of the second
 // tuning round: loop@768, where Caffeine's unconditional flooding defence
-// set off chains of misses (LFU 63.6%, 70 without it; 75.6 with the streak
-// rule), and corda, where the hill climber left LFU 3 points under LRU
-// (the ghosts bring it within 0.1).
+// set off chains of misses (bench/: 63.55% with the hill climber, 75.61% now,
+// optimum 75.81%), and corda, where the hill climber left LFU up to 3 points
+// under LRU (the ghosts bring it within 0.1).
 func TestSimPolicyRegressions(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

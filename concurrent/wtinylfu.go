@@ -57,13 +57,19 @@ import "github.com/clientcache/clientcache/admission"
 // Choices measured on the project's traces (TestSimAblations, and the hit
 // ratio table of bench/): the sketch counts from the first request
 // (Caffeine starts at half full; counting early helped most on the short
-// Glimpse trace); it has a doorkeeper; the window adapts from ghosts (the
-// previous hill climber, after Caffeine's, left 42 of 76 trace rows below the
-// best rival; the ghosts, 24); and the hash-flooding defence admits a losing
-// warm candidate at random only once the same victim has turned away more
-// warm candidates in a row than the cache holds entries (Caffeine's
-// unconditional 1-in-128 draw cost up to 10 points on looping traces, where
-// each random admission sets off a chain of misses).
+// Glimpse trace, though it costs about 2 points on P3 at 100,000); it has a
+// doorkeeper; the window adapts from ghosts, which replaced a hill climber
+// after Caffeine's (with the climber, LFU was at or above the best rival in
+// 34 of 76 trace rows with 64 points of shortfall in all; with the ghosts,
+// 45 to 49 rows, as the rivals' own runs vary, and about 33 points, most of
+// it on the zigzag trace, where no fixed window comes near LRU); and the
+// hash-flooding defence draws its 1-in-128 admission of a losing warm
+// candidate only once the same victim has turned away more warm candidates
+// in a row than the cache holds entries. Caffeine's unconditional draw cost
+// up to 10 points on looping traces, where each random admission sets off a
+// chain of misses; and a loop long enough to outlast that streak is too long
+// for its keys to be warm (frequency 6 in a sample of 10 x max requests needs
+// a loop shorter than 5/3 of the cache, whose streaks are under 2/3 of it).
 const (
 	wtWindow uint8 = 1 + iota
 	wtProbation

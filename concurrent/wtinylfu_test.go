@@ -774,3 +774,34 @@ func TestWTPushFront(t *testing.T) {
 		t.Fatalf("list %v", got)
 	}
 }
+
+func TestWTinyLFUEventsAllocateNothing(t *testing.T) {
+	// Hits, misses, contests, ghost hits and evictions on nodes made in
+	// advance (a node evicted is unlinked and can be added again).
+	const max = 1000
+	p := newWTinyLFU[uint64, struct{}](max, 3)
+	nodes := make([]*node[uint64, struct{}], 8000)
+	for k := range nodes {
+		nodes[k] = &node[uint64, struct{}]{key: uint64(k), hash: simHash(uint64(k))}
+	}
+	keys := zipfKeys(200_000, 13)
+	i := 0
+	step := func() {
+		n := nodes[keys[i%len(keys)]%uint64(len(nodes))]
+		i++
+		if n.linked() {
+			p.access(n)
+			return
+		}
+		p.add(n)
+		for p.len() > max {
+			p.evict()
+		}
+	}
+	for range 50_000 { // warm up: the cache is full, the window has moved
+		step()
+	}
+	if allocs := testing.AllocsPerRun(100_000, step); allocs != 0 {
+		t.Fatalf("%v allocations per event", allocs)
+	}
+}
