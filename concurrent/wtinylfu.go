@@ -4,14 +4,16 @@ import "github.com/clientcache/clientcache/admission"
 
 // W-TinyLFU: a small LRU admission window in front of a segmented LRU main
 // area, whose door is kept by a TinyLFU frequency sketch, with a window size
-// that adapts to the workload by hill climbing.
+// that adapts to the workload.
 //
 // References: G. Einziger, R. Friedman, B. Manes, "TinyLFU: A Highly
 // Efficient Cache Admission Policy", ACM Transactions on Storage 13(4), 2017
 // (the window, the segmented main area, the admission test, the doorkeeper);
-// G. Einziger, O. Eytan, R. Friedman, B. Manes, "Adaptive Software Cache
-// Management", Middleware 2018 (the hill climber); and the design of
-// Caffeine's BoundedLocalCache, whose constants are used here.
+// the design of Caffeine's BoundedLocalCache (the shares, the admission rule
+// and its defence against hash flooding, whose constants are used here);
+// N. Megiddo, D. Modha, "ARC: A Self-Tuning, Low Overhead Replacement Cache",
+// FAST 2003 (adapting a split between recency and frequency from hits on the
+// ghosts of recently evicted keys).
 //
 // Layout. Four queues, each an LRU list whose front is its least recently
 // used node:
@@ -36,12 +38,38 @@ import "github.com/clientcache/clientcache/admission"
 // the window's entries, the newest, last. ascend's first node is always the
 // one evict returns next.
 //
-// Choices measured on the project's traces (TestSimAblations): the sketch
-// counts from the first request (Caffeine starts at half full; counting early
-// helped most on the short Glimpse trace), it has a doorkeeper, and a climber
-// sample is max(maximum, min(10 x maximum, 5,000)) requests rather than the
-// sketch's 10 x maximum, which let the window grow in time on recency traces
-// (corda, web, scarab) at large sizes.
+// Adapting the window. The policy remembers the keys of its most recent
+// contest losers (ghosts, as ARC's B1 and B2 lists): candidates turned away
+// at the window's exit, and main-area victims pushed out by a winning
+// candidate. A miss on a key that lost as a candidate within the last
+// max/16 candidates to leave the window would have been a hit with a window
+// max/16 larger: the window grows by one entry. A miss on a key that lost as
+// a victim within the last max/16 victims would have been a hit with a main
+// area max/16 larger: the window shrinks by the victim's estimated frequency
+// (a main-area entry, once kept, is hit about as often as it was asked for
+// recently; a window entry passes through and earns one hit). The
+// ghosts are a small direct-mapped table of fingerprints, so remembering and
+// looking up cost O(1) and no allocation, and the signal compares two
+// marginal gains measured over the same requests, unlike a hill climber's
+// comparison of one sample's hit rate with the previous one's, which
+// drifting workloads drown in noise.
+//
+// Choices measured on the project's traces (TestSimAblations, and the hit
+// ratio table of bench/): the sketch counts from the first request
+// (Caffeine starts at half full; counting early helped most on the short
+// Glimpse trace, though it costs about 2 points on P3 at 100,000); it has a
+// doorkeeper; the window adapts from ghosts, which replaced a hill climber
+// after Caffeine's (with the climber, LFU was at or above the best rival in
+// 34 of 76 trace rows with 64 points of shortfall in all; with the ghosts,
+// 45 to 49 rows, as the rivals' own runs vary, and about 33 points, most of
+// it on the zigzag trace, where no fixed window comes near LRU); and the
+// hash-flooding defence draws its 1-in-128 admission of a losing warm
+// candidate only once the same victim has turned away more warm candidates
+// in a row than the cache holds entries. Caffeine's unconditional draw cost
+// up to 10 points on looping traces, where each random admission sets off a
+// chain of misses; and a loop long enough to outlast that streak is too long
+// for its keys to be warm (frequency 6 in a sample of 10 x max requests needs
+// a loop shorter than 5/3 of the cache, whose streaks are under 2/3 of it).
 const (
 	wtWindow uint8 = 1 + iota
 	wtProbation
@@ -56,39 +84,53 @@ const (
 	// wtProtectedPercent of the main area may be protected.
 	wtProtectedPercent = 80
 	// A losing candidate whose estimated frequency is at least
-	// wtFloodFrequency is still admitted with probability 1/wtFloodOdds, so
-	// that keys crafted to collide with a hot victim in the sketch cannot
-	// keep every newcomer out.
+	// wtFloodFrequency is still admitted with probability 1/wtFloodOdds once
+	// the victim has turned away more such candidates in a row than the
+	// cache's maximum, so that keys crafted to collide with a victim in the
+	// sketch cannot keep every newcomer out.
 	wtFloodFrequency = 6
 	wtFloodOdds      = 128
-	// The hill climber: after each sample of requests the window moves by
-	// the step, in the same direction if the hit rate did not fall and in
-	// the other if it did; the step decays by wtStepDecay per sample and
-	// restarts at wtStepPercent of the cache when the hit rate moves by
-	// wtRestartThreshold or more. A sample is the maximum, at least
-	// wtSampleFloor requests, at most 10 x the maximum.
-	wtStepPercent      = 0.0625
-	wtStepDecay        = 0.98
-	wtRestartThreshold = 0.05
-	wtSampleFloor      = 5000
+	// The ghosts: a ghost is remembered for wtGhostDepth = max/wtGhostDivisor
+	// contests of its kind (at least one). A candidate ghost hit grows the
+	// window by wtGrowStep; a victim ghost hit shrinks it by the victim's
+	// estimated frequency (wtShrinkStep in the constShrink ablation).
+	wtGhostDivisor = 16
+	wtGrowStep     = 1
+	wtShrinkStep   = 4
+)
+
+// Ghost table entries: a fingerprint of the key's hash, the sequence number
+// of the contest the key lost, and which kind of loser it was. 0 is empty
+// (sequence numbers start at 1).
+const (
+	wtGhostFPBits  = 24
+	wtGhostSeqBits = 64 - wtGhostFPBits - 1
+	wtGhostSeqMask = 1<<wtGhostSeqBits - 1
+	wtGhostVictim  = 1 // the kind bit; 0 is a turned-away candidate
 )
 
 type wtinylfu[K comparable, V any] struct {
 	window, probation, protected, doomed list[K, V]
 
 	max          int // the cache's maximum
-	windowMax    int // the window's share, adjusted by the climber
+	windowMax    int // the window's share, adjusted by the ghosts
 	protectedMax int // protected's share of the main area
 
 	sketch *admission.Sketch // sized for max; 8 + 10 bytes per entry of max
 	seed   uint64
 	rng    uint64 // splitmix64 state, for the hash-flooding defence
 
-	// The hill climber's state: hits and misses in the current sample, the
-	// previous sample's hit rate, and the signed step of the next move.
-	hits, misses int
-	prevHitRate  float64
-	step         float64
+	// The hash-flooding defence's view of the current victim: its hash and
+	// how many warm candidates it has turned away in a row.
+	streakHash uint64
+	streak     int
+
+	// ghosts is a power-of-two table of contest losers (see wtGhost*), of
+	// about max/2 entries: 4 bytes per entry of max. left and
+	// ousted number the candidates that left the window and the victims a
+	// candidate ousted.
+	ghosts       []uint64
+	left, ousted uint64
 
 	off wtAblation
 }
@@ -97,12 +139,12 @@ type wtinylfu[K comparable, V any] struct {
 // it was measured against, for TestSimAblations. The zero value is the
 // policy as shipped; nothing else sets it.
 type wtAblation struct {
-	lazySketch   bool // no sketch (no counting) until the cache is half full, as in Caffeine
-	noDoorkeeper bool // a sketch without a doorkeeper
-	sketchSample bool // climber samples of 10 x maximum requests
-	noClimb      bool // the window stays at 1%
-	noFlood      bool // no random admission of losing candidates
-	noBounce     bool // the climber keeps its direction at a bound
+	lazySketch    bool // no sketch (no counting) until the cache is half full, as in Caffeine
+	noDoorkeeper  bool // a sketch without a doorkeeper
+	noAdapt       bool // the window stays at 1%
+	constShrink   bool // a victim ghost hit shrinks the window by four, whatever its frequency
+	caffeineFlood bool // a losing warm candidate is admitted 1 time in 128 whatever the streak
+	noFlood       bool // no random admission of losing candidates
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -126,11 +168,12 @@ func newWTinyLFUAblated[K comparable, V any](max int, seed uint64, off wtAblatio
 	return p
 }
 
-// reset forgets everything learned: shares, climber, random sequence and
+// reset forgets everything learned: shares, ghosts, random sequence and
 // sketch start over for a cache of max entries.
 func (p *wtinylfu[K, V]) reset(max int) {
 	p.rng = p.seed
 	p.sketch = nil
+	p.ghosts = nil
 	p.resize(max)
 	p.ensureSketch()
 }
@@ -152,16 +195,34 @@ func (p *wtinylfu[K, V]) ensureSketch() {
 func wtSketchSeed(seed uint64) uint64 { return (seed ^ 0x5851f42d4c957f2d) * 0x9e3779b97f4a7c15 }
 
 // resize sets the shares for a new maximum, resizes the sketch (which loses
-// its counts if its table changes size) and restarts the climber.
+// its counts if its table changes size) and the ghost table (which forgets
+// its ghosts if it changes size), and forgets the flooding streak.
 func (p *wtinylfu[K, V]) resize(max int) {
 	p.max = max
 	p.windowMax = max - max*wtMainPercent/100
 	p.protectedMax = (max - p.windowMax) * wtProtectedPercent / 100
-	p.hits, p.misses, p.prevHitRate = 0, 0, 0
-	p.step = -wtStepPercent * float64(max)
+	p.streakHash, p.streak = 0, 0
 	if p.sketch != nil {
 		p.sketch.Resize(max)
 	}
+	if n := wtGhostSlots(max); len(p.ghosts) != n {
+		p.ghosts = make([]uint64, n)
+		p.left, p.ousted = 0, 0
+	}
+}
+
+// wtGhostDepth is how many contests of its kind a ghost is remembered for.
+func wtGhostDepth(maximum int) uint64 { return uint64(max(maximum/wtGhostDivisor, 1)) }
+
+// wtGhostSlots is the size of the ghost table: a power of two at least
+// eight times the depth, so that the two kinds' recent ghosts rarely
+// overwrite each other.
+func wtGhostSlots(maximum int) int {
+	n := 8
+	for uint64(n) < 8*wtGhostDepth(maximum) {
+		n <<= 1
+	}
+	return n
 }
 
 func (p *wtinylfu[K, V]) mainLen() int { return p.probation.len() + p.protected.len() }
@@ -173,17 +234,12 @@ func (p *wtinylfu[K, V]) len() int {
 func (p *wtinylfu[K, V]) add(n *node[K, V]) {
 	p.ensureSketch()
 	p.record(n)
-	p.misses++
+	p.adapt(n.hash)
 	p.window.pushBack(n)
 	p.admitFromWindow()
-	p.climb()
 }
 
-func (p *wtinylfu[K, V]) access(n *node[K, V]) {
-	p.touch(n)
-	p.hits++
-	p.climb()
-}
+func (p *wtinylfu[K, V]) access(n *node[K, V]) { p.touch(n) }
 
 func (p *wtinylfu[K, V]) replace(old, n *node[K, V]) {
 	p.queue(old.queue).replace(old, n)
@@ -231,10 +287,12 @@ func (p *wtinylfu[K, V]) demote() {
 }
 
 // admitFromWindow moves window overflow into the main area, through an
-// admission contest when the main area is full.
+// admission contest when the main area is full. Losers are remembered as
+// ghosts.
 func (p *wtinylfu[K, V]) admitFromWindow() {
 	for p.window.len() > p.windowMax {
 		c := p.window.popFront()
+		p.left++
 		if p.mainLen() < p.max-p.windowMax {
 			p.probation.pushBack(c)
 			continue
@@ -244,24 +302,39 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 			v = p.protected.front()
 		}
 		if v == nil || !p.admit(c, v) {
+			p.remember(c.hash, 0, p.left)
 			p.doomed.pushBack(c)
 			continue
 		}
 		p.queue(v.queue).remove(v)
+		p.ousted++
+		p.remember(v.hash, wtGhostVictim, p.ousted)
 		p.doomed.pushBack(v)
 		p.probation.pushBack(c)
 	}
 }
 
 // admit reports whether the candidate c should replace the victim v: if it
-// is estimated more frequent, or, being warm (frequency >= 6), with
-// probability 1/128 (the hash-flooding defence).
+// is estimated more frequent; or, being warm (frequency >= 6), with
+// probability 1/128 once v has turned away more than max warm candidates in
+// a row (the hash-flooding defence).
 func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
+	if v.hash != p.streakHash {
+		p.streakHash, p.streak = v.hash, 0
+	}
 	cf, vf := p.frequency(c), p.frequency(v)
 	if cf > vf {
+		p.streak = 0
 		return true
 	}
-	return !p.off.noFlood && cf >= wtFloodFrequency && p.random()%wtFloodOdds == 0
+	if cf < wtFloodFrequency || p.off.noFlood {
+		return false
+	}
+	p.streak++
+	if p.streak <= p.max && !p.off.caffeineFlood {
+		return false
+	}
+	return p.random()%wtFloodOdds == 0
 }
 
 // random returns the next number of a splitmix64 sequence.
@@ -273,71 +346,56 @@ func (p *wtinylfu[K, V]) random() uint64 {
 	return z ^ z>>31
 }
 
-// climb ends a sample when it is complete and moves the window by the
-// climber's step.
-func (p *wtinylfu[K, V]) climb() {
-	if p.sketch == nil || p.off.noClimb {
-		return
-	}
-	requests := p.hits + p.misses
-	if requests < p.sampleSize() {
-		return
-	}
-	if p.len() < p.max/2 {
-		// Not evicting: the hit rate says nothing about the split.
-		p.hits, p.misses = 0, 0
-		return
-	}
-	rate := float64(p.hits) / float64(requests)
-	change := rate - p.prevHitRate
-	amount := p.step
-	if change < 0 {
-		amount = -amount
-	}
-	if change >= wtRestartThreshold || change <= -wtRestartThreshold {
-		p.step = wtStepPercent * float64(p.max)
-		if amount < 0 {
-			p.step = -p.step
-		}
-	} else {
-		p.step = wtStepDecay * amount
-	}
-	p.prevHitRate = rate
-	p.hits, p.misses = 0, 0
-	if p.moveWindow(int(amount)) == 0 && int(amount) != 0 && !p.off.noBounce {
-		// The window is at a bound: turn around rather than push against
-		// it. Without this, a workload whose hit rate stays flat (all
-		// misses while the window is too small to catch any reuse) keeps
-		// the climber pressing on the lower bound forever.
-		p.step = -p.step
-	}
+// ghostSlot returns the ghost table index and the fingerprint of hash h
+// (the fingerprint from the low bits, the index from the high ones).
+func (p *wtinylfu[K, V]) ghostSlot(h uint64) (int, uint64) {
+	return int(h >> 32 & uint64(len(p.ghosts)-1)), h & (1<<wtGhostFPBits - 1)
 }
 
-// sampleSize is the number of requests in a climber sample: the maximum, but
-// at least wtSampleFloor (so that a small cache's hit rate is measured over
-// enough requests to tell a step's effect from noise) and at most 10 x the
-// maximum.
-func (p *wtinylfu[K, V]) sampleSize() int {
-	if p.off.sketchSample {
-		return p.sketch.SampleSize()
+// remember records that the key of hash h lost contest number seq of the
+// given kind, overwriting whatever ghost held its slot.
+func (p *wtinylfu[K, V]) remember(h, kind, seq uint64) {
+	i, fp := p.ghostSlot(h)
+	p.ghosts[i] = fp<<(wtGhostSeqBits+1) | (seq&wtGhostSeqMask)<<1 | kind
+}
+
+// adapt is called on every miss, with the missed key's hash: a recent
+// ghost of that key moves the window (see the file comment) and is
+// forgotten.
+func (p *wtinylfu[K, V]) adapt(h uint64) {
+	i, fp := p.ghostSlot(h)
+	g := p.ghosts[i]
+	if g == 0 || g>>(wtGhostSeqBits+1) != fp {
+		return
 	}
-	return max(p.max, min(10*p.max, wtSampleFloor), 1)
+	p.ghosts[i] = 0
+	if p.off.noAdapt {
+		return
+	}
+	seq, now, delta := g>>1&wtGhostSeqMask, p.left, wtGrowStep
+	if g&1 == wtGhostVictim {
+		now, delta = p.ousted, -wtShrinkStep
+		if !p.off.constShrink && p.sketch != nil {
+			delta = -max(p.sketch.Frequency(h), 1)
+		}
+	}
+	if (now-seq)&wtGhostSeqMask < wtGhostDepth(p.max) {
+		p.moveWindow(delta)
+	}
 }
 
 // moveWindow grows (delta > 0) or shrinks the window by up to |delta|
-// entries, taking the room from or giving it to the protected share, and
-// returns how far it moved. It keeps at least one entry of window and never
-// evicts: a grown window fills with new entries while the engine evicts the
-// main area's victims; a shrunk window's oldest entries move to the back of
-// probation.
-func (p *wtinylfu[K, V]) moveWindow(delta int) int {
+// entries, taking the room from or giving it to the protected share. It
+// keeps at least one entry of window and never evicts: a grown window fills
+// with new entries while the engine evicts the main area's victims; a
+// shrunk window's oldest entries move to the back of probation.
+func (p *wtinylfu[K, V]) moveWindow(delta int) {
 	switch {
 	case delta > 0:
 		delta = min(delta, p.protectedMax)
 		p.windowMax += delta
 		p.protectedMax -= delta
 		p.demote()
-		return delta
 	case delta < 0:
 		delta = max(min(-delta, p.windowMax-1), 0)
 		p.windowMax -= delta
@@ -345,9 +403,7 @@ func (p *wtinylfu[K, V]) moveWindow(delta int) int {
 		for p.window.len() > p.windowMax {
 			p.probation.pushBack(p.window.popFront())
 		}
-		return delta
 	}
-	return 0
 }
 
 func (p *wtinylfu[K, V]) evict() *node[K, V] {
@@ -381,7 +437,7 @@ func (p *wtinylfu[K, V]) descend(yield func(*node[K, V]) bool) {
 	}
 }
 
-// setMax resizes the shares and the sketch and restarts the climber. Contest
+// setMax resizes the shares, the sketch and the ghost table. Contest
 // losers go back to the front of probation (their contest was for the old
 // size), window overflow to the back of probation, protected overflow too;
 // the engine then evicts from the front of the order until the cache fits.
@@ -432,6 +488,7 @@ func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V
 	if p.sketch != nil {
 		c.sketch = p.sketch.Clone()
 	}
+	c.ghosts = append([]uint64(nil), p.ghosts...)
 	return &c
 }
 

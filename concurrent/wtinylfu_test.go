@@ -10,18 +10,31 @@ import (
 )
 
 // wtModel is the reference for the W-TinyLFU policy: the same rules written
-// plainly, with slices of keys (front first) instead of intrusive lists, so
-// that every list manipulation of the real policy is checked against an
-// obvious one. It shares the sketch type and its seed (both must see the same
-// increments to agree) and the random sequence.
+// plainly, with slices of keys (front first) instead of intrusive lists and a
+// map of ghosts instead of a packed table, so that every list manipulation
+// and every window move of the real policy is checked against an obvious one.
+// It shares the sketch type and its seed (both must see the same increments
+// to agree) and the random sequence.
 type wtModel struct {
 	max, windowMax, protectedMax         int
 	window, probation, protected, doomed []uint64
 
-	sketch       *admission.Sketch
-	seed, rng    uint64
-	hits, misses int
-	prev, step   float64
+	sketch    *admission.Sketch
+	seed, rng uint64
+
+	streakKey    uint64 // the victim of the current streak (by hash)
+	streak       int
+	ghosts       map[int]wtGhost // by table slot
+	slots        int
+	left, ousted uint64
+}
+
+// wtGhost is a contest loser: its hash's fingerprint, which kind of loser
+// and the number of its contest among those of its kind.
+type wtGhost struct {
+	fp     uint64
+	victim bool
+	seq    uint64
 }
 
 func newWTModel(max int, seed uint64) *wtModel {
@@ -35,15 +48,27 @@ func (m *wtModel) resize(max int) {
 	m.max = max
 	m.windowMax = max - max*99/100
 	m.protectedMax = (max - m.windowMax) * 80 / 100
-	m.hits, m.misses, m.prev = 0, 0, 0
-	m.step = -0.0625 * float64(max)
+	m.streakKey, m.streak = 0, 0
 	if m.sketch != nil {
 		m.sketch.Resize(max)
 	}
+	// The table has a power of two of slots, at least 8 x the depth.
+	slots := 8
+	for slots < 8*m.depth() {
+		slots *= 2
+	}
+	if slots != m.slots || m.ghosts == nil {
+		m.slots, m.ghosts = slots, map[int]wtGhost{}
+		m.left, m.ousted = 0, 0
+	}
 }
 
-func (m *wtModel) len() int {
-	return len(m.window) + len(m.probation) + len(m.protected) + len(m.doomed)
+// depth is how many contests of its kind a ghost counts for.
+func (m *wtModel) depth() int { return max(m.max/16, 1) }
+
+func (m *wtModel) slot(k uint64) (int, uint64) {
+	h := simHash(k)
+	return int(h >> 32 % uint64(m.slots)), h % (1 << 24)
 }
 
 func (m *wtModel) order() []uint64 {
@@ -80,11 +105,24 @@ func (m *wtModel) record(k uint64) {
 
 func (m *wtModel) add(k uint64) {
 	m.record(k)
-	m.misses++
+	// A miss on a recent ghost moves the window: +1 for a turned-away
+	// candidate, minus its estimated frequency (this miss counted) for an
+	// ousted victim.
+	i, fp := m.slot(k)
+	if g, ok := m.ghosts[i]; ok && g.fp == fp {
+		delete(m.ghosts, i)
+		switch {
+		case !g.victim && m.left-g.seq < uint64(m.depth()):
+			m.moveWindow(1)
+		case g.victim && m.ousted-g.seq < uint64(m.depth()):
+			m.moveWindow(-max(m.freq(k), 1))
+		}
+	}
 	m.window = append(m.window, k)
 	for len(m.window) > m.windowMax {
 		c := m.window[0]
 		m.window = m.window[1:]
+		m.left++
 		if len(m.probation)+len(m.protected) < m.max-m.windowMax {
 			m.probation = append(m.probation, c)
 			continue
@@ -97,23 +135,45 @@ func (m *wtModel) add(k uint64) {
 		case len(m.protected) > 0:
 			v, vq = m.protected[0], &m.protected
 		default:
+			m.lose(c, false, m.left)
 			m.doomed = append(m.doomed, c)
 			continue
 		}
-		cf, vf := m.freq(c), m.freq(v)
-		admit := cf > vf
-		if !admit && cf >= 6 {
-			admit = m.next()%128 == 0
-		}
-		if admit {
+		if m.admit(c, v) {
 			*vq = (*vq)[1:]
+			m.ousted++
+			m.lose(v, true, m.ousted)
 			m.doomed = append(m.doomed, v)
 			m.probation = append(m.probation, c)
 		} else {
+			m.lose(c, false, m.left)
 			m.doomed = append(m.doomed, c)
 		}
 	}
-	m.climb()
+}
+
+// lose remembers k as a ghost, replacing the ghost in its slot.
+func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
+	i, fp := m.slot(k)
+	m.ghosts[i] = wtGhost{fp, victim, seq}
+}
+
+// admit: more frequent wins; a warm loser gets a 1-in-128 draw once the
+// same victim has turned away more than max warm candidates in a row.
+func (m *wtModel) admit(c, v uint64) bool {
+	if simHash(v) != m.streakKey {
+		m.streakKey, m.streak = simHash(v), 0
+	}
+	cf, vf := m.freq(c), m.freq(v)
+	if cf > vf {
+		m.streak = 0
+		return true
+	}
+	if cf < 6 {
+		return false
+	}
+	m.streak++
+	return m.streak > m.max && m.next()%128 == 0
 }
 
 func (m *wtModel) next() uint64 {
@@ -146,59 +206,30 @@ func (m *wtModel) demote() {
 	}
 }
 
-func (m *wtModel) access(k uint64) {
-	m.touch(k)
-	m.hits++
-	m.climb()
-}
+func (m *wtModel) access(k uint64) { m.touch(k) }
 
 func (m *wtModel) remove(k uint64) {
 	q := m.queueOf(k)
 	*q = without(*q, k)
 }
 
-func (m *wtModel) climb() {
-	if m.hits+m.misses < max(m.max, min(10*m.max, 5000), 1) {
-		return
-	}
-	if m.len() < m.max/2 {
-		m.hits, m.misses = 0, 0
-		return
-	}
-	rate := float64(m.hits) / float64(m.hits+m.misses)
-	change := rate - m.prev
-	amount := m.step
-	if change < 0 {
-		amount = -amount
-	}
-	if change >= 0.05 || change <= -0.05 {
-		m.step = 0.0625 * float64(m.max)
-		if amount < 0 {
-			m.step = -m.step
-		}
-	} else {
-		m.step = 0.98 * amount
-	}
-	m.prev = rate
-	m.hits, m.misses = 0, 0
-	d, moved := int(amount), 0
+// moveWindow moves up to |d| entries of share between the window and
+// protected, keeping a window of at least one.
+func (m *wtModel) moveWindow(d int) {
 	switch {
 	case d > 0:
-		moved = min(d, m.protectedMax)
+		moved := min(d, m.protectedMax)
 		m.windowMax += moved
 		m.protectedMax -= moved
 		m.demote()
 	case d < 0:
-		moved = max(min(-d, m.windowMax-1), 0)
+		moved := max(min(-d, m.windowMax-1), 0)
 		m.windowMax -= moved
 		m.protectedMax += moved
 		for len(m.window) > m.windowMax {
 			m.probation = append(m.probation, m.window[0])
 			m.window = m.window[1:]
 		}
-	}
-	if moved == 0 && d != 0 {
-		m.step = -m.step // turn around at a bound
 	}
 }
 
@@ -435,15 +466,16 @@ func TestWTinyLFUQueues(t *testing.T) {
 }
 
 func TestWTinyLFUHashFloodingDefence(t *testing.T) {
-	// A victim at frequency 15 and a candidate below it: at frequency >= 6
-	// the candidate gets in about once in 128 contests, below 6 never.
+	// A victim at frequency 15 and a candidate below it: a candidate below
+	// frequency 6 never gets in; a warm one never while the victim has
+	// turned away at most max (1000) warm candidates in a row, then about
+	// once in 128 contests.
 	for _, tc := range []struct {
 		candidate int
-		lo, hi    int // admissions out of 12,800 contests
+		lo, hi    int // admissions in contests 1001 .. 13,800
 	}{{5, 0, 0}, {6, 50, 160}, {10, 50, 160}} {
 		p := newWTinyLFU[uint64, int](1000, 7)
 		p.sketch = admission.New(1000, 7)
-		p.sketch.Resize(1000)
 		c := &node[uint64, int]{key: 1, hash: simHash(1)}
 		v := &node[uint64, int]{key: 2, hash: simHash(2)}
 		for range 15 {
@@ -455,6 +487,11 @@ func TestWTinyLFUHashFloodingDefence(t *testing.T) {
 		if p.frequency(c) != tc.candidate {
 			t.Fatalf("candidate frequency %d, want %d (collision in the test)", p.frequency(c), tc.candidate)
 		}
+		for i := range 1000 {
+			if p.admit(c, v) {
+				t.Fatalf("candidate at %d admitted in contest %d, within the first max", tc.candidate, i+1)
+			}
+		}
 		admitted := 0
 		for range 12_800 {
 			if p.admit(c, v) {
@@ -464,6 +501,136 @@ func TestWTinyLFUHashFloodingDefence(t *testing.T) {
 		if admitted < tc.lo || admitted > tc.hi {
 			t.Errorf("candidate at %d: admitted %d of 12800, want %d..%d", tc.candidate, admitted, tc.lo, tc.hi)
 		}
+		// A new victim starts a new streak.
+		w := &node[uint64, int]{key: 3, hash: simHash(3)}
+		for range 15 {
+			p.sketch.Increment(w.hash)
+		}
+		for i := range 1000 {
+			if p.admit(c, w) {
+				t.Fatalf("admitted in contest %d against a new victim", i+1)
+			}
+		}
+	}
+}
+
+// TestWTinyLFUCraftedCollisionsCannotPinTheCache plays an attacker who knows
+// the seed and crafts keys that collide, in the sketch, with whichever entry
+// is the main area's next victim, keeping its estimate at 15 (the test
+// stands in for the colliding requests by incrementing the victim's counters
+// directly). Without the hash-flooding defence no newcomer could ever beat
+// the victim, and the attacker's entries would hold the main area for good;
+// with it, hot keys of the real workload take most of the main area.
+func TestWTinyLFUCraftedCollisionsCannotPinTheCache(t *testing.T) {
+	const max, attackers, hot = 100, 100, 150
+	for _, defended := range []bool{true, false} {
+		p := newWTinyLFUAblated[uint64, struct{}](max, 5, wtAblation{noFlood: !defended})
+		c := newSimCache(p, max)
+		for k := range uint64(attackers) {
+			c.Set(k)
+		}
+		for i := range 80_000 {
+			if v := p.probation.front(); v != nil && v.key < attackers {
+				for p.sketch.Frequency(v.hash) < 15 {
+					p.sketch.Increment(v.hash)
+				}
+			}
+			k := attackers + uint64(i%hot)
+			if !c.Get(k) {
+				c.Set(k)
+			}
+		}
+		legit := 0
+		for _, q := range []*list[uint64, struct{}]{&p.probation, &p.protected} {
+			q.ascend(func(n *node[uint64, struct{}]) bool {
+				if n.key >= attackers {
+					legit++
+				}
+				return true
+			})
+		}
+		switch {
+		case defended && legit < (max-p.windowMax)/2:
+			t.Errorf("defended: %d of the main area's %d entries are the workload's, want at least half", legit, max-p.windowMax)
+		case !defended && legit != 0:
+			t.Errorf("undefended: %d workload entries got past the pinned victims; the test no longer attacks", legit)
+		}
+	}
+}
+
+func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
+	// max 160: a window of 2, 158 of main with 126 protected; ghosts count
+	// for 10 contests.
+	h := newWTHarness(160, 1)
+	p := h.p
+	for k := range uint64(160) {
+		p.add(h.newNode(k))
+	}
+	if p.window.len() != 2 || p.mainLen() != 158 {
+		t.Fatalf("window %d, main %d", p.window.len(), p.mainLen())
+	}
+	evict := func() {
+		for p.len() > 160 {
+			delete(h.nodes, p.evict().key)
+		}
+	}
+	// 1000 enters; 158 leaves the window and ties with the victim 0: it
+	// loses and becomes a candidate ghost. Asking for it again within the
+	// depth grows the window by one.
+	p.add(h.newNode(1000))
+	evict()
+	if _, ok := h.nodes[158]; ok {
+		t.Fatal("the tied candidate 158 was admitted")
+	}
+	p.add(h.newNode(158))
+	evict()
+	if p.windowMax != 3 || p.protectedMax != 125 {
+		t.Fatalf("after a candidate ghost hit: window %d protected %d, want 3 and 125", p.windowMax, p.protectedMax)
+	}
+	// The grown window made the engine evict probation's front, 0 (not a
+	// contest: no ghost). Next 159 and 1000 tie with the victim 1 and lose;
+	// 158, seen twice, ousts 1; the frequent 2000 ousts 2. Asking for the
+	// victim ghost 1 again (its second request: frequency 2) shrinks the
+	// window by two, to its floor of one.
+	n := h.newNode(2000)
+	for range 5 {
+		p.sketch.Increment(n.hash)
+	}
+	p.add(n)
+	evict()
+	for _, k := range []uint64{2001, 2002, 2003} {
+		p.add(h.newNode(k))
+		evict()
+	}
+	for _, k := range []uint64{0, 1, 2, 159, 1000} {
+		if _, ok := h.nodes[k]; ok {
+			t.Fatalf("%d is still held", k)
+		}
+	}
+	if p.ousted != 2 {
+		t.Fatalf("%d victims ousted, want 2", p.ousted)
+	}
+	p.add(h.newNode(1))
+	evict()
+	if p.windowMax != 1 || p.protectedMax != 127 {
+		t.Fatalf("after a victim ghost hit: window %d protected %d, want 1 and 127", p.windowMax, p.protectedMax)
+	}
+	// A ghost counts only within its depth: 1000 lost its contest, but more
+	// than 10 candidates have left the window since.
+	for k := range uint64(12) {
+		p.add(h.newNode(4000 + k))
+		evict()
+	}
+	p.add(h.newNode(1000))
+	evict()
+	if p.windowMax != 1 {
+		t.Fatalf("a stale ghost moved the window to %d", p.windowMax)
+	}
+	// The evictions without a contest made no ghosts: 0 moves nothing.
+	p.add(h.newNode(0))
+	evict()
+	if p.windowMax != 1 {
+		t.Fatalf("a key evicted without a contest moved the window to %d", p.windowMax)
 	}
 }
 
@@ -523,8 +690,9 @@ func TestWTinyLFUCloneCopiesEverything(t *testing.T) {
 		return y
 	})
 	pa, pb := a.p.(*wtinylfu[uint64, struct{}]), b.p.(*wtinylfu[uint64, struct{}])
-	if pa.rng != pb.rng || pa.step != pb.step || pa.windowMax != pb.windowMax || pa.hits != pb.hits {
-		t.Fatal("clone lost climber or random state")
+	if pa.rng != pb.rng || pa.windowMax != pb.windowMax || pa.left != pb.left || pa.ousted != pb.ousted ||
+		pa.streak != pb.streak || !slices.Equal(pa.ghosts, pb.ghosts) {
+		t.Fatal("clone lost ghost, streak or random state")
 	}
 	// Both must now behave identically, and independently.
 	for i, k := range keys[30_000:] {
@@ -604,5 +772,36 @@ func TestWTPushFront(t *testing.T) {
 	wtPushFront(&l, nodes[3])
 	if got := listKeys(&l); !slices.Equal(got, []uint64{3, 0, 1, 2}) || l.len() != 4 {
 		t.Fatalf("list %v", got)
+	}
+}
+
+func TestWTinyLFUEventsAllocateNothing(t *testing.T) {
+	// Hits, misses, contests, ghost hits and evictions on nodes made in
+	// advance (a node evicted is unlinked and can be added again).
+	const max = 1000
+	p := newWTinyLFU[uint64, struct{}](max, 3)
+	nodes := make([]*node[uint64, struct{}], 8000)
+	for k := range nodes {
+		nodes[k] = &node[uint64, struct{}]{key: uint64(k), hash: simHash(uint64(k))}
+	}
+	keys := zipfKeys(200_000, 13)
+	i := 0
+	step := func() {
+		n := nodes[keys[i%len(keys)]%uint64(len(nodes))]
+		i++
+		if n.linked() {
+			p.access(n)
+			return
+		}
+		p.add(n)
+		for p.len() > max {
+			p.evict()
+		}
+	}
+	for range 50_000 { // warm up: the cache is full, the window has moved
+		step()
+	}
+	if allocs := testing.AllocsPerRun(100_000, step); allocs != 0 {
+		t.Fatalf("%v allocations per event", allocs)
 	}
 }
