@@ -332,10 +332,13 @@ func (c *Cache[K, V]) Resize(n int) error {
 	return nil
 }
 
-// Sync applies every buffered read and write to the policy and enforces the
-// bound before it returns. When no other goroutine is using the cache, the
-// state afterwards is exact: Len() <= MaxSize(), and the order of
-// [Cache.All] is exactly the policy's.
+// Sync applies every buffered read and write to the policy, removes expired
+// entries and enforces the bound before it returns. When no other goroutine
+// is using the cache, the state afterwards is exact: Len() <= MaxSize(), and
+// the order of [Cache.All] is exactly the policy's. Listener calls for the
+// removals Sync makes are done when it returns; those of removals the
+// maintenance goroutine made just before (expiry) may still be running on
+// that goroutine.
 func (c *Cache[K, V]) Sync() {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)

@@ -35,6 +35,14 @@ func (r *recorder) onEvict(k string, v int, cause concurrent.Cause) {
 	r.mu.Unlock()
 }
 
+// await waits until at least n calls were recorded: listener calls for
+// removals the maintenance goroutine made (expiry) arrive from it, maybe
+// after the operation that observed the removal has returned.
+func (r *recorder) await(t *testing.T, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d listener calls", n), func() bool { return len(r.calls()) >= n })
+}
+
 func (r *recorder) calls() []removal {
 	r.mu.Lock()
 	defer r.mu.Unlock()

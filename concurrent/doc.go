@@ -47,7 +47,10 @@
 // a time uses the cache, the buffer keeps every read in order and the order is
 // exact: the same operations give the same hits, evictions, listener calls and
 // iteration order on every run, whatever the scheduler does, and for LRU the
-// order is exactly a textbook LRU's. The first time two readers race for the
+// order is exactly a textbook LRU's. (With expiry, which entries have expired
+// is decided by the clock, but the maintenance goroutine may remove them
+// concurrently with the caller's operations, so the order of Expired
+// listener calls relative to the caller's own can vary.) The first time two readers race for the
 // buffer it switches for good to contended mode, in which it stripes by
 // goroutine, does not queue a node already waiting in it, and drops a read
 // rather than wait when its stripe is full (counted in Stats.DroppedReads):
