@@ -27,10 +27,10 @@ type notification[K comparable, V any] struct {
 	cause Cause
 }
 
-// maintenanceLoop is the cache's goroutine. It parks until a write asks for a
-// drain or the next entry is due to expire (one timer, armed for that
-// deadline only: no ticker, no polling), and holds the cache only weakly
-// while parked.
+// maintenanceLoop is the cache's goroutine. It parks until a write (or, under
+// contention, a reader whose stripe is full) asks for a drain, or the next
+// entry is due to expire (one timer, armed for that deadline only: no
+// ticker, no polling), and holds the cache only weakly while parked.
 func maintenanceLoop[K comparable, V any](wp weak.Pointer[Cache[K, V]], wake, stop, done chan struct{}) {
 	defer close(done)
 	timer := time.NewTimer(time.Hour)
@@ -88,7 +88,7 @@ func (c *Cache[K, V]) maintain(stop chan struct{}) {
 	}
 }
 
-// scheduleDrain asks the maintenance goroutine to apply buffered writes.
+// scheduleDrain asks the maintenance goroutine to apply the buffered events.
 func (c *Cache[K, V]) scheduleDrain() {
 	for {
 		switch c.status.Load() {
