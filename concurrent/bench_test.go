@@ -58,10 +58,7 @@ func newFilledCache(b *testing.B, policy concurrent.Policy) *concurrent.Cache[ui
 // load of the same keys: the ceiling for a lock-free read.
 func BenchmarkGet(b *testing.B) {
 	b.Run("impl=xsync.Map", func(b *testing.B) {
-		m := xsync.NewMap[uint64, uint64](xsync.WithPresize(benchEntries))
-		for i := range uint64(benchEntries) {
-			m.Store(scramble(i), i)
-		}
+		m := newFilledMap()
 		runParallelReads(b, func(k uint64) bool { _, ok := m.Load(k); return ok })
 	})
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
@@ -88,36 +85,67 @@ func runParallelReads(b *testing.B, get func(uint64) bool) {
 
 // BenchmarkMixed is 90% reads and 10% writes (Set of a present key from the
 // stream, so the size stays at the bound and writes replace).
+// The bare xsync.Map beside it (Load and Store, no policy, no bound) is the
+// ceiling.
 func BenchmarkMixed(b *testing.B) {
+	b.Run("impl=xsync.Map/reads=90", func(b *testing.B) {
+		m := newFilledMap()
+		runParallelMixed(b, func(k, v uint64) { m.Store(k, v) }, func(k uint64) { m.Load(k) })
+	})
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
 			c := newFilledCache(b, p)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := start.Add(1<<14) & (benchStream - 1)
-				for pb.Next() {
-					k := benchKeys[i&(benchStream-1)]
-					if i%10 == 0 {
-						_ = c.Set(k, i)
-					} else {
-						c.Get(k)
-					}
-					i++
-				}
-			})
+			runParallelMixed(b, func(k, v uint64) { _ = c.Set(k, v) }, func(k uint64) { c.Get(k) })
 		})
 	}
 }
 
+func runParallelMixed(b *testing.B, set func(k, v uint64), get func(k uint64)) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := start.Add(1<<14) & (benchStream - 1)
+		for pb.Next() {
+			k := benchKeys[i&(benchStream-1)]
+			if i%10 == 0 {
+				set(k, i)
+			} else {
+				get(k)
+			}
+			i++
+		}
+	})
+}
+
+// newFilledMap is the bare map holding the keys newFilledCache holds.
+func newFilledMap() *xsync.Map[uint64, uint64] {
+	m := xsync.NewMap[uint64, uint64](xsync.WithPresize(benchEntries))
+	for i := range uint64(benchEntries) {
+		m.Store(scramble(i), i)
+	}
+	return m
+}
+
 // BenchmarkGetSerial is one goroutine reading, with b.Loop: the exact mode
-// (one read stripe, every access applied).
+// (one read stripe, every access applied), beside a bare xsync.Map load.
 func BenchmarkGetSerial(b *testing.B) {
-	c := newFilledCache(b, concurrent.LRU)
+	b.Run("impl=xsync.Map", func(b *testing.B) {
+		m := newFilledMap()
+		loopReads(b, func(k uint64) { m.Load(k) })
+	})
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
+			c := newFilledCache(b, p)
+			loopReads(b, func(k uint64) { c.Get(k) })
+		})
+	}
+}
+
+func loopReads(b *testing.B, get func(uint64)) {
 	b.ReportAllocs()
 	i := uint64(0)
 	for b.Loop() {
-		c.Get(benchKeys[i&(benchStream-1)])
+		get(benchKeys[i&(benchStream-1)])
 		i++
 	}
 }
