@@ -26,11 +26,12 @@ import (
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
 
 // hang bounds waits that only detect a hang; never a performance assertion.
-const hang = 10 * time.Second
+const hang = testwait.Hang
 
 // Secrets the tests use; no output may ever contain them.
 const (
@@ -276,7 +277,7 @@ func TestStampedeOnOneTenant(t *testing.T) {
 		}()
 	}
 	close(start)
-	waitUntil(t, "the AssumeRole call", func() bool { return w.sts.Calls() == 1 })
+	testwait.Until(t, "the AssumeRole call", func() bool { return w.sts.Calls() == 1 })
 	time.Sleep(50 * time.Millisecond) // let the others pile up behind it (more would only strengthen the test)
 	close(release)
 	wg.Wait()
@@ -292,17 +293,6 @@ func TestStampedeOnOneTenant(t *testing.T) {
 	}
 	if n, b := w.sts.Calls(), c.Stats().ClientBuilds; n != 1 || b != 1 {
 		t.Fatalf("%d AssumeRole calls and %d client builds, want 1 and 1", n, b)
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hang)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -341,7 +331,7 @@ func TestEvictionReleasesConnections(t *testing.T) {
 	if !clientcache.DeleteClient[*s3.Client](c, key) {
 		t.Fatal("client was not cached")
 	}
-	waitUntil(t, "the server to see the idle connection closed", func() bool { return w.s3.OpenConnections() == 0 })
+	testwait.Until(t, "the server to see the idle connection closed", func() bool { return w.s3.OpenConnections() == 0 })
 	if st := c.Stats(); st.PoolsReleased != 1 {
 		t.Fatalf("%d pools released", st.PoolsReleased)
 	}
@@ -365,12 +355,12 @@ func TestEvictionBySizeReleasesTheVictimsPool(t *testing.T) {
 			t.Fatal(err)
 		}
 		// At most the live tenant's connection (and the one being closed).
-		waitUntil(t, "evicted tenants' connections to close", func() bool { return w.s3.OpenConnections() <= 1 })
+		testwait.Until(t, "evicted tenants' connections to close", func() bool { return w.s3.OpenConnections() <= 1 })
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "Close to release every pool", func() bool { return w.s3.OpenConnections() == 0 })
+	testwait.Until(t, "Close to release every pool", func() bool { return w.s3.OpenConnections() == 0 })
 }
 
 // TestFailingSTS: an error response, throttling or a slow endpoint reach the
@@ -664,7 +654,7 @@ func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
 	if err := put(ctx, cl, "tenant-1/x", "x"); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the quiet tenant to be evicted and its pool released", func() bool {
+	testwait.Until(t, "the quiet tenant to be evicted and its pool released", func() bool {
 		return c.Len() == 0 && c.ConfigLen() == 0 && w.s3.OpenConnections() == 0
 	})
 	st := c.Stats()

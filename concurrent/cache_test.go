@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // removal is one OnEvict call.
@@ -40,7 +41,7 @@ func (r *recorder) onEvict(k string, v int, cause concurrent.Cause) {
 // after the operation that observed the removal has returned.
 func (r *recorder) await(t *testing.T, n int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d listener calls", n), func() bool { return len(r.calls()) >= n })
+	testwait.Until(t, fmt.Sprintf("%d listener calls", n), func() bool { return len(r.calls()) >= n })
 }
 
 func (r *recorder) calls() []removal {

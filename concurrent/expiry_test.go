@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 func TestExpireAfterWrite(t *testing.T) {
@@ -201,7 +202,7 @@ func TestExpiryTimerRemovesIdleEntries(t *testing.T) {
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: 30 * time.Millisecond, OnEvict: rec.onEvict})
 	_ = c.Set("a", 1)
 	_ = c.Set("b", 2)
-	waitFor(t, "the timer to expire both entries", func() bool { return len(rec.calls()) == 2 })
+	testwait.Until(t, "the timer to expire both entries", func() bool { return len(rec.calls()) == 2 })
 	for _, r := range rec.calls() {
 		if r.cause != concurrent.Expired {
 			t.Fatalf("cause %v", r.cause)

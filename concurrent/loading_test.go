@@ -13,23 +13,12 @@ import (
 	"time"
 
 	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // hang is the generous bound used only to turn a hang into a failure. It is
 // never a performance assertion.
-const hang = 10 * time.Second
-
-// waitFor polls cond until it holds, failing after hang.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hang)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+const hang = testwait.Hang
 
 // result is what one GetOrLoad call returned.
 type result struct {
@@ -98,7 +87,7 @@ func TestStampedeLoadsOnce(t *testing.T) {
 			}()
 		}
 		close(start)
-		waitFor(t, "all goroutines to wait", func() bool { return c.LoadWaiters(key) == goroutines })
+		testwait.Until(t, "all goroutines to wait", func() bool { return c.LoadWaiters(key) == goroutines })
 		close(release)
 		wg.Wait()
 		close(results)
@@ -153,7 +142,7 @@ func TestLoaderErrorReachesAllWaitersAndIsNotCached(t *testing.T) {
 	for range 5 {
 		chans = append(chans, goLoad(c, context.Background(), "k", failing))
 	}
-	waitFor(t, "5 waiters", func() bool { return c.LoadWaiters("k") == 5 })
+	testwait.Until(t, "5 waiters", func() bool { return c.LoadWaiters("k") == 5 })
 	close(release)
 	for _, ch := range chans {
 		if r := receive(t, ch); !errors.Is(r.err, boom) {
@@ -183,7 +172,7 @@ func TestLoaderPanicReleasesAllWaiters(t *testing.T) {
 	for range 8 {
 		chans = append(chans, goLoad(c, context.Background(), "k", panicking))
 	}
-	waitFor(t, "8 waiters", func() bool { return c.LoadWaiters("k") == 8 })
+	testwait.Until(t, "8 waiters", func() bool { return c.LoadWaiters("k") == 8 })
 	close(release)
 	for _, ch := range chans {
 		r := receive(t, ch)
@@ -229,9 +218,9 @@ func TestCancelledWaiterReturnsAtOnceOthersGetTheValue(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	first := goLoad(c, ctx, "k", loader) // the caller that starts the load
-	waitFor(t, "the first waiter", func() bool { return c.LoadWaiters("k") == 1 })
+	testwait.Until(t, "the first waiter", func() bool { return c.LoadWaiters("k") == 1 })
 	second := goLoad(c, context.Background(), "k", loader)
-	waitFor(t, "the second waiter", func() bool { return c.LoadWaiters("k") == 2 })
+	testwait.Until(t, "the second waiter", func() bool { return c.LoadWaiters("k") == 2 })
 
 	cancel()
 	if r := receive(t, first); !errors.Is(r.err, context.Canceled) {
@@ -298,7 +287,7 @@ func TestExplicitWritesDuringALoadWin(t *testing.T) {
 				return int(n), nil
 			}
 			waiter := goLoad(c, context.Background(), "k", loader)
-			waitFor(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
+			testwait.Until(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
 			tc.write(c)
 			close(release)
 			if r := receive(t, waiter); r.v != 1 || r.err != nil {
@@ -325,7 +314,7 @@ func TestExplicitWritesDuringALoadWin(t *testing.T) {
 				}
 				return n
 			}
-			waitFor(t, "the Discarded notice", func() bool { return discarded() > 0 })
+			testwait.Until(t, "the Discarded notice", func() bool { return discarded() > 0 })
 			if n := discarded(); n != 1 {
 				t.Fatalf("%d Discarded notices, want 1: %v", n, rec.calls())
 			}
@@ -345,7 +334,7 @@ func TestCallersAfterAnInvalidationStartANewLoad(t *testing.T) {
 		return int(n), nil
 	}
 	stale := goLoad(c, context.Background(), "k", loader)
-	waitFor(t, "the first load", func() bool { return c.LoadWaiters("k") == 1 })
+	testwait.Until(t, "the first load", func() bool { return c.LoadWaiters("k") == 1 })
 	c.Delete("k") // e.g. the tenant's credentials were rotated
 	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
@@ -404,7 +393,7 @@ func TestSlowLoadDelaysNeitherOtherLoadsNorHits(t *testing.T) {
 	_ = c.Set("hot", 1)
 	release := make(chan struct{})
 	slow := goLoad(c, context.Background(), "slow", func(context.Context) (int, error) { <-release; return 1, nil })
-	waitFor(t, "the slow load", func() bool { return c.LoadWaiters("slow") == 1 })
+	testwait.Until(t, "the slow load", func() bool { return c.LoadWaiters("slow") == 1 })
 	// While it is in flight, hits and other keys' loads complete.
 	for i := range 100 {
 		if v, ok := c.Get("hot"); !ok || v != 1 {
@@ -438,7 +427,7 @@ func TestCloseCancelsLoadsAndReleasesWaiters(t *testing.T) {
 		<-ctx.Done()
 		return 0, ctx.Err()
 	})
-	waitFor(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
+	testwait.Until(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +476,7 @@ func TestLoadCompletingAfterCloseIsDiscarded(t *testing.T) {
 		<-ctx.Done() // Close cancels the load; this loader returns a value anyway
 		return 5, nil
 	})
-	waitFor(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
+	testwait.Until(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
