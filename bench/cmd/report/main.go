@@ -247,6 +247,15 @@ func memTotal() string {
 	return strings.Join(strings.Fields(line)[1:], " ")
 }
 
+// The RESULTS.md banner and the goals' note on timing, for a report with a
+// quick-mode section and for a full one.
+const (
+	quickBanner = "> **Provisional.** Sections marked quick mode were generated with `-quick` (`-count 2`, `-benchtime 100ms`, fewer traces) to validate the harness, on a shared 2-core machine (load average below each section); their timings say little. Regenerate with `cd bench && go run ./cmd/report` before quoting them.\n\n"
+	fullBanner  = "> Measured on a shared 2-core virtual machine. Its CPU time is shared with other guests, so timings vary between runs (hence the medians, confidence intervals and the load average given below each section); hit ratios, memory and loader counts do not depend on the load. Every figure here comes from the command under its section.\n\n"
+	quickTiming = "Timing goals (throughput, head-of-line) judged from a quick-mode run say little either way; "
+	fullTiming  = "Timing goals (throughput, head-of-line) are judged from medians on a shared machine; "
+)
+
 // assembleResults writes RESULTS.md: the machine, the commands, the goals of
 // every section present, then the sections.
 func assembleResults(cfg config) error {
@@ -260,11 +269,11 @@ func assembleResults(cfg config) error {
 	quick := slices.ContainsFunc(bodies, func(md string) bool { return strings.Contains(md, "("+quickMarker+")") })
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# clientcache benchmark results\n\n")
+	banner, timing := fullBanner, fullTiming
 	if quick {
-		fmt.Fprintf(&b, "> **Provisional.** Sections marked quick mode were generated with `-quick` (`-count 2`, `-benchtime 100ms`, fewer traces) to validate the harness, on a shared 2-core machine (load average below each section); their timings say little. Regenerate with `cd bench && go run ./cmd/report` before quoting them.\n\n")
-	} else {
-		fmt.Fprintf(&b, "> Measured on a shared 2-core virtual machine. Its CPU time is shared with other guests, so timings vary between runs (hence the medians, confidence intervals and the load average given below each section); hit ratios, memory and loader counts do not depend on the load. Every figure here comes from the command under its section.\n\n")
+		banner, timing = quickBanner, quickTiming
 	}
+	b.WriteString(banner)
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "| machine | %s, %s/%s, %s RAM (host %s) |\n", cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), host)
@@ -276,11 +285,7 @@ func assembleResults(cfg config) error {
 	b.WriteString(commandsDoc)
 
 	fmt.Fprintf(&b, "## Goals\n\nThe issue's goals, with what these figures show. A goal marked MISSED is missed by the figure beside it. ")
-	if quick {
-		fmt.Fprintf(&b, "Timing goals (throughput, head-of-line) judged from a quick-mode run say little either way; ")
-	} else {
-		fmt.Fprintf(&b, "Timing goals (throughput, head-of-line) are judged from medians on a shared machine; ")
-	}
+	b.WriteString(timing)
 	fmt.Fprintf(&b, "hit ratio, memory and stampede figures do not depend on the load (except the rivals' random seeds).\n\n")
 	fmt.Fprintf(&b, "| section | goal | status | figure | made in |\n|---|---|---|---|---|\n")
 	for _, name := range sections {

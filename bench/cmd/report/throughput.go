@@ -237,15 +237,7 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 
 	for _, reads := range bench.Mixes {
 		s.printf("### %d%% reads, %d%% writes\n\n", reads, 100-reads)
-		s.printf("| cache |")
-		for _, p := range procs {
-			s.printf(" -cpu %d ns/op | allocs |", p)
-		}
-		s.printf("\n|---|")
-		for range procs {
-			s.printf("---:|---:|")
-		}
-		s.printf("\n")
+		procHeader(s, "cache", procs, " -cpu %d ns/op | allocs |", "---:|---:|")
 		for _, c := range caches {
 			s.printf("| %s |", c)
 			for _, p := range procs {
@@ -260,15 +252,7 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 		}
 		s.printf("\n")
 		s.printf("Ratios (higher is better for clientcache): otter's ns/op ÷ clientcache's, and clientcache's ns/op ÷ the bare map's.\n\n")
-		s.printf("| ratio |")
-		for _, p := range procs {
-			s.printf(" -cpu %d |", p)
-		}
-		s.printf("\n|---|")
-		for range procs {
-			s.printf("---:|")
-		}
-		s.printf("\n")
+		procHeader(s, "ratio", procs, " -cpu %d |", "---:|")
 		for _, cc := range []string{"clientcache-LRU", "clientcache-LFU"} {
 			for _, ref := range []struct{ name, label string }{{"otter", "otter ÷ " + cc}, {"seedport-" + cc[len(cc)-3:], "seedport-" + cc[len(cc)-3:] + " ÷ " + cc}} {
 				s.printf("| %s |", ref.label)
@@ -292,6 +276,20 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 	}
 	throughputGoals(s, stats, procs)
 	return nil
+}
+
+// procHeader prints a table header: first, then for each -cpu value the
+// columns cell (a format taking the value) with their alignment row align.
+func procHeader(s *section, first string, procs []int, cell, align string) {
+	s.printf("| %s |", first)
+	for _, p := range procs {
+		s.printf(cell, p)
+	}
+	s.printf("\n|---|")
+	for range procs {
+		s.printf("%s", align)
+	}
+	s.printf("\n")
 }
 
 func numCPU() int { return runtime.NumCPU() }
