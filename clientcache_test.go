@@ -30,9 +30,6 @@ import (
 	"github.com/clientcache/clientcache/keys"
 )
 
-// hang bounds waits that only detect a hang; never a performance assertion.
-const hang = testwait.Hang
-
 // Secrets the tests use; no output may ever contain them.
 const (
 	baseSecret   = "base-secret-9f3c1a77"

@@ -16,8 +16,7 @@ import (
 	"github.com/clientcache/clientcache/internal/testwait"
 )
 
-// hang is the generous bound used only to turn a hang into a failure. It is
-// never a performance assertion.
+// hang is testwait.Hang: a bound that only turns a hang into a failure.
 const hang = testwait.Hang
 
 // result is what one GetOrLoad call returned.
