@@ -1,7 +1,6 @@
 package concurrent_test
 
 import (
-	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 
@@ -10,31 +9,16 @@ import (
 	"github.com/clientcache/clientcache/concurrent"
 )
 
-// benchKeys is a scrambled Zipf stream over benchEntries keys, in the style of
-// Caffeine's get/put benchmark: a few keys are hot, but hot keys are spread
-// over the key space rather than clustered at small integers.
+// The key stream (a scrambled Zipf stream over 65,536 keys) is shared with
+// the package's internal read-floor benchmark (floor_test.go).
 const (
-	benchEntries = 1 << 16
-	benchStream  = 1 << 20 // power of two, so goroutines index with a mask
+	benchEntries = concurrent.BenchEntries
+	benchStream  = 1 << 20
 )
 
-var benchKeys = func() []uint64 {
-	rng := rand.New(rand.NewPCG(1, 2))
-	z := rand.NewZipf(rng, 1.01, 1, benchEntries-1)
-	keys := make([]uint64, benchStream)
-	for i := range keys {
-		keys[i] = scramble(z.Uint64())
-	}
-	return keys
-}()
+var benchKeys = concurrent.BenchZipfKeys()
 
-// scramble maps 0..n-1 to well-spread keys (a bijection on uint64).
-func scramble(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	return x
-}
+func scramble(x uint64) uint64 { return concurrent.BenchKey(x) }
 
 // start gives each RunParallel goroutine its own offset into the stream.
 var start atomic.Uint64
