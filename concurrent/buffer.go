@@ -123,8 +123,11 @@ func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 // it grows (doubling, up to maxStripes stripes), each goroutine uses the
 // stripe its stack address hashes to, a node already waiting in a buffer is
 // not queued again (its pending event moves it anyway), and a reader that
-// finds its stripe full while another goroutine drains drops its event
-// rather than wait.
+// finds its stripe full drops its event rather than wait, asks for a drain
+// and marks the buffer saturated: until that drain, every contended reader
+// drops its event after one load (when readers outrun the maintenance
+// goroutine, most reads are dropped anyway, and this makes dropping them
+// cost a load instead of a walk to a full stripe).
 type readBuffer[K comparable, V any] struct {
 	first stripe[K, V]
 	// n is the number of stripes in use: 1 until contention is seen, then a
@@ -132,6 +135,22 @@ type readBuffer[K comparable, V any] struct {
 	n     atomic.Uint32
 	salt  atomic.Uint32 // changed on contention, to re-spread goroutines over stripes
 	table atomic.Pointer[[]*stripe[K, V]]
+
+	// saturated is set by the first reader that finds its stripe full in
+	// contended mode and cleared by the next drain: until then every
+	// contended reader drops its event after one load, counting it (sampled)
+	// in satDropped, striped by a random index.
+	_          [cacheLine]byte
+	saturated  atomic.Bool
+	_          [cacheLine - 1]byte
+	satDropped [satStripes]paddedCounter
+}
+
+const satStripes = 4
+
+type paddedCounter struct {
+	n atomic.Uint64
+	_ [cacheLine - 8]byte
 }
 
 // maxStripes bounds the striping: four stripes per processor (as Caffeine),
@@ -212,6 +231,11 @@ func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
 		misses += s.misses.Load()
 		dropped += d
 	})
+	for i := range b.satDropped {
+		d := b.satDropped[i].n.Load()
+		hits += d
+		dropped += d
+	}
 	return
 }
 

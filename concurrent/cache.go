@@ -188,7 +188,9 @@ func (c *Cache[K, V]) live(n *node[K, V]) bool {
 // recorded in order (see recordExactSlow). In contended mode a hit costs no
 // locked instruction unless it records something: an entry whose access is
 // already buffered is only counted, and a full stripe wakes the maintenance
-// goroutine and drops the access instead of making the reader drain.
+// goroutine and drops the access instead of making the reader drain; until
+// that drain, the buffer is saturated and every contended read is dropped
+// after one load.
 func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	if !c.rb.contended() {
 		if r := c.rb.first.push(n); r != pushed {
@@ -200,6 +202,12 @@ func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 }
 
 func (c *Cache[K, V]) recordContended(n *node[K, V]) {
+	if c.rb.saturated.Load() {
+		if r := cheaprand(); r&(skipSample-1) == 0 {
+			c.rb.satDropped[r>>16%satStripes].n.Add(skipSample)
+		}
+		return
+	}
 	s := c.rb.pick()
 	if s.queued(n) {
 		sampledAdd(&s.skipped)

@@ -53,8 +53,10 @@
 // listener calls relative to the caller's own can vary.) The first time two readers race for the
 // buffer it switches for good to contended mode, in which it stripes by
 // goroutine, does not queue a node already waiting in it, and drops a read
-// rather than wait when its stripe is full (counted in Stats.DroppedReads):
-// the order then approximates the policy, as in Caffeine. [Cache.Sync] applies
+// rather than wait when its stripe is full (counted in Stats.DroppedReads);
+// once a reader has found its stripe full, every contended reader drops its
+// read after a single load until the drain it asked for has run: the order
+// then approximates the policy, as in Caffeine. [Cache.Sync] applies
 // everything buffered; on a quiescent cache the state afterwards is exact.
 //
 // Writes are never dropped. Each write's event records how far the reads

@@ -126,6 +126,9 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 		first.drainTo(t.readPos, c)
 		c.applyWrite(t)
 	}
+	if c.rb.saturated.Load() {
+		c.rb.saturated.Store(false) // before draining: a reader that finds a stripe full again sets it again
+	}
 	first.drainTo(snap, c)
 	if c.rb.contended() {
 		for _, s := range (*c.rb.table.Load())[1:] {
@@ -317,7 +320,9 @@ func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult) {
 // readers doing maintenance work.
 func (c *Cache[K, V]) dropRead(s *stripe[K, V]) {
 	sampledAdd(&s.dropped)
-	c.scheduleDrain()
+	if !c.rb.saturated.Load() && c.rb.saturated.CompareAndSwap(false, true) {
+		c.scheduleDrain()
+	}
 }
 
 // afterWrite queues a write task and, if an insertion took the cache over its
