@@ -138,19 +138,10 @@ type readBuffer[K comparable, V any] struct {
 
 	// saturated is set by the first reader that finds its stripe full in
 	// contended mode and cleared by the next drain: until then every
-	// contended reader drops its event after one load, counting it (sampled)
-	// in satDropped, striped by a random index.
-	_          [cacheLine]byte
-	saturated  atomic.Bool
-	_          [cacheLine - 1]byte
-	satDropped [satStripes]paddedCounter
-}
-
-const satStripes = 4
-
-type paddedCounter struct {
-	n atomic.Uint64
-	_ [cacheLine - 8]byte
+	// contended reader drops its event after one load.
+	_         [cacheLine]byte
+	saturated atomic.Bool
+	_         [cacheLine - 1]byte
 }
 
 // maxStripes bounds the striping: four stripes per processor (as Caffeine),
@@ -231,11 +222,6 @@ func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
 		misses += s.misses.Load()
 		dropped += d
 	})
-	for i := range b.satDropped {
-		d := b.satDropped[i].n.Load()
-		hits += d
-		dropped += d
-	}
 	return
 }
 

@@ -203,8 +203,11 @@ func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 
 func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 	if c.rb.saturated.Load() {
-		if r := cheaprand(); r&(skipSample-1) == 0 {
-			c.rb.satDropped[r>>16%satStripes].n.Add(skipSample)
+		// Counted by sampling in the reader's own stripe, found only for
+		// the sampled reads: a counter shared by the readers would move
+		// its cache line from core to core.
+		if cheaprand()&(skipSample-1) == 0 {
+			c.rb.pick().dropped.Add(skipSample)
 		}
 		return
 	}
