@@ -150,6 +150,7 @@ func TestSimAblations(t *testing.T) {
 		{"shrink4", wtAblation{constShrink: true}},
 		{"caffflood", wtAblation{caffeineFlood: true}},
 		{"noflood", wtAblation{noFlood: true}},
+		{"unscaled", wtAblation{unscaled: true}},
 	}
 	type row struct {
 		label string
