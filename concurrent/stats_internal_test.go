@@ -9,14 +9,7 @@ import (
 // close to the truth. With n sampled hits the relative standard deviation is
 // about 4/sqrt(n): at 200,000 hits, 10% is eight of them.
 func TestHitCountUnderContentionIsAccurate(t *testing.T) {
-	c, err := New(Options[int, int]{MaxSize: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range 64 {
-		_ = c.Set(i, i)
-	}
+	c := newFull64(t)
 	const goroutines, per = 8, 25_000
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -46,15 +39,7 @@ func TestHitCountUnderContentionIsAccurate(t *testing.T) {
 // counted, by sampling, as hits and as dropped reads; the drain clears the
 // state, and reads are recorded again.
 func TestSaturatedReadsAreCountedUntilTheDrain(t *testing.T) {
-	c, err := New(Options[int, int]{MaxSize: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range 64 {
-		_ = c.Set(i, i)
-	}
-	c.Sync()
+	c := newFull64(t)
 	c.rb.grow() // contended mode, as after a failed CAS
 	full := c.rb.pick()
 	for i := 0; !full.full(); i++ {
@@ -104,4 +89,22 @@ func (c *Cache[K, V]) nodeOf(t *testing.T, k K) *node[K, V] {
 		t.Fatalf("key %v absent", k)
 	}
 	return e.n
+}
+
+// newFull64 returns a cache of 64 entries holding keys 0..63, synced, closed
+// when the test ends.
+func newFull64(t *testing.T) *Cache[int, int] {
+	t.Helper()
+	c, err := New(Options[int, int]{MaxSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	for i := range 64 {
+		if err := c.Set(i, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Sync()
+	return c
 }
