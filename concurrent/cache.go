@@ -206,7 +206,7 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 		// Counted by sampling in the reader's own stripe, found only for
 		// the sampled reads: a counter shared by the readers would move
 		// its cache line from core to core.
-		if cheaprand()&(skipSample-1) == 0 {
+		if sampled() {
 			c.rb.pick().dropped.Add(skipSample)
 		}
 		return
@@ -238,10 +238,13 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 // sampledAdd counts one event, by sampling: a locked add per hit would cost
 // as much as the lookup, so 1 in skipSample is counted, scaled up.
 func sampledAdd(ctr *atomic.Uint64) {
-	if cheaprand()&(skipSample-1) == 0 {
+	if sampled() {
 		ctr.Add(skipSample)
 	}
 }
+
+// sampled reports whether this event is one of the 1 in skipSample counted.
+func sampled() bool { return cheaprand()&(skipSample-1) == 0 }
 
 // Contains reports whether key is present (and not expired), without
 // recording an access.

@@ -30,6 +30,11 @@ import (
 //     read's; it is the engine's exact mode without the Cache around it.
 //
 //     go test -run '^$' -bench 'ReadFloor|GetSerial' -count 6 ./concurrent/ | benchstat -col /impl -
+//
+// Each variant writes its loop out: a shared loop taking the per-read work as
+// a closure would add an indirect call to every variant but the bare load.
+// The ring variant drains the stripe the way stripe.drainTo does, without a
+// Cache to apply the events to.
 func BenchmarkReadFloor(b *testing.B) {
 	keys := BenchZipfKeys()
 	mask := uint64(len(keys) - 1)

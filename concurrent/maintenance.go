@@ -127,7 +127,7 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 		c.applyWrite(t)
 	}
 	if c.rb.saturated.Load() {
-		c.rb.saturated.Store(false) // before draining: a reader that finds a stripe full again sets it again
+		c.rb.saturated.Store(false) // before the last pass over the stripes: a reader that finds one full again sets it again
 	}
 	first.drainTo(snap, c)
 	if c.rb.contended() {

@@ -47,8 +47,8 @@ import "github.com/clientcache/clientcache/admission"
 // a victim within the last max/16 victims would have been a hit with a main
 // area max/16 larger: the window shrinks by the victim's estimated frequency
 // (a main-area entry, once kept, is hit about as often as it was asked for
-// recently; a window entry passes through and earns one hit). Above
-// 2 x 3,000 entries both steps are multiplied by max/3,000, so that the
+// recently; a window entry passes through and earns one hit). From 6,000
+// entries on, both steps are multiplied by max/3,000 (rounded down), so that the
 // window crosses its range in about as many ghost hits at every size: with
 // steps of one entry, a cache of 125,000 entries on the recency-heavy scarab
 // trace had grown its window only to 7% by the end of the trace (LFU 75.68%
