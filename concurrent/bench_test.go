@@ -133,3 +133,31 @@ func loopReads(b *testing.B, get func(uint64)) {
 		i++
 	}
 }
+
+// BenchmarkSmall is a client-sized cache (100 entries) used from one
+// goroutine: Get, and Set on a miss, over 150 keys (the Zipf stream's keys
+// modulo 150: about one request in five misses and evicts). It shows
+// what the policy's own work costs when nothing is sampled away (for LFU, the
+// duel's shadows see every request below 1,024 entries).
+func BenchmarkSmall(b *testing.B) {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
+			c, err := concurrent.New(concurrent.Options[uint64, uint64]{MaxSize: 100, Policy: p})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			b.ReportAllocs()
+			i := uint64(0)
+			for b.Loop() {
+				k := benchKeys[i&(benchStream-1)] % 150
+				if _, ok := c.Get(k); !ok {
+					if err := c.Set(k, k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				i++
+			}
+		})
+	}
+}

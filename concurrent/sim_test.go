@@ -151,6 +151,7 @@ func TestSimAblations(t *testing.T) {
 		{"caffflood", wtAblation{caffeineFlood: true}},
 		{"noflood", wtAblation{noFlood: true}},
 		{"unscaled", wtAblation{unscaled: true}},
+		{"noduel", wtAblation{noDuel: true}},
 	}
 	type row struct {
 		label string

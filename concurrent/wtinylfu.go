@@ -38,6 +38,11 @@ import "github.com/clientcache/clientcache/admission"
 // the window's entries, the newest, last. ascend's first node is always the
 // one evict returns next.
 //
+// LRU mode. When a miniature simulation of the recent requests shows that an
+// LRU would have hit more, the window takes the whole cache and the policy
+// runs as an LRU until the simulation favours W-TinyLFU again (the duel,
+// wtduel.go). The eviction order is the same; it drains the main area first.
+//
 // Adapting the window. The policy remembers the keys of its most recent
 // contest losers (ghosts, as ARC's B1 and B2 lists): candidates turned away
 // at the window's exit, and main-area victims pushed out by a winning
@@ -141,6 +146,13 @@ type wtinylfu[K comparable, V any] struct {
 	ghosts       []uint64
 	left, ousted uint64
 
+	// duel compares W-TinyLFU with LRU on a sample of the keys and switches
+	// the policy to the better (see wtduel.go); nil in a shadow. In LRU mode
+	// (lruMode), savedWindow and savedProtected keep the shares to restore.
+	duel                        *wtDuel
+	lruMode                     bool
+	savedWindow, savedProtected int
+
 	off wtAblation
 }
 
@@ -155,6 +167,7 @@ type wtAblation struct {
 	caffeineFlood bool // a losing warm candidate is admitted 1 time in 128 whatever the streak
 	noFlood       bool // no random admission of losing candidates
 	unscaled      bool // window steps of one entry (times the frequency) at every size
+	noDuel        bool // never switch to LRU mode (and no shadows); set for the duel's own shadow
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -211,6 +224,11 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	p.max = max
 	p.windowMax = max - max*wtMainPercent/100
 	p.protectedMax = (max - p.windowMax) * wtProtectedPercent / 100
+	p.lruMode = false
+	p.duel = nil
+	if !p.off.noDuel {
+		p.duel = newWTDuel(max, p.seed)
+	}
 	p.streakHash, p.streak = 0, 0
 	if p.sketch != nil {
 		p.sketch.Resize(max)
@@ -258,10 +276,36 @@ func (p *wtinylfu[K, V]) replace(old, n *node[K, V]) {
 
 func (p *wtinylfu[K, V]) remove(n *node[K, V]) { p.queue(n.queue).remove(n) }
 
-// record counts an occurrence of n's key in the sketch.
+// record counts an occurrence of n's key in the sketch and runs it through
+// the duel, which may switch the mode.
 func (p *wtinylfu[K, V]) record(n *node[K, V]) {
 	if p.sketch != nil {
 		p.sketch.Increment(n.hash)
+	}
+	if p.duel != nil {
+		if lru, change := p.duel.request(n.hash, p.lruMode); change {
+			p.setLRUMode(lru)
+		}
+	}
+}
+
+// setLRUMode switches to LRU mode (the window takes the whole cache) or back
+// to W-TinyLFU mode (the window's previous shares come back, its overflow
+// moves to the back of probation). Neither evicts.
+func (p *wtinylfu[K, V]) setLRUMode(on bool) {
+	if on == p.lruMode {
+		return
+	}
+	p.lruMode = on
+	if on {
+		p.savedWindow, p.savedProtected = p.windowMax, p.protectedMax
+		p.windowMax, p.protectedMax = p.max, 0
+		p.demote()
+		return
+	}
+	p.windowMax, p.protectedMax = p.savedWindow, p.savedProtected
+	for p.window.len() > p.windowMax {
+		p.probation.pushBack(p.window.popFront())
 	}
 }
 
@@ -275,6 +319,12 @@ func (p *wtinylfu[K, V]) frequency(n *node[K, V]) int {
 // touch records a request for the linked node n and reorders it.
 func (p *wtinylfu[K, V]) touch(n *node[K, V]) {
 	p.record(n)
+	if p.lruMode && n.queue != wtWindow && n.queue != wtDoomed {
+		p.queue(n.queue).remove(n)
+		p.window.pushBack(n)
+		p.admitFromWindow()
+		return
+	}
 	switch n.queue {
 	case wtWindow:
 		p.window.moveToBack(n)
@@ -303,7 +353,7 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 	for p.window.len() > p.windowMax {
 		c := p.window.popFront()
 		p.left++
-		if p.mainLen() < p.max-p.windowMax {
+		if p.lruMode || p.mainLen() < p.max-p.windowMax {
 			p.probation.pushBack(c)
 			continue
 		}
@@ -379,7 +429,7 @@ func (p *wtinylfu[K, V]) adapt(h uint64) {
 		return
 	}
 	p.ghosts[i] = 0
-	if p.off.noAdapt {
+	if p.off.noAdapt || p.lruMode {
 		return
 	}
 	seq, now, delta := g>>1&wtGhostSeqMask, p.left, wtGrowStep
@@ -502,6 +552,9 @@ func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V
 		c.sketch = p.sketch.Clone()
 	}
 	c.ghosts = append([]uint64(nil), p.ghosts...)
+	if p.duel != nil {
+		c.duel = p.duel.clone()
+	}
 	return &c
 }
 

@@ -27,6 +27,82 @@ type wtModel struct {
 	ghosts       map[int]wtGhost // by table slot
 	slots        int
 	left, ousted uint64
+
+	hash        func(uint64) uint64 // the key's hash: simHash, the identity in the duel's shadow
+	noDuel      bool                // the duel's shadow W-TinyLFU has no duel of its own
+	duel        *wtModelDuel
+	lruMode     bool
+	savedWindow int
+	savedProt   int
+}
+
+// wtModelDuel is the duel written plainly: a slice LRU and a model W-TinyLFU
+// (without a duel) over the sampled hashes, decayed integer scores.
+type wtModelDuel struct {
+	sample      uint64
+	max         int
+	lru         []uint64
+	tlfu        *wtModel
+	tlfuHeld    map[uint64]bool
+	epoch, left int
+	hL, hT      int64
+	sL, sT      int64
+}
+
+func newWTModelDuel(size int, seed uint64) *wtModelDuel {
+	sample := ^uint64(0)
+	if size > wtDuelSize {
+		sample = uint64(float64(^uint64(0)) / float64(size) * wtDuelSize)
+		size = wtDuelSize
+	}
+	t := &wtModel{seed: seed ^ 0x2545f4914f6cdd1d, rng: seed ^ 0x2545f4914f6cdd1d, noDuel: true, hash: func(h uint64) uint64 { return h }}
+	t.resize(size)
+	t.sketch = admission.NewWithDoorkeeper(size, wtSketchSeed(t.seed))
+	d := &wtModelDuel{sample: sample, max: size, tlfu: t, tlfuHeld: map[uint64]bool{}, epoch: max(size, 100)}
+	d.left = d.epoch
+	return d
+}
+
+// request returns the mode the duel wants after the request of hash h.
+func (d *wtModelDuel) request(h uint64, lruMode bool) bool {
+	if wtDuelMix(h) > d.sample {
+		return lruMode
+	}
+	if i := slices.Index(d.lru, h); i >= 0 {
+		d.lru = append(slices.Delete(d.lru, i, i+1), h)
+		d.hL++
+	} else {
+		d.lru = append(d.lru, h)
+		if len(d.lru) > d.max {
+			d.lru = d.lru[1:]
+		}
+	}
+	if d.tlfuHeld[h] {
+		d.tlfu.access(h)
+		d.hT++
+	} else {
+		d.tlfu.add(h)
+		d.tlfuHeld[h] = true
+		for len(d.tlfu.order()) > d.max {
+			k, _ := d.tlfu.evict()
+			delete(d.tlfuHeld, k)
+		}
+	}
+	d.left--
+	if d.left > 0 {
+		return lruMode
+	}
+	d.left = d.epoch
+	d.sL = d.sL - d.sL/10 + d.hL*1024
+	d.sT = d.sT - d.sT/10 + d.hT*1024
+	d.hL, d.hT = 0, 0
+	if !lruMode && d.sL*100 > d.sT*105 {
+		return true
+	}
+	if lruMode && d.sT*100 > d.sL*105 {
+		return false
+	}
+	return lruMode
 }
 
 // wtGhost is a contest loser: its hash's fingerprint, which kind of loser
@@ -38,7 +114,7 @@ type wtGhost struct {
 }
 
 func newWTModel(max int, seed uint64) *wtModel {
-	m := &wtModel{seed: seed, rng: seed}
+	m := &wtModel{seed: seed, rng: seed, hash: simHash}
 	m.resize(max)
 	m.sketch = admission.NewWithDoorkeeper(max, wtSketchSeed(seed))
 	return m
@@ -49,6 +125,10 @@ func (m *wtModel) resize(max int) {
 	m.windowMax = max - max*99/100
 	m.protectedMax = (max - m.windowMax) * 80 / 100
 	m.streakKey, m.streak = 0, 0
+	m.lruMode = false
+	if !m.noDuel {
+		m.duel = newWTModelDuel(max, m.seed)
+	}
 	if m.sketch != nil {
 		m.sketch.Resize(max)
 	}
@@ -67,7 +147,7 @@ func (m *wtModel) resize(max int) {
 func (m *wtModel) depth() int { return max(m.max/16, 1) }
 
 func (m *wtModel) slot(k uint64) (int, uint64) {
-	h := simHash(k)
+	h := m.hash(k)
 	return int(h >> 32 % uint64(m.slots)), h % (1 << 24)
 }
 
@@ -94,12 +174,32 @@ func (m *wtModel) freq(k uint64) int {
 	if m.sketch == nil {
 		return 0
 	}
-	return m.sketch.Frequency(simHash(k))
+	return m.sketch.Frequency(m.hash(k))
 }
 
+// record counts k and runs it through the duel, switching modes as told:
+// to LRU mode, the window takes the whole cache; back, the saved shares
+// return and window overflow goes to the back of probation.
 func (m *wtModel) record(k uint64) {
 	if m.sketch != nil {
-		m.sketch.Increment(simHash(k))
+		m.sketch.Increment(m.hash(k))
+	}
+	if m.duel == nil {
+		return
+	}
+	switch lru := m.duel.request(m.hash(k), m.lruMode); {
+	case lru && !m.lruMode:
+		m.lruMode = true
+		m.savedWindow, m.savedProt = m.windowMax, m.protectedMax
+		m.windowMax, m.protectedMax = m.max, 0
+		m.demote()
+	case !lru && m.lruMode:
+		m.lruMode = false
+		m.windowMax, m.protectedMax = m.savedWindow, m.savedProt
+		for len(m.window) > m.windowMax {
+			m.probation = append(m.probation, m.window[0])
+			m.window = m.window[1:]
+		}
 	}
 }
 
@@ -112,6 +212,7 @@ func (m *wtModel) add(k uint64) {
 	if g, ok := m.ghosts[i]; ok && g.fp == fp {
 		delete(m.ghosts, i)
 		switch {
+		case m.lruMode: // ghosts do not move the window in LRU mode
 		case !g.victim && m.left-g.seq < uint64(m.depth()):
 			m.moveWindow(1)
 		case g.victim && m.ousted-g.seq < uint64(m.depth()):
@@ -119,11 +220,17 @@ func (m *wtModel) add(k uint64) {
 		}
 	}
 	m.window = append(m.window, k)
+	m.admitFromWindow()
+}
+
+// admitFromWindow moves window overflow to the main area: without a contest
+// while the main area has room or in LRU mode.
+func (m *wtModel) admitFromWindow() {
 	for len(m.window) > m.windowMax {
 		c := m.window[0]
 		m.window = m.window[1:]
 		m.left++
-		if len(m.probation)+len(m.protected) < m.max-m.windowMax {
+		if m.lruMode || len(m.probation)+len(m.protected) < m.max-m.windowMax {
 			m.probation = append(m.probation, c)
 			continue
 		}
@@ -161,8 +268,8 @@ func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
 // admit: more frequent wins; a warm loser gets a 1-in-128 draw once the
 // same victim has turned away more than max warm candidates in a row.
 func (m *wtModel) admit(c, v uint64) bool {
-	if simHash(v) != m.streakKey {
-		m.streakKey, m.streak = simHash(v), 0
+	if m.hash(v) != m.streakKey {
+		m.streakKey, m.streak = m.hash(v), 0
 	}
 	cf, vf := m.freq(c), m.freq(v)
 	if cf > vf {
@@ -187,6 +294,12 @@ func (m *wtModel) next() uint64 {
 func (m *wtModel) touch(k uint64) {
 	m.record(k)
 	q := m.queueOf(k)
+	if m.lruMode && (q == &m.probation || q == &m.protected) {
+		*q = without(*q, k)
+		m.window = append(m.window, k)
+		m.admitFromWindow()
+		return
+	}
 	switch q {
 	case &m.window:
 		m.window = append(without(m.window, k), k)
@@ -320,16 +433,31 @@ func (h *wtHarness) check(t *testing.T, m *wtModel, step int, what string) {
 // model, comparing them after every event. Keys come from a small range so
 // that hits, contests and every queue are exercised.
 func runWTModel(t *testing.T, seed uint64, max, steps int, keyRange uint64) {
-	rng := rand.New(rand.NewPCG(seed, 99))
-	h, m := newWTHarness(max, seed), newWTModel(max, seed)
-	curMax := max
-	for step := range steps {
+	runWTModelStream(t, seed, max, steps, func(rng *rand.Rand, _ int) (uint64, bool) {
 		k := rng.Uint64N(keyRange)
 		if rng.IntN(4) == 0 {
 			k = rng.Uint64N(keyRange/8 + 1) // hot keys
 		}
+		return k, false
+	})
+}
+
+// runWTModelStream is runWTModel with the keys from next, which may also ask
+// for a plain request (Get, and Set on a miss) instead of a random event. It
+// returns how many times the policy switched between LRU and W-TinyLFU mode.
+func runWTModelStream(t *testing.T, seed uint64, max, steps int, next func(*rand.Rand, int) (k uint64, request bool)) (switches int) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	h, m := newWTHarness(max, seed), newWTModel(max, seed)
+	curMax := max
+	mode := h.p.lruMode
+	for step := range steps {
+		k, request := next(rng, step)
 		var what string
-		switch r := rng.IntN(100); {
+		r := rng.IntN(100)
+		if request {
+			r = 99
+		}
+		switch {
 		case r < 3 && len(h.nodes) > 0: // Delete
 			held := keysOf(h.p.ascend)
 			k = held[rng.IntN(len(held))]
@@ -384,7 +512,15 @@ func runWTModel(t *testing.T, seed uint64, max, steps int, keyRange uint64) {
 			delete(h.nodes, v.key)
 		}
 		h.check(t, m, step, what)
+		if h.p.lruMode != m.lruMode {
+			t.Fatalf("step %d (%s): LRU mode %v, model %v", step, what, h.p.lruMode, m.lruMode)
+		}
+		if h.p.lruMode != mode {
+			mode = h.p.lruMode
+			switches++
+		}
 	}
+	return switches
 }
 
 func TestWTinyLFUMatchesModel(t *testing.T) {
@@ -401,6 +537,40 @@ func TestWTinyLFUMatchesModel(t *testing.T) {
 				runWTModel(t, seed+1, tc.max, steps, tc.keyRange)
 			})
 		}
+	}
+}
+
+// TestWTinyLFUDuelMatchesModel drives the policy through phases where LRU
+// wins (sweeps up and down a range larger than the cache, as the zigzag trace)
+// and phases where frequency wins (a few hot keys among many cold ones), so
+// that the duel switches modes both ways, and compares it with the model after
+// every request.
+func TestWTinyLFUDuelMatchesModel(t *testing.T) {
+	const max, phase = 64, 3000
+	steps := 8 * phase
+	if testing.Short() {
+		steps = 4 * phase
+	}
+	for seed := range uint64(2) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			switches := runWTModelStream(t, seed+1, max, steps, func(rng *rand.Rand, step int) (uint64, bool) {
+				if step/phase%2 == 0 { // up and down 0..95
+					i := step % 192
+					if i >= 96 {
+						i = 191 - i
+					}
+					return uint64(i), true
+				}
+				if rng.IntN(2) == 0 {
+					return 1000 + rng.Uint64N(32), true // hot
+				}
+				return 2000 + rng.Uint64N(1_000_000), true // cold, seldom seen twice
+			})
+			if switches < 2 {
+				t.Fatalf("the duel switched modes %d times over %d steps of alternating phases; want both ways at least once", switches, steps)
+			}
+			t.Logf("%d mode switches", switches)
+		})
 	}
 }
 
