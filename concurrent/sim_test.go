@@ -152,6 +152,7 @@ func TestSimAblations(t *testing.T) {
 		{"noflood", wtAblation{noFlood: true}},
 		{"unscaled", wtAblation{unscaled: true}},
 		{"noduel", wtAblation{noDuel: true}},
+		{"sampduel", wtAblation{sampledDuel: true}},
 	}
 	type row struct {
 		label string

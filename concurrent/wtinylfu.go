@@ -38,10 +38,11 @@ import "github.com/clientcache/clientcache/admission"
 // the window's entries, the newest, last. ascend's first node is always the
 // one evict returns next.
 //
-// LRU mode. When a miniature simulation of the recent requests shows that an
-// LRU would have hit more, the window takes the whole cache and the policy
-// runs as an LRU until the simulation favours W-TinyLFU again (the duel,
-// wtduel.go). The eviction order is the same; it drains the main area first.
+// LRU mode. In a cache of at most 1,024 entries, when a shadow LRU run beside
+// the policy shows that an LRU would have hit more on the recent requests,
+// the window takes the whole cache and the policy runs as an LRU until a
+// shadow W-TinyLFU shows W-TinyLFU ahead again (the duel, wtduel.go). The
+// eviction order is the same; it drains the main area first.
 //
 // Adapting the window. The policy remembers the keys of its most recent
 // contest losers (ghosts, as ARC's B1 and B2 lists): candidates turned away
@@ -146,8 +147,8 @@ type wtinylfu[K comparable, V any] struct {
 	ghosts       []uint64
 	left, ousted uint64
 
-	// duel compares W-TinyLFU with LRU on a sample of the keys and switches
-	// the policy to the better (see wtduel.go); nil in a shadow. In LRU mode
+	// duel compares W-TinyLFU with LRU and switches the policy to the better
+	// (see wtduel.go); nil in a shadow and above wtDuelSize entries. In LRU mode
 	// (lruMode), savedWindow and savedProtected keep the shares to restore.
 	duel                        *wtDuel
 	lruMode                     bool
@@ -168,6 +169,7 @@ type wtAblation struct {
 	noFlood       bool // no random admission of losing candidates
 	unscaled      bool // window steps of one entry (times the frequency) at every size
 	noDuel        bool // never switch to LRU mode (and no shadows); set for the duel's own shadow
+	sampledDuel   bool // duel above wtDuelSize entries too, with miniature shadows on a sample of the keys
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -226,7 +228,7 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	p.protectedMax = (max - p.windowMax) * wtProtectedPercent / 100
 	p.lruMode = false
 	p.duel = nil
-	if !p.off.noDuel {
+	if !p.off.noDuel && (max <= wtDuelSize || p.off.sampledDuel) {
 		p.duel = newWTDuel(max, p.seed)
 	}
 	p.streakHash, p.streak = 0, 0
@@ -261,7 +263,7 @@ func (p *wtinylfu[K, V]) len() int {
 
 func (p *wtinylfu[K, V]) add(n *node[K, V]) {
 	p.ensureSketch()
-	p.record(n)
+	p.record(n, false)
 	p.adapt(n.hash)
 	p.window.pushBack(n)
 	p.admitFromWindow()
@@ -277,13 +279,14 @@ func (p *wtinylfu[K, V]) replace(old, n *node[K, V]) {
 func (p *wtinylfu[K, V]) remove(n *node[K, V]) { p.queue(n.queue).remove(n) }
 
 // record counts an occurrence of n's key in the sketch and runs it through
-// the duel, which may switch the mode.
-func (p *wtinylfu[K, V]) record(n *node[K, V]) {
+// the duel (hit tells whether the policy held the key), which may switch the
+// mode.
+func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 	if p.sketch != nil {
 		p.sketch.Increment(n.hash)
 	}
 	if p.duel != nil {
-		if lru, change := p.duel.request(n.hash, p.lruMode); change {
+		if lru, change := p.duel.request(n.hash, hit, p.lruMode); change {
 			p.setLRUMode(lru)
 		}
 	}
@@ -318,7 +321,7 @@ func (p *wtinylfu[K, V]) frequency(n *node[K, V]) int {
 
 // touch records a request for the linked node n and reorders it.
 func (p *wtinylfu[K, V]) touch(n *node[K, V]) {
-	p.record(n)
+	p.record(n, true)
 	if p.lruMode && n.queue != wtWindow && n.queue != wtDoomed {
 		p.queue(n.queue).remove(n)
 		p.window.pushBack(n)

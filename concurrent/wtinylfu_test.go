@@ -37,9 +37,11 @@ type wtModel struct {
 }
 
 // wtModelDuel is the duel written plainly: a slice LRU and a model W-TinyLFU
-// (without a duel) over the sampled hashes, decayed integer scores.
+// (without a duel) over the hashes, decayed integer scores; the W-TinyLFU side
+// scored by the policy's own hits in W-TinyLFU mode, by the shadow's in LRU
+// mode. (Only caches of at most wtDuelSize entries duel, so every key is in
+// the duel.)
 type wtModelDuel struct {
-	sample      uint64
 	max         int
 	lru         []uint64
 	tlfu        *wtModel
@@ -50,23 +52,19 @@ type wtModelDuel struct {
 }
 
 func newWTModelDuel(size int, seed uint64) *wtModelDuel {
-	sample := ^uint64(0)
-	if size > wtDuelSize {
-		sample = uint64(float64(^uint64(0)) / float64(size) * wtDuelSize)
-		size = wtDuelSize
-	}
 	t := &wtModel{seed: seed ^ 0x2545f4914f6cdd1d, rng: seed ^ 0x2545f4914f6cdd1d, noDuel: true, hash: func(h uint64) uint64 { return h }}
 	t.resize(size)
 	t.sketch = admission.NewWithDoorkeeper(size, wtSketchSeed(t.seed))
-	d := &wtModelDuel{sample: sample, max: size, tlfu: t, tlfuHeld: map[uint64]bool{}, epoch: max(size, 100)}
+	d := &wtModelDuel{max: size, tlfu: t, tlfuHeld: map[uint64]bool{}, epoch: max(size, 100)}
 	d.left = d.epoch
 	return d
 }
 
-// request returns the mode the duel wants after the request of hash h.
-func (d *wtModelDuel) request(h uint64, lruMode bool) bool {
-	if wtDuelMix(h) > d.sample {
-		return lruMode
+// request returns the mode the duel wants after the request of hash h,
+// which the policy held if hit.
+func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
+	if hit && !lruMode {
+		d.hT++
 	}
 	if i := slices.Index(d.lru, h); i >= 0 {
 		d.lru = append(slices.Delete(d.lru, i, i+1), h)
@@ -79,7 +77,9 @@ func (d *wtModelDuel) request(h uint64, lruMode bool) bool {
 	}
 	if d.tlfuHeld[h] {
 		d.tlfu.access(h)
-		d.hT++
+		if lruMode {
+			d.hT++
+		}
 	} else {
 		d.tlfu.add(h)
 		d.tlfuHeld[h] = true
@@ -96,10 +96,15 @@ func (d *wtModelDuel) request(h uint64, lruMode bool) bool {
 	d.sL = d.sL - d.sL/10 + d.hL*1024
 	d.sT = d.sT - d.sT/10 + d.hT*1024
 	d.hL, d.hT = 0, 0
-	if !lruMode && d.sL*100 > d.sT*105 {
+	// a leads b by 5% of b and by more than two standard deviations of
+	// hit-count noise: (a-b)^2 > 4 (a+b) in hits, scaled by 1024.
+	leads := func(a, b int64) bool {
+		return (a-b)*100 > b*5 && float64(a-b)*float64(a-b) > 4*float64(a+b)*1024
+	}
+	if !lruMode && leads(d.sL, d.sT) {
 		return true
 	}
-	if lruMode && d.sT*100 > d.sL*105 {
+	if lruMode && leads(d.sT, d.sL) {
 		return false
 	}
 	return lruMode
@@ -126,7 +131,8 @@ func (m *wtModel) resize(max int) {
 	m.protectedMax = (max - m.windowMax) * 80 / 100
 	m.streakKey, m.streak = 0, 0
 	m.lruMode = false
-	if !m.noDuel {
+	m.duel = nil
+	if !m.noDuel && max <= wtDuelSize {
 		m.duel = newWTModelDuel(max, m.seed)
 	}
 	if m.sketch != nil {
@@ -180,14 +186,14 @@ func (m *wtModel) freq(k uint64) int {
 // record counts k and runs it through the duel, switching modes as told:
 // to LRU mode, the window takes the whole cache; back, the saved shares
 // return and window overflow goes to the back of probation.
-func (m *wtModel) record(k uint64) {
+func (m *wtModel) record(k uint64, hit bool) {
 	if m.sketch != nil {
 		m.sketch.Increment(m.hash(k))
 	}
 	if m.duel == nil {
 		return
 	}
-	switch lru := m.duel.request(m.hash(k), m.lruMode); {
+	switch lru := m.duel.request(m.hash(k), hit, m.lruMode); {
 	case lru && !m.lruMode:
 		m.lruMode = true
 		m.savedWindow, m.savedProt = m.windowMax, m.protectedMax
@@ -204,7 +210,7 @@ func (m *wtModel) record(k uint64) {
 }
 
 func (m *wtModel) add(k uint64) {
-	m.record(k)
+	m.record(k, false)
 	// A miss on a recent ghost moves the window: +1 for a turned-away
 	// candidate, minus its estimated frequency (this miss counted) for an
 	// ousted victim.
@@ -292,7 +298,7 @@ func (m *wtModel) next() uint64 {
 }
 
 func (m *wtModel) touch(k uint64) {
-	m.record(k)
+	m.record(k, true)
 	q := m.queueOf(k)
 	if m.lruMode && (q == &m.probation || q == &m.protected) {
 		*q = without(*q, k)
