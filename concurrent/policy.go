@@ -11,7 +11,12 @@ const (
 	LRU Policy = iota
 	// LFU evicts by frequency, approximated with W-TinyLFU: a TinyLFU
 	// frequency sketch guards a segmented LRU main area behind a small LRU
-	// admission window whose size adapts to the workload.
+	// admission window whose size adapts to the workload. A cache of at most
+	// 1,024 entries also runs a shadow LRU and a shadow W-TinyLFU beside it
+	// (hashes only) and switches to plain LRU order while the shadows show
+	// that LRU would hit more, as on workloads that sweep back and forth;
+	// this costs about one more policy update per request and up to two
+	// map entries and nodes per cache entry.
 	LFU
 )
 
