@@ -245,6 +245,33 @@ func TestSimPolicyRegressions(t *testing.T) {
 	}
 }
 
+// TestSimSmallCaches pins the sketch's size floor (wtMinSketch): in caches
+// of 8 and 16 entries, sizing the sketch for 64 entries hits at least a
+// third of a point more on Zipf and OLTP than sizing it for the cache (the
+// smallSketch ablation), and at 64 entries it changes nothing. The first
+// 300,000 requests of each trace are replayed (the whole traces show the
+// same: see the file comment of wtinylfu.go).
+func TestSimSmallCaches(t *testing.T) {
+	for _, name := range []string{"zipf", "oltp"} {
+		keys, _ := simLoad(t, name)
+		keys = keys[:min(len(keys), 300_000)]
+		for _, max := range []int{8, 16, 64} {
+			hits := func(off wtAblation) float64 {
+				p := newWTinyLFUAblated[uint64, struct{}](max, 1, off)
+				return trace.Percent(trace.Replay(keys, newSimEngineCache(p, max, 1)), len(keys))
+			}
+			floor, small := hits(wtAblation{}), hits(wtAblation{smallSketch: true})
+			t.Logf("%s@%d: sketch sized for %d entries %.2f%%, for %d %.2f%%", name, max, wtMinSketch, floor, max, small)
+			switch {
+			case max >= wtMinSketch && floor != small:
+				t.Errorf("%s@%d: the floor changed a cache of %d entries: %.2f%% against %.2f%%", name, max, max, floor, small)
+			case max < wtMinSketch && floor-small < 0.33:
+				t.Errorf("%s@%d: sketch floor %.2f%%, sketch sized for the cache %.2f%%: want a gain of at least 0.33 points", name, max, floor, small)
+			}
+		}
+	}
+}
+
 // simEngineCache is simCache with the engine's key hash under seed, so that
 // its figures equal those of the public API (bench/) for the same seed.
 func newSimEngineCache(p policy[uint64, struct{}], max int, seed uint64) *simEngineCache {

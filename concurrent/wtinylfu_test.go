@@ -54,7 +54,7 @@ type wtModelDuel struct {
 func newWTModelDuel(size int, seed uint64) *wtModelDuel {
 	t := &wtModel{seed: seed ^ 0x2545f4914f6cdd1d, rng: seed ^ 0x2545f4914f6cdd1d, noDuel: true, hash: func(h uint64) uint64 { return h }}
 	t.resize(size)
-	t.sketch = admission.NewWithDoorkeeper(size, wtSketchSeed(t.seed))
+	t.sketch = admission.NewWithDoorkeeper(max(size, 64), wtSketchSeed(t.seed))
 	d := &wtModelDuel{max: size, tlfu: t, tlfuHeld: map[uint64]bool{}, epoch: max(size, 100)}
 	d.left = d.epoch
 	return d
@@ -118,10 +118,10 @@ type wtGhost struct {
 	seq    uint64
 }
 
-func newWTModel(max int, seed uint64) *wtModel {
+func newWTModel(maxSize int, seed uint64) *wtModel {
 	m := &wtModel{seed: seed, rng: seed, hash: simHash}
-	m.resize(max)
-	m.sketch = admission.NewWithDoorkeeper(max, wtSketchSeed(seed))
+	m.resize(maxSize)
+	m.sketch = admission.NewWithDoorkeeper(max(maxSize, 64), wtSketchSeed(seed)) // sized for at least 64 entries
 	return m
 }
 
@@ -136,7 +136,11 @@ func (m *wtModel) resize(max int) {
 		m.duel = newWTModelDuel(max, m.seed)
 	}
 	if m.sketch != nil {
-		m.sketch.Resize(max)
+		size := m.max // the sketch is sized for at least 64 entries
+		if size < 64 {
+			size = 64
+		}
+		m.sketch.Resize(size)
 	}
 	// The table has a power of two of slots, at least 8 x the depth.
 	slots := 8
