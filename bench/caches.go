@@ -22,6 +22,10 @@ type Contender struct {
 	// clientcache's LFU with: otter v2 with CleanUp, theine with Wait, and
 	// golang-lru's ARC. (cmd/report compares with every bounded rival.)
 	Judged bool
+	// Random is true for a cache that seeds itself at random (its hashes,
+	// its sampling or Go's map order), so that its hit ratio varies from
+	// run to run: otter, theine, ristretto and mutexmap.
+	Random bool
 	New    func(capacity int) (Cache, error)
 }
 
@@ -52,6 +56,9 @@ var AllContenders = func() []Contender {
 	return all
 }()
 
+// randomised lists the caches that seed themselves at random.
+var randomised = map[string]bool{"otter": true, "theine": true, "ristretto": true, "mutexmap": true}
+
 // eventual lists the caches whose writes take effect, bound included, only
 // when their buffers are drained: bounded, they are replayed with a Sync after
 // each write.
@@ -67,7 +74,7 @@ func contender(name, suffix string, judged bool) Contender {
 	bounded := suffix == ""
 	syncEach := bounded && eventual[name]
 	return Contender{
-		Name: name + suffix, Bounded: bounded, Rival: k.Rival, Judged: judged,
+		Name: name + suffix, Bounded: bounded, Rival: k.Rival, Judged: judged, Random: randomised[name],
 		New: func(n int) (Cache, error) {
 			kv, err := k.New(n)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -13,13 +14,19 @@ import (
 
 // Result is one cache's score on one trace at one capacity.
 type Result struct {
-	Name    string
-	Hits    int
-	Peak    int // most entries seen after a Set
-	Bounded bool
-	Rival   bool
-	Judged  bool
-	Err     error // the cache could not be built
+	Name string
+	// Hits is the cache's hits; for a randomised cache replayed several
+	// times, the median run's (the lower of the two middle runs for an
+	// even number), and MinHits and MaxHits the extremes. Runs is the
+	// number of replays.
+	Hits             int
+	MinHits, MaxHits int
+	Runs             int
+	Peak             int // most entries seen after a Set, in any run
+	Bounded          bool
+	Rival            bool
+	Judged           bool
+	Err              error // the cache could not be built
 }
 
 // Row is every score on one trace at one capacity.
@@ -71,22 +78,52 @@ func (r Row) BestBounded() (Result, bool) {
 	return best, found
 }
 
+// BestBoundedDraw returns the bounded rival whose best run had the most
+// hits, and that run's hits: the strictest comparison, against the luckiest
+// seed any randomised rival drew.
+func (r Row) BestBoundedDraw() (Result, int, bool) {
+	var best Result
+	found := false
+	for _, x := range r.Results {
+		if x.Rival && x.Bounded && x.Err == nil && (!found || x.MaxHits > best.MaxHits) {
+			best, found = x, true
+		}
+	}
+	return best, best.MaxHits, found
+}
+
 // Measure replays keys (the trace called name) at capacity through every
-// contender, one after another on the calling goroutine.
-func Measure(name string, keys []uint64, capacity int, contenders []Contender) Row {
+// contender, one after another on the calling goroutine. A bounded
+// contender that seeds itself at random (Contender.Random) is replayed runs
+// times (at least once) and scored by its median run, so that one lucky or
+// unlucky seed does not decide a comparison; every other contender, being
+// deterministic, or unbounded and shown only for context, is replayed once.
+func Measure(name string, keys []uint64, capacity int, contenders []Contender, runs int) Row {
 	row := Row{
 		Trace: name, Capacity: capacity, Accesses: len(keys),
 		Optimal: trace.Optimal(keys, capacity), LRU: trace.LRUHits(keys, capacity),
 	}
 	for _, c := range contenders {
 		res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival, Judged: c.Judged}
-		cache, err := c.New(capacity)
-		if err != nil {
-			res.Err = err
-		} else {
-			res.Hits = trace.Replay(keys, cache)
-			res.Peak = cache.Peak()
+		n := 1
+		if c.Random && c.Bounded {
+			n = max(runs, 1)
+		}
+		var hits []int
+		for range n {
+			cache, err := c.New(capacity)
+			if err != nil {
+				res.Err = err
+				break
+			}
+			hits = append(hits, trace.Replay(keys, cache))
+			res.Peak = max(res.Peak, cache.Peak())
 			cache.Close()
+		}
+		if res.Err == nil {
+			slices.Sort(hits)
+			res.Runs = len(hits)
+			res.Hits, res.MinHits, res.MaxHits = hits[(len(hits)-1)/2], hits[0], hits[len(hits)-1]
 		}
 		row.Results = append(row.Results, res)
 	}
@@ -125,14 +162,15 @@ func contains(list []string, s string) bool {
 
 // Run measures every job with up to GOMAXPROCS jobs at a time (each replay
 // stays on one goroutine, so figures do not depend on the parallelism) and
-// returns the rows in job order. Traces are loaded once each.
-func Run(dir string, jobs []Job, contenders []Contender) ([]Row, error) {
-	return RunWithProgress(dir, jobs, contenders, nil)
+// returns the rows in job order; randomised rivals are replayed runs times
+// (see Measure). Traces are loaded once each.
+func Run(dir string, jobs []Job, contenders []Contender, runs int) ([]Row, error) {
+	return RunWithProgress(dir, jobs, contenders, runs, nil)
 }
 
 // RunWithProgress is Run, calling progress (if not nil) after each job with
 // the number of jobs done and the job just finished. Calls are serialised.
-func RunWithProgress(dir string, jobs []Job, contenders []Contender, progress func(done int, j Job)) ([]Row, error) {
+func RunWithProgress(dir string, jobs []Job, contenders []Contender, runs int, progress func(done int, j Job)) ([]Row, error) {
 	keys := map[string][]uint64{}
 	for _, j := range jobs {
 		if _, ok := keys[j.File.Name]; ok {
@@ -165,7 +203,7 @@ func RunWithProgress(dir string, jobs []Job, contenders []Contender, progress fu
 			defer wg.Done()
 			for i := range work {
 				j := jobs[i]
-				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, contenders)
+				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, contenders, runs)
 				if progress != nil {
 					mu.Lock()
 					done++

@@ -23,7 +23,7 @@ func zipfTrace(n int) []uint64 {
 func TestContendersAreBounded(t *testing.T) {
 	keys := zipfTrace(20_000)
 	const capacity = 100
-	row := Measure("zipf", keys, capacity, AllContenders)
+	row := Measure("zipf", keys, capacity, AllContenders, 3)
 	for _, r := range row.Results {
 		if r.Err != nil {
 			if r.Name == "clientcache-LFU" {
@@ -31,6 +31,13 @@ func TestContendersAreBounded(t *testing.T) {
 				continue
 			}
 			t.Fatalf("%s: %v", r.Name, r.Err)
+		}
+		wantRuns := 1
+		if r.Bounded && randomised[r.Name] {
+			wantRuns = 3 // scored by the median of three seeds
+		}
+		if r.Runs != wantRuns || r.MinHits > r.Hits || r.Hits > r.MaxHits {
+			t.Errorf("%s: %d runs (want %d), hits %d not within [%d, %d]", r.Name, r.Runs, wantRuns, r.Hits, r.MinHits, r.MaxHits)
 		}
 		if !r.Bounded {
 			continue
@@ -56,11 +63,11 @@ func TestContendersAreBounded(t *testing.T) {
 func TestLFUIsDeterministic(t *testing.T) {
 	keys := zipfTrace(30_000)
 	lfu, _ := Lookup("clientcache-LFU")
-	a := Measure("zipf", keys, 200, []Contender{lfu})
+	a := Measure("zipf", keys, 200, []Contender{lfu}, 3)
 	if a.Results[0].Err != nil {
 		t.Skipf("skipping: clientcache-LFU cannot be built: %v", a.Results[0].Err)
 	}
-	b := Measure("zipf", keys, 200, []Contender{lfu})
+	b := Measure("zipf", keys, 200, []Contender{lfu}, 3)
 	if a.Results[0].Hits != b.Results[0].Hits {
 		t.Fatalf("two runs: %d and %d hits", a.Results[0].Hits, b.Results[0].Hits)
 	}
@@ -80,7 +87,7 @@ func TestHitRatioSlice(t *testing.T) {
 	if testing.Short() {
 		jobs = jobs[2:3] // 1,000 entries
 	}
-	rows, err := Run(dir, jobs, Contenders)
+	rows, err := Run(dir, jobs, Contenders, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,8 +87,8 @@ func runHitRatio(cfg config, s *section) error {
 	contenders := append(slices.Clone(bench.AllContenders), lfu)
 
 	start := time.Now()
-	progress("hitratio", "%d replays (%d traces × capacities) of %d caches each", len(jobs), len(tables), len(contenders))
-	rows, err := bench.RunWithProgress(dir, jobs, contenders, func(done int, j bench.Job) {
+	progress("hitratio", "%d replays (%d traces × capacities) of %d caches each (randomly seeded bounded rivals %d times)", len(jobs), len(tables), len(contenders), cfg.rivalRuns)
+	rows, err := bench.RunWithProgress(dir, jobs, contenders, cfg.rivalRuns, func(done int, j bench.Job) {
 		eta := time.Duration(float64(time.Since(start)) / float64(done) * float64(len(jobs)-done))
 		progress("hitratio", "%d/%d %s@%d (about %v left)", done, len(jobs), j.File.Label, j.Capacity, eta.Round(time.Second))
 	})
@@ -110,7 +110,11 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 	s.printf("bounded (otter with `CleanUp()`, theine and ristretto with `Wait()` after each write; these are the figures compared) and as users call them (`-unbounded`, with the peak size they reached). ")
 	s.printf("ristretto is configured as documented (NumCounters 10× capacity, BufferItems 64, cost 1 per entry with IgnoreInternalCost). ")
 	s.printf("mutexmap evicts an arbitrary key (Go's randomised map order) when full; seedport-LFU is the original's exact LFU, which never ages its counts. ")
-	s.printf("**otter, theine, ristretto and mutexmap use random seeds, so their figures vary a little from run to run; clientcache's LFU uses a fixed seed (%d).** ", bench.Seed)
+	if cfg.rivalRuns > 1 {
+		s.printf("**otter, theine, ristretto and mutexmap seed themselves at random, so their figures vary from run to run: bounded, each is replayed %d times and its median run is shown and compared (the list below the tables also compares with each rival's best run); unbounded, once. clientcache's LFU uses a fixed seed (%d).** ", cfg.rivalRuns, bench.Seed)
+	} else {
+		s.printf("**otter, theine, ristretto and mutexmap seed themselves at random, so their figures vary from run to run (one run each here); clientcache's LFU uses a fixed seed (%d).** ", bench.Seed)
+	}
 	s.printf("\"best bounded rival\" is the best of every bounded rival (otter, theine, ristretto, golang-lru LRU/2Q/ARC, mutexmap, seedport LRU/LFU).\n\n")
 
 	var (
@@ -118,6 +122,8 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 		lruSame, lruRows     int
 		againSame, againRows int
 		misses               []string
+		drawAtLeast          int      // points where LFU >= every rival's best run
+		drawMisses           []string // the others
 		lfuFracs, lruFracs   []float64
 	)
 	for _, t := range tables {
@@ -272,11 +278,21 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 			if lfu.Hits >= best.Hits {
 				lfuAtLeast++
 			} else {
-				misses = append(misses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(best.Hits), best.Name))
+				misses = append(misses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(best.Hits), best.Name, runRange(r, best)))
+			}
+			if d, hits, ok := r.BestBoundedDraw(); ok {
+				if lfu.Hits >= hits {
+					drawAtLeast++
+				} else {
+					drawMisses = append(drawMisses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(hits), d.Name))
+				}
 			}
 		}
 	}
 	fig := fmt.Sprintf("%d of %d (trace, capacity) points", lfuAtLeast, measured)
+	if cfg.rivalRuns > 1 {
+		fig = fmt.Sprintf("%d of %d (trace, capacity) points against the rivals' median of %d runs (%d against their best runs)", lfuAtLeast, measured, cfg.rivalRuns, drawAtLeast)
+	}
 	if len(misses) > 0 {
 		fig += "; below at: " + strings.Join(misses, "; ")
 	}
@@ -287,7 +303,18 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 	if len(misses) > 0 {
 		s.printf("**clientcache-LFU is below the best bounded rival at %d of %d points:** %s.\n\n", len(misses), measured, strings.Join(misses, "; "))
 	}
+	if cfg.rivalRuns > 1 && len(drawMisses) > 0 {
+		s.printf("Against each randomly seeded rival's best of its %d runs, clientcache-LFU is below at %d of %d points: %s.\n\n", cfg.rivalRuns, len(drawMisses), measured, strings.Join(drawMisses, "; "))
+	}
 	return nil
+}
+
+// runRange is ", runs lo..hi" for a rival replayed several times, or "".
+func runRange(r bench.Row, x bench.Result) string {
+	if x.Runs < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", runs %.3f..%.3f", r.Percent(x.MinHits), r.Percent(x.MaxHits))
 }
 
 func frac(hits, optimal int) float64 {

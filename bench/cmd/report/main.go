@@ -43,6 +43,7 @@ type config struct {
 	out       string   // directory of RESULTS.md; results/ beneath it
 	cmdline   string
 	fromRaw   bool // throughput: summarise the existing raw output, run nothing
+	rivalRuns int  // hit ratio: replays of each randomly seeded bounded rival
 }
 
 func (c config) results(name string) string { return filepath.Join(c.out, "results", name) }
@@ -55,6 +56,7 @@ func main() {
 		memChild  = flag.String("memory-child", "", "internal: measure one cache, NAME:N, in this process and print JSON")
 		assemble  = flag.Bool("assemble", false, "only rebuild RESULTS.md from the sections in results/")
 		countFlag = flag.Int("count", 0, "benchmark -count (default 10; 2 with -quick)")
+		runsFlag  = flag.Int("rival-runs", 0, "hit ratio: replays of each randomly seeded bounded rival, scored by the median (default 3; 1 with -quick)")
 	)
 	flag.BoolVar(&cfg.quick, "quick", false, "small-scale run to validate the harness: -count 2, -benchtime 100ms, fewer traces")
 	flag.StringVar(&cfg.cpu, "cpu", "1,2,4,8", "benchmark -cpu list")
@@ -79,6 +81,15 @@ func main() {
 		if cfg.quick {
 			cfg.count = 2
 		}
+	}
+	cfg.rivalRuns = *runsFlag
+	switch {
+	case cfg.rivalRuns < 0:
+		fatal(fmt.Errorf("-rival-runs must be at least 1, got %d", cfg.rivalRuns))
+	case cfg.rivalRuns == 0 && cfg.quick:
+		cfg.rivalRuns = 1
+	case cfg.rivalRuns == 0:
+		cfg.rivalRuns = 3
 	}
 	if cfg.benchtime == "" {
 		cfg.benchtime = "1s"
@@ -322,7 +333,7 @@ const commandsDoc = "## How to regenerate\n\n" +
 	"cd bench && go run ./cmd/report -only hitratio -traces oltp,gli   # one section, some traces\n" +
 	"cd bench && go run ./cmd/report -assemble          # rebuild RESULTS.md from results/*.md\n" +
 	"```\n\n" +
-	"Flags: `-only throughput,hitratio,memory,client`, `-quick`, `-count N`, `-cpu 1,2,4,8`, `-benchtime D`, `-traces a,b`, `-out DIR`, `-from-raw` (re-summarise `results/throughput.txt` without running benchmarks). " +
+	"Flags: `-only throughput,hitratio,memory,client`, `-quick`, `-count N`, `-cpu 1,2,4,8`, `-benchtime D`, `-traces a,b`, `-rival-runs N` (replays of each randomly seeded bounded rival in the hit-ratio section, scored by the median; default 3, 1 with `-quick`), `-out DIR`, `-from-raw` (re-summarise `results/throughput.txt` without running benchmarks). " +
 	"The throughput section runs, as a subprocess,\n\n" +
 	"```sh\n" +
 	"go test -run '^$' -bench '^BenchmarkThroughput$' -benchmem -count 10 -cpu 1,2,4,8 -benchtime 1s -timeout 0 .\n" +
