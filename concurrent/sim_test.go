@@ -119,7 +119,9 @@ func TestSimTable(t *testing.T) {
 // short trace names. Keys are hashed as the engine hashes them, so that with
 // seed 1 the "shipped" column equals clientcache-LFU in bench/'s table.
 // CLIENTCACHE_SEEDS (comma-separated, default 1) averages every figure over
-// several seeds, to tell a design's effect from the luck of one seed. Rows
+// several seeds, to tell a design's effect from the luck of one seed, and
+// CLIENTCACHE_CAPACITIES (comma-separated) replaces every trace's capacities
+// (e.g. 8,16,32,48 for the small caches where the smallsk column differs). Rows
 // replay in parallel, each on one goroutine. A development aid: it prints
 // hit percentages.
 func TestSimAblations(t *testing.T) {
@@ -138,6 +140,16 @@ func TestSimAblations(t *testing.T) {
 			seeds = append(seeds, s)
 		}
 	}
+	var capacities []int
+	if env := os.Getenv("CLIENTCACHE_CAPACITIES"); env != "" {
+		for _, f := range strings.Split(env, ",") {
+			c, err := strconv.Atoi(f)
+			if err != nil || c < 1 {
+				t.Fatalf("CLIENTCACHE_CAPACITIES: bad capacity %q", f)
+			}
+			capacities = append(capacities, c)
+		}
+	}
 	dir := simTraceDir(t)
 	variants := []struct {
 		name string
@@ -153,6 +165,7 @@ func TestSimAblations(t *testing.T) {
 		{"unscaled", wtAblation{unscaled: true}},
 		{"noduel", wtAblation{noDuel: true}},
 		{"sampduel", wtAblation{sampledDuel: true}},
+		{"smallsk", wtAblation{smallSketch: true}},
 	}
 	type row struct {
 		label string
@@ -173,7 +186,11 @@ func TestSimAblations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range f.Capacities {
+		caps := f.Capacities
+		if capacities != nil {
+			caps = capacities
+		}
+		for _, c := range caps {
 			rows = append(rows, &row{label: f.Label, keys: keys, max: c})
 		}
 	}
