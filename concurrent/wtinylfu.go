@@ -92,12 +92,12 @@ import "github.com/clientcache/clientcache/admission"
 // more on most traces: at 8, 16 and 32 entries Zipf 1.97/4.87/8.16% ->
 // 2.64/5.45/8.60% and OLTP 1.25/3.15/6.35% -> 2.13/4.22/7.00% (theine, whose
 // sketch has the same floor, has 2.93% and 1.62% at 8, medians of three runs
-// in bench/RESULTS.md); over every trace but
-// P3 at 8, 16, 32 and 48 entries, 53 of the 72 (trace, size) points rose, by
-// 27.9 points in all, and 11 fell, by at most 0.47 (CLIENTCACHE_ABLATIONS=1
-// CLIENTCACHE_CAPACITIES=8,16,32,48 go test -run TestSimAblations -v
-// ./concurrent/, columns shipped and smallsk; TestSimSmallCaches pins the
-// gain). Caches of 64 entries or more are unchanged.
+// in bench/RESULTS.md); over every trace but P3 at 8, 16, 32 and 48 entries,
+// 53 of the 72 (trace, size) points rose, by 27.9 points in all, and 11 fell,
+// by at most 0.47 (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_CAPACITIES=8,16,32,48
+// go test -run TestSimAblations -v ./concurrent/, columns shipped and
+// smallsk; TestSimSmallCaches pins the gain). Caches of 64 entries or more
+// are unchanged.
 const (
 	wtWindow uint8 = 1 + iota
 	wtProbation

@@ -54,7 +54,7 @@ type wtModelDuel struct {
 func newWTModelDuel(size int, seed uint64) *wtModelDuel {
 	t := &wtModel{seed: seed ^ 0x2545f4914f6cdd1d, rng: seed ^ 0x2545f4914f6cdd1d, noDuel: true, hash: func(h uint64) uint64 { return h }}
 	t.resize(size)
-	t.sketch = admission.NewWithDoorkeeper(max(size, 64), wtSketchSeed(t.seed))
+	t.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(size), wtSketchSeed(t.seed))
 	d := &wtModelDuel{max: size, tlfu: t, tlfuHeld: map[uint64]bool{}, epoch: max(size, 100)}
 	d.left = d.epoch
 	return d
@@ -118,10 +118,14 @@ type wtGhost struct {
 	seq    uint64
 }
 
+// wtModelSketchSize is the capacity the model's sketch is sized for: the
+// cache's, at least 64 entries.
+func wtModelSketchSize(maxSize int) int { return max(maxSize, 64) }
+
 func newWTModel(maxSize int, seed uint64) *wtModel {
 	m := &wtModel{seed: seed, rng: seed, hash: simHash}
 	m.resize(maxSize)
-	m.sketch = admission.NewWithDoorkeeper(max(maxSize, 64), wtSketchSeed(seed)) // sized for at least 64 entries
+	m.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(maxSize), wtSketchSeed(seed))
 	return m
 }
 
@@ -136,11 +140,7 @@ func (m *wtModel) resize(max int) {
 		m.duel = newWTModelDuel(max, m.seed)
 	}
 	if m.sketch != nil {
-		size := m.max // the sketch is sized for at least 64 entries
-		if size < 64 {
-			size = 64
-		}
-		m.sketch.Resize(size)
+		m.sketch.Resize(wtModelSketchSize(m.max))
 	}
 	// The table has a power of two of slots, at least 8 x the depth.
 	slots := 8
