@@ -78,10 +78,10 @@ func (r Row) BestBounded() (Result, bool) {
 	return best, found
 }
 
-// BestBoundedDraw returns the bounded rival whose best run had the most
-// hits, and that run's hits: the strictest comparison, against the luckiest
-// seed any randomised rival drew.
-func (r Row) BestBoundedDraw() (Result, int, bool) {
+// BestBoundedDraw returns the bounded rival whose best run (MaxHits) had the
+// most hits: the strictest comparison, against the luckiest seed any
+// randomised rival drew.
+func (r Row) BestBoundedDraw() (Result, bool) {
 	var best Result
 	found := false
 	for _, x := range r.Results {
@@ -89,7 +89,7 @@ func (r Row) BestBoundedDraw() (Result, int, bool) {
 			best, found = x, true
 		}
 	}
-	return best, best.MaxHits, found
+	return best, found
 }
 
 // Measure replays keys (the trace called name) at capacity through every

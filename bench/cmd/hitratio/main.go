@@ -21,6 +21,10 @@ func main() {
 	rivals := flag.Bool("rivals", true, "measure the rival caches too")
 	runs := flag.Int("rival-runs", 3, "replays of each randomly seeded bounded rival (otter, theine), scored by the median")
 	flag.Parse()
+	if *runs < 1 {
+		fmt.Fprintf(os.Stderr, "hitratio: -rival-runs must be at least 1, got %d\n", *runs)
+		os.Exit(2)
+	}
 
 	dir, err := trace.Dir()
 	if err != nil {
@@ -36,10 +40,6 @@ func main() {
 		contenders = contenders[:2]
 	}
 	start := time.Now()
-	if *runs < 1 {
-		fmt.Fprintf(os.Stderr, "hitratio: -rival-runs must be at least 1, got %d\n", *runs)
-		os.Exit(2)
-	}
 	rows, err := bench.Run(dir, bench.Jobs(only), contenders, *runs)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hitratio:", err)

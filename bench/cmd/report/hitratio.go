@@ -280,11 +280,11 @@ func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench
 			} else {
 				misses = append(misses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(best.Hits), best.Name, runRange(r, best)))
 			}
-			if d, hits, ok := r.BestBoundedDraw(); ok {
-				if lfu.Hits >= hits {
+			if d, ok := r.BestBoundedDraw(); ok {
+				if lfu.Hits >= d.MaxHits {
 					drawAtLeast++
 				} else {
-					drawMisses = append(drawMisses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(hits), d.Name))
+					drawMisses = append(drawMisses, fmt.Sprintf("%s@%d %.3f vs %.3f (%s)", k.label, k.cap, r.Percent(lfu.Hits), r.Percent(d.MaxHits), d.Name))
 				}
 			}
 		}
