@@ -166,6 +166,7 @@ func TestSimAblations(t *testing.T) {
 		{"noduel", wtAblation{noDuel: true}},
 		{"sampduel", wtAblation{sampledDuel: true}},
 		{"smallsk", wtAblation{smallSketch: true}},
+		{"startlru", wtAblation{startLRU: true}},
 	}
 	type row struct {
 		label string
@@ -231,6 +232,57 @@ func TestSimAblations(t *testing.T) {
 		b.WriteString(r.line + "\n")
 	}
 	t.Log("\n" + b.String())
+}
+
+// TestSimDuelTimeline prints, for each trace@capacity in CLIENTCACHE_DUEL
+// (semicolon-separated, e.g. "zigzag@1000;corda@250"), when the duel switched
+// the policy between W-TinyLFU and LRU mode, with the policy's and a
+// textbook LRU's hits so far: it shows where LFU's gap to LRU opened. A
+// development aid.
+func TestSimDuelTimeline(t *testing.T) {
+	spec := os.Getenv("CLIENTCACHE_DUEL")
+	if spec == "" {
+		t.Skip("set CLIENTCACHE_DUEL=trace@capacity[;...] to print the duel's switches")
+	}
+	for _, item := range strings.Split(spec, ";") {
+		name, capText, ok := strings.Cut(item, "@")
+		c, err := strconv.Atoi(capText)
+		if !ok || err != nil || c < 1 {
+			t.Fatalf("CLIENTCACHE_DUEL: %q is not trace@capacity", item)
+		}
+		keys, _ := simLoad(t, name)
+		p := newWTinyLFU[uint64, struct{}](c, 1)
+		if p.duel == nil {
+			t.Logf("%s@%d: caches above %d entries do not duel", name, c, wtDuelSize)
+			continue
+		}
+		lfu := newSimEngineCache(p, c, 1)
+		lru := newSimCache(newLRU[uint64, struct{}](), c)
+		var hits, lruHits int
+		mode := p.lruMode
+		var b strings.Builder
+		for i, k := range keys {
+			if lfu.Get(k) {
+				hits++
+			} else {
+				lfu.Set(k)
+			}
+			if lru.Get(k) {
+				lruHits++
+			} else {
+				lru.Set(k)
+			}
+			if p.lruMode != mode {
+				mode = p.lruMode
+				to := "W-TinyLFU"
+				if mode {
+					to = "LRU"
+				}
+				fmt.Fprintf(&b, "\n  after request %d: %s mode (hits so far %d, textbook LRU %d)", i+1, to, hits, lruHits)
+			}
+		}
+		t.Logf("%s@%d: %d requests, %d hits, textbook LRU %d%s", name, c, len(keys), hits, lruHits, b.String())
+	}
 }
 
 // TestSimPolicyRegressions is TestSimLFURegressions of sim_public_test.go

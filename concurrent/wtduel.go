@@ -61,6 +61,26 @@ package concurrent
 // duel (sampled: 48 and 17.4); averaged over seeds 2 and 3 (CLIENTCACHE_SEEDS=2,3),
 // 50 rows and 13.9 points against 48 and 28.2 (sampled: 50 and 18.4).
 //
+// What the duel cannot win back is the start. It switches only on
+// evidence, and on these traces the evidence comes after the hits it would
+// have taken: on zigzag at 1,000 entries the first turn of the sweep
+// (requests 2,001 to 3,000) is where LRU hits 999 times, out of the
+// window's newest keys, which W-TinyLFU had turned away during the sweep
+// up; the policy hits 9 there, switches at the end of that epoch, and from
+// then on gains 38 hits on LRU: its whole gap (952 hits, 1.83 points) is
+// that first turn. Zigzag at 250 (247 of its 247) and corda at 250 (86 of
+// 87) alike (CLIENTCACHE_DUEL="zigzag@1000;zigzag@250;corda@250" go test
+// -run TestSimDuelTimeline -v ./concurrent/). Shorter first epochs cannot
+// help (the keys are gone before the turn shows). Starting in LRU mode
+// (column startlru of CLIENTCACHE_ABLATIONS=1 go test -run TestSimAblations
+// -v ./concurrent/) wins those rows back exactly (zigzag 4.47, 11.97,
+// 23.99 and 48.03%; corda 33.33% at 250, 500 and 1,000 entries) but costs
+// up to 14.16 points elsewhere (Glimpse at 1,000 entries 50.74% -> 36.58%,
+// PS at 1,000 66.34% -> 55.42%, CS at 1,000 58.69% -> 51.22%): what LRU mode
+// kept before the first verdict stays wrong long after it, and where
+// W-TinyLFU leads by less than the margin (CPP at 250 and 500 entries) the
+// policy never leaves LRU mode.
+//
 // The price, for caches of at most wtDuelSize entries only: every request
 // also runs through both shadows (BenchmarkSmall, LFU at 100 entries: about
 // 100 ns per request without the duel, 180 to 195 with it), and the shadows'

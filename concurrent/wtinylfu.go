@@ -188,6 +188,7 @@ type wtAblation struct {
 	noDuel        bool // never switch to LRU mode (and no shadows); set for the duel's own shadow
 	sampledDuel   bool // duel above wtDuelSize entries too, with miniature shadows on a sample of the keys
 	smallSketch   bool // size the sketch for the cache's maximum even below wtMinSketch entries
+	startLRU      bool // a duelling cache starts in LRU mode instead of W-TinyLFU mode
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -257,6 +258,9 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	p.duel = nil
 	if !p.off.noDuel && (max <= wtDuelSize || p.off.sampledDuel) {
 		p.duel = newWTDuel(max, p.seed)
+		if p.off.startLRU {
+			p.setLRUMode(true)
+		}
 	}
 	p.streakHash, p.streak = 0, 0
 	if p.sketch != nil {
