@@ -22,6 +22,8 @@ const (
 	// right by one it drops the bit each counter received from its
 	// neighbour.
 	resetMask = 0x7777777777777777
+	// oddMask keeps the lowest bit of every counter.
+	oddMask = 0x1111111111111111
 )
 
 // Sketch is a count-min sketch of 4-bit counters that estimates the recent
@@ -33,9 +35,10 @@ const (
 // the four counters that is below 15; [Sketch.Frequency] returns the smallest
 // of them, which never undercounts (the count-min property) until aging
 // halves the counters. After every sample of 10 x capacity increments the
-// sketch ages: every counter is halved (rounding down) and the sample count
-// is halved too, as in the TinyLFU paper, so later samples are 5 x capacity
-// increments long.
+// sketch ages: every counter is halved (rounding down) and so is the sample
+// count, as in the TinyLFU paper, less the increments the rounding took off
+// the counters, as in Caffeine (see [Sketch.Age]), so later samples are a
+// little over 5 x capacity increments long.
 //
 // The table holds the next power of two at or above the capacity in 64-bit
 // words (16 counters per expected entry, at least one block): 8 bytes per
@@ -175,11 +178,23 @@ func count(block *[blockWords]uint64, i int, b uint64) uint64 {
 // Age halves every counter (rounding down) and the count of increments in
 // the current sample, and empties the doorkeeper: the TinyLFU reset.
 // Increment calls it by itself at the end of every sample.
+//
+// The count is first reduced by what the rounding took off the counters: an
+// odd counter loses half a count, and an increment adds to four counters,
+// so the counters now hold (additions - odd/4) / 2 increments' worth, where
+// odd is the number of odd counters (Caffeine's FrequencySketch does the
+// same). Without it the next sample ends early, the more so the more keys
+// were seen once, and the counts age faster than the sample size says. On
+// the project's traces the correction raised W-TinyLFU's hit ratio at 33 of
+// 76 (trace, capacity) points and lowered it at 9, by 0.22 points at most
+// (averaged over three seeds; see package concurrent's W-TinyLFU notes).
 func (s *Sketch) Age() {
+	odd := 0
 	for i, w := range s.table {
+		odd += bits.OnesCount64(w & oddMask)
 		s.table[i] = w >> 1 & resetMask
 	}
-	s.additions >>= 1
+	s.additions = max(s.additions-odd/4, 0) >> 1
 	clear(s.door.bits)
 }
 

@@ -6,7 +6,7 @@ package concurrent
 // or one where every key is reused soon after its first use), no admission
 // filter beats plain LRU, and W-TinyLFU's contest at the window's exit, which
 // turns candidates away on frequency ties, costs up to 7.5 points (zigzag at
-// 1,000 entries: LRU 48.03%, W-TinyLFU 40.50%). Growing the window does not
+// 1,000 entries: LRU 48.03%, W-TinyLFU 40.90%). Growing the window does not
 // help: the contest still filters what leaves it. So the policy also runs as
 // an LRU when, on the recent requests, an LRU would have done better.
 //
@@ -51,15 +51,16 @@ package concurrent
 //
 // Measured on the project's traces (CLIENTCACHE_ABLATIONS=all go test -run
 // TestSimAblations -v ./concurrent/; column noduel is the policy without the
-// duel, sampduel the sampled variant; seed 1): zigzag 3.65% -> 4.32% at 100
-// entries, 8.44% -> 11.50% at 250, 18.26% -> 23.04% at 500 and 40.50% ->
-// 46.20% at 1,000 (LRU 4.76, 11.97, 23.99, 48.03); sprite@1000 88.95% ->
-// 90.37% (LRU 90.64%); sprite@250 55.93% -> 55.32%; every other row within
-// 0.2 points. Against the best bounded rival (its figures from an earlier run
-// of bench/'s hit-ratio table), the policy met it in 48 of 76 rows with 15.3
-// points of shortfall in all, against 47 rows and 30.4 points without the
-// duel (sampled: 48 and 17.4); averaged over seeds 2 and 3 (CLIENTCACHE_SEEDS=2,3),
-// 50 rows and 13.9 points against 48 and 28.2 (sampled: 50 and 18.4).
+// duel, sampduel the sampled variant; seed 1): zigzag 3.63% -> 3.98% at 100
+// entries, 7.95% -> 11.50% at 250, 18.99% -> 23.04% at 500 and 40.90% ->
+// 46.20% at 1,000 (LRU 4.76, 11.97, 23.99, 48.03); sprite@1000 88.91% ->
+// 90.37% (LRU 90.64%); sprite@250 55.74% -> 55.53%; every other row within
+// 0.2 points. Against the best bounded rival of bench/results/hitratio.md
+// as of commit 7c50a32 (medians of the randomly seeded rivals' runs), the
+// policy met it in 47 of 76 rows with 14.9 points of shortfall in all,
+// against 47 rows and 29.8 points without the duel (sampled: 47 and 15.8);
+// averaged over seeds 1, 2 and 3 (CLIENTCACHE_SEEDS=1,2,3), 49 rows and 14.1
+// points against 49 and 29.3 (sampled: 49 and 16.4).
 //
 // What the duel cannot win back is the start. It switches only on
 // evidence, and on these traces the evidence comes after the hits it would
@@ -73,13 +74,13 @@ package concurrent
 // -run TestSimDuelTimeline -v ./concurrent/). Shorter first epochs cannot
 // help (the keys are gone before the turn shows). Starting in LRU mode
 // (column startlru of CLIENTCACHE_ABLATIONS=1 go test -run TestSimAblations
-// -v ./concurrent/) wins those rows back exactly (zigzag 4.47, 11.97,
-// 23.99 and 48.03%; corda 33.33% at 250, 500 and 1,000 entries) but costs
-// up to 14.16 points elsewhere (Glimpse at 1,000 entries 50.74% -> 36.58%,
-// PS at 1,000 66.34% -> 55.42%, CS at 1,000 58.69% -> 51.22%): what LRU mode
-// kept before the first verdict stays wrong long after it, and where
-// W-TinyLFU leads by less than the margin (CPP at 250 and 500 entries) the
-// policy never leaves LRU mode.
+// -v ./concurrent/) wins those rows back (zigzag 4.14, 11.97, 23.99 and
+// 48.03%, LRU's 4.76 at 100 entries only missed; corda 33.33% at 250, 500
+// and 1,000 entries) but costs up to 14.16 points elsewhere (Glimpse at
+// 1,000 entries 50.74% -> 36.58%, PS at 1,000 66.34% -> 55.42%, CS at 1,000
+// 58.69% -> 51.22%): what LRU mode kept before the first verdict stays wrong
+// long after it, and where W-TinyLFU leads by less than the margin (CPP at
+// 250 and 500 entries) the policy never leaves LRU mode.
 //
 // The price, for caches of at most wtDuelSize entries only: every request
 // also runs through both shadows (BenchmarkSmall, LFU at 100 entries: about
