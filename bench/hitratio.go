@@ -55,37 +55,29 @@ func (r Row) Percent(hits int) float64 { return trace.Percent(hits, r.Accesses) 
 // BestBoundedRival returns the judged rival (all bounded) with the most hits,
 // the first listed among equals.
 func (r Row) BestBoundedRival() (Result, bool) {
-	var best Result
-	found := false
-	for _, x := range r.Results {
-		if x.Judged && x.Err == nil && (!found || x.Hits > best.Hits) {
-			best, found = x, true
-		}
-	}
-	return best, found
+	return r.best(func(x Result) bool { return x.Judged }, func(x Result) int { return x.Hits })
 }
 
 // BestBounded returns the bounded rival with the most hits, the first listed
 // among equals: the figure cmd/report compares clientcache's LFU with.
 func (r Row) BestBounded() (Result, bool) {
-	var best Result
-	found := false
-	for _, x := range r.Results {
-		if x.Rival && x.Bounded && x.Err == nil && (!found || x.Hits > best.Hits) {
-			best, found = x, true
-		}
-	}
-	return best, found
+	return r.best(func(x Result) bool { return x.Rival && x.Bounded }, func(x Result) int { return x.Hits })
 }
 
 // BestBoundedDraw returns the bounded rival whose best run (MaxHits) had the
 // most hits: the strictest comparison, against the luckiest seed any
 // randomised rival drew.
 func (r Row) BestBoundedDraw() (Result, bool) {
+	return r.best(func(x Result) bool { return x.Rival && x.Bounded }, func(x Result) int { return x.MaxHits })
+}
+
+// best returns the result that keep accepts, that was built, and whose score
+// is highest, the first listed among equals.
+func (r Row) best(keep func(Result) bool, score func(Result) int) (Result, bool) {
 	var best Result
 	found := false
 	for _, x := range r.Results {
-		if x.Rival && x.Bounded && x.Err == nil && (!found || x.MaxHits > best.MaxHits) {
+		if keep(x) && x.Err == nil && (!found || score(x) > score(best)) {
 			best, found = x, true
 		}
 	}

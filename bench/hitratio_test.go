@@ -106,3 +106,33 @@ func TestHitRatioSlice(t *testing.T) {
 type bytesWriter []byte
 
 func (w *bytesWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
+
+// TestBestSelectors: each selector keeps its own set of results, skips
+// those that could not be built, ranks by its own score and keeps the first
+// of equals.
+func TestBestSelectors(t *testing.T) {
+	row := Row{Results: []Result{
+		{Name: "clientcache-LFU", Hits: 99, MaxHits: 99, Bounded: true}, // not a rival
+		{Name: "broken", Hits: 98, MaxHits: 98, Bounded: true, Rival: true, Judged: true, Err: errors.New("no")},
+		{Name: "arc", Hits: 50, MaxHits: 50, Bounded: true, Rival: true, Judged: true},
+		{Name: "otter", Hits: 50, MaxHits: 60, Bounded: true, Rival: true, Judged: true}, // ties arc's median, best draw
+		{Name: "2q", Hits: 55, MaxHits: 55, Bounded: true, Rival: true},                  // not judged
+		{Name: "otter-unbounded", Hits: 90, MaxHits: 90, Rival: true},                    // not bounded
+	}}
+	for _, tc := range []struct {
+		name string
+		got  func() (Result, bool)
+		want string
+	}{
+		{"BestBoundedRival", row.BestBoundedRival, "arc"},
+		{"BestBounded", row.BestBounded, "2q"},
+		{"BestBoundedDraw", row.BestBoundedDraw, "otter"},
+	} {
+		if got, ok := tc.got(); !ok || got.Name != tc.want {
+			t.Errorf("%s = %q, %v; want %q", tc.name, got.Name, ok, tc.want)
+		}
+	}
+	if _, ok := (Row{Results: row.Results[:2]}).BestBounded(); ok {
+		t.Error("BestBounded found a rival among a non-rival and a broken one")
+	}
+}
