@@ -130,26 +130,13 @@ func TestSimAblations(t *testing.T) {
 		t.Skip("set CLIENTCACHE_ABLATIONS=1 (or all, or trace names) to compare W-TinyLFU ablations")
 	}
 	seeds := []uint64{1}
-	if env := os.Getenv("CLIENTCACHE_SEEDS"); env != "" {
+	if list := simEnvInts(t, "CLIENTCACHE_SEEDS"); list != nil {
 		seeds = nil
-		for _, f := range strings.Split(env, ",") {
-			s, err := strconv.ParseUint(f, 10, 64)
-			if err != nil || s == 0 {
-				t.Fatalf("CLIENTCACHE_SEEDS: bad seed %q", f)
-			}
-			seeds = append(seeds, s)
+		for _, s := range list {
+			seeds = append(seeds, uint64(s))
 		}
 	}
-	var capacities []int
-	if env := os.Getenv("CLIENTCACHE_CAPACITIES"); env != "" {
-		for _, f := range strings.Split(env, ",") {
-			c, err := strconv.Atoi(f)
-			if err != nil || c < 1 {
-				t.Fatalf("CLIENTCACHE_CAPACITIES: bad capacity %q", f)
-			}
-			capacities = append(capacities, c)
-		}
-	}
+	capacities := simEnvInts(t, "CLIENTCACHE_CAPACITIES")
 	dir := simTraceDir(t)
 	variants := []struct {
 		name string
@@ -232,6 +219,26 @@ func TestSimAblations(t *testing.T) {
 		b.WriteString(r.line + "\n")
 	}
 	t.Log("\n" + b.String())
+}
+
+// simEnvInts returns the comma-separated positive integers of the
+// environment variable name, nil if it is unset; anything else fails the
+// test, naming the variable.
+func simEnvInts(t *testing.T, name string) []int {
+	t.Helper()
+	env := os.Getenv(name)
+	if env == "" {
+		return nil
+	}
+	var list []int
+	for _, f := range strings.Split(env, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			t.Fatalf("%s: %q is not a positive integer", name, f)
+		}
+		list = append(list, n)
+	}
+	return list
 }
 
 // TestSimDuelTimeline prints, for each trace@capacity in CLIENTCACHE_DUEL
@@ -326,22 +333,22 @@ func TestSimSmallCaches(t *testing.T) {
 	for _, name := range []string{"zipf", "oltp"} {
 		keys, _ := simLoad(t, name)
 		keys = keys[:min(len(keys), 300_000)]
-		for _, max := range []int{8, 16, 64} {
+		for _, size := range []int{8, 16, 64} {
 			hits := func(off wtAblation) float64 {
 				var sum float64
 				for seed := uint64(1); seed <= 3; seed++ {
-					p := newWTinyLFUAblated[uint64, struct{}](max, seed, off)
-					sum += trace.Percent(trace.Replay(keys, newSimEngineCache(p, max, seed)), len(keys))
+					p := newWTinyLFUAblated[uint64, struct{}](size, seed, off)
+					sum += trace.Percent(trace.Replay(keys, newSimEngineCache(p, size, seed)), len(keys))
 				}
 				return sum / 3
 			}
 			floor, small := hits(wtAblation{}), hits(wtAblation{smallSketch: true})
-			t.Logf("%s@%d: sketch sized for %d entries %.2f%%, for %d %.2f%%", name, max, wtMinSketch, floor, max, small)
+			t.Logf("%s@%d: sketch sized for %d entries %.2f%%, for %d %.2f%%", name, size, wtMinSketch, floor, size, small)
 			switch {
-			case max >= wtMinSketch && floor != small:
-				t.Errorf("%s@%d: the floor changed a cache of %d entries: %.2f%% against %.2f%%", name, max, max, floor, small)
-			case max < wtMinSketch && floor-small < 0.33:
-				t.Errorf("%s@%d: sketch floor %.2f%%, sketch sized for the cache %.2f%%: want a gain of at least 0.33 points", name, max, floor, small)
+			case size >= wtMinSketch && floor != small:
+				t.Errorf("%s@%d: the floor changed a cache of %d entries: %.2f%% against %.2f%%", name, size, size, floor, small)
+			case size < wtMinSketch && floor-small < 0.33:
+				t.Errorf("%s@%d: sketch floor %.2f%%, sketch sized for the cache %.2f%%: want a gain of at least 0.33 points", name, size, floor, small)
 			}
 		}
 	}
