@@ -131,9 +131,24 @@ func TestAgeHalvesEveryCounter(t *testing.T) {
 			t.Fatalf("counter %d: %d halved to %d", i, before[i], after[i])
 		}
 	}
-	if want := (adds - odd/4) / 2; s.additions != want {
+	if want := aged(adds, odd); s.additions != want {
 		t.Fatalf("additions %d after halving %d with %d odd counters, want %d", s.additions, adds, odd, want)
 	}
+}
+
+// aged is the sample count after aging, as the model computes it: additions
+// less a quarter of the odd counters (what the halving's rounding took off),
+// halved.
+func aged(additions, odd int) int { return (additions - odd/4) / 2 }
+
+// oddAfterIncrement returns the number of odd counters s would hold after
+// an increment of h, before any aging it triggers (on a copy of s whose
+// sample never ends).
+func oddAfterIncrement(s *Sketch, h uint64) int {
+	probe := s.Clone()
+	probe.sampleSize = 1 << 62
+	probe.Increment(h)
+	return oddCounters(probe)
 }
 
 // oddCounters returns the number of odd counters in s.
@@ -168,7 +183,7 @@ func TestAgeCountsWhatTheCountersHold(t *testing.T) {
 	s.Age()
 	// The integer divisions may round the two apart by one.
 	got, held := s.additions, total()/4
-	if got != (adds-odd/4)/2 || got < held-1 || got > held+1 {
+	if got != aged(adds, odd) || got < held-1 || got > held+1 {
 		t.Fatalf("after aging: additions %d (was %d, %d odd counters), counters hold %d increments' worth", got, adds, odd, held)
 	}
 	if halved := adds / 2; halved <= held+1 {
@@ -194,13 +209,9 @@ func TestAgesAfterTenTimesCapacity(t *testing.T) {
 	if before < 8 {
 		t.Fatalf("hot key estimate %d before aging, want >= 8", before)
 	}
-	// The counters as the completing increment leaves them, before aging.
-	probe := s.Clone()
-	probe.sampleSize = 1 << 62
-	probe.Increment(hashOf(99))
-	odd := oddCounters(probe)
+	odd := oddAfterIncrement(s, hashOf(99))
 	s.Increment(hashOf(99)) // completes the sample
-	if want := (s.SampleSize() - odd/4) / 2; s.additions != want {
+	if want := aged(s.SampleSize(), odd); s.additions != want {
 		t.Fatalf("additions %d after aging, want %d", s.additions, want)
 	}
 	if after := s.Frequency(hot); after != before/2 {
@@ -359,12 +370,10 @@ func FuzzSketch(f *testing.F) {
 			switch ops[i] % 4 {
 			case 0:
 				before := s.Additions()
-				// The odd counters as this increment leaves them, in case
-				// it completes the sample and ages the sketch.
-				probe := s.Clone()
-				probe.sampleSize = 1 << 62
-				probe.Increment(hashOf(k))
-				odd := oddCounters(probe)
+				odd := 0
+				if !door && adds+1 >= s.SampleSize() { // this increment ages the sketch
+					odd = oddAfterIncrement(s, hashOf(k))
+				}
 				s.Increment(hashOf(k))
 				e := model[k]
 				if door && !e.seen {
@@ -382,7 +391,7 @@ func FuzzSketch(f *testing.F) {
 				adds++
 				if adds >= s.SampleSize() {
 					age()
-					adds = (adds - odd/4) / 2
+					adds = aged(adds, odd)
 				}
 			case 1:
 				got := s.Frequency(hashOf(k))
@@ -393,7 +402,7 @@ func FuzzSketch(f *testing.F) {
 				odd := oddCounters(s)
 				s.Age()
 				age()
-				adds = (adds - odd/4) / 2
+				adds = aged(adds, odd)
 			case 3:
 				s.Clear()
 				clear(model)
