@@ -45,7 +45,10 @@ const (
 // entry of capacity.
 //
 // A sketch made by [NewWithDoorkeeper] also has a doorkeeper (see
-// [NewWithDoorkeeper]).
+// [NewWithDoorkeeper]). The increments it absorbs, a key's first occurrence
+// in a sample, do not reach the counters and do not count toward the sample:
+// with a doorkeeper, a sample is 10 x capacity increments of the counters,
+// which takes more calls to [Sketch.Increment] the more keys are seen once.
 //
 // A Sketch is not safe for concurrent use. The zero value is not usable; call
 // [New] or [NewWithDoorkeeper].
@@ -86,7 +89,11 @@ func NewWithDoorkeeper(capacity int, seed uint64) *Sketch {
 
 // Resize sizes the sketch for a new capacity. When the size of the table
 // changes, every count is lost (a count-min sketch cannot be rehashed); the
-// sample size always follows the capacity. It panics if capacity is negative.
+// sample size always follows the capacity, and so does the doorkeeper's size:
+// when that changes (with any change of the sample size that crosses a power
+// of two of bits, even if the table keeps its size), the doorkeeper is
+// emptied, so each key seen once in the current sample loses the one its
+// estimate had from it. It panics if capacity is negative.
 func (s *Sketch) Resize(capacity int) {
 	if capacity < 0 {
 		panic(fmt.Sprintf("admission: negative capacity %d", capacity))
@@ -115,8 +122,9 @@ func (s *Sketch) Additions() int { return s.additions }
 // Capacity returns the capacity the sketch was last sized for.
 func (s *Sketch) Capacity() int { return s.capacity }
 
-// SampleSize returns the number of increments after which the counters are
-// halved (10 x capacity, at least 10).
+// SampleSize returns the number of increments of the counters after which
+// they are halved (10 x capacity, at least 10; with a doorkeeper, the
+// increments it absorbs are not counted).
 func (s *Sketch) SampleSize() int { return s.sampleSize }
 
 // Increment records one occurrence of the key whose hash is h, aging the

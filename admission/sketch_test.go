@@ -486,6 +486,25 @@ func TestDoorkeeperSizing(t *testing.T) {
 	if s.Frequency(hashOf(1)) != 1 {
 		t.Fatal("a resize within the same size emptied the doorkeeper")
 	}
+	// 12 -> 13 keeps the table (16 words) but doubles the filter (1,024 ->
+	// 2,048 bits): the counters keep their counts, the doorkeeper is
+	// emptied, as Resize documents.
+	s = NewWithDoorkeeper(12, 0)
+	once, twice := hashOf(1), hashOf(2)
+	s.Increment(once)
+	s.Increment(twice)
+	s.Increment(twice)
+	words := len(s.table)
+	s.Resize(13)
+	if len(s.table) != words || len(s.door.bits)*64 != 2048 {
+		t.Fatalf("Resize(13): %d table words (want %d), %d filter bits (want 2048)", len(s.table), words, len(s.door.bits)*64)
+	}
+	if got := s.Frequency(once); got != 0 {
+		t.Errorf("key seen once: estimate %d after the filter grew, want 0 (the doorkeeper is emptied)", got)
+	}
+	if got := s.Frequency(twice); got != 1 {
+		t.Errorf("key seen twice: estimate %d after the filter grew, want 1 (its counter kept, its doorkeeper bit gone)", got)
+	}
 }
 
 var sink int
