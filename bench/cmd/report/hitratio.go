@@ -329,5 +329,15 @@ func spread(v []float64) string {
 		return "n/a"
 	}
 	s := slices.Sorted(slices.Values(v))
-	return fmt.Sprintf("from %.3f to %.3f, median %.3f", s[0], s[len(s)-1], s[len(s)/2])
+	return fmt.Sprintf("from %.3f to %.3f, median %.3f", s[0], s[len(s)-1], median(s))
+}
+
+// median returns the median of the sorted values s (the mean of the two
+// middle ones for an even count).
+func median(s []float64) float64 {
+	m := len(s) / 2
+	if len(s)%2 == 0 {
+		return (s[m-1] + s[m]) / 2
+	}
+	return s[m]
 }

@@ -75,3 +75,19 @@ func TestAssemble(t *testing.T) {
 		}
 	}
 }
+
+func TestSpreadMedian(t *testing.T) {
+	for _, tc := range []struct {
+		v    []float64
+		want string
+	}{
+		{nil, "n/a"},
+		{[]float64{0.5}, "from 0.500 to 0.500, median 0.500"},
+		{[]float64{0.3, 0.1, 0.2}, "from 0.100 to 0.300, median 0.200"},
+		{[]float64{0.4, 0.1, 0.3, 0.2}, "from 0.100 to 0.400, median 0.250"},
+	} {
+		if got := spread(tc.v); got != tc.want {
+			t.Errorf("spread(%v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
