@@ -435,7 +435,7 @@ func TestFailingSTS(t *testing.T) {
 
 func assertNoSecret(t *testing.T, s string) {
 	t.Helper()
-	if strings.Contains(s, baseSecret) || strings.Contains(s, externalIDOf) {
+	if strings.Contains(s, baseSecret) || strings.Contains(s, externalIDOf) || strings.Contains(s, sessionToken) {
 		t.Fatalf("output contains a secret: %q", s)
 	}
 }

@@ -12,3 +12,6 @@ func CloseDefault() {
 	defaultCache.once = sync.Once{}
 	defaultCache.c = nil
 }
+
+// LimitedRedirect is the redirect policy of the HTTP clients the cache builds.
+var LimitedRedirect = limitedRedirect

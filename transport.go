@@ -2,6 +2,8 @@ package clientcache
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -48,16 +50,34 @@ func (t *transport) release() {
 	}
 }
 
+// credentialHeaders are the request headers that carry credentials: the
+// SigV4 signature and the session token.
+var credentialHeaders = [...]string{"Authorization", "X-Amz-Security-Token"}
+
 // limitedRedirect follows only 307 and 308 redirects (which keep the method
-// and body), like the SDK's own HTTP client, and drops the session token
-// header when a redirect changes host.
+// and body), like the SDK's own HTTP client, and drops the credential headers
+// on every hop whose scheme or host (port included) differs from the original
+// request's. The comparison is with the original request (via[0]), not the
+// previous hop: net/http builds each hop's headers afresh from the original
+// request, so a header dropped on one hop would come back on the next (A -> B
+// -> B), and a downgrade from https to http on the same host counts as
+// another origin.
 func limitedRedirect(r *http.Request, via []*http.Request) error {
 	switch r.Response.StatusCode {
 	case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-		if len(via) > 0 && via[len(via)-1].URL.Host != r.URL.Host {
-			r.Header.Del("X-Amz-Security-Token")
-		}
-		return nil
+	default:
+		return http.ErrUseLastResponse
 	}
-	return http.ErrUseLastResponse
+	if len(via) > 0 && !sameOrigin(via[0].URL, r.URL) {
+		for _, h := range credentialHeaders {
+			r.Header.Del(h)
+		}
+	}
+	return nil
+}
+
+// sameOrigin reports whether a and b have the same scheme and host (with the
+// port as written), ignoring case.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }

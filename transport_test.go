@@ -1,0 +1,130 @@
+package clientcache_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// sessionToken is the session token of redirectIdentity; no output may
+// contain it.
+const sessionToken = "session-token-5be1c0de"
+
+// redirectIdentity is an S3 client identity signing with a session token,
+// trusting the endpoints' certificate, sending to endpoint.
+func redirectIdentity(t *testing.T, ca []byte, endpoint string) keys.Client {
+	t.Helper()
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "ASIAREDIRECT", SecretAccessKey: keys.NewSecret(baseSecret), SessionToken: keys.NewSecret(sessionToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: ca, RetryMaxAttempts: 1, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: endpoint, S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestRedirectNeverSendsTheSessionTokenToAnotherHost pins a leak: the
+// redirect policy compared each hop with the previous one, while net/http
+// builds every hop's headers from the original request, so on A -> B -> B
+// the session token dropped on the first hop reached B on the second. A real
+// S3 client follows both chains; B must never see a credential header.
+func TestRedirectNeverSendsTheSessionTokenToAnotherHost(t *testing.T) {
+	a, b := fakeaws.NewRedirect(), fakeaws.NewRedirect()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	a.Route("/bucket/to-b", http.StatusTemporaryRedirect, b.URL()+"/first")
+	b.Route("/first", http.StatusTemporaryRedirect, b.URL()+"/second") // A -> B -> B
+	a.Route("/bucket/round-trip", http.StatusPermanentRedirect, b.URL()+"/bounce")
+	b.Route("/bounce", http.StatusTemporaryRedirect, a.URL()+"/home") // A -> B -> A
+
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cl, err := clientcache.Client(ctx, c, redirectIdentity(t, a.CABundle(), a.URL()), s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range []string{"to-b", "round-trip"} {
+		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String(obj)})
+		if err != nil {
+			assertNoSecret(t, err.Error())
+			t.Fatalf("GetObject %s through the redirects: %v", obj, err)
+		}
+		out.Body.Close()
+	}
+	if first := a.Seen()[0]; !first.SessionToken || !first.Authorization {
+		t.Fatalf("the request to A carried no credentials (session token %v, Authorization %v): the test proves nothing", first.SessionToken, first.Authorization)
+	}
+	seen := b.Seen()
+	if len(seen) != 3 {
+		t.Fatalf("B received %d requests, want 3 (/first, /second, /bounce)", len(seen))
+	}
+	for _, s := range seen {
+		if s.SessionToken || s.Authorization {
+			t.Errorf("B received %s with credential headers of a request sent to A (session token %v, Authorization %v)", s.Path, s.SessionToken, s.Authorization)
+		}
+	}
+}
+
+// TestRedirectPolicyComparesEveryHopWithTheOriginalRequest checks the policy
+// hop by hop: the credential headers go only where the original request
+// went (same scheme and host, port included); an https -> http downgrade on
+// the same host, another port or a subdomain all lose them.
+func TestRedirectPolicyComparesEveryHopWithTheOriginalRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hops []string // the original request first, the redirect target last
+		keep bool
+	}{
+		{"same origin", []string{"https://s3.example.com/a", "https://s3.example.com/b"}, true},
+		{"host case differs", []string{"https://S3.Example.com/a", "https://s3.example.com/b"}, true},
+		{"another host", []string{"https://s3.example.com/a", "https://other.example.com/b"}, false},
+		{"a subdomain", []string{"https://example.com/a", "https://s3.example.com/b"}, false},
+		{"another port", []string{"https://s3.example.com/a", "https://s3.example.com:8443/b"}, false},
+		{"https to http on the same host", []string{"https://s3.example.com/a", "http://s3.example.com/b"}, false},
+		{"second hop on the other host", []string{"https://a.example/x", "https://b.example/y", "https://b.example/z"}, false},
+		{"back to the original host", []string{"https://a.example/x", "https://b.example/y", "https://a.example/z"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var via []*http.Request
+			for _, u := range tc.hops[:len(tc.hops)-1] {
+				r, err := http.NewRequest(http.MethodGet, u, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				via = append(via, r)
+			}
+			r, err := http.NewRequest(http.MethodGet, tc.hops[len(tc.hops)-1], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("X-Amz-Security-Token", sessionToken)
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=ASIAREDIRECT/...")
+			r.Response = &http.Response{StatusCode: http.StatusTemporaryRedirect}
+			if err := clientcache.LimitedRedirect(r, via); err != nil {
+				t.Fatalf("a 307 redirect was refused: %v", err)
+			}
+			token, auth := r.Header.Get("X-Amz-Security-Token") != "", r.Header.Get("Authorization") != ""
+			if token != tc.keep || auth != tc.keep {
+				t.Fatalf("%v: session token kept %v, Authorization kept %v; want both %v", tc.hops, token, auth, tc.keep)
+			}
+		})
+	}
+	r, _ := http.NewRequest(http.MethodGet, "https://s3.example.com/b", nil)
+	r.Response = &http.Response{StatusCode: http.StatusFound}
+	if err := clientcache.LimitedRedirect(r, []*http.Request{r}); !errors.Is(err, http.ErrUseLastResponse) {
+		t.Fatalf("a 302 redirect was followed (%v): only 307 and 308 keep the method and body", err)
+	}
+}
