@@ -1,6 +1,7 @@
 package clientcache
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,6 +51,11 @@ func (t *transport) release() {
 	}
 }
 
+// maxRedirects is net/http's own limit.
+const maxRedirects = 10
+
+var errTooManyRedirects = fmt.Errorf("clientcache: stopped after %d redirects", maxRedirects)
+
 // credentialHeaders are the request headers that carry credentials: the
 // SigV4 signature and the session token.
 var credentialHeaders = [...]string{"Authorization", "X-Amz-Security-Token"}
@@ -61,12 +67,17 @@ var credentialHeaders = [...]string{"Authorization", "X-Amz-Security-Token"}
 // previous hop: net/http builds each hop's headers afresh from the original
 // request, so a header dropped on one hop would come back on the next (A -> B
 // -> B), and a downgrade from https to http on the same host counts as
-// another origin.
+// another origin. Like net/http's default policy (which a CheckRedirect
+// replaces), it stops after maxRedirects, so a redirect loop fails instead of
+// running until the caller's deadline.
 func limitedRedirect(r *http.Request, via []*http.Request) error {
 	switch r.Response.StatusCode {
 	case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 	default:
 		return http.ErrUseLastResponse
+	}
+	if len(via) >= maxRedirects {
+		return errTooManyRedirects
 	}
 	if len(via) > 0 && !sameOrigin(via[0].URL, r.URL) {
 		for _, h := range credentialHeaders {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -126,5 +128,33 @@ func TestRedirectPolicyComparesEveryHopWithTheOriginalRequest(t *testing.T) {
 	r.Response = &http.Response{StatusCode: http.StatusFound}
 	if err := clientcache.LimitedRedirect(r, []*http.Request{r}); !errors.Is(err, http.ErrUseLastResponse) {
 		t.Fatalf("a 302 redirect was followed (%v): only 307 and 308 keep the method and body", err)
+	}
+}
+
+// TestRedirectLoopStops pins a hang: a CheckRedirect replaces net/http's
+// limit of 10 redirects, and the cache's policy had none, so an endpoint
+// redirecting to itself kept a request (and its goroutine) looping until the
+// caller's deadline.
+func TestRedirectLoopStops(t *testing.T) {
+	a := fakeaws.NewRedirect()
+	t.Cleanup(a.Close)
+	a.Route("/bucket/loop", http.StatusTemporaryRedirect, a.URL()+"/bucket/loop")
+	c := newClientCache(t, clientcache.Options{})
+	cl, err := clientcache.Client(context.Background(), c, redirectIdentity(t, a.CABundle(), a.URL()), s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("loop")})
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("a redirect loop ended with %v (deadline: %v), want the policy's error", err, ctx.Err())
+	}
+	assertNoSecret(t, err.Error())
+	if !strings.Contains(err.Error(), "redirects") {
+		t.Fatalf("error %v does not say the redirects stopped", err)
+	}
+	if n := len(a.Seen()); n != 10 {
+		t.Fatalf("%d requests, want 10 (as net/http's own policy: the original and 9 redirects)", n)
 	}
 }
