@@ -42,6 +42,16 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		}
 		opts = append(opts, named...)
 	}
+	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
+	// bundle) needs one, and every client constructor then builds its own
+	// pool: give the identity one to own, unless named options brought an
+	// HTTP client. This option comes last, so it sees all the others.
+	opts = append(opts, func(o *config.LoadOptions) error {
+		if o.HTTPClient == nil {
+			o.HTTPClient = awshttp.NewBuildableClient()
+		}
+		return nil
+	})
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("clientcache: loading config %v: %w", key, err)

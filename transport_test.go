@@ -3,16 +3,20 @@ package clientcache_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -156,5 +160,97 @@ func TestRedirectLoopStops(t *testing.T) {
 	}
 	if n := len(a.Seen()); n != 10 {
 		t.Fatalf("%d requests, want 10 (as net/http's own policy: the original and 9 redirects)", n)
+	}
+}
+
+// TestEveryIdentityOwnsOnePool pins a leak of pools: LoadDefaultConfig leaves
+// aws.Config.HTTPClient nil unless a CA bundle is set, so without one the
+// cache owned no pool: every client of the identity built its own (and so
+// did every client of a DefaultsMode identity), and eviction closed nothing.
+// Whatever the load options (short of a caller's HTTP client), the clients
+// of one identity share one pool, which Close releases.
+func TestEveryIdentityOwnsOnePool(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		tls         bool
+		in          func(*keys.ConfigInput)
+		loadOptions map[string][]func(*config.LoadOptions) error
+	}{
+		{name: "no CA bundle"},
+		{name: "DefaultsMode standard", in: func(in *keys.ConfigInput) { in.DefaultsMode = keys.DefaultsModeStandard }},
+		{name: "named options without an HTTP client", in: func(in *keys.ConfigInput) { in.Name = "app" },
+			loadOptions: map[string][]func(*config.LoadOptions) error{"app": {func(o *config.LoadOptions) error { o.AppID = "named"; return nil }}}},
+		{name: "CA bundle", tls: true},
+		{name: "CA bundle and DefaultsMode in-region", tls: true, in: func(in *keys.ConfigInput) { in.DefaultsMode = keys.DefaultsModeInRegion }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			newS3 := fakeaws.NewPlainS3
+			if tc.tls {
+				newS3 = fakeaws.NewS3
+			}
+			srv, err := newS3("bucket")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Close)
+			c := newClientCache(t, clientcache.Options{LoadOptions: tc.loadOptions})
+			ctx := context.Background()
+			creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDPOOL", SecretAccessKey: keys.NewSecret(baseSecret)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := keys.ConfigInput{Region: "us-east-1", CABundle: srv.CABundle(), RetryMaxAttempts: 1, Credentials: creds,
+				RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired}
+			if tc.in != nil {
+				tc.in(&in)
+			}
+			cfgKey, err := keys.NewConfig(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := c.Config(ctx, cfgKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s3Clients []*s3.Client
+			for _, name := range []string{"a", "b"} {
+				k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL(), Name: name, S3: keys.S3Options{UsePathStyle: true}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s3Clients = append(s3Clients, cl)
+			}
+			ddb, err := clientcache.Client(ctx, c, serviceKey(t, cfgKey, "dynamodb"), dynamodb.NewFromConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.HTTPClient == nil {
+				t.Fatal("the identity's aws.Config has no HTTP client: the cache owns no pool")
+			}
+			for i, hc := range []aws.HTTPClient{s3Clients[0].Options().HTTPClient, s3Clients[1].Options().HTTPClient, ddb.Options().HTTPClient} {
+				if hc != cfg.HTTPClient {
+					t.Fatalf("client %d uses its own HTTP client (%T), not the identity's", i, hc)
+				}
+			}
+			for i, cl := range s3Clients {
+				if err := put(ctx, cl, fmt.Sprint("object-", i), "x"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := srv.OpenConnections(); n != 1 {
+				t.Fatalf("two clients of one identity, sequential requests: %d connections, want 1 (one shared pool)", n)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			testwait.Until(t, "Close to close the identity's connections", func() bool { return srv.OpenConnections() == 0 })
+			if n := c.Stats().PoolsReleased; n != 1 {
+				t.Fatalf("%d pools released, want 1", n)
+			}
+		})
 	}
 }

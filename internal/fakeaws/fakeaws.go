@@ -39,7 +39,10 @@ type Request struct {
 	SignedBy     string // access key id from the Authorization header
 }
 
-func newServer(h http.Handler) *Server {
+func newServer(h http.Handler) *Server { return startServer(h, true) }
+
+// startServer starts an endpoint speaking HTTPS (useTLS) or plain HTTP.
+func startServer(h http.Handler, useTLS bool) *Server {
 	s := &Server{byKey: map[string]int64{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
@@ -61,6 +64,10 @@ func newServer(h http.Handler) *Server {
 		}
 	}
 	s.srv.Config.ErrorLog = discardLog
+	if !useTLS {
+		s.srv.Start()
+		return s
+	}
 	s.srv.TLS = &tls.Config{
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 			s.handshakes.Add(1)
@@ -71,13 +78,18 @@ func newServer(h http.Handler) *Server {
 	return s
 }
 
-// URL is the endpoint's base URL (https://127.0.0.1:port).
+// URL is the endpoint's base URL (https://127.0.0.1:port, or http:// for a
+// plain endpoint).
 func (s *Server) URL() string { return s.srv.URL }
 
 // CABundle is the PEM of the certificate the endpoint presents, for a
-// client's custom CA bundle.
+// client's custom CA bundle; nil for a plain HTTP endpoint.
 func (s *Server) CABundle() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+	cert := s.srv.Certificate()
+	if cert == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 }
 
 // Handshakes returns the TLS handshakes clients started with the endpoint.
