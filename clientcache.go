@@ -85,8 +85,11 @@ type Options struct {
 	// be compared (a custom HTTP client, API options, a logger). A config
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
-	// not registered here fails to load. Options given here that set an
-	// HTTP client make the cache leave that client's connections alone.
+	// not registered here fails to load. An HTTP client set by these options
+	// is the caller's: used as given (a BuildableClient keeps its settings,
+	// and the SDK's constructors then copy it, so each client gets a pool
+	// of its own, as without the cache), its connections left alone.
+	// Otherwise the identity's pool is the cache's (see [Cache.Config]).
 	LoadOptions map[string][]func(*config.LoadOptions) error
 }
 
@@ -175,9 +178,20 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 // once, however many goroutines miss it together. The config's credentials
 // are an aws.CredentialsCache shared by every client of the identity, and its
 // HTTP client uses a connection pool the cache owns, closed when the identity
-// and every client built on it have been evicted. Assume-role and web
-// identity credentials are fetched during the load, so a failing credential
-// source fails Config (nothing is cached; the next call tries again).
+// and every client built on it have been evicted (unless the identity's
+// Options.LoadOptions bring an HTTP client of the caller's).
+//
+// That pool is a plain *http.Client, which the SDK's constructors share
+// instead of copying, with what the SDK would give each client: the CA
+// bundle, the connect and TLS negotiation timeouts of the defaults mode, and
+// redirects limited to 307 and 308, except that credential headers never
+// follow a redirect to another scheme or host. The SDK's opt-in per-service
+// read timeouts (AWS_ENABLE_DEFAULT_SOCKET_TIMEOUT_2026), which it sets only
+// on a BuildableClient's copies, do not apply to it.
+//
+// Assume-role and web identity credentials are fetched during the load, so
+// a failing credential source fails Config (nothing is cached; the next call
+// tries again).
 //
 // ctx bounds the wait, not the load: a caller whose ctx ends returns its
 // error while the load goes on for the others (see Options.LoadTimeout).

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/defaults"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -45,10 +48,13 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
 	// bundle) needs one, and every client constructor then builds its own
 	// pool: give the identity one to own, unless named options brought an
-	// HTTP client. This option comes last, so it sees all the others.
+	// HTTP client of the caller's. This option comes last, so it sees all
+	// the others.
+	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
-			o.HTTPClient = awshttp.NewBuildableClient()
+			own = awshttp.NewBuildableClient()
+			o.HTTPClient = own
 		}
 		return nil
 	})
@@ -56,11 +62,17 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	if err != nil {
 		return nil, fmt.Errorf("clientcache: loading config %v: %w", key, err)
 	}
-	// Own the identity's connection pool, unless named options brought an
-	// HTTP client of the caller's.
+	// A caller's HTTP client (a BuildableClient included) is used as given,
+	// and its connections are the caller's. The cache's own is the
+	// identity's pool.
 	var tr *transport
-	if buildable, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
-		tr = newTransport(buildable, &c.poolsReleased)
+	if own != nil {
+		// Ours, or the copy of it LoadDefaultConfig made to add a CA bundle.
+		b, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+		if !ok {
+			return nil, fmt.Errorf("clientcache: loading config %v: the SDK replaced the cache's HTTP client with a %T", key, cfg.HTTPClient)
+		}
+		tr = newTransport(withDefaultsMode(b, cfg), &c.poolsReleased)
 		cfg.HTTPClient = tr.client
 	}
 
@@ -73,6 +85,32 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		cfg.Credentials = provider
 	}
 	return &configEntry{cfg: cfg, tr: tr}, nil
+}
+
+// withDefaultsMode applies the connect and TLS negotiation timeouts of cfg's
+// defaults mode to b, as every SDK client constructor does to a
+// BuildableClient (resolveHTTPClient in each service package). Constructors
+// use the identity's pool, a plain *http.Client, as given (were it a
+// BuildableClient, each would copy it into a pool of its own), so the cache
+// applies the timeouts once, here. The auto mode resolves with the config's
+// region, as constructors do before applying client options.
+func withDefaultsMode(b *awshttp.BuildableClient, cfg aws.Config) *awshttp.BuildableClient {
+	var mode aws.DefaultsMode
+	mode.SetFromString(string(cfg.DefaultsMode))
+	if mode == aws.DefaultsModeAuto {
+		mode = defaults.ResolveDefaultsModeAuto(cfg.Region, cfg.RuntimeEnvironment)
+	}
+	mc, err := defaults.GetModeConfiguration(mode)
+	if err != nil {
+		return b // legacy (the default): the SDK sets no timeouts either
+	}
+	if d, ok := mc.GetConnectTimeout(); ok {
+		b = b.WithDialerOptions(func(dl *net.Dialer) { dl.Timeout = d })
+	}
+	if d, ok := mc.GetTLSNegotiationTimeout(); ok {
+		b = b.WithTransportOptions(func(tr *http.Transport) { tr.TLSHandshakeTimeout = d })
+	}
+	return b
 }
 
 // loadOptions translates the value inputs of key into LoadDefaultConfig

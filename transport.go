@@ -23,14 +23,15 @@ type transport struct {
 	closes *atomic.Int64 // the cache's count of pools released
 }
 
-// newTransport takes the transport out of the SDK's buildable client (whose
-// own transport is a private clone nobody could close), keeping everything
-// LoadDefaultConfig configured on it, such as a custom CA bundle.
+// newTransport takes the transport out of the cache's own buildable client
+// (whose own transport is a private clone nobody could close), keeping
+// everything configured on it: a custom CA bundle, the defaults mode's
+// timeouts, its request timeout.
 func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transport {
 	tr := from.GetTransport()
 	t := &transport{
 		tr:     tr,
-		client: &http.Client{Transport: tr, CheckRedirect: limitedRedirect},
+		client: &http.Client{Transport: tr, CheckRedirect: limitedRedirect, Timeout: from.GetTimeout()},
 		closes: closes,
 	}
 	t.refs.Store(1) // the config entry's

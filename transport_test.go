@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -250,6 +251,100 @@ func TestEveryIdentityOwnsOnePool(t *testing.T) {
 			testwait.Until(t, "Close to close the identity's connections", func() bool { return srv.OpenConnections() == 0 })
 			if n := c.Stats().PoolsReleased; n != 1 {
 				t.Fatalf("%d pools released, want 1", n)
+			}
+		})
+	}
+}
+
+// TestCallerBuildableHTTPClientIsKept pins a silent change of the caller's
+// HTTP client: a BuildableClient brought by named load options was replaced
+// by a plain http.Client over a copy of its transport, dropping its timeout
+// (and counted as a pool of the cache's). It is the caller's: used as given,
+// its connections left alone.
+func TestCallerBuildableHTTPClientIsKept(t *testing.T) {
+	srv, err := fakeaws.NewPlainS3("bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	mine := awshttp.NewBuildableClient().WithTimeout(250 * time.Millisecond)
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"timeout-250ms": {config.WithHTTPClient(mine)},
+	}})
+	ctx := context.Background()
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDMINE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "timeout-250ms", Credentials: creds,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPClient != mine {
+		t.Fatalf("the caller's BuildableClient was replaced by a %T", cfg.HTTPClient)
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL(), S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SDK's constructor copies a BuildableClient, settings included.
+	if b, ok := cl.Options().HTTPClient.(*awshttp.BuildableClient); !ok || b.GetTimeout() != 250*time.Millisecond {
+		t.Fatalf("the client's HTTP client is a %T, not a copy of the caller's with its 250ms timeout", cl.Options().HTTPClient)
+	}
+	if err := put(ctx, cl, "x", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 0 {
+		t.Fatalf("the cache released %d pools, none of them its own", n)
+	}
+}
+
+// TestDefaultsModeTimeoutsReachTheIdentityPool pins a dropped setting: every
+// SDK client constructor applies the defaults mode's connect and TLS
+// negotiation timeouts to a BuildableClient, but the identity's pool is a
+// plain http.Client (so that constructors share it rather than copy it), and
+// the cache applied none: a "standard" identity kept the 10 s TLS timeout
+// instead of 3.1 s. The pool's transport must get what the SDK gives a client
+// of the same config.
+func TestDefaultsModeTimeoutsReachTheIdentityPool(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	for _, mode := range []keys.DefaultsMode{"", keys.DefaultsModeLegacy, keys.DefaultsModeStandard, keys.DefaultsModeInRegion,
+		keys.DefaultsModeCrossRegion, keys.DefaultsModeMobile, keys.DefaultsModeAuto} {
+		t.Run(string(mode), func(t *testing.T) {
+			key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", DefaultsMode: mode, Credentials: keys.AnonymousCredentials()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := c.Config(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What the SDK alone gives a client of the same inputs.
+			direct, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithDefaultsMode(aws.DefaultsMode(mode)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := s3.NewFromConfig(direct).Options().HTTPClient.(*awshttp.BuildableClient).GetTransport().TLSHandshakeTimeout
+
+			hc, ok := cfg.HTTPClient.(*http.Client)
+			if !ok {
+				t.Fatalf("the identity's HTTP client is a %T", cfg.HTTPClient)
+			}
+			if got := hc.Transport.(*http.Transport).TLSHandshakeTimeout; got != want {
+				t.Fatalf("TLS handshake timeout %v, the SDK applies %v", got, want)
 			}
 		})
 	}
