@@ -738,3 +738,45 @@ func certPool(t *testing.T, pem []byte) *x509.CertPool {
 	}
 	return p
 }
+
+// TestDerivedBuildsANamedClientWithItsOptions pins a wrong client served from
+// the cache: Derived built the client of a key that names client options
+// without them, and cached it, so a later Client(key, optFns...) received a
+// client without its options. Derived takes the client's options as Client
+// does, with the rule that only a key that names them may have them.
+func TestDerivedBuildsANamedClientWithItsOptions(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key, err := keys.NewClient(keys.ClientInput{Config: w.tenant(t, 1), Service: "s3", Endpoint: w.s3.URL(),
+		S3: keys.S3Options{UsePathStyle: true}, Name: "app-id-billing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAppID := func(o *s3.Options) { o.AppID = "billing" }
+	var builtFrom string
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) {
+		builtFrom = cl.Options().AppID
+		return s3.NewPresignClient(cl), nil
+	}
+	if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign, withAppID); err != nil {
+		t.Fatal(err)
+	}
+	if builtFrom != "billing" {
+		t.Fatalf("Derived built from a client without its options: AppID %q", builtFrom)
+	}
+	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig, withAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cl.Options().AppID; got != "billing" {
+		t.Fatalf("Client(key, optFns) after Derived returned a client without its options: AppID %q", got)
+	}
+	if n := c.Stats().ClientBuilds; n != 1 {
+		t.Fatalf("%d clients built, want 1", n)
+	}
+	_, err = clientcache.Derived(ctx, c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig, "presign", presign, withAppID)
+	if !errors.Is(err, clientcache.ErrInvalid) {
+		t.Fatalf("options for a key that does not name them: %v, want ErrInvalid", err)
+	}
+}

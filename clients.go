@@ -52,8 +52,10 @@ type derivedEntry struct {
 // The key's per-client value options (region, endpoint, S3 and DynamoDB
 // options) are applied to the client's options. optFns, which cannot be
 // compared, are applied after them only if the key names them (keys.Client's
-// Name): the name stands for them in the identity. The key's service must be
-// the SDK package of the constructor ("s3" for s3.NewFromConfig).
+// Name): the name stands for them in the identity, so every call for that key
+// ([Derived]'s included) must pass the options it stands for, since whichever
+// call misses first builds the client. The key's service must be the SDK
+// package of the constructor ("s3" for s3.NewFromConfig).
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
 	e, err := clientEntryFor(ctx, c, key, newClient, optFns)
@@ -104,7 +106,11 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // "presign" or "uploader-5MiB-parts"); it must not be empty. This is the Go
 // counterpart of boto3's resources: presign clients, transfer managers,
 // waiters, and other objects that wrap a client.
-func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, name string, build func(C) (D, error)) (D, error) {
+//
+// optFns are the client's options, as for [Client]: a key that names client
+// options must be given them here too, since Derived may be the first to
+// build (and cache) the client.
+func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, name string, build func(C) (D, error), optFns ...func(*O)) (D, error) {
 	var zero D
 	if name == "" {
 		return zero, invalid("Derived(name)", "must name how the object is built")
@@ -117,7 +123,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
 	e, err := c.derived.GetOrLoad(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
-		ce, err := clientEntryFor(ctx, c, key, newClient, nil)
+		ce, err := clientEntryFor(ctx, c, key, newClient, optFns)
 		if err != nil {
 			return nil, err
 		}
