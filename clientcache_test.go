@@ -780,3 +780,116 @@ func TestDerivedBuildsANamedClientWithItsOptions(t *testing.T) {
 		t.Fatalf("options for a key that does not name them: %v, want ErrInvalid", err)
 	}
 }
+
+// staticIdentity is a config identity with static credentials (no STS call),
+// distinct per n.
+func staticIdentity(t testing.TB, n int) keys.Config {
+	t.Helper()
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: fmt.Sprint("AKIDSTATIC", n), SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestPoolIsHeldBeforeAnythingIsBuiltOnIt pins a pool released while held
+// and counted twice: Client and Derived took their hold on the identity's
+// pool only after building on it, so when the config (and the client) were
+// evicted meanwhile, the count reached 0, the pool was released, then held
+// again by the new entry and released a second time at its eviction.
+// Here the evictions run from inside the constructor and build.
+func TestPoolIsHeldBeforeAnythingIsBuiltOnIt(t *testing.T) {
+	t.Run("Client", func(t *testing.T) {
+		c := newClientCache(t, clientcache.Options{})
+		cfgKey := staticIdentity(t, 1)
+		newClient := func(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
+			c.DeleteConfig(cfgKey) // an eviction racing with the build
+			if n := c.Stats().PoolsReleased; n != 0 {
+				t.Errorf("pool released (%d) while the client being built on it holds it", n)
+			}
+			return s3.NewFromConfig(cfg, optFns...)
+		}
+		if _, err := clientcache.Client(context.Background(), c, serviceKey(t, cfgKey, "s3"), newClient); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.Stats().PoolsReleased; n != 1 {
+			t.Fatalf("one pool, %d released", n)
+		}
+	})
+	t.Run("Derived", func(t *testing.T) {
+		c := newClientCache(t, clientcache.Options{})
+		cfgKey := staticIdentity(t, 1)
+		key := serviceKey(t, cfgKey, "s3")
+		build := func(cl *s3.Client) (*s3.PresignClient, error) {
+			clientcache.DeleteClient[*s3.Client](c, key) // evictions racing with the build
+			c.DeleteConfig(cfgKey)
+			if n := c.Stats().PoolsReleased; n != 0 {
+				t.Errorf("pool released (%d) while the object being built on it holds it", n)
+			}
+			return s3.NewPresignClient(cl), nil
+		}
+		if _, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", build); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.Stats().PoolsReleased; n != 1 {
+			t.Fatalf("one pool, %d released", n)
+		}
+	})
+}
+
+// TestEveryPoolIsReleasedOnceUnderEviction: goroutines asking for clients
+// and derived objects of more identities than the caches hold, so that
+// evictions race with builds: once closed, the cache has released exactly
+// one pool per config it loaded.
+func TestEveryPoolIsReleasedOnceUnderEviction(t *testing.T) {
+	rounds := 400
+	if testing.Short() {
+		rounds = 100
+	}
+	const identities, goroutines = 3, 8
+	c := newClientCache(t, clientcache.Options{MaxConfigs: 1, MaxClients: 1, MaxDerived: 1})
+	ctx := context.Background()
+	var ks []keys.Client
+	for i := range identities {
+		ks = append(ks, serviceKey(t, staticIdentity(t, i), "s3"))
+	}
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				k := ks[(g+i)%identities]
+				var err error
+				if (g+i)%2 == 0 {
+					_, err = clientcache.Client(ctx, c, k, s3.NewFromConfig)
+				} else {
+					_, err = clientcache.Derived(ctx, c, k, s3.NewFromConfig, "presign", presign)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Stats()
+	if st.PoolsReleased != int64(st.Configs.Loads) {
+		t.Fatalf("%d configs loaded (one pool each), %d pools released", st.Configs.Loads, st.PoolsReleased)
+	}
+}

@@ -38,10 +38,37 @@ func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transpor
 	return t
 }
 
-func (t *transport) acquire() {
-	if t != nil {
-		t.refs.Add(1)
+// acquire adds a holder and reports whether it could. A pool whose last
+// holder let go is released for good (its idle connections closed and
+// counted) and never held again, so that it is released once: the caller
+// then looks its holder up again, which loads a new one.
+func (t *transport) acquire() bool {
+	if t == nil {
+		return true // an HTTP client of the caller's: nothing to hold
 	}
+	for {
+		n := t.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if t.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// buildHolding runs build for a new holder of t that has acquired it, and
+// lets go of t if build fails or panics.
+func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error) {
+	built := false
+	defer func() {
+		if !built {
+			t.release()
+		}
+	}()
+	v, err = build()
+	built = err == nil
+	return v, err
 }
 
 func (t *transport) release() {
