@@ -893,3 +893,47 @@ func TestEveryPoolIsReleasedOnceUnderEviction(t *testing.T) {
 		t.Fatalf("%d configs loaded (one pool each), %d pools released", st.Configs.Loads, st.PoolsReleased)
 	}
 }
+
+// TestAddClientRefusesAnotherServiceOrNil pins a broken promise: a ClientKey
+// for S3 never returns a DynamoDB client, and Client refuses a constructor of
+// another service, but AddClient cached a DynamoDB client (or a nil one)
+// under an S3 key, and GetClient and Client then served it.
+func TestAddClientRefusesAnotherServiceOrNil(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	cfgKey := staticIdentity(t, 1)
+	s3Key := serviceKey(t, cfgKey, "s3")
+	type wrappedDynamoDB struct{ *dynamodb.Client } // its Options method tells the service
+	type wrappedS3 struct{ *s3.Client }
+	for _, tc := range []struct {
+		name  string
+		add   func() error
+		param string
+	}{
+		{"a DynamoDB client under an S3 key", func() error {
+			return clientcache.AddClient(c, s3Key, dynamodb.New(dynamodb.Options{Region: "us-east-1"}))
+		}, "AddClient(client)"},
+		{"a wrapped DynamoDB client under an S3 key", func() error {
+			return clientcache.AddClient(c, s3Key, wrappedDynamoDB{dynamodb.New(dynamodb.Options{Region: "us-east-1"})})
+		}, "AddClient(client)"},
+		{"a nil *s3.Client", func() error { return clientcache.AddClient[*s3.Client](c, s3Key, nil) }, "AddClient(client)"},
+		{"a nil interface", func() error { return clientcache.AddClient[any](c, s3Key, nil) }, "AddClient(client)"},
+		{"a nil *Cache", func() error { return clientcache.AddClient(nil, s3Key, s3.New(s3.Options{})) }, "AddClient(c)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.add()
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+				t.Fatalf("got %v, want ErrInvalid naming %s", err, tc.param)
+			}
+		})
+	}
+	if n := c.Len(); n != 0 {
+		t.Fatalf("refused clients were cached: Len %d", n)
+	}
+	mine := wrappedS3{s3.New(s3.Options{Region: "us-east-1"})}
+	if err := clientcache.AddClient(c, s3Key, mine); err != nil {
+		t.Fatalf("a wrapped S3 client under an S3 key: %v", err)
+	}
+	if got, ok := clientcache.GetClient[wrappedS3](c, s3Key); !ok || got != mine {
+		t.Fatal("the added client is not served")
+	}
+}

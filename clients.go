@@ -166,15 +166,53 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 // checkService rejects a key whose service is not the SDK package of the
 // client's options type (O lives in the service package: s3.Options).
 func checkService[O any](service string) error {
-	pkg := reflect.TypeFor[O]().PkgPath()
-	const sdk = "github.com/aws/aws-sdk-go-v2/service/"
-	if !strings.HasPrefix(pkg, sdk) {
+	got, ok := sdkService(reflect.TypeFor[O]().PkgPath())
+	if !ok {
 		return nil // not an SDK service client: nothing to check against
 	}
-	if got := path.Base(pkg); got != service {
+	if got != service {
 		return invalid("Client(key)", "a key for service %q used with a %s constructor", service, got)
 	}
 	return nil
+}
+
+// sdkService returns the service of an SDK service package ("s3" for
+// github.com/aws/aws-sdk-go-v2/service/s3), or false for any other package.
+func sdkService(pkg string) (string, bool) {
+	const sdk = "github.com/aws/aws-sdk-go-v2/service/"
+	if !strings.HasPrefix(pkg, sdk) {
+		return "", false
+	}
+	return path.Base(pkg), true
+}
+
+// clientService returns the SDK service of a client value's type: the package
+// of what its Options method returns (an SDK client's, or a wrapper's that
+// embeds one), or else the package of the type itself; false if neither is an
+// SDK service package.
+func clientService(t reflect.Type) (string, bool) {
+	if m, ok := t.MethodByName("Options"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 {
+		if s, ok := sdkService(m.Type.Out(0).PkgPath()); ok {
+			return s, true
+		}
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return sdkService(t.PkgPath())
+}
+
+// isNil reports whether v is nil (a nil interface, pointer, map, slice,
+// function or channel).
+func isNil(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Invalid:
+		return true
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // clientOptions returns the function applying the key's per-client value
@@ -258,9 +296,22 @@ func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 // AddClient caches a client built by the caller under key. It returns
 // ErrExists, and changes nothing, if a client of type C is cached for key.
 // The cache does not own such a client's connections.
+//
+// client must not be nil, and an SDK service client (or a type whose Options
+// method returns an SDK service's options, such as a wrapper embedding one)
+// must be of the key's service, as for [Client]: an error otherwise.
 func AddClient[C any](c *Cache, key keys.Client, client C) error {
+	if c == nil {
+		return invalid("AddClient(c)", "nil *Cache")
+	}
 	if key.Service() == "" {
 		return invalid("AddClient(key)", "the zero keys.Client has no service")
+	}
+	if isNil(client) {
+		return invalid("AddClient(client)", "nil %s", typeName(reflect.TypeFor[C]()))
+	}
+	if got, ok := clientService(reflect.TypeOf(any(client))); ok && got != key.Service() {
+		return invalid("AddClient(client)", "a %s client (%s) under a key for service %q", got, typeName(reflect.TypeOf(any(client))), key.Service())
 	}
 	return c.clients.Add(ClientKey{Type: reflect.TypeFor[C](), Key: key}, &clientEntry{client: client})
 }
