@@ -937,3 +937,62 @@ func TestAddClientRefusesAnotherServiceOrNil(t *testing.T) {
 		t.Fatal("the added client is not served")
 	}
 }
+
+// TestEveryKeyClientOptionReachesTheSDKClient pins an unusable key: the S3
+// option DisableS3Express was set through a field s3.Options does not have
+// (it is DisableS3ExpressSessionAuth, a *bool), so every valid key with it
+// failed Client with ErrInvalid. Each value option of keys.Client, on and
+// off, must reach the client built with it.
+func TestEveryKeyClientOptionReachesTheSDKClient(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{MaxClients: 20})
+	ctx := context.Background()
+	cfgKey := w.tenant(t, 1)
+	for _, on := range []keys.Tristate{keys.Enabled, keys.Disabled} {
+		want := on == keys.Enabled
+		t.Run("s3/"+on.String(), func(t *testing.T) {
+			k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: w.s3.URL(), S3: keys.S3Options{
+				UsePathStyle: true, UseARNRegion: on, DisableS3Express: on, DisableMultiRegionAccessPoints: on,
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
+			if err != nil {
+				t.Fatalf("Client with a valid key: %v", err)
+			}
+			o := cl.Options()
+			if !o.UsePathStyle || o.UseARNRegion != want || o.DisableMultiRegionAccessPoints != want ||
+				o.DisableS3ExpressSessionAuth == nil || *o.DisableS3ExpressSessionAuth != want {
+				t.Fatalf("options not applied: UsePathStyle %v, UseARNRegion %v, DisableMultiRegionAccessPoints %v, DisableS3ExpressSessionAuth %v",
+					o.UsePathStyle, o.UseARNRegion, o.DisableMultiRegionAccessPoints, o.DisableS3ExpressSessionAuth)
+			}
+			if err := put(ctx, cl, "tenant-1/"+on.String(), "x"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", S3: keys.S3Options{UseAccelerate: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig); err != nil || !cl.Options().UseAccelerate {
+		t.Fatalf("UseAccelerate: %v", err)
+	}
+	for _, tc := range []struct {
+		in   keys.EndpointDiscovery
+		want aws.EndpointDiscoveryEnableState
+	}{{keys.EndpointDiscoveryAuto, aws.EndpointDiscoveryAuto}, {keys.EndpointDiscoveryEnabled, aws.EndpointDiscoveryEnabled}, {keys.EndpointDiscoveryDisabled, aws.EndpointDiscoveryDisabled}} {
+		k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "dynamodb", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: tc.in}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := clientcache.Client(ctx, c, k, dynamodb.NewFromConfig)
+		if err != nil {
+			t.Fatalf("DynamoDB endpoint discovery %v: %v", tc.in, err)
+		}
+		if got := cl.Options().EndpointDiscovery.EnableEndpointDiscovery; got != tc.want {
+			t.Fatalf("DynamoDB endpoint discovery %v: client has %v", tc.in, got)
+		}
+	}
+}

@@ -240,10 +240,15 @@ func clientOptions[O any](key keys.Client) (func(*O), error) {
 	for _, t := range []struct {
 		field string
 		v     keys.Tristate
-	}{{"UseARNRegion", s3.UseARNRegion}, {"DisableS3Express", s3.DisableS3Express}, {"DisableMultiRegionAccessPoints", s3.DisableMultiRegionAccessPoints}} {
+	}{{"UseARNRegion", s3.UseARNRegion}, {"DisableMultiRegionAccessPoints", s3.DisableMultiRegionAccessPoints}} {
 		if on, set := t.v.Bool(); set {
 			sets = append(sets, setting{[]string{t.field}, on})
 		}
+	}
+	// s3.Options spells it DisableS3ExpressSessionAuth, a *bool (nil: the
+	// environment or shared config decides).
+	if on, set := s3.DisableS3Express.Bool(); set {
+		sets = append(sets, setting{[]string{"DisableS3ExpressSessionAuth"}, aws.Bool(on)})
 	}
 	switch key.DynamoDB().EndpointDiscovery {
 	case keys.EndpointDiscoveryAuto:
