@@ -83,7 +83,7 @@ type ConfigInput struct {
 	// Endpoint is the base endpoint of every client (aws.Config.BaseEndpoint):
 	// an absolute http or https URL with a host and no user information,
 	// query or fragment. Normalised: scheme and host lowercased, the scheme's
-	// default port dropped, one trailing "/" dropped.
+	// default port dropped, a single trailing "/" dropped ("//" is kept).
 	Endpoint string
 	// FIPS and DualStack select FIPS and dual-stack endpoints.
 	FIPS      Tristate

@@ -44,7 +44,8 @@
 //
 //   - Endpoints (config, client, STS): scheme and host lowercased (an IPv6
 //     zone excepted); the scheme's default port (80, 443) dropped and
-//     leading zeros of a port removed; one trailing "/" of the path dropped.
+//     leading zeros of a port removed; a single trailing "/" of the path
+//     dropped (a path ending in "//" is kept: the SDK keeps both slashes).
 //   - Service names: ASCII upper case lowered ("S3" is "s3").
 //   - Labels: sorted by key, so their order does not matter.
 //   - CA bundle: empty and nil are both "no bundle"; a bundle is identified

@@ -73,6 +73,39 @@ func TestNormaliseEndpointTrailingSlash(t *testing.T) {
 	differentConfig(t, endpoint("https://example.com/prefix"), endpoint("https://example.com/other"))
 }
 
+// TestNormaliseEndpointIsIdempotent pins a broken round trip: an endpoint
+// whose path ended in "//" lost one "/" per normalisation, so the key's own
+// endpoint (and its Input) normalised to another key, and the SDK was given
+// another endpoint than the caller's. Normalising a normalised endpoint must
+// change nothing, for config, client and STS endpoints alike.
+func TestNormaliseEndpointIsIdempotent(t *testing.T) {
+	for _, e := range []string{
+		"https://h//", "https://h///", "https://h/p//", "HTTPS://H:443//", "https://h/", "https://h/p/", "https://h",
+	} {
+		k := must(keys.NewConfig(endpoint(e)))
+		if again := must(keys.NewConfig(endpoint(k.Endpoint()))); again != k {
+			t.Errorf("config endpoint %q normalised to %q, which normalises to %q", e, k.Endpoint(), again.Endpoint())
+		}
+		if again := must(keys.NewConfig(k.Input())); again != k {
+			t.Errorf("config endpoint %q: NewConfig(k.Input()) != k", e)
+		}
+		c := must(keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}))
+		if again := must(keys.NewClient(c.Input())); again != c {
+			t.Errorf("client endpoint %q normalised to %q, which normalises to %q", e, c.Endpoint(), again.Endpoint())
+		}
+		role := func(sts string) keys.Credentials {
+			return must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/r", SessionName: "session", STSEndpoint: sts}))
+		}
+		if a := role(e); role(a.STSEndpoint()) != a {
+			t.Errorf("STS endpoint %q normalised to %q, which normalises to another", e, a.STSEndpoint())
+		}
+	}
+	// The SDK joins an operation path to "p//" keeping both slashes: another
+	// endpoint than "p/" (which is "p").
+	differentConfig(t, endpoint("https://example.com//"), endpoint("https://example.com/"))
+	differentConfig(t, endpoint("https://example.com/prefix//"), endpoint("https://example.com/prefix/"))
+}
+
 func TestNormaliseLabelOrder(t *testing.T) {
 	sameConfig(t,
 		keys.ConfigInput{Labels: labels("tenant", "acme", "env", "prod", "team", "x")},

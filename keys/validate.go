@@ -334,12 +334,15 @@ func checkSecret(s string, max int) string {
 //     zone of an IPv6 literal, an interface name, is kept as given);
 //   - a port equal to the scheme's default (80 for http, 443 for https) is
 //     dropped, and a port with leading zeros is written without them;
-//   - one trailing "/" of the path is dropped, so "https://h/" and
+//   - a single trailing "/" of the path is dropped, so "https://h/" and
 //     "https://h" are one endpoint, as are "https://h/p/" and "https://h/p"
-//     (the SDK joins the operation path to the endpoint path either way).
+//     (the SDK joins the operation path to the endpoint path either way). A
+//     path ending in "//" is kept as given: the SDK keeps both slashes, so
+//     "https://h/p//" is another endpoint than "https://h/p/".
 //
 // Nothing else is rewritten: percent-encoding, dot segments and a trailing dot
-// in the host stay as given.
+// in the host stay as given. Normalising is idempotent: a normalised endpoint
+// normalises to itself.
 func normalizeEndpoint(raw string) (string, string) {
 	if len(raw) > 2048 {
 		return "", "longer than 2048 bytes"
@@ -391,6 +394,8 @@ func normalizeEndpoint(raw string) (string, string) {
 		return "", "has an empty port"
 	}
 	path := u.EscapedPath()
-	path = strings.TrimSuffix(path, "/")
+	if strings.HasSuffix(path, "/") && !strings.HasSuffix(path, "//") {
+		path = path[:len(path)-1]
+	}
 	return scheme + "://" + host + path, ""
 }
