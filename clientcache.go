@@ -7,7 +7,9 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"maps"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -85,11 +87,12 @@ type Options struct {
 	// be compared (a custom HTTP client, API options, a logger). A config
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
-	// not registered here fails to load. An HTTP client set by these options
-	// is the caller's: used as given (a BuildableClient keeps its settings,
-	// and the SDK's constructors then copy it, so each client gets a pool
-	// of its own, as without the cache), its connections left alone.
-	// Otherwise the identity's pool is the cache's (see [Cache.Config]).
+	// not registered here fails to load; a nil function is an error of New.
+	// An HTTP client set by these options is the caller's: used as given (a
+	// BuildableClient keeps its settings, and the SDK's constructors then
+	// copy it, so each client gets a pool of its own, as without the
+	// cache), its connections left alone. Otherwise the identity's pool is
+	// the cache's (see [Cache.Config]).
 	LoadOptions map[string][]func(*config.LoadOptions) error
 }
 
@@ -127,9 +130,14 @@ func New(o Options) (*Cache, error) {
 	if o.Policy != LRU && o.Policy != LFU {
 		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
 	}
-	for name := range o.LoadOptions {
+	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {
 			return nil, invalid("Options.LoadOptions", "the empty name cannot be referred to by a key")
+		}
+		for i, f := range o.LoadOptions[name] {
+			if f == nil {
+				return nil, invalid(fmt.Sprintf("Options.LoadOptions[%q][%d]", name, i), "nil function")
+			}
 		}
 	}
 	c := &Cache{logger: o.Logger, loadOptions: o.LoadOptions}

@@ -996,3 +996,18 @@ func TestEveryKeyClientOptionReachesTheSDKClient(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRejectsANilLoadOption pins a late panic: New accepted a nil function
+// in Options.LoadOptions, and every load of that name then panicked inside
+// the SDK (reported as a loader panic, not as bad input).
+func TestNewRejectsANilLoadOption(t *testing.T) {
+	c, err := clientcache.New(clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"x": {config.WithAppID("x"), nil},
+	}})
+	if err == nil {
+		_ = c.Close()
+	}
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), `Options.LoadOptions["x"][1]`) {
+		t.Fatalf("New with a nil load option: %v, want ErrInvalid naming Options.LoadOptions[\"x\"][1]", err)
+	}
+}
