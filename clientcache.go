@@ -88,6 +88,8 @@ type Options struct {
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
 	// not registered here fails to load; a nil function is an error of New.
+	// New copies the map and its slices: later changes do not reach the
+	// cache.
 	// An HTTP client set by these options is the caller's: used as given (a
 	// BuildableClient keeps its settings, and the SDK's constructors then
 	// copy it, so each client gets a pool of its own, as without the
@@ -105,7 +107,7 @@ type Cache struct {
 	derived *concurrent.Cache[derivedKey, *derivedEntry]
 	logger  *slog.Logger
 
-	loadOptions     map[string][]func(*config.LoadOptions) error
+	loadOptions     map[string][]func(*config.LoadOptions) error // New's copy, read-only
 	credentialCalls atomic.Uint64
 	clientBuilds    atomic.Uint64
 	poolsReleased   atomic.Int64
@@ -140,7 +142,14 @@ func New(o Options) (*Cache, error) {
 			}
 		}
 	}
-	c := &Cache{logger: o.Logger, loadOptions: o.LoadOptions}
+	c := &Cache{logger: o.Logger}
+	// A copy, map and slices: the caller may go on writing its own.
+	if len(o.LoadOptions) > 0 {
+		c.loadOptions = make(map[string][]func(*config.LoadOptions) error, len(o.LoadOptions))
+		for name, fns := range o.LoadOptions {
+			c.loadOptions[name] = slices.Clone(fns)
+		}
+	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError + 1}))
 	}

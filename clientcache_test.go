@@ -1011,3 +1011,26 @@ func TestNewRejectsANilLoadOption(t *testing.T) {
 		t.Fatalf("New with a nil load option: %v, want ErrInvalid naming Options.LoadOptions[\"x\"][1]", err)
 	}
 }
+
+// TestNewCopiesLoadOptions pins a data race and a silent change of
+// identities: New kept the caller's Options.LoadOptions map (and its
+// slices) as its own, so a later write by the caller raced with loads and
+// changed what a name stands for in cached identities' future loads.
+func TestNewCopiesLoadOptions(t *testing.T) {
+	opts := map[string][]func(*config.LoadOptions) error{"app": {config.WithAppID("original")}}
+	c := newClientCache(t, clientcache.Options{LoadOptions: opts})
+	opts["app"][0] = config.WithAppID("changed")
+	opts["other"] = nil
+	delete(opts, "app")
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "app", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), key)
+	if err != nil {
+		t.Fatalf("a name registered at New no longer loads: %v", err)
+	}
+	if cfg.AppID != "original" {
+		t.Fatalf("the caller's later write reached the cache: AppID %q", cfg.AppID)
+	}
+}
