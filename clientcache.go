@@ -214,6 +214,9 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 // error while the load goes on for the others (see Options.LoadTimeout).
 // The returned aws.Config is a copy; changing it does not change the cache.
 func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error) {
+	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
+		return aws.Config{}, err
+	}
 	e, err := c.configEntry(ctx, key)
 	if err != nil {
 		return aws.Config{}, err

@@ -1034,3 +1034,75 @@ func TestNewCopiesLoadOptions(t *testing.T) {
 		t.Fatalf("the caller's later write reached the cache: AppID %q", cfg.AppID)
 	}
 }
+
+// TestErrorsNameTheCallersParameter pins misleading errors: Derived's bad
+// arguments were reported as Client's ("Client(key)", "Client(newClient)",
+// ...), and found only inside the derived load; a key naming unregistered
+// load options was reported as Config's key whatever the call. Each error
+// names the parameter of the call that received it, before anything loads.
+func TestErrorsNameTheCallersParameter(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfgKey := staticIdentity(t, 1)
+	unnamed := serviceKey(t, cfgKey, "s3")
+	in := cfgKey.Input()
+	in.Name = "unregistered"
+	unregisteredCfg, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unregistered := serviceKey(t, unregisteredCfg, "s3")
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	for _, tc := range []struct {
+		name  string
+		call  func() error
+		param string
+	}{
+		{"Derived zero key", func() error {
+			_, err := clientcache.Derived(ctx, c, keys.Client{}, s3.NewFromConfig, "presign", presign)
+			return err
+		}, "Derived(key)"},
+		{"Derived nil constructor", func() error {
+			_, err := clientcache.Derived[*s3.PresignClient, *s3.Client, s3.Options](ctx, c, unnamed, nil, "presign", presign)
+			return err
+		}, "Derived(newClient)"},
+		{"Derived unnamed options", func() error {
+			_, err := clientcache.Derived(ctx, c, unnamed, s3.NewFromConfig, "presign", presign, func(*s3.Options) {})
+			return err
+		}, "Derived(optFns)"},
+		{"Derived service mismatch", func() error {
+			_, err := clientcache.Derived(ctx, c, serviceKey(t, cfgKey, "dynamodb"), s3.NewFromConfig, "presign", presign)
+			return err
+		}, "Derived(key)"},
+		{"Derived option of another client", func() error {
+			type notS3Options struct{ Region string }
+			newClient := func(aws.Config, ...func(*notS3Options)) *s3.Client { return nil }
+			k, _ := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", S3: keys.S3Options{UsePathStyle: true}})
+			_, err := clientcache.Derived(ctx, c, k, newClient, "presign", presign)
+			return err
+		}, "Derived(key)"},
+		{"Derived unregistered load options", func() error {
+			_, err := clientcache.Derived(ctx, c, unregistered, s3.NewFromConfig, "presign", presign)
+			return err
+		}, "Derived(key)"},
+		{"Client unregistered load options", func() error {
+			_, err := clientcache.Client(ctx, c, unregistered, s3.NewFromConfig)
+			return err
+		}, "Client(key)"},
+		{"Config unregistered load options", func() error {
+			_, err := c.Config(ctx, unregistered.Config())
+			return err
+		}, "Config(key)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+				t.Fatalf("got %v, want ErrInvalid naming %s", err, tc.param)
+			}
+		})
+	}
+	if st := c.Stats(); st.Derived.LoadErrors+st.Clients.LoadErrors+st.Configs.LoadErrors != 0 || c.Len() != 0 || c.ConfigLen() != 0 {
+		t.Fatalf("bad arguments reached a load: load errors %d derived, %d clients, %d configs",
+			st.Derived.LoadErrors, st.Clients.LoadErrors, st.Configs.LoadErrors)
+	}
+}

@@ -58,33 +58,45 @@ type derivedEntry struct {
 // package of the constructor ("s3" for s3.NewFromConfig).
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
-	e, err := clientEntryFor(ctx, c, key, newClient, optFns)
+	apply, err := checkClient("Client", c, key, newClient, optFns)
+	if err != nil {
+		return zero, err
+	}
+	e, err := clientEntryFor(ctx, c, key, newClient, apply, optFns)
 	if err != nil {
 		return zero, err
 	}
 	return e.client.(C), nil
 }
 
-func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (*clientEntry, error) {
+// checkClient validates the arguments of fn (Client or Derived) that say how
+// to build a client, naming fn's parameter in an error, and returns the
+// function applying the key's value options.
+func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (func(*O), error) {
 	if c == nil {
-		return nil, invalid("Client(c)", "nil *Cache")
+		return nil, invalid(fn+"(c)", "nil *Cache")
 	}
 	if newClient == nil {
-		return nil, invalid("Client(newClient)", "nil constructor")
+		return nil, invalid(fn+"(newClient)", "nil constructor")
 	}
 	if key.Service() == "" {
-		return nil, invalid("Client(key)", "the zero keys.Client has no service; build keys with keys.NewClient")
+		return nil, invalid(fn+"(key)", "the zero keys.Client has no service; build keys with keys.NewClient")
 	}
 	if len(optFns) > 0 && key.Name() == "" {
-		return nil, invalid("Client(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
+		return nil, invalid(fn+"(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
 	}
-	if err := checkService[O](key.Service()); err != nil {
+	if err := checkService[O](fn+"(key)", key.Service()); err != nil {
 		return nil, err
 	}
-	apply, err := clientOptions[O](key)
-	if err != nil {
+	if err := c.checkLoadOptionsName(fn+"(key)", key.Config()); err != nil {
 		return nil, err
 	}
+	return clientOptions[O](fn+"(key)", key)
+}
+
+// clientEntryFor returns the cached client entry for key, building it on a
+// miss from arguments checkClient accepted.
+func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, apply func(*O), optFns []func(*O)) (*clientEntry, error) {
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
 	return c.clients.GetOrLoad(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
 		c.logger.DebugContext(ctx, "clientcache: building client", "key", ck)
@@ -130,13 +142,14 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	if build == nil {
 		return zero, invalid("Derived(build)", "nil function")
 	}
-	if c == nil {
-		return zero, invalid("Derived(c)", "nil *Cache")
+	apply, err := checkClient("Derived", c, key, newClient, optFns)
+	if err != nil {
+		return zero, err
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
 	e, err := c.derived.GetOrLoad(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
 		for {
-			ce, err := clientEntryFor(ctx, c, key, newClient, optFns)
+			ce, err := clientEntryFor(ctx, c, key, newClient, apply, optFns)
 			if err != nil {
 				return nil, err
 			}
@@ -165,13 +178,13 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 
 // checkService rejects a key whose service is not the SDK package of the
 // client's options type (O lives in the service package: s3.Options).
-func checkService[O any](service string) error {
+func checkService[O any](param, service string) error {
 	got, ok := sdkService(reflect.TypeFor[O]().PkgPath())
 	if !ok {
 		return nil // not an SDK service client: nothing to check against
 	}
 	if got != service {
-		return invalid("Client(key)", "a key for service %q used with a %s constructor", service, got)
+		return invalid(param, "a key for service %q used with a %s constructor", service, got)
 	}
 	return nil
 }
@@ -218,7 +231,7 @@ func isNil(v any) bool {
 // clientOptions returns the function applying the key's per-client value
 // options to O, found by field name (the SDK's service Options share these
 // names), or an error naming the option the client type does not have.
-func clientOptions[O any](key keys.Client) (func(*O), error) {
+func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
 	type setting struct {
 		path []string
 		v    any
@@ -264,16 +277,16 @@ func clientOptions[O any](key keys.Client) (func(*O), error) {
 		ft := t
 		for _, name := range s.path {
 			if ft.Kind() != reflect.Struct {
-				return nil, invalid("Client(key)", "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
+				return nil, invalid(param, "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
 			}
 			f, ok := ft.FieldByName(name)
 			if !ok {
-				return nil, invalid("Client(key)", "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
+				return nil, invalid(param, "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
 			}
 			ft = f.Type
 		}
 		if !reflect.TypeOf(s.v).AssignableTo(ft) {
-			return nil, invalid("Client(key)", "option %s of %s has type %s", strings.Join(s.path, "."), typeName(t), ft)
+			return nil, invalid(param, "option %s of %s has type %s", strings.Join(s.path, "."), typeName(t), ft)
 		}
 	}
 	return func(o *O) {

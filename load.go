@@ -38,12 +38,11 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		// the default chain (environment, files, IMDS) for nothing.
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
+	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
+		return nil, err // Config, Client and Derived checked it first: a safety net
+	}
 	if name := key.Name(); name != "" {
-		named, ok := c.loadOptions[name]
-		if !ok {
-			return nil, invalid("Config(key)", "the key names load options %q, which Options.LoadOptions does not register", name)
-		}
-		opts = append(opts, named...)
+		opts = append(opts, c.loadOptions[name]...)
 	}
 	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
 	// bundle) needs one, and every client constructor then builds its own
@@ -111,6 +110,17 @@ func withDefaultsMode(b *awshttp.BuildableClient, cfg aws.Config) *awshttp.Build
 		b = b.WithTransportOptions(func(tr *http.Transport) { tr.TLSHandshakeTimeout = d })
 	}
 	return b
+}
+
+// checkLoadOptionsName returns an error naming param if key names load
+// options that Options.LoadOptions does not register.
+func (c *Cache) checkLoadOptionsName(param string, key keys.Config) error {
+	if name := key.Name(); name != "" {
+		if _, ok := c.loadOptions[name]; !ok {
+			return invalid(param, "the key names load options %q, which Options.LoadOptions does not register", name)
+		}
+	}
+	return nil
 }
 
 // loadOptions translates the value inputs of key into LoadDefaultConfig
