@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -1104,5 +1106,43 @@ func TestErrorsNameTheCallersParameter(t *testing.T) {
 	if st := c.Stats(); st.Derived.LoadErrors+st.Clients.LoadErrors+st.Configs.LoadErrors != 0 || c.Len() != 0 || c.ConfigLen() != 0 {
 		t.Fatalf("bad arguments reached a load: load errors %d derived, %d clients, %d configs",
 			st.Derived.LoadErrors, st.Clients.LoadErrors, st.Configs.LoadErrors)
+	}
+}
+
+// TestClientKeyPrintsItsTypeEverywhere pins a lost field: the keys types
+// implement MarshalJSON, MarshalText and slog.LogValuer, but ClientKey did not,
+// so JSON (and slog's JSON handler, as in the cache's own debug logs)
+// printed its reflect.Type as {} and lost the client type, the half of the
+// identity that tells an S3 client from a DynamoDB one.
+func TestClientKeyPrintsItsTypeEverywhere(t *testing.T) {
+	w := newWorld(t)
+	ck := clientcache.ClientKey{Type: reflect.TypeFor[*s3.Client](), Key: w.s3Key(t, w.tenant(t, 1))}
+	j, err := json.Marshal(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := ck.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "key", ck)
+	var textLog bytes.Buffer
+	slog.New(slog.NewTextHandler(&textLog, nil)).Info("x", "key", ck)
+	for name, out := range map[string]string{"json.Marshal": string(j), "MarshalText": string(text), "slog JSON": buf.String(), "slog text": textLog.String()} {
+		assertNoSecret(t, out)
+		if !strings.Contains(out, "*s3.Client") || !strings.Contains(out, "service") {
+			t.Errorf("%s: %s lacks the client type or the key", name, out)
+		}
+	}
+	var decoded struct {
+		Type string          `json:"type"`
+		Key  json.RawMessage `json:"key"`
+	}
+	if err := json.Unmarshal(j, &decoded); err != nil || decoded.Type != "*s3.Client" {
+		t.Fatalf("json.Marshal: %s (%v)", j, err)
+	}
+	if want, _ := ck.Key.MarshalJSON(); !bytes.Equal(decoded.Key, want) {
+		t.Fatalf("json.Marshal key: %s, want the keys.Client's JSON %s", decoded.Key, want)
 	}
 }

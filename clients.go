@@ -2,8 +2,10 @@ package clientcache
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
+	"log/slog"
 	"path"
 	"reflect"
 	"strings"
@@ -23,6 +25,24 @@ type ClientKey struct {
 
 // String returns the client type and the key's redacted label.
 func (k ClientKey) String() string { return typeName(k.Type) + " " + k.Key.String() }
+
+// MarshalText returns [ClientKey.String].
+func (k ClientKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// MarshalJSON returns {"type": the client type, "key": the keys.Client's
+// JSON}, redacted like keys.Client's.
+func (k ClientKey) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type string      `json:"type"`
+		Key  keys.Client `json:"key"`
+	}{typeName(k.Type), k.Key})
+}
+
+// LogValue implements [slog.LogValuer]: a group of the client type and the
+// keys.Client's own (redacted) group.
+func (k ClientKey) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("type", typeName(k.Type)), slog.Any("key", k.Key))
+}
 
 type clientEntry struct {
 	client any
