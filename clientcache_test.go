@@ -1146,3 +1146,38 @@ func TestClientKeyPrintsItsTypeEverywhere(t *testing.T) {
 		t.Fatalf("json.Marshal key: %s, want the keys.Client's JSON %s", decoded.Key, want)
 	}
 }
+
+// TestNamedClientKeyRequiresItsOptions: a client key's Name stands for the
+// client options that cannot be compared, so a call that gives none for a
+// named key would build and cache (or be served) a client the name does not
+// describe, as Derived did before it took options. Client and Derived refuse
+// it, so that the first call to miss always builds with the options.
+func TestNamedClientKeyRequiresItsOptions(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key, err := keys.NewClient(keys.ClientInput{Config: w.tenant(t, 1), Service: "s3", Endpoint: w.s3.URL(),
+		S3: keys.S3Options{UsePathStyle: true}, Name: "app-id-billing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	_, err = clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign)
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Derived(optFns)") {
+		t.Fatalf("Derived for a named key without its options: %v, want ErrInvalid naming Derived(optFns)", err)
+	}
+	_, err = clientcache.Client(ctx, c, key, s3.NewFromConfig)
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Client(optFns)") {
+		t.Fatalf("Client for a named key without its options: %v, want ErrInvalid naming Client(optFns)", err)
+	}
+	if c.Len() != 0 || c.ConfigLen() != 0 {
+		t.Fatal("a refused call built something")
+	}
+	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig, func(o *s3.Options) { o.AppID = "billing" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cl.Options().AppID; got != "billing" {
+		t.Fatalf("AppID %q", got)
+	}
+}

@@ -71,11 +71,12 @@ type derivedEntry struct {
 //
 // The key's per-client value options (region, endpoint, S3 and DynamoDB
 // options) are applied to the client's options. optFns, which cannot be
-// compared, are applied after them only if the key names them (keys.Client's
-// Name): the name stands for them in the identity, so every call for that key
-// ([Derived]'s included) must pass the options it stands for, since whichever
-// call misses first builds the client. The key's service must be the SDK
-// package of the constructor ("s3" for s3.NewFromConfig).
+// compared, are allowed only if the key names them (keys.Client's Name), and
+// required if it does: the name stands for them in the identity, so every
+// call for that key ([Derived]'s included) must pass the options it stands
+// for, since whichever call misses first builds the client. They are applied
+// after the key's value options. The key's service must be the SDK package
+// of the constructor ("s3" for s3.NewFromConfig).
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
 	apply, err := checkClient("Client", c, key, newClient, optFns)
@@ -104,6 +105,9 @@ func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient f
 	}
 	if len(optFns) > 0 && key.Name() == "" {
 		return nil, invalid(fn+"(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
+	}
+	if len(optFns) == 0 && key.Name() != "" {
+		return nil, invalid(fn+"(optFns)", "the key names client options %q (keys.ClientInput.Name): pass them, or the client built would not be what the name stands for", key.Name())
 	}
 	if err := checkService[O](fn+"(key)", key.Service()); err != nil {
 		return nil, err
@@ -151,9 +155,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // counterpart of boto3's resources: presign clients, transfer managers,
 // waiters, and other objects that wrap a client.
 //
-// optFns are the client's options, as for [Client]: a key that names client
-// options must be given them here too, since Derived may be the first to
-// build (and cache) the client.
+// optFns are the client's options, with [Client]'s rules: a key that names
+// client options must be given them here too, since Derived may be the first
+// to build (and cache) the client.
 func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, name string, build func(C) (D, error), optFns ...func(*O)) (D, error) {
 	var zero D
 	if name == "" {

@@ -214,8 +214,8 @@ func TestEveryIdentityOwnsOnePool(t *testing.T) {
 				t.Fatal(err)
 			}
 			var s3Clients []*s3.Client
-			for _, name := range []string{"a", "b"} {
-				k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL(), Name: name, S3: keys.S3Options{UsePathStyle: true}})
+			for _, region := range []string{"", "us-west-2"} { // two clients of one identity
+				k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Region: region, Endpoint: srv.URL(), S3: keys.S3Options{UsePathStyle: true}})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -70,7 +70,9 @@ type ClientInput struct {
 	// rules and normalisation as [ConfigInput.Endpoint].
 	Endpoint string
 	// Name stands for the client options that cannot be compared (API
-	// options, middleware, a custom retryer). Same rules as [ConfigInput.Name].
+	// options, middleware, a custom retryer): the AWS layer requires those
+	// options with a name, and refuses them without one. Same rules as
+	// [ConfigInput.Name].
 	Name string
 	// S3 and DynamoDB are the per-service value options; the zero value
 	// leaves every option to the SDK. Each is an error for another service.
