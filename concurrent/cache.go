@@ -428,7 +428,8 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
 	// A linked node whose removal is still in flight must not be copied: let
-	// go of it now (its pending removal then finds it unlinked).
+	// go of it now, from the policy and the expiry lists alike (its pending
+	// removal then finds it unlinked).
 	var gone []*node[K, V]
 	c.pol.ascend(func(x *node[K, V]) bool {
 		if x.retired.Load() {
@@ -437,7 +438,7 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 		return true
 	})
 	for _, x := range gone {
-		c.pol.remove(x)
+		c.unlink(x)
 	}
 	d.mu.Lock()
 	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())

@@ -115,3 +115,60 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 		t.Fatal("hot never expired")
 	}
 }
+
+// pauseWriter claims the next write-buffer slot without publishing a task,
+// as a writer paused between the two steps of writeBuffer.offer would. The
+// returned function publishes task in that slot, as the writer eventually
+// does.
+func pauseWriter[K comparable, V any](t *testing.T, c *Cache[K, V]) (publish func(task writeTask[K, V])) {
+	t.Helper()
+	pos := c.wb.tail.Load()
+	if !c.wb.tail.CompareAndSwap(pos, pos+1) {
+		t.Fatal("could not claim a write-buffer slot")
+	}
+	return func(task writeTask[K, V]) {
+		slot := &c.wb.slots[pos&c.wb.mask]
+		slot.task = task
+		slot.seq.Store(pos + 1)
+	}
+}
+
+// A removal whose write task is queued behind an unpublished slot leaves its
+// node linked and retired. Clone let go of such nodes in the policy but left
+// them in the expiry lists, then copied those lists through its map of copies,
+// which had none for them: Clone panicked with a nil pointer dereference.
+func TestCloneWithExpiryWhileARemovalIsQueued(t *testing.T) {
+	c, err := New(Options[int, int]{MaxSize: 10, ExpireAfterWrite: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Set(1, 1)
+	_ = c.Set(2, 2)
+	c.Sync()
+	pauseWriter(t, c)
+	c.Delete(1) // its opRemove task waits behind the paused writer's slot
+	d, err := cloneNoPanic(t, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	defer c.Close()
+	if d.Contains(1) || !d.Contains(2) || d.Len() != 1 {
+		t.Fatalf("clone: Contains(1) %v, Contains(2) %v, Len %d; want only 2", d.Contains(1), d.Contains(2), d.Len())
+	}
+	if got := d.exp.lists[byWrite].head; got == nil || got.key != 2 || got.tl.next[byWrite] != nil {
+		t.Fatal("the clone's expiry list does not hold exactly key 2")
+	}
+}
+
+// cloneNoPanic calls c.Clone and fails the test if it panics. The panic
+// leaves c's lock held, so c is then abandoned rather than closed.
+func cloneNoPanic[K comparable, V any](t *testing.T, c *Cache[K, V]) (d *Cache[K, V], err error) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Clone panicked: %v", r)
+		}
+	}()
+	return c.Clone()
+}
