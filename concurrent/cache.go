@@ -410,6 +410,10 @@ func (c *Cache[K, V]) Close() error {
 	return nil
 }
 
+// testHookCloneCopy, when set by a test, runs as Clone copies each node,
+// with the original's lock held.
+var testHookCloneCopy func()
+
 // Clone returns a new cache with the same options, maximum size, entries and
 // eviction state (for LFU, the sketch and segments too), so that both caches
 // evict in the same order. The clone shares OnEvict and has its own
@@ -442,6 +446,7 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	}
 	d.mu.Lock()
 	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())
+	var vanished []*node[K, V] // linked nodes removed from the map during the copy
 	d.pol = c.pol.clone(func(x *node[K, V]) *node[K, V] {
 		y := &node[K, V]{key: x.key, hash: x.hash}
 		if x.tl != nil {
@@ -449,11 +454,26 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 			y.tl.accessed.Store(x.tl.accessed.Load())
 		}
 		copies[x] = y
-		e, _ := c.m.Load(x.key) // present: x is linked and not retired
-		d.m.Store(y.key, entry[K, V]{value: e.value, n: y})
-		d.size.Add(1)
+		if testHookCloneCopy != nil {
+			testHookCloneCopy()
+		}
+		// x was present at the drain, but Delete, Pop and Set take no lock:
+		// one may have removed or replaced it since. Its value is then no
+		// longer the cache's to copy.
+		if e, ok := c.m.Load(x.key); ok && e.n == x {
+			d.m.Store(y.key, entry[K, V]{value: e.value, n: y})
+			d.size.Add(1)
+		} else {
+			vanished = append(vanished, x)
+		}
 		return y
 	})
+	// Drop the copies of the vanished nodes, and let go of the originals as
+	// of the retired nodes above, so that both caches keep the same order.
+	for _, x := range vanished {
+		d.pol.remove(copies[x])
+		c.unlink(x)
+	}
 	d.lru, _ = d.pol.(*lru[K, V])
 	// The clone's clock starts at the original's epoch, so copied times keep
 	// their meaning; its expiry lists keep the original's order.

@@ -172,3 +172,57 @@ func cloneNoPanic[K comparable, V any](t *testing.T, c *Cache[K, V]) (d *Cache[K
 	}()
 	return c.Clone()
 }
+
+// Clone decides which entries to copy under the original's lock, but Delete,
+// Pop and Set take no lock: an entry removed between that decision and the
+// copy of its value used to be copied anyway, with the zero value (which the
+// cache was never given), because Clone ignored the miss of its map lookup.
+// The test removes an entry at that moment, from inside the copy.
+func TestCloneSkipsEntriesRemovedDuringTheCopy(t *testing.T) {
+	for _, p := range []Policy{LRU, LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			c, err := New(Options[int, int]{MaxSize: 10, Policy: p, ExpireAfterWrite: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for i := range 5 {
+				_ = c.Set(i, i+1) // never 0
+			}
+			c.Sync()
+			victim := slices.Collect(c.Keys())[4] // copied last
+			testHookCloneCopy = func() {
+				testHookCloneCopy = nil
+				if !c.Delete(victim) {
+					t.Error("the victim was not present")
+				}
+			}
+			t.Cleanup(func() { testHookCloneCopy = nil })
+			d, err := c.Clone()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			for k, v := range d.All() {
+				if v == 0 {
+					t.Errorf("the clone holds key %d with value 0, never stored", k)
+				}
+			}
+			if d.Contains(victim) || d.Len() != 4 {
+				t.Fatalf("clone: Contains(%d) %v, Len %d; want the 4 others only", victim, d.Contains(victim), d.Len())
+			}
+			if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) {
+				t.Fatalf("orders differ: original %v, clone %v", a, b)
+			}
+			for w := range d.exp.lists {
+				n := 0
+				for x := d.exp.lists[w].head; x != nil; x = x.tl.next[w] {
+					n++
+				}
+				if want := map[int]int{byWrite: 4, byAccess: 0}[w]; n != want {
+					t.Fatalf("the clone's expiry list %d holds %d nodes, want %d", w, n, want)
+				}
+			}
+		})
+	}
+}
