@@ -410,26 +410,38 @@ func (c *Cache[K, V]) Close() error {
 	return nil
 }
 
-// testHookCloneCopy, when set by a test, runs as Clone copies each node,
-// with the original's lock held.
-var testHookCloneCopy func()
+// testHookCloneLock and testHookCloneCopy, when set by a test, run as Clone
+// is about to take the original's lock and, with the lock held, as it copies
+// each node.
+var testHookCloneLock, testHookCloneCopy func()
 
 // Clone returns a new cache with the same options, maximum size, entries and
 // eviction state (for LFU, the sketch and segments too), so that both caches
 // evict in the same order. The clone shares OnEvict and has its own
-// maintenance goroutine and zeroed statistics. Entries written concurrently
-// with Clone may be missing from the copy.
+// maintenance goroutine and zeroed statistics. Like [Cache.Sync], Clone first
+// applies the buffered events and enforces the original's bound (its
+// evictions are handed to OnEvict before Clone returns); the clone is then
+// within the same bound. Entries written concurrently with Clone may be
+// missing from the copy.
 func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
 	o := c.opts
-	o.MaxSize = c.MaxSize()
+	o.MaxSize = c.MaxSize() // to size the clone's buffers; the bound itself is read under c.mu
 	d, err := New(o)
 	if err != nil {
 		return nil, err
 	}
+	if testHookCloneLock != nil {
+		testHookCloneLock()
+	}
 	c.mu.Lock()
+	// The bound cannot change while c.mu is held (Resize takes it): the clone
+	// gets the bound the copied policy was sized for.
+	bound := c.max.Load()
+	d.max.Store(bound)
+	d.opts.MaxSize = int(bound)
 	notes := c.drainLocked(nil)
 	// A linked node whose removal is still in flight must not be copied: let
 	// go of it now, from the policy and the expiry lists alike (its pending
@@ -444,6 +456,10 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	for _, x := range gone {
 		c.unlink(x)
 	}
+	// The drain may have linked the entries of writers that overflowed the
+	// bound and have not evicted yet. Evict for them, as Sync does, so that
+	// the clone, in which no write is in flight, starts within its bound.
+	notes = c.evictLocked(notes)
 	d.mu.Lock()
 	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())
 	var vanished []*node[K, V] // linked nodes removed from the map during the copy

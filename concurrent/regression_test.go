@@ -226,3 +226,81 @@ func TestCloneSkipsEntriesRemovedDuringTheCopy(t *testing.T) {
 		})
 	}
 }
+
+// Clone used to read the bound before it took the original's lock: a Resize
+// that grew the cache and writes that filled it in between gave a clone
+// holding more entries than its MaxSize, with no write in flight on it.
+func TestCloneTakesTheBoundItCopiesUnderTheLock(t *testing.T) {
+	for _, p := range []Policy{LRU, LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			c, err := New(Options[int, int]{MaxSize: 10, Policy: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for i := range 10 {
+				_ = c.Set(i, i)
+			}
+			testHookCloneLock = func() {
+				testHookCloneLock = nil
+				if err := c.Resize(20); err != nil {
+					t.Error(err)
+				}
+				for i := 10; i < 20; i++ {
+					_ = c.Set(i, i)
+				}
+			}
+			t.Cleanup(func() { testHookCloneLock = nil })
+			d, err := c.Clone()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if d.Len() != 20 || d.MaxSize() != 20 {
+				t.Fatalf("clone: Len %d, MaxSize %d; want 20 and 20", d.Len(), d.MaxSize())
+			}
+			_ = d.Set(20, 20)
+			if d.Len() != 20 {
+				t.Fatalf("clone after one more insertion: Len %d, want 20", d.Len())
+			}
+		})
+	}
+}
+
+// An insertion that overflows the bound is linked by whichever drain comes
+// first, and its writer evicts afterwards. A Clone whose drain came first
+// used to copy the excess: a clone over its bound with no write in flight.
+func TestCloneOfACacheWithAnOverflowingWriteInFlight(t *testing.T) {
+	var evicted []int
+	c, err := New(Options[int, int]{MaxSize: 3, OnEvict: func(k, _ int, cause Cause) {
+		if cause == Size {
+			evicted = append(evicted, k)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		_ = c.Set(i, i)
+	}
+	c.Sync()
+	// A Set(3, 3) paused after it queued its task, before it evicts.
+	n := c.newNode(3)
+	c.m.Store(3, entry[int, int]{value: 3, n: n})
+	c.size.Add(1)
+	if !c.wb.offer(writeTask[int, int]{n: n, op: opAdd}) {
+		t.Fatal("write buffer full")
+	}
+	d, err := c.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.Len() > d.MaxSize() || c.Len() > c.MaxSize() {
+		t.Fatalf("after Clone: clone Len %d MaxSize %d, original Len %d MaxSize %d", d.Len(), d.MaxSize(), c.Len(), c.MaxSize())
+	}
+	if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) || !slices.Equal(evicted, []int{0}) {
+		t.Fatalf("original %v, clone %v, evicted %v; want [1 2 3] twice, 0 evicted", a, b, evicted)
+	}
+}
