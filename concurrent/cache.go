@@ -30,6 +30,7 @@ type Cache[K comparable, V any] struct {
 	onPanic  func(any, []byte)
 	opts     Options[K, V] // as validated, for Clone
 	lfu      bool          // compute node.hash for the frequency sketch
+	seed     uint64        // Options.Seed, or the seed drawn for it; a clone keeps it
 	hash     hasher[K]
 	wake     chan struct{} // cap 1; a token asks the maintenance goroutine to drain
 	stop     chan struct{} // closed to stop the maintenance goroutine
@@ -98,6 +99,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 		onPanic: o.OnListenerPanic,
 		opts:    o,
 		lfu:     o.Policy == LFU,
+		seed:    seed,
 		hash:    newHasher[K](seed),
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -429,6 +431,10 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	}
 	o := c.opts
 	o.MaxSize = c.MaxSize() // to size the clone's buffers; the bound itself is read under c.mu
+	// The copied sketch, ghosts and duel hold hashes made with c's seed (the
+	// one drawn for it if Options.Seed is 0): the clone's new keys must be
+	// hashed alike, and its flooding defence seeded alike.
+	o.Seed = c.seed
 	d, err := New(o)
 	if err != nil {
 		return nil, err
