@@ -59,6 +59,12 @@
 // then approximates the policy, as in Caffeine. [Cache.Sync] applies
 // everything buffered; on a quiescent cache the state afterwards is exact.
 //
+// For LFU, "every run" needs a fixed [Options.Seed]; with one, the order is
+// the same on every run within a process whatever the key type, and across
+// processes too for keys of type string, int, int32, int64, uint, uint32 and
+// uint64 (other key types are hashed with hash/maphash, whose seed is drawn
+// once per process).
+//
 // Writes are never dropped. Each write's event records how far the reads
 // before it had got, so that reads and writes are applied in the order they
 // happened.

@@ -2,18 +2,27 @@ package concurrent
 
 import "hash/maphash"
 
-// hasher gives a key the 64-bit hash that feeds the LFU frequency sketch.
-// Strings and integers are hashed by code of our own under the cache's seed,
-// so that a fixed Options.Seed replays identically across processes; other
-// key types use hash/maphash, whose seed is random per process (identical
-// within a process, but not across runs).
+// hasher gives a key the 64-bit hash that feeds the LFU frequency sketch,
+// under the cache's seed (Options.Seed, or one drawn at random).
+//
+// Keys whose type is exactly string, int, int32, int64, uint, uint32 or
+// uint64 are hashed by code of our own, so the same seed gives the same
+// hashes in every process. Keys of any other type are hashed with
+// hash/maphash under processSeed, and the cache's seed is mixed into the
+// result: the same seed gives the same hashes for every cache of the process
+// (a cache and its clone, two caches built alike), but not from one process
+// to the next.
 type hasher[K comparable] struct {
 	seed uint64
-	ms   maphash.Seed
 }
 
+// processSeed is the hash/maphash seed of every cache in the process. A seed
+// per cache would make caches with the same Options.Seed hash non-string,
+// non-integer keys differently, and so evict differently.
+var processSeed = maphash.MakeSeed()
+
 func newHasher[K comparable](seed uint64) hasher[K] {
-	return hasher[K]{seed: seed, ms: maphash.MakeSeed()}
+	return hasher[K]{seed: seed}
 }
 
 func (h hasher[K]) hash(k K) uint64 {
@@ -33,7 +42,7 @@ func (h hasher[K]) hash(k K) uint64 {
 	case uint32:
 		return mix64(uint64(v) ^ h.seed)
 	}
-	return mix64(maphash.Comparable(h.ms, k) ^ h.seed)
+	return mix64(maphash.Comparable(processSeed, k) ^ h.seed)
 }
 
 // mix64 is the SplitMix64 finaliser (Steele, Lea, Flood, "Fast splittable

@@ -62,10 +62,19 @@ type Options[K comparable, V any] struct {
 	// still cancels loads); negative is an error.
 	LoadTimeout time.Duration
 
-	// Seed fixes the randomness of the LFU policy (its sketch hashing and its
-	// admission coin) so that runs can be replayed exactly. 0 means a seed
-	// drawn at random for each cache, which keeps crafted keys from aiming at
-	// sketch collisions. LRU uses no randomness.
+	// Seed fixes the randomness of the LFU policy (its key hashing, the
+	// sketch's mixing and its admission coin) so that runs can be replayed
+	// exactly: caches with the same nonzero Seed, given the same operations
+	// from one goroutine, hit, evict and iterate alike. That holds within a
+	// process for every key type. Across processes it holds only for keys
+	// whose type is exactly string, int, int32, int64, uint, uint32 or
+	// uint64, which the package hashes itself; keys of other types (structs,
+	// arrays, pointers, other integer types, named string types) are hashed
+	// with hash/maphash under a seed drawn once per process and shared by
+	// all its caches, so their eviction order changes from one process to
+	// the next. 0 means a seed drawn at random for each cache, which keeps
+	// crafted keys from aiming at sketch collisions ([Cache.Clone] keeps the
+	// original's). LRU uses no randomness.
 	Seed uint64
 }
 
