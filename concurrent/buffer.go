@@ -247,7 +247,9 @@ type writeTask[K comparable, V any] struct {
 // writeBuffer is a bounded multi-producer, single-consumer queue of write
 // tasks (Vyukov's bounded queue: each slot carries a sequence number that
 // says whose turn it is). Writes are never dropped: a writer that finds it
-// full drains it under Cache.mu and tries again.
+// full drains it under Cache.mu and tries again. A writer paused between
+// claiming its slot and publishing its task holds up poll, but not the
+// tasks published behind it: the consumer takes those with takeAhead.
 type writeBuffer[K comparable, V any] struct {
 	_     [cacheLine]byte
 	tail  atomic.Uint64 // next position producers claim
@@ -292,6 +294,21 @@ func (w *writeBuffer[K, V]) offer(t writeTask[K, V]) bool {
 		}
 		// seq > pos: another producer claimed pos; reload.
 	}
+}
+
+// takeAhead takes the task at position pos, behind head, if it is published
+// and not yet taken, leaving an empty task (op 0) for poll to step over once
+// head reaches pos. Positions between head and the tail are at most one lap
+// ahead, so a slot whose sequence says "published for pos" holds pos's task.
+// Caller holds Cache.mu.
+func (w *writeBuffer[K, V]) takeAhead(pos uint64) (writeTask[K, V], bool) {
+	slot := &w.slots[pos&w.mask]
+	if slot.seq.Load() != pos+1 || slot.task.op == 0 {
+		return writeTask[K, V]{}, false
+	}
+	t := slot.task
+	slot.task = writeTask[K, V]{}
+	return t, true
 }
 
 // poll takes the next published task. Caller holds Cache.mu.

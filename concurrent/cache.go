@@ -299,8 +299,11 @@ func (c *Cache[K, V]) Pop(key K) (V, error) {
 }
 
 // PopVictim removes and returns the entry the policy would evict next (the
-// first of [Cache.All]), or ok == false if the cache is empty. The entry is
-// handed to OnEvict with cause [Explicit].
+// first of [Cache.All]), or ok == false if the policy holds no entry: the
+// cache is empty, or its only entries are those of writes still in progress
+// (stored and counted by Len, but whose events the writers have not yet
+// queued; such an entry is never a victim before its write has queued its
+// event). The entry is handed to OnEvict with cause [Explicit].
 func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
@@ -329,8 +332,11 @@ func (c *Cache[K, V]) Len() int { return int(c.size.Load()) }
 // MaxSize returns the current bound.
 func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
 
-// Resize changes the bound to n (at least 1). Shrinking evicts, in policy
-// order with cause [Size], down to n before Resize returns.
+// Resize changes the bound to n (at least 1). Shrinking evicts, with cause
+// [Size], down to n before Resize returns: in policy order, then, if that
+// is not enough, entries of writes in progress that the policy has not seen
+// yet, in no particular order. Once Resize has returned, the bound of the
+// package documentation (Len() <= MaxSize() + W) holds for n.
 func (c *Cache[K, V]) Resize(n int) error {
 	if n < 1 {
 		return &OptionError{Param: "Resize(n)", Value: n, Reason: "must be at least 1"}
@@ -343,6 +349,9 @@ func (c *Cache[K, V]) Resize(n int) error {
 	c.pol.setMax(n)
 	notes := c.drainLocked(nil)
 	notes = c.evictLocked(notes)
+	if c.size.Load() > int64(n) {
+		notes = c.evictInFlightLocked(notes)
+	}
 	c.mu.Unlock()
 	c.deliver(notes)
 	return nil

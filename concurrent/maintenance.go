@@ -126,6 +126,20 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 		first.drainTo(t.readPos, c)
 		c.applyWrite(t)
 	}
+	// poll stops at a slot claimed by a writer that has not published its
+	// task yet. The tasks published behind it are applied now, out of turn
+	// (applyWrite settles any order of the events of a node), so that the
+	// policy holds every entry whose writer has published: otherwise one
+	// paused writer would leave the entries stored after it unevictable,
+	// for Resize, PopVictim and overflowing writers alike.
+	if end := c.wb.tail.Load(); end != c.wb.head {
+		for pos := c.wb.head + 1; pos < end; pos++ {
+			if t, ok := c.wb.takeAhead(pos); ok {
+				first.drainTo(t.readPos, c)
+				c.applyWrite(t)
+			}
+		}
+	}
 	if c.rb.saturated.Load() {
 		c.rb.saturated.Store(false) // before the last pass over the stripes: a reader that finds one full again sets it again
 	}
@@ -141,13 +155,13 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 	return notes
 }
 
-// applyWrite applies one write task. Insertions and removals of the same node
-// may arrive in either order; node.retired settles it (see node).
+// applyWrite applies one write task (an empty one, op 0, left by takeAhead,
+// does nothing). Insertions and removals of the same node may arrive in
+// either order; node.retired settles it (see node).
 func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 	switch t.op {
 	case opAdd:
-		// Skip a node already gone, or already linked by its overflowing
-		// writer (see afterWrite).
+		// Skip a node already gone (a node is never linked twice).
 		if !t.n.retired.Load() && !t.n.linked() {
 			c.link(t.n)
 		}
@@ -241,6 +255,28 @@ func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, 
 			notes = append(notes, notification[K, V]{v.key, value, Size})
 		}
 	}
+	return notes
+}
+
+// evictInFlightLocked evicts, with cause Size, entries the policy does not
+// hold yet (their writers are in flight: stored, counted, their tasks not
+// yet published) until the cache is within its bound. It is the last resort
+// of a shrinking Resize once the policy is empty: the writers of these
+// entries may not be inserting (a replacement does not overflow), so none of
+// them would evict. The writer's task, published later, finds its node
+// retired and skips it. O(n): it walks the map. Caller holds c.mu.
+func (c *Cache[K, V]) evictInFlightLocked(notes []notification[K, V]) []notification[K, V] {
+	c.m.Range(func(_ K, e entry[K, V]) bool {
+		if c.size.Load() <= c.max.Load() {
+			return false
+		}
+		if !e.n.linked() {
+			if v, ok := c.removeLocked(e.n); ok {
+				notes = append(notes, notification[K, V]{e.n.key, v, Size})
+			}
+		}
+		return true
+	})
 	return notes
 }
 
@@ -341,18 +377,11 @@ func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
 	}
 	if inserted && c.size.Load() > c.max.Load() {
 		c.mu.Lock()
+		// The drain applies every published task, ours included, even
+		// behind a slot another writer has claimed but not yet published:
+		// the entries counted but not linked afterwards are those of writers
+		// still in flight, which gives the documented bound.
 		notes := c.drainLocked(nil)
-		// The drain stops at a slot another writer has claimed but not yet
-		// published, so our own task may still be queued behind it. Link our
-		// node now (applying the task later finds it linked, or retired, and
-		// skips it): otherwise eviction could find the policy empty and leave
-		// our node counted but unevictable after we return. With this, the
-		// entries counted but not linked are those of writers in flight plus
-		// those of insertions that did not overflow (at most MaxSize, since
-		// each found Len() <= MaxSize()), which gives the documented bound.
-		if !t.n.linked() && !t.n.retired.Load() {
-			c.link(t.n)
-		}
 		notes = c.evictLocked(notes)
 		c.mu.Unlock()
 		c.deliver(notes)

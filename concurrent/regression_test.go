@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/puzpuzpuz/xsync/v4"
 )
 
 // A writer frozen between claiming a write-buffer slot and publishing its
@@ -302,5 +304,124 @@ func TestCloneOfACacheWithAnOverflowingWriteInFlight(t *testing.T) {
 	}
 	if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) || !slices.Equal(evicted, []int{0}) {
 		t.Fatalf("original %v, clone %v, evicted %v; want [1 2 3] twice, 0 evicted", a, b, evicted)
+	}
+}
+
+// A writer paused between claiming a write-buffer slot and publishing its
+// task held up the drain of every task published behind it: a shrinking
+// Resize found the policy empty and returned with Len() far above MaxSize(),
+// although no insertion was in flight (the paused writer is a removal), and
+// breaking the documented bound. The drain now applies the tasks published
+// behind the paused slot, so Resize evicts in policy order.
+func TestShrinkingResizeEvictsEntriesQueuedBehindAPausedWriter(t *testing.T) {
+	var evicted []int
+	c, err := New(Options[int, int]{MaxSize: 100, OnEvict: func(k, _ int, cause Cause) {
+		if cause == Size {
+			evicted = append(evicted, k)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	publish := pauseWriter(t, c)
+	for i := range 50 {
+		_ = c.Set(i, i)
+	}
+	if err := c.Resize(10); err != nil {
+		t.Fatal(err)
+	}
+	if c.Len() > c.MaxSize() {
+		t.Fatalf("after Resize(10) returned: Len %d > MaxSize %d, no insertion in flight", c.Len(), c.MaxSize())
+	}
+	if want := []int{40, 41, 42, 43, 44, 45, 46, 47, 48, 49}; !slices.Equal(slices.Collect(c.Keys()), want) {
+		t.Fatalf("Keys %v, want the 10 most recent %v", slices.Collect(c.Keys()), want)
+	}
+	if len(evicted) != 40 || !slices.IsSorted(evicted) || evicted[0] != 0 {
+		t.Fatalf("evicted %v, want 0 to 39 in LRU order", evicted)
+	}
+	// The paused writer publishes a removal of a node never linked.
+	gone := &node[int, int]{key: -1}
+	gone.retired.Store(true)
+	publish(writeTask[int, int]{n: gone, op: opRemove})
+	c.Sync()
+	if c.Len() != 10 || len(slices.Collect(c.Keys())) != 10 {
+		t.Fatalf("after the writer published: Len %d, Keys %v", c.Len(), slices.Collect(c.Keys()))
+	}
+}
+
+// Writers paused after storing a replacement and before publishing its task
+// leave entries the policy cannot see (their old nodes, which it holds, are
+// retired). A shrinking Resize to fewer entries than such writers used to
+// return with Len() above the new MaxSize() although no insertion was in
+// flight; it now evicts those entries directly once the policy is empty.
+func TestShrinkingResizeEvictsEntriesOfPausedReplacingWriters(t *testing.T) {
+	type removed struct {
+		k, v  int
+		cause Cause
+	}
+	var got []removed
+	c, err := New(Options[int, int]{MaxSize: 3, OnEvict: func(k, v int, cause Cause) { got = append(got, removed{k, v, cause}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		_ = c.Set(i, i)
+	}
+	c.Sync()
+	// Three Set(i, 100+i) calls paused in offer, after their map update.
+	var tasks []writeTask[int, int]
+	var publish []func(writeTask[int, int])
+	for i := range 3 {
+		n := c.newNode(i)
+		var old *node[int, int]
+		c.m.Compute(i, func(cur entry[int, int], _ bool) (entry[int, int], xsync.ComputeOp) {
+			cur.n.retired.Store(true)
+			old = cur.n
+			return entry[int, int]{value: 100 + i, n: n}, xsync.UpdateOp
+		})
+		tasks = append(tasks, writeTask[int, int]{n: n, old: old, op: opReplace})
+		publish = append(publish, pauseWriter(t, c))
+	}
+	if err := c.Resize(1); err != nil {
+		t.Fatal(err)
+	}
+	if c.Len() != 1 || len(got) != 2 || got[0].cause != Size || got[1].cause != Size || got[0].v < 100 || got[1].v < 100 {
+		t.Fatalf("after Resize(1): Len %d, listener calls %v; want Len 1 and two new values evicted", c.Len(), got)
+	}
+	for i, p := range publish {
+		p(tasks[i])
+	}
+	c.Sync()
+	keys := slices.Collect(c.Keys())
+	if c.Len() != 1 || len(keys) != 1 {
+		t.Fatalf("after the writers published: Len %d, Keys %v", c.Len(), keys)
+	}
+	if v, ok := c.Get(keys[0]); !ok || v != 100+keys[0] {
+		t.Fatalf("Get(%d) = %d, %v; want the replacement", keys[0], v, ok)
+	}
+}
+
+// PopVictim used to report an empty cache while Len() > 0 when the entries'
+// insertions were queued behind a writer paused between claiming its slot
+// and publishing its task (a removal here): the policy had not seen them.
+func TestPopVictimFindsEntriesQueuedBehindAPausedWriter(t *testing.T) {
+	c, err := New(Options[int, int]{MaxSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pauseWriter(t, c)
+	for i := range 3 {
+		_ = c.Set(i, i)
+	}
+	for i := range 3 {
+		if k, v, ok := c.PopVictim(); !ok || k != i || v != i {
+			t.Fatalf("PopVictim = %d, %d, %v with Len %d; want %d, %d, true", k, v, ok, c.Len(), i, i)
+		}
+	}
+	if _, _, ok := c.PopVictim(); ok || c.Len() != 0 {
+		t.Fatalf("PopVictim on an empty cache: ok %v, Len %d", ok, c.Len())
 	}
 }
