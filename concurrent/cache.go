@@ -332,7 +332,9 @@ func (c *Cache[K, V]) Len() int { return int(c.size.Load()) }
 // MaxSize returns the current bound.
 func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
 
-// Resize changes the bound to n (at least 1). Shrinking evicts, with cause
+// Resize changes the bound to n: at least 1, and for an LFU cache at most
+// [MaxLFUSize] (otherwise Resize returns an [*OptionError] naming n and
+// changes nothing). Shrinking evicts, with cause
 // [Size], down to n before Resize returns: in policy order, then, if that
 // is not enough, entries of writes in progress that the policy has not seen
 // yet, in no particular order. Once Resize has returned, the bound of the
@@ -341,20 +343,29 @@ func (c *Cache[K, V]) Resize(n int) error {
 	if n < 1 {
 		return &OptionError{Param: "Resize(n)", Value: n, Reason: "must be at least 1"}
 	}
+	if c.lfu && n > MaxLFUSize {
+		return &OptionError{Param: "Resize(n)", Value: n, Reason: lfuSizeReason}
+	}
 	if c.closed.Load() {
 		return ErrClosed
 	}
+	c.deliver(c.resize(n))
+	return nil
+}
+
+// resize does Resize's work under c.mu, which it releases even if the policy
+// panics (the bound is stored only once the policy has taken it).
+func (c *Cache[K, V]) resize(n int) []notification[K, V] {
 	c.mu.Lock()
-	c.max.Store(int64(n))
+	defer c.mu.Unlock()
 	c.pol.setMax(n)
+	c.max.Store(int64(n))
 	notes := c.drainLocked(nil)
 	notes = c.evictLocked(notes)
 	if c.size.Load() > int64(n) {
 		notes = c.evictInFlightLocked(notes)
 	}
-	c.mu.Unlock()
-	c.deliver(notes)
-	return nil
+	return notes
 }
 
 // Sync applies every buffered read and write to the policy, removes expired

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -79,6 +80,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"negative size", concurrent.Options[string, int]{MaxSize: -1}, "Options.MaxSize"},
 		{"very negative size", concurrent.Options[string, int]{MaxSize: -1 << 40}, "Options.MaxSize"},
 		{"unknown policy", concurrent.Options[string, int]{Policy: concurrent.Policy(7)}, "Options.Policy"},
+		// LFU's tables are sized from the bound: New used to panic
+		// (makeslice: len out of range) instead of returning an error.
+		{"LFU above MaxLFUSize", concurrent.Options[string, int]{MaxSize: concurrent.MaxLFUSize + 1, Policy: concurrent.LFU}, "Options.MaxSize"},
+		{"LFU at MaxInt", concurrent.Options[string, int]{MaxSize: math.MaxInt, Policy: concurrent.LFU}, "Options.MaxSize"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := concurrent.New(tc.o)
@@ -125,6 +130,35 @@ func TestResizeRejectsBadSizes(t *testing.T) {
 	}
 	if c.MaxSize() != 3 {
 		t.Fatalf("a rejected Resize changed MaxSize to %d", c.MaxSize())
+	}
+}
+
+// Resize of an LFU cache to a huge bound used to panic allocating the
+// policy's tables, with the cache's lock held: every later drain then
+// blocked for good. Above MaxLFUSize it is now an error that changes
+// nothing.
+func TestResizeOfLFUAboveMaxLFUSizeIsAnError(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: concurrent.LFU})
+	fill(t, c, "a", "b", "c")
+	before := slices.Collect(c.Keys())
+	for _, n := range []int{concurrent.MaxLFUSize + 1, math.MaxInt} {
+		err := c.Resize(n)
+		var oe *concurrent.OptionError
+		if !errors.As(err, &oe) || oe.Param != "Resize(n)" || oe.Value != n || !errors.Is(err, concurrent.ErrInvalidOption) {
+			t.Fatalf("Resize(%d) = %v, want an *OptionError for Resize(n)", n, err)
+		}
+	}
+	c.Sync() // would block if a Resize had left the lock held
+	if got := slices.Collect(c.Keys()); c.MaxSize() != 3 || c.Len() != 3 || !slices.Equal(got, before) {
+		t.Fatalf("a rejected Resize changed the cache: MaxSize %d, Len %d, Keys %v (before %v)", c.MaxSize(), c.Len(), got, before)
+	}
+	if err := c.Resize(concurrent.MaxLFUSize / 1024); err != nil {
+		t.Fatalf("Resize below MaxLFUSize: %v", err)
+	}
+	// LRU has no such limit.
+	l := newCache(t, concurrent.Options[string, int]{MaxSize: math.MaxInt})
+	if err := l.Resize(math.MaxInt - 1); err != nil || l.MaxSize() != math.MaxInt-1 {
+		t.Fatalf("LRU Resize(MaxInt-1) = %v, MaxSize %d", err, l.MaxSize())
 	}
 }
 

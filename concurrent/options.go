@@ -13,7 +13,8 @@ const DefaultMaxSize = 10
 // [DefaultMaxSize] entries without a listener.
 type Options[K comparable, V any] struct {
 	// MaxSize is the hard bound on the number of entries. 0 means
-	// DefaultMaxSize; a negative value is an error.
+	// DefaultMaxSize; a negative value is an error, and so is a value above
+	// MaxLFUSize with Policy LFU.
 	MaxSize int
 
 	// Policy chooses whom to evict: LRU (the default) or LFU. Any other value
@@ -128,6 +129,9 @@ func (c Cause) String() string {
 // Expired) rather than because the caller asked.
 func (c Cause) Evicted() bool { return c == Size || c == Expired }
 
+// lfuSizeReason is the reason of the error for a bound above MaxLFUSize.
+var lfuSizeReason = fmt.Sprintf("must be at most MaxLFUSize (%d) with Policy LFU", MaxLFUSize)
+
 // validated returns the options with defaults applied, or an *OptionError.
 func (o Options[K, V]) validated() (Options[K, V], error) {
 	if o.MaxSize < 0 {
@@ -146,6 +150,9 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 	}
 	if o.Policy != LRU && o.Policy != LFU {
 		return o, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}
+	}
+	if o.Policy == LFU && o.MaxSize > MaxLFUSize {
+		return o, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: lfuSizeReason}
 	}
 	return o, nil
 }

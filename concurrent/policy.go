@@ -20,6 +20,19 @@ const (
 	LFU
 )
 
+// MaxLFUSize is the largest bound of an LFU cache: the most [Options.MaxSize]
+// and [Cache.Resize] accept with Policy LFU (New and Resize return an
+// [*OptionError] above it). W-TinyLFU allocates its tables when the cache is
+// created or resized, sized from the bound, not from the entries held: the
+// frequency sketch (8 bytes per entry of the bound), its doorkeeper (10,
+// rounded up to 16 by its power-of-two size) and the table of recent
+// contest losers (4). At 1<<26 entries that is 1.75 GiB before a single entry
+// is stored, which is already more than any client cache needs; much larger
+// bounds could not be allocated at all (for the largest, the table sizes
+// overflow and the allocation panics). LRU allocates nothing per entry of
+// its bound and has no such limit.
+const MaxLFUSize = 1 << 26
+
 // String returns "LRU" or "LFU".
 func (p Policy) String() string {
 	switch p {

@@ -425,3 +425,40 @@ func TestPopVictimFindsEntriesQueuedBehindAPausedWriter(t *testing.T) {
 		t.Fatalf("PopVictim on an empty cache: ok %v, Len %d", ok, c.Len())
 	}
 }
+
+// panickingSetMax is a policy whose setMax panics, as W-TinyLFU's did when
+// its tables could not be allocated.
+type panickingSetMax[K comparable, V any] struct{ policy[K, V] }
+
+func (panickingSetMax[K, V]) setMax(int) { panic("setMax") }
+
+// A panic inside Resize used to leave Cache.mu locked, so that every later
+// drain (Sync, writes, Close) blocked for good. The lock is now released
+// however Resize leaves, and the bound is unchanged.
+func TestResizeReleasesTheLockWhenThePolicyPanics(t *testing.T) {
+	c, err := New(Options[int, int]{MaxSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	orig := c.pol
+	c.pol = panickingSetMax[int, int]{orig}
+	c.mu.Unlock()
+	func() {
+		defer func() {
+			if r := recover(); r != "setMax" {
+				t.Errorf("recovered %v, want the policy's panic", r)
+			}
+		}()
+		_ = c.Resize(5)
+	}()
+	if !c.mu.TryLock() {
+		t.Fatal("Resize panicked with Cache.mu held: the cache is dead") // and cannot be closed
+	}
+	c.pol = orig
+	c.mu.Unlock()
+	defer c.Close()
+	if c.MaxSize() != 10 {
+		t.Fatalf("MaxSize %d after the failed Resize, want 10", c.MaxSize())
+	}
+}
