@@ -54,6 +54,8 @@ type Cache[K comparable, V any] struct {
 	loadsDone   atomic.Uint64
 	loadErrors  atomic.Uint64
 	loadNanos   atomic.Int64
+	waitMu      sync.Mutex // guards the loads' wait-for graph (loadNode.waitsFor and mark) and waitWalks
+	waitWalks   uint64     // walks of the graph made, to mark the loads each visited
 
 	rb readBuffer[K, V]
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -17,8 +18,8 @@ var (
 	// [*LoaderPanicError] carrying the panic value and stack.
 	ErrLoaderPanic = errors.New("concurrent: loader panicked")
 	// ErrRecursiveLoad is returned by [Cache.GetOrLoad] when a loader asks
-	// for the key it is loading (directly, or through loads of other keys
-	// of the same cache): waiting would deadlock.
+	// for the key it is loading, directly or through loads of other keys of
+	// the same cache (whoever started them): waiting would deadlock.
 	ErrRecursiveLoad = errors.New("concurrent: loader asked for the key it is loading")
 )
 
@@ -38,12 +39,36 @@ func (e *LoaderPanicError) Error() string {
 // Is makes errors.Is(err, ErrLoaderPanic) true.
 func (e *LoaderPanicError) Is(target error) bool { return target == ErrLoaderPanic }
 
+// loadNode is a load's vertex in its cache's wait-for graph: an edge from a
+// load to another says that its loader (or a goroutine using its context) is
+// waiting for the other in GetOrLoad. The graph has no cycle: an edge that
+// would close one is refused with ErrRecursiveLoad (see Cache.waitFor).
+type loadNode struct {
+	done chan struct{} // closed when the load has completed
+	// waitsFor holds the out-edges (one per wait in progress; the same load
+	// may appear more than once), and mark the last walk that visited the
+	// node. Both are guarded by Cache.waitMu.
+	waitsFor []*loadNode
+	mark     uint64
+}
+
+// finished reports whether the load has completed: it waits for nothing any
+// more, and nothing waits for it.
+func (n *loadNode) finished() bool {
+	select {
+	case <-n.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // call is one in-flight load of a key, shared by all its waiters.
 type call[V any] struct {
-	done    chan struct{} // closed when val and err are set
-	val     V
-	err     error
-	waiters atomic.Int32 // callers waiting (for tests and diagnostics)
+	loadNode // done is closed when val and err are set
+	val      V
+	err      error
+	waiters  atomic.Int32 // callers waiting (for tests and diagnostics)
 	// detached is set by an explicit write of the key (Set, Add, Delete,
 	// Pop, Clear) made inside the map's per-key critical section: the
 	// load's result then goes to its waiters but is not stored, and new
@@ -56,10 +81,13 @@ type call[V any] struct {
 var testHookAfterMiss func()
 
 // loadFrame marks a context as belonging to a load of key in cache, so that a
-// loader asking for a key already being loaded up its chain fails at once.
+// loader asking for a key already being loaded up its chain fails at once,
+// and so that the wait-for graph knows which load (node) a call to
+// GetOrLoad waits on behalf of.
 type loadFrame struct {
 	cache  any
 	key    any
+	node   *loadNode
 	parent *loadFrame
 }
 
@@ -85,8 +113,16 @@ type loadFrameKey struct{}
 // again. A loader panic is recovered: every waiter gets a
 // [*LoaderPanicError] (errors.Is ErrLoaderPanic) and nothing stays in flight.
 // A loader that asks for a key it is loading gets [ErrRecursiveLoad] at once,
-// provided it passes on the context it was given. Loads of different keys
-// never wait on each other, and a slow load never delays hits.
+// provided it passes on the context it was given. So does a loader whose
+// wait for another load would close a cycle of loads each waiting for the
+// next, whoever started them (a load started by one caller asks for a key
+// whose load, started by another caller, asks for the first key): of the
+// loaders closing the cycle, the last to ask gets the error instead of
+// waiting, and the others then receive whatever its loader returns. This
+// costs nothing unless a loader calls GetOrLoad of its own cache for a key
+// that is not present, and then a walk, under one mutex, of the loads the
+// awaited one waits for. Loads of different keys never wait on each other
+// unless their loaders ask for them, and a slow load never delays hits.
 //
 // GetOrLoad returns an [*OptionError] if loader is nil and [ErrClosed] after
 // Close.
@@ -102,9 +138,16 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 		return zero, ErrClosed
 	}
 	parent, _ := ctx.Value(loadFrameKey{}).(*loadFrame)
+	var self *loadNode // the load of this cache on whose behalf we wait, if any
 	for f := parent; f != nil; f = f.parent {
-		if f.cache == c && f.key == any(key) {
+		if f.cache != c {
+			continue
+		}
+		if f.key == any(key) {
 			return zero, ErrRecursiveLoad
+		}
+		if self == nil {
+			self = f.node
 		}
 	}
 	if testHookAfterMiss != nil {
@@ -113,6 +156,12 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 	cl, err := c.joinOrStart(ctx, key, loader, parent)
 	if err != nil {
 		return zero, err
+	}
+	if self != nil {
+		if err := c.waitFor(self, &cl.loadNode); err != nil {
+			return zero, err
+		}
+		defer c.doneWaiting(self, &cl.loadNode)
 	}
 	cl.waiters.Add(1)
 	defer cl.waiters.Add(-1)
@@ -124,6 +173,66 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 	}
 }
 
+// waitFor records, in the wait-for graph, that the load self is about to
+// wait for the load target, or returns ErrRecursiveLoad if target already
+// waits for self, directly or through other loads: the wait would complete
+// a cycle in which no load can finish. Checking and recording are one step
+// under waitMu, so the edges of any cycle are all recorded by the time its
+// last one is checked: whichever load closes it gets the error, and there is
+// no window in which two loads start waiting for each other unseen. Only
+// edges of loads still in flight count: a load that has completed waits for
+// nothing (a goroutine still using its context delays no one).
+func (c *Cache[K, V]) waitFor(self, target *loadNode) error {
+	if self.finished() || target.finished() {
+		return nil // no edge: doneWaiting finds none to remove
+	}
+	c.waitMu.Lock()
+	defer c.waitMu.Unlock()
+	if c.reachesLocked(target, self) {
+		return ErrRecursiveLoad
+	}
+	self.waitsFor = append(self.waitsFor, target)
+	return nil
+}
+
+// doneWaiting removes the edge waitFor recorded, if any.
+func (c *Cache[K, V]) doneWaiting(self, target *loadNode) {
+	c.waitMu.Lock()
+	if i := slices.Index(self.waitsFor, target); i >= 0 {
+		self.waitsFor = slices.Delete(self.waitsFor, i, i+1)
+	}
+	c.waitMu.Unlock()
+}
+
+// reachesLocked reports whether a path of edges of loads in flight leads
+// from the load from to the load to (from itself included). The graph has no
+// cycle, and marks keep the walk to one visit per load. Caller holds
+// waitMu.
+func (c *Cache[K, V]) reachesLocked(from, to *loadNode) bool {
+	c.waitWalks++
+	walk := c.waitWalks
+	var buf [16]*loadNode
+	stack := append(buf[:0], from)
+	from.mark = walk
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == to {
+			return true
+		}
+		if n.finished() {
+			continue
+		}
+		for _, m := range n.waitsFor {
+			if m.mark != walk {
+				m.mark = walk
+				stack = append(stack, m)
+			}
+		}
+	}
+	return false
+}
+
 // joinOrStart returns the in-flight call for key, starting one if there is
 // none (or only a detached one).
 func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(context.Context) (V, error), parent *loadFrame) (*call[V], error) {
@@ -132,7 +241,7 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		if loaded && !cur.detached.Load() {
 			return cur, xsync.CancelOp
 		}
-		mine = &call[V]{done: make(chan struct{})}
+		mine = &call[V]{loadNode: loadNode{done: make(chan struct{})}}
 		// Counted before it is visible, so that a writer that finds no load
 		// counted cannot miss this one (see detachLoadLocked).
 		c.loading.Add(1)
@@ -162,7 +271,7 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 // the loader returns: a value, an error, a panic or runtime.Goexit.
 func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loader func(context.Context) (V, error), parent *loadFrame) {
 	defer c.loadWG.Done()
-	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, parent: parent})
+	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, node: &cl.loadNode, parent: parent})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(c.closeCtx, cancel)

@@ -387,6 +387,89 @@ func TestRecursiveLoadFailsAtOnce(t *testing.T) {
 	}
 }
 
+// A cycle of loads started by different callers: the load of key i, started
+// by caller i, asks for key i+1, and the last asks for the first. The
+// recursion check used to follow only the calling goroutine's chain of
+// contexts, which holds none of the other loads: no loader got
+// ErrRecursiveLoad and every load waited for the next until Close. Now the
+// loader that closes the cycle gets the error, and every caller returns.
+func TestLoadCycleAcrossCallersFailsInsteadOfHanging(t *testing.T) {
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprint(n, " keys"), func(t *testing.T) {
+			c := newIntCache(t, concurrent.Options[string, int]{})
+			key := func(i int) string { return fmt.Sprint("k", i%n) }
+			gates := make([]chan struct{}, n)
+			nested := make([]chan error, n)
+			callers := make([]<-chan result, n)
+			for i := range n {
+				gates[i], nested[i] = make(chan struct{}), make(chan error, 1)
+				callers[i] = goLoad(c, context.Background(), key(i), func(ctx context.Context) (int, error) {
+					<-gates[i]
+					v, err := c.GetOrLoad(ctx, key(i+1), func(context.Context) (int, error) { return 0, nil })
+					nested[i] <- err
+					return v + 1, err
+				})
+				testwait.Until(t, "load "+key(i)+" in flight", func() bool { return c.LoadWaiters(key(i)) == 1 })
+			}
+			// Loaders 0 to n-2 start waiting, in turn, for the next load.
+			for i := range n - 1 {
+				close(gates[i])
+				testwait.Until(t, "loader "+key(i)+" waiting", func() bool { return c.LoadWaiters(key(i+1)) == 2 })
+			}
+			close(gates[n-1]) // its request closes the cycle
+			select {
+			case err := <-nested[n-1]:
+				if !errors.Is(err, concurrent.ErrRecursiveLoad) {
+					t.Fatalf("the loader closing the cycle got %v, want ErrRecursiveLoad", err)
+				}
+			case <-time.After(hang):
+				t.Fatal("the loads of the cycle wait for each other: deadlock until Close")
+			}
+			for i := range n {
+				if r := receive(t, callers[i]); !errors.Is(r.err, concurrent.ErrRecursiveLoad) {
+					t.Fatalf("caller of %s got %d, %v; want the cycle's ErrRecursiveLoad", key(i), r.v, r.err)
+				}
+			}
+			if c.LoadsInFlight() != 0 {
+				t.Fatalf("%d loads still in flight", c.LoadsInFlight())
+			}
+		})
+	}
+}
+
+// Two loaders asking for each other's key at the same moment: the check and
+// the record of a wait are one step, so one of them always sees the other's
+// wait and gets ErrRecursiveLoad; they never both wait.
+func TestLoadersAskingForEachOtherAtOnceNeverHang(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	rounds := 200
+	if testing.Short() {
+		rounds = 20
+	}
+	for round := range rounds {
+		a, b := fmt.Sprint("a", round), fmt.Sprint("b", round)
+		start := make(chan struct{})
+		var direct atomic.Int32
+		loader := func(other string) func(context.Context) (int, error) {
+			return func(ctx context.Context) (int, error) {
+				<-start
+				_, err := c.GetOrLoad(ctx, other, func(context.Context) (int, error) { return 0, nil })
+				if errors.Is(err, concurrent.ErrRecursiveLoad) && c.LoadsInFlight() == 2 {
+					direct.Add(1) // the other load is still in flight: this one was refused
+				}
+				return 1, err
+			}
+		}
+		ra, rb := goLoad(c, context.Background(), a, loader(b)), goLoad(c, context.Background(), b, loader(a))
+		testwait.Until(t, "both loads in flight", func() bool { return c.LoadWaiters(a) == 1 && c.LoadWaiters(b) == 1 })
+		close(start)
+		r1, r2 := receive(t, ra), receive(t, rb)
+		if !errors.Is(r1.err, concurrent.ErrRecursiveLoad) || !errors.Is(r2.err, concurrent.ErrRecursiveLoad) || direct.Load() != 1 {
+			t.Fatalf("round %d: callers got %v and %v, %d loaders refused; want one refusal reaching both", round, r1.err, r2.err, direct.Load())
+		}
+	}
+}
+
 func TestSlowLoadDelaysNeitherOtherLoadsNorHits(t *testing.T) {
 	c := newIntCache(t, concurrent.Options[string, int]{})
 	_ = c.Set("hot", 1)
