@@ -407,8 +407,9 @@ func (c *Cache[K, V]) Clear() {
 // [Closed]. Afterwards writes and GetOrLoad return [ErrClosed], reads miss
 // and Len is 0. Close is idempotent: later calls wait for the first to finish
 // and return nil. Operations running concurrently with Close may complete
-// after it (a write either fails with ErrClosed or lands before the entries
-// are removed and is removed too). OnEvict and loaders must not call Close;
+// after it (a write either fails with ErrClosed, having changed nothing, or
+// lands before the entries are removed and is removed too, with cause
+// Closed). OnEvict and loaders must not call Close;
 // a loader that ignores its context's cancellation delays Close.
 func (c *Cache[K, V]) Close() error {
 	c.closeMu.Lock()

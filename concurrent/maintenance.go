@@ -443,7 +443,7 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 	} else {
 		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
 	}
-	return c.settleAfterClose(n)
+	return c.settleAfterClose(key, value, n, old.n != nil)
 }
 
 // remove deletes key from the map and notifies Explicit; a load of key in
@@ -484,19 +484,27 @@ func (c *Cache[K, V]) remove(key K) (V, bool) {
 // settleAfterClose resolves a write that raced with Close. Close sets closed
 // before it removes the entries, so a writer that still sees closed false
 // after storing n knows Close will find n. Otherwise either Close already
-// removed n (the write happened, then the close) or the writer takes n back
-// and reports ErrClosed; never both, never neither.
-func (c *Cache[K, V]) settleAfterClose(n *node[K, V]) error {
+// removed n (the write happened, then the close) or the writer takes n back.
+// A write that inserted then reports ErrClosed: it had no effect. A write
+// that displaced a value (handed to OnEvict as Replaced or Expired) has had
+// its effect, and must not be reported as failed: it happened before the
+// close, and n is handed to OnEvict with cause Closed, as Close would have.
+// Never both, never neither.
+func (c *Cache[K, V]) settleAfterClose(key K, value V, n *node[K, V], displaced bool) error {
 	if !c.closed.Load() {
 		return nil
 	}
 	c.mu.Lock()
 	_, took := c.removeLocked(n)
 	c.mu.Unlock()
-	if took {
-		return ErrClosed
+	if !took {
+		return nil
 	}
-	return nil
+	if displaced {
+		c.notify(key, value, Closed)
+		return nil
+	}
+	return ErrClosed
 }
 
 // keyValue is one entry of a snapshot.

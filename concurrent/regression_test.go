@@ -2,6 +2,7 @@ package concurrent
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -357,8 +358,8 @@ func TestShrinkingResizeEvictsEntriesQueuedBehindAPausedWriter(t *testing.T) {
 // flight; it now evicts those entries directly once the policy is empty.
 func TestShrinkingResizeEvictsEntriesOfPausedReplacingWriters(t *testing.T) {
 	type removed struct {
-		k, v  int
-		cause Cause
+		K, V  int
+		Cause Cause // exported, so that %v prints its name
 	}
 	var got []removed
 	c, err := New(Options[int, int]{MaxSize: 3, OnEvict: func(k, v int, cause Cause) { got = append(got, removed{k, v, cause}) }})
@@ -387,7 +388,7 @@ func TestShrinkingResizeEvictsEntriesOfPausedReplacingWriters(t *testing.T) {
 	if err := c.Resize(1); err != nil {
 		t.Fatal(err)
 	}
-	if c.Len() != 1 || len(got) != 2 || got[0].cause != Size || got[1].cause != Size || got[0].v < 100 || got[1].v < 100 {
+	if c.Len() != 1 || len(got) != 2 || got[0].Cause != Size || got[1].Cause != Size || got[0].V < 100 || got[1].V < 100 {
 		t.Fatalf("after Resize(1): Len %d, listener calls %v; want Len 1 and two new values evicted", c.Len(), got)
 	}
 	for i, p := range publish {
@@ -460,5 +461,52 @@ func TestResizeReleasesTheLockWhenThePolicyPanics(t *testing.T) {
 	defer c.Close()
 	if c.MaxSize() != 10 {
 		t.Fatalf("MaxSize %d after the failed Resize, want 10", c.MaxSize())
+	}
+}
+
+// A Set that replaced a value, with Close starting before it settled, used
+// to take its new value back and return ErrClosed after the old value had
+// gone to OnEvict as Replaced: a write reported as failed that had an
+// effect. Close is simulated at its first step (closed set, entries not yet
+// removed) from the listener call for the replaced value.
+func TestSetRacingCloseIsNotReportedFailedAfterReplacingAValue(t *testing.T) {
+	type removed struct {
+		K, V  int
+		Cause Cause // exported, so that %v prints its name
+	}
+	var (
+		got []removed
+		c   *Cache[int, int]
+	)
+	c, err := New(Options[int, int]{OnEvict: func(k, v int, cause Cause) {
+		got = append(got, removed{k, v, cause})
+		if cause == Replaced {
+			c.closed.Store(true) // Close has begun
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Set(1, 1)
+	if err := c.Set(1, 2); err != nil {
+		t.Errorf("Set replaced value 1 (handed to OnEvict as Replaced) but returned %v", err)
+	}
+	_ = c.Close()
+	if want := []removed{{1, 1, Replaced}, {1, 2, Closed}}; !slices.Equal(got, want) {
+		t.Fatalf("listener calls %v, want %v", got, want)
+	}
+	// An insertion racing Close still fails, changing nothing.
+	got = nil
+	d, err := New(Options[int, int]{OnEvict: func(k, v int, cause Cause) { got = append(got, removed{k, v, cause}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.closed.Store(true)
+	if err := d.store(1, 1, d.newNode(1), storeSet, nil); !errors.Is(err, ErrClosed) || d.Len() != 0 {
+		t.Fatalf("an insertion racing Close: %v, Len %d; want ErrClosed and nothing stored", err, d.Len())
+	}
+	_ = d.Close()
+	if len(got) != 0 {
+		t.Fatalf("listener calls %v for an insertion that failed", got)
 	}
 }
