@@ -80,6 +80,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"negative size", concurrent.Options[string, int]{MaxSize: -1}, "Options.MaxSize"},
 		{"very negative size", concurrent.Options[string, int]{MaxSize: -1 << 40}, "Options.MaxSize"},
 		{"unknown policy", concurrent.Options[string, int]{Policy: concurrent.Policy(7)}, "Options.Policy"},
+		// Only expiry reads the clock: a Clock without an expiry option used
+		// to be ignored silently.
+		{"clock without expiry", concurrent.Options[string, int]{Clock: concurrent.NewFakeClock()}, "Options.Clock"},
+		{"clock with only a load timeout", concurrent.Options[string, int]{Clock: concurrent.NewFakeClock(), LoadTimeout: time.Second}, "Options.Clock"},
 		// LFU's tables are sized from the bound: New used to panic
 		// (makeslice: len out of range) instead of returning an error.
 		{"LFU above MaxLFUSize", concurrent.Options[string, int]{MaxSize: concurrent.MaxLFUSize + 1, Policy: concurrent.LFU}, "Options.MaxSize"},

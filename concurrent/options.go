@@ -55,7 +55,9 @@ type Options[K comparable, V any] struct {
 	ExpireAfterAccess time.Duration
 
 	// Clock is the time source for expiry; nil means the system's monotonic
-	// clock. Tests inject a fake one to make expiry exact.
+	// clock. Tests inject a fake one to make expiry exact. Nothing else reads
+	// it (LoadTimeout and the load statistics use the system's clock), so
+	// setting it without ExpireAfterWrite or ExpireAfterAccess is an error.
 	Clock Clock
 
 	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
@@ -147,6 +149,10 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 		if d.v < 0 {
 			return o, &OptionError{Param: d.name, Value: d.v, Reason: "must be 0 (none) or positive"}
 		}
+	}
+	if o.Clock != nil && o.ExpireAfterWrite == 0 && o.ExpireAfterAccess == 0 {
+		// The clock's type, not its value: the error may be logged.
+		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
 	}
 	if o.Policy != LRU && o.Policy != LFU {
 		return o, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}
