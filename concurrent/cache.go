@@ -407,10 +407,13 @@ func (c *Cache[K, V]) Clear() {
 // [Closed]. Afterwards writes and GetOrLoad return [ErrClosed], reads miss
 // and Len is 0. Close is idempotent: later calls wait for the first to finish
 // and return nil. Operations running concurrently with Close may complete
-// after it (a write either fails with ErrClosed, having changed nothing, or
-// lands before the entries are removed and is removed too, with cause
-// Closed). OnEvict and loaders must not call Close;
-// a loader that ignores its context's cancellation delays Close.
+// after it: a write that finds the cache closed before it stores its value
+// fails with ErrClosed, having changed nothing; a write that has stored its
+// value succeeds (with whatever it did besides: a replaced value handed to
+// OnEvict as Replaced, an entry evicted with cause Size), and its value is
+// removed too, handed to OnEvict with cause Closed. OnEvict and loaders must
+// not call Close; a loader that ignores its context's cancellation delays
+// Close.
 func (c *Cache[K, V]) Close() error {
 	c.closeMu.Lock()
 	defer c.closeMu.Unlock()

@@ -443,7 +443,8 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 	} else {
 		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
 	}
-	return c.settleAfterClose(key, value, n, old.n != nil)
+	c.settleAfterClose(key, value, n)
+	return nil
 }
 
 // remove deletes key from the map and notifies Explicit; a load of key in
@@ -481,30 +482,25 @@ func (c *Cache[K, V]) remove(key K) (V, bool) {
 	return old.value, true
 }
 
-// settleAfterClose resolves a write that raced with Close. Close sets closed
-// before it removes the entries, so a writer that still sees closed false
-// after storing n knows Close will find n. Otherwise either Close already
-// removed n (the write happened, then the close) or the writer takes n back.
-// A write that inserted then reports ErrClosed: it had no effect. A write
-// that displaced a value (handed to OnEvict as Replaced or Expired) has had
-// its effect, and must not be reported as failed: it happened before the
-// close, and n is handed to OnEvict with cause Closed, as Close would have.
-// Never both, never neither.
-func (c *Cache[K, V]) settleAfterClose(key K, value V, n *node[K, V], displaced bool) error {
+// settleAfterClose resolves a write that raced with Close. A write that
+// has stored its value has happened, whatever it did besides (displace a
+// value, handed to OnEvict as Replaced or Expired, or overflow and evict
+// another entry with cause Size), so it never reports failure: only a write
+// that finds the cache closed before it stores returns ErrClosed. Close sets
+// closed before it removes the entries, so a writer that still sees closed
+// false after storing n knows Close will find n; otherwise Close may already
+// have removed n, or the writer takes n back and hands it to OnEvict with
+// cause Closed, as Close would have. Either way n is notified once.
+func (c *Cache[K, V]) settleAfterClose(key K, value V, n *node[K, V]) {
 	if !c.closed.Load() {
-		return nil
+		return
 	}
 	c.mu.Lock()
 	_, took := c.removeLocked(n)
 	c.mu.Unlock()
-	if !took {
-		return nil
-	}
-	if displaced {
+	if took {
 		c.notify(key, value, Closed)
-		return nil
 	}
-	return ErrClosed
 }
 
 // keyValue is one entry of a snapshot.

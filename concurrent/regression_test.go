@@ -464,49 +464,62 @@ func TestResizeReleasesTheLockWhenThePolicyPanics(t *testing.T) {
 	}
 }
 
-// A Set that replaced a value, with Close starting before it settled, used
-// to take its new value back and return ErrClosed after the old value had
-// gone to OnEvict as Replaced: a write reported as failed that had an
-// effect. Close is simulated at its first step (closed set, entries not yet
-// removed) from the listener call for the replaced value.
-func TestSetRacingCloseIsNotReportedFailedAfterReplacingAValue(t *testing.T) {
+// A write racing Close that has stored its value has happened: it must not
+// report ErrClosed. A Set that replaced a value used to take its new value
+// back and return ErrClosed after the old value had gone to OnEvict as
+// Replaced; an insertion that overflowed did the same after evicting another
+// entry with cause Size. Close is simulated at its first step (closed set,
+// entries not yet removed) from the listener call of the write's side
+// effect, or before the write stores (without the write's own check).
+func TestWriteRacingCloseSucceedsOnceStored(t *testing.T) {
 	type removed struct {
 		K, V  int
 		Cause Cause // exported, so that %v prints its name
 	}
-	var (
-		got []removed
-		c   *Cache[int, int]
-	)
-	c, err := New(Options[int, int]{OnEvict: func(k, v int, cause Cause) {
-		got = append(got, removed{k, v, cause})
-		if cause == Replaced {
-			c.closed.Store(true) // Close has begun
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = c.Set(1, 1)
-	if err := c.Set(1, 2); err != nil {
-		t.Errorf("Set replaced value 1 (handed to OnEvict as Replaced) but returned %v", err)
-	}
-	_ = c.Close()
-	if want := []removed{{1, 1, Replaced}, {1, 2, Closed}}; !slices.Equal(got, want) {
-		t.Fatalf("listener calls %v, want %v", got, want)
-	}
-	// An insertion racing Close still fails, changing nothing.
-	got = nil
-	d, err := New(Options[int, int]{OnEvict: func(k, v int, cause Cause) { got = append(got, removed{k, v, cause}) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.closed.Store(true)
-	if err := d.store(1, 1, d.newNode(1), storeSet, nil); !errors.Is(err, ErrClosed) || d.Len() != 0 {
-		t.Fatalf("an insertion racing Close: %v, Len %d; want ErrClosed and nothing stored", err, d.Len())
-	}
-	_ = d.Close()
-	if len(got) != 0 {
-		t.Fatalf("listener calls %v for an insertion that failed", got)
+	for _, tc := range []struct {
+		name    string
+		max     int
+		closeOn Cause // the side effect during which Close begins (0: before the store)
+		writes  [][2]int
+		want    []removed
+	}{
+		{"replacement", 10, Replaced, [][2]int{{1, 1}, {1, 2}}, []removed{{1, 1, Replaced}, {1, 2, Closed}}},
+		{"overflowing insertion", 1, Size, [][2]int{{1, 1}, {2, 2}}, []removed{{1, 1, Size}, {2, 2, Closed}}},
+		{"insertion", 10, 0, [][2]int{{1, 1}}, []removed{{1, 1, Closed}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var (
+				got []removed
+				c   *Cache[int, int]
+			)
+			c, err := New(Options[int, int]{MaxSize: tc.max, OnEvict: func(k, v int, cause Cause) {
+				got = append(got, removed{k, v, cause})
+				if cause == tc.closeOn {
+					c.closed.Store(true) // Close has begun
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range tc.writes {
+				last := i == len(tc.writes)-1
+				if last && tc.closeOn == 0 {
+					c.closed.Store(true) // Close has begun after Set's own check
+					err = c.store(w[0], w[1], c.newNode(w[0]), storeSet, nil)
+				} else {
+					err = c.Set(w[0], w[1])
+				}
+				if err != nil {
+					t.Fatalf("Set(%d, %d) stored its value but returned %v", w[0], w[1], err)
+				}
+			}
+			_ = c.Close()
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("listener calls %v, want %v", got, tc.want)
+			}
+			if err := c.Set(3, 3); !errors.Is(err, ErrClosed) {
+				t.Fatalf("Set after Close: %v, want ErrClosed", err)
+			}
+		})
 	}
 }
