@@ -143,7 +143,10 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 		if f.cache != c {
 			continue
 		}
-		if f.key == any(key) {
+		if f.key == any(key) && !f.node.finished() {
+			// A load of key on whose behalf we run is in flight. (One that
+			// has completed, its loader having given up waiting for ours,
+			// is no cycle: key then loads again.)
 			return zero, ErrRecursiveLoad
 		}
 		if self == nil {

@@ -387,6 +387,37 @@ func TestRecursiveLoadFailsAtOnce(t *testing.T) {
 	}
 }
 
+// A loader whose parent load has completed (the parent's loader gave up
+// waiting for it) asks for the parent's key: that is no cycle, the key loads
+// again. The recursion check used to match the parent's frame in the context
+// chain whether or not its load was still in flight.
+func TestNoRecursiveLoadOnceTheParentLoadCompleted(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	gate := make(chan struct{})
+	nested := make(chan error, 1)
+	_, errA := c.GetOrLoad(context.Background(), "a", func(ctx context.Context) (int, error) {
+		short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		_, err := c.GetOrLoad(short, "b", func(ctx context.Context) (int, error) {
+			<-gate // a's load has completed by now
+			v, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return 1, nil })
+			nested <- err
+			return v + 1, err
+		})
+		return 0, err // a's load fails: a is not stored
+	})
+	if !errors.Is(errA, context.DeadlineExceeded) {
+		t.Fatalf("load of a: %v, want its wait for b to time out", errA)
+	}
+	close(gate)
+	if err := <-nested; err != nil {
+		t.Fatalf("b's loader asked for a, whose load had completed, and got %v", err)
+	}
+	if v, err := c.GetOrLoad(context.Background(), "b", func(context.Context) (int, error) { return -1, nil }); v != 2 || err != nil {
+		t.Fatalf("b = %d, %v; want 2 (a loaded again as 1, plus one)", v, err)
+	}
+}
+
 // A cycle of loads started by different callers: the load of key i, started
 // by caller i, asks for key i+1, and the last asks for the first. The
 // recursion check used to follow only the calling goroutine's chain of
