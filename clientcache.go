@@ -156,7 +156,7 @@ func New(o Options) (*Cache, error) {
 	var err error
 	if c.configs, err = concurrent.New(engineOptions(o, o.MaxConfigs, func(k keys.Config, e *configEntry, cause concurrent.Cause) {
 		c.logger.Debug("clientcache: config removed", "key", k, "cause", cause.String())
-		e.tr.release()
+		e.release()
 	})); err != nil {
 		return nil, err
 	}

@@ -25,6 +25,17 @@ import (
 type configEntry struct {
 	cfg aws.Config
 	tr  *transport
+	// source is the pool of the source identity an assumed role's
+	// credentials refresh through, held by this entry when the identity has
+	// no pool of its own (a caller's HTTP client); otherwise tr holds it
+	// (see transport.sources). Nil for other credentials.
+	source *transport
+}
+
+// release lets go of what the entry holds.
+func (e *configEntry) release() {
+	e.tr.release()
+	e.source.release()
 }
 
 // loadConfig builds the aws.Config for key. It runs as a GetOrLoad loader, so
@@ -75,7 +86,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		cfg.HTTPClient = tr.client
 	}
 
-	provider, err := c.credentialsFor(ctx, key, creds, cfg)
+	provider, source, err := c.credentialsFor(ctx, key, creds, cfg)
 	if err != nil {
 		tr.release()
 		return nil, err
@@ -83,7 +94,18 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	if provider != nil {
 		cfg.Credentials = provider
 	}
-	return &configEntry{cfg: cfg, tr: tr}, nil
+	e := &configEntry{cfg: cfg, tr: tr}
+	if source != nil {
+		// The credentials refresh through the source identity's pool for
+		// as long as anything uses this identity's: the identity's own pool
+		// holds it, or the entry if the pool is the caller's.
+		if tr != nil {
+			tr.sources = append(tr.sources, source)
+		} else {
+			e.source = source
+		}
+	}
+	return e, nil
 }
 
 // withDefaultsMode applies the connect and TLS negotiation timeouts of cfg's
@@ -185,17 +207,24 @@ func loadOptions(key keys.Config) []func(*config.LoadOptions) error {
 // clients of the identity, and counts its fetches. Assume-role and web
 // identity credentials are fetched once here, so that a failing credential
 // source fails the load (nothing is cached) instead of the first request.
-func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (aws.CredentialsProvider, error) {
-	var p aws.CredentialsProvider
+// For an assumed role it also returns the source identity's pool, held (see
+// roleProvider), which the caller must release with the identity.
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (p aws.CredentialsProvider, source *transport, err error) {
+	defer func() {
+		if err != nil {
+			source.release()
+			source = nil
+		}
+	}()
 	switch creds.Kind() {
 	case keys.KindDefault:
-		return nil, nil
+		return nil, nil, nil
 	case keys.KindAnonymous:
-		return aws.AnonymousCredentials{}, nil
+		return aws.AnonymousCredentials{}, nil, nil
 	case keys.KindStatic:
 		m, err := keysecret.Of(creds)
 		if err != nil {
-			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 		p = credentials.NewStaticCredentialsProvider(creds.AccessKeyID(), m.SecretAccessKey(), m.SessionToken())
 	case keys.KindProfile:
@@ -206,7 +235,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		in.CABundle = nil // the identity's own HTTP client, which trusts it already, is reused
 		pkey, err := keys.NewConfig(in)
 		if err != nil {
-			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 		opts := loadOptions(pkey)
 		if name := key.Name(); name != "" {
@@ -215,31 +244,41 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
 		pcfg, err := config.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("clientcache: credentials of %v: profile %q: %w", key, creds.Profile(), err)
+			return nil, nil, fmt.Errorf("clientcache: credentials of %v: profile %q: %w", key, creds.Profile(), err)
 		}
-		return pcfg.Credentials, nil
+		return pcfg.Credentials, nil, nil
 	case keys.KindAssumeRole, keys.KindWebIdentity:
-		var err error
-		if p, err = c.roleProvider(ctx, key, creds, cfg); err != nil {
-			return nil, err
+		if p, source, err = c.roleProvider(ctx, key, creds, cfg); err != nil {
+			return nil, source, err
 		}
 	default:
-		return nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
+		return nil, nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
 	}
 	cache := aws.NewCredentialsCache(&countingProvider{p: p, calls: &c.credentialCalls})
 	if creds.Kind() == keys.KindAssumeRole || creds.Kind() == keys.KindWebIdentity {
 		if _, err := cache.Retrieve(ctx); err != nil {
-			return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+			return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 	}
-	return cache, nil
+	return cache, source, nil
 }
 
 // roleProvider builds an assume-role or web-identity provider. The source
 // identity of an assumed role is itself a config identity of this cache (the
 // same inputs with the source credentials), so a role chain resolves through
-// the cache and tenants assumed from one base role share its session.
-func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (aws.CredentialsProvider, error) {
+// the cache and tenants assumed from one base role share its session. The
+// role's credentials refresh through the source identity's credentials,
+// whose own refreshes (an assumed source role) use the source identity's
+// pool: roleProvider holds that pool and returns it (nil for web identity),
+// so that evicting the source identity does not release a pool the role
+// still uses. On error it holds nothing.
+func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (_ aws.CredentialsProvider, source *transport, err error) {
+	defer func() {
+		if err != nil {
+			source.release()
+			source = nil
+		}
+	}()
 	stsCfg := cfg
 	if creds.Kind() == keys.KindAssumeRole {
 		// The source identity: the same load inputs with the source
@@ -251,13 +290,23 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 		in.Labels = nil
 		srcKey, err := keys.NewConfig(in)
 		if err != nil {
-			return nil, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
+			return nil, nil, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
 		}
-		src, err := c.configEntry(ctx, srcKey)
-		if err != nil {
-			return nil, err
+		for {
+			src, err := c.configEntry(ctx, srcKey)
+			if err != nil {
+				return nil, nil, err
+			}
+			if src.tr.acquire() {
+				source = src.tr // nil if the pool is the caller's
+				stsCfg.Credentials = src.cfg.Credentials
+				break
+			}
+			// Released since the lookup: load the source identity again.
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
 		}
-		stsCfg.Credentials = src.cfg.Credentials
 	}
 	stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) {
 		if r := creds.STSRegion(); r != "" {
@@ -274,11 +323,11 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 				if d := creds.Duration(); d != 0 {
 					o.Duration = d
 				}
-			}), nil
+			}), source, nil
 	}
 	m, err := keysecret.Of(creds)
 	if err != nil {
-		return nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+		return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 	}
 	return stscreds.NewAssumeRoleProvider(stsClient, creds.RoleARN(), func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = creds.SessionName()
@@ -292,7 +341,7 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 		if s := creds.SourceIdentity(); s != "" {
 			o.SourceIdentity = aws.String(s)
 		}
-	}), nil
+	}), source, nil
 }
 
 // countingProvider counts the fetches of the provider it wraps (inside an

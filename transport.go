@@ -21,6 +21,11 @@ type transport struct {
 	client *http.Client
 	refs   atomic.Int64
 	closes *atomic.Int64 // the cache's count of pools released
+	// sources are the pools of the source identities this identity's
+	// credentials refresh through (an assumed role's), held until this
+	// pool is released: the identity's clients refresh through them.
+	// Written before the pool is published.
+	sources []*transport
 }
 
 // newTransport takes the transport out of the cache's own buildable client
@@ -76,6 +81,9 @@ func (t *transport) release() {
 	if t != nil && t.refs.Add(-1) == 0 {
 		t.tr.CloseIdleConnections()
 		t.closes.Add(1)
+		for _, s := range t.sources {
+			s.release()
+		}
 	}
 }
 

@@ -349,3 +349,69 @@ func TestDefaultsModeTimeoutsReachTheIdentityPool(t *testing.T) {
 		})
 	}
 }
+
+// A role T assumed from a role S refreshes its credentials through S's
+// credentials, whose refreshes use S's pool. Evicting S used to release that
+// pool while cached T still used it: T's next refresh opened a connection on
+// the released pool, which Close never closed. T's pool now holds S's until
+// it is released itself. Whether net/http pools the new connection depends
+// on timing, so the scenario runs five times.
+func TestRoleChainHoldsItsSourceIdentitysPool(t *testing.T) {
+	for run := range 5 {
+		w := newWorld(t)
+		base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := func(src keys.Credentials, n int) keys.Credentials {
+			r, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: src, RoleARN: roleARN(n), SessionName: "clientcache-test",
+				STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		identity := func(creds keys.Credentials) keys.Config {
+			k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, RetryMaxAttempts: 1, Credentials: creds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		r1 := role(base, 1)
+		sKey, tKey := identity(r1), identity(role(r1, 2))
+		c := newClientCache(t, clientcache.Options{})
+		ctx := context.Background()
+		tCfg, err := c.Config(ctx, tKey) // loads S, its source identity, too
+		if err != nil {
+			t.Fatal(err)
+		}
+		loads := c.Stats().Configs.Loads
+		sCfg, err := c.Config(ctx, sKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Stats().Configs.Loads != loads {
+			t.Fatal("S is not the source identity T loaded: the test proves nothing")
+		}
+		if !c.DeleteConfig(sKey) { // S evicted, its pool released; T stays cached
+			t.Fatal("S was not cached")
+		}
+		// Time passes: both sessions expire, and T refreshes through S.
+		sCfg.Credentials.(*aws.CredentialsCache).Invalidate()
+		tCfg.Credentials.(*aws.CredentialsCache).Invalidate()
+		if _, err := tCfg.Credentials.Retrieve(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Second)
+		for w.sts.OpenConnections() != 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := w.sts.OpenConnections(); n != 0 {
+			t.Fatalf("run %d: after Close, %d connection(s) to STS still open (pools released: %d)", run, n, c.Stats().PoolsReleased)
+		}
+	}
+}
