@@ -92,9 +92,19 @@ const maxRedirects = 10
 
 var errTooManyRedirects = fmt.Errorf("clientcache: stopped after %d redirects", maxRedirects)
 
-// credentialHeaders are the request headers that carry credentials: the
-// SigV4 signature and the session token.
-var credentialHeaders = [...]string{"Authorization", "X-Amz-Security-Token"}
+// credentialHeaders are the request headers that carry secrets: the SigV4
+// signature, the session token, S3 Express's session token, and the S3
+// SSE-C customer keys (with their digests) of the object and of a copy
+// source.
+var credentialHeaders = [...]string{
+	"Authorization",
+	"X-Amz-Security-Token",
+	"X-Amz-S3session-Token",
+	"X-Amz-Server-Side-Encryption-Customer-Key",
+	"X-Amz-Server-Side-Encryption-Customer-Key-Md5",
+	"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key",
+	"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5",
+}
 
 // limitedRedirect follows only 307 and 308 redirects (which keep the method
 // and body), like the SDK's own HTTP client, and drops the credential headers
