@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -1179,5 +1181,47 @@ func TestNamedClientKeyRequiresItsOptions(t *testing.T) {
 	}
 	if got := cl.Options().AppID; got != "billing" {
 		t.Fatalf("AppID %q", got)
+	}
+}
+
+// A profile whose shared config names a ca_bundle (a private CA, as behind a
+// corporate proxy) gives an identity its credentials. Once every identity
+// owned a plain *http.Client pool, the profile's credentials load was handed
+// that pool, to which the SDK cannot add a CA bundle, and failed.
+func TestProfileWithItsOwnCABundleLoads(t *testing.T) {
+	srv, err := fakeaws.NewS3("bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CABundle(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+ca+
+		"\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Credentials: creds,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		assertNoSecret(t, err.Error())
+		t.Fatalf("Config with profile credentials whose profile names a ca_bundle: %v", err)
+	}
+	got, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil || got.AccessKeyID != "AKIDPROFILE" {
+		t.Fatalf("the profile's credentials: access key %q, %v; want AKIDPROFILE", got.AccessKeyID, err)
 	}
 }

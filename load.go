@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,18 +76,22 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// A caller's HTTP client (a BuildableClient included) is used as given,
 	// and its connections are the caller's. The cache's own is the
 	// identity's pool.
-	var tr *transport
+	var (
+		tr        *transport
+		buildable *awshttp.BuildableClient // the identity's pool's builder, for a profile's own CA bundle
+	)
 	if own != nil {
 		// Ours, or the copy of it LoadDefaultConfig made to add a CA bundle.
 		b, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
 		if !ok {
 			return nil, fmt.Errorf("clientcache: loading config %v: the SDK replaced the cache's HTTP client with a %T", key, cfg.HTTPClient)
 		}
-		tr = newTransport(withDefaultsMode(b, cfg), &c.poolsReleased)
+		buildable = withDefaultsMode(b, cfg)
+		tr = newTransport(buildable, &c.poolsReleased)
 		cfg.HTTPClient = tr.client
 	}
 
-	provider, source, err := c.credentialsFor(ctx, key, creds, cfg)
+	provider, source, err := c.credentialsFor(ctx, key, creds, cfg, buildable)
 	if err != nil {
 		tr.release()
 		return nil, err
@@ -208,8 +213,10 @@ func loadOptions(key keys.Config) []func(*config.LoadOptions) error {
 // identity credentials are fetched once here, so that a failing credential
 // source fails the load (nothing is cached) instead of the first request.
 // For an assumed role it also returns the source identity's pool, held (see
-// roleProvider), which the caller must release with the identity.
-func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (p aws.CredentialsProvider, source *transport, err error) {
+// roleProvider), which the caller must release with the identity. buildable
+// is the builder of the identity's own pool (nil if its HTTP client is the
+// caller's), for a profile that brings a CA bundle of its own.
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config, buildable *awshttp.BuildableClient) (p aws.CredentialsProvider, source *transport, err error) {
 	defer func() {
 		if err != nil {
 			source.release()
@@ -241,8 +248,21 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if name := key.Name(); name != "" {
 			opts = append(opts, c.loadOptions[name]...)
 		}
-		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
-		pcfg, err := config.LoadDefaultConfig(ctx, opts...)
+		// The profile's credential calls use the identity's pool. A profile
+		// that names a CA bundle of its own (ca_bundle, or AWS_CA_BUNDLE in
+		// the environment) needs an HTTP client the SDK can add it to, which
+		// the pool is not: the load fails, and is tried again with a
+		// BuildableClient of the pool's settings. Its credential calls then
+		// use a pool the SDK builds, which the cache cannot close.
+		withClient := func(hc aws.HTTPClient) []func(*config.LoadOptions) error {
+			return append(slices.Clip(opts), config.WithHTTPClient(hc))
+		}
+		pcfg, err := config.LoadDefaultConfig(ctx, withClient(cfg.HTTPClient)...)
+		if err != nil && buildable != nil {
+			if again, err2 := config.LoadDefaultConfig(ctx, withClient(buildable)...); err2 == nil {
+				pcfg, err = again, nil
+			}
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: profile %q: %w", key, creds.Profile(), err)
 		}
