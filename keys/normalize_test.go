@@ -73,14 +73,17 @@ func TestNormaliseEndpointTrailingSlash(t *testing.T) {
 	differentConfig(t, endpoint("https://example.com/prefix"), endpoint("https://example.com/other"))
 }
 
-// TestNormaliseEndpointIsIdempotent pins a broken round trip: an endpoint
-// whose path ended in "//" lost one "/" per normalisation, so the key's own
+// TestNormaliseEndpointIsIdempotent pins broken round trips: an endpoint
+// whose path ended in "//" lost one "/" per normalisation, an IPv6 zone
+// with an escaped character came back unescaped, so the key's own
 // endpoint (and its Input) normalised to another key, and the SDK was given
 // another endpoint than the caller's. Normalising a normalised endpoint must
 // change nothing, for config, client and STS endpoints alike.
 func TestNormaliseEndpointIsIdempotent(t *testing.T) {
 	for _, e := range []string{
 		"https://h//", "https://h///", "https://h/p//", "HTTPS://H:443//", "https://h/", "https://h/p/", "https://h",
+		// An IPv6 zone was written back unescaped ("%25en 0"): not a URL.
+		"https://[fe80::1%25en%200]", "https://[fe80::1%25en%250]:8443/p", "http://[FE80::1%25Eth0]",
 	} {
 		k := must(keys.NewConfig(endpoint(e)))
 		if again := must(keys.NewConfig(endpoint(k.Endpoint()))); again != k {

@@ -374,11 +374,17 @@ func normalizeEndpoint(raw string) (string, string) {
 		// An IPv6 literal: lowercase the address but not the zone, an
 		// interface name that may be case-sensitive; escape the zone again.
 		addr, zone, hasZone := strings.Cut(host, "%")
-		host = "[" + strings.ToLower(addr)
+		host = "[" + strings.ToLower(addr) + "]"
 		if hasZone {
-			host += "%25" + zone
+			// url.URL escapes the zone as a parse reads it ("%25" for the
+			// separator, "%20" for a space), so the result normalises to
+			// itself; a zone it cannot write back is refused.
+			lit := strings.ToLower(addr) + "%" + zone
+			host = strings.TrimPrefix((&url.URL{Host: "[" + lit + "]"}).String(), "//")
+			if back, err := url.Parse("http://" + host); err != nil || back.Hostname() != lit {
+				return "", "has an IPv6 zone that cannot be written back as a URL"
+			}
 		}
-		host += "]"
 	} else {
 		host = strings.ToLower(host)
 	}
