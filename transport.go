@@ -133,8 +133,24 @@ func limitedRedirect(r *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// sameOrigin reports whether a and b have the same scheme and host (with the
-// port as written), ignoring case.
+// sameOrigin reports whether a and b have the same scheme, host and port,
+// ignoring case, with the scheme's default port written or not (443 for
+// https, 80 for http).
 func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		originPort(a) == originPort(b)
+}
+
+// originPort is u's port, or its scheme's default port if none is written.
+func originPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }

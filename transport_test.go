@@ -89,8 +89,9 @@ func TestRedirectNeverSendsTheSessionTokenToAnotherHost(t *testing.T) {
 
 // TestRedirectPolicyComparesEveryHopWithTheOriginalRequest checks the policy
 // hop by hop: the credential headers go only where the original request
-// went (same scheme and host, port included); an https -> http downgrade on
-// the same host, another port or a subdomain all lose them.
+// went (same scheme, host and port, the default port written or not); an
+// https -> http downgrade on the same host, another port or a subdomain all
+// lose them.
 func TestRedirectPolicyComparesEveryHopWithTheOriginalRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -102,6 +103,9 @@ func TestRedirectPolicyComparesEveryHopWithTheOriginalRequest(t *testing.T) {
 		{"another host", []string{"https://s3.example.com/a", "https://other.example.com/b"}, false},
 		{"a subdomain", []string{"https://example.com/a", "https://s3.example.com/b"}, false},
 		{"another port", []string{"https://s3.example.com/a", "https://s3.example.com:8443/b"}, false},
+		{"the default port written", []string{"https://s3.example.com/a", "https://s3.example.com:443/b"}, true},
+		{"the default port written first", []string{"http://s3.example.com:80/a", "http://s3.example.com/b"}, true},
+		{"another scheme's default port", []string{"https://s3.example.com/a", "https://s3.example.com:80/b"}, false},
 		{"https to http on the same host", []string{"https://s3.example.com/a", "http://s3.example.com/b"}, false},
 		{"second hop on the other host", []string{"https://a.example/x", "https://b.example/y", "https://b.example/z"}, false},
 		{"back to the original host", []string{"https://a.example/x", "https://b.example/y", "https://a.example/z"}, true},
