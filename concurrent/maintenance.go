@@ -73,7 +73,7 @@ func (c *Cache[K, V]) maintain(stop chan struct{}) {
 	for {
 		c.mu.Lock()
 		c.status.Store(processingToIdle)
-		notes := c.drainLocked(nil)
+		notes := c.drainInTurnLocked(nil)
 		done := c.status.CompareAndSwap(processingToIdle, idle)
 		c.mu.Unlock()
 		c.deliver(notes)
@@ -112,8 +112,29 @@ func (c *Cache[K, V]) scheduleDrain() {
 
 // drainLocked applies every buffered event to the policy, keeping the order
 // in which the events happened for the reads of the first stripe: before each
-// write task, the reads that preceded it. Caller holds c.mu.
+// write task, the reads that preceded it. Tasks published behind a slot
+// whose writer has not yet published are applied too, out of turn (see
+// below). It is for drains on behalf of a caller; the maintenance goroutine
+// uses drainInTurnLocked. Caller holds c.mu.
 func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, V] {
+	return c.drain(notes, true)
+}
+
+// drainInTurnLocked is drainLocked without the tasks out of turn: what the
+// maintenance goroutine runs. It drains while the cache's goroutines go on
+// writing, so a slot not yet published is usually a writer between its claim
+// and its publication, who may publish and queue its next task behind it
+// while the drain runs: taking that task ahead of the first would reorder a
+// single goroutine's writes (an LRU then evicts another key than a textbook
+// one). A writer that overflows, Resize, PopVictim and Sync drain with
+// drainLocked, on their own goroutine: then a slot not yet published belongs
+// to another goroutine, whose write is concurrent with theirs. Caller holds
+// c.mu.
+func (c *Cache[K, V]) drainInTurnLocked(notes []notification[K, V]) []notification[K, V] {
+	return c.drain(notes, false)
+}
+
+func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notification[K, V] {
 	first := &c.rb.first
 	// Reads claimed after this point may belong after a write that is queued
 	// but not yet visible to poll; they wait for the next drain.
@@ -132,7 +153,10 @@ func (c *Cache[K, V]) drainLocked(notes []notification[K, V]) []notification[K, 
 	// policy holds every entry whose writer has published: otherwise one
 	// paused writer would leave the entries stored after it unevictable,
 	// for Resize, PopVictim and overflowing writers alike.
-	if end := c.wb.tail.Load(); end != c.wb.head {
+	if c.testHookAfterPoll != nil {
+		c.testHookAfterPoll()
+	}
+	if end := c.wb.tail.Load(); ahead && end != c.wb.head {
 		for pos := c.wb.head + 1; pos < end; pos++ {
 			if t, ok := c.wb.takeAhead(pos); ok {
 				first.drainTo(t.readPos, c)
