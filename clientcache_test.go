@@ -3,13 +3,19 @@ package clientcache_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptrace"
 	"os"
@@ -1223,5 +1229,60 @@ func TestProfileWithItsOwnCABundleLoads(t *testing.T) {
 	got, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil || got.AccessKeyID != "AKIDPROFILE" {
 		t.Fatalf("the profile's credentials: access key %q, %v; want AKIDPROFILE", got.AccessKeyID, err)
+	}
+}
+
+// An identity whose key names CA bundle A and whose profile names CA bundle B:
+// the identity's own pool must trust A only. The retried profile load's
+// BuildableClient shared the pool's RootCAs, to which the SDK appends B in
+// place: the identity's clients then trusted B too.
+func TestProfileCABundleStaysOutOfTheIdentitysPool(t *testing.T) {
+	srv, err := fakeaws.NewS3("bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "other CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caA := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	dir := t.TempDir()
+	caB := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caB, srv.CABundle(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+caB+
+		"\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Credentials: creds, CABundle: caA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientCache(t, clientcache.Options{})
+	cfg, err := c.Config(context.Background(), cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	hc := cfg.HTTPClient.(interface {
+		Do(*http.Request) (*http.Response, error)
+	})
+	req, _ := http.NewRequest("GET", srv.URL(), nil)
+	if resp, err := hc.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the identity's pool (CABundle A only) trusted the profile's CA bundle B: %s got %s", srv.URL(), resp.Status)
 	}
 }

@@ -253,13 +253,25 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// the environment) needs an HTTP client the SDK can add it to, which
 		// the pool is not: the load fails, and is tried again with a
 		// BuildableClient of the pool's settings. Its credential calls then
-		// use a pool the SDK builds, which the cache cannot close.
+		// use a pool the SDK builds, which the cache cannot close. The SDK
+		// appends the profile's certificates to the client's RootCAs in
+		// place, and a BuildableClient's copies share that pool with the
+		// identity's: the copy gets a pool of its own first, so that the
+		// identity's clients keep trusting only the key's CA bundle.
 		withClient := func(hc aws.HTTPClient) []func(*config.LoadOptions) error {
 			return append(slices.Clip(opts), config.WithHTTPClient(hc))
 		}
 		pcfg, err := config.LoadDefaultConfig(ctx, withClient(cfg.HTTPClient)...)
 		if err != nil && buildable != nil {
-			if again, err2 := config.LoadDefaultConfig(ctx, withClient(buildable)...); err2 == nil {
+			own := buildable.WithTransportOptions(func(tr *http.Transport) {
+				if tr.TLSClientConfig != nil {
+					tr.TLSClientConfig = tr.TLSClientConfig.Clone()
+					if tr.TLSClientConfig.RootCAs != nil {
+						tr.TLSClientConfig.RootCAs = tr.TLSClientConfig.RootCAs.Clone()
+					}
+				}
+			})
+			if again, err2 := config.LoadDefaultConfig(ctx, withClient(own)...); err2 == nil {
 				pcfg, err = again, nil
 			}
 		}
