@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -41,9 +42,14 @@ func TestDemoSmall(t *testing.T) {
 	if cached.clientsBuilt != handRolled.clientsBuilt {
 		t.Fatalf("clients built: hand-rolled %d, clientcache %d", handRolled.clientsBuilt, cached.clientsBuilt)
 	}
+	// Counted after the strategy's cleanup: clientcache's Close closes its
+	// pools; the others leave their connections idle.
+	if cached.openAfterClose != 0 || handRolled.openAfterClose == 0 {
+		t.Fatalf("open after close: clientcache %d (want 0), hand-rolled %d (want > 0)", cached.openAfterClose, handRolled.openAfterClose)
+	}
 	var out bytes.Buffer
 	printTable(&out, s, results)
-	for _, want := range []string{"client per request", "hand-rolled map", "clientcache (LFU, 32)", "credential calls", "open conns at end"} {
+	for _, want := range []string{"client per request", "hand-rolled map", "clientcache (LFU, 32)", "credential calls", "open conns at end", "after close"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("table lacks %q:\n%s", want, out.String())
 		}
@@ -61,6 +67,24 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 		mut(&s)
 		if _, err := run(context.Background(), s); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("-%s: got %v", name, err)
+		}
+	}
+}
+
+func TestNearestRank(t *testing.T) {
+	for _, n := range []int{1, 2, 100, 500} {
+		l := make([]time.Duration, n)
+		for i := range l {
+			l[i] = time.Duration(i+1) * time.Millisecond
+		}
+		// Nearest rank: the ceil(q*n)-th smallest.
+		for _, tc := range []struct {
+			q    float64
+			want int
+		}{{0.50, (n + 1) / 2}, {0.99, (99*n + 99) / 100}} {
+			if got := nearestRank(l, tc.q); got != time.Duration(tc.want)*time.Millisecond {
+				t.Errorf("n=%d q=%v: %v, want %dms", n, tc.q, got, tc.want)
+			}
 		}
 	}
 }
