@@ -218,7 +218,9 @@ func TestTenantsCostOneAssumeRoleEachAcrossServices(t *testing.T) {
 	if st.Configs.Loads != tenants+1 {
 		t.Fatalf("%d configs loaded, want %d", st.Configs.Loads, tenants+1)
 	}
-	// Every S3 request was signed with a session issued for its tenant.
+	// Every S3 request was signed with the access key id of a session issued
+	// for its tenant and carried that session's token. (The fake S3 does not
+	// verify signatures.)
 	log := w.s3.Log()
 	if len(log) != 2*tenants*goroutines {
 		t.Fatalf("%d S3 requests, want %d", len(log), 2*tenants*goroutines)
@@ -231,6 +233,9 @@ func TestTenantsCostOneAssumeRoleEachAcrossServices(t *testing.T) {
 		var tn int
 		if _, err := fmt.Sscanf(r.Path, "/bucket/tenant-%d/", &tn); err != nil || a.RoleARN != roleARN(tn) {
 			t.Fatalf("%s %s signed by a session of %s", r.Method, r.Path, a.RoleARN)
+		}
+		if !a.CarriesItsSessionToken(r) {
+			t.Fatalf("%s %s signed by %s without that session's token", r.Method, r.Path, r.SignedBy)
 		}
 		if a.SignedBy != "AKIDSERVICEBASE" || a.ExternalID != fmt.Sprint(externalIDOf, tn) || a.SessionName != "clientcache-test" {
 			t.Fatalf("AssumeRole request %+v", a.AssumeRoleRequest)

@@ -11,6 +11,7 @@
 package fakeaws
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/pem"
 	"net"
@@ -37,6 +38,9 @@ type Server struct {
 type Request struct {
 	Method, Path string
 	SignedBy     string // access key id from the Authorization header
+	// TokenDigest is the SHA-256 of the X-Amz-Security-Token header (zero
+	// if absent): see Assumption.CarriesItsSessionToken.
+	TokenDigest [32]byte
 }
 
 func newServer(h http.Handler) *Server { return startServer(h, true) }
@@ -51,7 +55,11 @@ func startServer(h http.Handler, useTLS bool) *Server {
 		if id != "" {
 			s.byKey[id]++
 		}
-		s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, SignedBy: id})
+		req := Request{Method: r.Method, Path: r.URL.Path, SignedBy: id}
+		if tok := r.Header.Get("X-Amz-Security-Token"); tok != "" {
+			req.TokenDigest = sha256.Sum256([]byte(tok))
+		}
+		s.log = append(s.log, req)
 		s.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))

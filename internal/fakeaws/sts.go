@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
@@ -35,6 +36,16 @@ type AssumeRoleRequest struct {
 type Assumption struct {
 	AssumeRoleRequest
 	AccessKeyID string
+	// tokenDigest is the SHA-256 of the session token issued with the key
+	// (the token itself is not kept, so that nothing can print it).
+	tokenDigest [32]byte
+}
+
+// CarriesItsSessionToken reports whether r carried the session token issued
+// with a's access key id (in X-Amz-Security-Token). The endpoints do not
+// verify signatures: this and the access key id are what a test can check.
+func (a Assumption) CarriesItsSessionToken(r Request) bool {
+	return r.TokenDigest != [32]byte{} && r.TokenDigest == a.tokenDigest
 }
 
 // Behavior tells the endpoint how to answer one call.
@@ -121,7 +132,8 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8)}
+	token := randomHex(32)
+	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8), tokenDigest: sha256.Sum256([]byte(token))}
 	s.mu.Lock()
 	s.issued[a.AccessKeyID] = a
 	s.mu.Unlock()
@@ -130,7 +142,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 			Credentials: stsCredentials{
 				AccessKeyID:     a.AccessKeyID,
 				SecretAccessKey: randomHex(20),
-				SessionToken:    randomHex(32),
+				SessionToken:    token,
 				Expiration:      time.Now().Add(time.Duration(req.DurationSeconds) * time.Second).UTC().Format(time.RFC3339),
 			},
 			User: assumedRoleUser{
