@@ -124,26 +124,17 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
 	return c.clients.GetOrLoad(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
 		c.logger.DebugContext(ctx, "clientcache: building client", "key", ck)
-		for {
-			ce, err := c.configEntry(ctx, key.Config())
-			if err != nil {
-				return nil, err
-			}
-			// Hold the identity's pool before building on it: the config can
-			// be evicted, and let go of the pool, at any time after the lookup.
-			if !ce.tr.acquire() {
-				// Released since the lookup: look the config up (load it) again.
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			client, _ := buildHolding(ce.tr, func() (C, error) {
-				return newClient(ce.cfg, append([]func(*O){apply}, optFns...)...), nil
-			})
-			c.clientBuilds.Add(1)
-			return &clientEntry{client: client, tr: ce.tr}, nil
+		// Hold the identity's pool before building on it.
+		ce, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, key.Config()) },
+			func(ce *configEntry) *transport { return ce.tr })
+		if err != nil {
+			return nil, err
 		}
+		client, _ := buildHolding(ce.tr, func() (C, error) {
+			return newClient(ce.cfg, append([]func(*O){apply}, optFns...)...), nil
+		})
+		c.clientBuilds.Add(1)
+		return &clientEntry{client: client, tr: ce.tr}, nil
 	})
 }
 
@@ -172,27 +163,17 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
 	e, err := c.derived.GetOrLoad(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
-		for {
-			ce, err := clientEntryFor(ctx, c, key, newClient, apply, optFns)
-			if err != nil {
-				return nil, err
-			}
-			// Hold the pool before building on the client: the client and its
-			// config can be evicted, and let go of it, at any time after the
-			// lookup.
-			if !ce.tr.acquire() {
-				// Released since the lookup: look the client up (build it) again.
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			d, err := buildHolding(ce.tr, func() (D, error) { return build(ce.client.(C)) })
-			if err != nil {
-				return nil, fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err)
-			}
-			return &derivedEntry{v: d, tr: ce.tr}, nil
+		// Hold the client's pool before building on the client.
+		ce, err := held(ctx, func() (*clientEntry, error) { return clientEntryFor(ctx, c, key, newClient, apply, optFns) },
+			func(ce *clientEntry) *transport { return ce.tr })
+		if err != nil {
+			return nil, err
 		}
+		d, err := buildHolding(ce.tr, func() (D, error) { return build(ce.client.(C)) })
+		if err != nil {
+			return nil, fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err)
+		}
+		return &derivedEntry{v: d, tr: ce.tr}, nil
 	})
 	if err != nil {
 		return zero, err

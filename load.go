@@ -324,21 +324,13 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
 		}
-		for {
-			src, err := c.configEntry(ctx, srcKey)
-			if err != nil {
-				return nil, nil, err
-			}
-			if src.tr.acquire() {
-				source = src.tr // nil if the pool is the caller's
-				stsCfg.Credentials = src.cfg.Credentials
-				break
-			}
-			// Released since the lookup: load the source identity again.
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
-			}
+		src, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, srcKey) },
+			func(e *configEntry) *transport { return e.tr })
+		if err != nil {
+			return nil, nil, err
 		}
+		source = src.tr // nil if the pool is the caller's
+		stsCfg.Credentials = src.cfg.Credentials
 	}
 	stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) {
 		if r := creds.STSRegion(); r != "" {

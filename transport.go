@@ -1,6 +1,7 @@
 package clientcache
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -58,6 +59,23 @@ func (t *transport) acquire() bool {
 		}
 		if t.refs.CompareAndSwap(n, n+1) {
 			return true
+		}
+	}
+}
+
+// held looks an entry up and holds the pool pool(e) gives (see acquire):
+// whatever was looked up can be evicted, and let go of its pool, at any time
+// after the lookup, so a pool released since then sends held back to the
+// lookup (which loads a new entry) until ctx is done.
+func held[E any](ctx context.Context, lookup func() (E, error), pool func(E) *transport) (E, error) {
+	for {
+		e, err := lookup()
+		if err != nil || pool(e).acquire() {
+			return e, err
+		}
+		if err := ctx.Err(); err != nil {
+			var zero E
+			return zero, err
 		}
 	}
 }
