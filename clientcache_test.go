@@ -1195,6 +1195,28 @@ func TestNamedClientKeyRequiresItsOptions(t *testing.T) {
 	}
 }
 
+// profileWithCABundle writes a shared config file whose profile "tenant"
+// has static keys (access key id AKIDPROFILE) and names ca as its ca_bundle,
+// and returns the file and the profile's credentials.
+func profileWithCABundle(t *testing.T, ca []byte) (string, keys.Credentials) {
+	t.Helper()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+caFile+
+		"\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfgFile, creds
+}
+
 // A profile whose shared config names a ca_bundle (a private CA, as behind a
 // corporate proxy) gives an identity its credentials. Once every identity
 // owned a plain *http.Client pool, the profile's credentials load was handed
@@ -1205,20 +1227,7 @@ func TestProfileWithItsOwnCABundleLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, srv.CABundle(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgFile := filepath.Join(dir, "config")
-	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+ca+
-		"\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	creds, err := keys.ProfileCredentials("tenant")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgFile, creds := profileWithCABundle(t, srv.CABundle())
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Credentials: creds,
 		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
 	if err != nil {
@@ -1240,7 +1249,8 @@ func TestProfileWithItsOwnCABundleLoads(t *testing.T) {
 // An identity whose key names CA bundle A and whose profile names CA bundle B:
 // the identity's own pool must trust A only. The retried profile load's
 // BuildableClient shared the pool's RootCAs, to which the SDK appends B in
-// place: the identity's clients then trusted B too.
+// place: the identity's clients then trusted B too. (Every fakeaws endpoint
+// presents httptest's certificate, B here; A is a CA of its own.)
 func TestProfileCABundleStaysOutOfTheIdentitysPool(t *testing.T) {
 	srv, err := fakeaws.NewS3("bucket")
 	if err != nil {
@@ -1259,20 +1269,7 @@ func TestProfileCABundleStaysOutOfTheIdentitysPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	caA := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	dir := t.TempDir()
-	caB := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caB, srv.CABundle(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgFile := filepath.Join(dir, "config")
-	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+caB+
-		"\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	creds, err := keys.ProfileCredentials("tenant")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgFile, creds := profileWithCABundle(t, srv.CABundle())
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Credentials: creds, CABundle: caA})
 	if err != nil {
 		t.Fatal(err)

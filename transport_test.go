@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -422,12 +424,13 @@ func TestRoleChainHoldsItsSourceIdentitysPool(t *testing.T) {
 	}
 }
 
-// TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin: a real S3 client of
-// the cache, reading from an S3 Express directory bucket, is redirected (307)
-// to another origin; that origin must not receive the S3 Express session
-// token (x-amz-s3session-token), a credential like X-Amz-Security-Token.
-func TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin(t *testing.T) {
-	const expressToken = "s3express-session-token-7d1e"
+// crossOriginRedirect starts origin B, which records the headers of every
+// request it receives, and origin A, which hands each request to serveA and,
+// unless serveA answered it, redirects it (307) to B. It returns a cached S3
+// client (static credentials, path-style addressing as s3o says) whose
+// endpoint is A, B's URL, and a function returning what B received.
+func crossOriginRedirect(t *testing.T, s3o keys.S3Options, serveA func(http.ResponseWriter, *http.Request) bool) (*s3.Client, string, func() []http.Header) {
+	t.Helper()
 	var mu sync.Mutex
 	var atB []http.Header
 	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -436,23 +439,15 @@ func TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin(t *testing.T)
 		mu.Unlock()
 	}))
 	t.Cleanup(b.Close)
-	var sawTokenAtA bool
 	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := r.URL.Query()["session"]; ok { // CreateSession
-			w.Header().Set("Content-Type", "application/xml")
-			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><CreateSessionResult><Credentials><SessionToken>` + expressToken +
-				`</SessionToken><SecretAccessKey>express-secret</SecretAccessKey><AccessKeyId>ASIAEXPRESS</AccessKeyId><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></CreateSessionResult>`))
+		if serveA != nil && serveA(w, r) {
 			return
 		}
-		mu.Lock()
-		sawTokenAtA = r.Header.Get("X-Amz-S3session-Token") == expressToken
-		mu.Unlock()
 		w.Header().Set("Location", b.URL+"/elsewhere")
 		w.WriteHeader(http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(a.Close)
-
-	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDEXPRESS", SecretAccessKey: keys.NewSecret(baseSecret)})
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDREDIRECT", SecretAccessKey: keys.NewSecret(baseSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,33 +456,54 @@ func TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: a.URL})
+	key, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: a.URL, S3: s3o})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClientCache(t, clientcache.Options{})
-	ctx := context.Background()
-	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
+	cl, err := clientcache.Client(context.Background(), newClientCache(t, clientcache.Options{}), key, s3.NewFromConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket--use1-az4--x-s3"), Key: aws.String("obj")})
+	return cl, b.URL, func() []http.Header {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(atB) == 0 {
+			t.Fatal("the redirect was not followed")
+		}
+		return slices.Clone(atB)
+	}
+}
+
+// TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin: a real S3
+// client of the cache, reading from an S3 Express directory bucket, is
+// redirected (307) to another origin; that origin must not receive the S3
+// Express session token (x-amz-s3session-token), a credential like
+// X-Amz-Security-Token.
+func TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin(t *testing.T) {
+	const expressToken = "s3express-session-token-7d1e"
+	var sawTokenAtA atomic.Bool
+	cl, bURL, atB := crossOriginRedirect(t, keys.S3Options{}, func(w http.ResponseWriter, r *http.Request) bool {
+		if _, ok := r.URL.Query()["session"]; ok { // CreateSession
+			w.Header().Set("Content-Type", "application/xml")
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><CreateSessionResult><Credentials><SessionToken>` + expressToken +
+				`</SessionToken><SecretAccessKey>express-secret</SecretAccessKey><AccessKeyId>ASIAEXPRESS</AccessKeyId><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></CreateSessionResult>`))
+			return true
+		}
+		sawTokenAtA.Store(r.Header.Get("X-Amz-S3session-Token") == expressToken)
+		return false
+	})
+	out, err := cl.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket--use1-az4--x-s3"), Key: aws.String("obj")})
 	if err != nil {
 		t.Fatalf("GetObject: %v", err)
 	}
 	out.Body.Close()
-	mu.Lock()
-	defer mu.Unlock()
-	if !sawTokenAtA {
+	if !sawTokenAtA.Load() {
 		t.Fatal("A never received the S3 Express session token: the test proves nothing")
 	}
-	if len(atB) == 0 {
-		t.Fatal("the redirect was not followed")
-	}
-	for _, h := range atB {
+	for _, h := range atB() {
 		for name, v := range h {
 			if strings.Contains(strings.Join(v, ","), expressToken) {
-				t.Errorf("another origin (%s) received the S3 Express session token in header %s", b.URL, name)
+				t.Errorf("another origin (%s) received the S3 Express session token in header %s", bURL, name)
 			}
 		}
 		if h.Get("Authorization") != "" {
@@ -496,57 +512,21 @@ func TestRedirectNeverSendsTheS3ExpressSessionTokenToAnotherOrigin(t *testing.T)
 	}
 }
 
-// TestRedirectNeverSendsTheSSECustomerKeyToAnotherOrigin: a GetObject with an SSE-C
-// key (a secret of the caller's) is redirected (307) to another origin; the
-// key must not follow it, as the credential headers do not.
+// TestRedirectNeverSendsTheSSECustomerKeyToAnotherOrigin: a GetObject with an
+// SSE-C key (a secret of the caller's) is redirected (307) to another origin;
+// the key must not follow it, as the credential headers do not.
 func TestRedirectNeverSendsTheSSECustomerKeyToAnotherOrigin(t *testing.T) {
 	const sseKey = "0123456789abcdef0123456789abcdef" // 32 bytes
-	var mu sync.Mutex
-	var atB []http.Header
-	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		atB = append(atB, r.Header.Clone())
-		mu.Unlock()
-	}))
-	t.Cleanup(b.Close)
-	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Location", b.URL+"/elsewhere")
-		w.WriteHeader(http.StatusTemporaryRedirect)
-	}))
-	t.Cleanup(a.Close)
-	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSSEC", SecretAccessKey: keys.NewSecret(baseSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds,
-		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: a.URL, S3: keys.S3Options{UsePathStyle: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClientCache(t, clientcache.Options{})
-	ctx := context.Background()
-	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("obj"),
+	cl, bURL, atB := crossOriginRedirect(t, keys.S3Options{UsePathStyle: true}, nil)
+	out, err := cl.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("obj"),
 		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(sseKey)})
 	if err != nil {
 		t.Fatalf("GetObject: %v", err)
 	}
 	out.Body.Close()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(atB) == 0 {
-		t.Fatal("the redirect was not followed")
-	}
-	for _, h := range atB {
+	for _, h := range atB() {
 		if v := h.Get("X-Amz-Server-Side-Encryption-Customer-Key"); v != "" {
-			t.Errorf("another origin (%s) received the SSE-C key header (%d bytes)", b.URL, len(v))
+			t.Errorf("another origin (%s) received the SSE-C key header (%d bytes)", bURL, len(v))
 		}
 	}
 }
