@@ -119,6 +119,32 @@ func TestAccessListNodeWithUnappliedReadIsMovedNotExpired(t *testing.T) {
 	}
 }
 
+// newSizeEvictionsCache returns a cache of at most max entries that records
+// the keys it evicts with cause Size, in order; closed when the test ends.
+func newSizeEvictionsCache(t *testing.T, max int) (*Cache[int, int], *[]int) {
+	t.Helper()
+	var evicted []int
+	c, err := New(Options[int, int]{MaxSize: max, OnEvict: func(k, _ int, cause Cause) {
+		if cause == Size {
+			evicted = append(evicted, k)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, &evicted
+}
+
+// storeUnqueued stores key with value as a new insertion's writer does
+// (map entry, count), without queueing its task, and returns its node.
+func storeUnqueued(c *Cache[int, int], key, value int) *node[int, int] {
+	n := c.newNode(key)
+	c.m.Store(key, entry[int, int]{value: value, n: n})
+	c.size.Add(1)
+	return n
+}
+
 // pauseWriter claims the next write-buffer slot without publishing a task,
 // as a writer paused between the two steps of writeBuffer.offer would. The
 // returned function publishes task in that slot, as the writer eventually
@@ -274,24 +300,13 @@ func TestCloneTakesTheBoundItCopiesUnderTheLock(t *testing.T) {
 // first, and its writer evicts afterwards. A Clone whose drain came first
 // used to copy the excess: a clone over its bound with no write in flight.
 func TestCloneOfACacheWithAnOverflowingWriteInFlight(t *testing.T) {
-	var evicted []int
-	c, err := New(Options[int, int]{MaxSize: 3, OnEvict: func(k, _ int, cause Cause) {
-		if cause == Size {
-			evicted = append(evicted, k)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, evicted := newSizeEvictionsCache(t, 3)
 	for i := range 3 {
 		_ = c.Set(i, i)
 	}
 	c.Sync()
 	// A Set(3, 3) paused after it queued its task, before it evicts.
-	n := c.newNode(3)
-	c.m.Store(3, entry[int, int]{value: 3, n: n})
-	c.size.Add(1)
+	n := storeUnqueued(c, 3, 3)
 	if !c.wb.offer(writeTask[int, int]{n: n, op: opAdd}) {
 		t.Fatal("write buffer full")
 	}
@@ -303,8 +318,8 @@ func TestCloneOfACacheWithAnOverflowingWriteInFlight(t *testing.T) {
 	if d.Len() > d.MaxSize() || c.Len() > c.MaxSize() {
 		t.Fatalf("after Clone: clone Len %d MaxSize %d, original Len %d MaxSize %d", d.Len(), d.MaxSize(), c.Len(), c.MaxSize())
 	}
-	if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) || !slices.Equal(evicted, []int{0}) {
-		t.Fatalf("original %v, clone %v, evicted %v; want [1 2 3] twice, 0 evicted", a, b, evicted)
+	if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) || !slices.Equal(*evicted, []int{0}) {
+		t.Fatalf("original %v, clone %v, evicted %v; want [1 2 3] twice, 0 evicted", a, b, *evicted)
 	}
 }
 
@@ -315,16 +330,7 @@ func TestCloneOfACacheWithAnOverflowingWriteInFlight(t *testing.T) {
 // breaking the documented bound. The drain now applies the tasks published
 // behind the paused slot, so Resize evicts in policy order.
 func TestShrinkingResizeEvictsEntriesQueuedBehindAPausedWriter(t *testing.T) {
-	var evicted []int
-	c, err := New(Options[int, int]{MaxSize: 100, OnEvict: func(k, _ int, cause Cause) {
-		if cause == Size {
-			evicted = append(evicted, k)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, evicted := newSizeEvictionsCache(t, 100)
 	publish := pauseWriter(t, c)
 	for i := range 50 {
 		_ = c.Set(i, i)
@@ -338,8 +344,8 @@ func TestShrinkingResizeEvictsEntriesQueuedBehindAPausedWriter(t *testing.T) {
 	if want := []int{40, 41, 42, 43, 44, 45, 46, 47, 48, 49}; !slices.Equal(slices.Collect(c.Keys()), want) {
 		t.Fatalf("Keys %v, want the 10 most recent %v", slices.Collect(c.Keys()), want)
 	}
-	if len(evicted) != 40 || !slices.IsSorted(evicted) || evicted[0] != 0 {
-		t.Fatalf("evicted %v, want 0 to 39 in LRU order", evicted)
+	if ev := *evicted; len(ev) != 40 || !slices.IsSorted(ev) || ev[0] != 0 {
+		t.Fatalf("evicted %v, want 0 to 39 in LRU order", ev)
 	}
 	// The paused writer publishes a removal of a node never linked.
 	gone := &node[int, int]{key: -1}
@@ -555,9 +561,7 @@ func TestMaintenanceDrainKeepsOneGoroutinesWritesInOrder(t *testing.T) {
 			c.Sync()
 			// The writer of key 2: stored, counted, its slot claimed.
 			publish := pauseWriter(t, c)
-			n2 := c.newNode(2)
-			c.m.Store(2, entry[int, int]{value: 2, n: n2})
-			c.size.Add(1)
+			n2 := storeUnqueued(c, 2, 2)
 			c.mu.Lock() // the hook is read under mu, by this drain and the maintenance goroutine's
 			c.testHookAfterPoll = func() {
 				publish(writeTask[int, int]{n: n2, op: opAdd, readPos: c.rb.first.tail.Load()})
