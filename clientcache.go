@@ -50,6 +50,25 @@ func invalid(param, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, param, fmt.Sprintf(format, args...))
 }
 
+// unusable returns an error naming param if c is nil or was not made by New.
+func (c *Cache) unusable(param string) error {
+	switch {
+	case c == nil:
+		return invalid(param, "nil *Cache")
+	case c.configs == nil:
+		return invalid(param, "a zero Cache: make one with clientcache.New")
+	}
+	return nil
+}
+
+// mustBeUsable panics with unusable's error, for the functions that have no
+// error result to return it in.
+func (c *Cache) mustBeUsable(param string) {
+	if c == nil || c.configs == nil {
+		panic(c.unusable(param))
+	}
+}
+
 // DefaultMaxEntries is the bound used for each of the three caches when its
 // option is 0: the original library's default. A service with many tenants
 // should set MaxConfigs to the number of tenants active at once and
@@ -101,6 +120,12 @@ type Options struct {
 // Cache holds AWS configs, service clients and derived objects, each found
 // only by the explicit identity that built it. It is safe for concurrent
 // use; reads of cached entries take no lock. Close releases everything.
+//
+// A Cache must be made by [New] (or be [Default]). A nil *Cache or a zero
+// Cache is a programming error: the functions and methods that return an
+// error return one wrapping [ErrInvalid] that names the parameter; the
+// others (GetClient, DeleteClient, DeleteConfig, Len, ConfigLen, Keys,
+// ConfigKeys, Stats) panic with such an error; String describes it.
 type Cache struct {
 	configs *concurrent.Cache[keys.Config, *configEntry]
 	clients *concurrent.Cache[ClientKey, *clientEntry]
@@ -214,6 +239,9 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 // error while the load goes on for the others (see Options.LoadTimeout).
 // The returned aws.Config is a copy; changing it does not change the cache.
 func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error) {
+	if err := c.unusable("(*Cache).Config"); err != nil {
+		return aws.Config{}, err
+	}
 	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
 		return aws.Config{}, err
 	}
@@ -234,14 +262,23 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 // whether it was. Clients already built from it stay cached (and keep its
 // connection pool open) until they are evicted too. A load of key in flight
 // is not stored.
-func (c *Cache) DeleteConfig(key keys.Config) bool { return c.configs.Delete(key) }
+func (c *Cache) DeleteConfig(key keys.Config) bool {
+	c.mustBeUsable("(*Cache).DeleteConfig")
+	return c.configs.Delete(key)
+}
 
 // ConfigLen returns the number of cached configs.
-func (c *Cache) ConfigLen() int { return c.configs.Len() }
+func (c *Cache) ConfigLen() int {
+	c.mustBeUsable("(*Cache).ConfigLen")
+	return c.configs.Len()
+}
 
 // ConfigKeys returns the identities of the cached configs in eviction order,
 // the next victim first (a snapshot).
-func (c *Cache) ConfigKeys() iter.Seq[keys.Config] { return c.configs.Keys() }
+func (c *Cache) ConfigKeys() iter.Seq[keys.Config] {
+	c.mustBeUsable("(*Cache).ConfigKeys")
+	return c.configs.Keys()
+}
 
 // Stats is a snapshot of a cache's counters.
 type Stats struct {
@@ -261,6 +298,7 @@ type Stats struct {
 
 // Stats returns the cache's counters. It takes no lock.
 func (c *Cache) Stats() Stats {
+	c.mustBeUsable("(*Cache).Stats")
 	return Stats{
 		Configs:         c.configs.Stats(),
 		Clients:         c.clients.Stats(),
@@ -275,11 +313,20 @@ func (c *Cache) Stats() Stats {
 // pool the cache owns) and stops the cache's goroutines. Later calls return
 // ErrClosed. Close is idempotent.
 func (c *Cache) Close() error {
+	if err := c.unusable("(*Cache).Close"); err != nil {
+		return err
+	}
 	return errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
 }
 
 // String summarises the cache without printing any key.
 func (c *Cache) String() string {
+	if c.unusable("") != nil {
+		if c == nil {
+			return "clientcache.Cache(nil)"
+		}
+		return "clientcache.Cache{zero: not made by New}"
+	}
 	return fmt.Sprintf("clientcache.Cache{configs: %d/%d, clients: %d/%d, derived: %d/%d}",
 		c.configs.Len(), c.configs.MaxSize(), c.clients.Len(), c.clients.MaxSize(), c.derived.Len(), c.derived.MaxSize())
 }

@@ -1288,3 +1288,61 @@ func TestProfileCABundleStaysOutOfTheIdentitysPool(t *testing.T) {
 		t.Fatalf("the identity's pool (CABundle A only) trusted the profile's CA bundle B: %s got %s", srv.URL(), resp.Status)
 	}
 }
+
+// TestNilOrZeroCacheIsNamed pins what a nil *Cache or a zero Cache (not made
+// by New) does at every entry point: an error wrapping ErrInvalid that names
+// the parameter, or, where there is no error result, a panic with such an
+// error. Before, GetClient, DeleteClient and PopClient dereferenced nil.
+func TestNilOrZeroCacheIsNamed(t *testing.T) {
+	cfgKey := staticIdentity(t, 1)
+	s3Key := serviceKey(t, cfgKey, "s3")
+	ctx := context.Background()
+	for _, c := range []*clientcache.Cache{nil, new(clientcache.Cache)} {
+		what := "zero"
+		if c == nil {
+			what = "nil"
+		}
+		for _, tc := range []struct {
+			param string
+			call  func() error
+		}{
+			{"Client(c)", func() error { _, err := clientcache.Client(ctx, c, s3Key, s3.NewFromConfig); return err }},
+			{"Derived(c)", func() error {
+				_, err := clientcache.Derived(ctx, c, s3Key, s3.NewFromConfig, "presign", func(s *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(s), nil })
+				return err
+			}},
+			{"AddClient(c)", func() error { return clientcache.AddClient(c, s3Key, s3.New(s3.Options{})) }},
+			{"PopClient(c)", func() error { _, err := clientcache.PopClient[*s3.Client](c, s3Key); return err }},
+			{"(*Cache).Config", func() error { _, err := c.Config(ctx, cfgKey); return err }},
+			{"(*Cache).Close", c.Close},
+			{"GetClient(c)", panics(func() { clientcache.GetClient[*s3.Client](c, s3Key) })},
+			{"DeleteClient(c)", panics(func() { clientcache.DeleteClient[*s3.Client](c, s3Key) })},
+			{"(*Cache).DeleteConfig", panics(func() { c.DeleteConfig(cfgKey) })},
+			{"(*Cache).Len", panics(func() { c.Len() })},
+			{"(*Cache).ConfigLen", panics(func() { c.ConfigLen() })},
+			{"(*Cache).Keys", panics(func() { c.Keys() })},
+			{"(*Cache).ConfigKeys", panics(func() { c.ConfigKeys() })},
+			{"(*Cache).Stats", panics(func() { c.Stats() })},
+		} {
+			t.Run(what+"/"+tc.param, func(t *testing.T) {
+				err := tc.call()
+				if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+					t.Fatalf("got %v, want ErrInvalid naming %s", err, tc.param)
+				}
+			})
+		}
+		if s := fmt.Sprint(c); !strings.HasPrefix(s, "clientcache.Cache") {
+			t.Errorf("%s cache prints %q", what, s)
+		}
+	}
+}
+
+// panics returns a function that runs f and returns the error it panicked
+// with (nil if it did not panic, or panicked with something else).
+func panics(f func()) func() error {
+	return func() (err error) {
+		defer func() { err, _ = recover().(error) }()
+		f()
+		return nil
+	}
+}

@@ -94,8 +94,8 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 // to build a client, naming fn's parameter in an error, and returns the
 // function applying the key's value options.
 func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (func(*O), error) {
-	if c == nil {
-		return nil, invalid(fn+"(c)", "nil *Cache")
+	if err := c.unusable(fn + "(c)"); err != nil {
+		return nil, err
 	}
 	if newClient == nil {
 		return nil, invalid(fn+"(newClient)", "nil constructor")
@@ -308,6 +308,7 @@ func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
 // GetClient returns the cached client of type C for key without building it
 // (and records the access), or false.
 func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
+	c.mustBeUsable("GetClient(c)")
 	var zero C
 	e, ok := c.clients.Get(ClientKey{Type: reflect.TypeFor[C](), Key: key})
 	if !ok {
@@ -324,8 +325,8 @@ func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 // method returns an SDK service's options, such as a wrapper embedding one)
 // must be of the key's service, as for [Client]: an error otherwise.
 func AddClient[C any](c *Cache, key keys.Client, client C) error {
-	if c == nil {
-		return invalid("AddClient(c)", "nil *Cache")
+	if err := c.unusable("AddClient(c)"); err != nil {
+		return err
 	}
 	if key.Service() == "" {
 		return invalid("AddClient(key)", "the zero keys.Client has no service")
@@ -342,6 +343,7 @@ func AddClient[C any](c *Cache, key keys.Client, client C) error {
 // DeleteClient evicts the client of type C for key and reports whether it
 // was cached.
 func DeleteClient[C any](c *Cache, key keys.Client) bool {
+	c.mustBeUsable("DeleteClient(c)")
 	return c.clients.Delete(ClientKey{Type: reflect.TypeFor[C](), Key: key})
 }
 
@@ -349,6 +351,9 @@ func DeleteClient[C any](c *Cache, key keys.Client) bool {
 // ErrNotFound.
 func PopClient[C any](c *Cache, key keys.Client) (C, error) {
 	var zero C
+	if err := c.unusable("PopClient(c)"); err != nil {
+		return zero, err
+	}
 	e, err := c.clients.Pop(ClientKey{Type: reflect.TypeFor[C](), Key: key})
 	if err != nil {
 		return zero, err
@@ -357,8 +362,14 @@ func PopClient[C any](c *Cache, key keys.Client) (C, error) {
 }
 
 // Len returns the number of cached clients.
-func (c *Cache) Len() int { return c.clients.Len() }
+func (c *Cache) Len() int {
+	c.mustBeUsable("(*Cache).Len")
+	return c.clients.Len()
+}
 
 // Keys returns the identities of the cached clients in eviction order, the
 // next victim first (a snapshot).
-func (c *Cache) Keys() iter.Seq[ClientKey] { return c.clients.Keys() }
+func (c *Cache) Keys() iter.Seq[ClientKey] {
+	c.mustBeUsable("(*Cache).Keys")
+	return c.clients.Keys()
+}
