@@ -1346,3 +1346,54 @@ func panics(f func()) func() error {
 		return nil
 	}
 }
+
+// A profile that names its own ca_bundle and assumes a role: its AssumeRole
+// calls go through a pool the SDK builds from the cache's BuildableClient,
+// which the cache cannot reach to close. That connection stayed open (idle,
+// for the transport's 90 s) after Close; the pool now keeps no idle
+// connection, so Close leaves none.
+func TestProfileCABundleLeavesNoConnectionAfterClose(t *testing.T) {
+	stssrv := fakeaws.NewSTS()
+	t.Cleanup(stssrv.Close)
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, stssrv.CABundle(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+caFile+
+		"\nrole_arn = "+fakeaws.RoleARN(1)+"\nsource_profile = base"+
+		"\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The STS client the SDK builds for the profile's role finds its
+	// endpoint in the environment only.
+	t.Setenv("AWS_ENDPOINT_URL_STS", stssrv.URL())
+	creds, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		t.Fatalf("the profile's assumed-role credentials: %v", err)
+	}
+	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 1 {
+		t.Fatalf("AssumeRole calls for the profile's role: %d, want 1", n)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to STS after Close", func() bool { return stssrv.OpenConnections() == 0 })
+}

@@ -253,7 +253,10 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// the environment) needs an HTTP client the SDK can add it to, which
 		// the pool is not: the load fails, and is tried again with a
 		// BuildableClient of the pool's settings. Its credential calls then
-		// use a pool the SDK builds, which the cache cannot close. The SDK
+		// use a pool the SDK builds from a copy of it, which the cache cannot
+		// reach to close: that pool keeps no idle connection
+		// (DisableKeepAlives), so nothing stays open after eviction or Close,
+		// for one handshake per credential call (a refresh, rarely). The SDK
 		// appends the profile's certificates to the client's RootCAs in
 		// place, and a BuildableClient's copies share that pool with the
 		// identity's: the copy gets a pool of its own first, so that the
@@ -264,6 +267,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		pcfg, err := config.LoadDefaultConfig(ctx, withClient(cfg.HTTPClient)...)
 		if err != nil && buildable != nil {
 			own := buildable.WithTransportOptions(func(tr *http.Transport) {
+				tr.DisableKeepAlives = true
 				if tr.TLSClientConfig != nil {
 					tr.TLSClientConfig = tr.TLSClientConfig.Clone()
 					if tr.TLSClientConfig.RootCAs != nil {
