@@ -1397,3 +1397,73 @@ func TestProfileCABundleLeavesNoConnectionAfterClose(t *testing.T) {
 	}
 	testwait.Until(t, "no connection open to STS after Close", func() bool { return stssrv.OpenConnections() == 0 })
 }
+
+// An identity with the default credential chain whose profile assumes a
+// role (role_arn, source_profile): the chain's AssumeRole calls must go
+// through the identity's own pool, which Close closes. They went through
+// the HTTP client LoadDefaultConfig was handed, a BuildableClient whose pool
+// the cache never closed, so the connection stayed open after Close.
+func TestDefaultChainLeavesNoConnectionAfterClose(t *testing.T) {
+	stssrv := fakeaws.NewSTS()
+	t.Cleanup(stssrv.Close)
+	cfgFile := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nrole_arn = "+fakeaws.RoleARN(1)+
+		"\nsource_profile = base\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_STS", stssrv.URL())
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Profile: "tenant",
+		Credentials: keys.DefaultCredentials(), CABundle: stssrv.CABundle()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		t.Fatalf("the default chain's assumed-role credentials: %v", err)
+	}
+	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 1 {
+		t.Fatalf("AssumeRole calls for the profile's role: %d, want 1", n)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to STS after Close", func() bool { return stssrv.OpenConnections() == 0 })
+}
+
+// The default chain on ECS or EKS Pod Identity: the container credentials
+// provider takes its HTTP client from its own options, not from the config,
+// and built a pool of its own that the cache never closed.
+func TestContainerCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
+	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	got, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil || got.AccessKeyID != "AKIDCONTAINER" {
+		t.Fatalf("the container credentials: access key %q, %v; want AKIDCONTAINER", got.AccessKeyID, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
+}

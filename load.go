@@ -14,6 +14,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -45,11 +46,10 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	c.logger.DebugContext(ctx, "clientcache: loading config", "key", key)
 	creds := key.Credentials()
 	opts := loadOptions(key)
-	if creds.Kind() != keys.KindDefault && creds.Kind() != keys.KindProfile {
-		// The cache builds these itself below; keep the SDK from resolving
-		// the default chain (environment, files, IMDS) for nothing.
-		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
-	}
+	// The cache resolves the credentials itself below, once the identity's
+	// pool exists (credentialsFor): keep the SDK from building the default
+	// chain here, whose credential calls would go through another pool.
+	opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
 		return nil, err // Config, Client and Derived checked it first: a safety net
 	}
@@ -206,10 +206,13 @@ func loadOptions(key keys.Config) []func(*config.LoadOptions) error {
 	return opts
 }
 
-// credentialsFor returns the provider for the identity's credentials, or nil
-// to keep what LoadDefaultConfig resolved (the default chain). Every provider
-// the cache builds is wrapped in an aws.CredentialsCache, shared by all the
-// clients of the identity, and counts its fetches. Assume-role and web
+// credentialsFor returns the provider for the identity's credentials. The
+// default chain and a profile's credentials are the SDK's, resolved by a
+// second LoadDefaultConfig whose HTTP client is the identity's (the first
+// built none, so that their credential calls do not go through a pool the
+// cache cannot close). Every provider the cache builds itself is wrapped in
+// an aws.CredentialsCache, shared by all the clients of the identity, and
+// counts its fetches. Assume-role and web
 // identity credentials are fetched once here, so that a failing credential
 // source fails the load (nothing is cached) instead of the first request.
 // For an assumed role it also returns the source identity's pool, held (see
@@ -224,8 +227,6 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		}
 	}()
 	switch creds.Kind() {
-	case keys.KindDefault:
-		return nil, nil, nil
 	case keys.KindAnonymous:
 		return aws.AnonymousCredentials{}, nil, nil
 	case keys.KindStatic:
@@ -234,17 +235,39 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 		p = credentials.NewStaticCredentialsProvider(creds.AccessKeyID(), m.SecretAccessKey(), m.SessionToken())
-	case keys.KindProfile:
-		// A profile's credentials, under the config's other settings.
+	case keys.KindDefault, keys.KindProfile:
+		// The default chain (of the config's profile), or a profile's
+		// credentials under the config's other settings, resolved by the
+		// SDK with the identity's pool as its HTTP client, so that the
+		// chain's credential calls (AssumeRole of a profile's role_arn, web
+		// identity, SSO, IMDS) use the pool the cache closes. The container
+		// credentials provider (ECS, EKS Pod Identity) takes its HTTP client
+		// from its own options: it is given the pool too, unless named load
+		// options give it one.
 		in := key.Input()
-		in.Profile = creds.Profile()
-		in.Credentials = keys.DefaultCredentials()
+		what := "the default credential chain"
+		if creds.Kind() == keys.KindProfile {
+			in.Profile = creds.Profile()
+			in.Credentials = keys.DefaultCredentials()
+			what = fmt.Sprintf("profile %q", creds.Profile())
+		}
 		in.CABundle = nil // the identity's own HTTP client, which trusts it already, is reused
 		pkey, err := keys.NewConfig(in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 		opts := loadOptions(pkey)
+		var hc aws.HTTPClient // the client of the current attempt, for the container provider
+		opts = append(opts, func(o *config.LoadOptions) error {
+			mine := o.EndpointCredentialOptions
+			o.EndpointCredentialOptions = func(eo *endpointcreds.Options) {
+				eo.HTTPClient = hc
+				if mine != nil {
+					mine(eo)
+				}
+			}
+			return nil
+		})
 		if name := key.Name(); name != "" {
 			opts = append(opts, c.loadOptions[name]...)
 		}
@@ -261,8 +284,9 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// place, and a BuildableClient's copies share that pool with the
 		// identity's: the copy gets a pool of its own first, so that the
 		// identity's clients keep trusting only the key's CA bundle.
-		withClient := func(hc aws.HTTPClient) []func(*config.LoadOptions) error {
-			return append(slices.Clip(opts), config.WithHTTPClient(hc))
+		withClient := func(client aws.HTTPClient) []func(*config.LoadOptions) error {
+			hc = client
+			return append(slices.Clip(opts), config.WithHTTPClient(client))
 		}
 		pcfg, err := config.LoadDefaultConfig(ctx, withClient(cfg.HTTPClient)...)
 		if err != nil && buildable != nil {
@@ -280,7 +304,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			}
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("clientcache: credentials of %v: profile %q: %w", key, creds.Profile(), err)
+			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %s: %w", key, what, err)
 		}
 		return pcfg.Credentials, nil, nil
 	case keys.KindAssumeRole, keys.KindWebIdentity:
