@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -237,13 +236,25 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		p = credentials.NewStaticCredentialsProvider(creds.AccessKeyID(), m.SecretAccessKey(), m.SessionToken())
 	case keys.KindDefault, keys.KindProfile:
 		// The default chain (of the config's profile), or a profile's
-		// credentials under the config's other settings, resolved by the
-		// SDK with the identity's pool as its HTTP client, so that the
-		// chain's credential calls (AssumeRole of a profile's role_arn, web
-		// identity, SSO, IMDS) use the pool the cache closes. The container
-		// credentials provider (ECS, EKS Pod Identity) takes its HTTP client
-		// from its own options: it is given the pool too, unless named load
-		// options give it one.
+		// credentials under the config's other settings, as the SDK
+		// resolves them. The clients the SDK builds for their credential
+		// calls (STS for a profile's role_arn or web identity, SSO, IMDS,
+		// the container endpoint of ECS and EKS Pod Identity) each copy the
+		// HTTP client they are given into a pool of their own, which the
+		// cache cannot reach to close. So they are given a BuildableClient
+		// of the identity's pool's settings whose pools keep no idle
+		// connection (DisableKeepAlives): nothing stays open after eviction
+		// or Close, for one handshake per credential call (a refresh,
+		// rarely), and the SDK still applies its own settings to its copies
+		// (IMDS's short dial timeout, DefaultsMode timeouts, a profile's own
+		// ca_bundle). The SDK appends a profile's CA certificates to the
+		// client's RootCAs in place, and a BuildableClient's copies share
+		// that pool with the identity's: the copy gets a pool of its own
+		// first, so that the identity's clients keep trusting only the key's
+		// CA bundle. The container provider takes its HTTP client from its
+		// own options, not the config's: it is given the same one, unless
+		// named load options give it another. With an HTTP client of the
+		// caller's (buildable nil), that client is used as given.
 		in := key.Input()
 		what := "the default credential chain"
 		if creds.Kind() == keys.KindProfile {
@@ -256,41 +267,9 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
-		opts := loadOptions(pkey)
-		var hc aws.HTTPClient // the client of the current attempt, for the container provider
-		opts = append(opts, func(o *config.LoadOptions) error {
-			mine := o.EndpointCredentialOptions
-			o.EndpointCredentialOptions = func(eo *endpointcreds.Options) {
-				eo.HTTPClient = hc
-				if mine != nil {
-					mine(eo)
-				}
-			}
-			return nil
-		})
-		if name := key.Name(); name != "" {
-			opts = append(opts, c.loadOptions[name]...)
-		}
-		// The profile's credential calls use the identity's pool. A profile
-		// that names a CA bundle of its own (ca_bundle, or AWS_CA_BUNDLE in
-		// the environment) needs an HTTP client the SDK can add it to, which
-		// the pool is not: the load fails, and is tried again with a
-		// BuildableClient of the pool's settings. Its credential calls then
-		// use a pool the SDK builds from a copy of it, which the cache cannot
-		// reach to close: that pool keeps no idle connection
-		// (DisableKeepAlives), so nothing stays open after eviction or Close,
-		// for one handshake per credential call (a refresh, rarely). The SDK
-		// appends the profile's certificates to the client's RootCAs in
-		// place, and a BuildableClient's copies share that pool with the
-		// identity's: the copy gets a pool of its own first, so that the
-		// identity's clients keep trusting only the key's CA bundle.
-		withClient := func(client aws.HTTPClient) []func(*config.LoadOptions) error {
-			hc = client
-			return append(slices.Clip(opts), config.WithHTTPClient(client))
-		}
-		pcfg, err := config.LoadDefaultConfig(ctx, withClient(cfg.HTTPClient)...)
-		if err != nil && buildable != nil {
-			own := buildable.WithTransportOptions(func(tr *http.Transport) {
+		hc := cfg.HTTPClient
+		if buildable != nil {
+			hc = buildable.WithTransportOptions(func(tr *http.Transport) {
 				tr.DisableKeepAlives = true
 				if tr.TLSClientConfig != nil {
 					tr.TLSClientConfig = tr.TLSClientConfig.Clone()
@@ -299,10 +278,15 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 					}
 				}
 			})
-			if again, err2 := config.LoadDefaultConfig(ctx, withClient(own)...); err2 == nil {
-				pcfg, err = again, nil
-			}
 		}
+		opts := append(loadOptions(pkey), func(o *config.LoadOptions) error {
+			o.EndpointCredentialOptions = func(eo *endpointcreds.Options) { eo.HTTPClient = hc }
+			return nil
+		})
+		if name := key.Name(); name != "" {
+			opts = append(opts, c.loadOptions[name]...)
+		}
+		pcfg, err := config.LoadDefaultConfig(ctx, append(opts, config.WithHTTPClient(hc))...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %s: %w", key, what, err)
 		}
