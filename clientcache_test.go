@@ -1467,3 +1467,34 @@ func TestContainerCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
 	}
 	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
 }
+
+// The default chain on EC2: the instance role's credentials come from IMDS,
+// through a client the SDK builds, which must leave no connection open
+// after Close either.
+func TestInstanceRoleCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
+	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	got, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil || got.AccessKeyID != "AKIDINSTANCE" {
+		t.Fatalf("the instance role's credentials: access key %q, %v; want AKIDINSTANCE", got.AccessKeyID, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to IMDS after Close", func() bool { return srv.OpenConnections() == 0 })
+}

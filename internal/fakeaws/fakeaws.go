@@ -1,9 +1,11 @@
 // Package fakeaws starts real AWS-protocol endpoints in-process, on loopback,
 // for the tests and the demo: S3 (github.com/johannesboyne/gofakes3, in
-// memory) and an STS AssumeRole endpoint of its own. Both speak HTTPS with
-// httptest's certificate (trusted through [Server.CABundle]) and count what a
-// client cache is meant to save: TLS handshakes, open connections, credential
-// calls, and which access key signed each request.
+// memory) and an STS AssumeRole endpoint of its own, both speaking HTTPS with
+// httptest's certificate (trusted through [Server.CABundle]); and, over plain
+// HTTP as the SDK expects of them on loopback, the credential endpoints of
+// containers ([NewContainerCredentials]) and EC2 instances ([NewIMDS]). They
+// count what a client cache is meant to save: TLS handshakes, open
+// connections, credential calls, and which access key signed each request.
 //
 // Neither verifies signatures; the access key id is read from the
 // Authorization header's Credential= field, which is enough to prove which
