@@ -154,6 +154,7 @@ func TestSimAblations(t *testing.T) {
 		{"sampduel", wtAblation{sampledDuel: true}},
 		{"smallsk", wtAblation{smallSketch: true}},
 		{"startlru", wtAblation{startLRU: true}},
+		{"duelfill", wtAblation{duelFill: true}},
 	}
 	type row struct {
 		label string

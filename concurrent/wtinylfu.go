@@ -202,6 +202,7 @@ type wtAblation struct {
 	sampledDuel   bool // duel above wtDuelSize entries too, with miniature shadows on a sample of the keys
 	smallSketch   bool // size the sketch for the cache's maximum even below wtMinSketch entries
 	startLRU      bool // a duelling cache starts in LRU mode instead of W-TinyLFU mode
+	duelFill      bool // the duel scores the requests made while its shadows fill, too
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -271,6 +272,7 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	p.duel = nil
 	if !p.off.noDuel && (max <= wtDuelSize || p.off.sampledDuel) {
 		p.duel = newWTDuel(max, p.seed)
+		p.duel.scoreFilling = p.off.duelFill
 		if p.off.startLRU {
 			p.setLRUMode(true)
 		}

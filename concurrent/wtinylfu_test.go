@@ -37,10 +37,10 @@ type wtModel struct {
 }
 
 // wtModelDuel is the duel written plainly: a slice LRU and a model W-TinyLFU
-// (without a duel) over the hashes, decayed integer scores; the W-TinyLFU side
-// scored by the policy's own hits in W-TinyLFU mode, by the shadow's in LRU
-// mode. (Only caches of at most wtDuelSize entries duel, so every key is in
-// the duel.)
+// (without a duel) over the hashes, decayed integer scores of the requests
+// made once the LRU is full; the W-TinyLFU side scored by the policy's own
+// hits in W-TinyLFU mode, by the shadow's in LRU mode. (Only caches of at
+// most wtDuelSize entries duel, so every key is in the duel.)
 type wtModelDuel struct {
 	max         int
 	lru         []uint64
@@ -63,6 +63,7 @@ func newWTModelDuel(size int, seed uint64) *wtModelDuel {
 // request returns the mode the duel wants after the request of hash h,
 // which the policy held if hit.
 func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
+	filling := len(d.lru) < d.max // nothing evicted yet: the request is not scored
 	if hit && !lruMode {
 		d.hT++
 	}
@@ -87,6 +88,10 @@ func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
 			k, _ := d.tlfu.evict()
 			delete(d.tlfuHeld, k)
 		}
+	}
+	if filling {
+		d.hL, d.hT = 0, 0
+		return lruMode
 	}
 	d.left--
 	if d.left > 0 {
