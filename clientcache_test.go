@@ -1498,3 +1498,39 @@ func TestInstanceRoleCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
 	}
 	testwait.Until(t, "no connection open to IMDS after Close", func() bool { return srv.OpenConnections() == 0 })
 }
+
+// DefaultsMode auto makes LoadDefaultConfig ask IMDS for the instance's
+// region, through a client built from the HTTP client the load is handed:
+// that client's pool must not keep the connection after Close. It did, for
+// an identity with static credentials too.
+func TestDefaultsModeAutoLeavesNoConnectionAfterClose(t *testing.T) {
+	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSTATIC", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, cr := range []keys.Credentials{creds, keys.DefaultCredentials()} {
+		cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", DefaultsMode: keys.DefaultsModeAuto, Credentials: cr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Config(ctx, cfgKey); err != nil {
+			t.Fatalf("Config: %v", err)
+		}
+	}
+	if srv.Requests() == 0 {
+		t.Fatal("DefaultsMode auto did not ask IMDS: the test proves nothing")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to IMDS after Close", func() bool { return srv.OpenConnections() == 0 })
+}

@@ -59,11 +59,14 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// bundle) needs one, and every client constructor then builds its own
 	// pool: give the identity one to own, unless named options brought an
 	// HTTP client of the caller's. This option comes last, so it sees all
-	// the others.
+	// the others. The clients LoadDefaultConfig builds for itself from it
+	// (IMDS, asked for the instance's region in DefaultsMode auto) copy it
+	// into pools the cache cannot reach, so it keeps no idle connection; the
+	// identity's pool, taken out of it below, does (newTransport).
 	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
-			own = awshttp.NewBuildableClient()
+			own = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
 			o.HTTPClient = own
 		}
 		return nil

@@ -32,9 +32,12 @@ type transport struct {
 // newTransport takes the transport out of the cache's own buildable client
 // (whose own transport is a private clone nobody could close), keeping
 // everything configured on it: a custom CA bundle, the defaults mode's
-// timeouts, its request timeout.
+// timeouts, its request timeout. Only keep-alive is turned back on: the
+// buildable client keeps none, for the copies the SDK makes of it (see
+// loadConfig).
 func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transport {
 	tr := from.GetTransport()
+	tr.DisableKeepAlives = false
 	t := &transport{
 		tr:     tr,
 		client: &http.Client{Transport: tr, CheckRedirect: limitedRedirect, Timeout: from.GetTimeout()},

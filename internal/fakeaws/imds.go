@@ -10,8 +10,10 @@ import (
 // NewIMDS starts an EC2 instance metadata endpoint (IMDSv2, the part the
 // SDK's default chain calls for an instance role's credentials) on loopback
 // over plain HTTP. Point the SDK at it with
-// AWS_EC2_METADATA_SERVICE_ENDPOINT. It serves role's credentials, valid for
-// an hour, to requests that carry the session token it issued.
+// AWS_EC2_METADATA_SERVICE_ENDPOINT. It serves the instance's region
+// (us-east-1, which the SDK asks for in DefaultsMode auto) and role's
+// credentials, valid for an hour, to requests that carry the session token
+// it issued.
 func NewIMDS(role, accessKeyID, secretAccessKey, sessionToken string) *Server {
 	const token = "imds-session-token"
 	const credsPath = "/latest/meta-data/iam/security-credentials/"
@@ -23,6 +25,10 @@ func NewIMDS(role, accessKeyID, secretAccessKey, sessionToken string) *Server {
 		}
 		if r.Method != http.MethodGet || r.Header.Get("X-Aws-Ec2-Metadata-Token") != token {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path == "/latest/meta-data/placement/region" {
+			_, _ = w.Write([]byte("us-east-1"))
 			return
 		}
 		switch strings.TrimPrefix(r.URL.Path, credsPath) {
