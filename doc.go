@@ -24,7 +24,9 @@
 // others wait for that load, each bounded by its own context), and a failed
 // load caches nothing. When the last holder of a connection pool (its config
 // and every client or derived object built on it) is evicted, its idle
-// connections are closed. The credential calls the SDK makes for the default
+// connections are closed; a client the caller kept after that goes on
+// working, and each of its requests closes its connection when done. The
+// credential calls the SDK makes for the default
 // chain or a profile (STS, SSO, IMDS, the container endpoint) go through
 // clients the SDK builds, whose pools the cache cannot reach: the cache hands
 // them an HTTP client that keeps no idle connection, so that nothing stays

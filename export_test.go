@@ -1,6 +1,9 @@
 package clientcache
 
-import "sync"
+import (
+	"net/http"
+	"sync"
+)
 
 // CloseDefault closes the process-wide default cache and lets the next
 // Default create a new one (tests only: TestMain calls it before checking
@@ -15,3 +18,14 @@ func CloseDefault() {
 
 // LimitedRedirect is the redirect policy of the HTTP clients the cache builds.
 var LimitedRedirect = limitedRedirect
+
+// PoolTransport returns the *http.Transport of an identity's pool (the HTTP
+// client of an aws.Config the cache loaded with a pool of its own), or nil.
+func PoolTransport(hc any) *http.Transport {
+	if c, ok := hc.(*http.Client); ok {
+		if t, ok := c.Transport.(*transport); ok {
+			return t.tr
+		}
+	}
+	return nil
+}

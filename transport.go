@@ -21,7 +21,12 @@ type transport struct {
 	tr     *http.Transport
 	client *http.Client
 	refs   atomic.Int64
-	closes *atomic.Int64 // the cache's count of pools released
+	// released is set when the last holder lets go. A client the caller
+	// kept goes on working, but each of its requests then closes its
+	// connection when done (see RoundTrip), so that a released pool never
+	// keeps one open.
+	released atomic.Bool
+	closes   *atomic.Int64 // the cache's count of pools released
 	// sources are the pools of the source identities this identity's
 	// credentials refresh through (an assumed role's), held until this
 	// pool is released: the identity's clients refresh through them.
@@ -38,11 +43,8 @@ type transport struct {
 func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transport {
 	tr := from.GetTransport()
 	tr.DisableKeepAlives = false
-	t := &transport{
-		tr:     tr,
-		client: &http.Client{Transport: tr, CheckRedirect: limitedRedirect, Timeout: from.GetTimeout()},
-		closes: closes,
-	}
+	t := &transport{tr: tr, closes: closes}
+	t.client = &http.Client{Transport: t, CheckRedirect: limitedRedirect, Timeout: from.GetTimeout()}
 	t.refs.Store(1) // the config entry's
 	return t
 }
@@ -97,9 +99,28 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 	return v, err
 }
 
+// RoundTrip sends r through the pool. Once the pool is released, r asks for
+// its connection to be closed after the response (Request.Close, on a copy):
+// CloseIdleConnections closed the connections idle at release, and net/http
+// those of requests then in flight as they finish, but a request made later
+// would leave its connection idle, and open, for the idle timeout.
+func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.released.Load() && !r.Close {
+		c := *r
+		c.Close = true
+		r = &c
+	}
+	return t.tr.RoundTrip(r)
+}
+
+// CloseIdleConnections closes the pool's idle connections (for
+// http.Client.CloseIdleConnections).
+func (t *transport) CloseIdleConnections() { t.tr.CloseIdleConnections() }
+
 func (t *transport) release() {
 	// A nil transport is an HTTP client of the caller's: not ours to close.
 	if t != nil && t.refs.Add(-1) == 0 {
+		t.released.Store(true)
 		t.tr.CloseIdleConnections()
 		t.closes.Add(1)
 		for _, s := range t.sources {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -347,11 +349,11 @@ func TestDefaultsModeTimeoutsReachTheIdentityPool(t *testing.T) {
 			}
 			want := s3.NewFromConfig(direct).Options().HTTPClient.(*awshttp.BuildableClient).GetTransport().TLSHandshakeTimeout
 
-			hc, ok := cfg.HTTPClient.(*http.Client)
-			if !ok {
-				t.Fatalf("the identity's HTTP client is a %T", cfg.HTTPClient)
+			tr := clientcache.PoolTransport(cfg.HTTPClient)
+			if tr == nil {
+				t.Fatalf("the identity's HTTP client is a %T, not the cache's pool", cfg.HTTPClient)
 			}
-			if got := hc.Transport.(*http.Transport).TLSHandshakeTimeout; got != want {
+			if got := tr.TLSHandshakeTimeout; got != want {
 				t.Fatalf("TLS handshake timeout %v, the SDK applies %v", got, want)
 			}
 		})
@@ -529,4 +531,86 @@ func TestRedirectNeverSendsTheSSECustomerKeyToAnotherOrigin(t *testing.T) {
 			t.Errorf("another origin (%s) received the SSE-C key header (%d bytes)", bURL, len(v))
 		}
 	}
+}
+
+// A pool released (the cache closed, or its last holder evicted) while a
+// request is in flight, and a client the caller kept using after that: a
+// released pool keeps no connection open once its requests are done. The
+// first case net/http handles (CloseIdleConnections also closes connections
+// that become idle later, until the next request); in the second, the
+// connection of a request made after the release stayed open, idle, for
+// the transport's idle timeout (90 s).
+func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
+	var open atomic.Int64
+	arrived, finish := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.Do(func() { close(arrived); <-finish })
+		_, _ = w.Write([]byte("x"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDINFLIGHT", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL, S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
+		if err == nil {
+			_, err = io.Copy(io.Discard, out.Body)
+			out.Body.Close()
+		}
+		done <- err
+	}()
+	<-arrived
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(finish)
+	if err := <-done; err != nil {
+		t.Fatalf("the request in flight during Close: %v", err)
+	}
+	testwait.Until(t, "the connection of a request in flight during Close to close once it is done", func() bool { return open.Load() == 0 })
+
+	// The caller kept the client: its requests still work, and leave no
+	// connection open.
+	go func() {
+		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
+		if err == nil {
+			_, err = io.Copy(io.Discard, out.Body)
+			out.Body.Close()
+		}
+		done <- err
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("a request through a client kept after Close: %v", err)
+	}
+	testwait.Until(t, "the connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
 }
