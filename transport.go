@@ -104,13 +104,27 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 // CloseIdleConnections closed the connections idle at release, and net/http
 // those of requests then in flight as they finish, but a request made later
 // would leave its connection idle, and open, for the idle timeout.
+//
+// A later request also undoes that CloseIdleConnections: net/http stops
+// closing newly idle connections as soon as a request asks the Transport for
+// one, so the connection of a request in flight at release would go idle,
+// and stay open, once done. So every request that finds the pool released,
+// before or after it was sent (one racing release), closes the idle
+// connections again once it has its connection: a connection that went idle
+// meanwhile is closed, and the Transport goes back to closing those that
+// become idle later.
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if t.released.Load() && !r.Close {
+	released := t.released.Load()
+	if released && !r.Close {
 		c := *r
 		c.Close = true
 		r = &c
 	}
-	return t.tr.RoundTrip(r)
+	resp, err := t.tr.RoundTrip(r)
+	if released || t.released.Load() {
+		t.tr.CloseIdleConnections()
+	}
+	return resp, err
 }
 
 // CloseIdleConnections closes the pool's idle connections (for

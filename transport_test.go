@@ -614,3 +614,69 @@ func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
 	}
 	testwait.Until(t, "the connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
 }
+
+// A request in flight when the pool is released, and another request made
+// through the kept client before the first is done: the later request's
+// connection attempt undid CloseIdleConnections in net/http (a Transport
+// stops closing newly idle connections once asked for one), so the
+// connection of the request in flight went idle when it finished, and stayed
+// open for the idle timeout.
+func TestReleasedPoolClosesInFlightConnectionAfterALaterRequest(t *testing.T) {
+	var open atomic.Int64
+	arrived, finish := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			close(arrived)
+			<-finish
+		}
+		_, _ = w.Write([]byte("x"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := cfg.HTTPClient.(*http.Client) // the identity's pool, kept by the caller
+	get := func(path string) error {
+		resp, err := hc.Get(srv.URL + path)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- get("/slow") }()
+	<-arrived
+	if !c.DeleteConfig(cfgKey) { // the pool's last holder: released
+		t.Fatal("the config was not cached")
+	}
+	if err := get("/fast"); err != nil {
+		t.Fatalf("a request after the release: %v", err)
+	}
+	close(finish)
+	if err := <-done; err != nil {
+		t.Fatalf("the request in flight during the release: %v", err)
+	}
+	testwait.Until(t, "every connection of a released pool to close once its requests are done", func() bool { return open.Load() == 0 })
+}
