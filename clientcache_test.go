@@ -30,6 +30,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -1533,4 +1534,43 @@ func TestDefaultsModeAutoLeavesNoConnectionAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	testwait.Until(t, "no connection open to IMDS after Close", func() bool { return srv.OpenConnections() == 0 })
+}
+
+// Named load options that set the container credentials provider's options
+// of their own (here only a flag; a retryer, an authorization token...)
+// replaced the cache's, which hand that provider the HTTP client that keeps
+// no idle connection: the provider then built a pool of its own, and its
+// connection stayed open after Close. The caller's options are applied after
+// the cache's, so they still win on anything they set.
+func TestNamedEndpointCredentialOptionsLeaveNoConnectionAfterClose(t *testing.T) {
+	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+	var applied atomic.Bool
+	c, err := clientcache.New(clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"container": {config.WithEndpointCredentialOptions(func(o *endpointcreds.Options) { applied.Store(true) })},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials(), Name: "container"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	got, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil || got.AccessKeyID != "AKIDCONTAINER" {
+		t.Fatalf("the container credentials: access key %q, %v; want AKIDCONTAINER", got.AccessKeyID, err)
+	}
+	if !applied.Load() {
+		t.Fatal("the named EndpointCredentialOptions were not applied")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
 }

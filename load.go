@@ -256,7 +256,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// first, so that the identity's clients keep trusting only the key's
 		// CA bundle. The container provider takes its HTTP client from its
 		// own options, not the config's: it is given the same one, unless
-		// named load options give it another. With an HTTP client of the
+		// named load options' EndpointCredentialOptions set another. With an HTTP client of the
 		// caller's (buildable nil), that client is used as given.
 		in := key.Input()
 		what := "the default credential chain"
@@ -282,13 +282,23 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 				}
 			})
 		}
-		opts := append(loadOptions(pkey), func(o *config.LoadOptions) error {
-			o.EndpointCredentialOptions = func(eo *endpointcreds.Options) { eo.HTTPClient = hc }
-			return nil
-		})
+		opts := loadOptions(pkey)
 		if name := key.Name(); name != "" {
 			opts = append(opts, c.loadOptions[name]...)
 		}
+		// After the named options, so that container provider options of
+		// the caller's (a retryer, a token) do not drop the cache's HTTP
+		// client: they run after it instead, and still win on what they set.
+		opts = append(opts, func(o *config.LoadOptions) error {
+			theirs := o.EndpointCredentialOptions
+			o.EndpointCredentialOptions = func(eo *endpointcreds.Options) {
+				eo.HTTPClient = hc
+				if theirs != nil {
+					theirs(eo)
+				}
+			}
+			return nil
+		})
 		pcfg, err := config.LoadDefaultConfig(ctx, append(opts, config.WithHTTPClient(hc))...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %s: %w", key, what, err)
