@@ -1574,3 +1574,63 @@ func TestNamedEndpointCredentialOptionsLeaveNoConnectionAfterClose(t *testing.T)
 	}
 	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
 }
+
+// DefaultsMode auto asks IMDS for the instance's region while loading the
+// config. The default chain's second LoadDefaultConfig (for its credentials)
+// asked again, for a result nobody used: two IMDS round trips per load, and
+// where IMDS does not answer (outside EC2, or a container past the IMDSv2
+// hop limit) twice the wait for its timeouts.
+func TestDefaultsModeAutoAsksIMDSForTheRegionOncePerLoad(t *testing.T) {
+	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	profiles := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(profiles, []byte("[profile tenant]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	profile, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		creds keys.Credentials
+		want  string
+	}{
+		{"default chain", keys.DefaultCredentials(), "AKIDINSTANCE"},
+		{"profile", profile, "AKIDPROFILE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", DefaultsMode: keys.DefaultsModeAuto,
+				SharedConfigFiles: []string{profiles}, Credentials: tc.creds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := regionLookups(srv)
+			cfg, err := c.Config(ctx, cfgKey)
+			if err != nil {
+				t.Fatalf("Config: %v", err)
+			}
+			if n := regionLookups(srv) - before; n != 1 {
+				t.Fatalf("IMDS region lookups while loading one config: %d, want 1", n)
+			}
+			got, err := cfg.Credentials.Retrieve(ctx)
+			if err != nil || got.AccessKeyID != tc.want {
+				t.Fatalf("credentials: access key %q, %v; want %s", got.AccessKeyID, err, tc.want)
+			}
+		})
+	}
+}
+
+func regionLookups(s *fakeaws.Server) int {
+	n := 0
+	for _, r := range s.Log() {
+		if r.Path == "/latest/dynamic/instance-identity/document" { // imds.GetRegion
+			n++
+		}
+	}
+	return n
+}

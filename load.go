@@ -3,6 +3,7 @@ package clientcache
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/keys"
@@ -286,6 +289,17 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if name := key.Name(); name != "" {
 			opts = append(opts, c.loadOptions[name]...)
 		}
+		// DefaultsMode auto made the first load ask IMDS for the instance's
+		// region: the second gets that answer instead of asking again (a
+		// round trip, and where IMDS does not answer, outside EC2 or past a
+		// container's IMDSv2 hop limit, seconds of timeouts). Its mode is
+		// still resolved as the SDK does; only the lookup is skipped.
+		if cfg.DefaultsMode == aws.DefaultsModeAuto {
+			opts = append(opts, func(o *config.LoadOptions) error {
+				o.DefaultsModeOptions.IMDSClient = imdsRegionAnswer(cfg.RuntimeEnvironment.EC2InstanceMetadataRegion)
+				return nil
+			})
+		}
 		// After the named options, so that container provider options of
 		// the caller's (a retryer, a token) do not drop the cache's HTTP
 		// client: they run after it instead, and still win on what they set.
@@ -318,6 +332,22 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		}
 	}
 	return cache, source, nil
+}
+
+// imdsRegionAnswer returns an IMDS client whose GetRegion answers region
+// without a request, or fails if region is empty (IMDS did not answer the
+// first time): the answer LoadDefaultConfig got for DefaultsMode auto, for a
+// second LoadDefaultConfig of the same identity.
+func imdsRegionAnswer(region string) *imds.Client {
+	answer := middleware.InitializeMiddlewareFunc("clientcache:IMDSRegionAnswer", func(context.Context, middleware.InitializeInput, middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		if region == "" {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, errors.New("clientcache: IMDS gave no region")
+		}
+		return middleware.InitializeOutput{Result: &imds.GetRegionOutput{Region: region}}, middleware.Metadata{}, nil
+	})
+	return imds.New(imds.Options{APIOptions: []func(*middleware.Stack) error{func(s *middleware.Stack) error {
+		return s.Initialize.Add(answer, middleware.Before)
+	}}})
 }
 
 // roleProvider builds an assume-role or web-identity provider. The source
