@@ -1634,3 +1634,66 @@ func regionLookups(s *fakeaws.Server) int {
 	}
 	return n
 }
+
+// An HTTP client of the caller's, set by named load options, is the one the
+// SDK gives its service and STS clients; the SDK never gives it to the
+// container credentials provider, which builds its own. The cache handed it
+// the caller's client, so the container endpoint's authorization token went
+// through the caller's transport (a proxy, a logging RoundTripper, mTLS
+// meant for AWS). It gets an HTTP client of the cache's, which keeps no idle
+// connection, as with the cache's own pool.
+func TestCallersHTTPClientIsNotGivenToTheContainerProvider(t *testing.T) {
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-identity-token")
+	var calls atomic.Int64
+	mine := &http.Client{Transport: roundTripCounter{next: http.DefaultTransport, n: &calls}}
+
+	// The SDK alone, for reference, on an endpoint of its own (the SDK's
+	// pool keeps its connection open).
+	ref := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	t.Cleanup(ref.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", ref.URL()+"/creds")
+	ctx := context.Background()
+	direct, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithHTTPClient(mine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := direct.Credentials.Retrieve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("the SDK itself sent %d container credential requests through the caller's client: the test proves nothing", n)
+	}
+	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+
+	c, err := clientcache.New(clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"mine": {config.WithHTTPClient(mine)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials(), Name: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	if cfg.HTTPClient != mine {
+		t.Fatalf("the identity's HTTP client is a %T, not the caller's", cfg.HTTPClient)
+	}
+	got, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil || got.AccessKeyID != "AKIDCONTAINER" {
+		t.Fatalf("the container credentials: access key %q, %v; want AKIDCONTAINER", got.AccessKeyID, err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("%d container credential requests (with their authorization token) went through the caller's HTTP client", n)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
+}

@@ -259,8 +259,12 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// first, so that the identity's clients keep trusting only the key's
 		// CA bundle. The container provider takes its HTTP client from its
 		// own options, not the config's: it is given the same one, unless
-		// named load options' EndpointCredentialOptions set another. With an HTTP client of the
-		// caller's (buildable nil), that client is used as given.
+		// named load options' EndpointCredentialOptions set another. With an
+		// HTTP client of the caller's (buildable nil), that client is used as
+		// given where the SDK uses it, and not by the container provider,
+		// which the SDK never gives it (its authorization token is not for
+		// the caller's transport): that one gets a BuildableClient of the
+		// cache's that keeps no idle connection.
 		in := key.Input()
 		what := "the default credential chain"
 		if creds.Kind() == keys.KindProfile {
@@ -300,13 +304,17 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 				return nil
 			})
 		}
+		containerHC := hc
+		if buildable == nil {
+			containerHC = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+		}
 		// After the named options, so that container provider options of
 		// the caller's (a retryer, a token) do not drop the cache's HTTP
 		// client: they run after it instead, and still win on what they set.
 		opts = append(opts, func(o *config.LoadOptions) error {
 			theirs := o.EndpointCredentialOptions
 			o.EndpointCredentialOptions = func(eo *endpointcreds.Options) {
-				eo.HTTPClient = hc
+				eo.HTTPClient = containerHC
 				if theirs != nil {
 					theirs(eo)
 				}
