@@ -113,7 +113,14 @@ type Options struct {
 	// BuildableClient keeps its settings, and the SDK's constructors then
 	// copy it, so each client gets a pool of its own, as without the
 	// cache), its connections left alone. Otherwise the identity's pool is
-	// the cache's (see [Cache.Config]).
+	// the cache's (see [Cache.Config]): an *http.Client whose Transport is
+	// the cache's own RoundTripper (do not type-assert it to
+	// *http.Transport).
+	// For the default credential chain and profile credentials, the
+	// options run twice per load: once for the config, and once more in the
+	// load that resolves the credentials with the identity's settings
+	// (see the package documentation), so they should not count or append
+	// to anything outside the LoadOptions they are given.
 	LoadOptions map[string][]func(*config.LoadOptions) error
 }
 

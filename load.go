@@ -3,7 +3,6 @@ package clientcache
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,9 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/keys"
@@ -294,13 +291,15 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			opts = append(opts, c.loadOptions[name]...)
 		}
 		// DefaultsMode auto made the first load ask IMDS for the instance's
-		// region: the second gets that answer instead of asking again (a
-		// round trip, and where IMDS does not answer, outside EC2 or past a
-		// container's IMDSv2 hop limit, seconds of timeouts). Its mode is
-		// still resolved as the SDK does; only the lookup is skipped.
+		// region: the second gets the mode that answer resolved to
+		// (in-region, cross-region or standard, as each SDK client resolves
+		// auto for the config's region) instead of asking again (a round
+		// trip, and where IMDS does not answer, outside EC2 or past a
+		// container's IMDSv2 hop limit, seconds of timeouts).
 		if cfg.DefaultsMode == aws.DefaultsModeAuto {
+			mode := defaults.ResolveDefaultsModeAuto(cfg.Region, cfg.RuntimeEnvironment)
 			opts = append(opts, func(o *config.LoadOptions) error {
-				o.DefaultsModeOptions.IMDSClient = imdsRegionAnswer(cfg.RuntimeEnvironment.EC2InstanceMetadataRegion)
+				o.DefaultsModeOptions.Mode = mode
 				return nil
 			})
 		}
@@ -340,22 +339,6 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		}
 	}
 	return cache, source, nil
-}
-
-// imdsRegionAnswer returns an IMDS client whose GetRegion answers region
-// without a request, or fails if region is empty (IMDS did not answer the
-// first time): the answer LoadDefaultConfig got for DefaultsMode auto, for a
-// second LoadDefaultConfig of the same identity.
-func imdsRegionAnswer(region string) *imds.Client {
-	answer := middleware.InitializeMiddlewareFunc("clientcache:IMDSRegionAnswer", func(context.Context, middleware.InitializeInput, middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		if region == "" {
-			return middleware.InitializeOutput{}, middleware.Metadata{}, errors.New("clientcache: IMDS gave no region")
-		}
-		return middleware.InitializeOutput{Result: &imds.GetRegionOutput{Region: region}}, middleware.Metadata{}, nil
-	})
-	return imds.New(imds.Options{APIOptions: []func(*middleware.Stack) error{func(s *middleware.Stack) error {
-		return s.Initialize.Add(answer, middleware.Before)
-	}}})
 }
 
 // roleProvider builds an assume-role or web-identity provider. The source

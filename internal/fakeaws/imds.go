@@ -10,8 +10,9 @@ import (
 // NewIMDS starts an EC2 instance metadata endpoint (IMDSv2, the part the
 // SDK's default chain calls for an instance role's credentials) on loopback
 // over plain HTTP. Point the SDK at it with
-// AWS_EC2_METADATA_SERVICE_ENDPOINT. It serves the instance's region
-// (us-east-1, which the SDK asks for in DefaultsMode auto) and role's
+// AWS_EC2_METADATA_SERVICE_ENDPOINT. It serves the instance identity
+// document (region us-east-1, which the SDK asks for in DefaultsMode auto)
+// and role's
 // credentials, valid for an hour, to requests that carry the session token
 // it issued.
 func NewIMDS(role, accessKeyID, secretAccessKey, sessionToken string) *Server {
@@ -27,8 +28,8 @@ func NewIMDS(role, accessKeyID, secretAccessKey, sessionToken string) *Server {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		if r.URL.Path == "/latest/meta-data/placement/region" {
-			_, _ = w.Write([]byte("us-east-1"))
+		if r.URL.Path == "/latest/dynamic/instance-identity/document" { // where the SDK's GetRegion looks
+			_ = json.NewEncoder(w).Encode(map[string]string{"region": "us-east-1", "instanceId": "i-0fake", "accountId": "123456789012"})
 			return
 		}
 		switch strings.TrimPrefix(r.URL.Path, credsPath) {
