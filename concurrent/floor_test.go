@@ -132,6 +132,47 @@ func BenchmarkReadFloor(b *testing.B) {
 	})
 }
 
+// BenchmarkReadFloorParallel is the first two variants of BenchmarkReadFloor
+// from several goroutines (RunParallel, each from its own offset in the key
+// stream, as BenchmarkGet does): what the engine's map alone costs against
+// the bare map when nothing records the read. Its entries hold the value
+// beside the node pointer (24 bytes for uint64 keys and values, against 16):
+//
+//	go test -run '^$' -bench 'ReadFloorParallel|^BenchmarkGet$' -cpu 1,2,8 -count 6 ./concurrent/ | benchstat -col /impl -
+func BenchmarkReadFloorParallel(b *testing.B) {
+	keys := BenchZipfKeys()
+	mask := uint64(len(keys) - 1)
+	var start atomic.Uint64
+	run := func(b *testing.B, load func(uint64) bool) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			i := start.Add(1<<14) & mask
+			for pb.Next() {
+				if !load(keys[i&mask]) {
+					panic("miss in a hit benchmark")
+				}
+				i++
+			}
+		})
+	}
+	b.Run("impl=xsync.Map", func(b *testing.B) {
+		m := xsync.NewMap[uint64, uint64](xsync.WithPresize(BenchEntries))
+		for i := range uint64(BenchEntries) {
+			m.Store(BenchKey(i), i)
+		}
+		run(b, func(k uint64) bool { _, ok := m.Load(k); return ok })
+	})
+	b.Run("impl=entry-map", func(b *testing.B) {
+		m := xsync.NewMap[uint64, entry[uint64, uint64]](xsync.WithPresize(BenchEntries))
+		for i := range uint64(BenchEntries) {
+			n := &node[uint64, uint64]{key: BenchKey(i)}
+			m.Store(n.key, entry[uint64, uint64]{value: i, n: n})
+		}
+		run(b, func(k uint64) bool { _, ok := m.Load(k); return ok })
+	})
+}
+
 // The benchmarks' key stream: a scrambled Zipf stream (s = 1.01) over
 // BenchEntries keys, in the style of Caffeine's get/put benchmark: a few keys
 // are hot, but hot keys are spread over the key space rather than clustered
