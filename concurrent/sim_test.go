@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +122,8 @@ func TestSimTable(t *testing.T) {
 // CLIENTCACHE_SEEDS (comma-separated, default 1) averages every figure over
 // several seeds, to tell a design's effect from the luck of one seed, and
 // CLIENTCACHE_CAPACITIES (comma-separated) replaces every trace's capacities
-// (e.g. 8,16,32,48 for the small caches where the smallsk column differs). Rows
+// (e.g. 8,16,32,48 for the small caches where the smallsk column differs), and
+// CLIENTCACHE_VARIANTS (comma-separated column names) keeps only those columns. Rows
 // replay in parallel, each on one goroutine. A development aid: it prints
 // hit percentages.
 func TestSimAblations(t *testing.T) {
@@ -155,6 +157,26 @@ func TestSimAblations(t *testing.T) {
 		{"smallsk", wtAblation{smallSketch: true}},
 		{"startlru", wtAblation{startLRU: true}},
 		{"duelfill", wtAblation{duelFill: true}},
+		{"nogrowth", wtAblation{noGrowthGhosts: true}},
+	}
+	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
+		var keep []struct {
+			name string
+			off  wtAblation
+		}
+		for _, name := range strings.Split(list, ",") {
+			i := slices.IndexFunc(variants, func(v struct {
+				name string
+				off  wtAblation
+			}) bool {
+				return v.name == name
+			})
+			if i < 0 {
+				t.Fatalf("CLIENTCACHE_VARIANTS: no column %q", name)
+			}
+			keep = append(keep, variants[i])
+		}
+		variants = keep
 	}
 	type row struct {
 		label string

@@ -120,6 +120,7 @@ func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
 type wtGhost struct {
 	fp     uint64
 	victim bool
+	growth bool // a victim evicted from the main area by the engine, not by a contest
 	seq    uint64
 }
 
@@ -230,6 +231,8 @@ func (m *wtModel) add(k uint64) {
 		case m.lruMode: // ghosts do not move the window in LRU mode
 		case !g.victim && m.left-g.seq < uint64(m.depth()):
 			m.moveWindow(1)
+		case g.victim && g.growth && m.ousted-g.seq < uint64(m.depth()):
+			m.moveWindow(-max(m.freq(k)/2, 1))
 		case g.victim && m.ousted-g.seq < uint64(m.depth()):
 			m.moveWindow(-max(m.freq(k), 1))
 		}
@@ -277,7 +280,7 @@ func (m *wtModel) admitFromWindow() {
 // lose remembers k as a ghost, replacing the ghost in its slot.
 func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
 	i, fp := m.slot(k)
-	m.ghosts[i] = wtGhost{fp, victim, seq}
+	m.ghosts[i] = wtGhost{fp: fp, victim: victim, seq: seq}
 }
 
 // admit: more frequent wins; a warm loser gets a 1-in-128 draw once the
@@ -366,6 +369,12 @@ func (m *wtModel) evict() (uint64, bool) {
 		if len(*q) > 0 {
 			k := (*q)[0]
 			*q = (*q)[1:]
+			if (q == &m.probation || q == &m.protected) && !m.lruMode {
+				// The main area over its share after the window grew.
+				m.ousted++
+				i, fp := m.slot(k)
+				m.ghosts[i] = wtGhost{fp: fp, victim: true, growth: true, seq: m.ousted}
+			}
 			return k, true
 		}
 	}
@@ -767,13 +776,19 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 	if _, ok := h.nodes[158]; ok {
 		t.Fatal("the tied candidate 158 was admitted")
 	}
+	hash0 := h.nodes[0].hash
 	p.add(h.newNode(158))
 	evict()
 	if p.windowMax != 3 || p.protectedMax != 125 {
 		t.Fatalf("after a candidate ghost hit: window %d protected %d, want 3 and 125", p.windowMax, p.protectedMax)
 	}
-	// The grown window made the engine evict probation's front, 0 (not a
-	// contest: no ghost). Next 159 and 1000 tie with the victim 1 and lose;
+	// The grown window made the engine evict probation's front, 0: not a
+	// contest, but the cost of the growth, remembered as a growth ghost
+	// (victim number 1).
+	if i, fp := p.ghostSlot(hash0); p.ghosts[i]>>(wtGhostSeqBits+2) != fp || p.ghosts[i]&3 != wtGhostVictim|wtGhostGrowth || p.ousted != 1 {
+		t.Fatalf("0, evicted by the window's growth, left ghost %#x (ousted %d), want a growth ghost of victim 1", p.ghosts[i], p.ousted)
+	}
+	// Next 159 and 1000 tie with the victim 1 and lose;
 	// 158, seen twice, ousts 1; the frequent 2000 ousts 2. Asking for the
 	// victim ghost 1 again (its second request: frequency 2) shrinks the
 	// window by two, to its floor of one.
@@ -792,8 +807,8 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 			t.Fatalf("%d is still held", k)
 		}
 	}
-	if p.ousted != 2 {
-		t.Fatalf("%d victims ousted, want 2", p.ousted)
+	if p.ousted != 3 {
+		t.Fatalf("%d victims ousted, want 3 (0 by growth, then 1 and 2)", p.ousted)
 	}
 	p.add(h.newNode(1))
 	evict()
@@ -811,11 +826,59 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 	if p.windowMax != 1 {
 		t.Fatalf("a stale ghost moved the window to %d", p.windowMax)
 	}
-	// The evictions without a contest made no ghosts: 0 moves nothing.
+	// 0's growth ghost is within its depth, but the window is at its
+	// floor of one: it stays there.
 	p.add(h.newNode(0))
 	evict()
 	if p.windowMax != 1 {
-		t.Fatalf("a key evicted without a contest moved the window to %d", p.windowMax)
+		t.Fatalf("a growth ghost hit took the window below its floor, to %d", p.windowMax)
+	}
+}
+
+// A growth ghost hit shrinks the window by half the key's frequency (at
+// least one), where a contest victim's shrinks it by the whole frequency;
+// in the noGrowthGhosts ablation the engine's evictions leave no ghost.
+func TestWTinyLFUGrowthGhosts(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		off       wtAblation
+		wantShift int
+	}{
+		{"shipped", wtAblation{}, 2},
+		{"noGrowthGhosts", wtAblation{noGrowthGhosts: true}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// max 160: a window of 2, 158 of main.
+			h := newWTHarness(160, 1)
+			h.p = newWTinyLFUAblated[uint64, int](160, 1, tc.off)
+			p := h.p
+			for k := range uint64(160) {
+				p.add(h.newNode(k))
+			}
+			// Grow the window by ten entries; the engine then evicts the
+			// ten least recent entries of probation, 0 to 9.
+			p.moveWindow(10)
+			victim := h.nodes[0].hash
+			for k := range uint64(10) {
+				p.add(h.newNode(5000 + k))
+				for p.len() > 160 {
+					delete(h.nodes, p.evict().key)
+				}
+			}
+			if _, ok := h.nodes[0]; ok {
+				t.Fatal("0 was not evicted by the growth")
+			}
+			// 0 asked for again: its fourth request (frequency 4 in the
+			// sketch) shrinks a shipped window by 4/2.
+			for range 2 {
+				p.sketch.Increment(victim)
+			}
+			before := p.windowMax
+			p.add(h.newNode(0))
+			if got := before - p.windowMax; got != tc.wantShift {
+				t.Fatalf("a growth ghost hit moved the window from %d to %d, want a shrink of %d", before, p.windowMax, tc.wantShift)
+			}
+		})
 	}
 }
 
