@@ -328,7 +328,8 @@ func checkSecret(s string, max int) string {
 }
 
 // Endpoints. A base endpoint must be an absolute http or https URL with a
-// host, and without user information, query or fragment. It is normalised:
+// host (an IPv6 address in brackets), and without user information, query or
+// fragment. It is normalised:
 //
 //   - the scheme and host are lowercased (both are case-insensitive; the
 //     zone of an IPv6 literal, an interface name, is kept as given);
@@ -369,6 +370,11 @@ func normalizeEndpoint(raw string) (string, string) {
 	host := u.Hostname()
 	if host == "" {
 		return "", notURL
+	}
+	if strings.Contains(host, ":") && !strings.HasPrefix(u.Host, "[") {
+		// url.Parse reads "http://::1" as host ":" and port "1": an IPv6
+		// address must be written in brackets to be one.
+		return "", "has an IPv6 address without brackets (write http://[::1]:port)"
 	}
 	if strings.Contains(host, ":") {
 		// An IPv6 literal: lowercase the address but not the zone, an

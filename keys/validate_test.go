@@ -136,6 +136,11 @@ func TestValidationErrors(t *testing.T) {
 		{"endpoint port zero", cfg(keys.ConfigInput{Endpoint: "https://example.com:0"}), "Config.Endpoint"},
 		{"endpoint port too big", cfg(keys.ConfigInput{Endpoint: "https://example.com:65536"}), "Config.Endpoint"},
 		{"endpoint empty port", cfg(keys.ConfigInput{Endpoint: "https://example.com:"}), "Config.Endpoint"},
+		// url.Parse reads these as host ":" (or "a:") and port 1; they were
+		// accepted and normalised to "http://[:]:1", which is not a URL
+		// (found by FuzzValidation).
+		{"endpoint IPv6 without brackets", cfg(keys.ConfigInput{Endpoint: "http://::1"}), "Config.Endpoint"},
+		{"endpoint colon in host", cfg(keys.ConfigInput{Endpoint: "http://a::1"}), "Config.Endpoint"},
 		{"endpoint space in host", cfg(keys.ConfigInput{Endpoint: "https://exa mple.com"}), "Config.Endpoint"},
 		{"endpoint too long", cfg(keys.ConfigInput{Endpoint: "https://e.com/" + strings.Repeat("p", 2048)}), "Config.Endpoint"},
 		// Enums
