@@ -44,17 +44,13 @@ func (e *configEntry) release() {
 func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, error) {
 	c.logger.DebugContext(ctx, "clientcache: loading config", "key", key)
 	creds := key.Credentials()
-	opts := loadOptions(key)
-	// The cache resolves the credentials itself below, once the identity's
-	// pool exists (credentialsFor): keep the SDK from building the default
-	// chain here, whose credential calls would go through another pool.
-	opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
 		return nil, err // Config, Client and Derived checked it first: a safety net
 	}
-	if name := key.Name(); name != "" {
-		opts = append(opts, c.loadOptions[name]...)
-	}
+	// The cache resolves the credentials itself below, once the identity's
+	// pool exists (credentialsFor): keep the SDK from building the default
+	// chain here, whose credential calls would go through another pool.
+	opts := c.configOptions(key, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
 	// bundle) needs one, and every client constructor then builds its own
 	// pool: give the identity one to own, unless named options brought an
@@ -66,7 +62,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
-			own = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+			own = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 			o.HTTPClient = own
 		}
 		return nil
@@ -208,6 +204,33 @@ func loadOptions(key keys.Config) []func(*config.LoadOptions) error {
 	return opts
 }
 
+// configOptions returns the LoadDefaultConfig options of key: its inputs,
+// then extra, then the named options of its name (which see, and may
+// override, everything before them).
+func (c *Cache) configOptions(key keys.Config, extra ...func(*config.LoadOptions) error) []func(*config.LoadOptions) error {
+	opts := append(loadOptions(key), extra...)
+	if name := key.Name(); name != "" {
+		opts = append(opts, c.loadOptions[name]...)
+	}
+	return opts
+}
+
+// noKeepAlive makes a transport close each connection after its request:
+// for the HTTP clients whose copies the SDK makes into pools the cache
+// cannot reach to close (see credentialsFor).
+func noKeepAlive(tr *http.Transport) { tr.DisableKeepAlives = true }
+
+// ownRootCAs gives a transport copy TLS settings and RootCAs of its own,
+// which the SDK may append a profile's CA bundle to in place.
+func ownRootCAs(tr *http.Transport) {
+	if tr.TLSClientConfig != nil {
+		tr.TLSClientConfig = tr.TLSClientConfig.Clone()
+		if tr.TLSClientConfig.RootCAs != nil {
+			tr.TLSClientConfig.RootCAs = tr.TLSClientConfig.RootCAs.Clone()
+		}
+	}
+}
+
 // credentialsFor returns the provider for the identity's credentials. The
 // default chain and a profile's credentials are the SDK's, resolved by a
 // second LoadDefaultConfig whose HTTP client is the identity's (the first
@@ -274,22 +297,18 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
-		hc := cfg.HTTPClient
+		// hc is the SDK's HTTP client for this load, containerHC the
+		// container provider's: the same BuildableClient unless the
+		// identity's HTTP client is the caller's.
+		var hc, containerHC aws.HTTPClient
 		if buildable != nil {
-			hc = buildable.WithTransportOptions(func(tr *http.Transport) {
-				tr.DisableKeepAlives = true
-				if tr.TLSClientConfig != nil {
-					tr.TLSClientConfig = tr.TLSClientConfig.Clone()
-					if tr.TLSClientConfig.RootCAs != nil {
-						tr.TLSClientConfig.RootCAs = tr.TLSClientConfig.RootCAs.Clone()
-					}
-				}
-			})
+			hc = buildable.WithTransportOptions(noKeepAlive, ownRootCAs)
+			containerHC = hc
+		} else {
+			hc = cfg.HTTPClient
+			containerHC = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 		}
-		opts := loadOptions(pkey)
-		if name := key.Name(); name != "" {
-			opts = append(opts, c.loadOptions[name]...)
-		}
+		opts := c.configOptions(pkey)
 		// DefaultsMode auto made the first load ask IMDS for the instance's
 		// region: the second gets the mode that answer resolved to
 		// (in-region, cross-region or standard, as each SDK client resolves
@@ -302,10 +321,6 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 				o.DefaultsModeOptions.Mode = mode
 				return nil
 			})
-		}
-		containerHC := hc
-		if buildable == nil {
-			containerHC = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
 		}
 		// After the named options, so that container provider options of
 		// the caller's (a retryer, a token) do not drop the cache's HTTP
