@@ -1378,25 +1378,12 @@ func TestProfileCABundleLeavesNoConnectionAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, cfgKey)
-	if err != nil {
-		t.Fatalf("Config: %v", err)
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		t.Fatalf("the profile's assumed-role credentials: %v", err)
-	}
+	c := newUnclosedCache(t, clientcache.Options{})
+	retrieve(t, c, cfgKey, "")
 	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 1 {
 		t.Fatalf("AssumeRole calls for the profile's role: %d, want 1", n)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "no connection open to STS after Close", func() bool { return stssrv.OpenConnections() == 0 })
+	closeLeavesNoConnection(t, c, stssrv, "STS")
 }
 
 // An identity with the default credential chain whose profile assumes a
@@ -1418,86 +1405,40 @@ func TestDefaultChainLeavesNoConnectionAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, cfgKey)
-	if err != nil {
-		t.Fatalf("Config: %v", err)
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		t.Fatalf("the default chain's assumed-role credentials: %v", err)
-	}
+	c := newUnclosedCache(t, clientcache.Options{})
+	retrieve(t, c, cfgKey, "")
 	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 1 {
 		t.Fatalf("AssumeRole calls for the profile's role: %d, want 1", n)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "no connection open to STS after Close", func() bool { return stssrv.OpenConnections() == 0 })
+	closeLeavesNoConnection(t, c, stssrv, "STS")
 }
 
 // The default chain on ECS or EKS Pod Identity: the container credentials
 // provider takes its HTTP client from its own options, not from the config,
 // and built a pool of its own that the cache never closed.
 func TestContainerCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
-	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+	srv := containerEndpoint(t)
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, cfgKey)
-	if err != nil {
-		t.Fatalf("Config: %v", err)
-	}
-	got, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil || got.AccessKeyID != "AKIDCONTAINER" {
-		t.Fatalf("the container credentials: access key %q, %v; want AKIDCONTAINER", got.AccessKeyID, err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
+	c := newUnclosedCache(t, clientcache.Options{})
+	retrieve(t, c, cfgKey, "AKIDCONTAINER")
+	closeLeavesNoConnection(t, c, srv, "the container credentials endpoint")
 }
 
 // The default chain on EC2: the instance role's credentials come from IMDS,
 // through a client the SDK builds, which must leave no connection open
 // after Close either.
 func TestInstanceRoleCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
-	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
-	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	srv := imdsEndpoint(t)
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, cfgKey)
-	if err != nil {
-		t.Fatalf("Config: %v", err)
-	}
-	got, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil || got.AccessKeyID != "AKIDINSTANCE" {
-		t.Fatalf("the instance role's credentials: access key %q, %v; want AKIDINSTANCE", got.AccessKeyID, err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "no connection open to IMDS after Close", func() bool { return srv.OpenConnections() == 0 })
+	c := newUnclosedCache(t, clientcache.Options{})
+	retrieve(t, c, cfgKey, "AKIDINSTANCE")
+	closeLeavesNoConnection(t, c, srv, "IMDS")
 }
 
 // DefaultsMode auto makes LoadDefaultConfig ask IMDS for the instance's
@@ -1505,35 +1446,25 @@ func TestInstanceRoleCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
 // that client's pool must not keep the connection after Close. It did, for
 // an identity with static credentials too.
 func TestDefaultsModeAutoLeavesNoConnectionAfterClose(t *testing.T) {
-	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
-	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	srv := imdsEndpoint(t)
 	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSTATIC", SecretAccessKey: keys.NewSecret(baseSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
+	c := newUnclosedCache(t, clientcache.Options{})
 	for _, cr := range []keys.Credentials{creds, keys.DefaultCredentials()} {
 		cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", DefaultsMode: keys.DefaultsModeAuto, Credentials: cr})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Config(ctx, cfgKey); err != nil {
+		if _, err := c.Config(context.Background(), cfgKey); err != nil {
 			t.Fatalf("Config: %v", err)
 		}
 	}
 	if srv.Requests() == 0 {
 		t.Fatal("DefaultsMode auto did not ask IMDS: the test proves nothing")
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "no connection open to IMDS after Close", func() bool { return srv.OpenConnections() == 0 })
+	closeLeavesNoConnection(t, c, srv, "IMDS")
 }
 
 // Named load options that set the container credentials provider's options
@@ -1543,36 +1474,20 @@ func TestDefaultsModeAutoLeavesNoConnectionAfterClose(t *testing.T) {
 // connection stayed open after Close. The caller's options are applied after
 // the cache's, so they still win on anything they set.
 func TestNamedEndpointCredentialOptionsLeaveNoConnectionAfterClose(t *testing.T) {
-	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+	srv := containerEndpoint(t)
 	var applied atomic.Bool
-	c, err := clientcache.New(clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+	c := newUnclosedCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
 		"container": {config.WithEndpointCredentialOptions(func(o *endpointcreds.Options) { applied.Store(true) })},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials(), Name: "container"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, cfgKey)
-	if err != nil {
-		t.Fatalf("Config: %v", err)
-	}
-	got, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil || got.AccessKeyID != "AKIDCONTAINER" {
-		t.Fatalf("the container credentials: access key %q, %v; want AKIDCONTAINER", got.AccessKeyID, err)
-	}
+	retrieve(t, c, cfgKey, "AKIDCONTAINER")
 	if !applied.Load() {
 		t.Fatal("the named EndpointCredentialOptions were not applied")
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
+	closeLeavesNoConnection(t, c, srv, "the container credentials endpoint")
 }
 
 // DefaultsMode auto asks IMDS for the instance's region while loading the
@@ -1581,10 +1496,7 @@ func TestNamedEndpointCredentialOptionsLeaveNoConnectionAfterClose(t *testing.T)
 // where IMDS does not answer (outside EC2, or a container past the IMDSv2
 // hop limit) twice the wait for its timeouts.
 func TestDefaultsModeAutoAsksIMDSForTheRegionOncePerLoad(t *testing.T) {
-	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
-	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	srv := imdsEndpoint(t)
 	profiles := filepath.Join(t.TempDir(), "config")
 	if err := os.WriteFile(profiles, []byte("[profile tenant]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -1594,7 +1506,6 @@ func TestDefaultsModeAutoAsksIMDSForTheRegionOncePerLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClientCache(t, clientcache.Options{})
-	ctx := context.Background()
 	for _, tc := range []struct {
 		name  string
 		creds keys.Credentials
@@ -1610,17 +1521,13 @@ func TestDefaultsModeAutoAsksIMDSForTheRegionOncePerLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := regionLookups(srv)
-			cfg, err := c.Config(ctx, cfgKey)
-			if err != nil {
+			if _, err := c.Config(context.Background(), cfgKey); err != nil {
 				t.Fatalf("Config: %v", err)
 			}
 			if n := regionLookups(srv) - before; n != 1 {
 				t.Fatalf("IMDS region lookups while loading one config: %d, want 1", n)
 			}
-			got, err := cfg.Credentials.Retrieve(ctx)
-			if err != nil || got.AccessKeyID != tc.want {
-				t.Fatalf("credentials: access key %q, %v; want %s", got.AccessKeyID, err, tc.want)
-			}
+			retrieve(t, c, cfgKey, tc.want)
 		})
 	}
 }
@@ -1677,16 +1584,8 @@ func TestCallersHTTPClientIsNotGivenToTheContainerProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := c.Config(ctx, cfgKey)
-	if err != nil {
-		t.Fatalf("Config: %v", err)
-	}
-	if cfg.HTTPClient != mine {
+	if cfg := retrieve(t, c, cfgKey, "AKIDCONTAINER"); cfg.HTTPClient != mine {
 		t.Fatalf("the identity's HTTP client is a %T, not the caller's", cfg.HTTPClient)
-	}
-	got, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil || got.AccessKeyID != "AKIDCONTAINER" {
-		t.Fatalf("the container credentials: access key %q, %v; want AKIDCONTAINER", got.AccessKeyID, err)
 	}
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("%d container credential requests (with their authorization token) went through the caller's HTTP client", n)
@@ -1696,4 +1595,63 @@ func TestCallersHTTPClientIsNotGivenToTheContainerProvider(t *testing.T) {
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	testwait.Until(t, "no connection open to the container credentials endpoint after Close", func() bool { return srv.OpenConnections() == 0 })
+}
+
+// newUnclosedCache returns a cache the test closes itself (to check what
+// Close leaves behind); a Cleanup closes it too if the test stops first.
+func newUnclosedCache(t *testing.T, o clientcache.Options) *clientcache.Cache {
+	t.Helper()
+	c, err := clientcache.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// imdsEndpoint starts a fake IMDS (instance role tenant-role, access key
+// AKIDINSTANCE) and points the SDK at it, with IMDS enabled.
+func imdsEndpoint(t *testing.T) *fakeaws.Server {
+	t.Helper()
+	srv := fakeaws.NewIMDS("tenant-role", "AKIDINSTANCE", baseSecret, "instance-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL())
+	return srv
+}
+
+// containerEndpoint starts a fake container credentials endpoint (access
+// key AKIDCONTAINER) and points the SDK's default chain at it.
+func containerEndpoint(t *testing.T) *fakeaws.Server {
+	t.Helper()
+	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+	return srv
+}
+
+// retrieve loads the config of key and fetches its credentials, which must
+// carry the access key id want (any, if want is empty).
+func retrieve(t *testing.T, c *clientcache.Cache, key keys.Config, want string) aws.Config {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	got, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil || want != "" && got.AccessKeyID != want {
+		t.Fatalf("credentials: access key %q, %v; want %s", got.AccessKeyID, err, want)
+	}
+	return cfg
+}
+
+// closeLeavesNoConnection closes c and waits for srv (named what) to see
+// every connection closed.
+func closeLeavesNoConnection(t *testing.T, c *clientcache.Cache, srv interface{ OpenConnections() int64 }, what string) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "no connection open to "+what+" after Close", func() bool { return srv.OpenConnections() == 0 })
 }
