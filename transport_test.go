@@ -541,23 +541,12 @@ func TestRedirectNeverSendsTheSSECustomerKeyToAnotherOrigin(t *testing.T) {
 // connection of a request made after the release stayed open, idle, for
 // the transport's idle timeout (90 s).
 func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
-	var open atomic.Int64
 	arrived, finish := make(chan struct{}), make(chan struct{})
 	var first sync.Once
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, open := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		first.Do(func() { close(arrived); <-finish })
 		_, _ = w.Write([]byte("x"))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	})
 	c, err := clientcache.New(clientcache.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -580,15 +569,16 @@ func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
+	get := func() error {
 		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
 		if err == nil {
 			_, err = io.Copy(io.Discard, out.Body)
 			out.Body.Close()
 		}
-		done <- err
-	}()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- get() }()
 	<-arrived
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
@@ -601,15 +591,7 @@ func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
 
 	// The caller kept the client: its requests still work, and leave no
 	// connection open.
-	go func() {
-		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
-		if err == nil {
-			_, err = io.Copy(io.Discard, out.Body)
-			out.Body.Close()
-		}
-		done <- err
-	}()
-	if err := <-done; err != nil {
+	if err := get(); err != nil {
 		t.Fatalf("a request through a client kept after Close: %v", err)
 	}
 	testwait.Until(t, "the connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
@@ -622,25 +604,14 @@ func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
 // connection of the request in flight went idle when it finished, and stayed
 // open for the idle timeout.
 func TestReleasedPoolClosesInFlightConnectionAfterALaterRequest(t *testing.T) {
-	var open atomic.Int64
 	arrived, finish := make(chan struct{}), make(chan struct{})
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, open := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			close(arrived)
 			<-finish
 		}
 		_, _ = w.Write([]byte("x"))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	})
 	c, err := clientcache.New(clientcache.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -679,4 +650,23 @@ func TestReleasedPoolClosesInFlightConnectionAfterALaterRequest(t *testing.T) {
 		t.Fatalf("the request in flight during the release: %v", err)
 	}
 	testwait.Until(t, "every connection of a released pool to close once its requests are done", func() bool { return open.Load() == 0 })
+}
+
+// connCountingServer starts a plain HTTP server with handler h and returns
+// it with the count of its connections currently open.
+func connCountingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	open := new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, open
 }
