@@ -140,10 +140,11 @@ func TestSimAblations(t *testing.T) {
 	}
 	capacities := simEnvInts(t, "CLIENTCACHE_CAPACITIES")
 	dir := simTraceDir(t)
-	variants := []struct {
+	type variant struct {
 		name string
 		off  wtAblation
-	}{
+	}
+	variants := []variant{
 		{"shipped", wtAblation{}},
 		{"lazy", wtAblation{lazySketch: true}},
 		{"nodoor", wtAblation{noDoorkeeper: true}},
@@ -160,17 +161,9 @@ func TestSimAblations(t *testing.T) {
 		{"nogrowth", wtAblation{noGrowthGhosts: true}},
 	}
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
-		var keep []struct {
-			name string
-			off  wtAblation
-		}
+		var keep []variant
 		for _, name := range strings.Split(list, ",") {
-			i := slices.IndexFunc(variants, func(v struct {
-				name string
-				off  wtAblation
-			}) bool {
-				return v.name == name
-			})
+			i := slices.IndexFunc(variants, func(v variant) bool { return v.name == name })
 			if i < 0 {
 				t.Fatalf("CLIENTCACHE_VARIANTS: no column %q", name)
 			}
