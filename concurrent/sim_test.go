@@ -308,6 +308,57 @@ func TestSimDuelTimeline(t *testing.T) {
 	}
 }
 
+// TestSimWindowSweep replays each trace@capacity of CLIENTCACHE_WINDOWS
+// (semicolon-separated, e.g. "p3@400000;web07@5000") with the window held
+// at fixed shares of the cache (no ghosts, no duel), beside the policy as
+// shipped, and prints the shipped policy's window share at twenty points of
+// the trace with its hit ratio over each twentieth: it tells whether a row's
+// gap comes from where the window goes or from the rest of the design. A
+// development aid.
+func TestSimWindowSweep(t *testing.T) {
+	spec := os.Getenv("CLIENTCACHE_WINDOWS")
+	if spec == "" {
+		t.Skip("set CLIENTCACHE_WINDOWS=trace@capacity[;...] to compare fixed window shares with the adaptive window")
+	}
+	shares := []int{1, 3, 10, 20, 30, 50, 70}
+	for _, item := range strings.Split(spec, ";") {
+		name, capText, ok := strings.Cut(item, "@")
+		c, err := strconv.Atoi(capText)
+		if !ok || err != nil || c < 1 {
+			t.Fatalf("CLIENTCACHE_WINDOWS: %q is not trace@capacity", item)
+		}
+		keys, _ := simLoad(t, name)
+		n := len(keys)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s@%d: OPT %.2f%%, LRU %.2f%%; fixed window:", name, c,
+			trace.Percent(trace.Optimal(keys, c), n), trace.Percent(trace.LRUHits(keys, c), n))
+		for _, share := range shares {
+			p := newWTinyLFUAblated[uint64, struct{}](c, 1, wtAblation{noAdapt: true, noGrowthGhosts: true, noDuel: true})
+			p.moveWindow(max(c*share/100, 1) - p.windowMax)
+			fmt.Fprintf(&b, " %d%% %.2f%%", share, trace.Percent(trace.Replay(keys, newSimEngineCache(p, c, 1)), n))
+		}
+		p := newWTinyLFU[uint64, struct{}](c, 1)
+		lfu := newSimEngineCache(p, c, 1)
+		hits, stepHits, step := 0, 0, max(n/20, 1)
+		var timeline strings.Builder
+		for i, k := range keys {
+			if lfu.Get(k) {
+				hits++
+				stepHits++
+			} else {
+				lfu.Set(k)
+			}
+			if (i+1)%step == 0 {
+				fmt.Fprintf(&timeline, "\n  after request %d: window %.2f%% of the cache, hits %.2f%% over the last %d requests",
+					i+1, 100*float64(p.windowMax)/float64(c), trace.Percent(stepHits, step), step)
+				stepHits = 0
+			}
+		}
+		fmt.Fprintf(&b, "; as shipped %.2f%%%s", trace.Percent(hits, n), timeline.String())
+		t.Log(b.String())
+	}
+}
+
 // TestSimPolicyRegressions is TestSimLFURegressions of sim_public_test.go
 // driven through the harness, so that the policy's qualitative facts hold
 // whether or not the engine builds it, plus two regressions of the second
