@@ -82,8 +82,9 @@ type ConfigInput struct {
 	SharedCredentialsFiles []string
 	// Endpoint is the base endpoint of every client (aws.Config.BaseEndpoint):
 	// an absolute http or https URL with a host and no user information,
-	// query or fragment. Normalised: scheme and host lowercased, the scheme's
-	// default port dropped, a single trailing "/" dropped ("//" is kept).
+	// query or fragment. Normalised: scheme and the host's ASCII letters
+	// lowercased, the scheme's default port dropped, a single trailing "/"
+	// dropped ("//" is kept).
 	Endpoint string
 	// FIPS and DualStack select FIPS and dual-stack endpoints.
 	FIPS      Tristate

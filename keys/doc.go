@@ -42,8 +42,9 @@
 // Inputs are rewritten only where two spellings mean the same thing to the
 // SDK; everything else is kept as given and compared exactly.
 //
-//   - Endpoints (config, client, STS): scheme and host lowercased (an IPv6
-//     zone excepted); the scheme's default port (80, 443) dropped and
+//   - Endpoints (config, client, STS): scheme and the ASCII letters of the
+//     host lowercased (an IPv6 zone excepted; a non-ASCII letter is another
+//     host name); the scheme's default port (80, 443) dropped and
 //     leading zeros of a port removed; a single trailing "/" of the path
 //     dropped (a path ending in "//" is kept: the SDK keeps both slashes).
 //   - Service names: ASCII upper case lowered ("S3" is "s3").

@@ -53,6 +53,21 @@ func TestNormaliseEndpointHostCase(t *testing.T) {
 	differentConfig(t, endpoint("https://example.com"), endpoint("https://example.org"))
 }
 
+// TestEndpointHostLowercasesASCIIOnly pins a host normalised with Unicode
+// case mapping: "http://\u212Aey.com" (a Kelvin sign) became
+// "http://key.com", and "ÉXAMPLE" became "éxample", though net/http sends
+// them as other hosts (Host: xn--ey-0qu.com, xn--XAMPLE-voa.com): the key
+// named, and the SDK was given, another endpoint than the caller's. Host
+// names are case-insensitive in ASCII only.
+func TestEndpointHostLowercasesASCIIOnly(t *testing.T) {
+	differentConfig(t, endpoint("http://\u212Aey.com"), endpoint("http://key.com"))
+	differentConfig(t, endpoint("https://\u00c9XAMPLE.com"), endpoint("https://\u00e9xample.com"))
+	sameConfig(t, endpoint("https://\u00c9XAMPLE.COM"), endpoint("https://\u00c9xample.com"))
+	if got := must(keys.NewConfig(endpoint("http://\u212Aey.COM"))).Endpoint(); got != "http://\u212Aey.com" {
+		t.Errorf("endpoint normalised to %q, want the ASCII letters lowered only", got)
+	}
+}
+
 func TestNormaliseEndpointDefaultPort(t *testing.T) {
 	sameConfig(t, endpoint("https://example.com:443"), endpoint("https://example.com"))
 	sameConfig(t, endpoint("http://example.com:80"), endpoint("http://example.com"))

@@ -331,8 +331,10 @@ func checkSecret(s string, max int) string {
 // host (an IPv6 address in brackets), and without user information, query or
 // fragment. It is normalised:
 //
-//   - the scheme and host are lowercased (both are case-insensitive; the
-//     zone of an IPv6 literal, an interface name, is kept as given);
+//   - the scheme and the ASCII letters of the host are lowercased (both are
+//     case-insensitive in ASCII, and only there: net/http sends a non-ASCII
+//     host name as given; the zone of an IPv6 literal, an interface name, is
+//     kept as given);
 //   - a port equal to the scheme's default (80 for http, 443 for https) is
 //     dropped, and a port with leading zeros is written without them;
 //   - a single trailing "/" of the path is dropped, so "https://h/" and
@@ -380,19 +382,22 @@ func normalizeEndpoint(raw string) (string, string) {
 		// An IPv6 literal: lowercase the address but not the zone, an
 		// interface name that may be case-sensitive; escape the zone again.
 		addr, zone, hasZone := strings.Cut(host, "%")
-		host = "[" + strings.ToLower(addr) + "]"
+		host = "[" + asciiLower(addr) + "]"
 		if hasZone {
 			// url.URL escapes the zone as a parse reads it ("%25" for the
 			// separator, "%20" for a space), so the result normalises to
 			// itself; a zone it cannot write back is refused.
-			lit := strings.ToLower(addr) + "%" + zone
+			lit := asciiLower(addr) + "%" + zone
 			host = strings.TrimPrefix((&url.URL{Host: "[" + lit + "]"}).String(), "//")
 			if back, err := url.Parse("http://" + host); err != nil || back.Hostname() != lit {
 				return "", "has an IPv6 zone that cannot be written back as a URL"
 			}
 		}
 	} else {
-		host = strings.ToLower(host)
+		// Host names are case-insensitive in ASCII only: net/http sends a
+		// non-ASCII name as given (in Punycode), so strings.ToLower would
+		// name another host ("\u212Aey" is not "key").
+		host = asciiLower(host)
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
