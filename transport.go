@@ -135,8 +135,10 @@ func (t *transport) release() {
 	// A nil transport is an HTTP client of the caller's: not ours to close.
 	if t != nil && t.refs.Add(-1) == 0 {
 		t.released.Store(true)
-		t.tr.CloseIdleConnections()
+		// Counted first, so that whoever sees a connection closed here
+		// sees the release counted in Stats.PoolsReleased.
 		t.closes.Add(1)
+		t.tr.CloseIdleConnections()
 		for _, s := range t.sources {
 			s.release()
 		}
