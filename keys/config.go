@@ -81,10 +81,11 @@ type ConfigInput struct {
 	SharedConfigFiles      []string
 	SharedCredentialsFiles []string
 	// Endpoint is the base endpoint of every client (aws.Config.BaseEndpoint):
-	// an absolute http or https URL with a host and no user information,
-	// query or fragment. Normalised: scheme and the host's ASCII letters
-	// lowercased, the scheme's default port dropped, a single trailing "/"
-	// dropped ("//" is kept).
+	// an absolute http or https URL with a host (a name of valid UTF-8
+	// without "%" once decoded, or an IPv6 address in brackets) and no user
+	// information, query or fragment. Normalised: scheme and the host's
+	// ASCII letters lowercased, the scheme's default port dropped, a single
+	// trailing "/" dropped ("//" is kept).
 	Endpoint string
 	// FIPS and DualStack select FIPS and dual-stack endpoints.
 	FIPS      Tristate

@@ -2,6 +2,7 @@ package keys_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
@@ -66,6 +67,24 @@ func TestEndpointHostLowercasesASCIIOnly(t *testing.T) {
 	if got := must(keys.NewConfig(endpoint("http://\u212Aey.COM"))).Endpoint(); got != "http://\u212Aey.com" {
 		t.Errorf("endpoint normalised to %q, want the ASCII letters lowered only", got)
 	}
+}
+
+// TestEndpointHostEscapesThatCannotBeWrittenBack pins hosts whose escapes
+// url.Parse decodes into what a URL cannot hold as given: "%25" made a host
+// with a "%" ("http://%2541.com" became "http://%41.com", which does not
+// validate again), and an escaped byte that is not UTF-8 made a key holding
+// invalid UTF-8 (which its JSON view prints as U+FFFD, "http://%ff" like
+// "http://%fe") for a host no request can name. Both are refused; an escaped
+// UTF-8 name is the name.
+func TestEndpointHostEscapesThatCannotBeWrittenBack(t *testing.T) {
+	for _, e := range []string{"http://%2541.com", "http://a%25b", "https://%ff", "https://%fe.example.com"} {
+		_, err := keys.NewConfig(endpoint(e))
+		var fe *keys.FieldError
+		if !errors.As(err, &fe) || fe.Field != "Config.Endpoint" {
+			t.Errorf("endpoint %q: got error %v, want a *FieldError for Config.Endpoint", e, err)
+		}
+	}
+	sameConfig(t, endpoint("https://%C3%A9xample.com"), endpoint("https://\u00e9xample.com"))
 }
 
 func TestNormaliseEndpointDefaultPort(t *testing.T) {

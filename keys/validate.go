@@ -328,7 +328,8 @@ func checkSecret(s string, max int) string {
 }
 
 // Endpoints. A base endpoint must be an absolute http or https URL with a
-// host (an IPv6 address in brackets), and without user information, query or
+// host (an IPv6 address in brackets, or a name of valid UTF-8 without "%"
+// once its escapes are decoded), and without user information, query or
 // fragment. It is normalised:
 //
 //   - the scheme and the ASCII letters of the host are lowercased (both are
@@ -394,6 +395,15 @@ func normalizeEndpoint(raw string) (string, string) {
 			}
 		}
 	} else {
+		// url.Parse has decoded the host's escapes: "%25" gives a "%" that
+		// the normalised endpoint could not hold unescaped (it would not
+		// parse again), and an escaped byte may not be UTF-8.
+		if !utf8.ValidString(host) {
+			return "", "has a host name that is not valid UTF-8"
+		}
+		if strings.Contains(host, "%") {
+			return "", "has a percent sign in its host name (only an IPv6 zone may hold one)"
+		}
 		// Host names are case-insensitive in ASCII only: net/http sends a
 		// non-ASCII name as given (in Punycode), so strings.ToLower would
 		// name another host ("\u212Aey" is not "key").
