@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -1654,4 +1655,66 @@ func closeLeavesNoConnection(t *testing.T, c *clientcache.Cache, srv interface{ 
 		t.Fatal(err)
 	}
 	testwait.Until(t, "no connection open to "+what+" after Close", func() bool { return srv.OpenConnections() == 0 })
+}
+
+// TestLoadPanicReleasesThePoolsItHeld pins pools a panicking config load
+// never let go of: the load of an assumed role holds its source identity's
+// pool and its own, and let go of them on an error only, so a panic in the
+// named load options (here the retryer, called as the STS client is built)
+// left both held for good: the source identity's connections stayed open
+// after its eviction, and after Close. (A panic inside a credentials
+// provider cannot be recovered at all: aws.CredentialsCache re-panics it on
+// a goroutine of its own.)
+func TestLoadPanicReleasesThePoolsItHeld(t *testing.T) {
+	w := newWorld(t)
+	var boom atomic.Bool
+	retryer := func() aws.Retryer {
+		if boom.Load() {
+			panic("boom")
+		}
+		return retry.NewStandard()
+	}
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"retryer": {config.WithRetryer(retryer)},
+	}})
+	ctx := context.Background()
+	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleARN(1), SessionName: "clientcache-test",
+		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity := func(creds keys.Credentials) keys.Config {
+		k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, Name: "retryer", Credentials: creds,
+			RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	srcKey, roleKey := identity(base), identity(role)
+	// The source identity's pool holds an idle S3 connection.
+	s3Key := w.s3Key(t, srcKey)
+	cl, err := clientcache.Client(ctx, c, s3Key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(ctx, cl, "base/x", "x"); err != nil {
+		t.Fatal(err)
+	}
+	boom.Store(true)
+	if _, err := c.Config(ctx, roleKey); !errors.Is(err, concurrent.ErrLoaderPanic) {
+		t.Fatalf("got %v, want the loader's panic", err)
+	}
+	if !clientcache.DeleteClient[*s3.Client](c, s3Key) || !c.DeleteConfig(srcKey) {
+		t.Fatal("the source identity or its client was not cached")
+	}
+	testwait.Until(t, "the evicted source identity's connection to close", func() bool { return w.s3.OpenConnections() == 0 })
+	// Both pools, the source identity's and the role's own, released.
+	if n := c.Stats().PoolsReleased; n != 2 {
+		t.Fatalf("%d pools released, want 2", n)
+	}
 }

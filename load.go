@@ -77,7 +77,15 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	var (
 		tr        *transport
 		buildable *awshttp.BuildableClient // the identity's pool's builder, for a profile's own CA bundle
+		loaded    bool                     // the entry holding tr is returned
 	)
+	// Until the entry holding it is returned, the pool is the load's: an
+	// error or a panic (of named load options run below) lets go of it.
+	defer func() {
+		if !loaded {
+			tr.release()
+		}
+	}()
 	if own != nil {
 		// Ours, or the copy of it LoadDefaultConfig made to add a CA bundle.
 		b, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
@@ -91,7 +99,6 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 
 	provider, source, err := c.credentialsFor(ctx, key, creds, cfg, buildable)
 	if err != nil {
-		tr.release()
 		return nil, err
 	}
 	if provider != nil {
@@ -108,6 +115,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			e.source = source
 		}
 	}
+	loaded = true
 	return e, nil
 }
 
@@ -243,10 +251,12 @@ func ownRootCAs(tr *http.Transport) {
 // For an assumed role it also returns the source identity's pool, held (see
 // roleProvider), which the caller must release with the identity. buildable
 // is the builder of the identity's own pool (nil if its HTTP client is the
-// caller's), for a profile that brings a CA bundle of its own.
+// caller's), for a profile that brings a CA bundle of its own. On an error or
+// a panic it holds nothing.
 func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config, buildable *awshttp.BuildableClient) (p aws.CredentialsProvider, source *transport, err error) {
+	handed := false // the source's pool is handed to the caller (only the last return has one)
 	defer func() {
-		if err != nil {
+		if !handed {
 			source.release()
 			source = nil
 		}
@@ -353,6 +363,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 	}
+	handed = true
 	return cache, source, nil
 }
 
@@ -364,10 +375,12 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 // whose own refreshes (an assumed source role) use the source identity's
 // pool: roleProvider holds that pool and returns it (nil for web identity),
 // so that evicting the source identity does not release a pool the role
-// still uses. On error it holds nothing.
+// still uses. On an error or a panic (of the named load options the STS
+// client is built with) it holds nothing.
 func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (_ aws.CredentialsProvider, source *transport, err error) {
+	handed := false // the source's pool is handed to the caller
 	defer func() {
-		if err != nil {
+		if !handed {
 			source.release()
 			source = nil
 		}
@@ -402,6 +415,7 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 		}
 	})
 	if creds.Kind() == keys.KindWebIdentity {
+		handed = true // none: a web identity has no source identity
 		return stscreds.NewWebIdentityRoleProvider(stsClient, creds.RoleARN(), stscreds.IdentityTokenFile(creds.TokenFile()),
 			func(o *stscreds.WebIdentityRoleOptions) {
 				o.RoleSessionName = creds.SessionName()
@@ -414,6 +428,7 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 	if err != nil {
 		return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 	}
+	handed = true
 	return stscreds.NewAssumeRoleProvider(stsClient, creds.RoleARN(), func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = creds.SessionName()
 		o.Duration = creds.Duration()
