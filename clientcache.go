@@ -244,7 +244,8 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 //
 // ctx bounds the wait, not the load: a caller whose ctx ends returns its
 // error while the load goes on for the others (see Options.LoadTimeout).
-// The returned aws.Config is a copy; changing it does not change the cache.
+// The returned aws.Config is a copy, its slices (APIOptions, ConfigSources,
+// ...) included; changing it does not change the cache or another caller's.
 func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error) {
 	if err := c.unusable("(*Cache).Config"); err != nil {
 		return aws.Config{}, err
@@ -256,7 +257,20 @@ func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error)
 	if err != nil {
 		return aws.Config{}, err
 	}
-	return e.cfg, nil
+	return copyConfig(e.cfg), nil
+}
+
+// copyConfig returns a copy of cfg that shares no slice with it, so that
+// neither writing an element of the copy nor appending to it (into a spare
+// slot of the same array) changes cfg or another copy. Its other reference
+// fields (credentials, HTTP client, resolvers) are shared: they are the
+// identity's.
+func copyConfig(cfg aws.Config) aws.Config {
+	cfg.ConfigSources = slices.Clone(cfg.ConfigSources)
+	cfg.APIOptions = slices.Clone(cfg.APIOptions)
+	cfg.AuthSchemePreference = slices.Clone(cfg.AuthSchemePreference)
+	cfg.ServiceOptions = slices.Clone(cfg.ServiceOptions)
+	return cfg
 }
 
 func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry, error) {

@@ -688,6 +688,41 @@ func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
 	}
 }
 
+// TestConfigReturnsACopy pins configs that shared their slices with the
+// cache's: Config returned the cached aws.Config by value, so writing an
+// element of its ConfigSources (or APIOptions, AuthSchemePreference,
+// ServiceOptions) wrote the cache's, which every later caller and client got,
+// and two callers appending to their "copies" wrote the same spare slot of
+// one array (ConfigSources has one: length 3, capacity 4).
+func TestConfigReturnsACopy(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.ConfigSources) == 0 {
+		t.Fatal("no ConfigSources: the test proves nothing")
+	}
+	a.ConfigSources[0] = "changed by a caller"
+	if again, _ := c.Config(ctx, key); again.ConfigSources[0] == "changed by a caller" {
+		t.Fatal("changing a returned config changed the cache's")
+	}
+	a.ConfigSources = append(a.ConfigSources, "a")
+	b.ConfigSources = append(b.ConfigSources, "b")
+	if got := a.ConfigSources[len(a.ConfigSources)-1]; got != "a" {
+		t.Fatalf("another caller's append changed this caller's config: %v", got)
+	}
+}
+
 // TestNamedLoadOptions: options that cannot be compared enter an identity by
 // name only; an unknown name is an error; an HTTP client brought by named
 // options is used, and its connections are the caller's.
