@@ -313,7 +313,8 @@ type Stats struct {
 	// ClientBuilds counts service clients constructed.
 	ClientBuilds uint64
 	// PoolsReleased counts connection pools whose idle connections were
-	// closed because their last holder was evicted.
+	// closed because their last holder was evicted, or because the load
+	// that made them failed.
 	PoolsReleased int64
 }
 
