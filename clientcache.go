@@ -332,8 +332,11 @@ func (c *Cache) Stats() Stats {
 }
 
 // Close cancels loads in flight, evicts everything (closing every connection
-// pool the cache owns) and stops the cache's goroutines. Later calls return
-// ErrClosed. Close is idempotent.
+// pool the cache owns) and stops the cache's goroutines. Afterwards the cache
+// is empty for good: the calls that would load or store (Config, Client,
+// Derived, AddClient) and PopClient return ErrClosed, and the others see an
+// empty cache (GetClient reports false, Len is 0, Stats still counts). A
+// second Close returns nil and does nothing.
 func (c *Cache) Close() error {
 	if err := c.unusable("(*Cache).Close"); err != nil {
 		return err

@@ -518,6 +518,31 @@ func TestClosedCache(t *testing.T) {
 	if _, err := c.Config(context.Background(), w.tenant(t, 1)); !errors.Is(err, clientcache.ErrClosed) {
 		t.Fatalf("Config after Close = %v", err)
 	}
+	key := w.s3Key(t, w.tenant(t, 1))
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	if _, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign); !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("Derived after Close = %v", err)
+	}
+	if err := clientcache.AddClient(c, key, s3.New(s3.Options{Region: "eu-west-1"})); !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("AddClient after Close = %v", err)
+	}
+	if _, err := clientcache.PopClient[*s3.Client](c, key); !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("PopClient after Close = %v", err)
+	}
+	// The others see an empty cache, as Close's doc says.
+	if _, ok := clientcache.GetClient[*s3.Client](c, key); ok {
+		t.Fatal("GetClient after Close found a client")
+	}
+	if clientcache.DeleteClient[*s3.Client](c, key) || c.DeleteConfig(w.tenant(t, 1)) {
+		t.Fatal("a delete after Close found an entry")
+	}
+	if n, m := c.Len(), c.ConfigLen(); n != 0 || m != 0 {
+		t.Fatalf("after Close: Len %d, ConfigLen %d", n, m)
+	}
+	for k := range c.Keys() {
+		t.Fatalf("Keys after Close yielded %v", k)
+	}
+	_ = c.Stats()
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close = %v", err)
 	}

@@ -16,8 +16,11 @@ var defaultCache struct {
 
 // Default returns the process-wide cache, created on first use with the zero
 // Options (10 configs, 10 clients, 10 derived objects, LRU). It lives as long
-// as the process; a program that needs other bounds, or to Close, makes its
-// own with New.
+// as the process, with its maintenance goroutines; a program that needs other
+// bounds, or to stop those goroutines (a test checking for leaks with goleak,
+// for one), makes its own with New. Do not Close it: there is one for the
+// process, and every later call through it, DefaultConfig's and
+// DefaultClient's included, would return ErrClosed.
 func Default() *Cache {
 	defaultCache.once.Do(func() {
 		c, err := New(Options{})
