@@ -25,8 +25,10 @@ type KV interface {
 	// otter's CleanUp, theine's and ristretto's Wait, clientcache's Sync; a
 	// no-op for the caches that apply writes synchronously.
 	Sync()
-	// Len returns the number of entries (an estimate for otter and theine,
-	// the cost in use for ristretto).
+	// Len returns the number of entries stored, each counted from the
+	// moment the Set that stored it returns (for ristretto, which stores a
+	// write only when it applies its buffer, the cost in use: its entries
+	// cost 1 each).
 	Len() int
 	Close()
 }
@@ -113,6 +115,10 @@ func (c otterKV) Sync()                       { c.c.CleanUp() }
 func (c otterKV) Len() int                    { return c.c.EstimatedSize() }
 func (c otterKV) Close()                      { c.c.StopAllGoroutines() }
 
+// theineKV's Len is theine's Len, the entries in its map. Set stores there
+// at once and hands the entry to a policy goroutine, which evicts later;
+// EstimatedSize counts only the entries that goroutine has applied, never
+// more than the maximum, so it hid how far an unbounded theine overshoots.
 type theineKV struct{ c *theine.Cache[uint64, uint64] }
 
 func newTheine(n int) (KV, error) {
@@ -126,7 +132,7 @@ func newTheine(n int) (KV, error) {
 func (c theineKV) Get(k uint64) (uint64, bool) { return c.c.Get(k) }
 func (c theineKV) Set(k, v uint64)             { c.c.Set(k, v, 1) }
 func (c theineKV) Sync()                       { c.c.Wait() }
-func (c theineKV) Len() int                    { return c.c.EstimatedSize() }
+func (c theineKV) Len() int                    { return c.c.Len() }
 func (c theineKV) Close()                      { c.c.Close() }
 
 type ristrettoKV struct {
