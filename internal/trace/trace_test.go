@@ -157,6 +157,28 @@ func TestOptimalMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// TestOptimalMatchesBruteForceOnLongerTraces: the same check on traces of 20
+// to 40 requests over up to 10 keys, at capacities 1 to 5, long enough for a
+// key to be evicted and come back several times.
+func TestOptimalMatchesBruteForceOnLongerTraces(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	trials := 1000
+	if testing.Short() {
+		trials = 200
+	}
+	for trial := range trials {
+		keys := make([]uint64, 20+rng.IntN(21))
+		distinct := 2 + rng.Uint64N(9)
+		for i := range keys {
+			keys[i] = rng.Uint64N(distinct)
+		}
+		capacity := 1 + rng.IntN(5)
+		if got, want := Optimal(keys, capacity), bruteOptimal(keys, capacity); got != want {
+			t.Fatalf("trial %d: Optimal(%v, %d) = %d, brute force %d", trial, keys, capacity, got, want)
+		}
+	}
+}
+
 func TestOptimalKnownFigures(t *testing.T) {
 	// A loop over 4 keys with room for 2, and the trivial cases.
 	loop := []uint64{0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3}
