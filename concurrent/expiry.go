@@ -122,12 +122,22 @@ func (e *expiry[K, V]) expired(n *node[K, V], now int64) bool {
 func (e *expiry[K, V]) deadline(n *node[K, V]) int64 {
 	d := int64(1<<63 - 1)
 	if e.ttl > 0 {
-		d = n.tl.born + e.ttl
+		d = after(n.tl.born, e.ttl)
 	}
 	if e.tta > 0 {
-		d = min(d, n.tl.accessed.Load()+e.tta)
+		d = min(d, after(n.tl.accessed.Load(), e.tta))
 	}
 	return d
+}
+
+// after returns t+d, or the largest time if that overflows: a duration near
+// math.MaxInt64 (a common spelling of "never") must not wrap to a deadline
+// in the past, which would hide the other option's deadline from the timer.
+func after(t, d int64) int64 {
+	if t > 1<<63-1-d {
+		return 1<<63 - 1
+	}
+	return t + d
 }
 
 // link adds a node whose insertion is being applied. Caller holds Cache.mu.

@@ -3,6 +3,7 @@
 package concurrent_test
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -85,4 +86,36 @@ func TestExpireAfterAccessInVirtualTime(t *testing.T) {
 			t.Fatalf("calls %v at %v after the last read", rec.calls(), time.Since(lastRead))
 		}
 	})
+}
+
+// TestExpiryWithTheLargestDurationKeepsTheOtherDeadline: an entry's deadline
+// under ExpireAfterWrite of math.MaxInt64 (a common spelling of "forever")
+// used to overflow to a time in the past, which then won as the earliest
+// deadline: the timer was armed for it (292 years away, after the overflow
+// of the wait too) and an entry idle for its ExpireAfterAccess was never
+// removed.
+func TestExpiryWithTheLargestDurationKeepsTheOtherDeadline(t *testing.T) {
+	for name, o := range map[string]concurrent.Options[string, int]{
+		"write":  {ExpireAfterWrite: math.MaxInt64, ExpireAfterAccess: 10 * time.Minute},
+		"access": {ExpireAfterWrite: 10 * time.Minute, ExpireAfterAccess: math.MaxInt64},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var rec recorder
+				o.OnEvict = rec.onEvict
+				c, err := concurrent.New(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				time.Sleep(time.Second) // a write time after the cache's epoch
+				_ = c.Set("a", 1)
+				time.Sleep(10 * time.Minute)
+				synctest.Wait()
+				if want := []removal{{"a", 1, concurrent.Expired}}; !slices.Equal(rec.calls(), want) || c.Len() != 0 {
+					t.Fatalf("10 minutes after the write: calls %v, Len %d", rec.calls(), c.Len())
+				}
+			})
+		})
+	}
 }
