@@ -27,7 +27,9 @@ const accessResolution = int64(time.Millisecond)
 //     contention, or still buffered), the node's stored access time is later
 //     than its place says; expiry then finds it at the front, not expired,
 //     and moves it to the back. A node whose place matches its access time
-//     bounds the expiry of every node behind it.
+//     bounds the expiry of every node behind it to within accessResolution:
+//     a read less than accessResolution after the stored access moves the
+//     node to the back without storing a newer time.
 const (
 	byWrite = iota
 	byAccess
@@ -189,9 +191,12 @@ func (e *expiry[K, V]) next() (int64, bool) {
 
 // due pops the next node whose lifetime has ended at now, or returns nil.
 // It moves nodes whose place in byAccess is older than their last access to
-// the back. Caller holds Cache.mu.
+// the back. The head of byWrite is checked for both lifetimes: it may have
+// been idle for ExpireAfterAccess behind a live node of byAccess (see
+// below), and next reports its deadline, so leaving it would make the timer
+// fire again at once. Caller holds Cache.mu.
 func (e *expiry[K, V]) due(now int64) *node[K, V] {
-	if h := e.lists[byWrite].head; h != nil && now-h.tl.born >= e.ttl {
+	if h := e.lists[byWrite].head; h != nil && e.expired(h, now) {
 		return h
 	}
 	l := &e.lists[byAccess]

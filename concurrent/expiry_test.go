@@ -212,3 +212,31 @@ func TestExpiryTimerRemovesIdleEntries(t *testing.T) {
 		t.Fatalf("Len %d", c.Len())
 	}
 }
+
+// TestOldestWriteIdleForExpireAfterAccessIsRemoved: with both expiry options,
+// an entry whose idle period has ended can sit behind a live one in the
+// access order (a read within accessResolution of the last stored access
+// moves it without a newer time). It used to stay until the entry ahead of
+// it expired, although it headed the write order: Sync did not remove it,
+// and the maintenance goroutine, whose timer was armed for its deadline,
+// woke again and again without removing it (with this clock standing still,
+// for ever: a busy loop).
+func TestOldestWriteIdleForExpireAfterAccessIsRemoved(t *testing.T) {
+	clock := concurrent.NewFakeClock()
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Hour, ExpireAfterAccess: 10 * time.Millisecond, Clock: clock, OnEvict: rec.onEvict})
+	_ = c.Set("x", 1)
+	clock.Advance(500 * time.Microsecond)
+	_ = c.Set("h", 2)
+	clock.Advance(400 * time.Microsecond)
+	if _, ok := c.Get("x"); !ok { // moves x behind h, its stored access unchanged
+		t.Fatal("x missing")
+	}
+	c.Sync()
+	clock.Advance(10*time.Millisecond - 900*time.Microsecond) // x idle for 10ms, h for 9.5ms
+	c.Sync()
+	rec.await(t, 1)
+	if want := []removal{{"x", 1, concurrent.Expired}}; !slices.Equal(rec.calls(), want) || c.Len() != 1 {
+		t.Fatalf("after x's idle period: calls %v, Len %d", rec.calls(), c.Len())
+	}
+}
