@@ -16,8 +16,9 @@ import (
 
 // Cache is a bounded, concurrent map from K to V with LRU or W-TinyLFU
 // eviction. All methods are safe for concurrent use. Reads ([Cache.Get],
-// [Cache.Contains]) take no lock and allocate nothing. See the package
-// documentation for the consistency model.
+// [Cache.Contains]) look the key up without a lock and allocate nothing; a
+// Get takes the maintenance lock only to apply a full read buffer (see
+// [Cache.Get]). See the package documentation for the consistency model.
 //
 // A Cache owns one maintenance goroutine; [Cache.Close] stops it and hands the
 // remaining entries to [Options.OnEvict]. A Cache must not be copied.
@@ -160,9 +161,11 @@ func writeBufferSize(maxSize int) int {
 // policy. It allocates nothing, and takes no lock except to apply a full read
 // buffer: while one goroutine uses the cache, every access is kept, so one
 // Get in 64 applies the buffered accesses itself (a short critical section
-// that readers of other goroutines never wait for); under contention a full
-// buffer is applied only if the lock is free, and otherwise the access is
-// dropped. See the package documentation.
+// that readers of other goroutines never wait for, which also removes the
+// entries that have expired and hands them to OnEvict); under contention a
+// reader never applies the buffer: when its stripe is full, the access is
+// dropped and the maintenance goroutine is asked to drain. See the package
+// documentation.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
 	e, ok := c.m.Load(key)
 	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {

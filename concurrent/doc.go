@@ -1,6 +1,6 @@
-// Package concurrent is a bounded, concurrent cache engine: a map whose reads
-// take no lock, a hard bound on its size, and LRU or W-TinyLFU eviction applied
-// by a single maintenance goroutine from buffered events.
+// Package concurrent is a bounded, concurrent cache engine: a map whose
+// lookups take no lock, a hard bound on its size, and LRU or W-TinyLFU
+// eviction applied by a single maintenance goroutine from buffered events.
 //
 // # Architecture
 //
