@@ -26,10 +26,14 @@ const accessResolution = int64(time.Millisecond)
 //     were applied. Where a read's event was not applied (dropped under
 //     contention, or still buffered), the node's stored access time is later
 //     than its place says; expiry then finds it at the front, not expired,
-//     and moves it to the back. A node whose place matches its access time
-//     bounds the expiry of every node behind it to within accessResolution:
-//     a read less than accessResolution after the stored access moves the
-//     node to the back without storing a newer time.
+//     and moves it to the back. An access event that stored no newer time
+//     (a read within accessResolution of the stored access) leaves the node
+//     where it is: its deadline has not changed. While one goroutine uses
+//     the cache, events are applied in the order their times were stored,
+//     so a node whose place matches its access time bounds the expiry of
+//     every node behind it. Under contention, events applied out of order
+//     can put a node behind one accessed later: it is invisible once
+//     expired, but removed only when that one is.
 const (
 	byWrite = iota
 	byAccess
@@ -164,11 +168,15 @@ func (e *expiry[K, V]) unlink(n *node[K, V]) {
 	}
 }
 
-// touch applies an access event. Caller holds Cache.mu.
+// touch applies an access event: it moves n to the back of byAccess if a
+// read stored a newer access time since n was placed. Moving it without one
+// would put its unchanged deadline behind later ones. Caller holds Cache.mu.
 func (e *expiry[K, V]) touch(n *node[K, V]) {
 	if e.tta > 0 && n.tl.in[byAccess] {
-		n.tl.placedAt = n.tl.accessed.Load()
-		e.lists[byAccess].moveToBack(n)
+		if a := n.tl.accessed.Load(); a != n.tl.placedAt {
+			n.tl.placedAt = a
+			e.lists[byAccess].moveToBack(n)
+		}
 	}
 }
 

@@ -240,3 +240,30 @@ func TestOldestWriteIdleForExpireAfterAccessIsRemoved(t *testing.T) {
 		t.Fatalf("after x's idle period: calls %v, Len %d", rec.calls(), c.Len())
 	}
 }
+
+// TestReadWithinTheAccessResolutionKeepsTheEntrysPlaceForExpiry: a read less
+// than accessResolution after an entry's stored access keeps that access
+// time, and so its deadline. Its event used to move the entry behind entries
+// accessed later, in the order ExpireAfterAccess follows: once idle for the
+// whole period it stayed there, counted by Len, until they expired too (with
+// an injected clock standing still, for ever), although the options say the
+// next maintenance removes it.
+func TestReadWithinTheAccessResolutionKeepsTheEntrysPlaceForExpiry(t *testing.T) {
+	clock := concurrent.NewFakeClock()
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: 10 * time.Millisecond, Clock: clock, OnEvict: rec.onEvict})
+	_ = c.Set("x", 1)
+	clock.Advance(500 * time.Microsecond)
+	_ = c.Set("h", 2)
+	clock.Advance(400 * time.Microsecond)
+	if _, ok := c.Get("x"); !ok { // within the resolution: x's access stays at 0
+		t.Fatal("x missing")
+	}
+	c.Sync()
+	clock.Advance(10*time.Millisecond - 900*time.Microsecond) // x idle for 10ms, h for 9.5ms
+	c.Sync()
+	rec.await(t, 1)
+	if want := []removal{{"x", 1, concurrent.Expired}}; !slices.Equal(rec.calls(), want) || c.Len() != 1 {
+		t.Fatalf("after x's idle period: calls %v, Len %d", rec.calls(), c.Len())
+	}
+}
