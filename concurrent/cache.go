@@ -287,7 +287,9 @@ func (c *Cache[K, V]) Set(key K, value V) error {
 }
 
 // Delete removes key and reports whether it was present. The removed value
-// is handed to OnEvict with cause [Explicit] before Delete returns.
+// is handed to OnEvict with cause [Explicit] before Delete returns. (An
+// expired entry not yet removed is not present: Delete removes it, handing
+// it to OnEvict with cause [Expired], and reports false.)
 func (c *Cache[K, V]) Delete(key K) bool {
 	_, ok := c.remove(key)
 	return ok
@@ -295,7 +297,8 @@ func (c *Cache[K, V]) Delete(key K) bool {
 
 // Pop removes key and returns its value, or [ErrNotFound] if it is absent
 // ([ErrClosed] after Close). The value is handed to OnEvict with cause
-// [Explicit].
+// [Explicit]. (An expired entry not yet removed is absent: Pop removes it,
+// handing it to OnEvict with cause [Expired], and returns ErrNotFound.)
 func (c *Cache[K, V]) Pop(key K) (V, error) {
 	v, ok := c.remove(key)
 	if !ok {

@@ -26,7 +26,9 @@ type Options[K comparable, V any] struct {
 	// not store: cause Discarded). It runs on the goroutine whose operation removed
 	// the entry (the writer whose insertion overflowed the bound, the caller
 	// of Delete, Clear, Close, ...) after the cache has released its internal
-	// locks, so it may call back into the cache. Calls for one operation are
+	// locks, so it may call back into the cache, except to Close it (a Close
+	// in progress holds off other calls of Close until its listener calls
+	// are done: see [Cache.Close]). Calls for one operation are
 	// made in eviction order before that operation returns. A panic in
 	// OnEvict is recovered, counted in [Stats.ListenerPanics] and reported to
 	// OnListenerPanic; it never stops maintenance or loses the calls after it.
