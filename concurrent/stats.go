@@ -4,9 +4,13 @@ import "time"
 
 // Stats is a point-in-time view of a cache's counters. Counters are
 // monotonic over the cache's life; each is exact once the operations that
-// changed it have returned, with one exception: see Hits.
+// changed it have returned, with two exceptions: see Hits, and
+// Removed(Discarded), which a load counts on its own goroutine just after
+// its waiters (the GetOrLoad calls) have received the value.
 type Stats struct {
-	// Hits and Misses count Get calls that found and did not find the key.
+	// Hits and Misses count Get calls that found and did not find the key
+	// (a GetOrLoad given a loader counts as one Get: a miss even if it then
+	// returns a loaded value).
 	// Hits are exact while one goroutine at a time uses the cache. Once
 	// goroutines contend for its read buffer, hits on entries whose access
 	// is already waiting in the buffer are counted by sampling (1 in 16,
