@@ -578,3 +578,35 @@ func TestMaintenanceDrainKeepsOneGoroutinesWritesInOrder(t *testing.T) {
 		})
 	}
 }
+
+// With both expiry options, events applied out of order (under contention)
+// can leave the head of the write order behind a live entry of the access
+// order, idle for ExpireAfterAccess. The expiry used to check that head for
+// ExpireAfterWrite only: the entry stayed until the one ahead of it expired,
+// while the next deadline reported was its own, so the maintenance timer
+// fired again at once, for ever with a clock standing still. The test puts
+// the lists in that state by hand.
+func TestExpiryChecksTheOldestWriteForBothLifetimes(t *testing.T) {
+	clock := NewFakeClock()
+	c, err := New(Options[string, int]{ExpireAfterWrite: time.Hour, ExpireAfterAccess: 10 * time.Millisecond, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set("x", 1)
+	clock.Advance(time.Millisecond)
+	_ = c.Set("h", 2)
+	c.Sync()
+	c.mu.Lock()
+	x, _ := c.m.Load("x")
+	c.exp.lists[byAccess].moveToBack(x.n) // as an out-of-order event would, its access time unchanged
+	c.mu.Unlock()
+	clock.Advance(9 * time.Millisecond) // x idle for 10ms, h for 9ms
+	c.Sync()
+	if !c.Contains("h") || c.Len() != 1 {
+		t.Fatalf("x idle for ExpireAfterAccess at the head of the write order: Len %d after Sync", c.Len())
+	}
+	if next, now := c.nextDeadline.Load(), c.exp.now(); next <= now {
+		t.Fatalf("next deadline %v is not after now %v: the timer would fire again at once", time.Duration(next), time.Duration(now))
+	}
+}
