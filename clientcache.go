@@ -126,7 +126,9 @@ type Options struct {
 
 // Cache holds AWS configs, service clients and derived objects, each found
 // only by the explicit identity that built it. It is safe for concurrent
-// use; reads of cached entries take no lock. Close releases everything.
+// use; a cached entry is looked up without a lock (see
+// [concurrent.Cache.Get] for when a read also applies buffered accesses
+// under one). Close releases everything.
 //
 // A Cache must be made by [New] (or be [Default]). A nil *Cache or a zero
 // Cache is a programming error: the functions and methods that return an
