@@ -350,7 +350,10 @@ func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
 // [Size], down to n before Resize returns: in policy order, then, if that
 // is not enough, entries of writes in progress that the policy has not seen
 // yet, in no particular order. Once Resize has returned, the bound of the
-// package documentation (Len() <= MaxSize() + W) holds for n.
+// package documentation (Len() <= MaxSize() + W) holds for n. Resizing to
+// the current bound changes nothing: in particular an LFU cache keeps what
+// its policy has learned (window share, LRU mode), which a change of size
+// starts over.
 func (c *Cache[K, V]) Resize(n int) error {
 	if n < 1 {
 		return &OptionError{Param: "Resize(n)", Value: n, Reason: "must be at least 1"}
@@ -370,8 +373,10 @@ func (c *Cache[K, V]) Resize(n int) error {
 func (c *Cache[K, V]) resize(n int) []notification[K, V] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pol.setMax(n)
-	c.max.Store(int64(n))
+	if int64(n) != c.max.Load() {
+		c.pol.setMax(n)
+		c.max.Store(int64(n))
+	}
 	notes := c.drainLocked(nil)
 	notes = c.evictLocked(notes)
 	if c.size.Load() > int64(n) {

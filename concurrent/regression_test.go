@@ -610,3 +610,35 @@ func TestExpiryChecksTheOldestWriteForBothLifetimes(t *testing.T) {
 		t.Fatalf("next deadline %v is not after now %v: the timer would fire again at once", time.Duration(next), time.Duration(now))
 	}
 }
+
+// Resize to the current bound used to start an LFU policy over: its window
+// share went back to 1% and its duel (and LRU mode) were forgotten, as for a
+// new size, though nothing had changed.
+func TestRegressionResizeToTheSameSizeKeepsWhatLFULearned(t *testing.T) {
+	c, err := New(Options[int, int]{MaxSize: 200, Policy: LFU, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 400 {
+		if err := c.Set(i, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Sync()
+	p := c.pol.(*wtinylfu[int, int])
+	c.mu.Lock()
+	p.moveWindow(50) // as the ghosts would after candidate ghost hits
+	p.setLRUMode(true)
+	window, lruMode, duel := p.savedWindow, p.lruMode, p.duel
+	c.mu.Unlock()
+	if err := c.Resize(200); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p.savedWindow != window || p.lruMode != lruMode || p.duel != duel {
+		t.Fatalf("Resize(200) of a cache of 200: window share %d -> %d, LRU mode %v -> %v, duel kept %v",
+			window, p.savedWindow, lruMode, p.lruMode, p.duel == duel)
+	}
+}
