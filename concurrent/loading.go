@@ -101,7 +101,8 @@ type loadFrameKey struct{}
 // of the first caller's ctx but not its cancellation, bounded by
 // [Options.LoadTimeout] and cancelled by [Cache.Close]. Each caller waits
 // until the load completes or its own ctx is done, in which case it returns
-// ctx.Err() without affecting the load or the other waiters.
+// ctx.Err() without affecting the load or the other waiters (a caller whose
+// ctx is done when the load has already completed gets the load's result).
 //
 // On success the value is stored (counted as an insertion: the bound holds)
 // unless the key was explicitly written (Set, Add, Delete, Pop, Clear) while
@@ -168,10 +169,22 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 	}
 	cl.waiters.Add(1)
 	defer cl.waiters.Add(-1)
+	return cl.wait(ctx)
+}
+
+// wait returns the load's result once it has completed, or ctx.Err() if ctx
+// is done first. A result already there is returned even if ctx is done too:
+// the caller does not have to wait for it (a select would pick either at
+// random).
+func (cl *call[V]) wait(ctx context.Context) (V, error) {
 	select {
 	case <-cl.done:
 		return cl.val, cl.err
 	case <-ctx.Done():
+		if cl.finished() {
+			return cl.val, cl.err
+		}
+		var zero V
 		return zero, ctx.Err()
 	}
 }

@@ -642,3 +642,17 @@ func TestRegressionResizeToTheSameSizeKeepsWhatLFULearned(t *testing.T) {
 			window, p.savedWindow, lruMode, p.lruMode, p.duel == duel)
 	}
 }
+
+// A waiter whose ctx was done when the load had already completed got the
+// result or ctx.Err() at random (a select with both cases ready).
+func TestRegressionCompletedLoadWinsOverADoneContext(t *testing.T) {
+	cl := &call[int]{loadNode: loadNode{done: make(chan struct{})}, val: 7}
+	close(cl.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 200 {
+		if v, err := cl.wait(ctx); v != 7 || err != nil {
+			t.Fatalf("wait %d on a completed load with a cancelled ctx = %d, %v; want 7, nil", i, v, err)
+		}
+	}
+}
