@@ -1778,3 +1778,40 @@ func TestLoadPanicReleasesThePoolsItHeld(t *testing.T) {
 		t.Fatalf("%d pools released, want 2", n)
 	}
 }
+
+// TestClientRejectsANilOptionFunction pins a late panic and a silent accept:
+// a nil function among Client's or Derived's optFns for a key that names
+// them reached the SDK's constructor, which called it and panicked (reported
+// as a loader panic, not as bad input), and once the client was cached the
+// same call succeeded. Like a nil load option at New, it is an error naming
+// the parameter, before anything loads, whether the client is cached or not.
+func TestClientRejectsANilOptionFunction(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key, err := keys.NewClient(keys.ClientInput{Config: staticIdentity(t, 1), Service: "s3", Name: "app-id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID := func(o *s3.Options) { o.AppID = "app" }
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	check := func(when string) {
+		t.Helper()
+		_, err := clientcache.Client(ctx, c, key, s3.NewFromConfig, appID, nil)
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Client(optFns[1])") {
+			t.Errorf("%s: Client with a nil option function: %v, want ErrInvalid naming Client(optFns[1])", when, err)
+		}
+		_, err = clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign, nil)
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Derived(optFns[0])") {
+			t.Errorf("%s: Derived with a nil option function: %v, want ErrInvalid naming Derived(optFns[0])", when, err)
+		}
+	}
+	check("not cached")
+	if st := c.Stats(); st.Clients.LoadErrors+st.Derived.LoadErrors+st.Configs.Loads != 0 || c.Len() != 0 {
+		t.Fatalf("a refused call reached a load: %d client and %d derived load errors, %d config loads",
+			st.Clients.LoadErrors, st.Derived.LoadErrors, st.Configs.Loads)
+	}
+	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig, appID); err != nil {
+		t.Fatal(err)
+	}
+	check("cached")
+}

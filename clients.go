@@ -75,8 +75,9 @@ type derivedEntry struct {
 // required if it does: the name stands for them in the identity, so every
 // call for that key ([Derived]'s included) must pass the options it stands
 // for, since whichever call misses first builds the client. They are applied
-// after the key's value options. The key's service must be the SDK package
-// of the constructor ("s3" for s3.NewFromConfig).
+// after the key's value options; a nil one is an error, cached client or not.
+// The key's service must be the SDK package of the constructor ("s3" for
+// s3.NewFromConfig).
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
 	apply, err := checkClient("Client", c, key, newClient, optFns)
@@ -108,6 +109,11 @@ func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient f
 	}
 	if len(optFns) == 0 && key.Name() != "" {
 		return nil, invalid(fn+"(optFns)", "the key names client options %q (keys.ClientInput.Name): pass them, or the client built would not be what the name stands for", key.Name())
+	}
+	for i, f := range optFns {
+		if f == nil {
+			return nil, invalid(fmt.Sprintf("%s(optFns[%d])", fn, i), "nil function")
+		}
 	}
 	if err := checkService[O](fn+"(key)", key.Service()); err != nil {
 		return nil, err
