@@ -1815,3 +1815,67 @@ func TestClientRejectsANilOptionFunction(t *testing.T) {
 	}
 	check("cached")
 }
+
+// s3Options is an interface a caller may instantiate Client's C with.
+type s3Options interface{ Options() s3.Options }
+
+// TestNilClientOrDerivedObjectIsAnError pins a nil cached as a client and a
+// panic in the caller: a constructor that returned a nil *s3.Client had it
+// cached and served to every later call, and one whose client type is an
+// interface, or a Derived build of an interface type, returning nil made
+// the call panic (interface conversion) after the load. Each is now an
+// error naming the function, nothing is cached, the pool the build held is
+// let go of, and the next call builds again.
+func TestNilClientOrDerivedObjectIsAnError(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	for _, tc := range []struct {
+		name  string
+		call  func() error
+		param string
+	}{
+		{"Client, a nil *s3.Client", func() error {
+			_, err := clientcache.Client(ctx, c, key, func(aws.Config, ...func(*s3.Options)) *s3.Client { return nil })
+			return err
+		}, "newClient"},
+		{"Client, a nil interface", func() error {
+			_, err := clientcache.Client(ctx, c, key, func(aws.Config, ...func(*s3.Options)) s3Options { return nil })
+			return err
+		}, "newClient"},
+		{"Derived, a nil interface", func() error {
+			_, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", func(*s3.Client) (fmt.Stringer, error) { return nil, nil })
+			return err
+		}, "Derived(build)"},
+		{"Derived, a nil *s3.PresignClient", func() error {
+			_, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", func(*s3.Client) (*s3.PresignClient, error) { return nil, nil })
+			return err
+		}, "Derived(build)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if p := panics(func() { err = tc.call() })(); p != nil {
+				t.Fatalf("panicked: %v", p)
+			}
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) || !strings.Contains(err.Error(), "nil") {
+				t.Fatalf("got %v, want ErrInvalid naming %s", err, tc.param)
+			}
+		})
+	}
+	// Only the S3 client built for the Derived calls is cached; a nil is not.
+	if n := c.Len(); n != 1 {
+		t.Fatalf("Len %d after nil builds, want 1 (the derived objects' client)", n)
+	}
+	if _, ok := clientcache.GetClient[s3Options](c, key); ok {
+		t.Fatal("a nil client is cached")
+	}
+	if cl, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, o ...func(*s3.Options)) s3Options { return s3.NewFromConfig(cfg, o...) }); err != nil || cl == nil {
+		t.Fatalf("the next call did not build: %v, %v", cl, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("one pool, %d released: a failed build kept its hold", n)
+	}
+}

@@ -67,7 +67,8 @@ type derivedEntry struct {
 // cached config of key.Config(): once, however many goroutines miss it
 // together. Every client of one config identity shares its credentials cache
 // and connection pool, so an S3, a DynamoDB and an SQS client of one tenant
-// cost one credential call and one pool.
+// cost one credential call and one pool. A newClient that returns nil
+// fails the call with ErrInvalid; nothing is cached.
 //
 // The key's per-client value options (region, endpoint, S3 and DynamoDB
 // options) are applied to the client's options. optFns, which cannot be
@@ -136,9 +137,16 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 		if err != nil {
 			return nil, err
 		}
-		client, _ := buildHolding(ce.tr, func() (C, error) {
-			return newClient(ce.cfg, append([]func(*O){apply}, optFns...)...), nil
+		client, err := buildHolding(ce.tr, func() (C, error) {
+			client := newClient(ce.cfg, append([]func(*O){apply}, optFns...)...)
+			if isNil(client) {
+				return client, invalid("newClient", "returned a nil %s for %v", typeName(ck.Type), key)
+			}
+			return client, nil
 		})
+		if err != nil {
+			return nil, err
+		}
 		c.clientBuilds.Add(1)
 		return &clientEntry{client: client, tr: ce.tr}, nil
 	})
@@ -150,7 +158,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // with Options.IdleTimeout. name identifies how build builds (for example
 // "presign" or "uploader-5MiB-parts"); it must not be empty. This is the Go
 // counterpart of boto3's resources: presign clients, transfer managers,
-// waiters, and other objects that wrap a client.
+// waiters, and other objects that wrap a client. An error of build fails
+// the call, as does a nil object with no error (ErrInvalid); neither is
+// cached.
 //
 // optFns are the client's options, with [Client]'s rules: a key that names
 // client options must be given them here too, since Derived may be the first
@@ -175,7 +185,13 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		if err != nil {
 			return nil, err
 		}
-		d, err := buildHolding(ce.tr, func() (D, error) { return build(ce.client.(C)) })
+		d, err := buildHolding(ce.tr, func() (D, error) {
+			d, err := build(ce.client.(C))
+			if err == nil && isNil(d) {
+				err = invalid("Derived(build)", "returned a nil %s and no error", typeName(dk.typ))
+			}
+			return d, err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err)
 		}
