@@ -1879,3 +1879,63 @@ func TestNilClientOrDerivedObjectIsAnError(t *testing.T) {
 		t.Fatalf("one pool, %d released: a failed build kept its hold", n)
 	}
 }
+
+// TestClientOfAnotherServiceIsRefused pins a broken promise of ClientKey (a
+// key for S3 never returns a DynamoDB client): Client checked the service
+// of the constructor's options type only, so a constructor whose options
+// are not an SDK service's built and cached a DynamoDB client under an S3
+// key, as AddClient refuses to. The client type is checked before anything
+// loads, and a client returned through an interface type once built.
+func TestClientOfAnotherServiceIsRefused(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	type noOptions struct{}
+	type wrappedDynamoDB struct{ *dynamodb.Client }
+	for _, tc := range []struct {
+		name  string
+		call  func() error
+		param string
+	}{
+		{"Client, *dynamodb.Client", func() error {
+			_, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, _ ...func(*noOptions)) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) })
+			return err
+		}, "Client(key)"},
+		{"Client, a wrapped *dynamodb.Client", func() error {
+			_, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, _ ...func(*noOptions)) wrappedDynamoDB {
+				return wrappedDynamoDB{dynamodb.NewFromConfig(cfg)}
+			})
+			return err
+		}, "Client(key)"},
+		{"Derived, *dynamodb.Client", func() error {
+			_, err := clientcache.Derived(ctx, c, key, func(cfg aws.Config, _ ...func(*noOptions)) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) },
+				"waiter", func(cl *dynamodb.Client) (*dynamodb.TableExistsWaiter, error) {
+					return dynamodb.NewTableExistsWaiter(cl), nil
+				})
+			return err
+		}, "Derived(key)"},
+		{"Client, an interface holding a *dynamodb.Client", func() error {
+			_, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, _ ...func(*noOptions)) any { return dynamodb.NewFromConfig(cfg) })
+			return err
+		}, "newClient"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call(); !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) || !strings.Contains(err.Error(), "dynamodb") {
+				t.Fatalf("got %v, want ErrInvalid naming %s", err, tc.param)
+			}
+		})
+	}
+	if n := c.Len(); n != 0 {
+		t.Fatalf("a DynamoDB client is cached under an S3 key: Len %d", n)
+	}
+	// A wrapper of the key's service through an interface is fine.
+	if _, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, o ...func(*s3.Options)) s3Options { return s3.NewFromConfig(cfg, o...) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("one pool, %d released: a refused build kept its hold", n)
+	}
+}

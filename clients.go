@@ -78,7 +78,9 @@ type derivedEntry struct {
 // for, since whichever call misses first builds the client. They are applied
 // after the key's value options; a nil one is an error, cached client or not.
 // The key's service must be the SDK package of the constructor ("s3" for
-// s3.NewFromConfig).
+// s3.NewFromConfig) and of the client it returns (or of the options its
+// Options method returns, for a wrapper or an interface), as for
+// [AddClient].
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
 	apply, err := checkClient("Client", c, key, newClient, optFns)
@@ -119,6 +121,10 @@ func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient f
 	if err := checkService[O](fn+"(key)", key.Service()); err != nil {
 		return nil, err
 	}
+	ct := reflect.TypeFor[C]()
+	if got, ok := clientService(ct); ok && got != key.Service() {
+		return nil, invalid(fn+"(key)", "a key for service %q used with a constructor of %s clients (%s)", key.Service(), got, typeName(ct))
+	}
 	if err := c.checkLoadOptionsName(fn+"(key)", key.Config()); err != nil {
 		return nil, err
 	}
@@ -141,6 +147,12 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			client := newClient(ce.cfg, append([]func(*O){apply}, optFns...)...)
 			if isNil(client) {
 				return client, invalid("newClient", "returned a nil %s for %v", typeName(ck.Type), key)
+			}
+			// C may be an interface: checkClient saw only its type.
+			if t := reflect.TypeOf(any(client)); t != ck.Type {
+				if got, ok := clientService(t); ok && got != key.Service() {
+					return client, invalid("newClient", "returned a %s client (%s) for a key of service %q", got, typeName(t), key.Service())
+				}
 			}
 			return client, nil
 		})
@@ -226,12 +238,16 @@ func sdkService(pkg string) (string, bool) {
 	return path.Base(pkg), true
 }
 
-// clientService returns the SDK service of a client value's type: the package
-// of what its Options method returns (an SDK client's, or a wrapper's that
-// embeds one), or else the package of the type itself; false if neither is an
-// SDK service package.
+// clientService returns the SDK service of a client type: the package of what
+// its Options method returns (an SDK client's, a wrapper's that embeds one,
+// or an interface's), or else the package of the type itself; false if
+// neither is an SDK service package.
 func clientService(t reflect.Type) (string, bool) {
-	if m, ok := t.MethodByName("Options"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 {
+	in := 1 // the receiver
+	if t.Kind() == reflect.Interface {
+		in = 0 // an interface's method types have none
+	}
+	if m, ok := t.MethodByName("Options"); ok && m.Type.NumIn() == in && m.Type.NumOut() == 1 {
 		if s, ok := sdkService(m.Type.Out(0).PkgPath()); ok {
 			return s, true
 		}
