@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -30,20 +31,20 @@ type pool struct {
 
 func main() {
 	tenants := flag.Int("tenants", 500, "distinct tenants")
-	size := flag.Int("size", 64, "cache bound (MaxSize)")
+	size := flag.Int("size", 64, "cache bound (MaxSize; 0 means the engine's default, 10)")
 	workers := flag.Int("workers", 8, "concurrent goroutines")
 	requests := flag.Int("requests", 200_000, "total requests")
 	skew := flag.Float64("skew", 1.1, "Zipf exponent of tenant popularity (> 1)")
 	policyName := flag.String("policy", "LRU", "eviction policy: LRU or LFU")
 	flag.Parse()
 
-	if err := run(*tenants, *size, *workers, *requests, *skew, *policyName); err != nil {
+	if err := run(os.Stdout, *tenants, *size, *workers, *requests, *skew, *policyName); err != nil {
 		fmt.Fprintln(os.Stderr, "engine:", err)
 		os.Exit(1)
 	}
 }
 
-func run(tenants, size, workers, requests int, skew float64, policyName string) error {
+func run(out io.Writer, tenants, size, workers, requests int, skew float64, policyName string) error {
 	var policy concurrent.Policy
 	switch policyName {
 	case "LRU":
@@ -75,11 +76,15 @@ func run(tenants, size, workers, requests int, skew float64, policyName string) 
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range workers {
+		n := requests / workers // and one more each for the first requests%workers
+		if w < requests%workers {
+			n++
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			z := rand.NewZipf(rand.New(rand.NewPCG(uint64(w), 7)), skew, 1, uint64(tenants-1))
-			for range requests / workers {
+			for range n {
 				t := int(z.Uint64())
 				if _, ok := c.Get(t); ok {
 					continue
@@ -102,21 +107,22 @@ func run(tenants, size, workers, requests int, skew float64, policyName string) 
 	wg.Wait()
 	elapsed := time.Since(start)
 	st := c.Stats()
+	bound := c.MaxSize() // the default bound if -size is 0
 	if err := c.Close(); err != nil {
 		return err
 	}
 	after := c.Stats()
 
-	fmt.Printf("clientcache engine: %d requests from %d goroutines over %d tenants (Zipf %.2f), MaxSize %d, %v\n",
-		st.Hits+st.Misses, workers, tenants, skew, size, policy)
-	fmt.Printf("  hits %d, misses %d, hit ratio %.1f%%\n", st.Hits, st.Misses, 100*st.HitRatio())
-	fmt.Printf("  resources opened %d, evicted for size %d, closed by Close %d\n",
+	fmt.Fprintf(out, "clientcache engine: %d requests from %d goroutines over %d tenants (Zipf %.2f), MaxSize %d, %v\n",
+		st.Hits+st.Misses, workers, tenants, skew, bound, policy)
+	fmt.Fprintf(out, "  hits %d, misses %d, hit ratio %.1f%%\n", st.Hits, st.Misses, 100*st.HitRatio())
+	fmt.Fprintf(out, "  resources opened %d, evicted for size %d, closed by Close %d\n",
 		opened.Load(), after.Removed(concurrent.Size), after.Removed(concurrent.Closed))
-	fmt.Printf("  largest size seen %d (bound %d, plus at most %d writers in flight)\n", peak.Load(), size, workers)
+	fmt.Fprintf(out, "  largest size seen %d (bound %d, plus at most %d writers in flight)\n", peak.Load(), bound, workers)
 	released := after.Removed(concurrent.Size) + after.Removed(concurrent.Closed)
-	fmt.Printf("  every resource released exactly once: %v (%d released, %d twice)\n",
+	fmt.Fprintf(out, "  every resource released exactly once: %v (%d released, %d twice)\n",
 		released == uint64(opened.Load()) && closedTwice.Load() == 0, released, closedTwice.Load())
-	fmt.Printf("  %.0f requests/s\n", float64(st.Hits+st.Misses)/elapsed.Seconds())
+	fmt.Fprintf(out, "  %.0f requests/s\n", float64(st.Hits+st.Misses)/elapsed.Seconds())
 	if released != uint64(opened.Load()) || closedTwice.Load() != 0 {
 		return errors.New("resources leaked or closed twice")
 	}

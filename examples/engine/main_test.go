@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -11,20 +14,37 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // The README's first command runs this program; keep it working.
 func TestRunSmallWorkload(t *testing.T) {
 	for _, policy := range []string{"LRU", "LFU"} {
-		if err := run(50, 8, 4, 4000, 1.2, policy); err != nil {
+		if err := run(io.Discard, 50, 8, 4, 4000, 1.2, policy); err != nil {
 			t.Fatalf("%s: %v", policy, err)
 		}
 	}
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
-	if err := run(50, 8, 4, 4000, 1.2, "FIFO"); err == nil {
+	if err := run(io.Discard, 50, 8, 4, 4000, 1.2, "FIFO"); err == nil {
 		t.Fatal("an unknown policy must be an error")
 	}
-	if err := run(0, 8, 4, 4000, 1.2, "LRU"); err == nil {
+	if err := run(io.Discard, 0, 8, 4, 4000, 1.2, "LRU"); err == nil {
 		t.Fatal("zero tenants must be an error")
 	}
-	if err := run(50, -1, 4, 4000, 1.2, "LRU"); err == nil {
+	if err := run(io.Discard, 50, -1, 4, 4000, 1.2, "LRU"); err == nil {
 		t.Fatal("a negative size must be an error")
+	}
+}
+
+// TestRunPrintsTheBoundInForceAndEveryRequest pins two wrong figures: with
+// -size 0 the engine's bound is its default (10), but the program printed
+// "MaxSize 0" and "bound 0" next to a largest size of 10; and it ran
+// requests/workers requests per goroutine, dropping the remainder of
+// -requests (999 of 1000 on 3 goroutines).
+func TestRunPrintsTheBoundInForceAndEveryRequest(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, 50, 0, 3, 1000, 1.2, "LRU"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1000 requests from 3 goroutines", "MaxSize 10,", "(bound 10,"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
