@@ -1939,3 +1939,16 @@ func TestClientOfAnotherServiceIsRefused(t *testing.T) {
 		t.Fatalf("one pool, %d released: a refused build kept its hold", n)
 	}
 }
+
+// TestClientKeyGoStringNamesItsType pins a lost field and a nondeterministic
+// output: %#v of a ClientKey printed its reflect.Type as a pointer address
+// ((*reflect.rtype)(0xc35de0)), which changes from build to build and does
+// not say which client type the key is for.
+func TestClientKeyGoStringNamesItsType(t *testing.T) {
+	ck := clientcache.ClientKey{Type: reflect.TypeFor[*s3.Client](), Key: serviceKey(t, staticIdentity(t, 1), "s3")}
+	got := fmt.Sprintf("%#v", ck)
+	assertNoSecret(t, got)
+	if want := "clientcache.ClientKey{Type: *s3.Client, Key: " + ck.Key.GoString() + "}"; got != want {
+		t.Fatalf("%%#v = %s, want %s", got, want)
+	}
+}

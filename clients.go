@@ -26,6 +26,12 @@ type ClientKey struct {
 // String returns the client type and the key's redacted label.
 func (k ClientKey) String() string { return typeName(k.Type) + " " + k.Key.String() }
 
+// GoString returns the client type and the key's GoString (redacted, with
+// its fingerprint), for %#v.
+func (k ClientKey) GoString() string {
+	return "clientcache.ClientKey{Type: " + typeName(k.Type) + ", Key: " + k.Key.GoString() + "}"
+}
+
 // MarshalText returns [ClientKey.String].
 func (k ClientKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
