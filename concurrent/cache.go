@@ -139,6 +139,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 	c.removeTarget = func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
 		if loaded && cur.n == c.target {
 			c.retire(cur.n)
+			cur.n.released = true // no event will remove it: its insertion's must not link it
 			c.removed, c.removedValue = true, cur.value
 			return entry[K, V]{}, xsync.DeleteOp
 		}

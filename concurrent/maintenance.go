@@ -181,17 +181,21 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 
 // applyWrite applies one write task (an empty one, op 0, left by takeAhead,
 // does nothing). Insertions and removals of the same node may arrive in
-// either order; node.retired settles it (see node).
+// either order; node.released settles it (see node). A node retired since
+// its insertion is linked all the same, unless its removal has been applied:
+// for a cache used from one goroutine, the events are then applied exactly
+// as if each had been applied when it happened, whenever the drain runs (an
+// LFU policy counts the insertion, and the replacement as an access).
 func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 	switch t.op {
 	case opAdd:
 		// Skip a node already gone (a node is never linked twice).
-		if !t.n.retired.Load() && !t.n.linked() {
+		if !t.n.released && !t.n.linked() {
 			c.link(t.n)
 		}
 	case opReplace:
 		switch {
-		case t.n.retired.Load(): // the new node is already gone again
+		case t.n.released: // the new node is already gone again
 			if t.old.linked() {
 				c.unlink(t.old)
 			}
@@ -203,10 +207,12 @@ func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 		default: // the old node's insertion was never applied
 			c.link(t.n)
 		}
+		t.old.released = true
 	case opRemove:
 		if t.n.linked() {
 			c.unlink(t.n)
 		}
+		t.n.released = true
 	}
 }
 

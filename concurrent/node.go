@@ -34,11 +34,19 @@ type node[K comparable, V any] struct {
 
 	queue uint8
 
+	// released is set, under Cache.mu, once the node's removal has been
+	// applied (its removal or replacement event, or its removal from the map
+	// under Cache.mu): the policy never links a released node. It resolves
+	// the race between an insertion's event and a removal's event arriving
+	// in either order. An insertion applied after the node was retired but
+	// before its removal was applied still links it, as it would have been
+	// had the events been applied as they happened: the removal's event,
+	// queued behind it, unlinks it.
+	released bool
+
 	// retired is set by whoever removes the node from the map, inside the
 	// map's per-key critical section, before any event about the removal is
-	// queued. A node is retired exactly once; the policy never links a
-	// retired node, which resolves the race between an insertion's event and
-	// a removal's event arriving in either order.
+	// queued. A node is retired exactly once.
 	retired atomic.Bool
 }
 

@@ -53,8 +53,9 @@ func (p Policy) String() string {
 // *when* to evict (while the map holds more than the maximum), the policy
 // decides *whom*.
 type policy[K comparable, V any] interface {
-	// add links a new, unlinked, non-retired node. It counts as a miss for
-	// policies that adapt to the hit rate.
+	// add links a new, unlinked node (possibly retired since: its removal's
+	// event, still to come, unlinks it). It counts as a miss for policies
+	// that adapt to the hit rate.
 	add(n *node[K, V])
 	// access records a hit on a linked node.
 	access(n *node[K, V])

@@ -3,6 +3,7 @@ package concurrent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -654,5 +655,74 @@ func TestRegressionCompletedLoadWinsOverADoneContext(t *testing.T) {
 		if v, err := cl.wait(ctx); v != 7 || err != nil {
 			t.Fatalf("wait %d on a completed load with a cancelled ctx = %d, %v; want 7, nil", i, v, err)
 		}
+	}
+}
+
+// An LFU cache used from one goroutine must not depend on when its buffered
+// events are applied. A key inserted and then replaced or deleted before the
+// next drain used to have its insertion skipped (its node was retired by
+// then): the sketch, the duel and the ghosts never saw that request, and the
+// replacement was applied as an insertion instead of an access, so the same
+// operations gave another eviction order when the maintenance goroutine was
+// late than when it was early.
+func TestRegressionLFUOrderDoesNotDependOnWhenEventsAreApplied(t *testing.T) {
+	newLFU := func() *Cache[int, int] {
+		c, err := New(Options[int, int]{MaxSize: 10, Policy: LFU, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	early, late := newLFU(), newLFU()
+	defer early.Close()
+	defer late.Close()
+	for _, c := range []*Cache[int, int]{early, late} {
+		for i := range 10 {
+			if err := c.Set(i, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Sync()
+	}
+	// None of these writes overflows the bound, so none takes the lock: the
+	// late cache applies them all at the Sync below, as when its maintenance
+	// goroutine runs late; the early one applies each as it happens.
+	ops := func(c *Cache[int, int], each func()) {
+		c.Delete(0)
+		each()
+		for range 3 {
+			c.Set(20, 1) // an insertion, then two replacements
+			each()
+		}
+		c.Delete(1)
+		each()
+		c.Set(21, 1)
+		each()
+		c.Delete(21)
+		each()
+		c.Set(21, 2)
+		each()
+	}
+	ops(early, early.Sync)
+	late.mu.Lock()
+	ops(late, func() {})
+	late.mu.Unlock()
+	late.Sync()
+
+	state := func(c *Cache[int, int]) string {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		p := c.pol.(*wtinylfu[int, int])
+		var keys []int
+		p.ascend(func(n *node[int, int]) bool {
+			keys = append(keys, n.key)
+			return true
+		})
+		return fmt.Sprintf("order %v, frequencies of 20 and 21: %d, %d, window %d, duel hits %d/%d",
+			keys, p.sketch.Frequency(c.hash.hash(20)), p.sketch.Frequency(c.hash.hash(21)),
+			p.windowMax, p.duel.hitsLRU, p.duel.hitsTLFU)
+	}
+	if e, l := state(early), state(late); e != l {
+		t.Fatalf("same operations, events applied at once:\n%s\napplied at the end:\n%s", e, l)
 	}
 }
