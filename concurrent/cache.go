@@ -370,15 +370,17 @@ func (c *Cache[K, V]) Resize(n int) error {
 }
 
 // resize does Resize's work under c.mu, which it releases even if the policy
-// panics (the bound is stored only once the policy has taken it).
+// panics (the bound is stored only once the policy has taken it). The events
+// buffered before the call are applied first, at the old size, as they were
+// when they happened.
 func (c *Cache[K, V]) resize(n int) []notification[K, V] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	notes := c.drainLocked(nil)
 	if int64(n) != c.max.Load() {
 		c.pol.setMax(n)
 		c.max.Store(int64(n))
 	}
-	notes := c.drainLocked(nil)
 	notes = c.evictLocked(notes)
 	if c.size.Load() > int64(n) {
 		notes = c.evictInFlightLocked(notes)

@@ -726,3 +726,63 @@ func TestRegressionLFUOrderDoesNotDependOnWhenEventsAreApplied(t *testing.T) {
 		t.Fatalf("same operations, events applied at once:\n%s\napplied at the end:\n%s", e, l)
 	}
 }
+
+// stopMaintenance stops c's maintenance goroutine, so that the test decides
+// when buffered events are applied, and leaves c ready for Close.
+func stopMaintenance[K comparable, V any](c *Cache[K, V]) {
+	close(c.stop)
+	<-c.done
+	c.stop = make(chan struct{})
+}
+
+// Resize used to give the policy its new size before applying the events
+// buffered before the call: the reads and writes that preceded Resize then
+// reached the duel and the shares of the new size (a new duel counted them),
+// so the same operations left another state when the maintenance goroutine
+// had applied them before Resize than when it had not.
+func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
+	newLFU := func() *Cache[int, int] {
+		c, err := New(Options[int, int]{MaxSize: 10, Policy: LFU, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	early, late := newLFU(), newLFU()
+	defer early.Close()
+	defer late.Close()
+	stopMaintenance(late)
+	for _, c := range []*Cache[int, int]{early, late} {
+		for i := range 30 {
+			if _, ok := c.Get(i % 12); !ok {
+				if err := c.Set(i%12, i); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		c.Get(2)
+		c.Get(5)
+		c.Set(11, 0)
+	}
+	early.Sync()
+	for _, c := range []*Cache[int, int]{early, late} {
+		if err := c.Resize(20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func(c *Cache[int, int]) string {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		p := c.pol.(*wtinylfu[int, int])
+		var keys []int
+		p.ascend(func(n *node[int, int]) bool {
+			keys = append(keys, n.key)
+			return true
+		})
+		return fmt.Sprintf("order %v, window %d, protected %d, duel: %d requests left in the epoch, shadows of %d and %d",
+			keys, p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.p.len(), p.duel.tlfu.p.len())
+	}
+	if e, l := state(early), state(late); e != l {
+		t.Fatalf("events applied before Resize:\n%s\napplied by Resize:\n%s", e, l)
+	}
+}
