@@ -204,7 +204,8 @@ func (b *readBuffer[K, V]) grow() {
 	}
 }
 
-// stripes calls f for every stripe in use (the first one first).
+// each calls f for every stripe, the first one first (all of the table's,
+// once it exists, in use or not).
 func (b *readBuffer[K, V]) each(f func(*stripe[K, V])) {
 	f(&b.first)
 	if t := b.table.Load(); t != nil {

@@ -17,6 +17,17 @@ const (
 	// that LRU would hit more, as on workloads that sweep back and forth;
 	// this costs about one more policy update per request and up to two
 	// map entries and nodes per cache entry.
+	//
+	// The eviction order ([Cache.All], [Cache.PopVictim]) has four parts,
+	// each oldest first (the least recently entered or hit there): the
+	// entries that lost an admission contest at the window's exit, then the
+	// main area's probation segment (entries not hit since they were
+	// admitted, and those demoted from protected), then its protected
+	// segment (entries hit while in probation), and last the window, whose
+	// newest entry is the last of all. While the policy runs as an LRU, the
+	// window takes the whole cache, a hit moves the entry to its back (a
+	// contest's loser stays where it is), and the main area's entries are
+	// evicted first: the order is exactly LRU's once they are gone.
 	LFU
 )
 
