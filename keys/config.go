@@ -85,7 +85,8 @@ type ConfigInput struct {
 	// without "%" once decoded, or an IPv6 address in brackets) and no user
 	// information, query or fragment. Normalised: scheme and the host's
 	// ASCII letters lowercased, the scheme's default port dropped, a single
-	// trailing "/" dropped ("//" is kept).
+	// trailing "/" dropped ("//" is kept). At most 2048 bytes, as given and
+	// once normalised (escaping can lengthen the path).
 	Endpoint string
 	// FIPS and DualStack select FIPS and dual-stack endpoints.
 	FIPS      Tristate

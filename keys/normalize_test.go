@@ -3,6 +3,7 @@ package keys_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,5 +245,34 @@ func TestNotNormalised(t *testing.T) {
 	}
 	if p(`{"a":1}`) == p(`{"a": 1}`) {
 		t.Errorf("policies that differ in white space are equal")
+	}
+}
+
+// TestRegressionNormalisedEndpointWithinLengthLimit: the 2048-byte limit was
+// checked on the endpoint as given, but normalising escapes the path (a space
+// is "%20", "é" is "%C3%A9"), so an accepted endpoint could normalise to more
+// than 2048 bytes, which NewConfig(k.Input()) then refused.
+func TestRegressionNormalisedEndpointWithinLengthLimit(t *testing.T) {
+	for _, e := range []string{
+		"https://h/" + strings.Repeat(" ", 700),  // 710 bytes, 2110 normalised
+		"https://h/" + strings.Repeat("é", 1000), // 2010 bytes, 6010 normalised
+	} {
+		k, err := keys.NewConfig(endpoint(e))
+		if err != nil {
+			var fe *keys.FieldError
+			if !errors.As(err, &fe) || fe.Field != "Config.Endpoint" {
+				t.Errorf("error %v, want a FieldError on Config.Endpoint", err)
+			}
+			continue
+		}
+		if _, err := keys.NewConfig(k.Input()); err != nil {
+			t.Errorf("endpoint of %d bytes normalised to %d bytes, which does not validate again: %v", len(e), len(k.Endpoint()), err)
+		}
+	}
+	// At the limit once normalised: still accepted.
+	e := "https://h/" + strings.Repeat(" ", (2048-len("https://h/"))/3)
+	k := must(keys.NewConfig(endpoint(e)))
+	if len(k.Endpoint()) > 2048 {
+		t.Fatalf("normalised endpoint of %d bytes", len(k.Endpoint()))
 	}
 }

@@ -327,6 +327,9 @@ func checkSecret(s string, max int) string {
 	return ""
 }
 
+// maxEndpoint is the most bytes of an endpoint, as given and normalised.
+const maxEndpoint = 2048
+
 // Endpoints. A base endpoint must be an absolute http or https URL with a
 // host (an IPv6 address in brackets, or a name of valid UTF-8 without "%"
 // once its escapes are decoded), and without user information, query or
@@ -347,8 +350,10 @@ func checkSecret(s string, max int) string {
 // Nothing else is rewritten: percent-encoding, dot segments and a trailing dot
 // in the host stay as given. Normalising is idempotent: a normalised endpoint
 // normalises to itself.
+//
+// An endpoint is at most 2048 bytes, as given and once normalised.
 func normalizeEndpoint(raw string) (string, string) {
-	if len(raw) > 2048 {
+	if len(raw) > maxEndpoint {
 		return "", "longer than 2048 bytes"
 	}
 	const notURL = "not an absolute http(s) URL with a host"
@@ -424,5 +429,11 @@ func normalizeEndpoint(raw string) (string, string) {
 	if strings.HasSuffix(path, "/") && !strings.HasSuffix(path, "//") {
 		path = path[:len(path)-1]
 	}
-	return scheme + "://" + host + path, ""
+	// The limit holds for the normalised form too, which escaping can make
+	// longer than the input (a space is "%20"): it must validate again.
+	out := scheme + "://" + host + path
+	if len(out) > maxEndpoint {
+		return "", "longer than 2048 bytes once normalised"
+	}
+	return out, ""
 }
