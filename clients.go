@@ -9,6 +9,7 @@ import (
 	"path"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -89,7 +90,7 @@ type derivedEntry struct {
 // [AddClient].
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
-	apply, err := checkClient("Client", c, key, newClient, optFns)
+	apply, err := checkClient(clientCall, c, key, newClient, optFns)
 	if err != nil {
 		return zero, err
 	}
@@ -100,18 +101,29 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	return e.client.(C), nil
 }
 
-// checkClient validates the arguments of fn (Client or Derived) that say how
-// to build a client, naming fn's parameter in an error, and returns the
-// function applying the key's value options.
-func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (func(*O), error) {
-	if err := c.unusable(fn + "(c)"); err != nil {
+// callNames names the function checkClient checks the arguments of and its
+// parameters c and key, spelled out once: a call that passes its checks, a
+// cached client's included, builds no string.
+type callNames struct{ fn, c, key string }
+
+var (
+	clientCall  = callNames{"Client", "Client(c)", "Client(key)"}
+	derivedCall = callNames{"Derived", "Derived(c)", "Derived(key)"}
+)
+
+// checkClient validates the arguments of call.fn (Client or Derived) that
+// say how to build a client, naming its parameter in an error, and returns
+// the function applying the key's value options (nil if it has none).
+func checkClient[C any, O any](call callNames, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (func(*O), error) {
+	fn := call.fn
+	if err := c.unusable(call.c); err != nil {
 		return nil, err
 	}
 	if newClient == nil {
 		return nil, invalid(fn+"(newClient)", "nil constructor")
 	}
 	if key.Service() == "" {
-		return nil, invalid(fn+"(key)", "the zero keys.Client has no service; build keys with keys.NewClient")
+		return nil, invalid(call.key, "the zero keys.Client has no service; build keys with keys.NewClient")
 	}
 	if len(optFns) > 0 && key.Name() == "" {
 		return nil, invalid(fn+"(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
@@ -124,17 +136,17 @@ func checkClient[C any, O any](fn string, c *Cache, key keys.Client, newClient f
 			return nil, invalid(fmt.Sprintf("%s(optFns[%d])", fn, i), "nil function")
 		}
 	}
-	if err := checkService[O](fn+"(key)", key.Service()); err != nil {
+	if err := checkService[O](call.key, key.Service()); err != nil {
 		return nil, err
 	}
 	ct := reflect.TypeFor[C]()
 	if got, ok := clientService(ct); ok && got != key.Service() {
-		return nil, invalid(fn+"(key)", "a key for service %q used with a constructor of %s clients (%s)", key.Service(), got, typeName(ct))
+		return nil, invalid(call.key, "a key for service %q used with a constructor of %s clients (%s)", key.Service(), got, typeName(ct))
 	}
-	if err := c.checkLoadOptionsName(fn+"(key)", key.Config()); err != nil {
+	if err := c.checkLoadOptionsName(call.key, key.Config()); err != nil {
 		return nil, err
 	}
-	return clientOptions[O](fn+"(key)", key)
+	return clientOptions[O](call.key, key)
 }
 
 // clientEntryFor returns the cached client entry for key, building it on a
@@ -150,7 +162,11 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			return nil, err
 		}
 		client, err := buildHolding(ce.tr, func() (C, error) {
-			client := newClient(ce.cfg, append([]func(*O){apply}, optFns...)...)
+			opts := optFns
+			if apply != nil {
+				opts = append([]func(*O){apply}, optFns...)
+			}
+			client := newClient(ce.cfg, opts...)
 			if isNil(client) {
 				return client, invalid("newClient", "returned a nil %s for %v", typeName(ck.Type), key)
 			}
@@ -191,7 +207,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	if build == nil {
 		return zero, invalid("Derived(build)", "nil function")
 	}
-	apply, err := checkClient("Derived", c, key, newClient, optFns)
+	apply, err := checkClient(derivedCall, c, key, newClient, optFns)
 	if err != nil {
 		return zero, err
 	}
@@ -244,11 +260,30 @@ func sdkService(pkg string) (string, bool) {
 	return path.Base(pkg), true
 }
 
+// clientServices holds clientService's answers by type: Client checks its
+// type parameter on every call, hits included, and looking the Options
+// method up allocates.
+var clientServices sync.Map // reflect.Type -> serviceOf
+
+type serviceOf struct {
+	name string
+	ok   bool
+}
+
 // clientService returns the SDK service of a client type: the package of what
 // its Options method returns (an SDK client's, a wrapper's that embeds one,
 // or an interface's), or else the package of the type itself; false if
 // neither is an SDK service package.
 func clientService(t reflect.Type) (string, bool) {
+	if s, ok := clientServices.Load(t); ok {
+		return s.(serviceOf).name, s.(serviceOf).ok
+	}
+	name, ok := typeService(t)
+	clientServices.Store(t, serviceOf{name, ok})
+	return name, ok
+}
+
+func typeService(t reflect.Type) (string, bool) {
 	in := 1 // the receiver
 	if t.Kind() == reflect.Interface {
 		in = 0 // an interface's method types have none
@@ -279,7 +314,8 @@ func isNil(v any) bool {
 
 // clientOptions returns the function applying the key's per-client value
 // options to O, found by field name (the SDK's service Options share these
-// names), or an error naming the option the client type does not have.
+// names), nil if the key has none, or an error naming the option the client
+// type does not have.
 func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
 	type setting struct {
 		path []string
@@ -337,6 +373,9 @@ func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
 		if !reflect.TypeOf(s.v).AssignableTo(ft) {
 			return nil, invalid(param, "option %s of %s has type %s", strings.Join(s.path, "."), typeName(t), ft)
 		}
+	}
+	if len(sets) == 0 {
+		return nil, nil
 	}
 	return func(o *O) {
 		for _, s := range sets {

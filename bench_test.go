@@ -1,0 +1,71 @@
+package clientcache_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// BenchmarkClientHit is Client for a client already cached, beside GetClient
+// for the same key, the lookup alone: what Client's argument checks (nil
+// cache, constructor, options, service of the constructor and of the client
+// type, named load options, the key's value options) add to a hit.
+//
+//	go test -run '^$' -bench ClientHit -count 6 . | benchstat -col /impl -
+func BenchmarkClientHit(b *testing.B) {
+	c, key := cachedS3Client(b)
+	ctx := context.Background()
+	b.Run("impl=GetClient", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := clientcache.GetClient[*s3.Client](c, key); !ok {
+				b.Fatal("miss")
+			}
+		}
+	})
+	b.Run("impl=Client", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestClientHitAllocations pins the allocations of a Client hit for a key
+// without value options: the loader it builds before the lookup. Each call
+// also built the function applying the key's value options (none), four
+// strings naming its parameters, and, from the check of the client type's
+// service, looked the type's Options method up (two more), though nothing
+// failed.
+func TestClientHitAllocations(t *testing.T) {
+	c, key := cachedS3Client(t)
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 1 {
+		t.Fatalf("a Client hit allocates %v times, want at most 1", n)
+	}
+}
+
+// cachedS3Client returns a cache holding the S3 client of a static identity,
+// and its key.
+func cachedS3Client(t testing.TB) (*clientcache.Cache, keys.Client) {
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	if _, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	return c, key
+}
