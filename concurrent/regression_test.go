@@ -666,16 +666,7 @@ func TestRegressionCompletedLoadWinsOverADoneContext(t *testing.T) {
 // operations gave another eviction order when the maintenance goroutine was
 // late than when it was early.
 func TestRegressionLFUOrderDoesNotDependOnWhenEventsAreApplied(t *testing.T) {
-	newLFU := func() *Cache[int, int] {
-		c, err := New(Options[int, int]{MaxSize: 10, Policy: LFU, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	early, late := newLFU(), newLFU()
-	defer early.Close()
-	defer late.Close()
+	early, late := newSeededLFU(t), newSeededLFU(t)
 	for _, c := range []*Cache[int, int]{early, late} {
 		for i := range 10 {
 			if err := c.Set(i, i); err != nil {
@@ -710,21 +701,41 @@ func TestRegressionLFUOrderDoesNotDependOnWhenEventsAreApplied(t *testing.T) {
 	late.Sync()
 
 	state := func(c *Cache[int, int]) string {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		p := c.pol.(*wtinylfu[int, int])
-		var keys []int
-		p.ascend(func(n *node[int, int]) bool {
-			keys = append(keys, n.key)
-			return true
+		return lfuState(c, func(p *wtinylfu[int, int]) string {
+			return fmt.Sprintf("frequencies of 20 and 21: %d, %d, window %d, duel hits %d/%d",
+				p.sketch.Frequency(c.hash.hash(20)), p.sketch.Frequency(c.hash.hash(21)),
+				p.windowMax, p.duel.hitsLRU, p.duel.hitsTLFU)
 		})
-		return fmt.Sprintf("order %v, frequencies of 20 and 21: %d, %d, window %d, duel hits %d/%d",
-			keys, p.sketch.Frequency(c.hash.hash(20)), p.sketch.Frequency(c.hash.hash(21)),
-			p.windowMax, p.duel.hitsLRU, p.duel.hitsTLFU)
 	}
 	if e, l := state(early), state(late); e != l {
 		t.Fatalf("same operations, events applied at once:\n%s\napplied at the end:\n%s", e, l)
 	}
+}
+
+// newSeededLFU returns an LFU cache of 10 entries with seed 1, closed when
+// the test ends: two of them fed the same operations must end alike.
+func newSeededLFU(t *testing.T) *Cache[int, int] {
+	t.Helper()
+	c, err := New(Options[int, int]{MaxSize: 10, Policy: LFU, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// lfuState describes c's W-TinyLFU policy: its eviction order, then what
+// detail says of it (called under c.mu).
+func lfuState(c *Cache[int, int], detail func(p *wtinylfu[int, int]) string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pol.(*wtinylfu[int, int])
+	var keys []int
+	p.ascend(func(n *node[int, int]) bool {
+		keys = append(keys, n.key)
+		return true
+	})
+	return fmt.Sprintf("order %v, %s", keys, detail(p))
 }
 
 // stopMaintenance stops c's maintenance goroutine, so that the test decides
@@ -741,16 +752,7 @@ func stopMaintenance[K comparable, V any](c *Cache[K, V]) {
 // so the same operations left another state when the maintenance goroutine
 // had applied them before Resize than when it had not.
 func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
-	newLFU := func() *Cache[int, int] {
-		c, err := New(Options[int, int]{MaxSize: 10, Policy: LFU, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	early, late := newLFU(), newLFU()
-	defer early.Close()
-	defer late.Close()
+	early, late := newSeededLFU(t), newSeededLFU(t)
 	stopMaintenance(late)
 	for _, c := range []*Cache[int, int]{early, late} {
 		for i := range 30 {
@@ -771,16 +773,10 @@ func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
 		}
 	}
 	state := func(c *Cache[int, int]) string {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		p := c.pol.(*wtinylfu[int, int])
-		var keys []int
-		p.ascend(func(n *node[int, int]) bool {
-			keys = append(keys, n.key)
-			return true
+		return lfuState(c, func(p *wtinylfu[int, int]) string {
+			return fmt.Sprintf("window %d, protected %d, duel: %d requests left in the epoch, shadows of %d and %d",
+				p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.p.len(), p.duel.tlfu.p.len())
 		})
-		return fmt.Sprintf("order %v, window %d, protected %d, duel: %d requests left in the epoch, shadows of %d and %d",
-			keys, p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.p.len(), p.duel.tlfu.p.len())
 	}
 	if e, l := state(early), state(late); e != l {
 		t.Fatalf("events applied before Resize:\n%s\napplied by Resize:\n%s", e, l)
