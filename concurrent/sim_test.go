@@ -257,6 +257,31 @@ func simEnvInts(t *testing.T, name string) []int {
 	return list
 }
 
+// simRow is one trace@capacity of a development aid's environment variable.
+type simRow struct {
+	name     string
+	capacity int
+	keys     []uint64
+}
+
+// simRows parses spec, the semicolon-separated trace@capacity items of the
+// environment variable env, and loads each trace; anything else fails the
+// test, naming the variable.
+func simRows(t *testing.T, env, spec string) []simRow {
+	t.Helper()
+	var rows []simRow
+	for _, item := range strings.Split(spec, ";") {
+		name, capText, ok := strings.Cut(item, "@")
+		c, err := strconv.Atoi(capText)
+		if !ok || err != nil || c < 1 {
+			t.Fatalf("%s: %q is not trace@capacity", env, item)
+		}
+		keys, _ := simLoad(t, name)
+		rows = append(rows, simRow{name, c, keys})
+	}
+	return rows
+}
+
 // TestSimDuelTimeline prints, for each trace@capacity in CLIENTCACHE_DUEL
 // (semicolon-separated, e.g. "zigzag@1000;corda@250"), when the duel switched
 // the policy between W-TinyLFU and LRU mode, with the policy's and a
@@ -267,13 +292,8 @@ func TestSimDuelTimeline(t *testing.T) {
 	if spec == "" {
 		t.Skip("set CLIENTCACHE_DUEL=trace@capacity[;...] to print the duel's switches")
 	}
-	for _, item := range strings.Split(spec, ";") {
-		name, capText, ok := strings.Cut(item, "@")
-		c, err := strconv.Atoi(capText)
-		if !ok || err != nil || c < 1 {
-			t.Fatalf("CLIENTCACHE_DUEL: %q is not trace@capacity", item)
-		}
-		keys, _ := simLoad(t, name)
+	for _, r := range simRows(t, "CLIENTCACHE_DUEL", spec) {
+		name, c, keys := r.name, r.capacity, r.keys
 		p := newWTinyLFU[uint64, struct{}](c, 1)
 		if p.duel == nil {
 			t.Logf("%s@%d: caches above %d entries do not duel", name, c, wtDuelSize)
@@ -321,13 +341,8 @@ func TestSimWindowSweep(t *testing.T) {
 		t.Skip("set CLIENTCACHE_WINDOWS=trace@capacity[;...] to compare fixed window shares with the adaptive window")
 	}
 	shares := []int{1, 3, 10, 20, 30, 50, 70}
-	for _, item := range strings.Split(spec, ";") {
-		name, capText, ok := strings.Cut(item, "@")
-		c, err := strconv.Atoi(capText)
-		if !ok || err != nil || c < 1 {
-			t.Fatalf("CLIENTCACHE_WINDOWS: %q is not trace@capacity", item)
-		}
-		keys, _ := simLoad(t, name)
+	for _, r := range simRows(t, "CLIENTCACHE_WINDOWS", spec) {
+		name, c, keys := r.name, r.capacity, r.keys
 		n := len(keys)
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s@%d: OPT %.2f%%, LRU %.2f%%; fixed window:", name, c,
