@@ -1478,28 +1478,28 @@ func TestDefaultChainLeavesNoConnectionAfterClose(t *testing.T) {
 // provider takes its HTTP client from its own options, not from the config,
 // and built a pool of its own that the cache never closed.
 func TestContainerCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
-	srv := containerEndpoint(t)
-	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newUnclosedCache(t, clientcache.Options{})
-	retrieve(t, c, cfgKey, "AKIDCONTAINER")
-	closeLeavesNoConnection(t, c, srv, "the container credentials endpoint")
+	defaultChainLeavesNoConnection(t, containerEndpoint(t), "AKIDCONTAINER", "the container credentials endpoint")
 }
 
 // The default chain on EC2: the instance role's credentials come from IMDS,
 // through a client the SDK builds, which must leave no connection open
 // after Close either.
 func TestInstanceRoleCredentialsLeaveNoConnectionAfterClose(t *testing.T) {
-	srv := imdsEndpoint(t)
+	defaultChainLeavesNoConnection(t, imdsEndpoint(t), "AKIDINSTANCE", "IMDS")
+}
+
+// defaultChainLeavesNoConnection retrieves the default chain's credentials,
+// which srv serves (access key akid), through a cache, closes it, and checks
+// that no connection to srv (named what) stays open.
+func defaultChainLeavesNoConnection(t *testing.T, srv *fakeaws.Server, akid, what string) {
+	t.Helper()
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := newUnclosedCache(t, clientcache.Options{})
-	retrieve(t, c, cfgKey, "AKIDINSTANCE")
-	closeLeavesNoConnection(t, c, srv, "IMDS")
+	retrieve(t, c, cfgKey, akid)
+	closeLeavesNoConnection(t, c, srv, what)
 }
 
 // DefaultsMode auto makes LoadDefaultConfig ask IMDS for the instance's
