@@ -90,9 +90,11 @@
 // goroutine uses the cache, one hit in 64 (a stripe's size) also applies the
 // 64 buffered accesses under the maintenance lock; under contention a hit on
 // an entry whose access is already buffered records nothing more. Writes: one
-// node and one map entry, O(1) amortised policy work. Keys, Values, All and
-// Backward copy the eviction order under the maintenance lock (O(n); readers
-// are not blocked) and iterate over the copy. Each cache owns one goroutine,
+// node and one map entry, O(1) amortised policy work for W-TinyLFU; for LRU,
+// see below. Keys, Values, All and Backward copy the eviction order under
+// the maintenance lock (O(n), and O(n log n) for LRU, which sorts its
+// entries by their last use; readers are not blocked) and iterate over the
+// copy. Each cache owns one goroutine,
 // parked while there is nothing to do; Close stops it, and a cache that
 // becomes unreachable without Close stops it too.
 //
@@ -100,4 +102,16 @@
 //
 // For LRU, [Cache.All] yields the least recently used entry first.
 // For LFU, see [LFU].
+//
+// The LRU policy is exact but orders lazily: applying a hit only stamps the
+// entry's node with the policy's clock (one write to the node, where moving
+// it to the end of a linked list also writes both its neighbours: on a large
+// cache, one cache miss instead of three), and the entry moves when it
+// reaches the front of the order, once however many hits it had. An
+// eviction takes the entry with the oldest stamp; on its way it moves the
+// entries it finds hit since they were placed, to the back of the order when
+// nothing was inserted since their last hit, otherwise into a binary heap
+// (O(log n)). So a hit costs O(1) when it is applied and at most one move,
+// O(log n), when the entry next reaches the front; a cache that mostly hits
+// pays almost nothing for its order.
 package concurrent

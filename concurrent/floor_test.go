@@ -11,18 +11,23 @@ import (
 // The read-path floor: what any exact LRU must pay per hit, measured beside
 // a bare map load, with the engine's atomics and maintenance taken away step
 // by step. A single-goroutine cache that is exactly LRU (concurrent/doc.go)
-// must at least find the entry and move its node to the most-recent end of
-// the order:
+// must at least find the entry and record, in the entry's own memory, that
+// it is now the most recent:
 //
 //   - "entry-map" is the engine's map alone (the value stored beside the node
 //     pointer);
 //
-//   - "entry-map+moveToBack" moves the node at once, with no lock and no read
-//     buffer (correct from one goroutine only): the least an exact LRU hit
-//     can cost;
+//   - "entry-map+moveToBack" moves the node to the back of a linked list at
+//     once, with no lock and no read buffer (correct from one goroutine
+//     only): what an eagerly ordered LRU hit costs, writing the node and
+//     both its neighbours;
 //
-//   - "entry-map+batched" queues the node in a plain array and applies 64 at
-//     a time, as the engine's drain does;
+//   - "entry-map+stamp" restamps the node at once, as the engine's LRU policy
+//     does (lru.access: one write to the node, which moves when it reaches
+//     the front): the least an exact LRU hit can cost;
+//
+//   - "entry-map+batched" queues the node in a plain array and restamps 64
+//     at a time, as the engine's drain does;
 //
 //   - "entry-map+ring" queues it in the engine's read stripe, whose claim
 //     (CAS) and publication (atomic store) are locked instructions, full
@@ -52,15 +57,15 @@ func BenchmarkReadFloor(b *testing.B) {
 		}
 	})
 	// The engine's map: the value beside the node pointer.
-	filled := func() (*xsync.Map[uint64, entry[uint64, uint64]], *list[uint64, uint64]) {
+	filled := func() (*xsync.Map[uint64, entry[uint64, uint64]], *lru[uint64, uint64]) {
 		m := xsync.NewMap[uint64, entry[uint64, uint64]](xsync.WithPresize(BenchEntries))
-		l := newList[uint64, uint64](1)
+		l := newLRU[uint64, uint64]()
 		for i := range uint64(BenchEntries) {
 			n := &node[uint64, uint64]{key: BenchKey(i)}
-			l.pushBack(n)
+			l.add(n)
 			m.Store(n.key, entry[uint64, uint64]{value: i, n: n})
 		}
-		return m, &l
+		return m, l
 	}
 	b.Run("impl=entry-map", func(b *testing.B) {
 		m, _ := filled()
@@ -80,7 +85,19 @@ func BenchmarkReadFloor(b *testing.B) {
 			if !ok {
 				b.Fatal("miss")
 			}
-			l.moveToBack(e.n)
+			l.q.moveToBack(e.n)
+			i++
+		}
+	})
+	b.Run("impl=entry-map+stamp", func(b *testing.B) {
+		m, l := filled()
+		i := uint64(0)
+		for b.Loop() {
+			e, ok := m.Load(keys[i&mask])
+			if !ok {
+				b.Fatal("miss")
+			}
+			l.access(e.n)
 			i++
 		}
 	})
@@ -98,7 +115,7 @@ func BenchmarkReadFloor(b *testing.B) {
 			k++
 			if k == len(buf) {
 				for j, n := range buf {
-					l.moveToBack(n)
+					l.access(n)
 					buf[j] = nil
 				}
 				k = 0
@@ -122,7 +139,7 @@ func BenchmarkReadFloor(b *testing.B) {
 					slot := &s.slots[h&(stripeSize-1)]
 					n := (*node[uint64, uint64])(atomic.LoadPointer(slot))
 					*slot = nil
-					l.moveToBack(n)
+					l.access(n)
 				}
 				s.head.Store(h)
 				s.push(e.n)

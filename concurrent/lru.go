@@ -1,34 +1,251 @@
 package concurrent
 
-// lru is exact least-recently-used eviction: one list, front = next victim.
+import (
+	"cmp"
+	"slices"
+)
+
+// The queues of the LRU policy (node.queue).
+const (
+	lruQueue = 1 // placed in stamp order
+	lruHeap  = 2 // placed again, out of that order
+)
+
+// lru is exact least-recently-used eviction with lazy promotion. Every
+// insertion and every hit takes the next stamp of the policy's clock, and the
+// victim is the linked node with the oldest stamp: the order is exactly a
+// textbook LRU list's. A hit only restamps its node and marks it dirty, one
+// write to the node where a linked list would also write both neighbours (on
+// a large cache, three cache misses instead of one); the node is moved once,
+// when it reaches the front, however many hits it had meanwhile.
+//
+// Each linked node was placed with a stamp (its key) no newer than its
+// current stamp, which it still has unless it is dirty. q holds nodes in
+// ascending order of their keys; a dirty node that reaches q's front is
+// placed again, at q's back when its stamp is newer than every key in q (as
+// for a cache that mostly hits: nothing was inserted since), otherwise in h,
+// a binary min-heap of keys. Then the front of q and the top of h, once
+// neither is dirty, are the oldest of their structures, and the older of the
+// two is the victim.
 type lru[K comparable, V any] struct {
-	q list[K, V]
+	q      list[K, V]
+	h      []lruItem[K, V]
+	dead   int    // items of h whose node was removed; skipped when they surface
+	now    uint64 // the clock: the last stamp given
+	placed uint64 // the newest key in q
+}
+
+// lruItem is a heap entry: a node and the stamp it was placed with. Sifting
+// moves items, never touching their nodes.
+type lruItem[K comparable, V any] struct {
+	key uint64
+	n   *node[K, V]
 }
 
 func newLRU[K comparable, V any]() *lru[K, V] {
-	return &lru[K, V]{q: newList[K, V](1)}
+	return &lru[K, V]{q: newList[K, V](lruQueue)}
 }
 
-func (p *lru[K, V]) add(n *node[K, V])                { p.q.pushBack(n) }
-func (p *lru[K, V]) access(n *node[K, V])             { p.q.moveToBack(n) }
-func (p *lru[K, V]) remove(n *node[K, V])             { p.q.remove(n) }
-func (p *lru[K, V]) evict() *node[K, V]               { return p.q.popFront() }
-func (p *lru[K, V]) setMax(int)                       {}
-func (p *lru[K, V]) len() int                         { return p.q.len() }
-func (p *lru[K, V]) clear()                           { p.q.clear() }
-func (p *lru[K, V]) ascend(y func(*node[K, V]) bool)  { p.q.ascend(y) }
-func (p *lru[K, V]) descend(y func(*node[K, V]) bool) { p.q.descend(y) }
+// add places n, a new node, as the most recently used.
+func (p *lru[K, V]) add(n *node[K, V]) {
+	p.now++
+	n.stamp, n.dirty = p.now, false
+	p.placed = p.now
+	p.q.pushBack(n)
+}
 
+func (p *lru[K, V]) access(n *node[K, V]) {
+	p.now++
+	n.stamp, n.dirty = p.now, true
+}
+
+// replace gives n the place of the most recently used; it was accessed.
 func (p *lru[K, V]) replace(old, n *node[K, V]) {
-	p.q.replace(old, n)
-	p.q.moveToBack(n)
+	p.remove(old)
+	p.add(n)
 }
 
-func (p *lru[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
-	c := newLRU[K, V]()
-	p.q.ascend(func(x *node[K, V]) bool {
-		c.q.pushBack(mapped(x))
+// remove unlinks n. A node in h is left there, marked unlinked, until it
+// surfaces or h is compacted (a removed node is never linked again).
+func (p *lru[K, V]) remove(n *node[K, V]) {
+	if n.queue == lruQueue {
+		p.q.remove(n)
+		n.dirty = false
+		return
+	}
+	n.queue, n.dirty = 0, false
+	p.dead++
+	if p.dead > 32 && p.dead*2 > len(p.h) {
+		p.compact()
+	}
+}
+
+func (p *lru[K, V]) evict() *node[K, V] {
+	for {
+		f := p.q.front()
+		if f != nil && f.dirty {
+			p.q.remove(f)
+			f.dirty = false
+			p.place(f)
+			continue
+		}
+		t := p.top()
+		if t != nil && t.dirty {
+			t.dirty = false
+			p.h[0].key = t.stamp
+			p.down(0)
+			continue
+		}
+		switch {
+		case t == nil && f == nil:
+			return nil
+		case t == nil || f != nil && f.stamp < t.stamp:
+			p.q.remove(f)
+			return f
+		}
+		p.pop()
+		t.queue = 0
+		return t
+	}
+}
+
+// place puts back an unlinked node whose stamp is its key.
+func (p *lru[K, V]) place(n *node[K, V]) {
+	if n.stamp > p.placed {
+		p.placed = n.stamp
+		p.q.pushBack(n)
+		return
+	}
+	n.queue = lruHeap
+	p.h = append(p.h, lruItem[K, V]{n.stamp, n})
+	p.up(len(p.h) - 1)
+}
+
+// top returns the node at the top of h, dropping removed ones, or nil.
+func (p *lru[K, V]) top() *node[K, V] {
+	for len(p.h) > 0 {
+		if n := p.h[0].n; n.queue == lruHeap {
+			return n
+		}
+		p.pop()
+		p.dead--
+	}
+	return nil
+}
+
+func (p *lru[K, V]) pop() {
+	last := len(p.h) - 1
+	p.h[0] = p.h[last]
+	p.h[last] = lruItem[K, V]{}
+	p.h = p.h[:last]
+	if last > 0 {
+		p.down(0)
+	}
+}
+
+func (p *lru[K, V]) up(i int) {
+	h := p.h
+	x := h[i]
+	for i > 0 {
+		parent := (i - 1) / 2
+		if h[parent].key <= x.key {
+			break
+		}
+		h[i] = h[parent]
+		i = parent
+	}
+	h[i] = x
+}
+
+func (p *lru[K, V]) down(i int) {
+	h := p.h
+	x := h[i]
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			break
+		}
+		if r := c + 1; r < len(h) && h[r].key < h[c].key {
+			c = r
+		}
+		if x.key <= h[c].key {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = x
+}
+
+// compact drops the removed nodes' items from h and restores the heap order.
+func (p *lru[K, V]) compact() {
+	live := p.h[:0]
+	for _, it := range p.h {
+		if it.n.queue == lruHeap {
+			live = append(live, it)
+		}
+	}
+	clear(p.h[len(live):])
+	p.h, p.dead = live, 0
+	for i := len(p.h)/2 - 1; i >= 0; i-- {
+		p.down(i)
+	}
+}
+
+func (p *lru[K, V]) setMax(int) {}
+
+func (p *lru[K, V]) len() int { return p.q.len() + len(p.h) - p.dead }
+
+func (p *lru[K, V]) clear() {
+	p.q.clear()
+	for _, it := range p.h {
+		it.n.queue, it.n.dirty = 0, false
+	}
+	p.h, p.dead = nil, 0
+}
+
+// sorted returns the linked nodes, least recently used first.
+func (p *lru[K, V]) sorted() []*node[K, V] {
+	nodes := make([]*node[K, V], 0, p.len())
+	p.q.ascend(func(n *node[K, V]) bool {
+		nodes = append(nodes, n)
 		return true
 	})
+	for _, it := range p.h {
+		if it.n.queue == lruHeap {
+			nodes = append(nodes, it.n)
+		}
+	}
+	slices.SortFunc(nodes, func(a, b *node[K, V]) int { return cmp.Compare(a.stamp, b.stamp) })
+	return nodes
+}
+
+func (p *lru[K, V]) ascend(yield func(*node[K, V]) bool) {
+	for _, n := range p.sorted() {
+		if !yield(n) {
+			return
+		}
+	}
+}
+
+func (p *lru[K, V]) descend(yield func(*node[K, V]) bool) {
+	nodes := p.sorted()
+	for i := len(nodes) - 1; i >= 0; i-- {
+		if !yield(nodes[i]) {
+			return
+		}
+	}
+}
+
+// clone copies the order, every node placed in q.
+func (p *lru[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
+	c := newLRU[K, V]()
+	c.now = p.now
+	for _, x := range p.sorted() {
+		y := mapped(x)
+		y.stamp, y.dirty = x.stamp, false
+		c.placed = y.stamp
+		c.q.pushBack(y)
+	}
 	return c
 }

@@ -233,7 +233,7 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 		return
 	}
 	if c.lru != nil {
-		c.lru.q.moveToBack(n) // the common policy, called directly on the hot drain path
+		c.lru.access(n) // the common policy, called directly on the hot drain path
 	} else {
 		c.pol.access(n)
 	}

@@ -34,6 +34,12 @@ type node[K comparable, V any] struct {
 
 	queue uint8
 
+	// stamp and dirty belong to the LRU policy, guarded by Cache.mu (see
+	// lru): the clock's value at the node's last insertion or hit, and
+	// whether a hit restamped it since it was placed.
+	stamp uint64
+	dirty bool
+
 	// released is set, under Cache.mu, once the node's removal has been
 	// applied (its removal or replacement event, or its removal from the map
 	// under Cache.mu): the policy never links a released node. It resolves
