@@ -19,6 +19,8 @@ const (
 // a large cache, three cache misses instead of one); the node is moved once,
 // when it reaches the front, however many hits it had meanwhile.
 //
+// A node's stamp is kept in its hash field, which LRU has no other use for
+// (node.stamp).
 // Each linked node was placed with a stamp (its key) no newer than its
 // current stamp, which it still has unless it is dirty. q holds nodes in
 // ascending order of their keys; a dirty node that reaches q's front is
@@ -49,14 +51,16 @@ func newLRU[K comparable, V any]() *lru[K, V] {
 // add places n, a new node, as the most recently used.
 func (p *lru[K, V]) add(n *node[K, V]) {
 	p.now++
-	n.stamp, n.dirty = p.now, false
+	n.setStamp(p.now)
+	n.dirty = false
 	p.placed = p.now
 	p.q.pushBack(n)
 }
 
 func (p *lru[K, V]) access(n *node[K, V]) {
 	p.now++
-	n.stamp, n.dirty = p.now, true
+	n.setStamp(p.now)
+	n.dirty = true
 }
 
 // replace gives n the place of the most recently used; it was accessed.
@@ -92,14 +96,14 @@ func (p *lru[K, V]) evict() *node[K, V] {
 		t := p.top()
 		if t != nil && t.dirty {
 			t.dirty = false
-			p.h[0].key = t.stamp
+			p.h[0].key = t.stamp()
 			p.down(0)
 			continue
 		}
 		switch {
 		case t == nil && f == nil:
 			return nil
-		case t == nil || f != nil && f.stamp < t.stamp:
+		case t == nil || f != nil && f.stamp() < t.stamp():
 			p.q.remove(f)
 			return f
 		}
@@ -111,13 +115,13 @@ func (p *lru[K, V]) evict() *node[K, V] {
 
 // place puts back an unlinked node whose stamp is its key.
 func (p *lru[K, V]) place(n *node[K, V]) {
-	if n.stamp > p.placed {
-		p.placed = n.stamp
+	if n.stamp() > p.placed {
+		p.placed = n.stamp()
 		p.q.pushBack(n)
 		return
 	}
 	n.queue = lruHeap
-	p.h = append(p.h, lruItem[K, V]{n.stamp, n})
+	p.h = append(p.h, lruItem[K, V]{n.stamp(), n})
 	p.up(len(p.h) - 1)
 }
 
@@ -216,7 +220,7 @@ func (p *lru[K, V]) sorted() []*node[K, V] {
 			nodes = append(nodes, it.n)
 		}
 	}
-	slices.SortFunc(nodes, func(a, b *node[K, V]) int { return cmp.Compare(a.stamp, b.stamp) })
+	slices.SortFunc(nodes, func(a, b *node[K, V]) int { return cmp.Compare(a.stamp(), b.stamp()) })
 	return nodes
 }
 
@@ -243,9 +247,15 @@ func (p *lru[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
 	c.now = p.now
 	for _, x := range p.sorted() {
 		y := mapped(x)
-		y.stamp, y.dirty = x.stamp, false
-		c.placed = y.stamp
+		y.setStamp(x.stamp())
+		y.dirty = false
+		c.placed = y.stamp()
 		c.q.pushBack(y)
 	}
 	return c
 }
+
+// stamp is the LRU policy's stamp of n, kept in its hash field (see node).
+func (n *node[K, V]) stamp() uint64 { return n.hash }
+
+func (n *node[K, V]) setStamp(s uint64) { n.hash = s }

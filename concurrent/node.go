@@ -18,7 +18,9 @@ type node[K comparable, V any] struct {
 	key K
 
 	// hash is the key's 64-bit hash, computed before the node is published
-	// when the policy needs one (the frequency sketch of LFU), zero otherwise.
+	// when the policy needs one (the frequency sketch of LFU). The LRU
+	// policy, which hashes nothing, keeps its stamp here instead (see lru),
+	// so that its nodes are no larger than they would be without one.
 	hash uint64
 
 	// prev, next and queue belong to the policy and are guarded by
@@ -34,10 +36,8 @@ type node[K comparable, V any] struct {
 
 	queue uint8
 
-	// stamp and dirty belong to the LRU policy, guarded by Cache.mu (see
-	// lru): the clock's value at the node's last insertion or hit, and
-	// whether a hit restamped it since it was placed.
-	stamp uint64
+	// dirty belongs to the LRU policy, guarded by Cache.mu: whether a hit
+	// restamped the node since it was placed (see lru).
 	dirty bool
 
 	// released is set, under Cache.mu, once the node's removal has been
