@@ -584,7 +584,8 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 // All returns the entries in eviction order, the next victim first (for
 // LRU, least recently used first; for LFU, see the package documentation).
 // When iteration starts, All applies the buffered events and copies the
-// order (O(n) under the maintenance lock; readers are not blocked), then
+// order (O(n) under the maintenance lock, O(n log n) for LRU, which sorts
+// its entries by last use; readers are not blocked), then
 // yields from the copy without holding any lock: the loop body may use the
 // cache freely, and changes made meanwhile are not reflected. Reading
 // entries through All does not count as access.

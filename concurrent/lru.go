@@ -72,16 +72,17 @@ func (p *lru[K, V]) replace(old, n *node[K, V]) {
 // remove unlinks n. A node in h is left there, marked unlinked, until it
 // surfaces or h is compacted (a removed node is never linked again).
 func (p *lru[K, V]) remove(n *node[K, V]) {
-	if n.queue == lruQueue {
+	switch n.queue {
+	case lruQueue:
 		p.q.remove(n)
-		n.dirty = false
-		return
+	case lruHeap:
+		n.queue = 0
+		p.dead++
+		if p.dead > 32 && p.dead*2 > len(p.h) {
+			p.compact()
+		}
 	}
-	n.queue, n.dirty = 0, false
-	p.dead++
-	if p.dead > 32 && p.dead*2 > len(p.h) {
-		p.compact()
-	}
+	n.dirty = false
 }
 
 func (p *lru[K, V]) evict() *node[K, V] {
@@ -208,19 +209,24 @@ func (p *lru[K, V]) clear() {
 	p.h, p.dead = nil, 0
 }
 
-// sorted returns the linked nodes, least recently used first.
+// sorted returns the linked nodes, least recently used first. It sorts
+// (stamp, node) pairs, so that comparisons read no node.
 func (p *lru[K, V]) sorted() []*node[K, V] {
-	nodes := make([]*node[K, V], 0, p.len())
+	items := make([]lruItem[K, V], 0, p.len())
 	p.q.ascend(func(n *node[K, V]) bool {
-		nodes = append(nodes, n)
+		items = append(items, lruItem[K, V]{n.stamp(), n})
 		return true
 	})
 	for _, it := range p.h {
 		if it.n.queue == lruHeap {
-			nodes = append(nodes, it.n)
+			items = append(items, lruItem[K, V]{it.n.stamp(), it.n})
 		}
 	}
-	slices.SortFunc(nodes, func(a, b *node[K, V]) int { return cmp.Compare(a.stamp(), b.stamp()) })
+	slices.SortFunc(items, func(a, b lruItem[K, V]) int { return cmp.Compare(a.key, b.key) })
+	nodes := make([]*node[K, V], len(items))
+	for i, it := range items {
+		nodes[i] = it.n
+	}
 	return nodes
 }
 
