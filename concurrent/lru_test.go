@@ -22,7 +22,7 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 		ref := clist.New() // of int keys, front = least recently used
 		elems := map[int]*clist.Element{}
 		nodes := map[int]*node[int, int]{}
-		var sawHeap, sawDead bool
+		var sawHeap, sawDead, sawCompact bool
 
 		add := func(k int) {
 			n := &node[int, int]{key: k}
@@ -34,6 +34,21 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 			ref.Remove(elems[k])
 			delete(elems, k)
 			delete(nodes, k)
+		}
+		remove := func(k int) {
+			n := nodes[k]
+			dead := p.dead
+			inHeap := n.queue == lruHeap
+			p.remove(n)
+			if n.linked() {
+				t.Fatalf("size %d: removed node %d still linked", size, k)
+			}
+			sawDead = sawDead || inHeap
+			if inHeap && p.dead != dead+1 && p.dead != 0 {
+				t.Fatalf("size %d: %d removed nodes in the heap, then %d", size, dead, p.dead)
+			}
+			sawCompact = sawCompact || inHeap && dead > 0 && p.dead == 0
+			gone(k)
 		}
 		evict := func() {
 			v := p.evict()
@@ -84,18 +99,8 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 					}
 				}
 			case r < 850:
-				if n, ok := nodes[k]; ok {
-					dead := p.dead
-					inHeap := n.queue == lruHeap
-					p.remove(n)
-					if n.linked() {
-						t.Fatalf("size %d: removed node %d still linked", size, k)
-					}
-					sawDead = sawDead || inHeap
-					if inHeap && p.dead != dead+1 && p.dead != 0 {
-						t.Fatalf("size %d: %d removed nodes in the heap, then %d", size, dead, p.dead)
-					}
-					gone(k)
+				if _, ok := nodes[k]; ok {
+					remove(k)
 				}
 			case r < 900:
 				if old, ok := nodes[k]; ok {
@@ -116,7 +121,21 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 				ref.Init()
 				clear(elems)
 				clear(nodes)
-			case r < 953:
+			case r < 952: // hit every node, then evict: the hit nodes move into the heap
+				for _, k := range rng.Perm(3 * size) {
+					if n, ok := nodes[k]; ok {
+						p.access(n)
+						ref.MoveToBack(elems[k])
+					}
+				}
+				evict()
+			case r < 953: // remove most nodes at once: the heap is compacted
+				for k := range nodes {
+					if rng.IntN(4) != 0 {
+						remove(k)
+					}
+				}
+			case r < 955:
 				check(op)
 				c := p.clone(func(x *node[int, int]) *node[int, int] { return &node[int, int]{key: x.key} }).(*lru[int, int])
 				if got, want := lruKeys(c.ascend), lruKeys(p.ascend); !slices.Equal(got, want) {
@@ -135,8 +154,8 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 		if v := p.evict(); v != nil || p.len() != 0 {
 			t.Fatalf("size %d: emptied policy still holds %d nodes", size, p.len())
 		}
-		if size >= 50 && !(sawHeap && sawDead) {
-			t.Fatalf("size %d: heap used %v, removed node left in it %v: the lazy paths were not exercised", size, sawHeap, sawDead)
+		if size >= 50 && !(sawHeap && sawDead && sawCompact) {
+			t.Fatalf("size %d: heap used %v, removed node left in it %v, heap compacted %v: the lazy paths were not exercised", size, sawHeap, sawDead, sawCompact)
 		}
 	}
 }
