@@ -66,7 +66,9 @@ func (p Policy) String() string {
 type policy[K comparable, V any] interface {
 	// add links a new, unlinked node (possibly retired since: its removal's
 	// event, still to come, unlinks it). It counts as a miss for policies
-	// that adapt to the hit rate.
+	// that adapt to the hit rate. A node given to remove is never added
+	// again (LRU may still hold an item for it); one returned by evict may
+	// be, reset, as the duel's shadows do.
 	add(n *node[K, V])
 	// access records a hit on a linked node.
 	access(n *node[K, V])
