@@ -468,7 +468,7 @@ var testHookCloneLock, testHookCloneCopy func()
 // applies the buffered events and enforces the original's bound (its
 // evictions are handed to OnEvict before Clone returns); the clone is then
 // within the same bound. Entries written concurrently with Clone may be
-// missing from the copy.
+// missing from the copy. Clone returns [ErrClosed] once Close has begun.
 func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -487,6 +487,13 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 		testHookCloneLock()
 	}
 	c.mu.Lock()
+	// Close sets closed before it takes c.mu to empty the cache: a Close
+	// that began since the check above may have emptied it already.
+	if c.closed.Load() {
+		c.mu.Unlock()
+		_ = d.Close()
+		return nil, ErrClosed
+	}
 	// The bound cannot change while c.mu is held (Resize takes it): the clone
 	// gets the bound the copied policy was sized for.
 	bound := c.max.Load()

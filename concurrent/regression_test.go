@@ -297,6 +297,41 @@ func TestCloneTakesTheBoundItCopiesUnderTheLock(t *testing.T) {
 	}
 }
 
+// Clone used to check for Close only before it made the new cache: a Close
+// between that check and Clone's lock emptied the original, and Clone
+// returned an open, empty copy with a nil error.
+func TestCloneRacingCloseReturnsErrClosed(t *testing.T) {
+	for _, p := range []Policy{LRU, LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			c, err := New(Options[int, int]{MaxSize: 10, Policy: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 5 {
+				_ = c.Set(i, i)
+			}
+			testHookCloneLock = func() {
+				testHookCloneLock = nil
+				if err := c.Close(); err != nil {
+					t.Error(err)
+				}
+			}
+			t.Cleanup(func() { testHookCloneLock = nil })
+			d, err := c.Clone()
+			if d != nil {
+				defer d.Close()
+			}
+			if !errors.Is(err, ErrClosed) || d != nil {
+				n := -1
+				if d != nil {
+					n = d.Len()
+				}
+				t.Fatalf("Clone racing Close: clone %v (Len %d), error %v; want nil and ErrClosed", d != nil, n, err)
+			}
+		})
+	}
+}
+
 // An insertion that overflows the bound is linked by whichever drain comes
 // first, and its writer evicts afterwards. A Clone whose drain came first
 // used to copy the excess: a clone over its bound with no write in flight.
