@@ -81,7 +81,10 @@
 // and once for each value GetOrLoad loaded but did not store (cause
 // [Discarded]), so that no value the cache was handed goes unaccounted for.
 // It may call back into the cache (except Close). Its panics are recovered
-// and reported (see Options.OnListenerPanic).
+// and reported (see Options.OnListenerPanic). A listener that calls
+// runtime.Goexit (t.FailNow, say) ends the goroutine it runs on, as Goexit
+// does, but not before the other entries removed with that one have been
+// notified; if it ran on the maintenance goroutine, a new one takes over.
 //
 // # Costs
 //

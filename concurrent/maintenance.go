@@ -31,19 +31,37 @@ type notification[K comparable, V any] struct {
 // contention, a reader whose stripe is full) asks for a drain, or the next
 // entry is due to expire (one timer, armed for that deadline only: no
 // ticker, no polling), and holds the cache only weakly while parked.
+//
+// A listener that calls runtime.Goexit on this goroutine (t.FailNow in a
+// test's OnEvict, say) ends it: deliver still makes the batch's other calls,
+// and the deferred function hands the loop, and done, to a new goroutine,
+// woken at once so that it drains whatever the exited one left.
 func maintenanceLoop[K comparable, V any](wp weak.Pointer[Cache[K, V]], wake, stop, done chan struct{}) {
-	defer close(done)
+	returned := false
+	defer func() {
+		if returned {
+			close(done)
+			return
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+		go maintenanceLoop(wp, wake, stop, done)
+	}()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
 		select {
 		case <-stop:
+			returned = true
 			return
 		case <-wake:
 		case <-timer.C:
 		}
 		c := wp.Value()
 		if c == nil {
+			returned = true
 			return
 		}
 		c.maintain(stop)
@@ -562,9 +580,22 @@ func (c *Cache[K, V]) snapshot(backward bool) []keyValue[K, V] {
 	return nodes
 }
 
+// deliver makes the listener calls for notes, in order. Never called with
+// c.mu held.
+//
+// A listener that calls runtime.Goexit ends the calling goroutine, which
+// notify cannot recover from; deliver still makes the other calls, from a
+// deferred function, before the goroutine exits.
 func (c *Cache[K, V]) deliver(notes []notification[K, V]) {
+	delivered := 0
+	defer func() {
+		if delivered < len(notes) { // notes[delivered]'s listener called runtime.Goexit
+			c.deliver(notes[delivered+1:])
+		}
+	}()
 	for _, x := range notes {
 		c.notify(x.key, x.value, x.cause)
+		delivered++
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -815,5 +816,86 @@ func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
 	}
 	if e, l := state(early), state(late); e != l {
 		t.Fatalf("events applied before Resize:\n%s\napplied by Resize:\n%s", e, l)
+	}
+}
+
+// A listener that called runtime.Goexit (t.FailNow in a test's OnEvict, for
+// instance) used to lose the rest of its batch: notify recovers panics, and
+// Goexit is not one. On the caller's goroutine, the other entries of a Clear
+// must still be notified before that goroutine ends.
+func TestListenerGoexitOnTheCallersGoroutineLosesNoCall(t *testing.T) {
+	var calls atomic.Int32
+	exitOnce := atomic.Bool{}
+	c, err := New(Options[int, int]{MaxSize: 10, OnEvict: func(int, int, Cause) {
+		calls.Add(1)
+		if exitOnce.CompareAndSwap(false, true) {
+			runtime.Goexit()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 5 {
+		_ = c.Set(i, i)
+	}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		c.Clear()
+		t.Error("Clear returned although its first listener call ended the goroutine")
+	}()
+	<-ended
+	if n := calls.Load(); n != 5 {
+		t.Fatalf("listener called %d times for 5 cleared entries", n)
+	}
+	if c.Len() != 0 {
+		t.Fatalf("Len %d after Clear", c.Len())
+	}
+}
+
+// On the maintenance goroutine, a listener's Goexit used to end maintenance
+// for good: the batch's other calls were lost, and expiry, which only that
+// goroutine's timer drives for an idle cache, stopped. The rest of the batch
+// must be delivered and a new goroutine must take over (goleak checks that
+// Close stops it).
+func TestListenerGoexitOnTheMaintenanceGoroutineKeepsMaintenance(t *testing.T) {
+	var expired atomic.Int32
+	exitOnce := atomic.Bool{}
+	c, err := New(Options[int, int]{MaxSize: 100, ExpireAfterWrite: 20 * time.Millisecond, OnEvict: func(_ int, _ int, cause Cause) {
+		if cause != Expired {
+			return
+		}
+		expired.Add(1)
+		if exitOnce.CompareAndSwap(false, true) {
+			runtime.Goexit()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	waitExpired := func(want int32) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); expired.Load() < want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d entries notified as expired, want %d", expired.Load(), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	for i := range 5 {
+		_ = c.Set(i, i)
+	}
+	waitExpired(5) // the first call exited the goroutine that expired them
+	if !exitOnce.Load() {
+		t.Fatal("the listener never ran runtime.Goexit")
+	}
+	for i := 10; i < 15; i++ {
+		_ = c.Set(i, i)
+	}
+	waitExpired(10) // a new maintenance goroutine expires these
+	if c.Len() != 0 {
+		t.Fatalf("Len %d after every entry expired", c.Len())
 	}
 }
