@@ -1,162 +1,182 @@
 package concurrent
 
 import (
-	clist "container/list"
 	"math/rand/v2"
 	"slices"
 	"testing"
 )
 
-// TestLRUPolicyMatchesAList drives the lazily promoted LRU policy and a
-// container/list LRU with the same random operations: requests (a hit
-// restamps, a miss adds and evicts down to the size), removals, replacements,
-// evictions within the size (PopVictim), clears and clones. Every eviction
-// must take the list's front, and the iteration orders, the clone's included,
-// must be the list's. It also checks that the run went through the paths
-// that make the policy lazy: a node placed in the heap, a removed node left
+// lruRef is a textbook LRU list of keys, least recently used first.
+type lruRef struct{ keys []int }
+
+func (r *lruRef) touch(k int) {
+	r.del(k)
+	r.keys = append(r.keys, k)
+}
+
+func (r *lruRef) del(k int) {
+	if i := slices.Index(r.keys, k); i >= 0 {
+		r.keys = slices.Delete(r.keys, i, i+1)
+	}
+}
+
+// lruRun is one policy under test beside its reference list.
+type lruRun struct {
+	p     *lru[int, int]
+	ref   lruRef
+	nodes map[int]*node[int, int]
+	free  []*node[int, int] // evicted and cleared nodes, reused by later adds
+}
+
+// TestLRUPolicyMatchesAList drives LRU policies and textbook LRU lists with
+// the same random operations: requests (a hit restamps, a miss adds and
+// evicts down to the size), removals, replacements, evictions within the
+// size (PopVictim; of an empty policy too), clears, clones that both the
+// original and the copy go on using, sweeps that hit every node and then
+// evict (the hit nodes move into the heap), and removals of most nodes at
+// once (the heap is compacted). Like the duel's shadow, adds reuse evicted
+// and cleared nodes, overwritten whole. After every operation each policy's
+// len, ascend and descend must be its list's, every victim its list's front,
+// and its heap bounded; and the runs must have gone through the paths that
+// make the policy lazy: a node placed in the heap, a removed node left
 // there, and the heap compacted.
 func TestLRUPolicyMatchesAList(t *testing.T) {
-	for _, size := range []int{1, 3, 50, 400} {
-		rng := rand.New(rand.NewPCG(uint64(size), 7))
-		p := newLRU[int, int]()
-		ref := clist.New() // of int keys, front = least recently used
-		elems := map[int]*clist.Element{}
-		nodes := map[int]*node[int, int]{}
-		var sawHeap, sawDead, sawCompact bool
-
-		add := func(k int) {
-			n := &node[int, int]{key: k}
-			p.add(n)
-			nodes[k] = n
-			elems[k] = ref.PushBack(k)
+	var sawHeap, sawDead, sawCompact bool
+	for seed := range uint64(120) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		size := 1 + rng.IntN(12)
+		if seed%3 == 0 {
+			size = 60 + rng.IntN(100)
 		}
-		gone := func(k int) {
-			ref.Remove(elems[k])
-			delete(elems, k)
-			delete(nodes, k)
-		}
-		remove := func(k int) {
-			n := nodes[k]
-			dead := p.dead
-			inHeap := n.queue == lruHeap
-			p.remove(n)
-			if n.linked() {
-				t.Fatalf("size %d: removed node %d still linked", size, k)
-			}
-			sawDead = sawDead || inHeap
-			if inHeap && p.dead != dead+1 && p.dead != 0 {
-				t.Fatalf("size %d: %d removed nodes in the heap, then %d", size, dead, p.dead)
-			}
-			sawCompact = sawCompact || inHeap && dead > 0 && p.dead == 0
-			gone(k)
-		}
-		evict := func() {
-			v := p.evict()
-			f := ref.Front()
-			if f == nil {
-				if v != nil {
-					t.Fatalf("size %d: evict from an empty policy returned %d", size, v.key)
-				}
-				return
-			}
-			if v == nil || v.key != f.Value.(int) {
-				t.Fatalf("size %d: evict returned %v, want key %d", size, v, f.Value.(int))
-			}
-			if v.linked() {
-				t.Fatalf("size %d: evicted node %d still linked", size, v.key)
-			}
-			gone(v.key)
-		}
-		check := func(op int) {
-			if p.len() != ref.Len() {
-				t.Fatalf("size %d, op %d: len %d, want %d", size, op, p.len(), ref.Len())
-			}
-			var want []int
-			for e := ref.Front(); e != nil; e = e.Next() {
-				want = append(want, e.Value.(int))
-			}
-			if got := lruKeys(p.ascend); !slices.Equal(got, want) {
-				t.Fatalf("size %d, op %d: ascend %v, want %v", size, op, got, want)
-			}
-			back := lruKeys(p.descend)
-			slices.Reverse(back)
-			if !slices.Equal(back, want) {
-				t.Fatalf("size %d, op %d: descend reversed %v, want %v", size, op, back, want)
-			}
-		}
-
-		for op := range 200_000 {
+		runs := []*lruRun{{p: newLRU[int, int](), nodes: map[int]*node[int, int]{}}}
+		for op := range 2000 {
+			r := runs[rng.IntN(len(runs))]
 			k := rng.IntN(3 * size)
-			switch r := rng.IntN(1000); {
-			case r < 700: // a request
-				if n, ok := nodes[k]; ok {
-					p.access(n)
-					ref.MoveToBack(elems[k])
+			get := func() *node[int, int] {
+				if len(r.free) > 0 && rng.IntN(2) == 0 {
+					i := rng.IntN(len(r.free))
+					n := r.free[i]
+					r.free = slices.Delete(r.free, i, i+1)
+					*n = node[int, int]{key: k, hash: 12345}
+					return n
+				}
+				return &node[int, int]{key: k}
+			}
+			evict := func() {
+				v := r.p.evict()
+				if len(r.ref.keys) == 0 {
+					if v != nil {
+						t.Fatalf("seed %d op %d: evict on empty returned %d", seed, op, v.key)
+					}
+					return
+				}
+				if v == nil || v.key != r.ref.keys[0] {
+					t.Fatalf("seed %d op %d: evict %v want %d", seed, op, v, r.ref.keys[0])
+				}
+				if v.linked() || r.nodes[v.key] != v {
+					t.Fatalf("seed %d op %d: bad victim", seed, op)
+				}
+				r.ref.del(v.key)
+				delete(r.nodes, v.key)
+				r.free = append(r.free, v)
+			}
+			remove := func(k int) {
+				n := r.nodes[k]
+				dead, inHeap := r.p.dead, n.queue == lruHeap
+				r.p.remove(n)
+				if n.linked() {
+					t.Fatalf("seed %d op %d: node %d linked after remove", seed, op, k)
+				}
+				if inHeap && r.p.dead != dead+1 && r.p.dead != 0 {
+					t.Fatalf("seed %d op %d: %d removed nodes in the heap, then %d", seed, op, dead, r.p.dead)
+				}
+				sawDead = sawDead || inHeap
+				sawCompact = sawCompact || inHeap && dead > 0 && r.p.dead == 0
+				r.ref.del(k)
+				delete(r.nodes, k)
+			}
+			switch x := rng.IntN(1000); {
+			case x < 500:
+				if n, ok := r.nodes[k]; ok {
+					r.p.access(n)
 				} else {
-					add(k)
-					for p.len() > size {
+					n := get()
+					r.p.add(n)
+					r.nodes[k] = n
+					for r.p.len() > size {
 						evict()
 					}
 				}
-			case r < 850:
-				if _, ok := nodes[k]; ok {
+				if _, ok := r.nodes[k]; ok {
+					r.ref.touch(k)
+				}
+			case x < 720:
+				if _, ok := r.nodes[k]; ok {
 					remove(k)
 				}
-			case r < 900:
-				if old, ok := nodes[k]; ok {
-					n := &node[int, int]{key: k}
-					p.replace(old, n)
-					nodes[k] = n
-					ref.MoveToBack(elems[k])
+			case x < 800:
+				if old, ok := r.nodes[k]; ok {
+					n := get()
+					r.p.replace(old, n)
+					r.nodes[k] = n
+					r.ref.touch(k)
 				}
-			case r < 950:
+			case x < 900:
 				evict()
-			case r < 951:
-				p.clear()
-				for k := range nodes {
-					if nodes[k].linked() {
-						t.Fatalf("size %d: node %d linked after clear", size, k)
+			case x < 910:
+				r.p.clear()
+				for _, n := range r.nodes {
+					if n.linked() {
+						t.Fatalf("seed %d op %d: node linked after clear", seed, op)
 					}
+					r.free = append(r.free, n)
 				}
-				ref.Init()
-				clear(elems)
-				clear(nodes)
-			case r < 952: // hit every node, then evict: the hit nodes move into the heap
+				r.ref.keys = nil
+				clear(r.nodes)
+			case x < 930 && len(runs) < 4:
+				c := &lruRun{nodes: map[int]*node[int, int]{}, ref: lruRef{slices.Clone(r.ref.keys)}}
+				c.p = r.p.clone(func(x *node[int, int]) *node[int, int] {
+					y := &node[int, int]{key: x.key}
+					c.nodes[x.key] = y
+					return y
+				}).(*lru[int, int])
+				runs = append(runs, c)
+			case x < 940:
 				for _, k := range rng.Perm(3 * size) {
-					if n, ok := nodes[k]; ok {
-						p.access(n)
-						ref.MoveToBack(elems[k])
+					if n, ok := r.nodes[k]; ok {
+						r.p.access(n)
+						r.ref.touch(k)
 					}
 				}
 				evict()
-			case r < 953: // remove most nodes at once: the heap is compacted
-				for k := range nodes {
+			case x < 945:
+				for k := range r.nodes {
 					if rng.IntN(4) != 0 {
 						remove(k)
 					}
 				}
-			case r < 955:
-				check(op)
-				c := p.clone(func(x *node[int, int]) *node[int, int] { return &node[int, int]{key: x.key} }).(*lru[int, int])
-				if got, want := lruKeys(c.ascend), lruKeys(p.ascend); !slices.Equal(got, want) {
-					t.Fatalf("size %d, op %d: clone's order %v, want %v", size, op, got, want)
+			}
+			sawHeap = sawHeap || len(r.p.h) > 0
+			for _, r := range runs {
+				if r.p.len() != len(r.ref.keys) {
+					t.Fatalf("seed %d op %d: len %d want %d", seed, op, r.p.len(), len(r.ref.keys))
+				}
+				if got := lruKeys(r.p.ascend); !slices.Equal(got, r.ref.keys) {
+					t.Fatalf("seed %d op %d: ascend %v want %v", seed, op, got, r.ref.keys)
+				}
+				back := lruKeys(r.p.descend)
+				slices.Reverse(back)
+				if !slices.Equal(back, r.ref.keys) {
+					t.Fatalf("seed %d op %d: descend reversed %v want %v", seed, op, back, r.ref.keys)
+				}
+				if len(r.p.h) > 2*r.p.len()+33 {
+					t.Fatalf("seed %d op %d: heap %d for %d", seed, op, len(r.p.h), r.p.len())
 				}
 			}
-			sawHeap = sawHeap || len(p.h) > 0
-			if len(p.h) > 2*p.len()+33 {
-				t.Fatalf("size %d, op %d: heap holds %d items for %d nodes", size, op, len(p.h), p.len())
-			}
 		}
-		check(-1)
-		for ref.Len() > 0 {
-			evict()
-		}
-		if v := p.evict(); v != nil || p.len() != 0 {
-			t.Fatalf("size %d: emptied policy still holds %d nodes", size, p.len())
-		}
-		if size >= 50 && !(sawHeap && sawDead && sawCompact) {
-			t.Fatalf("size %d: heap used %v, removed node left in it %v, heap compacted %v: the lazy paths were not exercised", size, sawHeap, sawDead, sawCompact)
-		}
+	}
+	if !(sawHeap && sawDead && sawCompact) {
+		t.Fatalf("heap used %v, removed node left in it %v, heap compacted %v: the lazy paths were not exercised", sawHeap, sawDead, sawCompact)
 	}
 }
 
