@@ -19,8 +19,6 @@ const (
 // a large cache, three cache misses instead of one); the node is moved once,
 // when it reaches the front, however many hits it had meanwhile.
 //
-// A node's stamp is kept in its hash field, which LRU has no other use for
-// (node.stamp).
 // Each linked node was placed with a stamp (its key) no newer than its
 // current stamp, which it still has unless it is dirty. q holds nodes in
 // ascending order of their keys; a dirty node that reaches q's front is
@@ -29,6 +27,9 @@ const (
 // a binary min-heap of keys. Then the front of q and the top of h, once
 // neither is dirty, are the oldest of their structures, and the older of the
 // two is the victim.
+//
+// A node's stamp is kept in its hash field, which LRU has no other use for
+// (see node.stamp).
 type lru[K comparable, V any] struct {
 	q      list[K, V]
 	h      []lruItem[K, V]

@@ -587,6 +587,9 @@ func (c *Cache[K, V]) snapshot(backward bool) []keyValue[K, V] {
 // notify cannot recover from; deliver still makes the other calls, from a
 // deferred function, before the goroutine exits.
 func (c *Cache[K, V]) deliver(notes []notification[K, V]) {
+	if len(notes) == 0 { // most drains, a reader's included: no deferred call to set up
+		return
+	}
 	delivered := 0
 	defer func() {
 		if delivered < len(notes) { // notes[delivered]'s listener called runtime.Goexit
