@@ -14,13 +14,18 @@ type doorkeeper struct {
 // resize sizes the filter for n insertions (8 bits each), emptying it if its
 // size changes.
 func (d *doorkeeper) resize(n int) {
-	nbits := max(ceilPow2(8*n), 64)
+	nbits := doorBits(n)
 	if len(d.bits)*64 == nbits {
 		return
 	}
 	d.bits = make([]uint64, nbits/64)
 	d.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
 }
+
+// doorBits is the filter's size in bits for n insertions: 8 bits each,
+// rounded up to a power of two, at least 64. For the sample of a sketch of
+// MaxCapacity it still fits in an int.
+func doorBits(n int) int { return max(ceilPow2(8*n), 64) }
 
 // probe returns the i-th bit position of the mixed hash m. The multipliers
 // are odd constants; the top bits of each product are well mixed.

@@ -14,9 +14,6 @@ const (
 	// sampleFactor scales the capacity into the number of increments
 	// between two halvings (the sample size W of the TinyLFU paper).
 	sampleFactor = 10
-	// maxCapacity bounds the table (2^30 words, 8 GiB) whatever the caller
-	// asks for.
-	maxCapacity = 1 << 30
 
 	// resetMask keeps every counter bit but the highest: after a shift
 	// right by one it drops the bit each counter received from its
@@ -25,6 +22,13 @@ const (
 	// oddMask keeps the lowest bit of every counter.
 	oddMask = 0x1111111111111111
 )
+
+// MaxCapacity is the largest capacity a sketch can be sized for: 1<<30 on
+// 64-bit platforms (a table of 8 GiB, and with a doorkeeper a filter of
+// 16 GiB) and 1<<23 on 32-bit ones (64 MiB and 128 MiB), where the
+// doorkeeper's bit count for a larger sample would not fit in an int. [New],
+// [NewWithDoorkeeper] and [Sketch.Resize] panic above it.
+const MaxCapacity = 1 << (23 + 7*(bits.UintSize/64))
 
 // Sketch is a count-min sketch of 4-bit counters that estimates the recent
 // frequency of keys, given as 64-bit hashes, up to 15.
@@ -64,7 +68,7 @@ type Sketch struct {
 
 // New returns a sketch sized for a cache of capacity entries whose hashes are
 // mixed with seed. A capacity of 0 gives the smallest sketch (one block). It
-// panics if capacity is negative.
+// panics if capacity is negative or above [MaxCapacity].
 func New(capacity int, seed uint64) *Sketch {
 	s := &Sketch{seed: seed}
 	s.Resize(capacity)
@@ -93,12 +97,15 @@ func NewWithDoorkeeper(capacity int, seed uint64) *Sketch {
 // when that changes (with any change of the sample size that crosses a power
 // of two of bits, even if the table keeps its size), the doorkeeper is
 // emptied, so each key seen once in the current sample loses the one its
-// estimate had from it. It panics if capacity is negative.
+// estimate had from it. It panics if capacity is negative or above
+// [MaxCapacity].
 func (s *Sketch) Resize(capacity int) {
 	if capacity < 0 {
 		panic(fmt.Sprintf("admission: negative capacity %d", capacity))
 	}
-	capacity = min(capacity, maxCapacity)
+	if capacity > MaxCapacity {
+		panic(fmt.Sprintf("admission: capacity %d above MaxCapacity (%d)", capacity, MaxCapacity))
+	}
 	words := max(ceilPow2(capacity), blockWords)
 	if len(s.table) != words {
 		s.table = make([]uint64, words)

@@ -1,7 +1,9 @@
 package admission
 
 import (
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -84,7 +86,7 @@ func TestCountersMatchSaturatingModel(t *testing.T) {
 	// everywhere. Each counter must equal a model that adds one and stops
 	// at 15: no counter exceeds 15 and none carries into its neighbour.
 	s := New(0, 3)
-	s.sampleSize = 1 << 62 // no aging in this test
+	s.sampleSize = math.MaxInt // no aging in this test
 	model := make([]int, len(s.table)*16)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 5000 {
@@ -114,7 +116,7 @@ func TestCountersMatchSaturatingModel(t *testing.T) {
 
 func TestAgeHalvesEveryCounter(t *testing.T) {
 	s := New(64, 5)
-	s.sampleSize = 1 << 62
+	s.sampleSize = math.MaxInt
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 3000 {
 		s.Increment(hashOf(rng.Uint64N(200)))
@@ -146,7 +148,7 @@ func aged(additions, odd int) int { return (additions - odd/4) / 2 }
 // sample never ends).
 func oddAfterIncrement(s *Sketch, h uint64) int {
 	probe := s.Clone()
-	probe.sampleSize = 1 << 62
+	probe.sampleSize = math.MaxInt
 	probe.Increment(h)
 	return oddCounters(probe)
 }
@@ -165,7 +167,7 @@ func oddCounters(s *Sketch) int {
 // the rounding took off; halving the count alone would overstate it.
 func TestAgeCountsWhatTheCountersHold(t *testing.T) {
 	s := New(1024, 3)
-	s.sampleSize = 1 << 62
+	s.sampleSize = math.MaxInt
 	for k := range uint64(5000) { // mostly distinct keys: mostly counters of one
 		s.Increment(hashOf(k))
 	}
@@ -293,6 +295,44 @@ func TestNegativeCapacityPanics(t *testing.T) {
 		}
 	}()
 	New(-1, 0)
+}
+
+func TestCapacityAboveMaxPanics(t *testing.T) {
+	for _, f := range []func(){
+		func() { New(MaxCapacity+1, 0) },
+		func() { NewWithDoorkeeper(MaxCapacity+1, 0) },
+		func() { New(10, 0).Resize(MaxCapacity + 1) },
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, "MaxCapacity") {
+					t.Errorf("capacity MaxCapacity+1: panic %v, want one naming MaxCapacity", r)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// TestSizesFitAtMaxCapacity checks the sizes computed for the largest
+// capacity without allocating them: on a 32-bit platform the doorkeeper's
+// bit count is the first to overflow an int (GOARCH=386 go test runs it
+// there).
+func TestSizesFitAtMaxCapacity(t *testing.T) {
+	for _, capacity := range []int{0, 1, 1000, 1 << 20, MaxCapacity} {
+		if words := ceilPow2(capacity); words < capacity || words&(words-1) != 0 {
+			t.Errorf("capacity %d: table of %d words", capacity, words)
+		}
+		sample := sampleFactor * max(capacity, 1)
+		if sample < capacity {
+			t.Errorf("capacity %d: sample size %d overflowed", capacity, sample)
+		}
+		b := doorBits(sample)
+		if b&(b-1) != 0 || uint64(b) < 8*uint64(sample) || uint64(b) > max(16*uint64(sample), 64) {
+			t.Errorf("capacity %d: %d doorkeeper bits for a sample of %d", capacity, b, sample)
+		}
+	}
 }
 
 func TestCloneIsIndependent(t *testing.T) {

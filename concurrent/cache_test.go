@@ -78,7 +78,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		param string
 	}{
 		{"negative size", concurrent.Options[string, int]{MaxSize: -1}, "Options.MaxSize"},
-		{"very negative size", concurrent.Options[string, int]{MaxSize: -1 << 40}, "Options.MaxSize"},
+		{"very negative size", concurrent.Options[string, int]{MaxSize: math.MinInt}, "Options.MaxSize"},
 		{"unknown policy", concurrent.Options[string, int]{Policy: concurrent.Policy(7)}, "Options.Policy"},
 		// Only expiry reads the clock: a Clock without an expiry option used
 		// to be ignored silently.

@@ -1,6 +1,11 @@
 package concurrent
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/clientcache/clientcache/admission"
+)
 
 // Policy names an eviction policy.
 type Policy uint8
@@ -37,12 +42,17 @@ const (
 // created or resized, sized from the bound, not from the entries held: the
 // frequency sketch (8 bytes per entry of the bound), its doorkeeper (10,
 // rounded up to 16 by its power-of-two size) and the table of recent
-// contest losers (4). At 1<<26 entries that is 1.75 GiB before a single entry
-// is stored, which is already more than any client cache needs; much larger
-// bounds could not be allocated at all (for the largest, the table sizes
-// overflow and the allocation panics). LRU allocates nothing per entry of
-// its bound and has no such limit.
-const MaxLFUSize = 1 << 26
+// contest losers (4). MaxLFUSize is 1<<26 on 64-bit platforms, 1.75 GiB
+// before a single entry is stored, which is already more than any client
+// cache needs, and 1<<22 on 32-bit ones (112 MiB), where the address space is
+// 4 GiB and a sketch above [admission.MaxCapacity] (1<<23 there) cannot be
+// sized; much larger bounds could not be allocated at all. LRU allocates
+// nothing per entry of its bound and has no such limit.
+const MaxLFUSize = 1 << (22 + 4*(bits.UintSize/64))
+
+// The sketch must accept every bound an LFU cache accepts (a compile-time
+// check: the array length is negative otherwise).
+var _ [admission.MaxCapacity - MaxLFUSize]struct{}
 
 // String returns "LRU" or "LFU".
 func (p Policy) String() string {
