@@ -128,13 +128,42 @@ type loadFrameKey struct{}
 // GetOrLoad returns an [*OptionError] if loader is nil and [ErrClosed] after
 // Close.
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
-	var zero V
 	if loader == nil {
+		var zero V
 		return zero, &OptionError{Param: "GetOrLoad(loader)", Value: "nil", Reason: "must be a function"}
 	}
 	if v, ok := c.Get(key); ok {
 		return v, nil
 	}
+	return c.loadMissed(ctx, key, loader)
+}
+
+// LoadMissed is [Cache.GetOrLoad] for a caller that has just missed key with
+// [Cache.Get]: it joins the load of key in flight or starts one, with every
+// guarantee of GetOrLoad, without looking key up (and counting a second miss)
+// first. It lets a hit allocate nothing when the loader is a closure, which
+// Go allocates where the function literal is evaluated:
+//
+//	if v, ok := c.Get(key); ok {
+//		return v, nil
+//	}
+//	return c.LoadMissed(ctx, key, func(ctx context.Context) (V, error) { ... })
+//
+// (GetOrLoad(ctx, key, func...) allocates the closure on every call, hit or
+// miss.) If key is present when LoadMissed is called, stored since the miss,
+// its value is returned without calling loader, recording no access. It
+// returns an [*OptionError] if loader is nil and [ErrClosed] after Close.
+func (c *Cache[K, V]) LoadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
+	if loader == nil {
+		var zero V
+		return zero, &OptionError{Param: "LoadMissed(loader)", Value: "nil", Reason: "must be a function"}
+	}
+	return c.loadMissed(ctx, key, loader)
+}
+
+// loadMissed is GetOrLoad after its miss.
+func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
+	var zero V
 	if c.closed.Load() {
 		return zero, ErrClosed
 	}

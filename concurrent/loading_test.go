@@ -561,6 +561,96 @@ func TestGetOrLoadRejectsANilLoader(t *testing.T) {
 	}
 }
 
+// TestLoadMissedAfterGet: the pattern LoadMissed documents (Get, and on a
+// miss LoadMissed with a closure) loads once under a stampede, counts a miss
+// once (GetOrLoad after a Get would count it twice), and its hits allocate
+// nothing, where GetOrLoad with the same closure allocates it on
+// every call.
+func TestLoadMissedAfterGet(t *testing.T) {
+	var calls atomic.Int32
+	get := func(c *concurrent.Cache[string, int], key string, v int) (int, error) {
+		if got, ok := c.Get(key); ok {
+			return got, nil
+		}
+		return c.LoadMissed(context.Background(), key, func(context.Context) (int, error) {
+			calls.Add(1)
+			return v, nil
+		})
+	}
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if v, err := get(c, "k", 7); v != 7 || err != nil {
+				t.Errorf("got %d, %v", v, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d loader calls, want 1", n)
+	}
+	// Misses are counted exactly (hits under contention by sampling).
+	if st := c.Stats(); st.Misses < 1 || st.Misses > 200 || st.Loads != 1 {
+		t.Fatalf("stats after 200 calls: %d misses, %d loads; want 1 to 200 misses, 1 load", st.Misses, st.Loads)
+	}
+
+	// One goroutine, from here: every count is exact.
+	c = newIntCache(t, concurrent.Options[string, int]{})
+	if v, err := get(c, "a", 1); v != 1 || err != nil {
+		t.Fatalf("miss: got %d, %v", v, err)
+	}
+	if v, err := get(c, "a", 2); v != 1 || err != nil {
+		t.Fatalf("hit: got %d, %v", v, err)
+	}
+	if st := c.Stats(); st.Hits != 1 || st.Misses != 1 || st.Loads != 1 {
+		t.Fatalf("one miss then one hit: %d hits, %d misses, %d loads", st.Hits, st.Misses, st.Loads)
+	}
+	v := 3
+	if n := testing.AllocsPerRun(100, func() { _, _ = get(c, "a", v) }); n != 0 {
+		t.Errorf("a hit through Get and LoadMissed allocates %v times, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		_, _ = c.GetOrLoad(context.Background(), "a", func(context.Context) (int, error) { return v, nil })
+	}); n != 1 {
+		t.Errorf("a hit through GetOrLoad with a closure allocates %v times; the comparison expects 1", n)
+	}
+}
+
+// TestLoadMissedOfAPresentKeyReturnsIt: a key stored between the caller's
+// miss and its LoadMissed is returned without calling the loader.
+func TestLoadMissedOfAPresentKeyReturnsIt(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	if err := c.Set("k", 5); err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.LoadMissed(context.Background(), "k", func(context.Context) (int, error) {
+		t.Error("loader called for a present key")
+		return 0, nil
+	})
+	if v != 5 || err != nil {
+		t.Fatalf("got %d, %v; want 5, nil", v, err)
+	}
+	if st := c.Stats(); st.Hits != 0 || st.Misses != 0 || st.Loads != 0 {
+		t.Fatalf("LoadMissed counted %d hits, %d misses, %d loads; want none", st.Hits, st.Misses, st.Loads)
+	}
+}
+
+func TestLoadMissedRejectsANilLoaderAndAClosedCache(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	_, err := c.LoadMissed(context.Background(), "k", nil)
+	var oe *concurrent.OptionError
+	if !errors.As(err, &oe) || oe.Param != "LoadMissed(loader)" {
+		t.Fatalf("nil loader: got %v, want an *OptionError naming LoadMissed(loader)", err)
+	}
+	_ = c.Close()
+	if _, err := c.LoadMissed(context.Background(), "k", func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, concurrent.ErrClosed) {
+		t.Fatalf("after Close: got %v, want ErrClosed", err)
+	}
+}
+
 func TestLoadedValuesRespectTheBound(t *testing.T) {
 	var rec recorder
 	c := newIntCache(t, concurrent.Options[string, int]{MaxSize: 2, OnEvict: rec.onEvict})
