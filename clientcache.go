@@ -275,8 +275,14 @@ func copyConfig(cfg aws.Config) aws.Config {
 	return cfg
 }
 
+// configEntry returns the cached config entry for key, loading it on a miss.
+// The loader closure is made only on a miss (LoadMissed), so a hit
+// allocates nothing for it.
 func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry, error) {
-	return c.configs.GetOrLoad(ctx, key, func(ctx context.Context) (*configEntry, error) {
+	if e, ok := c.configs.Get(key); ok {
+		return e, nil
+	}
+	return c.configs.LoadMissed(ctx, key, func(ctx context.Context) (*configEntry, error) {
 		return c.loadConfig(ctx, key)
 	})
 }

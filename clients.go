@@ -150,10 +150,14 @@ func checkClient[C any, O any](call callNames, c *Cache, key keys.Client, newCli
 }
 
 // clientEntryFor returns the cached client entry for key, building it on a
-// miss from arguments checkClient accepted.
+// miss from arguments checkClient accepted. The loader closure is made only
+// on a miss (LoadMissed), so a hit allocates nothing for it.
 func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, apply func(*O), optFns []func(*O)) (*clientEntry, error) {
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
-	return c.clients.GetOrLoad(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
+	if e, ok := c.clients.Get(ck); ok {
+		return e, nil
+	}
+	return c.clients.LoadMissed(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
 		c.logger.DebugContext(ctx, "clientcache: building client", "key", ck)
 		// Hold the identity's pool before building on it.
 		ce, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, key.Config()) },
@@ -212,7 +216,10 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		return zero, err
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
-	e, err := c.derived.GetOrLoad(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
+	if e, ok := c.derived.Get(dk); ok {
+		return e.v.(D), nil
+	}
+	e, err := c.derived.LoadMissed(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
 		// Hold the client's pool before building on the client.
 		ce, err := held(ctx, func() (*clientEntry, error) { return clientEntryFor(ctx, c, key, newClient, apply, optFns) },
 			func(ce *clientEntry) *transport { return ce.tr })
