@@ -39,8 +39,9 @@
 //	Len() <= MaxSize() + W
 //
 // where W is the number of writes inserting a new key that are in progress
-// at that moment (Add and Set calls, and loads of GetOrLoad storing their
-// value); once they have returned, Len() <= MaxSize() again without any Sync.
+// at that moment (Add and Set calls, and loads of GetOrLoad or LoadMissed
+// storing their value); once they have returned, Len() <= MaxSize() again
+// without any Sync.
 // A shrinking Resize is in progress until it returns; from then on the bound
 // holds for the new MaxSize, even if writers it overlapped are paused (an
 // entry whose writer has not yet queued its event is evicted directly if the
