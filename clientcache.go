@@ -89,6 +89,7 @@ type Options struct {
 	// error.
 	MaxDerived int
 	// Policy chooses eviction for all three: LRU (the default) or LFU.
+	// With LFU, each bound above concurrent.MaxLFUSize is an error.
 	Policy Policy
 	// IdleTimeout, if positive, evicts a config, client or derived object
 	// that nobody asked for in that long (tenants that went quiet), closing
@@ -165,6 +166,16 @@ func New(o Options) (*Cache, error) {
 	}
 	if o.Policy != LRU && o.Policy != LFU {
 		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
+	}
+	if o.Policy == LFU {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"Options.MaxConfigs", o.MaxConfigs}, {"Options.MaxClients", o.MaxClients}, {"Options.MaxDerived", o.MaxDerived}} {
+			if f.v > concurrent.MaxLFUSize {
+				return nil, invalid(f.name, "%d: must be at most %d (concurrent.MaxLFUSize) with Policy LFU", f.v, concurrent.MaxLFUSize)
+			}
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {

@@ -1952,3 +1952,36 @@ func TestClientKeyGoStringNamesItsType(t *testing.T) {
 		t.Fatalf("%%#v = %s, want %s", got, want)
 	}
 }
+
+// TestNewNamesTheBoundAboveTheLFULimit pins an error that named no option of
+// New: with Policy LFU, a bound above concurrent.MaxLFUSize was refused by the
+// engine with "concurrent: invalid Options.MaxSize", which names none of
+// MaxConfigs, MaxClients or MaxDerived (so not the one at fault) and does not
+// match ErrInvalid, unlike every other invalid option of New.
+func TestNewNamesTheBoundAboveTheLFULimit(t *testing.T) {
+	for _, tc := range []struct {
+		param string
+		o     clientcache.Options
+	}{
+		{"Options.MaxConfigs", clientcache.Options{Policy: clientcache.LFU, MaxConfigs: concurrent.MaxLFUSize + 1}},
+		{"Options.MaxClients", clientcache.Options{Policy: clientcache.LFU, MaxClients: concurrent.MaxLFUSize + 1}},
+		{"Options.MaxDerived", clientcache.Options{Policy: clientcache.LFU, MaxDerived: concurrent.MaxLFUSize + 1}},
+	} {
+		c, err := clientcache.New(tc.o)
+		if err == nil {
+			_ = c.Close()
+			t.Fatalf("New with %s above MaxLFUSize under LFU: no error", tc.param)
+		}
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+			t.Errorf("New with %s above MaxLFUSize under LFU: %v, want ErrInvalid naming %s", tc.param, err, tc.param)
+		}
+	}
+	// The limit itself is accepted (LRU has none).
+	for _, o := range []clientcache.Options{{Policy: clientcache.LFU, MaxClients: concurrent.MaxLFUSize}, {MaxClients: concurrent.MaxLFUSize + 1}} {
+		c, err := clientcache.New(o)
+		if err != nil {
+			t.Fatalf("New(%+v): %v", o, err)
+		}
+		_ = c.Close()
+	}
+}
