@@ -670,3 +670,60 @@ func connCountingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *at
 	t.Cleanup(srv.Close)
 	return srv, open
 }
+
+// TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin pins a credential
+// header the redirect policy did not know: the SSO portal API (sso's
+// GetRoleCredentials, ListAccounts, ListAccountRoles, Logout) sends the
+// caller's access token in x-amz-sso_bearer_token, not in Authorization.
+// An sso client built on an identity's pool, redirected (307) to another
+// origin, sent that token there. The request is made the way the sso
+// client makes it, through the identity's HTTP client.
+func TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin(t *testing.T) {
+	const bearer = "sso-access-token-41c9e2"
+	var mu sync.Mutex
+	var atB []http.Header
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		atB = append(atB, r.Header.Clone())
+		mu.Unlock()
+	}))
+	t.Cleanup(b.Close)
+	var sawAtA atomic.Bool
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAtA.Store(r.Header.Get("X-Amz-Sso_bearer_token") == bearer)
+		w.Header().Set("Location", b.URL+"/federation/credentials")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(a.Close)
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := newClientCache(t, clientcache.Options{}).Config(context.Background(), cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, a.URL+"/federation/credentials?account_id=123456789012&role_name=app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("x-amz-sso_bearer_token", bearer) // as the sso client's serializer sets it
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !sawAtA.Load() {
+		t.Fatal("the request to A carried no bearer token: the test proves nothing")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(atB) == 0 {
+		t.Fatal("the redirect was not followed")
+	}
+	for _, h := range atB {
+		if v := h.Get("X-Amz-Sso_bearer_token"); v != "" {
+			t.Errorf("another origin (%s) received the SSO bearer token header (%d bytes)", b.URL, len(v))
+		}
+	}
+}
