@@ -50,6 +50,10 @@ func invalid(param, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, param, fmt.Sprintf(format, args...))
 }
 
+// nilContext is the reason given for a nil context.Context, which the engine
+// would dereference on a miss.
+const nilContext = "nil context.Context (pass context.Background() or a caller's context)"
+
 // unusable returns an error naming param if c is nil or was not made by New.
 func (c *Cache) unusable(param string) error {
 	switch {
@@ -262,6 +266,9 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error) {
 	if err := c.unusable("(*Cache).Config"); err != nil {
 		return aws.Config{}, err
+	}
+	if ctx == nil {
+		return aws.Config{}, invalid("Config(ctx)", nilContext)
 	}
 	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
 		return aws.Config{}, err

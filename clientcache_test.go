@@ -1985,3 +1985,46 @@ func TestNewNamesTheBoundAboveTheLFULimit(t *testing.T) {
 		_ = c.Close()
 	}
 }
+
+// TestNilContextIsNamed pins a nil-pointer panic for bad input: Config,
+// Client and Derived given a nil context panicked inside the engine on a
+// miss ("invalid memory address or nil pointer dereference", naming nothing)
+// and worked on a hit. A nil context is now an error wrapping ErrInvalid
+// that names the parameter, hit or miss, and nothing is loaded.
+func TestNilContextIsNamed(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	cfgKey := staticIdentity(t, 1)
+	key := serviceKey(t, cfgKey, "s3")
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	var nilCtx context.Context // what a caller's uninitialised field gives
+	check := func(when string) {
+		t.Helper()
+		for _, tc := range []struct {
+			param string
+			call  func() error
+		}{
+			{"Config(ctx)", func() error { _, err := c.Config(nilCtx, cfgKey); return err }},
+			{"Client(ctx)", func() error { _, err := clientcache.Client(nilCtx, c, key, s3.NewFromConfig); return err }},
+			{"Derived(ctx)", func() error {
+				_, err := clientcache.Derived(nilCtx, c, key, s3.NewFromConfig, "presign", presign)
+				return err
+			}},
+		} {
+			var err error
+			if p := panics(func() { err = tc.call() })(); p != nil {
+				t.Fatalf("%s: %s with a nil context panicked: %v", when, tc.param, p)
+			}
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+				t.Errorf("%s: got %v, want ErrInvalid naming %s", when, err, tc.param)
+			}
+		}
+	}
+	check("not cached")
+	if st := c.Stats(); st.Configs.Loads+st.Clients.Loads+st.Derived.Loads != 0 {
+		t.Fatalf("a call with a nil context loaded: %+v", st)
+	}
+	if _, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign); err != nil {
+		t.Fatal(err)
+	}
+	check("cached")
+}

@@ -90,6 +90,9 @@ type derivedEntry struct {
 // [AddClient].
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
+	if ctx == nil {
+		return zero, invalid("Client(ctx)", nilContext)
+	}
 	apply, err := checkClient(clientCall, c, key, newClient, optFns)
 	if err != nil {
 		return zero, err
@@ -205,6 +208,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // to build (and cache) the client.
 func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, name string, build func(C) (D, error), optFns ...func(*O)) (D, error) {
 	var zero D
+	if ctx == nil {
+		return zero, invalid("Derived(ctx)", nilContext)
+	}
 	if name == "" {
 		return zero, invalid("Derived(name)", "must name how the object is built")
 	}
