@@ -111,7 +111,8 @@ type Options struct {
 	// be compared (a custom HTTP client, API options, a logger). A config
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
-	// not registered here fails to load; a nil function is an error of New.
+	// not registered here fails to load; a nil function, or a name no key
+	// can hold (empty, or refused by keys.NewConfig), is an error of New.
 	// New copies the map and its slices: later changes do not reach the
 	// cache.
 	// An HTTP client set by these options is the caller's: used as given (a
@@ -184,6 +185,9 @@ func New(o Options) (*Cache, error) {
 	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {
 			return nil, invalid("Options.LoadOptions", "the empty name cannot be referred to by a key")
+		}
+		if _, err := keys.NewConfig(keys.ConfigInput{Name: name}); err != nil {
+			return nil, invalid(fmt.Sprintf("Options.LoadOptions[%q]", name), "a name no key can refer to (%v)", err)
 		}
 		for i, f := range o.LoadOptions[name] {
 			if f == nil {

@@ -2028,3 +2028,33 @@ func TestNilContextIsNamed(t *testing.T) {
 	}
 	check("cached")
 }
+
+// TestNewRejectsALoadOptionsNameNoKeyCanHold pins options accepted in
+// silence: New refused the empty name in Options.LoadOptions, which no key
+// can refer to, but accepted every other name no key can hold (a control
+// character such as the newline of a name read from a file, invalid UTF-8,
+// more than 256 bytes: keys.NewConfig refuses each as Config.Name), so the
+// options registered under it could never be used and nothing said so.
+func TestNewRejectsALoadOptionsNameNoKeyCanHold(t *testing.T) {
+	for _, name := range []string{"tenant-a\n", "bad\x00name", "\xff", strings.Repeat("n", 257)} {
+		c, err := clientcache.New(clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+			"ok": {config.WithAppID("ok")}, name: {config.WithAppID("x")},
+		}})
+		if err == nil {
+			_ = c.Close()
+		}
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Options.LoadOptions") {
+			t.Errorf("New with the load options name %q: %v, want ErrInvalid naming Options.LoadOptions", name, err)
+		}
+	}
+	// A name a key can hold is accepted, and a key can use it.
+	name := strings.Repeat("n", 256)
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{name: {config.WithAppID("x")}}})
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: name, Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+}
