@@ -284,16 +284,21 @@ func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error)
 	return copyConfig(e.cfg), nil
 }
 
-// copyConfig returns a copy of cfg that shares no slice with it, so that
-// neither writing an element of the copy nor appending to it (into a spare
-// slot of the same array) changes cfg or another copy. Its other reference
-// fields (credentials, HTTP client, resolvers) are shared: they are the
-// identity's.
+// copyConfig returns a copy of cfg that shares no slice with it (the
+// Interceptors' included) nor its BaseEndpoint string, so that neither
+// writing an element of the copy, appending to it (into a spare slot of the
+// same array) nor writing through its BaseEndpoint changes cfg or another
+// copy. Its other reference fields (credentials, HTTP client, resolvers) are
+// shared: they are the identity's.
 func copyConfig(cfg aws.Config) aws.Config {
 	cfg.ConfigSources = slices.Clone(cfg.ConfigSources)
 	cfg.APIOptions = slices.Clone(cfg.APIOptions)
 	cfg.AuthSchemePreference = slices.Clone(cfg.AuthSchemePreference)
 	cfg.ServiceOptions = slices.Clone(cfg.ServiceOptions)
+	cfg.Interceptors = cfg.Interceptors.Copy()
+	if cfg.BaseEndpoint != nil {
+		cfg.BaseEndpoint = aws.String(*cfg.BaseEndpoint)
+	}
 	return cfg
 }
 
