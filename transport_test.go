@@ -679,7 +679,22 @@ func connCountingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *at
 // origin, sent that token there. The request is made the way the sso
 // client makes it, through the identity's HTTP client.
 func TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin(t *testing.T) {
-	const bearer = "sso-access-token-41c9e2"
+	assertHeaderStaysAtItsOrigin(t, "x-amz-sso_bearer_token", "sso-access-token-41c9e2")
+}
+
+// TestRedirectNeverSendsTheConnectParticipantTokenToAnotherOrigin pins
+// another credential header the redirect policy did not know: the Amazon
+// Connect Participant Service (connectparticipant) sends its participant
+// and connection tokens in X-Amz-Bearer and does not sign with SigV4.
+func TestRedirectNeverSendsTheConnectParticipantTokenToAnotherOrigin(t *testing.T) {
+	assertHeaderStaysAtItsOrigin(t, "X-Amz-Bearer", "participant-token-0b7a55")
+}
+
+// assertHeaderStaysAtItsOrigin sends a request carrying header through an
+// identity's HTTP client to origin A, which redirects it (307) to origin B,
+// and fails if B receives the header.
+func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
+	t.Helper()
 	var mu sync.Mutex
 	var atB []http.Header
 	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -690,8 +705,8 @@ func TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin(t *testing.T) {
 	t.Cleanup(b.Close)
 	var sawAtA atomic.Bool
 	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sawAtA.Store(r.Header.Get("X-Amz-Sso_bearer_token") == bearer)
-		w.Header().Set("Location", b.URL+"/federation/credentials")
+		sawAtA.Store(r.Header.Get(header) == value)
+		w.Header().Set("Location", b.URL+"/elsewhere")
 		w.WriteHeader(http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(a.Close)
@@ -703,18 +718,18 @@ func TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodGet, a.URL+"/federation/credentials?account_id=123456789012&role_name=app", nil)
+	req, err := http.NewRequest(http.MethodPost, a.URL+"/operation", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("x-amz-sso_bearer_token", bearer) // as the sso client's serializer sets it
+	req.Header.Set(header, value) // as the service client's serializer sets it
 	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if !sawAtA.Load() {
-		t.Fatal("the request to A carried no bearer token: the test proves nothing")
+		t.Fatalf("the request to A carried no %s header: the test proves nothing", header)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -722,8 +737,8 @@ func TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin(t *testing.T) {
 		t.Fatal("the redirect was not followed")
 	}
 	for _, h := range atB {
-		if v := h.Get("X-Amz-Sso_bearer_token"); v != "" {
-			t.Errorf("another origin (%s) received the SSO bearer token header (%d bytes)", b.URL, len(v))
+		if v := h.Get(header); v != "" {
+			t.Errorf("another origin (%s) received the %s header (%d bytes)", b.URL, header, len(v))
 		}
 	}
 }
