@@ -97,7 +97,10 @@ type Options struct {
 	Policy Policy
 	// IdleTimeout, if positive, evicts a config, client or derived object
 	// that nobody asked for in that long (tenants that went quiet), closing
-	// its idle connections. 0 means never; negative is an error.
+	// its idle connections. A hit on a client or derived object asks for the
+	// config it was built from too (and counts in Stats.Configs as a hit), so
+	// the config of a tenant busy with its clients stays. 0 means never;
+	// negative is an error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction). 0 means no bound beyond the

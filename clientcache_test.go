@@ -2098,3 +2098,38 @@ func TestConfigCopySharesNoInterceptorSliceOrBaseEndpoint(t *testing.T) {
 		t.Errorf("writing through a returned config's BaseEndpoint changed the cache's: %q, %v", *again.BaseEndpoint, err)
 	}
 }
+
+// TestBusyTenantKeepsItsConfigUnderIdleTimeout pins the eviction of a busy
+// tenant's identity as if it had gone quiet: with Options.IdleTimeout, only a
+// Config call or a client miss counted as asking for a config, so a tenant
+// using its S3 client all the time (hits) had its config expire; its first
+// DynamoDB client then loaded the identity again, with a second AssumeRole
+// call, a second credentials cache and a second pool, against "every client
+// of one config identity shares its credentials cache and connection pool".
+// A client hit now counts as a use of the config it was built from.
+func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
+	w := newWorld(t)
+	const idle = 200 * time.Millisecond
+	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	ctx := context.Background()
+	cfg := w.tenant(t, 1)
+	if _, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	// The tenant stays busy with its S3 client (a hit every few
+	// milliseconds) for several idle timeouts.
+	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+		if _, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("%d AssumeRole calls for one busy tenant, want 1: its config expired while its S3 client was in use", n)
+	}
+	if n := c.Stats().Configs.Loads; n != 2 { // the tenant's and its source identity's
+		t.Fatalf("%d config loads, want 2 (the tenant and its source identity)", n)
+	}
+}

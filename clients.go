@@ -104,6 +104,13 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	return e.client.(C), nil
 }
 
+// usedConfig records a use of the config identity of key on a hit of a
+// client or derived object built from it, so that the config of a tenant busy
+// with its clients is neither idle for Options.IdleTimeout nor the next
+// victim of the bound: evicting it would make the tenant's next client load
+// the identity again (another credential call, credentials cache and pool).
+func (c *Cache) usedConfig(key keys.Client) { _, _ = c.configs.Get(key.Config()) }
+
 // callNames names the function checkClient checks the arguments of and its
 // parameters c and key, spelled out once: a call that passes its checks, a
 // cached client's included, builds no string.
@@ -158,6 +165,7 @@ func checkClient[C any, O any](call callNames, c *Cache, key keys.Client, newCli
 func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, apply func(*O), optFns []func(*O)) (*clientEntry, error) {
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
 	if e, ok := c.clients.Get(ck); ok {
+		c.usedConfig(key)
 		return e, nil
 	}
 	return c.clients.LoadMissed(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
@@ -223,6 +231,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
 	if e, ok := c.derived.Get(dk); ok {
+		c.usedConfig(key)
 		return e.v.(D), nil
 	}
 	e, err := c.derived.LoadMissed(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
