@@ -98,9 +98,11 @@ type Options struct {
 	// IdleTimeout, if positive, evicts a config, client or derived object
 	// that nobody asked for in that long (tenants that went quiet), closing
 	// its idle connections. A hit on a client or derived object asks for the
-	// config it was built from too (and counts in Stats.Configs as a hit), so
-	// the config of a tenant busy with its clients stays. 0 means never;
-	// negative is an error.
+	// config it was built from too, and a use of an assumed role's config
+	// for the source identities it was assumed from (each counts in
+	// Stats.Configs as a hit), so the config of a tenant busy with its
+	// clients, and the base role it shares with other tenants, stay. 0 means
+	// never; negative is an error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction). 0 means no bound beyond the
@@ -310,11 +312,26 @@ func copyConfig(cfg aws.Config) aws.Config {
 // allocates nothing for it.
 func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry, error) {
 	if e, ok := c.configs.Get(key); ok {
+		c.usedSources(e)
 		return e, nil
 	}
 	return c.configs.LoadMissed(ctx, key, func(ctx context.Context) (*configEntry, error) {
 		return c.loadConfig(ctx, key)
 	})
+}
+
+// usedSources records a use of the source identities an assumed role's
+// entry e was assumed from (its chain, down to the base), so that the base
+// session that tenants assumed from one base share is neither idle for
+// Options.IdleTimeout while they are busy nor the next victim of the bound.
+// It costs nothing for the other kinds of credentials.
+func (c *Cache) usedSources(e *configEntry) {
+	for e.chained {
+		var ok bool
+		if e, ok = c.configs.Get(e.sourceKey); !ok {
+			return
+		}
+	}
 }
 
 // DeleteConfig evicts the config of the identity key, if cached, and reports

@@ -2133,3 +2133,52 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 		t.Fatalf("%d config loads, want 2 (the tenant and its source identity)", n)
 	}
 }
+
+// TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout pins the same eviction one
+// step down a role chain: tenants assumed from one base role share the base's
+// session (its config identity in the cache), but a use of a tenant's config
+// did not count as a use of the base's, so with Options.IdleTimeout the base
+// expired while its tenants were busy, and the next tenant to load assumed
+// the base role again instead of sharing its session. A use of a config now
+// counts as a use of the source identities it was assumed from.
+func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
+	w := newWorld(t)
+	const idle = 200 * time.Millisecond
+	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	ctx := context.Background()
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const baseRole = "arn:aws:iam::123456789012:role/base"
+	base, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: static, RoleARN: baseRole, SessionName: "base-session",
+		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := func(n int) keys.Client {
+		role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleARN(n), SessionName: "clientcache-test",
+			STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, RetryMaxAttempts: 1, Credentials: role,
+			Labels: []keys.Label{{Key: "tenant", Value: fmt.Sprint(n)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.s3Key(t, cfg)
+	}
+	busy := tenant(1)
+	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+		if _, err := clientcache.Client(ctx, c, busy, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := clientcache.Client(ctx, c, tenant(2), s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.CallsFor(baseRole); n != 1 {
+		t.Fatalf("the base role was assumed %d times for two tenants, want 1: its session expired while a tenant assumed from it was busy", n)
+	}
+}

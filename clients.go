@@ -104,12 +104,17 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	return e.client.(C), nil
 }
 
-// usedConfig records a use of the config identity of key on a hit of a
-// client or derived object built from it, so that the config of a tenant busy
-// with its clients is neither idle for Options.IdleTimeout nor the next
-// victim of the bound: evicting it would make the tenant's next client load
-// the identity again (another credential call, credentials cache and pool).
-func (c *Cache) usedConfig(key keys.Client) { _, _ = c.configs.Get(key.Config()) }
+// usedConfig records a use of the config identity of key (and of the
+// identities it was assumed from) on a hit of a client or derived object
+// built from it, so that the config of a tenant busy with its clients is
+// neither idle for Options.IdleTimeout nor the next victim of the bound:
+// evicting it would make the tenant's next client load the identity again
+// (another credential call, credentials cache and pool).
+func (c *Cache) usedConfig(key keys.Client) {
+	if e, ok := c.configs.Get(key.Config()); ok {
+		c.usedSources(e)
+	}
+}
 
 // callNames names the function checkClient checks the arguments of and its
 // parameters c and key, spelled out once: a call that passes its checks, a
