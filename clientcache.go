@@ -328,10 +328,21 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 func (c *Cache) usedSources(e *configEntry) {
 	for e.chained {
 		var ok bool
-		if e, ok = c.configs.Get(e.sourceKey); !ok {
+		if e, ok = c.getPresent(e.sourceKey); !ok {
 			return
 		}
 	}
+}
+
+// getPresent records a use of the config of key, if cached, and returns it.
+// Unlike a plain Get, it counts no miss for a config that is not cached
+// (deleted, or never loaded for a client added by hand): this use is not a
+// request for it, and nothing loads it.
+func (c *Cache) getPresent(key keys.Config) (*configEntry, bool) {
+	if !c.configs.Contains(key) {
+		return nil, false
+	}
+	return c.configs.Get(key)
 }
 
 // DeleteConfig evicts the config of the identity key, if cached, and reports

@@ -2182,3 +2182,36 @@ func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
 		t.Fatalf("the base role was assumed %d times for two tenants, want 1: its session expired while a tenant assumed from it was busy", n)
 	}
 }
+
+// TestClientHitCountsNoConfigMiss: a client hit records a use of its
+// config, but one whose config is not cached (a client added by hand, or
+// built before DeleteConfig) must not count a config miss per hit: nothing
+// asked for that config, and nothing loads it.
+func TestClientHitCountsNoConfigMiss(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfgKey := staticIdentity(t, 1)
+	key := serviceKey(t, cfgKey, "s3")
+	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if !c.DeleteConfig(cfgKey) {
+		t.Fatal("the config was not cached")
+	}
+	added := serviceKey(t, staticIdentity(t, 2), "s3")
+	if err := clientcache.AddClient(c, added, s3.New(s3.Options{Region: "us-east-1"})); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats().Configs
+	for range 10 {
+		if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := clientcache.Client(ctx, c, added, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := c.Stats().Configs; after.Misses != before.Misses || after.Loads != before.Loads {
+		t.Fatalf("20 client hits counted %d config misses and %d loads, want none", after.Misses-before.Misses, after.Loads-before.Loads)
+	}
+}
