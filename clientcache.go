@@ -50,6 +50,10 @@ func invalid(param, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, param, fmt.Sprintf(format, args...))
 }
 
+// nilContext is the reason given for a nil context.Context, which the engine
+// would dereference on a miss.
+const nilContext = "nil context.Context (pass context.Background() or a caller's context)"
+
 // unusable returns an error naming param if c is nil or was not made by New.
 func (c *Cache) unusable(param string) error {
 	switch {
@@ -89,10 +93,16 @@ type Options struct {
 	// error.
 	MaxDerived int
 	// Policy chooses eviction for all three: LRU (the default) or LFU.
+	// With LFU, each bound above concurrent.MaxLFUSize is an error.
 	Policy Policy
 	// IdleTimeout, if positive, evicts a config, client or derived object
 	// that nobody asked for in that long (tenants that went quiet), closing
-	// its idle connections. 0 means never; negative is an error.
+	// its idle connections. A hit on a client or derived object asks for the
+	// config it was built from too, and a use of an assumed role's config
+	// for the source identities it was assumed from (each counts in
+	// Stats.Configs as a hit), so the config of a tenant busy with its
+	// clients, and the base role it shares with other tenants, stay. 0 means
+	// never; negative is an error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction). 0 means no bound beyond the
@@ -106,7 +116,8 @@ type Options struct {
 	// be compared (a custom HTTP client, API options, a logger). A config
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
-	// not registered here fails to load; a nil function is an error of New.
+	// not registered here fails to load; a nil function, or a name no key
+	// can hold (empty, or refused by keys.NewConfig), is an error of New.
 	// New copies the map and its slices: later changes do not reach the
 	// cache.
 	// An HTTP client set by these options is the caller's: used as given (a
@@ -166,9 +177,22 @@ func New(o Options) (*Cache, error) {
 	if o.Policy != LRU && o.Policy != LFU {
 		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
 	}
+	if o.Policy == LFU {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"Options.MaxConfigs", o.MaxConfigs}, {"Options.MaxClients", o.MaxClients}, {"Options.MaxDerived", o.MaxDerived}} {
+			if f.v > concurrent.MaxLFUSize {
+				return nil, invalid(f.name, "%d: must be at most %d (concurrent.MaxLFUSize) with Policy LFU", f.v, concurrent.MaxLFUSize)
+			}
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {
 			return nil, invalid("Options.LoadOptions", "the empty name cannot be referred to by a key")
+		}
+		if _, err := keys.NewConfig(keys.ConfigInput{Name: name}); err != nil {
+			return nil, invalid(fmt.Sprintf("Options.LoadOptions[%q]", name), "a name no key can refer to (%v)", err)
 		}
 		for i, f := range o.LoadOptions[name] {
 			if f == nil {
@@ -252,6 +276,9 @@ func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error)
 	if err := c.unusable("(*Cache).Config"); err != nil {
 		return aws.Config{}, err
 	}
+	if ctx == nil {
+		return aws.Config{}, invalid("Config(ctx)", nilContext)
+	}
 	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
 		return aws.Config{}, err
 	}
@@ -262,16 +289,21 @@ func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error)
 	return copyConfig(e.cfg), nil
 }
 
-// copyConfig returns a copy of cfg that shares no slice with it, so that
-// neither writing an element of the copy nor appending to it (into a spare
-// slot of the same array) changes cfg or another copy. Its other reference
-// fields (credentials, HTTP client, resolvers) are shared: they are the
-// identity's.
+// copyConfig returns a copy of cfg that shares no slice with it (the
+// Interceptors' included) nor its BaseEndpoint string, so that neither
+// writing an element of the copy, appending to it (into a spare slot of the
+// same array) nor writing through its BaseEndpoint changes cfg or another
+// copy. Its other reference fields (credentials, HTTP client, resolvers) are
+// shared: they are the identity's.
 func copyConfig(cfg aws.Config) aws.Config {
 	cfg.ConfigSources = slices.Clone(cfg.ConfigSources)
 	cfg.APIOptions = slices.Clone(cfg.APIOptions)
 	cfg.AuthSchemePreference = slices.Clone(cfg.AuthSchemePreference)
 	cfg.ServiceOptions = slices.Clone(cfg.ServiceOptions)
+	cfg.Interceptors = cfg.Interceptors.Copy()
+	if cfg.BaseEndpoint != nil {
+		cfg.BaseEndpoint = aws.String(*cfg.BaseEndpoint)
+	}
 	return cfg
 }
 
@@ -280,11 +312,37 @@ func copyConfig(cfg aws.Config) aws.Config {
 // allocates nothing for it.
 func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry, error) {
 	if e, ok := c.configs.Get(key); ok {
+		c.usedSources(e)
 		return e, nil
 	}
 	return c.configs.LoadMissed(ctx, key, func(ctx context.Context) (*configEntry, error) {
 		return c.loadConfig(ctx, key)
 	})
+}
+
+// usedSources records a use of the source identities an assumed role's
+// entry e was assumed from (its chain, down to the base), so that the base
+// session that tenants assumed from one base share is neither idle for
+// Options.IdleTimeout while they are busy nor the next victim of the bound.
+// It costs nothing for the other kinds of credentials.
+func (c *Cache) usedSources(e *configEntry) {
+	for e.chained {
+		var ok bool
+		if e, ok = c.getPresent(e.sourceKey); !ok {
+			return
+		}
+	}
+}
+
+// getPresent records a use of the config of key, if cached, and returns it.
+// Unlike a plain Get, it counts no miss for a config that is not cached
+// (deleted, or never loaded for a client added by hand): this use is not a
+// request for it, and nothing loads it.
+func (c *Cache) getPresent(key keys.Config) (*configEntry, bool) {
+	if !c.configs.Contains(key) {
+		return nil, false
+	}
+	return c.configs.Get(key)
 }
 
 // DeleteConfig evicts the config of the identity key, if cached, and reports

@@ -1952,3 +1952,266 @@ func TestClientKeyGoStringNamesItsType(t *testing.T) {
 		t.Fatalf("%%#v = %s, want %s", got, want)
 	}
 }
+
+// TestNewNamesTheBoundAboveTheLFULimit pins an error that named no option of
+// New: with Policy LFU, a bound above concurrent.MaxLFUSize was refused by the
+// engine with "concurrent: invalid Options.MaxSize", which names none of
+// MaxConfigs, MaxClients or MaxDerived (so not the one at fault) and does not
+// match ErrInvalid, unlike every other invalid option of New.
+func TestNewNamesTheBoundAboveTheLFULimit(t *testing.T) {
+	for _, tc := range []struct {
+		param string
+		o     clientcache.Options
+	}{
+		{"Options.MaxConfigs", clientcache.Options{Policy: clientcache.LFU, MaxConfigs: concurrent.MaxLFUSize + 1}},
+		{"Options.MaxClients", clientcache.Options{Policy: clientcache.LFU, MaxClients: concurrent.MaxLFUSize + 1}},
+		{"Options.MaxDerived", clientcache.Options{Policy: clientcache.LFU, MaxDerived: concurrent.MaxLFUSize + 1}},
+	} {
+		c, err := clientcache.New(tc.o)
+		if err == nil {
+			_ = c.Close()
+			t.Fatalf("New with %s above MaxLFUSize under LFU: no error", tc.param)
+		}
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+			t.Errorf("New with %s above MaxLFUSize under LFU: %v, want ErrInvalid naming %s", tc.param, err, tc.param)
+		}
+	}
+	// The limit itself is accepted (LRU has none).
+	for _, o := range []clientcache.Options{{Policy: clientcache.LFU, MaxClients: concurrent.MaxLFUSize}, {MaxClients: concurrent.MaxLFUSize + 1}} {
+		c, err := clientcache.New(o)
+		if err != nil {
+			t.Fatalf("New(%+v): %v", o, err)
+		}
+		_ = c.Close()
+	}
+}
+
+// TestNilContextIsNamed pins a nil-pointer panic for bad input: Config,
+// Client and Derived given a nil context panicked inside the engine on a
+// miss ("invalid memory address or nil pointer dereference", naming nothing)
+// and worked on a hit. A nil context is now an error wrapping ErrInvalid
+// that names the parameter, hit or miss, and nothing is loaded.
+func TestNilContextIsNamed(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	cfgKey := staticIdentity(t, 1)
+	key := serviceKey(t, cfgKey, "s3")
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	var nilCtx context.Context // what a caller's uninitialised field gives
+	check := func(when string) {
+		t.Helper()
+		for _, tc := range []struct {
+			param string
+			call  func() error
+		}{
+			{"Config(ctx)", func() error { _, err := c.Config(nilCtx, cfgKey); return err }},
+			{"Client(ctx)", func() error { _, err := clientcache.Client(nilCtx, c, key, s3.NewFromConfig); return err }},
+			{"Derived(ctx)", func() error {
+				_, err := clientcache.Derived(nilCtx, c, key, s3.NewFromConfig, "presign", presign)
+				return err
+			}},
+		} {
+			var err error
+			if p := panics(func() { err = tc.call() })(); p != nil {
+				t.Fatalf("%s: %s with a nil context panicked: %v", when, tc.param, p)
+			}
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.param) {
+				t.Errorf("%s: got %v, want ErrInvalid naming %s", when, err, tc.param)
+			}
+		}
+	}
+	check("not cached")
+	if st := c.Stats(); st.Configs.Loads+st.Clients.Loads+st.Derived.Loads != 0 {
+		t.Fatalf("a call with a nil context loaded: %+v", st)
+	}
+	if _, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign); err != nil {
+		t.Fatal(err)
+	}
+	check("cached")
+}
+
+// TestNewRejectsALoadOptionsNameNoKeyCanHold pins options accepted in
+// silence: New refused the empty name in Options.LoadOptions, which no key
+// can refer to, but accepted every other name no key can hold (a control
+// character such as the newline of a name read from a file, invalid UTF-8,
+// more than 256 bytes: keys.NewConfig refuses each as Config.Name), so the
+// options registered under it could never be used and nothing said so.
+func TestNewRejectsALoadOptionsNameNoKeyCanHold(t *testing.T) {
+	for _, name := range []string{"tenant-a\n", "bad\x00name", "\xff", strings.Repeat("n", 257)} {
+		c, err := clientcache.New(clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+			"ok": {config.WithAppID("ok")}, name: {config.WithAppID("x")},
+		}})
+		if err == nil {
+			_ = c.Close()
+		}
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Options.LoadOptions") {
+			t.Errorf("New with the load options name %q: %v, want ErrInvalid naming Options.LoadOptions", name, err)
+		}
+	}
+	// A name a key can hold is accepted, and a key can use it.
+	name := strings.Repeat("n", 256)
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{name: {config.WithAppID("x")}}})
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: name, Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConfigCopySharesNoInterceptorSliceOrBaseEndpoint pins a broken promise
+// of Config (the returned aws.Config is a copy, its slices included: changing
+// it changes neither the cache's nor another caller's): copyConfig cloned
+// ConfigSources, APIOptions, AuthSchemePreference and ServiceOptions but not
+// the thirteen slices of Interceptors (filled by named load options such as
+// config.WithBeforeAttempt), nor the string BaseEndpoint points to. Writing
+// an interceptor of a returned config, or through its BaseEndpoint, changed
+// the cache's config and so every later caller's and every client built
+// from it.
+func TestConfigCopySharesNoInterceptorSliceOrBaseEndpoint(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"interceptors": {config.WithBeforeAttempt(nil), config.WithBeforeExecution(nil), config.WithAfterAttempt(nil)},
+	}})
+	ctx := context.Background()
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Endpoint: "https://s3.example.com", Name: "interceptors", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Interceptors.BeforeAttempt) != 1 || len(a.Interceptors.BeforeExecution) != 1 || len(a.Interceptors.AfterAttempt) != 1 || a.BaseEndpoint == nil {
+		t.Fatal("the named options set no interceptors or no base endpoint: the test proves nothing")
+	}
+	if &a.Interceptors.BeforeAttempt[0] == &b.Interceptors.BeforeAttempt[0] ||
+		&a.Interceptors.BeforeExecution[0] == &b.Interceptors.BeforeExecution[0] ||
+		&a.Interceptors.AfterAttempt[0] == &b.Interceptors.AfterAttempt[0] {
+		t.Error("two callers' configs share an interceptor slice: writing one's interceptor changes the other's and the cache's")
+	}
+	*a.BaseEndpoint = "https://changed.example.com"
+	if again, err := c.Config(ctx, key); err != nil || *again.BaseEndpoint != "https://s3.example.com" {
+		t.Errorf("writing through a returned config's BaseEndpoint changed the cache's: %q, %v", *again.BaseEndpoint, err)
+	}
+}
+
+// TestBusyTenantKeepsItsConfigUnderIdleTimeout pins the eviction of a busy
+// tenant's identity as if it had gone quiet: with Options.IdleTimeout, only a
+// Config call or a client miss counted as asking for a config, so a tenant
+// using its S3 client all the time (hits) had its config expire; its first
+// DynamoDB client then loaded the identity again, with a second AssumeRole
+// call, a second credentials cache and a second pool, against "every client
+// of one config identity shares its credentials cache and connection pool".
+// A client hit now counts as a use of the config it was built from.
+func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
+	w := newWorld(t)
+	const idle = 200 * time.Millisecond
+	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	ctx := context.Background()
+	cfg := w.tenant(t, 1)
+	if _, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	// The tenant stays busy with its S3 client (a hit every few
+	// milliseconds) for several idle timeouts.
+	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+		if _, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("%d AssumeRole calls for one busy tenant, want 1: its config expired while its S3 client was in use", n)
+	}
+	if n := c.Stats().Configs.Loads; n != 2 { // the tenant's and its source identity's
+		t.Fatalf("%d config loads, want 2 (the tenant and its source identity)", n)
+	}
+}
+
+// TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout pins the same eviction one
+// step down a role chain: tenants assumed from one base role share the base's
+// session (its config identity in the cache), but a use of a tenant's config
+// did not count as a use of the base's, so with Options.IdleTimeout the base
+// expired while its tenants were busy, and the next tenant to load assumed
+// the base role again instead of sharing its session. A use of a config now
+// counts as a use of the source identities it was assumed from.
+func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
+	w := newWorld(t)
+	const idle = 200 * time.Millisecond
+	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	ctx := context.Background()
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const baseRole = "arn:aws:iam::123456789012:role/base"
+	base, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: static, RoleARN: baseRole, SessionName: "base-session",
+		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := func(n int) keys.Client {
+		role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleARN(n), SessionName: "clientcache-test",
+			STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, RetryMaxAttempts: 1, Credentials: role,
+			Labels: []keys.Label{{Key: "tenant", Value: fmt.Sprint(n)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.s3Key(t, cfg)
+	}
+	busy := tenant(1)
+	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+		if _, err := clientcache.Client(ctx, c, busy, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := clientcache.Client(ctx, c, tenant(2), s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.CallsFor(baseRole); n != 1 {
+		t.Fatalf("the base role was assumed %d times for two tenants, want 1: its session expired while a tenant assumed from it was busy", n)
+	}
+}
+
+// TestClientHitCountsNoConfigMiss: a client hit records a use of its
+// config, but one whose config is not cached (a client added by hand, or
+// built before DeleteConfig) must not count a config miss per hit: nothing
+// asked for that config, and nothing loads it.
+func TestClientHitCountsNoConfigMiss(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfgKey := staticIdentity(t, 1)
+	key := serviceKey(t, cfgKey, "s3")
+	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if !c.DeleteConfig(cfgKey) {
+		t.Fatal("the config was not cached")
+	}
+	added := serviceKey(t, staticIdentity(t, 2), "s3")
+	if err := clientcache.AddClient(c, added, s3.New(s3.Options{Region: "us-east-1"})); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats().Configs
+	for range 10 {
+		if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := clientcache.Client(ctx, c, added, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := c.Stats().Configs; after.Misses != before.Misses || after.Loads != before.Loads {
+		t.Fatalf("20 client hits counted %d config misses and %d loads, want none", after.Misses-before.Misses, after.Loads-before.Loads)
+	}
+}

@@ -90,6 +90,9 @@ type derivedEntry struct {
 // [AddClient].
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
+	if ctx == nil {
+		return zero, invalid("Client(ctx)", nilContext)
+	}
 	apply, err := checkClient(clientCall, c, key, newClient, optFns)
 	if err != nil {
 		return zero, err
@@ -99,6 +102,18 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		return zero, err
 	}
 	return e.client.(C), nil
+}
+
+// usedConfig records a use of the config identity of key (and of the
+// identities it was assumed from) on a hit of a client or derived object
+// built from it, so that the config of a tenant busy with its clients is
+// neither idle for Options.IdleTimeout nor the next victim of the bound:
+// evicting it would make the tenant's next client load the identity again
+// (another credential call, credentials cache and pool).
+func (c *Cache) usedConfig(key keys.Client) {
+	if e, ok := c.getPresent(key.Config()); ok {
+		c.usedSources(e)
+	}
 }
 
 // callNames names the function checkClient checks the arguments of and its
@@ -155,6 +170,7 @@ func checkClient[C any, O any](call callNames, c *Cache, key keys.Client, newCli
 func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, apply func(*O), optFns []func(*O)) (*clientEntry, error) {
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
 	if e, ok := c.clients.Get(ck); ok {
+		c.usedConfig(key)
 		return e, nil
 	}
 	return c.clients.LoadMissed(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
@@ -205,6 +221,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // to build (and cache) the client.
 func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, name string, build func(C) (D, error), optFns ...func(*O)) (D, error) {
 	var zero D
+	if ctx == nil {
+		return zero, invalid("Derived(ctx)", nilContext)
+	}
 	if name == "" {
 		return zero, invalid("Derived(name)", "must name how the object is built")
 	}
@@ -217,6 +236,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
 	if e, ok := c.derived.Get(dk); ok {
+		c.usedConfig(key)
 		return e.v.(D), nil
 	}
 	e, err := c.derived.LoadMissed(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {

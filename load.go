@@ -31,6 +31,10 @@ type configEntry struct {
 	// no pool of its own (a caller's HTTP client); otherwise tr holds it
 	// (see transport.sources). Nil for other credentials.
 	source *transport
+	// sourceKey is the source identity of an assumed role (chained true):
+	// a use of this identity is a use of it too (see usedSources).
+	sourceKey keys.Config
+	chained   bool
 }
 
 // release lets go of what the entry holds.
@@ -97,6 +101,15 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		cfg.HTTPClient = tr.client
 	}
 
+	var (
+		sourceKey keys.Config
+		chained   = creds.Kind() == keys.KindAssumeRole
+	)
+	if chained {
+		if sourceKey, err = sourceIdentity(key, creds); err != nil {
+			return nil, err
+		}
+	}
 	provider, source, err := c.credentialsFor(ctx, key, creds, cfg, buildable)
 	if err != nil {
 		return nil, err
@@ -104,7 +117,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	if provider != nil {
 		cfg.Credentials = provider
 	}
-	e := &configEntry{cfg: cfg, tr: tr}
+	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey, chained: chained}
 	if source != nil {
 		// The credentials refresh through the source identity's pool for
 		// as long as anything uses this identity's: the identity's own pool
@@ -387,16 +400,9 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 	}()
 	stsCfg := cfg
 	if creds.Kind() == keys.KindAssumeRole {
-		// The source identity: the same load inputs with the source
-		// credentials. Labels are the caller's dimensions of this identity
-		// and change nothing about loading, so they are dropped: tenants
-		// assumed from one base share it.
-		in := key.Input()
-		in.Credentials = creds.Source()
-		in.Labels = nil
-		srcKey, err := keys.NewConfig(in)
+		srcKey, err := sourceIdentity(key, creds)
 		if err != nil {
-			return nil, nil, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
+			return nil, nil, err
 		}
 		src, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, srcKey) },
 			func(e *configEntry) *transport { return e.tr })
@@ -442,6 +448,21 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 			o.SourceIdentity = aws.String(s)
 		}
 	}), source, nil
+}
+
+// sourceIdentity returns the source identity of the assumed role creds of
+// key: the same load inputs with the source credentials. Labels are the
+// caller's dimensions of this identity and change nothing about loading, so
+// they are dropped: tenants assumed from one base share it.
+func sourceIdentity(key keys.Config, creds keys.Credentials) (keys.Config, error) {
+	in := key.Input()
+	in.Credentials = creds.Source()
+	in.Labels = nil
+	srcKey, err := keys.NewConfig(in)
+	if err != nil {
+		return keys.Config{}, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
+	}
+	return srcKey, nil
 }
 
 // countingProvider counts the fetches of the provider it wraps (inside an

@@ -151,13 +151,16 @@ const maxRedirects = 10
 var errTooManyRedirects = fmt.Errorf("clientcache: stopped after %d redirects", maxRedirects)
 
 // credentialHeaders are the request headers that carry secrets: the SigV4
-// signature, the session token, S3 Express's session token, and the S3
-// SSE-C customer keys (with their digests) of the object and of a copy
-// source.
+// signature, the session token, S3 Express's session token, the SSO portal
+// API's access token, the Connect Participant Service's participant and
+// connection tokens, and the S3 SSE-C customer keys (with their digests) of
+// the object and of a copy source.
 var credentialHeaders = [...]string{
 	"Authorization",
 	"X-Amz-Security-Token",
 	"X-Amz-S3session-Token",
+	"X-Amz-Sso_bearer_token",
+	"X-Amz-Bearer",
 	"X-Amz-Server-Side-Encryption-Customer-Key",
 	"X-Amz-Server-Side-Encryption-Customer-Key-Md5",
 	"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key",

@@ -670,3 +670,75 @@ func connCountingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *at
 	t.Cleanup(srv.Close)
 	return srv, open
 }
+
+// TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin pins a credential
+// header the redirect policy did not know: the SSO portal API (sso's
+// GetRoleCredentials, ListAccounts, ListAccountRoles, Logout) sends the
+// caller's access token in x-amz-sso_bearer_token, not in Authorization.
+// An sso client built on an identity's pool, redirected (307) to another
+// origin, sent that token there. The request is made the way the sso
+// client makes it, through the identity's HTTP client.
+func TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin(t *testing.T) {
+	assertHeaderStaysAtItsOrigin(t, "x-amz-sso_bearer_token", "sso-access-token-41c9e2")
+}
+
+// TestRedirectNeverSendsTheConnectParticipantTokenToAnotherOrigin pins
+// another credential header the redirect policy did not know: the Amazon
+// Connect Participant Service (connectparticipant) sends its participant
+// and connection tokens in X-Amz-Bearer and does not sign with SigV4.
+func TestRedirectNeverSendsTheConnectParticipantTokenToAnotherOrigin(t *testing.T) {
+	assertHeaderStaysAtItsOrigin(t, "X-Amz-Bearer", "participant-token-0b7a55")
+}
+
+// assertHeaderStaysAtItsOrigin sends a request carrying header through an
+// identity's HTTP client to origin A, which redirects it (307) to origin B,
+// and fails if B receives the header.
+func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
+	t.Helper()
+	var mu sync.Mutex
+	var atB []http.Header
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		atB = append(atB, r.Header.Clone())
+		mu.Unlock()
+	}))
+	t.Cleanup(b.Close)
+	var sawAtA atomic.Bool
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAtA.Store(r.Header.Get(header) == value)
+		w.Header().Set("Location", b.URL+"/elsewhere")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(a.Close)
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := newClientCache(t, clientcache.Options{}).Config(context.Background(), cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, a.URL+"/operation", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(header, value) // as the service client's serializer sets it
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !sawAtA.Load() {
+		t.Fatalf("the request to A carried no %s header: the test proves nothing", header)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(atB) == 0 {
+		t.Fatal("the redirect was not followed")
+	}
+	for _, h := range atB {
+		if v := h.Get(header); v != "" {
+			t.Errorf("another origin (%s) received the %s header (%d bytes)", b.URL, header, len(v))
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/pem"
 	"iter"
@@ -108,7 +109,8 @@ type ConfigInput struct {
 	// CABundle is a PEM bundle of CA certificates for the HTTP client
 	// (config.WithCustomCABundle). The identity keeps its SHA-256; the bytes
 	// ride along for the AWS layer. An empty bundle (nil or not) means none.
-	// It must hold at least one CERTIFICATE block, and at most 8 MiB.
+	// It must hold at least one CERTIFICATE block and no private key, and at
+	// most 8 MiB.
 	CABundle []byte
 	// Name stands for whatever cannot be compared (a custom HTTP client, API
 	// options, a logger): the caller names it and the name enters the
@@ -229,6 +231,11 @@ func checkFiles(field string, files []string) (string, error) {
 func checkCABundle(b []byte) string {
 	if len(b) > maxCABundleSize {
 		return "larger than 8 MiB"
+	}
+	// A combined certificate-and-key file passed by mistake: the SDK would
+	// ignore the key, and the identity would hold it (see CABundle).
+	if bytes.Contains(b, []byte("PRIVATE KEY-----")) {
+		return "holds a private key (a CA bundle holds certificates only)"
 	}
 	for rest := b; ; {
 		var block *pem.Block

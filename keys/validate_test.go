@@ -352,3 +352,31 @@ func TestValidInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestCABundleWithAPrivateKeyIsRefused pins a secret kept in a key: a CA
+// bundle that also holds a private key (a combined cert-and-key PEM file
+// passed by mistake) was accepted, since its certificate satisfied the
+// rule, and the key then held the private key's bytes for the AWS layer,
+// where CABundle returns them and a reflection-based printer that follows
+// pointers (spew with DisableMethods, go-cmp) shows them, against "a key
+// holds no secret". The SDK ignores the block, so nothing said anything was
+// wrong. It is now refused, naming Config.CABundle and echoing nothing.
+func TestCABundleWithAPrivateKeyIsRefused(t *testing.T) {
+	const keyBody = "cHJpdmF0ZS1rZXktbWF0ZXJpYWw="
+	for _, typ := range []string{"PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY"} {
+		bundle := pem1 + "-----BEGIN " + typ + "-----\n" + keyBody + "\n-----END " + typ + "-----\n"
+		k, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(bundle)})
+		var fe *keys.FieldError
+		if !errors.As(err, &fe) || fe.Field != "Config.CABundle" || !errors.Is(err, keys.ErrInvalid) {
+			t.Errorf("a CA bundle with a %s block: key %v, error %v; want an error naming Config.CABundle", typ, k, err)
+			continue
+		}
+		if strings.Contains(err.Error(), keyBody) {
+			t.Errorf("the error echoes the private key: %v", err)
+		}
+	}
+	// Certificates only, and what is not a PEM block around them, are fine.
+	if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte("# CA of the lab\n" + pem1 + pem1)}); err != nil {
+		t.Fatal(err)
+	}
+}
