@@ -52,7 +52,8 @@ type stripe[K comparable, V any] struct {
 	skipped atomic.Uint64 // hits whose node was already queued (contended mode; sampled)
 	dropped atomic.Uint64 // hits not recorded: stripe full under contention (sampled)
 	misses  atomic.Uint64
-	_       [cacheLine - 32]byte
+	touched atomic.Uint64 // Touch calls that found their key: recorded as hits, not counted
+	_       [cacheLine - 40]byte
 	slots   [stripeSize]unsafe.Pointer // *node[K, V]
 	// recent remembers, by a hash of its address, each node this stripe
 	// queued since its last drain (contended mode): a reader whose node is
@@ -215,14 +216,20 @@ func (b *readBuffer[K, V]) each(f func(*stripe[K, V])) {
 	}
 }
 
-// counts returns hits, misses and dropped reads over all stripes.
+// counts returns hits, misses and dropped reads over all stripes. The
+// reads of Touch are recorded as hits are, and taken off the hits here (a
+// touch is counted as touched after its read, so in exact mode the hits are
+// never short; a contended estimate can be, and stops at 0).
 func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
+	var touched uint64
 	b.each(func(s *stripe[K, V]) {
 		d := s.dropped.Load()
 		hits += s.tail.Load() + s.skipped.Load() + d
 		misses += s.misses.Load()
 		dropped += d
+		touched += s.touched.Load()
 	})
+	hits -= min(touched, hits)
 	return
 }
 

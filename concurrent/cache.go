@@ -178,6 +178,25 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 	return e.value, true
 }
 
+// Touch returns the value for key and records the access for the eviction
+// policy (and for ExpireAfterAccess), as [Cache.Get] does, but counts neither
+// a hit nor a miss in [Cache.Stats]: it is for a use of an entry on behalf of
+// another, which is not a request for it (an entry another one was built
+// from, which should stay as long as that one is in use). Like Get, it
+// allocates nothing and takes no lock except to apply a full read buffer.
+func (c *Cache[K, V]) Touch(key K) (V, bool) {
+	e, ok := c.m.Load(key)
+	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
+		var zero V
+		return zero, false
+	}
+	c.recordRead(e.n)
+	// recordRead counted a hit, exactly (in exact mode) or as an unbiased
+	// estimate (in contended mode): take it back.
+	c.rb.pick().touched.Add(1)
+	return e.value, true
+}
+
 // liveAfterRead reports whether n has not expired, and stores the access time
 // for ExpireAfterAccess (at most once per accessResolution).
 func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) bool {

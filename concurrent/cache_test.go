@@ -734,3 +734,84 @@ func TestBoundUnderConcurrentWriters(t *testing.T) {
 	}
 	t.Logf("peak Len %d with %d writers at MaxSize %d", peak.Load(), writers, max)
 }
+
+// TestTouchRecordsTheAccessButCountsNothing: Touch moves an entry in the
+// eviction order and keeps it alive under ExpireAfterAccess, as Get does,
+// and counts neither a hit nor a miss (Get after it still counts).
+func TestTouchRecordsTheAccessButCountsNothing(t *testing.T) {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			c := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: p})
+			for i, k := range []string{"a", "b", "c"} {
+				_ = c.Set(k, i)
+			}
+			if v, ok := c.Touch("a"); !ok || v != 0 {
+				t.Fatalf("Touch(a) = %d, %v; want 0, true", v, ok)
+			}
+			if _, ok := c.Touch("absent"); ok {
+				t.Fatal("Touch of an absent key reported it present")
+			}
+			c.Sync()
+			if st := c.Stats(); st.Hits != 0 || st.Misses != 0 {
+				t.Fatalf("after two touches: %d hits, %d misses; want none", st.Hits, st.Misses)
+			}
+			// The same operations with Get give the same order.
+			twin := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: p})
+			for i, k := range []string{"a", "b", "c"} {
+				_ = twin.Set(k, i)
+			}
+			twin.Get("a")
+			twin.Sync()
+			got, want := slices.Collect(c.Keys()), slices.Collect(twin.Keys())
+			if !slices.Equal(got, want) || (p == concurrent.LRU && !slices.Equal(got, []string{"b", "c", "a"})) {
+				t.Fatalf("order after touching a: %v; after a Get: %v (LRU: [b c a])", got, want)
+			}
+			c.Get("b")
+			c.Get("absent")
+			if st := c.Stats(); st.Hits != 1 || st.Misses != 1 {
+				t.Fatalf("after a Get hit and miss: %d hits, %d misses; want 1 and 1", st.Hits, st.Misses)
+			}
+		})
+	}
+	clock := concurrent.NewFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: time.Minute, Clock: clock})
+	_ = c.Set("k", 1)
+	for range 3 {
+		clock.Advance(40 * time.Second)
+		if _, ok := c.Touch("k"); !ok {
+			t.Fatal("an entry touched every 40s expired")
+		}
+	}
+	clock.Advance(time.Minute)
+	if _, ok := c.Touch("k"); ok {
+		t.Fatal("an entry idle for its whole ExpireAfterAccess was touched")
+	}
+}
+
+// TestTouchUnderContentionKeepsHitsAnEstimateOfGets: with many goroutines
+// touching and getting, Hits estimates the Gets alone.
+func TestTouchUnderContentionKeepsHitsAnEstimateOfGets(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 64})
+	for i := range 64 {
+		_ = c.Set(fmt.Sprint(i), i)
+	}
+	const goroutines, per = 8, 20_000
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				k := fmt.Sprint((g*per + i) % 64)
+				c.Touch(k)
+				c.Get(k)
+			}
+		}()
+	}
+	wg.Wait()
+	c.Sync()
+	got, want := float64(c.Stats().Hits), float64(goroutines*per)
+	if got < 0.9*want || got > 1.1*want {
+		t.Fatalf("Hits = %.0f after %.0f Gets and as many Touches; want within 10%% of the Gets", got, want)
+	}
+}

@@ -10,17 +10,17 @@ import "time"
 type Stats struct {
 	// Hits and Misses count Get calls that found and did not find the key
 	// (a GetOrLoad given a loader counts as one Get: a miss even if it then
-	// returns a loaded value).
+	// returns a loaded value; Touch counts neither).
 	// Hits are exact while one goroutine at a time uses the cache. Once
 	// goroutines contend for its read buffer, hits on entries whose access
 	// is already waiting in the buffer are counted by sampling (1 in 16,
 	// scaled by 16): an unbiased estimate within a fraction of a percent
 	// over many hits, at a tenth of the cost of counting each.
 	Hits, Misses uint64
-	// DroppedReads counts hits whose access was not applied to the policy
-	// because, under contention, the reader's stripe of the read buffer was
-	// full (counted by sampling, like Hits). It stays 0 for a cache used
-	// from one goroutine.
+	// DroppedReads counts hits (and touches) whose access was not applied to
+	// the policy because, under contention, the reader's stripe of the read
+	// buffer was full (counted by sampling, like Hits). It stays 0 for a
+	// cache used from one goroutine.
 	DroppedReads uint64
 	// ListenerPanics counts panics recovered from OnEvict.
 	ListenerPanics uint64
