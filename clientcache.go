@@ -97,12 +97,12 @@ type Options struct {
 	Policy Policy
 	// IdleTimeout, if positive, evicts a config, client or derived object
 	// that nobody asked for in that long (tenants that went quiet), closing
-	// its idle connections. A hit on a client or derived object asks for the
-	// config it was built from too, and a use of an assumed role's config
-	// for the source identities it was assumed from (each counts in
-	// Stats.Configs as a hit), so the config of a tenant busy with its
-	// clients, and the base role it shares with other tenants, stay. 0 means
-	// never; negative is an error.
+	// its idle connections. A hit on a client or derived object is a use of
+	// the config it was built from too, and a use of an assumed role's
+	// config is one of the source identities it was assumed from (uses that
+	// count in no Stats: they are not requests for those configs), so the
+	// config of a tenant busy with its clients, and the base role it shares
+	// with other tenants, stay. 0 means never; negative is an error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction). 0 means no bound beyond the
@@ -328,21 +328,10 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 func (c *Cache) usedSources(e *configEntry) {
 	for e.chained {
 		var ok bool
-		if e, ok = c.getPresent(e.sourceKey); !ok {
+		if e, ok = c.configs.Touch(e.sourceKey); !ok {
 			return
 		}
 	}
-}
-
-// getPresent records a use of the config of key, if cached, and returns it.
-// Unlike a plain Get, it counts no miss for a config that is not cached
-// (deleted, or never loaded for a client added by hand): this use is not a
-// request for it, and nothing loads it.
-func (c *Cache) getPresent(key keys.Config) (*configEntry, bool) {
-	if !c.configs.Contains(key) {
-		return nil, false
-	}
-	return c.configs.Get(key)
 }
 
 // DeleteConfig evicts the config of the identity key, if cached, and reports

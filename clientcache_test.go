@@ -2184,9 +2184,9 @@ func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
 }
 
 // TestClientHitCountsNoConfigMiss: a client hit records a use of its
-// config, but one whose config is not cached (a client added by hand, or
-// built before DeleteConfig) must not count a config miss per hit: nothing
-// asked for that config, and nothing loads it.
+// config, but counts nothing in Stats.Configs: not a hit for a config that is
+// cached (nobody asked for it), and not a miss for one that is not (a client
+// added by hand, or built before DeleteConfig): nothing loads it.
 func TestClientHitCountsNoConfigMiss(t *testing.T) {
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
@@ -2194,6 +2194,15 @@ func TestClientHitCountsNoConfigMiss(t *testing.T) {
 	key := serviceKey(t, cfgKey, "s3")
 	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
 		t.Fatal(err)
+	}
+	cached := c.Stats().Configs
+	for range 10 {
+		if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := c.Stats().Configs; after.Hits != cached.Hits || after.Misses != cached.Misses {
+		t.Fatalf("10 client hits on a cached config counted %d config hits and %d misses, want none", after.Hits-cached.Hits, after.Misses-cached.Misses)
 	}
 	if !c.DeleteConfig(cfgKey) {
 		t.Fatal("the config was not cached")
@@ -2211,7 +2220,7 @@ func TestClientHitCountsNoConfigMiss(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if after := c.Stats().Configs; after.Misses != before.Misses || after.Loads != before.Loads {
-		t.Fatalf("20 client hits counted %d config misses and %d loads, want none", after.Misses-before.Misses, after.Loads-before.Loads)
+	if after := c.Stats().Configs; after.Hits != before.Hits || after.Misses != before.Misses || after.Loads != before.Loads {
+		t.Fatalf("20 client hits counted %d config hits, %d misses and %d loads, want none", after.Hits-before.Hits, after.Misses-before.Misses, after.Loads-before.Loads)
 	}
 }

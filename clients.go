@@ -111,7 +111,7 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 // evicting it would make the tenant's next client load the identity again
 // (another credential call, credentials cache and pool).
 func (c *Cache) usedConfig(key keys.Client) {
-	if e, ok := c.getPresent(key.Config()); ok {
+	if e, ok := c.configs.Touch(key.Config()); ok {
 		c.usedSources(e)
 	}
 }
