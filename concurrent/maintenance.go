@@ -470,6 +470,13 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 		}
 		if mode != storeLoad {
 			c.detachLoadLocked(key) // an explicit write wins over a load in flight
+		} else {
+			// Stored: a caller missing key from now on must not join the
+			// load, whose waiters are released only after the listener
+			// calls this store makes on the load's goroutine. A listener
+			// asking for key, removed again meanwhile (expired, evicted),
+			// would wait for itself.
+			cl.detached.Store(true)
 		}
 		if loaded {
 			cur.n.retired.Store(true)
