@@ -336,13 +336,23 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 	start := time.Now()
 	defer func() {
 		c.loadNanos.Add(int64(time.Since(start)))
-		stored := false
+		stored, finished := false, false
+		defer func() {
+			// A listener the store called (for the entry it evicted, the
+			// value it replaced, ...) ended this goroutine with
+			// runtime.Goexit: the value is stored, and the waiters must
+			// still receive it.
+			if !finished {
+				c.finishCall(key, cl, v, err)
+			}
+		}()
 		if err != nil {
 			c.loadErrors.Add(1)
 		} else {
 			c.loadsDone.Add(1)
 			stored = c.storeLoaded(key, cl, v)
 		}
+		finished = true
 		c.finishCall(key, cl, v, err)
 		if err == nil && !stored {
 			c.notify(key, v, Discarded) // after the waiters have the value

@@ -883,6 +883,31 @@ func TestListenerGoexitOnTheMaintenanceGoroutineKeepsMaintenance(t *testing.T) {
 	}
 }
 
+// A listener called on a load's goroutine as the load stores its value (for
+// the entry the insertion evicted, here) that called runtime.Goexit ended
+// that goroutine before the load completed: its waiters hung (for ever
+// without a deadline), although the value was stored. They must receive it.
+func TestListenerGoexitOnALoadsGoroutineReleasesItsWaiters(t *testing.T) {
+	var calls atomic.Int32
+	c, err := New(Options[int, int]{MaxSize: 1, OnEvict: goexitOnFirstCall(&calls, func(cause Cause) bool { return cause == Size })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set(0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // the old hang fails the test
+	defer cancel()
+	if v, err := c.GetOrLoad(ctx, 1, func(context.Context) (int, error) { return 1, nil }); v != 1 || err != nil {
+		t.Fatalf("GetOrLoad = %d, %v; want the loaded 1 (the listener's Goexit ended the load's goroutine)", v, err)
+	}
+	if calls.Load() != 1 || c.LoadsInFlight() != 0 {
+		t.Fatalf("%d listener calls, %d loads in flight; want 1 and 0", calls.Load(), c.LoadsInFlight())
+	}
+	if v, ok := c.Get(1); !ok || v != 1 {
+		t.Fatalf("Get = %d, %v; want the stored 1", v, ok)
+	}
+}
+
 // goexitOnFirstCall returns a listener that counts in calls the removals
 // whose cause counted accepts, and calls runtime.Goexit in the first of them.
 func goexitOnFirstCall(calls *atomic.Int32, counted func(Cause) bool) func(int, int, Cause) {
