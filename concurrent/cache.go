@@ -332,10 +332,12 @@ func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 		}
 	}
 	c.mu.Unlock()
-	c.deliver(notes)
 	if ok {
-		c.notify(key, value, Explicit)
+		// In the batch, so that a listener's runtime.Goexit for an entry
+		// the drain expired does not lose this call (see deliver).
+		notes = append(notes, notification[K, V]{key, value, Explicit})
 	}
+	c.deliver(notes)
 	return key, value, ok
 }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/puzpuzpuz/xsync/v4"
 )
 
@@ -905,6 +907,48 @@ func TestListenerGoexitOnALoadsGoroutineReleasesItsWaiters(t *testing.T) {
 	}
 	if v, ok := c.Get(1); !ok || v != 1 {
 		t.Fatalf("Get = %d, %v; want the stored 1", v, ok)
+	}
+}
+
+// PopVictim delivered the expiries its drain found, then, in a separate
+// call, its victim's notice: a listener that called runtime.Goexit for one
+// of the expired entries ended the goroutine before it, so the victim left
+// the cache without a listener call. Every entry the call removed must be
+// notified before the goroutine ends.
+func TestListenerGoexitDuringPopVictimLosesNoCall(t *testing.T) {
+	clock := NewFakeClock()
+	var mu sync.Mutex
+	var got []string
+	var exited atomic.Bool
+	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, _ int, cause Cause) {
+		mu.Lock()
+		got = append(got, k+":"+cause.String())
+		mu.Unlock()
+		if cause == Expired && exited.CompareAndSwap(false, true) {
+			runtime.Goexit()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set("a", 1)
+	clock.Advance(30 * time.Minute)
+	_ = c.Set("b", 2)
+	// Let the maintenance goroutine finish the drains the writes asked
+	// for, so that PopVictim's own drain finds a expired.
+	testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
+	clock.Advance(30 * time.Minute) // a expires, b does not
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		c.PopVictim()
+	}()
+	<-ended
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"a:Expired", "b:Explicit"}; !slices.Equal(got, want) || c.Len() != 0 {
+		t.Fatalf("listener calls %v, Len %d; want %v, 0", got, c.Len(), want)
 	}
 }
 
