@@ -952,6 +952,67 @@ func TestListenerGoexitDuringPopVictimLosesNoCall(t *testing.T) {
 	}
 }
 
+// A Set that replaces a value, or a Delete, whose write found the write
+// buffer full drained it itself and delivered the expiries it found, then
+// notified its own removal in a separate call: a listener that called
+// runtime.Goexit for an expired entry ended the goroutine in between, and
+// the replaced or deleted value was never notified. Every entry the call
+// removed must be notified before the goroutine ends.
+func TestListenerGoexitDuringAWriteThatDrainsLosesNoCall(t *testing.T) {
+	for _, tc := range []struct {
+		op    string
+		cause Cause
+	}{{"Set", Replaced}, {"Delete", Explicit}} {
+		t.Run(tc.op, func(t *testing.T) {
+			clock := NewFakeClock()
+			var mu sync.Mutex
+			var got []string
+			var exited atomic.Bool
+			c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, v int, cause Cause) {
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%s=%d:%v", k, v, cause))
+				mu.Unlock()
+				if cause == Expired && exited.CompareAndSwap(false, true) {
+					runtime.Goexit()
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.Set("a", 0)
+			clock.Advance(30 * time.Minute)
+			_ = c.Set("r", 1)
+			testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
+			clock.Advance(30 * time.Minute) // a expires
+			// As if the maintenance goroutine had been asked to drain and
+			// not run yet: writes do not wake it, and fill the buffer.
+			c.status.Store(required)
+			n := 1
+			for c.wb.tail.Load()-c.wb.head <= c.wb.mask {
+				n++
+				_ = c.Set("r", n)
+			}
+			ended := make(chan struct{})
+			go func() { // its write drains the full buffer and finds a expired
+				defer close(ended)
+				if tc.op == "Set" {
+					_ = c.Set("r", n+1)
+				} else {
+					c.Delete("r")
+				}
+			}()
+			<-ended
+			mu.Lock()
+			defer mu.Unlock()
+			want := fmt.Sprintf("r=%d:%v", n, tc.cause)
+			if i := slices.Index(got, "a=0:Expired"); i < 0 || i+1 >= len(got) || got[i+1] != want {
+				t.Fatalf("listener calls %v; want a=0:Expired, then %s", got, want)
+			}
+		})
+	}
+}
+
 // goexitOnFirstCall returns a listener that counts in calls the removals
 // whose cause counted accepts, and calls runtime.Goexit in the first of them.
 func goexitOnFirstCall(calls *atomic.Int32, counted func(Cause) bool) func(int, int, Cause) {
