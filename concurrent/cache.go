@@ -116,6 +116,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 		exp: expiry[K, V]{
 			ttl:   int64(o.ExpireAfterWrite),
 			tta:   int64(o.ExpireAfterAccess),
+			res:   min(accessResolution, int64(o.ExpireAfterAccess)/10),
 			clock: o.Clock,
 		},
 		loads:       xsync.NewMap[K, *call[V]](),
@@ -198,13 +199,13 @@ func (c *Cache[K, V]) Touch(key K) (V, bool) {
 }
 
 // liveAfterRead reports whether n has not expired, and stores the access time
-// for ExpireAfterAccess (at most once per accessResolution).
+// for ExpireAfterAccess (at most once per expiry.res).
 func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) bool {
 	now := c.exp.now()
 	if c.exp.expired(n, now) {
 		return false
 	}
-	if c.exp.tta > 0 && now-n.tl.accessed.Load() >= accessResolution {
+	if c.exp.tta > 0 && now-n.tl.accessed.Load() >= c.exp.res {
 		n.tl.accessed.Store(now)
 	}
 	return true
@@ -350,10 +351,12 @@ func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 		}
 	}
 	c.mu.Unlock()
-	c.deliver(notes)
 	if ok {
-		c.notify(key, value, Explicit)
+		// In the batch, so that a listener's runtime.Goexit for an entry
+		// the drain expired does not lose this call (see deliver).
+		notes = append(notes, notification[K, V]{key, value, Explicit})
 	}
+	c.deliver(notes)
 	return key, value, ok
 }
 

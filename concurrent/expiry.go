@@ -14,7 +14,11 @@ type Clock interface {
 }
 
 // accessResolution is how stale a node's stored access time may get before a
-// read stores the new one: reads of a hot entry then rarely write to it.
+// read stores the new one: reads of a hot entry then rarely write to it. A
+// cache whose ExpireAfterAccess is shorter than ten times this uses a tenth
+// of ExpireAfterAccess instead (expiry.res): otherwise an entry read more
+// often than every accessResolution would never store a read, and expire
+// although read within its lifetime.
 const accessResolution = int64(time.Millisecond)
 
 // Time-ordered lists of nodes, one per expiry option, in which the front is
@@ -27,7 +31,7 @@ const accessResolution = int64(time.Millisecond)
 //     contention, or still buffered), the node's stored access time is later
 //     than its place says; expiry then finds it at the front, not expired,
 //     and moves it to the back. An access event that stored no newer time
-//     (a read within accessResolution of the stored access) leaves the node
+//     (a read within expiry.res of the stored access) leaves the node
 //     where it is: its deadline has not changed. While one goroutine uses
 //     the cache, events are applied in the order their times were stored,
 //     so a node whose place matches its access time bounds the expiry of
@@ -104,6 +108,7 @@ func (l *timeList[K, V]) clear() {
 // by Cache.mu; the rest is read-only after New.
 type expiry[K comparable, V any] struct {
 	ttl, tta int64 // ExpireAfterWrite, ExpireAfterAccess in nanoseconds; 0 = off
+	res      int64 // the resolution of stored accesses: min(accessResolution, tta/10)
 	clock    Clock // nil: the system's monotonic clock
 	epoch    time.Time
 	lists    [2]timeList[K, V]

@@ -251,3 +251,31 @@ func TestReadWithinTheAccessResolutionKeepsTheEntrysPlaceForExpiry(t *testing.T)
 		})
 	}
 }
+
+// TestExpireAfterAccessShorterThanTheResolutionKeepsReadEntries pins that an
+// ExpireAfterAccess shorter than the millisecond resolution of stored
+// accesses is honoured: a read stored its access only once a millisecond had
+// passed since the stored one, so an entry read every 400µs with
+// ExpireAfterAccess 500µs never stored a read and expired at its second,
+// read 400µs after the first.
+func TestExpireAfterAccessShorterThanTheResolutionKeepsReadEntries(t *testing.T) {
+	for _, tc := range []struct{ tta, every time.Duration }{
+		{500 * time.Microsecond, 400 * time.Microsecond},
+		{time.Millisecond, 900 * time.Microsecond},
+		{5 * time.Millisecond, 4 * time.Millisecond},
+	} {
+		clock := concurrent.NewFakeClock()
+		c := newCache(t, concurrent.Options[string, int]{ExpireAfterAccess: tc.tta, Clock: clock})
+		_ = c.Set("a", 1)
+		for i := range 20 {
+			clock.Advance(tc.every)
+			if _, ok := c.Get("a"); !ok {
+				t.Fatalf("ExpireAfterAccess %v: an entry read every %v expired at read %d", tc.tta, tc.every, i)
+			}
+		}
+		clock.Advance(tc.tta)
+		if c.Contains("a") {
+			t.Fatalf("ExpireAfterAccess %v: the entry outlived its idle period", tc.tta)
+		}
+	}
+}

@@ -72,7 +72,9 @@ type call[V any] struct {
 	// detached is set by an explicit write of the key (Set, Add, Delete,
 	// Pop, Clear) made inside the map's per-key critical section: the
 	// load's result then goes to its waiters but is not stored, and new
-	// callers start a new load rather than join this one.
+	// callers start a new load rather than join this one. The load sets it
+	// too as it stores its value (see store): new callers then find the
+	// value, or start a new load if it has gone again.
 	detached atomic.Bool
 }
 
@@ -334,13 +336,23 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 	start := time.Now()
 	defer func() {
 		c.loadNanos.Add(int64(time.Since(start)))
-		stored := false
+		stored, finished := false, false
+		defer func() {
+			// A listener the store called (for the entry it evicted, the
+			// value it replaced, ...) ended this goroutine with
+			// runtime.Goexit: the value is stored, and the waiters must
+			// still receive it.
+			if !finished {
+				c.finishCall(key, cl, v, err)
+			}
+		}()
 		if err != nil {
 			c.loadErrors.Add(1)
 		} else {
 			c.loadsDone.Add(1)
 			stored = c.storeLoaded(key, cl, v)
 		}
+		finished = true
 		c.finishCall(key, cl, v, err)
 		if err == nil && !stored {
 			c.notify(key, v, Discarded) // after the waiters have the value

@@ -693,3 +693,41 @@ func TestLoadCompletingAfterCloseIsDiscarded(t *testing.T) {
 		t.Fatalf("stats: %d discarded", st.Removed(concurrent.Discarded))
 	}
 }
+
+// TestListenerAskingForTheKeyALoadIsStoringDoesNotWaitForItself pins that a
+// listener call a load's store makes on the load's goroutine (here for the
+// entry its insertion evicted), before the load's waiters are released, can
+// ask for the loaded key once it has gone again (here expired: the listener
+// took longer than ExpireAfterWrite, modelled by advancing the clock): it
+// starts a new load. It used to join the load running it and wait for
+// itself: for ever with a context without deadline, and Close then waited
+// for ever for the load.
+func TestListenerAskingForTheKeyALoadIsStoringDoesNotWaitForItself(t *testing.T) {
+	clock := concurrent.NewFakeClock()
+	var c *concurrent.Cache[string, int]
+	refreshed := make(chan result, 1)
+	c = newIntCache(t, concurrent.Options[string, int]{
+		MaxSize: 1, ExpireAfterWrite: time.Minute, Clock: clock,
+		OnEvict: func(k string, v int, cause concurrent.Cause) {
+			if k != "a" {
+				return
+			}
+			clock.Advance(time.Minute) // the value just loaded for k expires
+			// A deadline, so that the old hang fails the test (after the
+			// load's waiter, which the listener holds up, gets its value).
+			ctx, cancel := context.WithTimeout(context.Background(), hang/2)
+			defer cancel()
+			v, err := c.GetOrLoad(ctx, "k", func(context.Context) (int, error) { return 3, nil })
+			refreshed <- result{v, err}
+		},
+	})
+	_ = c.Set("a", 1)
+	// Storing k's value evicts a, on the load's goroutine.
+	r := receive(t, goLoad(c, context.Background(), "k", func(context.Context) (int, error) { return 2, nil }))
+	if r.v != 2 || r.err != nil {
+		t.Fatalf("GetOrLoad = %v, want 2", r)
+	}
+	if r := <-refreshed; r.v != 3 || r.err != nil {
+		t.Fatalf("the listener's GetOrLoad of k = %d, %v; want a new load's 3", r.v, r.err)
+	}
+}

@@ -410,17 +410,18 @@ func (c *Cache[K, V]) dropRead(s *stripe[K, V]) {
 }
 
 // afterWrite queues a write task and, if an insertion took the cache over its
-// bound, evicts before returning: the bound is hard, not eventual.
-func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
+// bound, evicts before returning: the bound is hard, not eventual. It
+// returns the removals its drains made, for the caller to deliver with its
+// own (in one batch: see deliver).
+func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) (notes []notification[K, V]) {
 	t.readPos = c.rb.first.tail.Load()
 	for !c.wb.offer(t) {
 		// Full: apply it ourselves. A write is never dropped. If the drain
 		// cannot progress (the head slot is claimed by a writer not yet done
 		// publishing), let that writer run.
 		c.mu.Lock()
-		notes := c.drainLocked(nil)
+		notes = c.drainLocked(notes)
 		c.mu.Unlock()
-		c.deliver(notes)
 		runtime.Gosched()
 	}
 	if inserted && c.size.Load() > c.max.Load() {
@@ -429,13 +430,24 @@ func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) {
 		// behind a slot another writer has claimed but not yet published:
 		// the entries counted but not linked afterwards are those of writers
 		// still in flight, which gives the documented bound.
-		notes := c.drainLocked(nil)
+		notes = c.drainLocked(notes)
 		notes = c.evictLocked(notes)
 		c.mu.Unlock()
-		c.deliver(notes)
-		return
+		return notes
 	}
 	c.scheduleDrain()
+	return notes
+}
+
+// deliverWith delivers notes and then the caller's own removal, in one
+// batch when there are notes (a listener's runtime.Goexit for one of them
+// must not lose the caller's), without allocating when there are none.
+func (c *Cache[K, V]) deliverWith(notes []notification[K, V], key K, value V, cause Cause) {
+	if len(notes) == 0 {
+		c.notify(key, value, cause)
+		return
+	}
+	c.deliver(append(notes, notification[K, V]{key, value, cause}))
 }
 
 // storeMode says what store does when the key is present.
@@ -470,6 +482,13 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 		}
 		if mode != storeLoad {
 			c.detachLoadLocked(key) // an explicit write wins over a load in flight
+		} else {
+			// Stored: a caller missing key from now on must not join the
+			// load, whose waiters are released only after the listener
+			// calls this store makes on the load's goroutine. A listener
+			// asking for key, removed again meanwhile (expired, evicted),
+			// would wait for itself.
+			cl.detached.Store(true)
 		}
 		if loaded {
 			cur.n.retired.Store(true)
@@ -486,10 +505,9 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 		return ErrExists // for storeLoad: not stored
 	}
 	if old.n != nil {
-		c.afterWrite(writeTask[K, V]{n: n, old: old.n, op: opReplace}, false)
-		c.notify(key, old.value, cause)
+		c.deliverWith(c.afterWrite(writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
 	} else {
-		c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true)
+		c.deliver(c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true))
 	}
 	c.settleAfterClose(key, value, n)
 	return nil
@@ -521,12 +539,12 @@ func (c *Cache[K, V]) remove(key K) (V, bool) {
 	if old.n == nil {
 		return zero, false
 	}
-	c.afterWrite(writeTask[K, V]{n: old.n, op: opRemove}, false)
+	notes := c.afterWrite(writeTask[K, V]{n: old.n, op: opRemove}, false)
 	if expired {
-		c.notify(key, old.value, Expired)
+		c.deliverWith(notes, key, old.value, Expired)
 		return zero, false
 	}
-	c.notify(key, old.value, Explicit)
+	c.deliverWith(notes, key, old.value, Explicit)
 	return old.value, true
 }
 

@@ -47,8 +47,9 @@ type Options[K comparable, V any] struct {
 
 	// ExpireAfterAccess, if positive, removes an entry that has not been
 	// read or written for this long: tenants that went quiet. Accesses are
-	// stored with a resolution of one millisecond. 0 means never; negative
-	// is an error.
+	// stored with a resolution of one millisecond, or of a tenth of
+	// ExpireAfterAccess if that is shorter. 0 means never; negative is an
+	// error.
 	//
 	// An expired entry is invisible to Get, Contains and GetOrLoad at once;
 	// it is removed, with cause Expired, by the next maintenance (the

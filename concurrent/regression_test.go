@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/puzpuzpuz/xsync/v4"
 )
 
@@ -880,6 +882,134 @@ func TestListenerGoexitOnTheMaintenanceGoroutineKeepsMaintenance(t *testing.T) {
 	waitExpired(10) // a new maintenance goroutine expires these
 	if c.Len() != 0 {
 		t.Fatalf("Len %d after every entry expired", c.Len())
+	}
+}
+
+// A listener called on a load's goroutine as the load stores its value (for
+// the entry the insertion evicted, here) that called runtime.Goexit ended
+// that goroutine before the load completed: its waiters hung (for ever
+// without a deadline), although the value was stored. They must receive it.
+func TestListenerGoexitOnALoadsGoroutineReleasesItsWaiters(t *testing.T) {
+	var calls atomic.Int32
+	c, err := New(Options[int, int]{MaxSize: 1, OnEvict: goexitOnFirstCall(&calls, func(cause Cause) bool { return cause == Size })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set(0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // the old hang fails the test
+	defer cancel()
+	if v, err := c.GetOrLoad(ctx, 1, func(context.Context) (int, error) { return 1, nil }); v != 1 || err != nil {
+		t.Fatalf("GetOrLoad = %d, %v; want the loaded 1 (the listener's Goexit ended the load's goroutine)", v, err)
+	}
+	if calls.Load() != 1 || c.LoadsInFlight() != 0 {
+		t.Fatalf("%d listener calls, %d loads in flight; want 1 and 0", calls.Load(), c.LoadsInFlight())
+	}
+	if v, ok := c.Get(1); !ok || v != 1 {
+		t.Fatalf("Get = %d, %v; want the stored 1", v, ok)
+	}
+}
+
+// PopVictim delivered the expiries its drain found, then, in a separate
+// call, its victim's notice: a listener that called runtime.Goexit for one
+// of the expired entries ended the goroutine before it, so the victim left
+// the cache without a listener call. Every entry the call removed must be
+// notified before the goroutine ends.
+func TestListenerGoexitDuringPopVictimLosesNoCall(t *testing.T) {
+	clock := NewFakeClock()
+	var mu sync.Mutex
+	var got []string
+	var exited atomic.Bool
+	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, _ int, cause Cause) {
+		mu.Lock()
+		got = append(got, k+":"+cause.String())
+		mu.Unlock()
+		if cause == Expired && exited.CompareAndSwap(false, true) {
+			runtime.Goexit()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set("a", 1)
+	clock.Advance(30 * time.Minute)
+	_ = c.Set("b", 2)
+	// Let the maintenance goroutine finish the drains the writes asked
+	// for, so that PopVictim's own drain finds a expired.
+	testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
+	clock.Advance(30 * time.Minute) // a expires, b does not
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		c.PopVictim()
+	}()
+	<-ended
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"a:Expired", "b:Explicit"}; !slices.Equal(got, want) || c.Len() != 0 {
+		t.Fatalf("listener calls %v, Len %d; want %v, 0", got, c.Len(), want)
+	}
+}
+
+// A Set that replaces a value, or a Delete, whose write found the write
+// buffer full drained it itself and delivered the expiries it found, then
+// notified its own removal in a separate call: a listener that called
+// runtime.Goexit for an expired entry ended the goroutine in between, and
+// the replaced or deleted value was never notified. Every entry the call
+// removed must be notified before the goroutine ends.
+func TestListenerGoexitDuringAWriteThatDrainsLosesNoCall(t *testing.T) {
+	for _, tc := range []struct {
+		op    string
+		cause Cause
+	}{{"Set", Replaced}, {"Delete", Explicit}} {
+		t.Run(tc.op, func(t *testing.T) {
+			clock := NewFakeClock()
+			var mu sync.Mutex
+			var got []string
+			var exited atomic.Bool
+			c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, v int, cause Cause) {
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%s=%d:%v", k, v, cause))
+				mu.Unlock()
+				if cause == Expired && exited.CompareAndSwap(false, true) {
+					runtime.Goexit()
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.Set("a", 0)
+			clock.Advance(30 * time.Minute)
+			_ = c.Set("r", 1)
+			testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
+			clock.Advance(30 * time.Minute) // a expires
+			// As if the maintenance goroutine had been asked to drain and
+			// not run yet: writes do not wake it, and fill the buffer.
+			c.status.Store(required)
+			n := 1
+			for c.wb.tail.Load()-c.wb.head <= c.wb.mask {
+				n++
+				_ = c.Set("r", n)
+			}
+			ended := make(chan struct{})
+			go func() { // its write drains the full buffer and finds a expired
+				defer close(ended)
+				if tc.op == "Set" {
+					_ = c.Set("r", n+1)
+				} else {
+					c.Delete("r")
+				}
+			}()
+			<-ended
+			mu.Lock()
+			defer mu.Unlock()
+			want := fmt.Sprintf("r=%d:%v", n, tc.cause)
+			if i := slices.Index(got, "a=0:Expired"); i < 0 || i+1 >= len(got) || got[i+1] != want {
+				t.Fatalf("listener calls %v; want a=0:Expired, then %s", got, want)
+			}
+		})
 	}
 }
 
