@@ -708,7 +708,7 @@ func TestListenerAskingForTheKeyALoadIsStoringDoesNotWaitForItself(t *testing.T)
 	refreshed := make(chan result, 1)
 	c = newIntCache(t, concurrent.Options[string, int]{
 		MaxSize: 1, ExpireAfterWrite: time.Minute, Clock: clock,
-		OnEvict: func(k string, v int, cause concurrent.Cause) {
+		OnEvict: func(k string, _ int, _ concurrent.Cause) {
 			if k != "a" {
 				return
 			}
