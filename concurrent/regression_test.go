@@ -917,17 +917,8 @@ func TestListenerGoexitOnALoadsGoroutineReleasesItsWaiters(t *testing.T) {
 // notified before the goroutine ends.
 func TestListenerGoexitDuringPopVictimLosesNoCall(t *testing.T) {
 	clock := NewFakeClock()
-	var mu sync.Mutex
-	var got []string
-	var exited atomic.Bool
-	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, _ int, cause Cause) {
-		mu.Lock()
-		got = append(got, k+":"+cause.String())
-		mu.Unlock()
-		if cause == Expired && exited.CompareAndSwap(false, true) {
-			runtime.Goexit()
-		}
-	}})
+	onEvict, log := goexitOnFirstExpiry()
+	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: onEvict})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -945,9 +936,7 @@ func TestListenerGoexitDuringPopVictimLosesNoCall(t *testing.T) {
 		c.PopVictim()
 	}()
 	<-ended
-	mu.Lock()
-	defer mu.Unlock()
-	if want := []string{"a:Expired", "b:Explicit"}; !slices.Equal(got, want) || c.Len() != 0 {
+	if got, want := log.calls(), []string{"a=1:Expired", "b=2:Explicit"}; !slices.Equal(got, want) || c.Len() != 0 {
 		t.Fatalf("listener calls %v, Len %d; want %v, 0", got, c.Len(), want)
 	}
 }
@@ -965,17 +954,8 @@ func TestListenerGoexitDuringAWriteThatDrainsLosesNoCall(t *testing.T) {
 	}{{"Set", Replaced}, {"Delete", Explicit}} {
 		t.Run(tc.op, func(t *testing.T) {
 			clock := NewFakeClock()
-			var mu sync.Mutex
-			var got []string
-			var exited atomic.Bool
-			c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, v int, cause Cause) {
-				mu.Lock()
-				got = append(got, fmt.Sprintf("%s=%d:%v", k, v, cause))
-				mu.Unlock()
-				if cause == Expired && exited.CompareAndSwap(false, true) {
-					runtime.Goexit()
-				}
-			}})
+			onEvict, log := goexitOnFirstExpiry()
+			c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: onEvict})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1003,14 +983,40 @@ func TestListenerGoexitDuringAWriteThatDrainsLosesNoCall(t *testing.T) {
 				}
 			}()
 			<-ended
-			mu.Lock()
-			defer mu.Unlock()
-			want := fmt.Sprintf("r=%d:%v", n, tc.cause)
+			got, want := log.calls(), fmt.Sprintf("r=%d:%v", n, tc.cause)
 			if i := slices.Index(got, "a=0:Expired"); i < 0 || i+1 >= len(got) || got[i+1] != want {
 				t.Fatalf("listener calls %v; want a=0:Expired, then %s", got, want)
 			}
 		})
 	}
+}
+
+// callLog is the record of a listener's calls, as "key=value:cause".
+type callLog struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func (l *callLog) calls() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.log)
+}
+
+// goexitOnFirstExpiry returns a listener that records every call in the
+// returned log, and calls runtime.Goexit in the first call for an expired
+// entry (after recording it).
+func goexitOnFirstExpiry() (func(string, int, Cause), *callLog) {
+	l := new(callLog)
+	var exited atomic.Bool
+	return func(k string, v int, cause Cause) {
+		l.mu.Lock()
+		l.log = append(l.log, fmt.Sprintf("%s=%d:%v", k, v, cause))
+		l.mu.Unlock()
+		if cause == Expired && exited.CompareAndSwap(false, true) {
+			runtime.Goexit()
+		}
+	}, l
 }
 
 // goexitOnFirstCall returns a listener that counts in calls the removals
