@@ -1,6 +1,7 @@
 package concurrent_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -108,4 +109,61 @@ func ExampleCache_Close() {
 	// b Closed
 	// <nil>
 	// concurrent: cache is closed
+}
+
+func ExampleCache_GetOrLoad() {
+	c, _ := concurrent.New(concurrent.Options[string, string]{})
+	defer c.Close()
+	ctx := context.Background()
+	load := func(ctx context.Context) (string, error) {
+		fmt.Println("loading")
+		return "config of tenant-42", nil
+	}
+	for range 2 {
+		v, err := c.GetOrLoad(ctx, "tenant-42", load) // loads on the first call only
+		fmt.Println(v, err)
+	}
+	// Output:
+	// loading
+	// config of tenant-42 <nil>
+	// config of tenant-42 <nil>
+}
+
+// A hit allocates nothing when the loader closure is made only on a miss.
+func ExampleCache_LoadMissed() {
+	c, _ := concurrent.New(concurrent.Options[string, string]{})
+	defer c.Close()
+	get := func(ctx context.Context, tenant string) (string, error) {
+		if v, ok := c.Get(tenant); ok {
+			return v, nil
+		}
+		return c.LoadMissed(ctx, tenant, func(ctx context.Context) (string, error) {
+			return "config of " + tenant, nil // captures tenant: allocated here, on a miss
+		})
+	}
+	for range 2 {
+		fmt.Println(get(context.Background(), "tenant-42"))
+	}
+	s := c.Stats()
+	fmt.Println("hits", s.Hits, "misses", s.Misses, "loads", s.Loads)
+	// Output:
+	// config of tenant-42 <nil>
+	// config of tenant-42 <nil>
+	// hits 1 misses 1 loads 1
+}
+
+// Touch keeps an entry that others were built from as recently used as they
+// are, without counting requests nobody made for it.
+func ExampleCache_Touch() {
+	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 2})
+	defer c.Close()
+	_ = c.Set("base", 1)
+	_ = c.Set("other", 2)
+	c.Touch("base")     // used on behalf of something built from it
+	_ = c.Set("new", 3) // evicts the least recently used: other
+	fmt.Println(c.Contains("base"), c.Contains("other"))
+	fmt.Println("hits", c.Stats().Hits)
+	// Output:
+	// true false
+	// hits 0
 }

@@ -151,8 +151,8 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 //	}
 //	return c.LoadMissed(ctx, key, func(ctx context.Context) (V, error) { ... })
 //
-// (GetOrLoad(ctx, key, func...) allocates the closure on every call, hit or
-// miss.) If key is present when LoadMissed is called, stored since the miss,
+// (GetOrLoad(ctx, key, func...) with a closure that captures variables
+// allocates it on every call, hit or miss.) If key is present when LoadMissed is called, stored since the miss,
 // its value is returned without calling loader, recording no access. It
 // returns an [*OptionError] if loader is nil and [ErrClosed] after Close.
 func (c *Cache[K, V]) LoadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
