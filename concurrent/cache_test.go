@@ -84,6 +84,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		// to be ignored silently.
 		{"clock without expiry", concurrent.Options[string, int]{Clock: concurrent.NewFakeClock()}, "Options.Clock"},
 		{"clock with only a load timeout", concurrent.Options[string, int]{Clock: concurrent.NewFakeClock(), LoadTimeout: time.Second}, "Options.Clock"},
+		// OnListenerPanic receives only OnEvict's panics: without OnEvict
+		// it used to be ignored silently.
+		{"OnListenerPanic without OnEvict", concurrent.Options[string, int]{OnListenerPanic: func(any, []byte) {}}, "Options.OnListenerPanic"},
 		// LFU's tables are sized from the bound: New used to panic
 		// (makeslice: len out of range) instead of returning an error.
 		{"LFU above MaxLFUSize", concurrent.Options[string, int]{MaxSize: concurrent.MaxLFUSize + 1, Policy: concurrent.LFU}, "Options.MaxSize"},

@@ -37,7 +37,7 @@ type Options[K comparable, V any] struct {
 	// OnListenerPanic, if set, receives the value and stack of each panic
 	// recovered from OnEvict. If nil, such panics are logged with
 	// [log/slog.Default] at level Error (the panic value and cause only, never
-	// the entry's key or value).
+	// the entry's key or value). Setting it without OnEvict is an error.
 	OnListenerPanic func(recovered any, stack []byte)
 
 	// ExpireAfterWrite, if positive, removes an entry this long after its
@@ -156,6 +156,9 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 	if o.Clock != nil && o.ExpireAfterWrite == 0 && o.ExpireAfterAccess == 0 {
 		// The clock's type, not its value: the error may be logged.
 		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
+	}
+	if o.OnListenerPanic != nil && o.OnEvict == nil {
+		return o, &OptionError{Param: "Options.OnListenerPanic", Value: fmt.Sprintf("%T", o.OnListenerPanic), Reason: "receives only panics of OnEvict: set OnEvict, or leave OnListenerPanic nil"}
 	}
 	if o.Policy != LRU && o.Policy != LFU {
 		return o, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}
