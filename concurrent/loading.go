@@ -112,7 +112,8 @@ type loadFrameKey struct{}
 // waiters, and it never overwrites a newer value or resurrects a removed one.
 // A value loaded but not stored is then handed to OnEvict with cause
 // [Discarded], so that whoever owns its resources learns of it.
-// A loader error reaches every waiter and is not cached; the next call loads
+// A loader error reaches every waiter, with the value the loader returned
+// beside it, and neither is cached (nor handed to OnEvict); the next call loads
 // again. A loader panic is recovered: every waiter gets a
 // [*LoaderPanicError] (errors.Is ErrLoaderPanic) and nothing stays in flight.
 // A loader that asks for a key it is loading gets [ErrRecursiveLoad] at once,

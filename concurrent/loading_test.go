@@ -135,7 +135,7 @@ func TestLoaderErrorReachesAllWaitersAndIsNotCached(t *testing.T) {
 	failing := func(context.Context) (int, error) {
 		calls.Add(1)
 		<-release
-		return 0, boom
+		return -1, boom // a value beside the error goes to the waiters as is
 	}
 	var chans []<-chan result
 	for range 5 {
@@ -144,8 +144,8 @@ func TestLoaderErrorReachesAllWaitersAndIsNotCached(t *testing.T) {
 	testwait.Until(t, "5 waiters", func() bool { return c.LoadWaiters("k") == 5 })
 	close(release)
 	for _, ch := range chans {
-		if r := receive(t, ch); !errors.Is(r.err, boom) {
-			t.Fatalf("waiter got %v, want the loader's error", r.err)
+		if r := receive(t, ch); !errors.Is(r.err, boom) || r.v != -1 {
+			t.Fatalf("waiter got %d, %v; want the loader's -1 and error", r.v, r.err)
 		}
 	}
 	if c.Contains("k") || c.LoadsInFlight() != 0 {
