@@ -113,8 +113,8 @@ type loadFrameKey struct{}
 // A value loaded but not stored is then handed to OnEvict with cause
 // [Discarded], so that whoever owns its resources learns of it.
 // A loader error reaches every waiter, with the value the loader returned
-// beside it, and neither is cached (nor handed to OnEvict); the next call loads
-// again. A loader panic is recovered: every waiter gets a
+// beside it, and neither is cached (nor handed to OnEvict); the next call
+// loads again. A loader panic is recovered: every waiter gets a
 // [*LoaderPanicError] (errors.Is ErrLoaderPanic) and nothing stays in flight.
 // A loader that asks for a key it is loading gets [ErrRecursiveLoad] at once,
 // provided it passes on the context it was given. So does a loader whose
@@ -153,9 +153,10 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 //	return c.LoadMissed(ctx, key, func(ctx context.Context) (V, error) { ... })
 //
 // (GetOrLoad(ctx, key, func...) with a closure that captures variables
-// allocates it on every call, hit or miss.) If key is present when LoadMissed is called, stored since the miss,
-// its value is returned without calling loader, recording no access. It
-// returns an [*OptionError] if loader is nil and [ErrClosed] after Close.
+// allocates it on every call, hit or miss.) If key is present when
+// LoadMissed is called, stored since the miss, its value is returned without
+// calling loader, recording no access. It returns an [*OptionError] if
+// loader is nil and [ErrClosed] after Close.
 func (c *Cache[K, V]) LoadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
 	if loader == nil {
 		var zero V
