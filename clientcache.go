@@ -97,12 +97,14 @@ type Options struct {
 	Policy Policy
 	// IdleTimeout, if positive, evicts a config, client or derived object
 	// that nobody asked for in that long (tenants that went quiet), closing
-	// its idle connections. A hit on a client or derived object is a use of
-	// the config it was built from too, and a use of an assumed role's
-	// config is one of the source identities it was assumed from (uses that
-	// count in no Stats: they are not requests for those configs), so the
-	// config of a tenant busy with its clients, and the base role it shares
-	// with other tenants, stay. 0 means never; negative is an error.
+	// its idle connections. A hit on a derived object is a use of the client
+	// it was built from too, a hit on a client or derived object one of the
+	// config they were built from, and a use of an assumed role's config one
+	// of the source identities it was assumed from (uses that count in no
+	// Stats: they are not requests for those entries), so the clients and
+	// config of a tenant busy with what was built from them, and the base
+	// role it shares with other tenants, stay. 0 means never; negative is an
+	// error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction). 0 means no bound beyond the

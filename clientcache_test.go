@@ -2134,6 +2134,38 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout: with
+// Options.IdleTimeout, a tenant busy with a derived object (a presign client,
+// hits only) keeps the client it was built from, so its next Client call for
+// that key finds it instead of building a second client beside the one the
+// derived object holds.
+func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
+	w := newWorld(t)
+	const idle = 200 * time.Millisecond
+	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	ctx := context.Background()
+	key := w.s3Key(t, w.tenant(t, 1))
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+		if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Stats()
+	if st.ClientBuilds != 1 {
+		t.Fatalf("%d S3 clients built for one key, want 1: the client expired while its presign client was in use", st.ClientBuilds)
+	}
+	if st.Clients.Hits != 1 || st.Clients.Misses != 1 {
+		t.Fatalf("client stats: %d hits, %d misses; want the first Derived's miss and the Client call's hit (derived hits count none)", st.Clients.Hits, st.Clients.Misses)
+	}
+}
+
 // TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout pins the same eviction one
 // step down a role chain: tenants assumed from one base role share the base's
 // session (its config identity in the cache), but a use of a tenant's config

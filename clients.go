@@ -236,6 +236,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
 	if e, ok := c.derived.Get(dk); ok {
+		c.clients.Touch(dk.client) // a use of the client it was built from
 		c.usedConfig(key)
 		return e.v.(D), nil
 	}
