@@ -2109,7 +2109,7 @@ func TestConfigCopySharesNoInterceptorSliceOrBaseEndpoint(t *testing.T) {
 // A client hit now counts as a use of the config it was built from.
 func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
-	const idle = 200 * time.Millisecond
+	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
 	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
 	ctx := context.Background()
 	cfg := w.tenant(t, 1)
@@ -2141,7 +2141,7 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 // derived object holds.
 func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
-	const idle = 200 * time.Millisecond
+	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
 	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
 	ctx := context.Background()
 	key := w.s3Key(t, w.tenant(t, 1))
@@ -2175,7 +2175,7 @@ func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 // counts as a use of the source identities it was assumed from.
 func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
-	const idle = 200 * time.Millisecond
+	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
 	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
 	ctx := context.Background()
 	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
