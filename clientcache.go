@@ -328,7 +328,7 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 // Options.IdleTimeout while they are busy nor the next victim of the bound.
 // It costs nothing for the other kinds of credentials.
 func (c *Cache) usedSources(e *configEntry) {
-	for e.chained {
+	for e.sourceKey != (keys.Config{}) {
 		var ok bool
 		if e, ok = c.configs.Touch(e.sourceKey); !ok {
 			return

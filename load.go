@@ -31,10 +31,10 @@ type configEntry struct {
 	// no pool of its own (a caller's HTTP client); otherwise tr holds it
 	// (see transport.sources). Nil for other credentials.
 	source *transport
-	// sourceKey is the source identity of an assumed role (chained true):
-	// a use of this identity is a use of it too (see usedSources).
+	// sourceKey is the source identity of an assumed role (the zero Config
+	// for other credentials): a use of this identity is a use of it too
+	// (see usedSources).
 	sourceKey keys.Config
-	chained   bool
 }
 
 // release lets go of what the entry holds.
@@ -101,23 +101,20 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		cfg.HTTPClient = tr.client
 	}
 
-	var (
-		sourceKey keys.Config
-		chained   = creds.Kind() == keys.KindAssumeRole
-	)
-	if chained {
+	var sourceKey keys.Config // zero unless the credentials assume a role
+	if creds.Kind() == keys.KindAssumeRole {
 		if sourceKey, err = sourceIdentity(key, creds); err != nil {
 			return nil, err
 		}
 	}
-	provider, source, err := c.credentialsFor(ctx, key, creds, cfg, buildable)
+	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable)
 	if err != nil {
 		return nil, err
 	}
 	if provider != nil {
 		cfg.Credentials = provider
 	}
-	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey, chained: chained}
+	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey}
 	if source != nil {
 		// The credentials refresh through the source identity's pool for
 		// as long as anything uses this identity's: the identity's own pool
@@ -261,12 +258,13 @@ func ownRootCAs(tr *http.Transport) {
 // counts its fetches. Assume-role and web
 // identity credentials are fetched once here, so that a failing credential
 // source fails the load (nothing is cached) instead of the first request.
-// For an assumed role it also returns the source identity's pool, held (see
-// roleProvider), which the caller must release with the identity. buildable
+// For an assumed role, whose source identity is sourceKey, it also returns
+// the source identity's pool, held (see roleProvider), which the caller must
+// release with the identity. buildable
 // is the builder of the identity's own pool (nil if its HTTP client is the
 // caller's), for a profile that brings a CA bundle of its own. On an error or
 // a panic it holds nothing.
-func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config, buildable *awshttp.BuildableClient) (p aws.CredentialsProvider, source *transport, err error) {
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient) (p aws.CredentialsProvider, source *transport, err error) {
 	handed := false // the source's pool is handed to the caller (only the last return has one)
 	defer func() {
 		if !handed {
@@ -364,7 +362,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		}
 		return pcfg.Credentials, nil, nil
 	case keys.KindAssumeRole, keys.KindWebIdentity:
-		if p, source, err = c.roleProvider(ctx, key, creds, cfg); err != nil {
+		if p, source, err = c.roleProvider(ctx, key, creds, sourceKey, cfg); err != nil {
 			return nil, source, err
 		}
 	default:
@@ -381,8 +379,8 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 }
 
 // roleProvider builds an assume-role or web-identity provider. The source
-// identity of an assumed role is itself a config identity of this cache (the
-// same inputs with the source credentials), so a role chain resolves through
+// identity of an assumed role, sourceKey, is itself a config identity of
+// this cache (see sourceIdentity), so a role chain resolves through
 // the cache and tenants assumed from one base role share its session. The
 // role's credentials refresh through the source identity's credentials,
 // whose own refreshes (an assumed source role) use the source identity's
@@ -390,7 +388,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 // so that evicting the source identity does not release a pool the role
 // still uses. On an error or a panic (of the named load options the STS
 // client is built with) it holds nothing.
-func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, cfg aws.Config) (_ aws.CredentialsProvider, source *transport, err error) {
+func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config) (_ aws.CredentialsProvider, source *transport, err error) {
 	handed := false // the source's pool is handed to the caller
 	defer func() {
 		if !handed {
@@ -400,11 +398,7 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 	}()
 	stsCfg := cfg
 	if creds.Kind() == keys.KindAssumeRole {
-		srcKey, err := sourceIdentity(key, creds)
-		if err != nil {
-			return nil, nil, err
-		}
-		src, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, srcKey) },
+		src, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, sourceKey) },
 			func(e *configEntry) *transport { return e.tr })
 		if err != nil {
 			return nil, nil, err
