@@ -169,6 +169,9 @@ func New(o Options) (*Cache, error) {
 		if f.v < 0 {
 			return nil, invalid(f.name, "%d: must be 0 (default %d) or positive", f.v, DefaultMaxEntries)
 		}
+		if o.Policy == LFU && f.v > concurrent.MaxLFUSize {
+			return nil, invalid(f.name, "%d: must be at most %d (concurrent.MaxLFUSize) with Policy LFU", f.v, concurrent.MaxLFUSize)
+		}
 	}
 	if o.IdleTimeout < 0 {
 		return nil, invalid("Options.IdleTimeout", "%v: must be 0 (never) or positive", o.IdleTimeout)
@@ -178,16 +181,6 @@ func New(o Options) (*Cache, error) {
 	}
 	if o.Policy != LRU && o.Policy != LFU {
 		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
-	}
-	if o.Policy == LFU {
-		for _, f := range []struct {
-			name string
-			v    int
-		}{{"Options.MaxConfigs", o.MaxConfigs}, {"Options.MaxClients", o.MaxClients}, {"Options.MaxDerived", o.MaxDerived}} {
-			if f.v > concurrent.MaxLFUSize {
-				return nil, invalid(f.name, "%d: must be at most %d (concurrent.MaxLFUSize) with Policy LFU", f.v, concurrent.MaxLFUSize)
-			}
-		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {
