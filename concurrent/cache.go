@@ -169,14 +169,24 @@ func writeBufferSize(maxSize int) int {
 // dropped and the maintenance goroutine is asked to drain. See the package
 // documentation.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
-	e, ok := c.m.Load(key)
-	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
+	e, ok := c.read(key)
+	if !ok {
 		c.rb.pick().misses.Add(1)
 		var zero V
 		return zero, false
 	}
-	c.recordRead(e.n)
 	return e.value, true
+}
+
+// read looks key up for Get and Touch: if it is present and live, it records
+// the access (counted as a hit) and returns the entry.
+func (c *Cache[K, V]) read(key K) (entry[K, V], bool) {
+	e, ok := c.m.Load(key)
+	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
+		return entry[K, V]{}, false
+	}
+	c.recordRead(e.n)
+	return e, true
 }
 
 // Touch returns the value for key and records the access for the eviction
@@ -186,16 +196,13 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 // from, which should stay as long as that one is in use). Like Get, it
 // allocates nothing and takes no lock except to apply a full read buffer.
 func (c *Cache[K, V]) Touch(key K) (V, bool) {
-	e, ok := c.m.Load(key)
-	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
-		var zero V
-		return zero, false
+	e, ok := c.read(key)
+	if ok {
+		// read counted a hit, exactly (in exact mode) or as an unbiased
+		// estimate (in contended mode): take it back.
+		c.rb.pick().touched.Add(1)
 	}
-	c.recordRead(e.n)
-	// recordRead counted a hit, exactly (in exact mode) or as an unbiased
-	// estimate (in contended mode): take it back.
-	c.rb.pick().touched.Add(1)
-	return e.value, true
+	return e.value, ok
 }
 
 // liveAfterRead reports whether n has not expired, and stores the access time
