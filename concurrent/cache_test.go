@@ -790,31 +790,3 @@ func TestTouchRecordsTheAccessButCountsNothing(t *testing.T) {
 		t.Fatal("an entry idle for its whole ExpireAfterAccess was touched")
 	}
 }
-
-// TestTouchUnderContentionKeepsHitsAnEstimateOfGets: with many goroutines
-// touching and getting, Hits estimates the Gets alone.
-func TestTouchUnderContentionKeepsHitsAnEstimateOfGets(t *testing.T) {
-	c := newCache(t, concurrent.Options[string, int]{MaxSize: 64})
-	for i := range 64 {
-		_ = c.Set(fmt.Sprint(i), i)
-	}
-	const goroutines, per = 8, 20_000
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range per {
-				k := fmt.Sprint((g*per + i) % 64)
-				c.Touch(k)
-				c.Get(k)
-			}
-		}()
-	}
-	wg.Wait()
-	c.Sync()
-	got, want := float64(c.Stats().Hits), float64(goroutines*per)
-	if got < 0.9*want || got > 1.1*want {
-		t.Fatalf("Hits = %.0f after %.0f Gets and as many Touches; want within 10%% of the Gets", got, want)
-	}
-}
