@@ -916,27 +916,14 @@ func TestListenerGoexitOnALoadsGoroutineReleasesItsWaiters(t *testing.T) {
 // the cache without a listener call. Every entry the call removed must be
 // notified before the goroutine ends.
 func TestListenerGoexitDuringPopVictimLosesNoCall(t *testing.T) {
-	clock := NewFakeClock()
-	onEvict, log := goexitOnFirstExpiry()
-	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: onEvict})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.Set("a", 1)
-	clock.Advance(30 * time.Minute)
-	_ = c.Set("b", 2)
-	// Let the maintenance goroutine finish the drains the writes asked
-	// for, so that PopVictim's own drain finds a expired.
-	testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
-	clock.Advance(30 * time.Minute) // a expires, b does not
+	c, log := withOneExpired(t, "b")
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
 		c.PopVictim()
 	}()
 	<-ended
-	if got, want := log.calls(), []string{"a=1:Expired", "b=2:Explicit"}; !slices.Equal(got, want) || c.Len() != 0 {
+	if got, want := log.calls(), []string{"a=1:Expired", "b=1:Explicit"}; !slices.Equal(got, want) || c.Len() != 0 {
 		t.Fatalf("listener calls %v, Len %d; want %v, 0", got, c.Len(), want)
 	}
 }
@@ -953,18 +940,7 @@ func TestListenerGoexitDuringAWriteThatDrainsLosesNoCall(t *testing.T) {
 		cause Cause
 	}{{"Set", Replaced}, {"Delete", Explicit}} {
 		t.Run(tc.op, func(t *testing.T) {
-			clock := NewFakeClock()
-			onEvict, log := goexitOnFirstExpiry()
-			c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: onEvict})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			_ = c.Set("a", 0)
-			clock.Advance(30 * time.Minute)
-			_ = c.Set("r", 1)
-			testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
-			clock.Advance(30 * time.Minute) // a expires
+			c, log := withOneExpired(t, "r")
 			// As if the maintenance goroutine had been asked to drain and
 			// not run yet: writes do not wake it, and fill the buffer.
 			c.status.Store(required)
@@ -984,8 +960,8 @@ func TestListenerGoexitDuringAWriteThatDrainsLosesNoCall(t *testing.T) {
 			}()
 			<-ended
 			got, want := log.calls(), fmt.Sprintf("r=%d:%v", n, tc.cause)
-			if i := slices.Index(got, "a=0:Expired"); i < 0 || i+1 >= len(got) || got[i+1] != want {
-				t.Fatalf("listener calls %v; want a=0:Expired, then %s", got, want)
+			if i := slices.Index(got, "a=1:Expired"); i < 0 || i+1 >= len(got) || got[i+1] != want {
+				t.Fatalf("listener calls %v; want a=1:Expired, then %s", got, want)
 			}
 		})
 	}
@@ -1003,20 +979,36 @@ func (l *callLog) calls() []string {
 	return slices.Clone(l.log)
 }
 
-// goexitOnFirstExpiry returns a listener that records every call in the
-// returned log, and calls runtime.Goexit in the first call for an expired
-// entry (after recording it).
-func goexitOnFirstExpiry() (func(string, int, Cause), *callLog) {
+// withOneExpired returns a cache (ExpireAfterWrite of an hour, on a fake
+// clock) whose listener records every call in the returned log and calls
+// runtime.Goexit in the first call for an expired entry (after recording it).
+// It holds a=1, written an hour ago (expired, not yet removed), and other=1,
+// written half an hour ago, and its maintenance goroutine is idle: the next
+// drain finds a expired.
+func withOneExpired(t *testing.T, other string) (*Cache[string, int], *callLog) {
+	t.Helper()
 	l := new(callLog)
 	var exited atomic.Bool
-	return func(k string, v int, cause Cause) {
+	clock := NewFakeClock()
+	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, v int, cause Cause) {
 		l.mu.Lock()
 		l.log = append(l.log, fmt.Sprintf("%s=%d:%v", k, v, cause))
 		l.mu.Unlock()
 		if cause == Expired && exited.CompareAndSwap(false, true) {
 			runtime.Goexit()
 		}
-	}, l
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_ = c.Set("a", 1)
+	clock.Advance(30 * time.Minute)
+	_ = c.Set(other, 1)
+	// Let the maintenance goroutine finish the drains the writes asked for.
+	testwait.Until(t, "maintenance idle", func() bool { return c.status.Load() == idle })
+	clock.Advance(30 * time.Minute) // a expires, other does not
+	return c, l
 }
 
 // goexitOnFirstCall returns a listener that counts in calls the removals
