@@ -426,18 +426,44 @@ func TestRoleChainHoldsItsSourceIdentitysPool(t *testing.T) {
 	}
 }
 
-// crossOriginRedirect starts origin B, which records the headers of every
-// request it receives, and origin A, which hands each request to serveA and,
-// unless serveA answered it, redirects it (307) to B. It returns a cached S3
-// client (static credentials, path-style addressing as s3o says) whose
-// endpoint is A, B's URL, and a function returning what B received.
+// crossOriginRedirect starts the origins of redirectingOrigins and returns a
+// cached S3 client (static credentials, path-style addressing as s3o says)
+// whose endpoint is A, B's URL, and a function returning what B received.
 func crossOriginRedirect(t *testing.T, s3o keys.S3Options, serveA func(http.ResponseWriter, *http.Request) bool) (*s3.Client, string, func() []http.Header) {
 	t.Helper()
+	aURL, bURL, atB := redirectingOrigins(t, serveA)
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDREDIRECT", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: aURL, S3: s3o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clientcache.Client(context.Background(), newClientCache(t, clientcache.Options{}), key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, bURL, atB
+}
+
+// redirectingOrigins starts origin B, which records the headers of every
+// request it receives, and origin A, which hands each request to serveA (if
+// not nil) and, unless serveA answered it, redirects it (307) to B. It
+// returns A's and B's URLs and a function returning what B received, which
+// fails the test if B received nothing (the redirect was not followed).
+func redirectingOrigins(t *testing.T, serveA func(http.ResponseWriter, *http.Request) bool) (aURL, bURL string, atB func() []http.Header) {
+	t.Helper()
 	var mu sync.Mutex
-	var atB []http.Header
+	var received []http.Header
 	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		atB = append(atB, r.Header.Clone())
+		received = append(received, r.Header.Clone())
 		mu.Unlock()
 	}))
 	t.Cleanup(b.Close)
@@ -449,30 +475,13 @@ func crossOriginRedirect(t *testing.T, s3o keys.S3Options, serveA func(http.Resp
 		w.WriteHeader(http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(a.Close)
-	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDREDIRECT", SecretAccessKey: keys.NewSecret(baseSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds,
-		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Endpoint: a.URL, S3: s3o})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := clientcache.Client(context.Background(), newClientCache(t, clientcache.Options{}), key, s3.NewFromConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cl, b.URL, func() []http.Header {
+	return a.URL, b.URL, func() []http.Header {
 		mu.Lock()
 		defer mu.Unlock()
-		if len(atB) == 0 {
+		if len(received) == 0 {
 			t.Fatal("the redirect was not followed")
 		}
-		return slices.Clone(atB)
+		return slices.Clone(received)
 	}
 }
 
@@ -695,21 +704,11 @@ func TestRedirectNeverSendsTheConnectParticipantTokenToAnotherOrigin(t *testing.
 // and fails if B receives the header.
 func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
 	t.Helper()
-	var mu sync.Mutex
-	var atB []http.Header
-	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		atB = append(atB, r.Header.Clone())
-		mu.Unlock()
-	}))
-	t.Cleanup(b.Close)
 	var sawAtA atomic.Bool
-	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	aURL, bURL, atB := redirectingOrigins(t, func(_ http.ResponseWriter, r *http.Request) bool {
 		sawAtA.Store(r.Header.Get(header) == value)
-		w.Header().Set("Location", b.URL+"/elsewhere")
-		w.WriteHeader(http.StatusTemporaryRedirect)
-	}))
-	t.Cleanup(a.Close)
+		return false // redirect it
+	})
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
 	if err != nil {
 		t.Fatal(err)
@@ -718,7 +717,7 @@ func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, a.URL+"/operation", strings.NewReader("{}"))
+	req, err := http.NewRequest(http.MethodPost, aURL+"/operation", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -731,14 +730,9 @@ func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
 	if !sawAtA.Load() {
 		t.Fatalf("the request to A carried no %s header: the test proves nothing", header)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(atB) == 0 {
-		t.Fatal("the redirect was not followed")
-	}
-	for _, h := range atB {
+	for _, h := range atB() {
 		if v := h.Get(header); v != "" {
-			t.Errorf("another origin (%s) received the %s header (%d bytes)", b.URL, header, len(v))
+			t.Errorf("another origin (%s) received the %s header (%d bytes)", bURL, header, len(v))
 		}
 	}
 }
