@@ -169,17 +169,33 @@ func writeBufferSize(maxSize int) int {
 // dropped and the maintenance goroutine is asked to drain. See the package
 // documentation.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
-	e, ok := c.read(key)
-	if !ok {
+	e, ok := c.m.Load(key)
+	if ok && c.rb.saturated.Load() && !c.expiring {
+		// A contended hit while the maintenance goroutine is behind,
+		// which is nearly every hit when readers outrun it: the access is
+		// dropped, and only counted. It is tested here, before any other
+		// call: each call (and each locked instruction) on this path
+		// costs a sizeable part of the lookup. (Only a contended buffer
+		// saturates.)
+		c.dropSaturated()
+		return e.value, true
+	}
+	return c.got(e, ok)
+}
+
+// got completes a Get that found e (if ok) in the map.
+func (c *Cache[K, V]) got(e entry[K, V], ok bool) (V, bool) {
+	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
 		c.rb.pick().misses.Add(1)
 		var zero V
 		return zero, false
 	}
+	c.recordRead(e.n)
 	return e.value, true
 }
 
-// read looks key up for Get and Touch: if it is present and live, it records
-// the access (counted as a hit) and returns the entry.
+// read looks key up for Touch: if it is present and live, it records the
+// access (counted as a hit, as Get's) and returns the entry.
 func (c *Cache[K, V]) read(key K) (entry[K, V], bool) {
 	e, ok := c.m.Load(key)
 	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
@@ -242,12 +258,7 @@ func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 
 func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 	if c.rb.saturated.Load() {
-		// Counted by sampling in the reader's own stripe, found only for
-		// the sampled reads: a counter shared by the readers would move
-		// its cache line from core to core.
-		if sampled() {
-			c.rb.pick().dropped.Add(skipSample)
-		}
+		c.dropSaturated()
 		return
 	}
 	s := c.rb.pick()
@@ -272,6 +283,16 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 		c.rb.grow()
 	}
 	c.dropRead(s)
+}
+
+// dropSaturated counts a hit dropped because the read buffer is saturated.
+// It is counted by sampling in the reader's own stripe, found only for the
+// sampled reads: a counter shared by the readers would move its cache line
+// from core to core.
+func (c *Cache[K, V]) dropSaturated() {
+	if sampled() {
+		c.rb.pick().dropped.Add(skipSample)
+	}
 }
 
 // sampledAdd counts one event, by sampling: a locked add per hit would cost

@@ -3,6 +3,7 @@ package concurrent
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 // Under contention some hits are counted by sampling; the estimate must stay
@@ -111,4 +112,47 @@ func newFull64(t *testing.T) *Cache[int, int] {
 	}
 	c.Sync()
 	return c
+}
+
+// Get's saturated path (a contended hit dropped after one load) is taken
+// only by caches without expiry: with it, a saturated Get still finds an
+// expired entry absent and still renews an entry's access time.
+func TestSaturatedGetStillExpires(t *testing.T) {
+	clock := NewFakeClock()
+	c, err := New(Options[int, int]{MaxSize: 64, ExpireAfterWrite: time.Hour, ExpireAfterAccess: time.Minute, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	for i := range 64 {
+		if err := c.Set(i, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Sync()
+	c.rb.grow() // contended mode, as after a failed CAS
+	full := c.rb.pick()
+	for i := 0; !full.full(); i++ {
+		c.recordContended(c.nodeOf(t, i%64))
+	}
+	c.mu.Lock() // no drain can clear the saturation until the reads are done
+	c.Get(0)    // finds its stripe full: drops, asks for a drain, saturates
+	if !c.rb.saturated.Load() {
+		c.mu.Unlock()
+		t.Fatal("the read buffer did not saturate")
+	}
+	// Key 1 is read every 40 seconds: its access time is renewed each
+	// time, so it outlives the minute. The others are not.
+	for range 3 {
+		clock.Advance(40 * time.Second)
+		if _, ok := c.Get(1); !ok {
+			c.mu.Unlock()
+			t.Fatal("a saturated Get did not renew key 1's access time: it expired while read every 40s")
+		}
+	}
+	_, ok := c.Get(2)
+	c.mu.Unlock()
+	if ok {
+		t.Fatal("a saturated Get returned key 2, idle for 2 minutes with ExpireAfterAccess 1 minute")
+	}
 }
