@@ -45,15 +45,7 @@ func TestHitCountUnderContentionIsAccurate(t *testing.T) {
 // state, and reads are recorded again.
 func TestSaturatedReadsAreCountedUntilTheDrain(t *testing.T) {
 	c := newFull64(t)
-	c.rb.grow() // contended mode, as after a failed CAS
-	full := c.rb.pick()
-	for i := 0; !full.full(); i++ {
-		c.recordContended(c.nodeOf(t, i%64))
-	}
-	// Hold the lock the drain needs, so that the maintenance goroutine
-	// cannot run the drain asked for until the reads are done.
-	c.mu.Lock()
-	c.Get(0) // finds its stripe full: drops, asks for a drain, saturates
+	saturateLocked(t, c)
 	const n = 200_000
 	before := c.Stats()
 	for i := range n {
@@ -96,11 +88,36 @@ func (c *Cache[K, V]) nodeOf(t *testing.T, k K) *node[K, V] {
 	return e.n
 }
 
+// saturateLocked puts c, holding keys 0..63, in contended mode, fills the
+// reader's stripe and saturates the read buffer with a Get, holding c.mu so
+// that the maintenance goroutine cannot run the drain asked for (and clear
+// the saturation) until the caller unlocks it.
+func saturateLocked(t *testing.T, c *Cache[int, int]) {
+	t.Helper()
+	c.rb.grow() // contended mode, as after a failed CAS
+	full := c.rb.pick()
+	for i := 0; !full.full(); i++ {
+		c.recordContended(c.nodeOf(t, i%64))
+	}
+	c.mu.Lock()
+	c.Get(0) // finds its stripe full: drops, asks for a drain, saturates
+	if !c.rb.saturated.Load() {
+		c.mu.Unlock()
+		t.Fatal("the read buffer did not saturate")
+	}
+}
+
 // newFull64 returns a cache of 64 entries holding keys 0..63, synced, closed
 // when the test ends.
 func newFull64(t *testing.T) *Cache[int, int] {
 	t.Helper()
-	c, err := New(Options[int, int]{MaxSize: 64})
+	return newFull64With(t, Options[int, int]{MaxSize: 64})
+}
+
+// newFull64With is newFull64 with options o (MaxSize at least 64).
+func newFull64With(t *testing.T, o Options[int, int]) *Cache[int, int] {
+	t.Helper()
+	c, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,28 +136,8 @@ func newFull64(t *testing.T) *Cache[int, int] {
 // expired entry absent and still renews an entry's access time.
 func TestSaturatedGetStillExpires(t *testing.T) {
 	clock := NewFakeClock()
-	c, err := New(Options[int, int]{MaxSize: 64, ExpireAfterWrite: time.Hour, ExpireAfterAccess: time.Minute, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	for i := range 64 {
-		if err := c.Set(i, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.Sync()
-	c.rb.grow() // contended mode, as after a failed CAS
-	full := c.rb.pick()
-	for i := 0; !full.full(); i++ {
-		c.recordContended(c.nodeOf(t, i%64))
-	}
-	c.mu.Lock() // no drain can clear the saturation until the reads are done
-	c.Get(0)    // finds its stripe full: drops, asks for a drain, saturates
-	if !c.rb.saturated.Load() {
-		c.mu.Unlock()
-		t.Fatal("the read buffer did not saturate")
-	}
+	c := newFull64With(t, Options[int, int]{MaxSize: 64, ExpireAfterWrite: time.Hour, ExpireAfterAccess: time.Minute, Clock: clock})
+	saturateLocked(t, c)
 	// Key 1 is read every 40 seconds: its access time is renewed each
 	// time, so it outlives the minute. The others are not.
 	for range 3 {
