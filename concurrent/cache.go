@@ -177,7 +177,9 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		// call: each call (and each locked instruction) on this path
 		// costs a sizeable part of the lookup. (Only a contended buffer
 		// saturates.)
-		c.dropSaturated()
+		if sampled() {
+			c.countDropped()
+		}
 		return e.value, true
 	}
 	return c.got(e, ok)
@@ -291,9 +293,12 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 // from core to core.
 func (c *Cache[K, V]) dropSaturated() {
 	if sampled() {
-		c.rb.pick().dropped.Add(skipSample)
+		c.countDropped()
 	}
 }
+
+// countDropped adds skipSample sampled dropped hits to the reader's stripe.
+func (c *Cache[K, V]) countDropped() { c.rb.pick().dropped.Add(skipSample) }
 
 // sampledAdd counts one event, by sampling: a locked add per hit would cost
 // as much as the lookup, so 1 in skipSample is counted, scaled up.
