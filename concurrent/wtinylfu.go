@@ -107,8 +107,8 @@ import "github.com/clientcache/clientcache/admission"
 // the engine still records every read: a cache below half full evicts
 // nothing, but what it learns then decides its first contests. Starting the
 // sketch at half full, as Caffeine does (column lazy), lowered 33 of the 76
-// rows of bench/'s hit ratio table and raised 33, by 21.07 points in all
-// (Glimpse at 1,000 entries 50.73% -> 38.71%, at 500 33.60% -> 28.23%, CS at
+// rows of bench/'s hit ratio table and raised 33, a net loss of 21.07
+// points (Glimpse at 1,000 entries 50.73% -> 38.71%, at 500 33.60% -> 28.23%, CS at
 // 100 5.33% -> 2.36%; the largest gain, PS at 100, 26.52% -> 29.55%), and
 // the shortfall to the best judged rival of bench/results/hitratio.md grew
 // from 12.15 to 16.35 points (averaged over seeds 1, 2 and 3:
