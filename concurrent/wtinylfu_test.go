@@ -27,6 +27,7 @@ type wtModel struct {
 	ghosts       map[int]wtGhost // by table slot
 	slots        int
 	left, ousted uint64
+	frac         int // window moves not yet made, below 64 entries
 
 	hash        func(uint64) uint64 // the key's hash: simHash, the identity in the duel's shadow
 	noDuel      bool                // the duel's shadow W-TinyLFU has no duel of its own
@@ -139,7 +140,7 @@ func (m *wtModel) resize(max int) {
 	m.max = max
 	m.windowMax = max - max*99/100
 	m.protectedMax = (max - m.windowMax) * 80 / 100
-	m.streakKey, m.streak = 0, 0
+	m.streakKey, m.streak, m.frac = 0, 0, 0
 	m.lruMode = false
 	m.duel = nil
 	if !m.noDuel && max <= wtDuelSize {
@@ -230,11 +231,11 @@ func (m *wtModel) add(k uint64) {
 		switch {
 		case m.lruMode: // ghosts do not move the window in LRU mode
 		case !g.victim && m.left-g.seq < uint64(m.depth()):
-			m.moveWindow(1)
+			m.step(1)
 		case g.victim && g.growth && m.ousted-g.seq < uint64(m.depth()):
-			m.moveWindow(-max(m.freq(k)/2, 1))
+			m.step(-max(m.freq(k)/2, 1))
 		case g.victim && m.ousted-g.seq < uint64(m.depth()):
-			m.moveWindow(-max(m.freq(k), 1))
+			m.step(-max(m.freq(k), 1))
 		}
 	}
 	m.window = append(m.window, k)
@@ -342,6 +343,17 @@ func (m *wtModel) access(k uint64) { m.touch(k) }
 func (m *wtModel) remove(k uint64) {
 	q := m.queueOf(k)
 	*q = without(*q, k)
+}
+
+// step moves the window by d entries, or below 64 entries by d units of
+// max/64 of an entry (rounded down), as they add up to whole entries.
+func (m *wtModel) step(d int) {
+	if unit := 64 / max(m.max, 1); unit > 1 {
+		m.frac += d
+		d = m.frac / unit
+		m.frac -= d * unit
+	}
+	m.moveWindow(d)
 }
 
 // moveWindow moves up to |d| entries of share between the window and
