@@ -145,7 +145,27 @@ import "github.com/clientcache/clientcache/admission"
 // smallsk; TestSimSmallCaches pins the gain). Caches of 64 entries or more
 // are unchanged. Those figures were measured before the growth ghosts; with
 // them, the same command gives Zipf 2.10/4.82/8.13% -> 2.60/5.25/8.68% and
-// OLTP 1.37/3.48/6.33% -> 2.17/4.31/7.05%.
+// OLTP 1.37/3.48/6.33% -> 2.17/4.31/7.05%. (Those compare with a sketch
+// sized for the cache; since the sketch is doubled below, the smallsk
+// column sizes it for twice the cache, and the floor gains less: see
+// TestSimSmallCaches.)
+//
+// Up to wtDoubleSketch (1,024) entries, the sketch is sized for twice the
+// cache: twice the counters, so fewer keys share them, and twice the sample
+// between agings. Averaged over seeds 1, 2 and 3, on the 72 rows of bench/'s
+// hit ratio table but P3 (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_SEEDS=1,2,3
+// CLIENTCACHE_VARIANTS=shipped,single go test -run TestSimAblations -v
+// ./concurrent/; column single sizes the sketch for the cache), 31 rows
+// rose, by 11.10 points in all and at most 1.72 (scan at 100 entries), and
+// 17 fell, by 5.03 in all and at most 1.10 (CPP at 100); LFU met the best
+// judged rival of bench/results/hitratio.md (as of commit 83c99f0) in 53
+// rows instead of 51, with 10.22 points of shortfall in all instead of 11.28
+// (seed 1 alone: 53 rows instead of 51, 10.66 points instead of 11.42). At
+// 48 and 64 entries, 26 of 36 rows rose, by 6.85 points in all. Doubling
+// only the counters or only the sample gained less (2.82 and 1.83 points
+// over the 72 rows), and doubling above 1,024 entries cost 1.25 points on
+// P3 at 100,000 and 0.58 at 400,000. The price is 18 bytes per entry of
+// the cache (8 of counters, 10 of doorkeeper), at most 18 KiB.
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
@@ -190,6 +210,9 @@ const (
 	wtStepDivisor  = 3000
 	// wtMinSketch is the least cache size the sketch is sized for.
 	wtMinSketch = 64
+	// wtDoubleSketch is the largest cache whose sketch is sized for twice
+	// its maximum.
+	wtDoubleSketch = 1024
 	// wtFineSize is the cache size below which the window moves by
 	// max/wtFineSize of an entry per ghost hit (accumulated in
 	// wtinylfu.frac) instead of a whole entry: however small the cache, the
@@ -222,7 +245,7 @@ type wtinylfu[K comparable, V any] struct {
 	windowMax    int // the window's share, adjusted by the ghosts
 	protectedMax int // protected's share of the main area
 
-	sketch *admission.Sketch // sized for max(max, wtMinSketch); 8 + 10 bytes per entry of that
+	sketch *admission.Sketch // sized by sketchSize; 8 + 10 bytes per entry of that
 	seed   uint64
 	rng    uint64 // splitmix64 state, for the hash-flooding defence
 
@@ -265,7 +288,8 @@ type wtAblation struct {
 	unscaled      bool // window steps of one entry (times the frequency) at every size
 	noDuel        bool // never switch to LRU mode (and no shadows); set for the duel's own shadow
 	sampledDuel   bool // duel above wtDuelSize entries too, with miniature shadows on a sample of the keys
-	smallSketch   bool // size the sketch for the cache's maximum even below wtMinSketch entries
+	smallSketch   bool // no floor: the sketch sized for the cache (or twice it) even below wtMinSketch entries
+	singleSketch  bool // the sketch sized for the cache, not for twice it, up to wtDoubleSketch entries
 	startLRU      bool // a duelling cache starts in LRU mode instead of W-TinyLFU mode
 	// noGrowthGhosts: main-area entries the engine evicts (the window's
 	// growth left the main area over its share) leave no ghost.
@@ -318,12 +342,17 @@ func (p *wtinylfu[K, V]) ensureSketch() {
 }
 
 // sketchSize is the capacity the sketch is sized for: the cache's maximum,
-// at least wtMinSketch (see the file comment).
+// twice it up to wtDoubleSketch entries, and at least wtMinSketch (see the
+// file comment).
 func (p *wtinylfu[K, V]) sketchSize() int {
-	if p.off.smallSketch {
-		return p.max
+	size := p.max
+	if p.max <= wtDoubleSketch && !p.off.singleSketch {
+		size = 2 * p.max
 	}
-	return max(p.max, wtMinSketch)
+	if p.off.smallSketch {
+		return size
+	}
+	return max(size, wtMinSketch)
 }
 
 // wtSketchSeed derives the sketch's seed from the policy's, so that the

@@ -125,9 +125,14 @@ type wtGhost struct {
 	seq    uint64
 }
 
-// wtModelSketchSize is the capacity the model's sketch is sized for: the
-// cache's, at least 64 entries.
-func wtModelSketchSize(maxSize int) int { return max(maxSize, 64) }
+// wtModelSketchSize is the capacity the model's sketch is sized for: twice
+// the cache's up to 1,024 entries, the cache's above, at least 64 entries.
+func wtModelSketchSize(maxSize int) int {
+	if maxSize <= 1024 {
+		return max(2*maxSize, 64)
+	}
+	return maxSize
+}
 
 func newWTModel(maxSize int, seed uint64) *wtModel {
 	m := &wtModel{seed: seed, rng: seed, hash: simHash}
