@@ -164,8 +164,11 @@ import "github.com/clientcache/clientcache/admission"
 // 48 and 64 entries, 26 of 36 rows rose, by 6.85 points in all. Doubling
 // only the counters or only the sample gained less (2.82 and 1.83 points
 // over the 72 rows), and doubling above 1,024 entries cost 1.25 points on
-// P3 at 100,000 and 0.58 at 400,000. The price is 18 bytes per entry of
-// the cache (8 of counters, 10 of doorkeeper), at most 18 KiB.
+// P3 at 100,000 and 0.58 at 400,000. The price is memory: each of the two
+// sketches, the cache's and the duel's shadow W-TinyLFU's, grows by up to
+// 24 KiB (counters and doorkeeper, rounded up to powers of two); at 1,000
+// entries the cache takes 402.0 bytes per entry instead of 352.1
+// (bench/results/memory.md).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
