@@ -102,33 +102,35 @@ import "github.com/clientcache/clientcache/admission"
 // drifting workloads drown in noise.
 //
 // Choices measured on the project's traces (TestSimAblations, and the hit
-// ratio table of bench/): the sketch counts from the first request
-// (Caffeine starts at half full; see below); it has a doorkeeper; the window adapts from ghosts, which replaced a hill climber
-// after Caffeine's (with the climber, LFU was at or above the best rival in
-// 34 of 76 trace rows with 64 points of shortfall in all; with the ghosts,
-// 45 to 49 rows, as the rivals' own runs vary, and about 33 points, most of
-// it on the zigzag trace, where no fixed window comes near LRU); and the
-// hash-flooding defence draws its 1-in-128 admission of a losing warm
-// candidate only once the same victim has turned away more warm candidates
-// in a row than the cache holds entries. Caffeine's unconditional draw cost
-// up to 10 points on looping traces, where each random admission sets off a
-// chain of misses; and a loop long enough to outlast that streak is too long
-// for its keys to be warm (frequency 6 in a sample of 10 x max requests needs
-// a loop shorter than 5/3 of the cache, whose streaks are under 2/3 of it).
+// ratio table of bench/): the sketch counts from the first request (Caffeine
+// starts at half full; see below); it has a doorkeeper; the window adapts
+// from ghosts, which replaced a hill climber after Caffeine's (with the
+// climber, LFU was at or above the best rival in 34 of 76 trace rows with 64
+// points of shortfall in all; with the ghosts, 45 to 49 rows, as the rivals'
+// own runs vary, and about 33 points, most of it on the zigzag trace, where
+// no fixed window comes near LRU); and the hash-flooding defence draws its
+// 1-in-128 admission of a losing warm candidate only once the same victim
+// has turned away more warm candidates in a row than the cache holds
+// entries. Caffeine's unconditional draw cost up to 10 points on looping
+// traces, where each random admission sets off a chain of misses; and a loop
+// long enough to outlast that streak is too long for its keys to be warm
+// (frequency 6 in a sample of 10 x max requests needs a loop shorter than
+// 5/3 of the cache, whose streaks are under 2/3 of it).
 //
 // Below half full, the policy still counts every request in the sketch and
 // the engine still records every read: a cache below half full evicts
 // nothing, but what it learns then decides its first contests. Starting the
 // sketch at half full, as Caffeine does (column lazy), lowered 33 of the 76
-// rows of bench/'s hit ratio table and raised 33, a net loss of 21.07
-// points (Glimpse at 1,000 entries 50.73% -> 38.71%, at 500 33.60% -> 28.23%, CS at
-// 100 5.33% -> 2.36%; the largest gain, PS at 100, 26.52% -> 29.55%), and
-// the shortfall to the best judged rival of bench/results/hitratio.md grew
-// from 12.15 to 16.35 points (averaged over seeds 1, 2 and 3:
-// CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_ABLATIONS=all
+// rows of bench/'s hit ratio table and raised 33, a net loss of 21.07 points
+// (Glimpse at 1,000 entries 50.73% -> 38.71%, at 500 33.60% -> 28.23%, CS at
+// 100 5.33% -> 2.36%; the largest gain, PS at 100, 26.52% -> 29.55%;
+// measured at commit bd08e75, before the fine steps and the doubled sketch
+// below), and the shortfall to the best judged rival of
+// bench/results/hitratio.md grew from 12.15 to 16.35 points (averaged over
+// seeds 1, 2 and 3: CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_ABLATIONS=all
 // CLIENTCACHE_VARIANTS=shipped,lazy go test -run TestSimAblations -v
-// ./concurrent/). Not recording reads below half full would also lose
-// those counts, and under LRU the exact order a full cache must evict by.
+// ./concurrent/). Not recording reads below half full would also lose those
+// counts, and under LRU the exact order a full cache must evict by.
 //
 // The sketch is sized for at least wtMinSketch entries. Sized for the cache
 // alone, the sketch of a cache of 8 entries ages every 80 counted requests,
