@@ -150,20 +150,26 @@ func wtDuelMix(h uint64) uint64 {
 	return h ^ h>>32
 }
 
-// newWTDuel returns the duel for a cache of at most maxSize entries, its shadow
-// W-TinyLFU seeded from seed: shadows of maxSize entries, or of wtDuelSize
-// entries on a sample of the keys above that (the sampledDuel ablation).
-func newWTDuel(maxSize int, seed uint64) *wtDuel {
+// newWTDuel returns the duel for a cache of at most maxSize entries whose
+// policy runs with the ablations off, its shadow W-TinyLFU seeded from seed:
+// shadows of maxSize entries, or of wtDuelSize entries on a sample of the
+// keys above that (the sampledDuel ablation).
+func newWTDuel(maxSize int, seed uint64, off wtAblation) *wtDuel {
 	size, sample := maxSize, ^uint64(0)
 	if maxSize > wtDuelSize {
 		size = wtDuelSize
 		sample = uint64(float64(^uint64(0)) / float64(maxSize) * wtDuelSize)
 	}
+	// The shadow W-TinyLFU runs the policy the cache runs, with the same
+	// ablations of its design, but without a duel of its own.
+	shadowOff := off
+	shadowOff.noDuel, shadowOff.sampledDuel, shadowOff.startLRU, shadowOff.duelFill = true, false, false, false
 	d := &wtDuel{
-		sample: sample,
-		lru:    newShadow(newLRU[uint64, struct{}](), size),
-		tlfu:   newShadow(newWTinyLFUAblated[uint64, struct{}](size, seed^0x2545f4914f6cdd1d, wtAblation{noDuel: true}), size),
-		epoch:  max(size, wtDuelMinEpoch),
+		sample:       sample,
+		lru:          newShadow(newLRU[uint64, struct{}](), size),
+		tlfu:         newShadow(newWTinyLFUAblated[uint64, struct{}](size, seed^0x2545f4914f6cdd1d, shadowOff), size),
+		epoch:        max(size, wtDuelMinEpoch),
+		scoreFilling: off.duelFill,
 	}
 	d.left = d.epoch
 	return d

@@ -374,14 +374,7 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	p.lruMode = false
 	p.duel = nil
 	if !p.off.noDuel && (max <= wtDuelSize || p.off.sampledDuel) {
-		p.duel = newWTDuel(max, p.seed)
-		p.duel.scoreFilling = p.off.duelFill
-		if p.off.noGrowthGhosts { // the shadow W-TinyLFU runs the same policy
-			p.duel.tlfu.p.(*wtinylfu[uint64, struct{}]).off.noGrowthGhosts = true
-		}
-		if p.off.coarseSteps {
-			p.duel.tlfu.p.(*wtinylfu[uint64, struct{}]).off.coarseSteps = true
-		}
+		p.duel = newWTDuel(max, p.seed, p.off)
 		if p.off.startLRU {
 			p.setLRUMode(true)
 		}
