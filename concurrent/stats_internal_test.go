@@ -88,22 +88,24 @@ func (c *Cache[K, V]) nodeOf(t *testing.T, k K) *node[K, V] {
 	return e.n
 }
 
-// saturateLocked puts c, holding keys 0..63, in contended mode, fills the
-// reader's stripe and saturates the read buffer with a Get, holding c.mu so
-// that the maintenance goroutine cannot run the drain asked for (and clear
-// the saturation) until the caller unlocks it.
+// saturateLocked puts c, holding keys 0..63, in contended mode and reads
+// from it until a Get finds its stripe full and saturates the read buffer.
+// It holds c.mu from the start, so that the maintenance goroutine (which may
+// still be woken by a signal the writes left after their Sync) cannot drain
+// the stripe being filled, nor run the drain the saturation asks for, until
+// the caller unlocks it. The stripe is the one Get picks, whichever that is:
+// the stripe of a goroutine follows its stack's address, which a call from
+// here need not share with a call from Get.
 func saturateLocked(t *testing.T, c *Cache[int, int]) {
 	t.Helper()
-	c.rb.grow() // contended mode, as after a failed CAS
-	full := c.rb.pick()
-	for i := 0; !full.full(); i++ {
-		c.recordContended(c.nodeOf(t, i%64))
-	}
 	c.mu.Lock()
-	c.Get(0) // finds its stripe full: drops, asks for a drain, saturates
-	if !c.rb.saturated.Load() {
-		c.mu.Unlock()
-		t.Fatal("the read buffer did not saturate")
+	c.rb.grow() // contended mode, as after a failed CAS
+	for i := 0; !c.rb.saturated.Load(); i++ {
+		if i == 1<<16 {
+			c.mu.Unlock()
+			t.Fatalf("the read buffer did not saturate after %d contended Gets", i)
+		}
+		c.Get(i % 64)
 	}
 }
 
