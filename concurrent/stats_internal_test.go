@@ -78,16 +78,6 @@ func TestSaturatedReadsAreCountedUntilTheDrain(t *testing.T) {
 	}
 }
 
-// nodeOf returns the node of a present key.
-func (c *Cache[K, V]) nodeOf(t *testing.T, k K) *node[K, V] {
-	t.Helper()
-	e, ok := c.m.Load(k)
-	if !ok {
-		t.Fatalf("key %v absent", k)
-	}
-	return e.n
-}
-
 // saturateLocked puts c, holding keys 0..63, in contended mode and reads
 // from it until a Get finds its stripe full and saturates the read buffer.
 // It holds c.mu from the start, so that the maintenance goroutine (which may
