@@ -61,6 +61,10 @@ type Cache[K comparable, V any] struct {
 	// testHookAfterPoll, when set by a test (under mu), runs in a drain
 	// between taking the write tasks in turn and taking those out of turn.
 	testHookAfterPoll func()
+	// testHookStoreLoad, when set by a test before a load, runs inside the
+	// map's per-key critical section of a load's store, before the stored
+	// entry is visible.
+	testHookStoreLoad func()
 
 	rb readBuffer[K, V]
 

@@ -73,8 +73,8 @@ type call[V any] struct {
 	// Pop, Clear) made inside the map's per-key critical section: the
 	// load's result then goes to its waiters but is not stored, and new
 	// callers start a new load rather than join this one. The load sets it
-	// too as it stores its value (see store): new callers then find the
-	// value, or start a new load if it has gone again.
+	// too once the value it stored is visible (see store): new callers then
+	// find the value, or start a new load if it has gone again.
 	detached atomic.Bool
 }
 

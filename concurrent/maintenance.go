@@ -482,13 +482,8 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 		}
 		if mode != storeLoad {
 			c.detachLoadLocked(key) // an explicit write wins over a load in flight
-		} else {
-			// Stored: a caller missing key from now on must not join the
-			// load, whose waiters are released only after the listener
-			// calls this store makes on the load's goroutine. A listener
-			// asking for key, removed again meanwhile (expired, evicted),
-			// would wait for itself.
-			cl.detached.Store(true)
+		} else if c.testHookStoreLoad != nil {
+			c.testHookStoreLoad()
 		}
 		if loaded {
 			cur.n.retired.Store(true)
@@ -503,6 +498,16 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 	})
 	if exists {
 		return ErrExists // for storeLoad: not stored
+	}
+	if mode == storeLoad {
+		// Stored, and visible: a caller missing key from now on must not
+		// join the load, whose waiters are released only after the
+		// listeners this store calls on the load's goroutine. A listener
+		// asking for key, removed again meanwhile (expired, evicted), would
+		// wait for itself. Not inside the critical section: there, the
+		// entry is not visible yet, and a caller that missed it and found
+		// the load detached would load the key again.
+		cl.detached.Store(true)
 	}
 	if old.n != nil {
 		c.deliverWith(c.afterWrite(writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)

@@ -90,6 +90,43 @@ func TestLoadRegisteredAfterAnotherCompletedUsesItsValue(t *testing.T) {
 	}
 }
 
+// A load's store used to mark the load detached inside the map's per-key
+// critical section, before the entry it stored was visible: a caller that
+// missed and registered in that window found the load detached and the key
+// absent, and loaded it a second time (CI's run of
+// TestSequentialMissesAfterALoadDoNotLoadAgain saw 2 loader calls). The
+// test registers such a caller from inside the store's critical section.
+func TestLoadRegisteredDuringAnotherLoadsStoreJoinsIt(t *testing.T) {
+	c, err := New(Options[string, int]{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var calls atomic.Int32
+	loader := func(context.Context) (int, error) { calls.Add(1); return 7, nil }
+	var (
+		racing    *call[int]
+		racingErr error
+	)
+	c.testHookStoreLoad = func() {
+		c.testHookStoreLoad = nil
+		// The entry is not in the map yet: a caller misses it now.
+		if _, ok := c.m.Load("k"); ok {
+			t.Error("the loaded entry is visible inside the store's critical section")
+		}
+		racing, racingErr = c.joinOrStart(context.Background(), "k", loader, nil)
+	}
+	if v, err := c.GetOrLoad(context.Background(), "k", loader); v != 7 || err != nil {
+		t.Fatalf("first caller: %d, %v", v, err)
+	}
+	if racingErr != nil || racing == nil {
+		t.Fatalf("the racing caller did not register: %v", racingErr)
+	}
+	if v, err := racing.wait(context.Background()); v != 7 || err != nil || calls.Load() != 1 {
+		t.Fatalf("racing caller got %d, %v after %d loader calls, want 7 after 1", v, err, calls.Load())
+	}
+}
+
 // Under contention a read's event may be dropped, while the read still
 // stores its access time in the node. Such a node sits too early in the
 // access-ordered list: expiry must move it back, not expire it, and must not
