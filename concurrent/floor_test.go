@@ -32,7 +32,15 @@ import (
 //   - "entry-map+ring" queues it in the engine's read stripe, whose claim
 //     (CAS) and publication (atomic store) are locked instructions, full
 //     fences on amd64, so a read's cache misses no longer overlap the next
-//     read's; it is the engine's exact mode without the Cache around it.
+//     read's; it is the engine's exact mode without the Cache around it;
+//
+//   - "dense+batched" and "dense+ring" are those two with the stamps in a
+//     dense array instead of the nodes: the map entry also holds the entry's
+//     index in the array, and a read queues the index, so applying it writes
+//     8 bytes of a 512 KiB array instead of a node of its own. The engine
+//     does not do this (a reused index would need a generation beside it to
+//     tell a stale read, and LFU needs the node anyway): these two measure
+//     what it would save.
 //
 //     go test -run '^$' -bench 'ReadFloor|GetSerial' -count 6 ./concurrent/ | benchstat -col /impl -
 //
@@ -123,6 +131,52 @@ func BenchmarkReadFloor(b *testing.B) {
 			i++
 		}
 	})
+	b.Run("impl=dense+batched", func(b *testing.B) {
+		m, stamps := filledDense()
+		clock := uint64(0)
+		var buf [64]uint64
+		k := 0
+		i := uint64(0)
+		for b.Loop() {
+			e, ok := m.Load(keys[i&mask])
+			if !ok {
+				b.Fatal("miss")
+			}
+			buf[k] = e.index
+			k++
+			if k == len(buf) {
+				for _, x := range buf {
+					clock++
+					stamps[x] = clock
+				}
+				k = 0
+			}
+			i++
+		}
+	})
+	b.Run("impl=dense+ring", func(b *testing.B) {
+		m, stamps := filledDense()
+		clock := uint64(0)
+		var s indexRing
+		i := uint64(0)
+		for b.Loop() {
+			e, ok := m.Load(keys[i&mask])
+			if !ok {
+				b.Fatal("miss")
+			}
+			if !s.push(e.index) {
+				h := s.head.Load()
+				t := s.tail.Load()
+				for ; h < t; h++ {
+					clock++
+					stamps[s.slots[h&(stripeSize-1)].Load()] = clock
+				}
+				s.head.Store(h)
+				s.push(e.index)
+			}
+			i++
+		}
+	})
 	b.Run("impl=entry-map+ring", func(b *testing.B) {
 		m, l := filled()
 		var s stripe[uint64, uint64]
@@ -147,6 +201,47 @@ func BenchmarkReadFloor(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// denseEntry is a map entry that also holds its entry's index in a dense
+// array of stamps (BenchmarkReadFloor's dense variants).
+type denseEntry struct {
+	value uint64
+	n     *node[uint64, uint64]
+	index uint64
+}
+
+// filledDense returns a map of BenchEntries denseEntry values, indexed 0 to
+// BenchEntries-1, and their array of stamps.
+func filledDense() (*xsync.Map[uint64, denseEntry], []uint64) {
+	m := xsync.NewMap[uint64, denseEntry](xsync.WithPresize(BenchEntries))
+	for i := range uint64(BenchEntries) {
+		n := &node[uint64, uint64]{key: BenchKey(i)}
+		m.Store(n.key, denseEntry{value: i, n: n, index: i})
+	}
+	return m, make([]uint64, BenchEntries)
+}
+
+// indexRing is the engine's stripe (claim by CAS on tail, publication by an
+// atomic store) carrying indexes instead of node pointers, drained in place
+// by BenchmarkReadFloor's dense+ring variant.
+type indexRing struct {
+	_     [cacheLine]byte
+	head  atomic.Uint64
+	_     [cacheLine - 8]byte
+	tail  atomic.Uint64
+	_     [cacheLine - 8]byte
+	slots [stripeSize]atomic.Uint64
+}
+
+// push queues x, or reports false if the ring is full or the claim failed.
+func (r *indexRing) push(x uint64) bool {
+	t := r.tail.Load()
+	if t-r.head.Load() >= stripeSize || !r.tail.CompareAndSwap(t, t+1) {
+		return false
+	}
+	r.slots[t&(stripeSize-1)].Store(x)
+	return true
 }
 
 // BenchmarkReadFloorParallel is the first two variants of BenchmarkReadFloor
