@@ -54,18 +54,26 @@ func TestRegressionOverflowingWriterBehindUnpublishedSlot(t *testing.T) {
 	}
 }
 
+// newCountedLoad returns a cache with the default options, closed when the
+// test ends, and a loader of 7 that counts its calls in calls.
+func newCountedLoad(t *testing.T) (c *Cache[string, int], loader func(context.Context) (int, error), calls *atomic.Int32) {
+	t.Helper()
+	c, err := New(Options[string, int]{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	calls = new(atomic.Int32)
+	loader = func(context.Context) (int, error) { calls.Add(1); return 7, nil }
+	return c, loader, calls
+}
+
 // A caller that misses just before another load stores its value, and
 // registers its own load just after that load unregistered, must find the
 // stored value instead of loading a second time. The window is too narrow to
 // hit by chance, so the test parks the caller in it.
 func TestLoadRegisteredAfterAnotherCompletedUsesItsValue(t *testing.T) {
-	c, err := New(Options[string, int]{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var calls atomic.Int32
-	loader := func(context.Context) (int, error) { calls.Add(1); return 7, nil }
+	c, loader, calls := newCountedLoad(t)
 
 	parked, resume := make(chan struct{}), make(chan struct{})
 	testHookAfterMiss = func() {
@@ -97,13 +105,7 @@ func TestLoadRegisteredAfterAnotherCompletedUsesItsValue(t *testing.T) {
 // TestSequentialMissesAfterALoadDoNotLoadAgain saw 2 loader calls). The
 // test registers such a caller from inside the store's critical section.
 func TestLoadRegisteredDuringAnotherLoadsStoreJoinsIt(t *testing.T) {
-	c, err := New(Options[string, int]{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var calls atomic.Int32
-	loader := func(context.Context) (int, error) { calls.Add(1); return 7, nil }
+	c, loader, calls := newCountedLoad(t)
 	var (
 		racing    *call[int]
 		racingErr error
