@@ -161,6 +161,15 @@ func TestSimAblations(t *testing.T) {
 		{"nogrowth", wtAblation{noGrowthGhosts: true}},
 		{"coarse", wtAblation{coarseSteps: true}},
 		{"single", wtAblation{singleSketch: true}},
+		{"victim2", wtAblation{victimScan: 2}},
+		{"victim4", wtAblation{victimScan: 4}},
+		{"victim8", wtAblation{victimScan: 8}},
+		{"stale1", wtAblation{staleTie: 1}},
+		{"stale2", wtAblation{staleTie: 2}},
+		{"stale4", wtAblation{staleTie: 4}},
+		{"stale10", wtAblation{staleTie: 10}},
+		{"stale2f2", wtAblation{staleTie: 2, staleTieFrom: 2}},
+		{"stale4f2", wtAblation{staleTie: 4, staleTieFrom: 2}},
 	}
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
 		var keep []variant

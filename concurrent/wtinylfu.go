@@ -1,6 +1,10 @@
 package concurrent
 
-import "github.com/clientcache/clientcache/admission"
+import (
+	"maps"
+
+	"github.com/clientcache/clientcache/admission"
+)
 
 // W-TinyLFU: a small LRU admission window in front of a segmented LRU main
 // area, whose door is kept by a TinyLFU frequency sketch, with a window size
@@ -188,21 +192,25 @@ import "github.com/clientcache/clientcache/admission"
 // The contest takes the front of probation as its victim and turns a
 // candidate away on a tie. Two changes to it, aimed at the web traces where
 // ARC leads at 5,000 and 10,000 entries and no window size reaches it, were
-// measured (patches not kept; TestSimAblations, seed 1, all 76 rows, scored
-// against the judged rivals of bench/results/hitratio.md, where the policy
-// meets 57 rows with 12.18 points of shortfall):
+// measured and not kept (CLIENTCACHE_ABLATIONS=all
+// CLIENTCACHE_VARIANTS=shipped,victim2,victim4,victim8,stale1,stale2,stale4,stale10,stale2f2,stale4f2
+// go test -run TestSimAblations -v ./concurrent/, seed 1, all 76 rows,
+// scored against the judged rivals of bench/results/hitratio.md as of commit
+// b3050ad, where the policy meets 57 rows with 12.18 points of shortfall):
 //
 //   - The victim chosen as the least frequent of the first 2, 4 or 8
-//     entries of probation: 55, 55 and 52 rows, 16.08, 16.85 and 24.40
-//     points. Web07 at 5,000 entries gained 0.19 points at most, while
-//     loop keys waiting their turn in probation were evicted before their
-//     next use (loop at 256 entries 25.16% -> 20.90%, CS at 100 5.21% ->
-//     2.14-2.83%, scan at 500 23.16% -> 20.24-20.66%).
+//     entries of probation (columns victim2, victim4, victim8): 55, 55 and
+//     52 rows, 16.08, 16.85 and 24.40 points. Web07 at 5,000 entries
+//     gained 0.19 points at most, while loop keys waiting their turn in
+//     probation were evicted before their next use (loop at 256 entries
+//     25.16% -> 20.90%, CS at 100 5.21% -> 2.14-2.83%, scan at 500 23.16%
+//     -> 20.24-20.66%).
 //   - A tie won by the candidate when the victim had not been requested in
-//     the last A x max requests (A = 1, 2, 4, 10): 30, 38, 41 and 53 rows,
-//     111.94 to 13.71 points; from an estimate of 2 only (A = 2, 4), 50 and
-//     54 rows. The four web rows moved by 0.16 points at most, either way,
-//     and Glimpse at 500 entries fell from 33.60% to 7.46% (A = 1): a stale
+//     the last A x max requests (A = 1, 2, 4, 10; columns stale1 to
+//     stale10): 30, 38, 41 and 53 rows, 111.94 to 13.71 points; from an
+//     estimate of 2 only (A = 2, 4; stale2f2, stale4f2), 50 and 54 rows.
+//     The four web rows moved by 0.16 points at most, either way, and
+//     Glimpse at 500 entries fell from 33.60% to 7.46% (A = 1): a stale
 //     victim's tie is still what keeps scans and loops out.
 const (
 	wtWindow uint8 = 1 + iota
@@ -297,7 +305,8 @@ type wtinylfu[K comparable, V any] struct {
 	lruMode                     bool
 	savedWindow, savedProtected int
 
-	off wtAblation
+	off   wtAblation
+	stale *wtStaleness // the staleTie ablation's clock; nil as shipped
 }
 
 // wtAblation switches parts of the design off, or back to the alternative
@@ -321,6 +330,20 @@ type wtAblation struct {
 	noGrowthGhosts bool
 	duelFill       bool // the duel scores the requests made while its shadows fill, too
 	coarseSteps    bool // the window moves by whole entries per ghost hit below wtFineSize entries too
+	// victimScan > 1: the contest's victim is the least frequent of the
+	// first victimScan entries of probation, not its front.
+	victimScan int
+	// staleTie > 0: a candidate also wins a tie of estimates (of at least
+	// staleTieFrom) against a victim not requested in the last staleTie x
+	// max requests.
+	staleTie, staleTieFrom int
+}
+
+// wtStaleness is the staleTie ablation's record of when each key was last
+// requested (nil unless the ablation is on).
+type wtStaleness struct {
+	clock uint64
+	last  map[uint64]uint64
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -350,6 +373,10 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	p.rng = p.seed
 	p.sketch = nil
 	p.ghosts = nil
+	p.stale = nil
+	if p.off.staleTie > 0 {
+		p.stale = &wtStaleness{last: map[uint64]uint64{}}
+	}
 	p.resize(max)
 	p.ensureSketch()
 }
@@ -453,6 +480,10 @@ func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 	if p.sketch != nil {
 		p.sketch.Increment(n.hash)
 	}
+	if p.stale != nil {
+		p.stale.clock++
+		p.stale.last[n.hash] = p.stale.clock
+	}
 	if p.duel != nil {
 		if lru, change := p.duel.request(n.hash, hit, p.lruMode); change {
 			p.setLRUMode(lru)
@@ -532,6 +563,9 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 		if v == nil {
 			v = p.protected.front()
 		}
+		if v != nil && p.off.victimScan > 1 {
+			v = p.coldestOf(v, p.off.victimScan)
+		}
 		if v == nil || !p.admit(c, v) {
 			p.remember(c.hash, 0, p.left)
 			p.doomed.pushBack(c)
@@ -558,6 +592,10 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 		p.streak = 0
 		return true
 	}
+	if p.stale != nil && cf == vf && cf >= p.off.staleTieFrom &&
+		p.stale.clock-p.stale.last[v.hash] > uint64(p.off.staleTie*p.max) {
+		return true
+	}
 	if cf < wtFloodFrequency || p.off.noFlood {
 		return false
 	}
@@ -566,6 +604,18 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 		return false
 	}
 	return p.random()%wtFloodOdds == 0
+}
+
+// coldestOf returns the least frequent of v and the k-1 entries after it in
+// its queue (the earliest of equals), for the victimScan ablation.
+func (p *wtinylfu[K, V]) coldestOf(v *node[K, V], k int) *node[K, V] {
+	best, bf := v, p.frequency(v)
+	for x := v.next; x != nil && k > 1; x, k = x.next, k-1 {
+		if f := p.frequency(x); f < bf {
+			best, bf = x, f
+		}
+	}
+	return best
 }
 
 // random returns the next number of a splitmix64 sequence.
@@ -741,6 +791,9 @@ func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V
 		c.sketch = p.sketch.Clone()
 	}
 	c.ghosts = append([]uint64(nil), p.ghosts...)
+	if p.stale != nil {
+		c.stale = &wtStaleness{clock: p.stale.clock, last: maps.Clone(p.stale.last)}
+	}
 	if p.duel != nil {
 		c.duel = p.duel.clone()
 	}
