@@ -170,6 +170,8 @@ func TestSimAblations(t *testing.T) {
 		{"stale10", wtAblation{staleTie: 10}},
 		{"stale2f2", wtAblation{staleTie: 2, staleTieFrom: 2}},
 		{"stale4f2", wtAblation{staleTie: 4, staleTieFrom: 2}},
+		{"indic50k", wtAblation{indicatorSample: 50000}},
+		{"indic10x", wtAblation{indicatorSample: -10}},
 	}
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
 		var keep []variant

@@ -1,0 +1,155 @@
+package concurrent
+
+import (
+	"container/heap"
+	"math"
+	"slices"
+
+	"github.com/clientcache/clientcache/admission"
+)
+
+// The indicator: an alternative to the ghosts for sizing the window, kept as
+// the indicator ablation (wtAblation.indicatorSample) so that its figures
+// come from a command. It is the "indicator" of G. Einziger, O. Eytan, R.
+// Friedman and B. Manes, "Adaptive Software Cache Management" (Middleware
+// 2018), as Caffeine's simulator implements it (IndicatorClimber): over each
+// sample of requests it averages the frequency a sketch estimated for each
+// requested key before counting it (the hint, 0 to 15: how much the workload
+// repeats itself) and estimates the skew of the popularity distribution from
+// the 70 most frequent keys of the sample (the slope of log count against
+// log rank, the keys counted by a space-saving summary of 1,000 entries);
+// then indicator = hint x (1 - skew^3) / 15 (0 from a skew of 1 on), and the
+// window becomes 80% x indicator of the cache: a workload that repeats
+// itself without a few dominant keys wants recency, a skewed one frequency.
+// The ghosts then do not move the window.
+type wtIndicator struct {
+	sketch  *admission.Sketch // the indicator's own, as in Caffeine's simulator
+	sample  int               // requests per adaptation
+	n       int               // requests in this sample
+	hintSum int
+	top     spaceSaving
+}
+
+const (
+	wtIndicatorTopK    = 70   // keys whose counts estimate the skew
+	wtIndicatorSummary = 1000 // entries of the space-saving summary
+)
+
+func newWTIndicator(max, sample int, seed uint64) *wtIndicator {
+	return &wtIndicator{
+		sketch: admission.New(max, wtSketchSeed(seed)^0xa0761d6478bd642f),
+		sample: sample,
+		top:    newSpaceSaving(wtIndicatorSummary),
+	}
+}
+
+// record counts a request for the key of hash h and reports, at the end of
+// each sample, the window's new share of the cache (0 to 0.8).
+func (w *wtIndicator) record(h uint64) (share float64, done bool) {
+	w.hintSum += w.sketch.Frequency(h)
+	w.sketch.Increment(h)
+	w.top.offer(h)
+	w.n++
+	if w.n < w.sample {
+		return 0, false
+	}
+	hint := float64(w.hintSum) / float64(w.n)
+	skew := w.top.skew(wtIndicatorTopK)
+	ind := 0.0
+	if skew < 1 {
+		ind = hint * (1 - math.Pow(skew, 3)) / 15
+	}
+	w.n, w.hintSum = 0, 0
+	w.top = newSpaceSaving(wtIndicatorSummary)
+	return ind * 0.8, true
+}
+
+// spaceSaving is the space-saving summary of A. Metwally, D. Agrawal and
+// A. El Abbadi ("Efficient Computation of Frequent and Top-k Elements in Data
+// Streams", ICDT 2005): at most cap counters; a key without one takes the
+// smallest counter's, plus one.
+type spaceSaving struct {
+	cap   int
+	index map[uint64]int // key -> position in h
+	h     ssHeap
+}
+
+type ssItem struct {
+	key   uint64
+	count int
+}
+
+// ssHeap is a min-heap of counters that keeps index up to date.
+type ssHeap struct {
+	items []ssItem
+	index map[uint64]int
+}
+
+func (h *ssHeap) Len() int           { return len(h.items) }
+func (h *ssHeap) Less(i, j int) bool { return h.items[i].count < h.items[j].count }
+func (h *ssHeap) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.index[h.items[i].key] = i
+	h.index[h.items[j].key] = j
+}
+func (h *ssHeap) Push(x any) {
+	it := x.(ssItem)
+	h.index[it.key] = len(h.items)
+	h.items = append(h.items, it)
+}
+func (h *ssHeap) Pop() any {
+	it := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	delete(h.index, it.key)
+	return it
+}
+
+func newSpaceSaving(capacity int) spaceSaving {
+	index := make(map[uint64]int, capacity)
+	return spaceSaving{cap: capacity, index: index, h: ssHeap{index: index}}
+}
+
+func (s *spaceSaving) offer(key uint64) {
+	if i, ok := s.index[key]; ok {
+		s.h.items[i].count++
+		heap.Fix(&s.h, i)
+		return
+	}
+	if len(s.h.items) < s.cap {
+		heap.Push(&s.h, ssItem{key, 1})
+		return
+	}
+	old := s.h.items[0]
+	delete(s.index, old.key)
+	s.h.items[0] = ssItem{key, old.count + 1}
+	s.index[key] = 0
+	heap.Fix(&s.h, 0)
+}
+
+// skew returns minus the slope of the least-squares line through
+// (log rank, log count) of the k largest counters (0 with fewer than two).
+func (s *spaceSaving) skew(k int) float64 {
+	counts := make([]int, len(s.h.items))
+	for i, it := range s.h.items {
+		counts[i] = it.count
+	}
+	slices.SortFunc(counts, func(a, b int) int { return b - a }) // largest first
+	counts = counts[:min(k, len(counts))]
+	if len(counts) < 2 {
+		return 0
+	}
+	var sx, sy, sxx, sxy float64
+	for i, c := range counts {
+		x, y := math.Log(float64(i+1)), math.Log(float64(c))
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	n := float64(len(counts))
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return 0
+	}
+	return -(n*sxy - sx*sy) / den
+}
