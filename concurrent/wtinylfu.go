@@ -1,10 +1,6 @@
 package concurrent
 
-import (
-	"maps"
-
-	"github.com/clientcache/clientcache/admission"
-)
+import "github.com/clientcache/clientcache/admission"
 
 // W-TinyLFU: a small LRU admission window in front of a segmented LRU main
 // area, whose door is kept by a TinyLFU frequency sketch, with a window size
@@ -320,9 +316,11 @@ type wtinylfu[K comparable, V any] struct {
 	lruMode                     bool
 	savedWindow, savedProtected int
 
-	off   wtAblation
-	stale *wtStaleness // the staleTie ablation's clock; nil as shipped
-	ind   *wtIndicator // the indicator ablation's; nil as shipped
+	off wtAblation
+	// lab holds the state of the ablations that need some (staleTie,
+	// indicatorSample): nil as shipped, so that the policy's request path
+	// tests one pointer for all of them.
+	lab *wtLab
 }
 
 // wtAblation switches parts of the design off, or back to the alternative
@@ -359,13 +357,6 @@ type wtAblation struct {
 	indicatorSample int
 }
 
-// wtStaleness is the staleTie ablation's record of when each key was last
-// requested (nil unless the ablation is on).
-type wtStaleness struct {
-	clock uint64
-	last  map[uint64]uint64
-}
-
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
 // entries. seed seeds both the sketch's hash mixing and the random admissions
 // of the hash-flooding defence, so a fixed seed makes the policy
@@ -393,18 +384,20 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	p.rng = p.seed
 	p.sketch = nil
 	p.ghosts = nil
-	p.stale = nil
-	if p.off.staleTie > 0 {
-		p.stale = &wtStaleness{last: map[uint64]uint64{}}
-	}
 	p.resize(max)
 	p.ensureSketch()
-	p.ind = nil
+	p.lab = nil
+	if p.off.staleTie > 0 || p.off.indicatorSample != 0 {
+		p.lab = &wtLab{}
+	}
+	if p.off.staleTie > 0 {
+		p.lab.stale = &wtStaleness{last: map[uint64]uint64{}}
+	}
 	if s := p.off.indicatorSample; s != 0 {
 		if s < 0 {
 			s = -s * max
 		}
-		p.ind = newWTIndicator(max, s, p.seed)
+		p.lab.ind = newWTIndicator(max, s, p.seed)
 	}
 }
 
@@ -507,14 +500,8 @@ func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 	if p.sketch != nil {
 		p.sketch.Increment(n.hash)
 	}
-	if p.stale != nil {
-		p.stale.clock++
-		p.stale.last[n.hash] = p.stale.clock
-	}
-	if p.ind != nil {
-		if share, done := p.ind.record(n.hash); done && !p.lruMode {
-			p.moveWindow(max(1, int(share*float64(p.max)+0.5)) - p.windowMax)
-		}
+	if p.lab != nil {
+		p.labRecord(n.hash)
 	}
 	if p.duel != nil {
 		if lru, change := p.duel.request(n.hash, hit, p.lruMode); change {
@@ -624,8 +611,7 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 		p.streak = 0
 		return true
 	}
-	if p.stale != nil && cf == vf && cf >= p.off.staleTieFrom &&
-		p.stale.clock-p.stale.last[v.hash] > uint64(p.off.staleTie*p.max) {
+	if p.lab != nil && p.lab.staleTieWins(v.hash, cf, vf, p.off, p.max) {
 		return true
 	}
 	if cf < wtFloodFrequency || p.off.noFlood {
@@ -682,7 +668,7 @@ func (p *wtinylfu[K, V]) adapt(h uint64) {
 		return
 	}
 	p.ghosts[i] = 0
-	if p.off.noAdapt || p.lruMode || p.ind != nil {
+	if p.off.noAdapt || p.lruMode || p.lab != nil && p.lab.ind != nil {
 		return
 	}
 	seq, now, delta, divisor := g>>2&wtGhostSeqMask, p.left, wtGrowStep, wtStepDivisor
@@ -823,8 +809,8 @@ func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V
 		c.sketch = p.sketch.Clone()
 	}
 	c.ghosts = append([]uint64(nil), p.ghosts...)
-	if p.stale != nil {
-		c.stale = &wtStaleness{clock: p.stale.clock, last: maps.Clone(p.stale.last)}
+	if p.lab != nil {
+		c.lab = p.lab.clone()
 	}
 	if p.duel != nil {
 		c.duel = p.duel.clone()

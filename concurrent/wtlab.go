@@ -2,11 +2,61 @@ package concurrent
 
 import (
 	"container/heap"
+	"maps"
 	"math"
 	"slices"
 
 	"github.com/clientcache/clientcache/admission"
 )
+
+// wtLab is the state of the W-TinyLFU ablations that keep some (see
+// wtAblation): what the policy as shipped does not carry.
+type wtLab struct {
+	stale *wtStaleness // staleTie
+	ind   *wtIndicator // indicatorSample
+}
+
+// wtStaleness is the staleTie ablation's record of when each key was last
+// requested.
+type wtStaleness struct {
+	clock uint64
+	last  map[uint64]uint64
+}
+
+// labRecord is the ablations' part of recording a request for the key of
+// hash h.
+func (p *wtinylfu[K, V]) labRecord(h uint64) {
+	if st := p.lab.stale; st != nil {
+		st.clock++
+		st.last[h] = st.clock
+	}
+	if p.lab.ind != nil {
+		if share, done := p.lab.ind.record(h); done && !p.lruMode {
+			p.moveWindow(max(1, int(share*float64(p.max)+0.5)) - p.windowMax)
+		}
+	}
+}
+
+// staleTieWins reports whether the staleTie ablation admits a candidate of
+// estimate cf against a victim of hash v and estimate vf: a tie, from an
+// estimate of off.staleTieFrom, against a victim not requested in the last
+// off.staleTie x max requests.
+func (l *wtLab) staleTieWins(v uint64, cf, vf int, off wtAblation, max int) bool {
+	st := l.stale
+	return st != nil && cf == vf && cf >= off.staleTieFrom &&
+		st.clock-st.last[v] > uint64(off.staleTie*max)
+}
+
+func (l *wtLab) clone() *wtLab {
+	c := &wtLab{}
+	if l.stale != nil {
+		c.stale = &wtStaleness{clock: l.stale.clock, last: maps.Clone(l.stale.last)}
+	}
+	if l.ind != nil {
+		c.ind = l.ind.clone()
+	}
+	return c
+}
 
 // The indicator: an alternative to the ghosts for sizing the window, kept as
 // the indicator ablation (wtAblation.indicatorSample) so that its figures
@@ -41,6 +91,13 @@ func newWTIndicator(max, sample int, seed uint64) *wtIndicator {
 		sample: sample,
 		top:    newSpaceSaving(wtIndicatorSummary),
 	}
+}
+
+func (w *wtIndicator) clone() *wtIndicator {
+	c := *w
+	c.sketch = w.sketch.Clone()
+	c.top = w.top.clone()
+	return &c
 }
 
 // record counts a request for the key of hash h and reports, at the end of
@@ -107,6 +164,13 @@ func (h *ssHeap) Pop() any {
 func newSpaceSaving(capacity int) spaceSaving {
 	index := make(map[uint64]int, capacity)
 	return spaceSaving{cap: capacity, index: index, h: ssHeap{index: index}}
+}
+
+func (s *spaceSaving) clone() spaceSaving {
+	c := newSpaceSaving(s.cap)
+	c.h.items = slices.Clone(s.h.items)
+	maps.Copy(c.index, s.index)
+	return c
 }
 
 func (s *spaceSaving) offer(key uint64) {
