@@ -172,6 +172,14 @@ func TestSimAblations(t *testing.T) {
 		{"stale4f2", wtAblation{staleTie: 4, staleTieFrom: 2}},
 		{"indic50k", wtAblation{indicatorSample: 50000}},
 		{"indic10x", wtAblation{indicatorSample: -10}},
+		{"cap20", wtAblation{windowCap: 20}},
+		{"cap30", wtAblation{windowCap: 30}},
+		{"cap40", wtAblation{windowCap: 40}},
+		{"cap50", wtAblation{windowCap: 50}},
+		{"rate5", wtAblation{rateLimit: 5}},
+		{"rate10", wtAblation{rateLimit: 10}},
+		{"rate20", wtAblation{rateLimit: 20}},
+		{"rate40", wtAblation{rateLimit: 40}},
 	}
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
 		var keep []variant

@@ -14,6 +14,9 @@ import (
 type wtLab struct {
 	stale *wtStaleness // staleTie
 	ind   *wtIndicator // indicatorSample
+	// rateLimit: requests and window moves since the period (max requests)
+	// began.
+	requests, moved int
 }
 
 // wtStaleness is the staleTie ablation's record of when each key was last
@@ -29,6 +32,11 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 	if st := p.lab.stale; st != nil {
 		st.clock++
 		st.last[h] = st.clock
+	}
+	if p.off.rateLimit > 0 {
+		if p.lab.requests++; p.lab.requests >= p.max {
+			p.lab.requests, p.lab.moved = 0, 0
+		}
 	}
 	if p.lab.ind != nil {
 		if share, done := p.lab.ind.record(h); done && !p.lruMode {
@@ -47,8 +55,25 @@ func (l *wtLab) staleTieWins(v uint64, cf, vf int, off wtAblation, max int) bool
 		st.clock-st.last[v] > uint64(off.staleTie*max)
 }
 
+// limitMove returns the part of a window move of delta entries that the
+// rateLimit ablation allows in the current period, and counts it.
+func (l *wtLab) limitMove(delta int, off wtAblation, max int) int {
+	if off.rateLimit <= 0 || max <= wtDuelSize {
+		return delta
+	}
+	budget := max*off.rateLimit/100 - l.moved
+	delta = min(budget, delta)
+	delta = -min(budget, -delta)
+	if delta < 0 {
+		l.moved -= delta
+	} else {
+		l.moved += delta
+	}
+	return delta
+}
+
 func (l *wtLab) clone() *wtLab {
-	c := &wtLab{}
+	c := &wtLab{requests: l.requests, moved: l.moved}
 	if l.stale != nil {
 		c.stale = &wtStaleness{clock: l.stale.clock, last: maps.Clone(l.stale.last)}
 	}
