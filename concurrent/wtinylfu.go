@@ -342,8 +342,8 @@ type wtinylfu[K comparable, V any] struct {
 
 	off wtAblation
 	// lab holds the state of the ablations that need some (staleTie,
-	// indicatorSample): nil as shipped, so that the policy's request path
-	// tests one pointer for all of them.
+	// indicatorSample, rateLimit; see wtlab.go): nil as shipped, so that
+	// the policy's request path tests one pointer for all of them.
 	lab *wtLab
 }
 

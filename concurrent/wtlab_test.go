@@ -45,3 +45,34 @@ func TestSpaceSavingEvictsTheSmallest(t *testing.T) {
 		t.Fatalf("index %v out of step with the heap %v", s.index, s.h.items)
 	}
 }
+
+// A clone of the ablations' state shares nothing with the original: what
+// the original records afterwards leaves the clone as it was.
+func TestWTLabCloneIsDeep(t *testing.T) {
+	p := newWTinyLFUAblated[uint64, struct{}](100, 1, wtAblation{staleTie: 1, indicatorSample: 1000})
+	for h := range uint64(50) {
+		p.labRecord(h % 7)
+	}
+	c := p.lab.clone()
+	clock, seen, n, top := c.stale.clock, len(c.stale.last), c.ind.n, len(c.ind.top.h.items)
+	f := c.ind.sketch.Frequency(3)
+	for h := range uint64(50) {
+		if h%2 == 0 {
+			p.labRecord(3) // a key the clone's sketch counted
+		} else {
+			p.labRecord(100 + h) // keys it has not seen
+		}
+	}
+	if c.stale.clock != clock || len(c.stale.last) != seen {
+		t.Errorf("clone's staleness clock %d with %d keys, want %d with %d", c.stale.clock, len(c.stale.last), clock, seen)
+	}
+	if c.ind.n != n || len(c.ind.top.h.items) != top || len(c.ind.top.index) != top {
+		t.Errorf("clone's indicator sample %d with %d counters (%d indexed), want %d with %d", c.ind.n, len(c.ind.top.h.items), len(c.ind.top.index), n, top)
+	}
+	if got := c.ind.sketch.Frequency(3); got != f {
+		t.Errorf("clone's sketch estimates %d for a key, want %d", got, f)
+	}
+	if p.lab.stale.clock != 100 || p.lab.ind.n != 100 {
+		t.Errorf("original recorded %d and %d requests, want 100", p.lab.stale.clock, p.lab.ind.n)
+	}
+}
