@@ -148,12 +148,11 @@ func (w *wtIndicator) record(h uint64) (share float64, done bool) {
 
 // spaceSaving is the space-saving summary of A. Metwally, D. Agrawal and
 // A. El Abbadi ("Efficient Computation of Frequent and Top-k Elements in Data
-// Streams", ICDT 2005): at most cap counters; a key without one takes the
+// Streams", ICDT 2005): at most size counters; a key without one takes the
 // smallest counter's, plus one.
 type spaceSaving struct {
-	cap   int
-	index map[uint64]int // key -> position in h
-	h     ssHeap
+	size int
+	h    ssHeap
 }
 
 type ssItem struct {
@@ -161,7 +160,8 @@ type ssItem struct {
 	count int
 }
 
-// ssHeap is a min-heap of counters that keeps index up to date.
+// ssHeap is a min-heap of counters that keeps index (key -> position in
+// items) up to date.
 type ssHeap struct {
 	items []ssItem
 	index map[uint64]int
@@ -186,32 +186,28 @@ func (h *ssHeap) Pop() any {
 	return it
 }
 
-func newSpaceSaving(capacity int) spaceSaving {
-	index := make(map[uint64]int, capacity)
-	return spaceSaving{cap: capacity, index: index, h: ssHeap{index: index}}
+func newSpaceSaving(size int) spaceSaving {
+	return spaceSaving{size: size, h: ssHeap{index: make(map[uint64]int, size)}}
 }
 
 func (s *spaceSaving) clone() spaceSaving {
-	c := newSpaceSaving(s.cap)
-	c.h.items = slices.Clone(s.h.items)
-	maps.Copy(c.index, s.index)
-	return c
+	return spaceSaving{size: s.size, h: ssHeap{items: slices.Clone(s.h.items), index: maps.Clone(s.h.index)}}
 }
 
 func (s *spaceSaving) offer(key uint64) {
-	if i, ok := s.index[key]; ok {
+	if i, ok := s.h.index[key]; ok {
 		s.h.items[i].count++
 		heap.Fix(&s.h, i)
 		return
 	}
-	if len(s.h.items) < s.cap {
+	if len(s.h.items) < s.size {
 		heap.Push(&s.h, ssItem{key, 1})
 		return
 	}
 	old := s.h.items[0]
-	delete(s.index, old.key)
+	delete(s.h.index, old.key)
 	s.h.items[0] = ssItem{key, old.count + 1}
-	s.index[key] = 0
+	s.h.index[key] = 0
 	heap.Fix(&s.h, 0)
 }
 

@@ -41,8 +41,8 @@ func TestSpaceSavingEvictsTheSmallest(t *testing.T) {
 	if len(got) != 2 || got[1] != 3 || got[3] != 2 {
 		t.Fatalf("counters %v, want map[1:3 3:2]", got)
 	}
-	if len(s.index) != 2 || s.h.items[s.index[3]].key != 3 {
-		t.Fatalf("index %v out of step with the heap %v", s.index, s.h.items)
+	if len(s.h.index) != 2 || s.h.items[s.h.index[3]].key != 3 {
+		t.Fatalf("index %v out of step with the heap %v", s.h.index, s.h.items)
 	}
 }
 
@@ -66,8 +66,8 @@ func TestWTLabCloneIsDeep(t *testing.T) {
 	if c.stale.clock != clock || len(c.stale.last) != seen {
 		t.Errorf("clone's staleness clock %d with %d keys, want %d with %d", c.stale.clock, len(c.stale.last), clock, seen)
 	}
-	if c.ind.n != n || len(c.ind.top.h.items) != top || len(c.ind.top.index) != top {
-		t.Errorf("clone's indicator sample %d with %d counters (%d indexed), want %d with %d", c.ind.n, len(c.ind.top.h.items), len(c.ind.top.index), n, top)
+	if c.ind.n != n || len(c.ind.top.h.items) != top || len(c.ind.top.h.index) != top {
+		t.Errorf("clone's indicator sample %d with %d counters (%d indexed), want %d with %d", c.ind.n, len(c.ind.top.h.items), len(c.ind.top.h.index), n, top)
 	}
 	if got := c.ind.sketch.Frequency(3); got != f {
 		t.Errorf("clone's sketch estimates %d for a key, want %d", got, f)
