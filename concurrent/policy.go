@@ -27,7 +27,9 @@ const (
 	// each oldest first (the least recently entered or hit there): the
 	// entries that lost an admission contest at the window's exit, then the
 	// main area's probation segment (entries not hit since they were
-	// admitted, and those demoted from protected), then its protected
+	// admitted, those demoted from protected, and a victim that turned away
+	// more than 1.5 x MaxSize candidates in a row, which moves to the back
+	// to let the entries behind it be contested), then its protected
 	// segment (entries hit while in probation), and last the window, whose
 	// newest entry is the last of all. While the policy runs as an LRU, the
 	// window takes the whole cache, a hit moves the entry to its back (a

@@ -180,6 +180,11 @@ func TestSimAblations(t *testing.T) {
 		{"rate10", wtAblation{rateLimit: 10}},
 		{"rate20", wtAblation{rateLimit: 20}},
 		{"rate40", wtAblation{rateLimit: 40}},
+		{"nogate", wtAblation{gatePercent: -1}},
+		{"gate100", wtAblation{gatePercent: 100}},
+		{"gate125", wtAblation{gatePercent: 125}},
+		{"gate175", wtAblation{gatePercent: 175}},
+		{"gate200", wtAblation{gatePercent: 200}},
 	}
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
 		var keep []variant

@@ -24,6 +24,8 @@ type wtModel struct {
 
 	streakKey    uint64 // the victim of the current streak (by hash)
 	streak       int
+	gateKey      uint64 // the probation victim of the current run of wins (by hash)
+	gate         int
 	ghosts       map[int]wtGhost // by table slot
 	slots        int
 	left, ousted uint64
@@ -146,6 +148,7 @@ func (m *wtModel) resize(max int) {
 	m.windowMax = max - max*99/100
 	m.protectedMax = (max - m.windowMax) * 80 / 100
 	m.streakKey, m.streak, m.frac = 0, 0, 0
+	m.gateKey, m.gate = 0, 0
 	m.lruMode = false
 	m.duel = nil
 	if !m.noDuel && max <= wtDuelSize {
@@ -279,7 +282,23 @@ func (m *wtModel) admitFromWindow() {
 		} else {
 			m.lose(c, false, m.left)
 			m.doomed = append(m.doomed, c)
+			if vq == &m.probation {
+				m.guarded(v)
+			}
 		}
+	}
+}
+
+// guarded: a probation victim that has won more than 3/2 x max contests in
+// a row moves to the back of probation.
+func (m *wtModel) guarded(v uint64) {
+	if m.hash(v) != m.gateKey {
+		m.gateKey, m.gate = m.hash(v), 0
+	}
+	m.gate++
+	if 2*m.gate > 3*m.max {
+		m.gate = 0
+		m.probation = append(m.probation[1:], v)
 	}
 }
 
@@ -673,6 +692,75 @@ func TestWTinyLFUQueues(t *testing.T) {
 	}
 	if h.nodes[2000].queue != wtProbation || h.p.probation.back().key != 2000 {
 		t.Fatal("the winner is not at the back of probation")
+	}
+}
+
+func TestWTinyLFUStaleGatekeeper(t *testing.T) {
+	// max 100: a window of 1 and a main area of 99. Key 0 is requested 16
+	// times while it is the newest (frequency 15), then keys 1..99 fill
+	// the cache: 0 leads probation, 1..98 follow, 99 is in the window. Keys
+	// seen once then arrive one by one: each pushes the one before it out of
+	// the window, to lose its contest to 0. After 150 such contests (150% of
+	// max) 0 still leads probation; after the 151st it has moved to the
+	// back, and 1 leads. Without the rule (gatePercent < 0), 0 leads after
+	// 1,000 contests.
+	for _, tc := range []struct {
+		name string
+		off  wtAblation
+	}{{"shipped", wtAblation{}}, {"nogate", wtAblation{gatePercent: -1}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newWTinyLFUAblated[uint64, int](100, 1, tc.off)
+			nodes := map[uint64]*node[uint64, int]{}
+			request := func(k uint64) {
+				if n, ok := nodes[k]; ok {
+					p.access(n)
+					return
+				}
+				n := &node[uint64, int]{key: k, hash: simHash(k)}
+				nodes[k] = n
+				p.add(n)
+				for p.len() > p.max {
+					delete(nodes, p.evict().key)
+				}
+			}
+			for range 16 {
+				request(0)
+			}
+			for k := range uint64(99) {
+				request(k + 1)
+			}
+			if f := p.frequency(nodes[0]); f != 15 {
+				t.Fatalf("key 0 at frequency %d, want 15", f)
+			}
+			if got := p.probation.front().key; got != 0 {
+				t.Fatalf("probation led by %d, want 0", got)
+			}
+			// Each new key pushes the window's previous one (99 first) out
+			// to contest the main area's victim; none is admitted.
+			contests := func(n int, from uint64) {
+				for i := range uint64(n) {
+					request(from + i)
+					if b := p.probation.back().key; b != 98 && b != 0 {
+						t.Fatalf("candidate %d admitted", b)
+					}
+				}
+			}
+			contests(150, 1000)
+			if got := p.probation.front().key; got != 0 {
+				t.Fatalf("after 150 contests probation is led by %d, want 0", got)
+			}
+			request(2000) // the 151st contest
+			want := uint64(1)
+			if tc.off.gatePercent < 0 {
+				want = 0
+				contests(1000, 3000)
+			} else if got := p.probation.back().key; got != 0 {
+				t.Fatalf("after 151 contests probation ends with %d, want 0", got)
+			}
+			if got := p.probation.front().key; got != want {
+				t.Fatalf("probation led by %d, want %d", got, want)
+			}
+		})
 	}
 }
 
