@@ -290,7 +290,7 @@ func (m *wtModel) admitFromWindow() {
 }
 
 // guarded: a probation victim that has won more than 3/2 x max contests in
-// a row moves to the back of probation.
+// a row, not requested since the first, moves to the back of probation.
 func (m *wtModel) guarded(v uint64) {
 	if m.hash(v) != m.gateKey {
 		m.gateKey, m.gate = m.hash(v), 0
@@ -336,6 +336,9 @@ func (m *wtModel) next() uint64 {
 
 func (m *wtModel) touch(k uint64) {
 	m.record(k, true)
+	if m.hash(k) == m.gateKey {
+		m.gate = 0
+	}
 	q := m.queueOf(k)
 	if m.lruMode && (q == &m.probation || q == &m.protected) {
 		*q = without(*q, k)
@@ -695,12 +698,54 @@ func TestWTinyLFUQueues(t *testing.T) {
 	}
 }
 
+// staleGateHarness fills a cache of 100 entries (a window of 1, a main area
+// of 99) so that key 0, requested 16 times while it was the newest
+// (frequency 15), leads probation, keys 1..98 follow and 99 is in the window.
+// request requests a key as the engine would; lose requests n new keys from
+// from on, each pushing the one before it out of the window to lose its
+// contest to the victim.
+func staleGateHarness(t *testing.T, off wtAblation) (p *wtinylfu[uint64, int], request func(uint64), lose func(n int, from uint64)) {
+	t.Helper()
+	p = newWTinyLFUAblated[uint64, int](100, 1, off)
+	nodes := map[uint64]*node[uint64, int]{}
+	request = func(k uint64) {
+		if n, ok := nodes[k]; ok {
+			p.access(n)
+			return
+		}
+		n := &node[uint64, int]{key: k, hash: simHash(k)}
+		nodes[k] = n
+		p.add(n)
+		for p.len() > p.max {
+			delete(nodes, p.evict().key)
+		}
+	}
+	for range 16 {
+		request(0)
+	}
+	for k := range uint64(99) {
+		request(k + 1)
+	}
+	if f := p.frequency(nodes[0]); f != 15 {
+		t.Fatalf("key 0 at frequency %d, want 15", f)
+	}
+	if got := p.probation.front().key; got != 0 {
+		t.Fatalf("probation led by %d, want 0", got)
+	}
+	lose = func(n int, from uint64) {
+		for i := range uint64(n) {
+			request(from + i)
+			if b := p.probation.back().key; b != 98 && b != 0 {
+				t.Fatalf("candidate %d admitted", b)
+			}
+		}
+	}
+	return p, request, lose
+}
+
 func TestWTinyLFUStaleGatekeeper(t *testing.T) {
-	// max 100: a window of 1 and a main area of 99. Key 0 is requested 16
-	// times while it is the newest (frequency 15), then keys 1..99 fill
-	// the cache: 0 leads probation, 1..98 follow, 99 is in the window. Keys
-	// seen once then arrive one by one: each pushes the one before it out of
-	// the window, to lose its contest to 0. After 150 such contests (150% of
+	// Key 0 leads probation at frequency 15 (staleGateHarness), and keys
+	// seen once lose their contests to it. After 150 such contests (150% of
 	// max) 0 still leads probation; after the 151st it has moved to the
 	// back, and 1 leads. Without the rule (gatePercent < 0), 0 leads after
 	// 1,000 contests.
@@ -709,43 +754,8 @@ func TestWTinyLFUStaleGatekeeper(t *testing.T) {
 		off  wtAblation
 	}{{"shipped", wtAblation{}}, {"nogate", wtAblation{gatePercent: -1}}} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newWTinyLFUAblated[uint64, int](100, 1, tc.off)
-			nodes := map[uint64]*node[uint64, int]{}
-			request := func(k uint64) {
-				if n, ok := nodes[k]; ok {
-					p.access(n)
-					return
-				}
-				n := &node[uint64, int]{key: k, hash: simHash(k)}
-				nodes[k] = n
-				p.add(n)
-				for p.len() > p.max {
-					delete(nodes, p.evict().key)
-				}
-			}
-			for range 16 {
-				request(0)
-			}
-			for k := range uint64(99) {
-				request(k + 1)
-			}
-			if f := p.frequency(nodes[0]); f != 15 {
-				t.Fatalf("key 0 at frequency %d, want 15", f)
-			}
-			if got := p.probation.front().key; got != 0 {
-				t.Fatalf("probation led by %d, want 0", got)
-			}
-			// Each new key pushes the window's previous one (99 first) out
-			// to contest the main area's victim; none is admitted.
-			contests := func(n int, from uint64) {
-				for i := range uint64(n) {
-					request(from + i)
-					if b := p.probation.back().key; b != 98 && b != 0 {
-						t.Fatalf("candidate %d admitted", b)
-					}
-				}
-			}
-			contests(150, 1000)
+			p, request, lose := staleGateHarness(t, tc.off)
+			lose(150, 1000)
 			if got := p.probation.front().key; got != 0 {
 				t.Fatalf("after 150 contests probation is led by %d, want 0", got)
 			}
@@ -753,7 +763,7 @@ func TestWTinyLFUStaleGatekeeper(t *testing.T) {
 			want := uint64(1)
 			if tc.off.gatePercent < 0 {
 				want = 0
-				contests(1000, 3000)
+				lose(1000, 3000)
 			} else if got := p.probation.back().key; got != 0 {
 				t.Fatalf("after 151 contests probation ends with %d, want 0", got)
 			}
@@ -761,6 +771,22 @@ func TestWTinyLFUStaleGatekeeper(t *testing.T) {
 				t.Fatalf("probation led by %d, want %d", got, want)
 			}
 		})
+	}
+}
+
+func TestWTinyLFUStaleGatekeeperCountRestartsOnRequest(t *testing.T) {
+	// A request for the victim restarts its count of wins: the wins before
+	// it say nothing of whether it is stale. (A request promotes it out of
+	// probation; the count matters if it leads probation again before
+	// another victim has faced a contest.)
+	p, request, lose := staleGateHarness(t, wtAblation{})
+	lose(100, 1000)
+	if p.gate != 100 {
+		t.Fatalf("after 100 contests the count is %d, want 100", p.gate)
+	}
+	request(0)
+	if p.gate != 0 {
+		t.Fatalf("after a request for the victim the count is %d, want 0", p.gate)
 	}
 }
 
