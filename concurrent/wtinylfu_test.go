@@ -701,23 +701,16 @@ func TestWTinyLFUQueues(t *testing.T) {
 // staleGateHarness fills a cache of 100 entries (a window of 1, a main area
 // of 99) so that key 0, requested 16 times while it was the newest
 // (frequency 15), leads probation, keys 1..98 follow and 99 is in the window.
-// request requests a key as the engine would; lose requests n new keys from
-// from on, each pushing the one before it out of the window to lose its
-// contest to the victim.
-func staleGateHarness(t *testing.T, off wtAblation) (p *wtinylfu[uint64, int], request func(uint64), lose func(n int, from uint64)) {
+// request requests a key as the engine would (simCache: Get, and Set on a
+// miss); lose requests n new keys from from on, each pushing the one before
+// it out of the window to lose its contest to the victim.
+func staleGateHarness(t *testing.T, off wtAblation) (p *wtinylfu[uint64, struct{}], request func(uint64), lose func(n int, from uint64)) {
 	t.Helper()
-	p = newWTinyLFUAblated[uint64, int](100, 1, off)
-	nodes := map[uint64]*node[uint64, int]{}
+	p = newWTinyLFUAblated[uint64, struct{}](100, 1, off)
+	c := newSimCache(p, 100)
 	request = func(k uint64) {
-		if n, ok := nodes[k]; ok {
-			p.access(n)
-			return
-		}
-		n := &node[uint64, int]{key: k, hash: simHash(k)}
-		nodes[k] = n
-		p.add(n)
-		for p.len() > p.max {
-			delete(nodes, p.evict().key)
+		if !c.Get(k) {
+			c.Set(k)
 		}
 	}
 	for range 16 {
@@ -726,7 +719,7 @@ func staleGateHarness(t *testing.T, off wtAblation) (p *wtinylfu[uint64, int], r
 	for k := range uint64(99) {
 		request(k + 1)
 	}
-	if f := p.frequency(nodes[0]); f != 15 {
+	if f := p.frequency(c.m[0]); f != 15 {
 		t.Fatalf("key 0 at frequency %d, want 15", f)
 	}
 	if got := p.probation.front().key; got != 0 {
