@@ -350,14 +350,13 @@ type wtinylfu[K comparable, V any] struct {
 	seed   uint64
 	rng    uint64 // splitmix64 state, for the hash-flooding defence
 
-	// The hash-flooding defence's view of the current victim: its hash and
-	// how many warm candidates it has turned away in a row.
-	streakHash uint64
-	streak     int
-	// The stale gatekeeper's view of the current probation victim: its
-	// hash and how many contests it has won in a row (see wtGatePercent).
-	gateHash uint64
-	gate     int
+	// The current victim of the contests, by hash (set by admit), and what
+	// it has done since it became the victim: streak counts the warm
+	// candidates it has turned away in a row (the hash-flooding defence),
+	// gate the contests it has won in a row in probation, restarted by a
+	// request for it (a stale gatekeeper: see wtGatePercent).
+	victimHash   uint64
+	streak, gate int
 
 	// ghosts is a power-of-two table of contest losers (see wtGhost*), of
 	// about max/2 entries: 4 bytes per entry of max. left and
@@ -515,8 +514,7 @@ func (p *wtinylfu[K, V]) resize(max int) {
 			p.setLRUMode(true)
 		}
 	}
-	p.streakHash, p.streak, p.frac = 0, 0, 0
-	p.gateHash, p.gate = 0, 0
+	p.victimHash, p.streak, p.gate, p.frac = 0, 0, 0, 0
 	if p.sketch != nil {
 		p.sketch.Resize(p.sketchSize())
 	}
@@ -610,7 +608,7 @@ func (p *wtinylfu[K, V]) frequency(n *node[K, V]) int {
 // touch records a request for the linked node n and reorders it.
 func (p *wtinylfu[K, V]) touch(n *node[K, V]) {
 	p.record(n, true)
-	if n.hash == p.gateHash {
+	if n.hash == p.victimHash {
 		p.gate = 0 // requested: its wins so far say nothing of staleness
 	}
 	if p.lruMode && n.queue != wtWindow && n.queue != wtDoomed {
@@ -679,8 +677,8 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 // probability 1/128 once v has turned away more than max warm candidates in
 // a row (the hash-flooding defence).
 func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
-	if v.hash != p.streakHash {
-		p.streakHash, p.streak = v.hash, 0
+	if v.hash != p.victimHash {
+		p.victimHash, p.streak, p.gate = v.hash, 0, 0
 	}
 	cf, vf := p.frequency(c), p.frequency(v)
 	if cf > vf {
@@ -700,16 +698,14 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 	return p.random()%wtFloodOdds == 0
 }
 
-// guarded counts a contest won by the victim v and, once a probation victim
-// has won more than wtGatePercent% of max contests in a row, moves it to the
-// back of probation (see the file comment: stale gatekeepers).
+// guarded counts a contest won by the victim v, after admit turned the
+// candidate away, and once a probation victim has won more than
+// wtGatePercent% of max contests in a row, moves it to the back of probation
+// (see the file comment: stale gatekeepers).
 func (p *wtinylfu[K, V]) guarded(v *node[K, V]) {
 	percent := p.gatePercent()
 	if v.queue != wtProbation || percent <= 0 {
 		return
-	}
-	if v.hash != p.gateHash {
-		p.gateHash, p.gate = v.hash, 0
 	}
 	p.gate++
 	if p.gate*100 > percent*p.max {

@@ -22,10 +22,9 @@ type wtModel struct {
 	sketch    *admission.Sketch
 	seed, rng uint64
 
-	streakKey    uint64 // the victim of the current streak (by hash)
-	streak       int
-	gateKey      uint64 // the probation victim of the current run of wins (by hash)
-	gate         int
+	victimKey    uint64          // the current victim (by hash)
+	streak       int             // warm candidates it turned away in a row
+	gate         int             // contests it won in a row in probation
 	ghosts       map[int]wtGhost // by table slot
 	slots        int
 	left, ousted uint64
@@ -147,8 +146,7 @@ func (m *wtModel) resize(max int) {
 	m.max = max
 	m.windowMax = max - max*99/100
 	m.protectedMax = (max - m.windowMax) * 80 / 100
-	m.streakKey, m.streak, m.frac = 0, 0, 0
-	m.gateKey, m.gate = 0, 0
+	m.victimKey, m.streak, m.gate, m.frac = 0, 0, 0, 0
 	m.lruMode = false
 	m.duel = nil
 	if !m.noDuel && max <= wtDuelSize {
@@ -292,9 +290,6 @@ func (m *wtModel) admitFromWindow() {
 // guarded: a probation victim that has won more than 3/2 x max contests in
 // a row, not requested since the first, moves to the back of probation.
 func (m *wtModel) guarded(v uint64) {
-	if m.hash(v) != m.gateKey {
-		m.gateKey, m.gate = m.hash(v), 0
-	}
 	m.gate++
 	if 2*m.gate > 3*m.max {
 		m.gate = 0
@@ -311,8 +306,8 @@ func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
 // admit: more frequent wins; a warm loser gets a 1-in-128 draw once the
 // same victim has turned away more than max warm candidates in a row.
 func (m *wtModel) admit(c, v uint64) bool {
-	if m.hash(v) != m.streakKey {
-		m.streakKey, m.streak = m.hash(v), 0
+	if m.hash(v) != m.victimKey {
+		m.victimKey, m.streak, m.gate = m.hash(v), 0, 0
 	}
 	cf, vf := m.freq(c), m.freq(v)
 	if cf > vf {
@@ -336,7 +331,7 @@ func (m *wtModel) next() uint64 {
 
 func (m *wtModel) touch(k uint64) {
 	m.record(k, true)
-	if m.hash(k) == m.gateKey {
+	if m.hash(k) == m.victimKey {
 		m.gate = 0
 	}
 	q := m.queueOf(k)
