@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// RaceEnabled tells the external tests whether the race detector is on (see
+// raceEnabled).
+const RaceEnabled = raceEnabled
+
 // FakeClock is a Clock the test moves by hand. The maintenance goroutine
 // reads it too, so it is safe for concurrent use.
 type FakeClock struct {

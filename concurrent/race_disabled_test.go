@@ -1,5 +1,5 @@
 //go:build !race
 
-package concurrent_test
+package concurrent
 
 const raceEnabled = false

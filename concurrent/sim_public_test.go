@@ -33,7 +33,7 @@ func loadPrefix(t *testing.T, name string, n int) []uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if (testing.Short() || raceEnabled) && n > 0 && n < len(keys) {
+	if (testing.Short() || concurrent.RaceEnabled) && n > 0 && n < len(keys) {
 		keys = keys[:n]
 	}
 	return keys
