@@ -11,6 +11,11 @@ import (
 // raceEnabled).
 const RaceEnabled = raceEnabled
 
+// LoadTracePrefix loads a shared trace by name, cut to its first n requests
+// under -short or -race (n = 0: whole), skipping the test when the traces
+// are absent.
+var LoadTracePrefix = simLoadPrefix
+
 // FakeClock is a Clock the test moves by hand. The maintenance goroutine
 // reads it too, so it is safe for concurrent use.
 type FakeClock struct {

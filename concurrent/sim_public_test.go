@@ -12,33 +12,6 @@ import (
 // goroutine (Get, and on a miss Set), as the published hit ratios are
 // measured. They skip when ../shared/traces is absent.
 
-func publicTraceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := trace.Dir()
-	if err != nil {
-		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
-	}
-	return dir
-}
-
-// loadPrefix loads a trace, cut to n accesses under -short or -race (0: whole).
-func loadPrefix(t *testing.T, name string, n int) []uint64 {
-	t.Helper()
-	dir := publicTraceDir(t)
-	f, ok := trace.Lookup(name)
-	if !ok {
-		t.Fatalf("no trace %q", name)
-	}
-	keys, err := f.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (testing.Short() || concurrent.RaceEnabled) && n > 0 && n < len(keys) {
-		keys = keys[:n]
-	}
-	return keys
-}
-
 // newTraceCache returns a cache of uint64 keys, skipping the test when the
 // policy is not available in this build.
 func newTraceCache(t *testing.T, p concurrent.Policy, max int) *concurrent.Cache[uint64, struct{}] {
@@ -77,7 +50,7 @@ func TestSimLRUIsTextbookLRU(t *testing.T) {
 		max  int
 	}{{"loop", 512}, {"gli", 1000}, {"corda", 500}, {"oltp", 250}, {"web07", 1000}} {
 		t.Run(tc.name, func(t *testing.T) {
-			keys := loadPrefix(t, tc.name, 100_000)
+			keys := concurrent.LoadTracePrefix(t, tc.name, 100_000)
 			c := newTraceCache(t, concurrent.LRU, tc.max)
 			ref := trace.NewLRU(tc.max)
 			_, seq := replay(t, c, keys)
@@ -94,7 +67,7 @@ func TestSimLRUIsTextbookLRU(t *testing.T) {
 }
 
 func TestSimLFUIsReproducible(t *testing.T) {
-	keys := loadPrefix(t, "oltp", 200_000)
+	keys := concurrent.LoadTracePrefix(t, "oltp", 200_000)
 	a, b := newTraceCache(t, concurrent.LFU, 500), newTraceCache(t, concurrent.LFU, 500)
 	ha, sa := replay(t, a, keys)
 	hb, sb := replay(t, b, keys)
@@ -125,7 +98,7 @@ func TestSimLFURegressions(t *testing.T) {
 		{"zigzag", 1000, -2.5}, // W-TinyLFU alone: -7.5; the duel switches it to LRU mode
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			keys := loadPrefix(t, tc.name, 150_000)
+			keys := concurrent.LoadTracePrefix(t, tc.name, 150_000)
 			lfu := percent(t, concurrent.LFU, keys, tc.max)
 			lru := percent(t, concurrent.LRU, keys, tc.max)
 			if lfu-lru < tc.margin {

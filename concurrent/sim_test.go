@@ -79,6 +79,17 @@ func simLoad(t testing.TB, name string) ([]uint64, trace.File) {
 	return keys, f
 }
 
+// simLoadPrefix loads a trace, cut to its first n requests under -short or
+// -race (n = 0: whole). The external tests use it too (LoadTracePrefix).
+func simLoadPrefix(t testing.TB, name string, n int) []uint64 {
+	t.Helper()
+	keys, _ := simLoad(t, name)
+	if (testing.Short() || raceEnabled) && n > 0 && n < len(keys) {
+		keys = keys[:n]
+	}
+	return keys
+}
+
 func simLFU(keys []uint64, max int) int {
 	return trace.Replay(keys, newSimCache(newWTinyLFU[uint64, struct{}](max, 1), max))
 }
@@ -417,10 +428,7 @@ func TestSimPolicyRegressions(t *testing.T) {
 		// The duel (wtduel.go): without it W-TinyLFU was 7.5 points under LRU
 		// on zigzag@1000 and 1.7 on sprite@1000.
 		{"zigzag", 1000, -2.5}, {"sprite", 1000, -0.5}} {
-		keys, _ := simLoad(t, tc.name)
-		if testing.Short() || raceEnabled {
-			keys = keys[:min(len(keys), 150_000)]
-		}
+		keys := simLoadPrefix(t, tc.name, 150_000)
 		lfu := trace.Percent(simLFU(keys, tc.max), len(keys))
 		lru := trace.Percent(trace.LRUHits(keys, tc.max), len(keys))
 		if lfu-lru < tc.margin {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/clientcache/clientcache/admission"
+	"github.com/clientcache/clientcache/internal/trace"
 )
 
 // wtModel is the reference for the W-TinyLFU policy: the same rules written
@@ -1010,16 +1011,7 @@ func replayWT(keys []uint64, max int, seed uint64) (int, []uint64, *wtinylfu[uin
 }
 
 func replayPolicy(p policy[uint64, struct{}], keys []uint64, max int) int {
-	c := newSimCache(p, max)
-	hits := 0
-	for _, k := range keys {
-		if c.Get(k) {
-			hits++
-		} else {
-			c.Set(k)
-		}
-	}
-	return hits
+	return trace.Replay(keys, newSimCache(p, max))
 }
 
 func zipfKeys(n int, seed uint64) []uint64 {
