@@ -103,62 +103,41 @@ type loadCache interface {
 }
 
 func recordLoadHistory(c loadCache, seed uint64, clients, perClient, keys int) []porcupine.Operation {
-	var clock atomic.Int64
 	var gen atomic.Int64
 	loader := func(context.Context) (int, error) {
 		g := int(gen.Add(1))
 		runtime.Gosched() // let other callers join, write or evict meanwhile
 		return g, nil
 	}
-	history := make([][]porcupine.Operation, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for id := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			rng := rand.New(rand.NewPCG(seed, uint64(id)))
-			for range perClient {
-				in := genInput{key: rng.IntN(keys)}
-				switch p := rng.IntN(100); {
-				case p < 45:
-					in.op = genGetOrLoad
-				case p < 65:
-					in.op = genGet
-				case p < 85:
-					in.op = genSet
-				default:
-					in.op = genDelete
-				}
-				call := clock.Add(1)
-				var out genOutput
-				switch in.op {
-				case genGetOrLoad:
-					v, err := c.GetOrLoad(context.Background(), in.key, loader)
-					out = genOutput{v, err == nil}
-				case genGet:
-					out.val, out.ok = c.Get(in.key)
-				case genSet:
-					in.val = int(gen.Add(1))
-					out.ok = c.Set(in.key, in.val) == nil
-				case genDelete:
-					in.val = int(gen.Add(1))
-					out.ok = c.Delete(in.key)
-				}
-				history[id] = append(history[id], porcupine.Operation{
-					ClientId: id, Input: in, Call: call, Output: out, Return: clock.Add(1),
-				})
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	var all []porcupine.Operation
-	for _, h := range history {
-		all = append(all, h...)
-	}
-	return all
+	return recordClients(seed, clients, perClient, func(_, _ int, rng *rand.Rand, called func()) (any, any) {
+		in := genInput{key: rng.IntN(keys)}
+		switch p := rng.IntN(100); {
+		case p < 45:
+			in.op = genGetOrLoad
+		case p < 65:
+			in.op = genGet
+		case p < 85:
+			in.op = genSet
+		default:
+			in.op = genDelete
+		}
+		called()
+		var out genOutput
+		switch in.op {
+		case genGetOrLoad:
+			v, err := c.GetOrLoad(context.Background(), in.key, loader)
+			out = genOutput{v, err == nil}
+		case genGet:
+			out.val, out.ok = c.Get(in.key)
+		case genSet:
+			in.val = int(gen.Add(1))
+			out.ok = c.Set(in.key, in.val) == nil
+		case genDelete:
+			in.val = int(gen.Add(1))
+			out.ok = c.Delete(in.key)
+		}
+		return in, out
+	})
 }
 
 // TestGetOrLoadLinearizable: 50 histories of 2,000 operations over 5 keys

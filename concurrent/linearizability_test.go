@@ -120,15 +120,17 @@ type linCache interface {
 	Pop(int) (int, error)
 }
 
-// recordHistory runs clients goroutines doing perClient random operations on
-// keys 0..keys-1 and returns the timed history. Timestamps come from one
-// atomic counter, so real-time order is exact.
-func recordHistory(t *testing.T, c linCache, seed uint64, clients, perClient, keys int) []porcupine.Operation {
-	t.Helper()
+// recordClients runs clients goroutines, released together so that they
+// overlap, each doing perClient operations with step and a random source of
+// its own (seeded by seed and the client's id), and returns the timed
+// history. step chooses an operation, calls called just before it calls the
+// cache, and returns the operation's input and output. Timestamps come from
+// one atomic counter, so real-time order is exact.
+func recordClients(seed uint64, clients, perClient int, step func(id, i int, rng *rand.Rand, called func()) (in, out any)) []porcupine.Operation {
 	var clock atomic.Int64
 	history := make([][]porcupine.Operation, clients)
 	var wg sync.WaitGroup
-	start := make(chan struct{}) // release the clients together, so they overlap
+	start := make(chan struct{})
 	for id := range clients {
 		wg.Add(1)
 		go func() {
@@ -136,42 +138,8 @@ func recordHistory(t *testing.T, c linCache, seed uint64, clients, perClient, ke
 			<-start
 			rng := rand.New(rand.NewPCG(seed, uint64(id)))
 			for i := range perClient {
-				in := linInput{key: rng.IntN(keys), val: id*1_000_000 + i + 1}
-				switch p := rng.IntN(100); {
-				case p < 35:
-					in.op = linGet
-				case p < 40:
-					in.op = linContains
-				case p < 65:
-					in.op = linSet
-				case p < 77:
-					in.op = linAdd
-				case p < 89:
-					in.op = linDelete
-				default:
-					in.op = linPop
-				}
-				call := clock.Add(1)
-				var out linOutput
-				switch in.op {
-				case linGet:
-					out.val, out.ok = c.Get(in.key)
-				case linContains:
-					out.ok = c.Contains(in.key)
-				case linSet:
-					out.ok = c.Set(in.key, in.val) == nil
-				case linAdd:
-					err := c.Add(in.key, in.val)
-					if err != nil && !errors.Is(err, concurrent.ErrExists) {
-						t.Errorf("Add: %v", err)
-					}
-					out.ok = err == nil
-				case linDelete:
-					out.ok = c.Delete(in.key)
-				case linPop:
-					v, err := c.Pop(in.key)
-					out.val, out.ok = v, err == nil
-				}
+				var call int64
+				in, out := step(id, i, rng, func() { call = clock.Add(1) })
 				history[id] = append(history[id], porcupine.Operation{
 					ClientId: id, Input: in, Call: call, Output: out, Return: clock.Add(1),
 				})
@@ -185,6 +153,51 @@ func recordHistory(t *testing.T, c linCache, seed uint64, clients, perClient, ke
 		all = append(all, h...)
 	}
 	return all
+}
+
+// recordHistory runs clients goroutines doing perClient random operations on
+// keys 0..keys-1 and returns the timed history (see recordClients).
+func recordHistory(t *testing.T, c linCache, seed uint64, clients, perClient, keys int) []porcupine.Operation {
+	t.Helper()
+	return recordClients(seed, clients, perClient, func(id, i int, rng *rand.Rand, called func()) (any, any) {
+		in := linInput{key: rng.IntN(keys), val: id*1_000_000 + i + 1}
+		switch p := rng.IntN(100); {
+		case p < 35:
+			in.op = linGet
+		case p < 40:
+			in.op = linContains
+		case p < 65:
+			in.op = linSet
+		case p < 77:
+			in.op = linAdd
+		case p < 89:
+			in.op = linDelete
+		default:
+			in.op = linPop
+		}
+		called()
+		var out linOutput
+		switch in.op {
+		case linGet:
+			out.val, out.ok = c.Get(in.key)
+		case linContains:
+			out.ok = c.Contains(in.key)
+		case linSet:
+			out.ok = c.Set(in.key, in.val) == nil
+		case linAdd:
+			err := c.Add(in.key, in.val)
+			if err != nil && !errors.Is(err, concurrent.ErrExists) {
+				t.Errorf("Add: %v", err)
+			}
+			out.ok = err == nil
+		case linDelete:
+			out.ok = c.Delete(in.key)
+		case linPop:
+			v, err := c.Pop(in.key)
+			out.val, out.ok = v, err == nil
+		}
+		return in, out
+	})
 }
 
 // overlapping counts operations whose interval overlaps one of another
