@@ -790,3 +790,36 @@ func TestTouchRecordsTheAccessButCountsNothing(t *testing.T) {
 		t.Fatal("an entry idle for its whole ExpireAfterAccess was touched")
 	}
 }
+
+// TestSetAllocatesOnlyItsEntry: a Set of a new key into a full cache, which
+// evicts, and a Set that replaces allocate the new entry (its node, and the
+// map's entry for it) and nothing else, whatever the policy: the removals
+// they hand to the listener are collected on the stack.
+func TestSetAllocatesOnlyItsEntry(t *testing.T) {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			evicted := 0
+			c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 100, Policy: p, Seed: 1,
+				OnEvict: func(int, int, concurrent.Cause) { evicted++ }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			k := 0
+			for ; k < 1000; k++ { // full, and past the LFU policy's warm-up
+				_ = c.Set(k, k)
+			}
+			c.Sync()
+			before := evicted
+			if n := testing.AllocsPerRun(1000, func() { _ = c.Set(k, k); k++ }); n != 2 {
+				t.Errorf("a Set that evicts allocates %v times, want 2 (its node and the map's entry)", n)
+			}
+			if evicted == before {
+				t.Fatal("no Set evicted: the test measured nothing")
+			}
+			if n := testing.AllocsPerRun(1000, func() { _ = c.Set(k-1, k) }); n != 2 {
+				t.Errorf("a Set that replaces allocates %v times, want 2 (its node and the map's entry)", n)
+			}
+		})
+	}
+}

@@ -411,9 +411,10 @@ func (c *Cache[K, V]) dropRead(s *stripe[K, V]) {
 
 // afterWrite queues a write task and, if an insertion took the cache over its
 // bound, evicts before returning: the bound is hard, not eventual. It
-// returns the removals its drains made, for the caller to deliver with its
-// own (in one batch: see deliver).
-func (c *Cache[K, V]) afterWrite(t writeTask[K, V], inserted bool) (notes []notification[K, V]) {
+// appends the removals its drains made to notes (the caller's buffer on its
+// stack: an eviction allocates nothing) and returns them, for the caller to
+// deliver with its own (in one batch: see deliver).
+func (c *Cache[K, V]) afterWrite(notes []notification[K, V], t writeTask[K, V], inserted bool) []notification[K, V] {
 	t.readPos = c.rb.first.tail.Load()
 	for !c.wb.offer(t) {
 		// Full: apply it ourselves. A write is never dropped. If the drain
@@ -509,10 +510,11 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 		// the load detached would load the key again.
 		cl.detached.Store(true)
 	}
+	var buf [2]notification[K, V] // an eviction and the replaced value, without allocating
 	if old.n != nil {
-		c.deliverWith(c.afterWrite(writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
+		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
 	} else {
-		c.deliver(c.afterWrite(writeTask[K, V]{n: n, op: opAdd}, true))
+		c.deliver(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opAdd}, true))
 	}
 	c.settleAfterClose(key, value, n)
 	return nil
@@ -544,7 +546,8 @@ func (c *Cache[K, V]) remove(key K) (V, bool) {
 	if old.n == nil {
 		return zero, false
 	}
-	notes := c.afterWrite(writeTask[K, V]{n: old.n, op: opRemove}, false)
+	var buf [2]notification[K, V]
+	notes := c.afterWrite(buf[:0], writeTask[K, V]{n: old.n, op: opRemove}, false)
 	if expired {
 		c.deliverWith(notes, key, old.value, Expired)
 		return zero, false
