@@ -851,8 +851,12 @@ func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
 	}
 	state := func(c *Cache[int, int]) string {
 		return lfuState(c, func(p *wtinylfu[int, int]) string {
-			return fmt.Sprintf("window %d, protected %d, duel: %d requests left in the epoch, shadows of %d and %d",
-				p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.p.len(), p.duel.tlfu.p.len())
+			tlfu := "none (W-TinyLFU mode)"
+			if p.duel.tlfu.p != nil {
+				tlfu = fmt.Sprint(p.duel.tlfu.p.len())
+			}
+			return fmt.Sprintf("window %d, protected %d, duel: %d requests left in the epoch, shadow LRU of %d, shadow W-TinyLFU of %s",
+				p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.p.len(), tlfu)
 		})
 	}
 	if e, l := state(early), state(late); e != l {

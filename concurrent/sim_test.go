@@ -169,6 +169,7 @@ func TestSimAblations(t *testing.T) {
 		{"smallsk", wtAblation{smallSketch: true}},
 		{"startlru", wtAblation{startLRU: true}},
 		{"duelfill", wtAblation{duelFill: true}},
+		{"contshadow", wtAblation{contShadow: true}},
 		{"nogrowth", wtAblation{noGrowthGhosts: true}},
 		{"coarse", wtAblation{coarseSteps: true}},
 		{"single", wtAblation{singleSketch: true}},

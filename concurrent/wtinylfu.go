@@ -41,7 +41,8 @@ import "github.com/clientcache/clientcache/admission"
 // LRU mode. In a cache of at most 1,024 entries, when a shadow LRU run beside
 // the policy shows that an LRU would have hit more on the recent requests,
 // the window takes the whole cache and the policy runs as an LRU until a
-// shadow W-TinyLFU shows W-TinyLFU ahead again (the duel, wtduel.go). The
+// shadow W-TinyLFU, copied from the policy at the switch, shows W-TinyLFU
+// ahead again (the duel, wtduel.go). The
 // eviction order is the same; it drains the main area first.
 //
 // Adapting the window. The policy remembers the keys of its most recent
@@ -207,10 +208,11 @@ import "github.com/clientcache/clientcache/admission"
 // only the counters or only the sample gained less (2.82 and 1.83 points
 // over the 72 rows), and doubling above 1,024 entries cost 1.25 points on
 // P3 at 100,000 and 0.58 at 400,000. The price is memory: each of the two
-// sketches, the cache's and the duel's shadow W-TinyLFU's, grows by up to
-// 24 KiB (counters and doorkeeper, rounded up to powers of two); at 1,000
-// entries the cache takes 402.0 bytes per entry instead of 352.1
-// (bench/results/memory.md).
+// sketches, the cache's and the duel's shadow W-TinyLFU's (which exists in
+// LRU mode only), grows by up to 24 KiB (counters and doorkeeper, rounded up
+// to powers of two); at 1,000 entries the cache took 402.0 bytes per entry
+// instead of 352.1 (bench/results/memory.md, when the shadow W-TinyLFU ran
+// in both modes).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
@@ -341,7 +343,18 @@ const (
 
 type wtinylfu[K comparable, V any] struct {
 	window, probation, protected, doomed list[K, V]
+	wtState
 
+	// duel compares W-TinyLFU with LRU and switches the policy to the better
+	// (see wtduel.go); nil in a shadow and above wtDuelSize entries.
+	duel *wtDuel
+}
+
+// wtState is everything of a W-TinyLFU policy but its lists and its duel:
+// what does not depend on the key and value types, so that a policy can be
+// copied into one of other types (the duel's shadow W-TinyLFU: see
+// shadowOf) without naming each field.
+type wtState struct {
 	max          int // the cache's maximum
 	windowMax    int // the window's share, adjusted by the ghosts
 	protectedMax int // protected's share of the main area
@@ -369,10 +382,8 @@ type wtinylfu[K comparable, V any] struct {
 	// down): the window moves by whole entries, as frac reaches a unit.
 	frac int
 
-	// duel compares W-TinyLFU with LRU and switches the policy to the better
-	// (see wtduel.go); nil in a shadow and above wtDuelSize entries. In LRU mode
-	// (lruMode), savedWindow and savedProtected keep the shares to restore.
-	duel                        *wtDuel
+	// In LRU mode (lruMode: see wtduel.go), savedWindow and savedProtected
+	// keep the shares to restore.
 	lruMode                     bool
 	savedWindow, savedProtected int
 
@@ -403,7 +414,11 @@ type wtAblation struct {
 	// growth left the main area over its share) leave no ghost.
 	noGrowthGhosts bool
 	duelFill       bool // the duel scores the requests made while its shadows fill, too
-	coarseSteps    bool // the window moves by whole entries per ghost hit below wtFineSize entries too
+	// contShadow: the duel's shadow W-TinyLFU runs in both modes, from an
+	// empty start, instead of only in LRU mode as a copy of the policy (see
+	// wtduel.go).
+	contShadow  bool
+	coarseSteps bool // the window moves by whole entries per ghost hit below wtFineSize entries too
 	// victimScan > 1: the contest's victim is the least frequent of the
 	// first victimScan entries of probation, not its front.
 	victimScan int
@@ -439,8 +454,7 @@ func newWTinyLFUAblated[K comparable, V any](max int, seed uint64, off wtAblatio
 		probation: newList[K, V](wtProbation),
 		protected: newList[K, V](wtProtected),
 		doomed:    newList[K, V](wtDoomed),
-		seed:      seed,
-		off:       off,
+		wtState:   wtState{seed: seed, off: off},
 	}
 	p.reset(max)
 	return p
@@ -564,26 +578,40 @@ func (p *wtinylfu[K, V]) remove(n *node[K, V]) { p.queue(n.queue).remove(n) }
 // record counts an occurrence of n's key in the sketch and runs it through
 // the duel (hit tells whether the policy held the key), which may switch the
 // mode.
+//
+// The duel comes first: a switch to LRU mode copies the policy into the
+// duel's shadow W-TinyLFU, which must not have seen the request yet.
 func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
+	if p.duel != nil {
+		if lru, change := p.duel.request(n.hash, hit, p.lruMode); change {
+			p.setLRUMode(lru)
+			if lru && p.duel.copied {
+				p.duel.tlfu.request(n.hash)
+			}
+		}
+	}
 	if p.sketch != nil {
 		p.sketch.Increment(n.hash)
 	}
 	if p.lab != nil {
 		p.labRecord(n.hash)
 	}
-	if p.duel != nil {
-		if lru, change := p.duel.request(n.hash, hit, p.lruMode); change {
-			p.setLRUMode(lru)
-		}
-	}
 }
 
 // setLRUMode switches to LRU mode (the window takes the whole cache) or back
 // to W-TinyLFU mode (the window's previous shares come back, its overflow
-// moves to the back of probation). Neither evicts.
+// moves to the back of probation). Neither evicts. Unless the duel's shadow
+// W-TinyLFU runs all the time (contShadow, sampledDuel), the switch to LRU
+// mode first copies the policy into it, and the switch back drops it.
 func (p *wtinylfu[K, V]) setLRUMode(on bool) {
 	if on == p.lruMode {
 		return
+	}
+	if p.duel != nil && p.duel.copied {
+		p.duel.tlfu = shadow{}
+		if on {
+			p.duel.tlfu = shadowOf(p)
+		}
 	}
 	p.lruMode = on
 	if on {
@@ -898,11 +926,23 @@ func (p *wtinylfu[K, V]) clear() {
 }
 
 func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
-	c := *p
-	c.window = newList[K, V](wtWindow)
-	c.probation = newList[K, V](wtProbation)
-	c.protected = newList[K, V](wtProtected)
-	c.doomed = newList[K, V](wtDoomed)
+	c := cloneWT(p, mapped)
+	if p.duel != nil {
+		c.duel = p.duel.clone()
+	}
+	return c
+}
+
+// cloneWT returns a copy of p, without its duel, whose lists hold the nodes
+// mapped returns for p's, in the same order.
+func cloneWT[K comparable, V any, K2 comparable, V2 any](p *wtinylfu[K, V], mapped func(*node[K, V]) *node[K2, V2]) *wtinylfu[K2, V2] {
+	c := &wtinylfu[K2, V2]{
+		window:    newList[K2, V2](wtWindow),
+		probation: newList[K2, V2](wtProbation),
+		protected: newList[K2, V2](wtProtected),
+		doomed:    newList[K2, V2](wtDoomed),
+		wtState:   p.wtState,
+	}
 	dst := c.order()
 	for i, q := range p.order() {
 		q.ascend(func(x *node[K, V]) bool {
@@ -917,10 +957,7 @@ func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V
 	if p.lab != nil {
 		c.lab = p.lab.clone()
 	}
-	if p.duel != nil {
-		c.duel = p.duel.clone()
-	}
-	return &c
+	return c
 }
 
 // queue returns the list whose id is id.

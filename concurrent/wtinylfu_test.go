@@ -2,7 +2,9 @@ package concurrent
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -39,11 +41,12 @@ type wtModel struct {
 	savedProt   int
 }
 
-// wtModelDuel is the duel written plainly: a slice LRU and a model W-TinyLFU
-// (without a duel) over the hashes, decayed integer scores of the requests
-// made once the LRU is full; the W-TinyLFU side scored by the policy's own
-// hits in W-TinyLFU mode, by the shadow's in LRU mode. (Only caches of at
-// most wtDuelSize entries duel, so every key is in the duel.)
+// wtModelDuel is the duel written plainly: a slice LRU and, in LRU mode
+// only, a model W-TinyLFU (without a duel) over the hashes, copied from the
+// policy's model at the switch; decayed integer scores of the requests made
+// once the LRU is full; the W-TinyLFU side scored by the policy's own hits in
+// W-TinyLFU mode, by the shadow's in LRU mode. (Only caches of at most
+// wtDuelSize entries duel, so every key is in the duel.)
 type wtModelDuel struct {
 	max         int
 	lru         []uint64
@@ -54,13 +57,49 @@ type wtModelDuel struct {
 	sL, sT      int64
 }
 
-func newWTModelDuel(size int, seed uint64) *wtModelDuel {
-	t := &wtModel{seed: seed ^ 0x2545f4914f6cdd1d, rng: seed ^ 0x2545f4914f6cdd1d, noDuel: true, hash: func(h uint64) uint64 { return h }}
-	t.resize(size)
-	t.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(size), wtSketchSeed(t.seed))
-	d := &wtModelDuel{max: size, tlfu: t, tlfuHeld: map[uint64]bool{}, epoch: max(size, 100)}
+func newWTModelDuel(size int) *wtModelDuel {
+	d := &wtModelDuel{max: size, epoch: max(size, 100)}
 	d.left = d.epoch
 	return d
+}
+
+// copyShadow makes the shadow W-TinyLFU a copy of m over the hashes of its
+// keys, with no duel of its own.
+func (d *wtModelDuel) copyShadow(m *wtModel) {
+	c := *m
+	hashes := func(q []uint64) []uint64 {
+		out := make([]uint64, len(q))
+		for i, k := range q {
+			out[i] = m.hash(k)
+		}
+		return out
+	}
+	c.window, c.probation, c.protected, c.doomed = hashes(m.window), hashes(m.probation), hashes(m.protected), hashes(m.doomed)
+	c.sketch = m.sketch.Clone()
+	c.ghosts = maps.Clone(m.ghosts)
+	c.hash = func(h uint64) uint64 { return h }
+	c.noDuel, c.duel, c.lruMode = true, nil, false
+	d.tlfu = &c
+	d.tlfuHeld = map[uint64]bool{}
+	for _, h := range c.order() {
+		d.tlfuHeld[h] = true
+	}
+}
+
+// shadowRequest runs a request for h through the shadow W-TinyLFU and
+// reports whether it held h.
+func (d *wtModelDuel) shadowRequest(h uint64) bool {
+	if d.tlfuHeld[h] {
+		d.tlfu.access(h)
+		return true
+	}
+	d.tlfu.add(h)
+	d.tlfuHeld[h] = true
+	for len(d.tlfu.order()) > d.max {
+		k, _ := d.tlfu.evict()
+		delete(d.tlfuHeld, k)
+	}
+	return false
 }
 
 // request returns the mode the duel wants after the request of hash h,
@@ -79,18 +118,8 @@ func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
 			d.lru = d.lru[1:]
 		}
 	}
-	if d.tlfuHeld[h] {
-		d.tlfu.access(h)
-		if lruMode {
-			d.hT++
-		}
-	} else {
-		d.tlfu.add(h)
-		d.tlfuHeld[h] = true
-		for len(d.tlfu.order()) > d.max {
-			k, _ := d.tlfu.evict()
-			delete(d.tlfuHeld, k)
-		}
+	if lruMode && d.shadowRequest(h) {
+		d.hT++
 	}
 	if filling {
 		d.hL, d.hT = 0, 0
@@ -151,7 +180,7 @@ func (m *wtModel) resize(max int) {
 	m.lruMode = false
 	m.duel = nil
 	if !m.noDuel && max <= wtDuelSize {
-		m.duel = newWTModelDuel(max, m.seed)
+		m.duel = newWTModelDuel(max)
 	}
 	if m.sketch != nil {
 		m.sketch.Resize(wtModelSketchSize(m.max))
@@ -201,23 +230,31 @@ func (m *wtModel) freq(k uint64) int {
 	return m.sketch.Frequency(m.hash(k))
 }
 
-// record counts k and runs it through the duel, switching modes as told:
-// to LRU mode, the window takes the whole cache; back, the saved shares
-// return and window overflow goes to the back of probation.
+// record runs k through the duel, switching modes as told, and counts it:
+// to LRU mode, the policy is copied into the duel's shadow W-TinyLFU, which
+// then sees the request, and the window takes the whole cache; back, the
+// shadow goes, the saved shares return and window overflow goes to the back
+// of probation.
 func (m *wtModel) record(k uint64, hit bool) {
+	if m.duel != nil {
+		m.duelRecord(k, hit)
+	}
 	if m.sketch != nil {
 		m.sketch.Increment(m.hash(k))
 	}
-	if m.duel == nil {
-		return
-	}
+}
+
+func (m *wtModel) duelRecord(k uint64, hit bool) {
 	switch lru := m.duel.request(m.hash(k), hit, m.lruMode); {
 	case lru && !m.lruMode:
+		m.duel.copyShadow(m)
+		m.duel.shadowRequest(m.hash(k))
 		m.lruMode = true
 		m.savedWindow, m.savedProt = m.windowMax, m.protectedMax
 		m.windowMax, m.protectedMax = m.max, 0
 		m.demote()
 	case !lru && m.lruMode:
+		m.duel.tlfu, m.duel.tlfuHeld = nil, nil
 		m.lruMode = false
 		m.windowMax, m.protectedMax = m.savedWindow, m.savedProt
 		for len(m.window) > m.windowMax {
@@ -1162,5 +1199,64 @@ func TestWTinyLFUEventsAllocateNothing(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(100_000, step); allocs != 0 {
 		t.Fatalf("%v allocations per event", allocs)
+	}
+}
+
+// TestShadowOfCopiesThePolicy: the duel's shadow W-TinyLFU made by shadowOf
+// starts in the policy's state (every field of wtState, the sketch, ghosts
+// and random sequence included) and, fed the same requests afterwards, hits
+// and orders its keys exactly as the policy does.
+func TestShadowOfCopiesThePolicy(t *testing.T) {
+	const max = 200
+	h := &wtHarness{p: newWTinyLFUAblated[uint64, int](max, 7, wtAblation{noDuel: true}), nodes: map[uint64]*node[uint64, int]{}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	next := func() uint64 {
+		if rng.IntN(3) == 0 {
+			return rng.Uint64N(40) // hot
+		}
+		return rng.Uint64N(2000)
+	}
+	request := func(k uint64) bool {
+		if n, ok := h.nodes[k]; ok {
+			h.p.access(n)
+			return true
+		}
+		h.p.add(h.newNode(k))
+		for h.p.len() > max {
+			delete(h.nodes, h.p.evict().key)
+		}
+		return false
+	}
+	for range 20_000 {
+		request(next())
+	}
+	if h.p.windowMax == max-max*wtMainPercent/100 {
+		t.Fatal("the window never moved: the warm-up tests little")
+	}
+	s := shadowOf(h.p)
+	sp := s.p.(*wtinylfu[uint64, struct{}])
+	if !reflect.DeepEqual(h.p.wtState, sp.wtState) {
+		a, b := h.p.wtState, sp.wtState
+		t.Errorf("the shadow's state differs from the policy's: sketches equal %v, ghost tables equal %v",
+			reflect.DeepEqual(a.sketch, b.sketch), slices.Equal(a.ghosts, b.ghosts))
+		a.sketch, b.sketch, a.ghosts, b.ghosts = nil, nil, nil, nil
+		t.Fatalf("the rest:\npolicy %+v\nshadow %+v", a, b)
+	}
+	hashes := func() []uint64 {
+		var out []uint64
+		h.p.ascend(func(n *node[uint64, int]) bool { out = append(out, n.hash); return true })
+		return out
+	}
+	for i := range 20_000 {
+		k := next()
+		if a, b := request(k), s.request(simHash(k)); a != b {
+			t.Fatalf("request %d (key %d): policy hit %v, shadow %v", i, k, a, b)
+		}
+		if i%1000 == 0 && !slices.Equal(hashes(), keysOf(sp.ascend)) {
+			t.Fatalf("request %d: the shadow's order differs from the policy's", i)
+		}
+	}
+	if !slices.Equal(hashes(), keysOf(sp.ascend)) {
+		t.Fatal("the shadow's order differs from the policy's at the end")
 	}
 }
