@@ -1070,13 +1070,37 @@ func TestWTinyLFUDeterministic(t *testing.T) {
 }
 
 func TestWTinyLFUCloneCopiesEverything(t *testing.T) {
-	keys := zipfKeys(60_000, 5)
 	const max = 300
+	t.Run("zipf", func(t *testing.T) { testWTinyLFUClone(t, zipfKeys(60_000, 5), max, false) })
+	// Sweeps up and down 0..449 (LRU wins), then Zipf (W-TinyLFU wins): the
+	// clone is made in LRU mode, when the duel holds the shadow W-TinyLFU
+	// copied from the policy, and the duel switches back after it.
+	var keys []uint64
+	for i := range 30_000 {
+		j := i % 900
+		if j >= 450 {
+			j = 899 - j
+		}
+		keys = append(keys, uint64(j))
+	}
+	for _, k := range zipfKeys(30_000, 6) {
+		keys = append(keys, k+1000)
+	}
+	t.Run("lru-mode", func(t *testing.T) { testWTinyLFUClone(t, keys, max, true) })
+}
+
+// testWTinyLFUClone replays the first half of keys, clones the policy and
+// checks that the original and the clone then behave identically and
+// independently; lruMode is the mode the policy must be in at the clone.
+func testWTinyLFUClone(t *testing.T, keys []uint64, max int, lruMode bool) {
 	a := newSimCache(newWTinyLFU[uint64, struct{}](max, 9), max)
-	for _, k := range keys[:30_000] {
+	for _, k := range keys[:len(keys)/2] {
 		if !a.Get(k) {
 			a.Set(k)
 		}
+	}
+	if got := a.p.(*wtinylfu[uint64, struct{}]).lruMode; got != lruMode {
+		t.Fatalf("LRU mode %v at the clone, want %v", got, lruMode)
 	}
 	// Clone with fresh nodes, as the engine's Clone does.
 	b := newSimCache(nil, max)
@@ -1091,7 +1115,8 @@ func TestWTinyLFUCloneCopiesEverything(t *testing.T) {
 		t.Fatal("clone lost ghost, streak or random state")
 	}
 	// Both must now behave identically, and independently.
-	for i, k := range keys[30_000:] {
+	switched := false
+	for i, k := range keys[len(keys)/2:] {
 		ha, hb := a.Get(k), b.Get(k)
 		if ha != hb {
 			t.Fatalf("access %d: original hit %v, clone %v", i, ha, hb)
@@ -1100,6 +1125,13 @@ func TestWTinyLFUCloneCopiesEverything(t *testing.T) {
 			a.Set(k)
 			b.Set(k)
 		}
+		if pa.lruMode != pb.lruMode {
+			t.Fatalf("access %d: original in LRU mode %v, clone %v", i, pa.lruMode, pb.lruMode)
+		}
+		switched = switched || pa.lruMode != lruMode
+	}
+	if lruMode && !switched {
+		t.Fatal("the duel never switched back after the clone: the test covers less than it should")
 	}
 	if oa, ob := keysOf(pa.ascend), keysOf(pb.ascend); !slices.Equal(oa, ob) {
 		t.Fatal("original and clone diverged")
