@@ -211,8 +211,8 @@ import "github.com/clientcache/clientcache/admission"
 // sketches, the cache's and the duel's shadow W-TinyLFU's (which exists in
 // LRU mode only), grows by up to 24 KiB (counters and doorkeeper, rounded up
 // to powers of two); at 1,000 entries the cache took 402.0 bytes per entry
-// instead of 352.1 (bench/results/memory.md, when the shadow W-TinyLFU ran
-// in both modes).
+// instead of 352.1 when the shadow W-TinyLFU ran in both modes, and takes
+// 263.0 since it exists in LRU mode only (bench/results/memory.md).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
