@@ -17,7 +17,27 @@ package concurrent
 // side's hits are added to a score that decays by a tenth per epoch. The
 // W-TinyLFU side is scored by the policy's own hits while it runs as
 // W-TinyLFU (what a switch would give up), by the shadow W-TinyLFU's while it
-// runs as an LRU; the LRU side always by the shadow LRU.
+// runs as an LRU; the LRU side always by the shadow LRU. When one score
+// leads the other by more than wtDuelMarginPercent of it and by more than
+// wtDuelZ standard deviations of hit-count noise (lead^2 > wtDuelZ^2 x the
+// sum of both, in hits; without this test, noise on a trace with few hits,
+// cs at 100 entries, switched it to LRU and cost 1.9 points), the policy
+// switches to that mode:
+//
+//   - LRU mode: the window takes the whole cache (the main area's shares drop
+//     to nothing), a hit anywhere moves the entry to the back of the window,
+//     and window overflow joins the back of probation without a contest.
+//     Evicting from the front of the order (doomed, probation, protected,
+//     window) then evicts the main area's entries first and afterwards the
+//     window's least recent: an exact LRU once the main area has drained. The
+//     sketch keeps counting, and the ghosts do not move the window.
+//   - W-TinyLFU mode: the shares the window had before the switch come back,
+//     the window's oldest entries move to the back of probation, and the
+//     contests resume.
+//
+// The policy starts in W-TinyLFU mode. The shadows are deterministic (seeded
+// from the policy's seed), so the switches are too. A resize starts the duel
+// over.
 //
 // The shadow W-TinyLFU exists only in LRU mode: the switch to LRU mode
 // copies the policy into it (its lists, as hashes, its sketch, ghosts,
@@ -46,30 +66,11 @@ package concurrent
 //     other traces unchanged. Against the judged rivals of
 //     bench/results/hitratio.md, seeds 1-3, 60 of 76 rows met either way,
 //     with 10.78 points of shortfall in all instead of 10.02 (zigzag at 100
-//     entries, already under ARC, accounts for the difference). When one score leads the other by more than
-// wtDuelMarginPercent of it and by more than wtDuelZ standard deviations of
-// hit-count noise (lead^2 > wtDuelZ^2 x the sum of both, in hits; without
-// this test, noise on a trace with few hits, cs at 100 entries, switched it
-// to LRU and cost 1.9 points), the policy switches to that mode:
-//
-//   - LRU mode: the window takes the whole cache (the main area's shares drop
-//     to nothing), a hit anywhere moves the entry to the back of the window,
-//     and window overflow joins the back of probation without a contest.
-//     Evicting from the front of the order (doomed, probation, protected,
-//     window) then evicts the main area's entries first and afterwards the
-//     window's least recent: an exact LRU once the main area has drained. The
-//     sketch keeps counting, and the ghosts do not move the window.
-//   - W-TinyLFU mode: the shares the window had before the switch come back,
-//     the window's oldest entries move to the back of probation, and the
-//     contests resume.
-//
-// The policy starts in W-TinyLFU mode. The shadows are deterministic (seeded
-// from the policy's seed), so the switches are too. A resize starts the duel
-// over.
+//     entries, already under ARC, accounts for the difference).
 //
 // The duel scores no request made while the shadow LRU is filling (up to
 // and including the one that fills it): until then nothing has been evicted
-// anywhere, the policy and both shadows hold every key seen so far and hit
+// anywhere, the policy and the shadows hold every key seen so far and hit
 // alike, and counting those hits added only a common base to both scores,
 // which raised the margin a real lead must clear and delayed the first
 // verdict. Averaged over seeds 1, 2 and 3, on the 76 rows of bench/'s hit

@@ -42,8 +42,8 @@ import "github.com/clientcache/clientcache/admission"
 // the policy shows that an LRU would have hit more on the recent requests,
 // the window takes the whole cache and the policy runs as an LRU until a
 // shadow W-TinyLFU, copied from the policy at the switch, shows W-TinyLFU
-// ahead again (the duel, wtduel.go). The
-// eviction order is the same; it drains the main area first.
+// ahead again (the duel, wtduel.go). The eviction order is the same; it
+// drains the main area first.
 //
 // Adapting the window. The policy remembers the keys of its most recent
 // contest losers (ghosts, as ARC's B1 and B2 lists): candidates turned away
