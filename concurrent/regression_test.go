@@ -851,7 +851,7 @@ func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
 	}
 	state := func(c *Cache[int, int]) string {
 		return lfuState(c, func(p *wtinylfu[int, int]) string {
-			tlfu := "none (W-TinyLFU mode)"
+			tlfu := "none (no switch to LRU mode yet)"
 			if p.duel.tlfu.p != nil {
 				tlfu = fmt.Sprint(p.duel.tlfu.p.len())
 			}

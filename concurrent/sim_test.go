@@ -170,6 +170,7 @@ func TestSimAblations(t *testing.T) {
 		{"startlru", wtAblation{startLRU: true}},
 		{"duelfill", wtAblation{duelFill: true}},
 		{"contshadow", wtAblation{contShadow: true}},
+		{"dropshadow", wtAblation{dropShadow: true}},
 		{"nogrowth", wtAblation{noGrowthGhosts: true}},
 		{"coarse", wtAblation{coarseSteps: true}},
 		{"single", wtAblation{singleSketch: true}},

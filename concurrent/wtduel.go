@@ -12,17 +12,17 @@ package concurrent
 //
 // To know which would do better, it simulates the mode it is not in beside
 // the cache: a shadow LRU of the cache's size, fed every request the policy
-// sees, and in LRU mode a shadow W-TinyLFU too. A shadow holds hashes, no
-// keys or values. Every epoch (max(max, wtDuelMinEpoch) requests) each
-// side's hits are added to a score that decays by a tenth per epoch. The
-// W-TinyLFU side is scored by the policy's own hits while it runs as
-// W-TinyLFU (what a switch would give up), by the shadow W-TinyLFU's while it
-// runs as an LRU; the LRU side always by the shadow LRU. When one score
-// leads the other by more than wtDuelMarginPercent of it and by more than
-// wtDuelZ standard deviations of hit-count noise (lead^2 > wtDuelZ^2 x the
-// sum of both, in hits; without this test, noise on a trace with few hits,
-// cs at 100 entries, switched it to LRU and cost 1.9 points), the policy
-// switches to that mode:
+// sees, and, from the first switch to LRU mode on, a shadow W-TinyLFU too. A
+// shadow holds hashes, no keys or values. Every epoch (max(max,
+// wtDuelMinEpoch) requests) each side's hits are added to a score that
+// decays by a tenth per epoch. The W-TinyLFU side is scored by the policy's
+// own hits while it runs as W-TinyLFU (what a switch would give up), by the
+// shadow W-TinyLFU's while it runs as an LRU; the LRU side always by the
+// shadow LRU. When one score leads the other by more than
+// wtDuelMarginPercent of it and by more than wtDuelZ standard deviations of
+// hit-count noise (lead^2 > wtDuelZ^2 x the sum of both, in hits; without
+// this test, noise on a trace with few hits, cs at 100 entries, switched it
+// to LRU and cost 1.9 points), the policy switches to that mode:
 //
 //   - LRU mode: the window takes the whole cache (the main area's shares drop
 //     to nothing), a hit anywhere moves the entry to the back of the window,
@@ -39,34 +39,39 @@ package concurrent
 // from the policy's seed), so the switches are too. A resize starts the duel
 // over.
 //
-// The shadow W-TinyLFU exists only in LRU mode: the switch to LRU mode
-// copies the policy into it (its lists, as hashes, its sketch, ghosts,
-// shares and random sequence: shadowOf), it sees every request from then
-// on, and the switch back drops it. Until the first switch the policy and a
-// shadow fed the same requests would be the same W-TinyLFU. An earlier
-// version ran the shadow W-TinyLFU in both modes from an empty start, seeded
-// apart (the contShadow ablation keeps it measurable). The copy saves the
-// shadow's work on every request in W-TinyLFU mode, where most caches spend
-// most of their time, and its memory:
+// The shadow W-TinyLFU is made at the first switch to LRU mode, as a copy
+// of the policy (its lists, as hashes, its sketch, ghosts, shares and random
+// sequence: shadowOf), and sees every request from then on. Until that
+// switch the policy and a shadow fed the same requests would be the same
+// W-TinyLFU, so a cache that never switches never pays for it: with seed
+// 1, of the 60 rows of bench/'s table at most 1,024 entries, all but 12
+// (OLTP at 500 and 1,000, corda at 250 and 500, sprite and zigzag at every
+// capacity) replay without a switch. An earlier version ran the shadow from the start, empty and seeded
+// apart (the contShadow ablation); another dropped the copy at each switch
+// back to W-TinyLFU mode and copied the policy again at the next switch to
+// LRU mode (dropShadow), which lost most on zigzag at 100 entries.
 //
-//   - bench/'s BenchmarkSmall, LFU at 100 entries from one goroutine, 6
-//     alternating runs of test binaries with each (benchstat): 169.7 ->
-//     104.5 ns per request over 100 keys (every request but the first of
-//     each key hits; -38%, p=0.002), 289.8 -> 195.4 ns over 150 keys (about
-//     one request in ten misses; -33%, p=0.026).
+//   - bench/'s BenchmarkSmall, LFU at 100 entries from one goroutine (the
+//     duel never switches there), 8 alternating runs of test binaries of
+//     5c817e5 and of this version (benchstat): 250.4 -> 142.1 ns per
+//     request over 100 keys (every request but the first of each key hits;
+//     -43%, p=0.000), 446.1 -> 297.2 ns over 150 keys (about one request in
+//     ten misses; -33%, p=0.000). At 1,000 entries the cache takes 263.0
+//     bytes per entry instead of 402.0 (bench/results/memory.md).
 //   - Hit ratios: on the 76 rows of bench/'s table, seeds 1-3
 //     (CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3 go test -run
-//     TestSimAblations -v ./concurrent/, columns shipped and contshadow), 4
-//     rows moved, all of them under 1,000 entries: zigzag at 100 entries
-//     3.83% -> 3.07%, sprite at 100, 250 and 500 entries 31.76/55.53/78.27%
-//     -> 31.70/55.69/78.12%. Over seeds 1-10 on the small traces
+//     TestSimAblations -v ./concurrent/, columns shipped, contshadow and
+//     dropshadow), 4 rows moved, all of them at most 500 entries: zigzag at
+//     100 entries 3.83% -> 4.02% (3.07% with dropShadow), sprite at 100,
+//     250 and 500 entries 31.76/55.53/78.27% -> 31.66/55.67/78.12%. Over
+//     seeds 1-10 on the small traces
 //     (CLIENTCACHE_ABLATIONS=zigzag,sprite,corda,cpp,cs,ps,multi1,multi2,multi3
-//     CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10), zigzag at 100 entries 4.16% ->
-//     3.18% and at 250 11.45% -> 11.32%, sprite within 0.07 points, the
-//     other traces unchanged. Against the judged rivals of
-//     bench/results/hitratio.md, seeds 1-3, 60 of 76 rows met either way,
-//     with 10.78 points of shortfall in all instead of 10.02 (zigzag at 100
-//     entries, already under ARC, accounts for the difference).
+//     CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10), zigzag at 100 and 250 entries
+//     4.16/11.45% -> 3.94/11.41% (3.18/11.32% with dropShadow), sprite
+//     within 0.07 points, the other traces unchanged. Against the judged
+//     rivals of bench/results/hitratio.md as of 5c817e5, seeds 1-3, 60 of 76
+//     rows met either way, with 9.83 points of shortfall in all instead of
+//     10.02 (10.78 with dropShadow).
 //
 // The duel scores no request made while the shadow LRU is filling (up to
 // and including the one that fills it): until then nothing has been evicted
@@ -132,10 +137,10 @@ package concurrent
 // 250 and 500 entries) the policy never leaves LRU mode.
 //
 // The price, for caches of at most wtDuelSize entries only: every request
-// also runs through the shadow LRU, and in LRU mode through the shadow
-// W-TinyLFU as well; their memory, a map and a node per entry for each (and
-// in LRU mode a second sketch); and, at each switch to LRU mode, a copy of
-// the policy (O(max), at most once per epoch).
+// also runs through the shadow LRU, and after the first switch to LRU mode
+// through the shadow W-TinyLFU as well; their memory, a map and a node per
+// entry for each (and for the shadow W-TinyLFU a second sketch); and, at
+// that first switch, a copy of the policy (O(max)).
 
 const (
 	// wtDuelSize is the largest cache that duels; the sampled variant's
@@ -157,10 +162,11 @@ type wtDuel struct {
 	sample uint64
 	lru    shadow
 	tlfu   shadow
-	// copied is true when tlfu exists only in LRU mode, as a copy of the
-	// policy made at the switch (see shadowOf); false for the contShadow
-	// and sampledDuel ablations, where it runs all the time.
-	copied bool
+	// copied is true when tlfu is made at the first switch to LRU mode, as a
+	// copy of the policy (see shadowOf); false for the contShadow and
+	// sampledDuel ablations, where it runs from the start. drop: a copied
+	// tlfu goes at each switch back (the dropShadow ablation).
+	copied, drop bool
 	// epoch is the number of requests in the duel per epoch and left how
 	// many remain in the current one; hitsLRU and hitsTLFU are the two
 	// sides' hits in it, scoreLRU and scoreTLFU their decayed sums over past
@@ -203,6 +209,7 @@ func newWTDuel(maxSize int, seed uint64, off wtAblation) *wtDuel {
 		sample:       sample,
 		lru:          newShadow(newLRU[uint64, struct{}](), size),
 		copied:       !off.contShadow && !off.sampledDuel,
+		drop:         off.dropShadow,
 		epoch:        max(size, wtDuelMinEpoch),
 		scoreFilling: off.duelFill,
 	}
@@ -228,8 +235,9 @@ func (d *wtDuel) request(h uint64, hit, current bool) (lru, change bool) {
 		d.hitsLRU++
 	}
 	// The W-TinyLFU side: the shadow's hits in LRU mode, the policy's own
-	// otherwise (when copied, the shadow exists only in LRU mode).
-	if current || !d.copied {
+	// otherwise (when copied, the shadow exists from the first switch to LRU
+	// mode on, and sees every request from then).
+	if d.tlfu.p != nil {
 		if d.tlfu.request(h) && current {
 			d.hitsTLFU++
 		}

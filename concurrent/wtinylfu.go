@@ -41,8 +41,8 @@ import "github.com/clientcache/clientcache/admission"
 // LRU mode. In a cache of at most 1,024 entries, when a shadow LRU run beside
 // the policy shows that an LRU would have hit more on the recent requests,
 // the window takes the whole cache and the policy runs as an LRU until a
-// shadow W-TinyLFU, copied from the policy at the switch, shows W-TinyLFU
-// ahead again (the duel, wtduel.go). The eviction order is the same; it
+// shadow W-TinyLFU, copied from the policy at the first switch, shows
+// W-TinyLFU ahead again (the duel, wtduel.go). The eviction order is the same; it
 // drains the main area first.
 //
 // Adapting the window. The policy remembers the keys of its most recent
@@ -209,10 +209,11 @@ import "github.com/clientcache/clientcache/admission"
 // over the 72 rows), and doubling above 1,024 entries cost 1.25 points on
 // P3 at 100,000 and 0.58 at 400,000. The price is memory: each of the two
 // sketches, the cache's and the duel's shadow W-TinyLFU's (which exists in
-// LRU mode only), grows by up to 24 KiB (counters and doorkeeper, rounded up
+// LRU mode and after it), grows by up to 24 KiB (counters and doorkeeper, rounded up
 // to powers of two); at 1,000 entries the cache took 402.0 bytes per entry
-// instead of 352.1 when the shadow W-TinyLFU ran in both modes, and takes
-// 263.0 since it exists in LRU mode only (bench/results/memory.md).
+// instead of 352.1 when the shadow W-TinyLFU ran from the start, and takes
+// 263.0 since it is made at the first switch to LRU mode
+// (bench/results/memory.md; these keys never make it switch).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
@@ -417,7 +418,10 @@ type wtAblation struct {
 	// contShadow: the duel's shadow W-TinyLFU runs in both modes, from an
 	// empty start, instead of only in LRU mode as a copy of the policy (see
 	// wtduel.go).
-	contShadow  bool
+	contShadow bool
+	// dropShadow: the shadow W-TinyLFU copied at a switch to LRU mode is
+	// dropped at the switch back, and copied anew at the next switch.
+	dropShadow  bool
 	coarseSteps bool // the window moves by whole entries per ghost hit below wtFineSize entries too
 	// victimScan > 1: the contest's victim is the least frequent of the
 	// first victimScan entries of probation, not its front.
@@ -579,13 +583,14 @@ func (p *wtinylfu[K, V]) remove(n *node[K, V]) { p.queue(n.queue).remove(n) }
 // the duel (hit tells whether the policy held the key), which may switch the
 // mode.
 //
-// The duel comes first: a switch to LRU mode copies the policy into the
-// duel's shadow W-TinyLFU, which must not have seen the request yet.
+// The duel comes first: the first switch to LRU mode copies the policy into
+// the duel's shadow W-TinyLFU, which must not have seen the request yet.
 func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 	if p.duel != nil {
 		if lru, change := p.duel.request(n.hash, hit, p.lruMode); change {
+			fresh := lru && p.duel.copied && p.duel.tlfu.p == nil
 			p.setLRUMode(lru)
-			if lru && p.duel.copied {
+			if fresh {
 				p.duel.tlfu.request(n.hash)
 			}
 		}
@@ -601,16 +606,18 @@ func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 // setLRUMode switches to LRU mode (the window takes the whole cache) or back
 // to W-TinyLFU mode (the window's previous shares come back, its overflow
 // moves to the back of probation). Neither evicts. Unless the duel's shadow
-// W-TinyLFU runs all the time (contShadow, sampledDuel), the switch to LRU
-// mode first copies the policy into it, and the switch back drops it.
+// W-TinyLFU runs from the start (contShadow, sampledDuel), the first switch
+// to LRU mode first copies the policy into it.
 func (p *wtinylfu[K, V]) setLRUMode(on bool) {
 	if on == p.lruMode {
 		return
 	}
 	if p.duel != nil && p.duel.copied {
-		p.duel.tlfu = shadow{}
-		if on {
+		switch {
+		case on && p.duel.tlfu.p == nil:
 			p.duel.tlfu = shadowOf(p)
+		case !on && p.duel.drop:
+			p.duel.tlfu = shadow{}
 		}
 	}
 	p.lruMode = on

@@ -41,9 +41,10 @@ type wtModel struct {
 	savedProt   int
 }
 
-// wtModelDuel is the duel written plainly: a slice LRU and, in LRU mode
-// only, a model W-TinyLFU (without a duel) over the hashes, copied from the
-// policy's model at the switch; decayed integer scores of the requests made
+// wtModelDuel is the duel written plainly: a slice LRU and, from the first
+// switch to LRU mode on, a model W-TinyLFU (without a duel) over the hashes,
+// copied from the policy's model at that switch; decayed integer scores of
+// the requests made
 // once the LRU is full; the W-TinyLFU side scored by the policy's own hits in
 // W-TinyLFU mode, by the shadow's in LRU mode. (Only caches of at most
 // wtDuelSize entries duel, so every key is in the duel.)
@@ -118,7 +119,7 @@ func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
 			d.lru = d.lru[1:]
 		}
 	}
-	if lruMode && d.shadowRequest(h) {
+	if d.tlfu != nil && d.shadowRequest(h) && lruMode {
 		d.hT++
 	}
 	if filling {
@@ -231,10 +232,10 @@ func (m *wtModel) freq(k uint64) int {
 }
 
 // record runs k through the duel, switching modes as told, and counts it:
-// to LRU mode, the policy is copied into the duel's shadow W-TinyLFU, which
-// then sees the request, and the window takes the whole cache; back, the
-// shadow goes, the saved shares return and window overflow goes to the back
-// of probation.
+// to LRU mode, the policy is copied into the duel's shadow W-TinyLFU the
+// first time (the copy then sees the request), and the window takes the
+// whole cache; back, the saved shares return and window overflow goes to the
+// back of probation.
 func (m *wtModel) record(k uint64, hit bool) {
 	if m.duel != nil {
 		m.duelRecord(k, hit)
@@ -247,14 +248,15 @@ func (m *wtModel) record(k uint64, hit bool) {
 func (m *wtModel) duelRecord(k uint64, hit bool) {
 	switch lru := m.duel.request(m.hash(k), hit, m.lruMode); {
 	case lru && !m.lruMode:
-		m.duel.copyShadow(m)
-		m.duel.shadowRequest(m.hash(k))
+		if m.duel.tlfu == nil {
+			m.duel.copyShadow(m)
+			m.duel.shadowRequest(m.hash(k))
+		}
 		m.lruMode = true
 		m.savedWindow, m.savedProt = m.windowMax, m.protectedMax
 		m.windowMax, m.protectedMax = m.max, 0
 		m.demote()
 	case !lru && m.lruMode:
-		m.duel.tlfu, m.duel.tlfuHeld = nil, nil
 		m.lruMode = false
 		m.windowMax, m.protectedMax = m.savedWindow, m.savedProt
 		for len(m.window) > m.windowMax {
