@@ -138,7 +138,9 @@ func loopReads(b *testing.B, get func(uint64)) {
 // goroutine: Get, and Set on a miss, over 150 keys (the Zipf stream's keys
 // modulo 150: about one request in five misses and evicts). It shows
 // what the policy's own work costs when nothing is sampled away (for LFU, the
-// duel's shadows see every request below 1,024 entries).
+// duel's shadow LRU sees every request below 1,024 entries, and so does its
+// shadow W-TinyLFU once the duel has switched to LRU mode). bench/'s
+// BenchmarkSmall runs the same kind of workload beside the rivals.
 func BenchmarkSmall(b *testing.B) {
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {

@@ -229,7 +229,7 @@ func (d *wtDuel) request(h uint64, hit, current bool) (lru, change bool) {
 		return current, false
 	}
 	// Until the shadow LRU is full nothing has been evicted anywhere: the
-	// policy and both shadows hold every key seen, and hit alike.
+	// policy and the shadows hold every key seen, and hit alike.
 	filling := d.lru.p.len() < d.lru.max && !d.scoreFilling
 	if d.lru.request(h) {
 		d.hitsLRU++
