@@ -56,7 +56,7 @@ package concurrent
 //     5c817e5 and of this version (benchstat): 250.4 -> 142.1 ns per
 //     request over 100 keys (every request but the first of each key hits;
 //     -43%, p=0.000), 446.1 -> 297.2 ns over 150 keys (about one request in
-//     ten misses; -33%, p=0.000). At 1,000 entries the cache takes 263.0
+//     ten misses; -33%, p=0.000). At 1,000 entries the cache takes 263.4
 //     bytes per entry instead of 402.0 (bench/results/memory.md).
 //   - Hit ratios: on the 76 rows of bench/'s table, seeds 1-3
 //     (CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3 go test -run

@@ -212,7 +212,7 @@ import "github.com/clientcache/clientcache/admission"
 // LRU mode and after it), grows by up to 24 KiB (counters and doorkeeper, rounded up
 // to powers of two); at 1,000 entries the cache took 402.0 bytes per entry
 // instead of 352.1 when the shadow W-TinyLFU ran from the start, and takes
-// 263.0 since it is made at the first switch to LRU mode
+// 263.4 since it is made at the first switch to LRU mode
 // (bench/results/memory.md; these keys never make it switch).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
