@@ -39,17 +39,18 @@ package concurrent
 // from the policy's seed), so the switches are too. A resize starts the duel
 // over.
 //
-// The shadow W-TinyLFU is made at the first switch to LRU mode, as a copy
-// of the policy (its lists, as hashes, its sketch, ghosts, shares and random
+// The shadow W-TinyLFU is made at the first switch to LRU mode, as a copy of
+// the policy (its lists, as hashes, its sketch, ghosts, shares and random
 // sequence: shadowOf), and sees every request from then on. Until that
 // switch the policy and a shadow fed the same requests would be the same
-// W-TinyLFU, so a cache that never switches never pays for it: with seed
-// 1, of the 60 rows of bench/'s table at most 1,024 entries, all but 12
-// (OLTP at 500 and 1,000, corda at 250 and 500, sprite and zigzag at every
-// capacity) replay without a switch. An earlier version ran the shadow from the start, empty and seeded
-// apart (the contShadow ablation); another dropped the copy at each switch
-// back to W-TinyLFU mode and copied the policy again at the next switch to
-// LRU mode (dropShadow), which lost most on zigzag at 100 entries.
+// W-TinyLFU, so a cache that never switches never pays for it: with seed 1,
+// of the 60 rows of bench/'s table at most 1,024 entries, all but 12 (OLTP
+// at 500 and 1,000, corda at 250 and 500, sprite and zigzag at every
+// capacity) replay without a switch. An earlier version ran the shadow from
+// the start, empty and seeded apart (the contShadow ablation); another
+// dropped the copy at each switch back to W-TinyLFU mode and copied the
+// policy again at the next switch to LRU mode (dropShadow), which lost most
+// on zigzag at 100 entries.
 //
 //   - bench/'s BenchmarkSmall, LFU at 100 entries from one goroutine (the
 //     duel never switches there), 8 alternating runs of test binaries of

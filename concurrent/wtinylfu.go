@@ -38,12 +38,12 @@ import "github.com/clientcache/clientcache/admission"
 // the window's entries, the newest, last. ascend's first node is always the
 // one evict returns next.
 //
-// LRU mode. In a cache of at most 1,024 entries, when a shadow LRU run beside
-// the policy shows that an LRU would have hit more on the recent requests,
-// the window takes the whole cache and the policy runs as an LRU until a
-// shadow W-TinyLFU, copied from the policy at the first switch, shows
-// W-TinyLFU ahead again (the duel, wtduel.go). The eviction order is the same; it
-// drains the main area first.
+// LRU mode. In a cache of at most 1,024 entries, when a shadow LRU run
+// beside the policy shows that an LRU would have hit more on the recent
+// requests, the window takes the whole cache and the policy runs as an LRU
+// until a shadow W-TinyLFU, copied from the policy at the first switch,
+// shows W-TinyLFU ahead again (the duel, wtduel.go). The eviction order is
+// the same; it drains the main area first.
 //
 // Adapting the window. The policy remembers the keys of its most recent
 // contest losers (ghosts, as ARC's B1 and B2 lists): candidates turned away
@@ -208,11 +208,11 @@ import "github.com/clientcache/clientcache/admission"
 // only the counters or only the sample gained less (2.82 and 1.83 points
 // over the 72 rows), and doubling above 1,024 entries cost 1.25 points on
 // P3 at 100,000 and 0.58 at 400,000. The price is memory: each of the two
-// sketches, the cache's and the duel's shadow W-TinyLFU's (which exists in
-// LRU mode and after it), grows by up to 24 KiB (counters and doorkeeper, rounded up
-// to powers of two); at 1,000 entries the cache took 402.0 bytes per entry
-// instead of 352.1 when the shadow W-TinyLFU ran from the start, and takes
-// 263.4 since it is made at the first switch to LRU mode
+// sketches, the cache's and the duel's shadow W-TinyLFU's (which exists from
+// the first switch to LRU mode on), grows by up to 24 KiB (counters and
+// doorkeeper, rounded up to powers of two); at 1,000 entries the cache took 402.0 bytes
+// per entry instead of 352.1 when the shadow W-TinyLFU ran from the start,
+// and takes 263.4 since it is made at the first switch to LRU mode
 // (bench/results/memory.md; these keys never make it switch).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
@@ -415,9 +415,9 @@ type wtAblation struct {
 	// growth left the main area over its share) leave no ghost.
 	noGrowthGhosts bool
 	duelFill       bool // the duel scores the requests made while its shadows fill, too
-	// contShadow: the duel's shadow W-TinyLFU runs in both modes, from an
-	// empty start, instead of only in LRU mode as a copy of the policy (see
-	// wtduel.go).
+	// contShadow: the duel's shadow W-TinyLFU runs from the start, empty
+	// and seeded apart, instead of from the first switch to LRU mode on, as
+	// a copy of the policy (see wtduel.go).
 	contShadow bool
 	// dropShadow: the shadow W-TinyLFU copied at a switch to LRU mode is
 	// dropped at the switch back, and copied anew at the next switch.
