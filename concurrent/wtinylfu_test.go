@@ -44,10 +44,9 @@ type wtModel struct {
 // wtModelDuel is the duel written plainly: a slice LRU and, from the first
 // switch to LRU mode on, a model W-TinyLFU (without a duel) over the hashes,
 // copied from the policy's model at that switch; decayed integer scores of
-// the requests made
-// once the LRU is full; the W-TinyLFU side scored by the policy's own hits in
-// W-TinyLFU mode, by the shadow's in LRU mode. (Only caches of at most
-// wtDuelSize entries duel, so every key is in the duel.)
+// the requests made once the LRU is full; the W-TinyLFU side scored by the
+// policy's own hits in W-TinyLFU mode, by the shadow's in LRU mode. (Only
+// caches of at most wtDuelSize entries duel, so every key is in the duel.)
 type wtModelDuel struct {
 	max         int
 	lru         []uint64
@@ -1242,7 +1241,8 @@ func TestWTinyLFUEventsAllocateNothing(t *testing.T) {
 // and orders its keys exactly as the policy does.
 func TestShadowOfCopiesThePolicy(t *testing.T) {
 	const max = 200
-	h := &wtHarness{p: newWTinyLFUAblated[uint64, int](max, 7, wtAblation{noDuel: true}), nodes: map[uint64]*node[uint64, int]{}}
+	p := newWTinyLFUAblated[uint64, struct{}](max, 7, wtAblation{noDuel: true})
+	c := newSimCache(p, max)
 	rng := rand.New(rand.NewPCG(3, 4))
 	next := func() uint64 {
 		if rng.IntN(3) == 0 {
@@ -1251,26 +1251,22 @@ func TestShadowOfCopiesThePolicy(t *testing.T) {
 		return rng.Uint64N(2000)
 	}
 	request := func(k uint64) bool {
-		if n, ok := h.nodes[k]; ok {
-			h.p.access(n)
+		if c.Get(k) {
 			return true
 		}
-		h.p.add(h.newNode(k))
-		for h.p.len() > max {
-			delete(h.nodes, h.p.evict().key)
-		}
+		c.Set(k)
 		return false
 	}
 	for range 20_000 {
 		request(next())
 	}
-	if h.p.windowMax == max-max*wtMainPercent/100 {
+	if p.windowMax == max-max*wtMainPercent/100 {
 		t.Fatal("the window never moved: the warm-up tests little")
 	}
-	s := shadowOf(h.p)
+	s := shadowOf(p)
 	sp := s.p.(*wtinylfu[uint64, struct{}])
-	if !reflect.DeepEqual(h.p.wtState, sp.wtState) {
-		a, b := h.p.wtState, sp.wtState
+	if !reflect.DeepEqual(p.wtState, sp.wtState) {
+		a, b := p.wtState, sp.wtState
 		t.Errorf("the shadow's state differs from the policy's: sketches equal %v, ghost tables equal %v",
 			reflect.DeepEqual(a.sketch, b.sketch), slices.Equal(a.ghosts, b.ghosts))
 		a.sketch, b.sketch, a.ghosts, b.ghosts = nil, nil, nil, nil
@@ -1278,7 +1274,7 @@ func TestShadowOfCopiesThePolicy(t *testing.T) {
 	}
 	hashes := func() []uint64 {
 		var out []uint64
-		h.p.ascend(func(n *node[uint64, int]) bool { out = append(out, n.hash); return true })
+		p.ascend(func(n *node[uint64, struct{}]) bool { out = append(out, n.hash); return true })
 		return out
 	}
 	for i := range 20_000 {
