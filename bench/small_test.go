@@ -11,9 +11,9 @@ import (
 // miss a Set, over a stream of keys drawn from a scrambled Zipf distribution
 // (θ = ZipfTheta) over as many distinct keys as entries (every request but
 // the first of each key hits: a client cache that holds all its clients), or
-// over half as many again (about one request in ten misses and evicts). Most client caches hold tens to hundreds of entries;
-// this is where a policy's own work per request shows, because nothing is
-// sampled away.
+// over half as many again (about one request in ten misses and evicts). Most
+// client caches hold tens to hundreds of entries; this is where a policy's
+// own work per request shows, because nothing is sampled away.
 const (
 	SmallCapacity = 100
 	smallStream   = 1 << 16
