@@ -57,8 +57,9 @@ package concurrent
 //     5c817e5 and of this version (benchstat): 250.4 -> 142.1 ns per
 //     request over 100 keys (every request but the first of each key hits;
 //     -43%, p=0.000), 446.1 -> 297.2 ns over 150 keys (about one request in
-//     ten misses; -33%, p=0.000). At 1,000 entries the cache takes 263.4
-//     bytes per entry instead of 402.0 (bench/results/memory.md).
+//     ten misses; -33%, p=0.000). At 1,000 entries the cache took 263.4
+//     bytes per entry instead of 402.0 (bench/results/memory.md; 248.5
+//     since the shadows' shadowIndex).
 //   - Hit ratios: on the 76 rows of bench/'s table, seeds 1-3
 //     (CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3 go test -run
 //     TestSimAblations -v ./concurrent/, columns shipped, contshadow and
@@ -139,9 +140,10 @@ package concurrent
 //
 // The price, for caches of at most wtDuelSize entries only: every request
 // also runs through the shadow LRU, and after the first switch to LRU mode
-// through the shadow W-TinyLFU as well; their memory, a map and a node per
-// entry for each (and for the shadow W-TinyLFU a second sketch); and, at
-// that first switch, a copy of the policy (O(max)).
+// through the shadow W-TinyLFU as well; their memory, an index slot (16
+// bytes, at most three-quarters used: shadowIndex) and a node per entry for
+// each (and for the shadow W-TinyLFU a second sketch); and, at that first
+// switch, a copy of the policy (O(max)).
 
 const (
 	// wtDuelSize is the largest cache that duels; the sampled variant's
@@ -278,19 +280,19 @@ func (d *wtDuel) clone() *wtDuel {
 // misses.
 type shadow struct {
 	p     policy[uint64, struct{}]
-	m     map[uint64]*node[uint64, struct{}]
+	m     shadowIndex // the nodes by key (a key is a hash)
 	max   int
 	spare *node[uint64, struct{}] // the last evicted node, reused by the next miss
 }
 
 func newShadow(p policy[uint64, struct{}], max int) shadow {
-	return shadow{p: p, m: make(map[uint64]*node[uint64, struct{}], max+1), max: max}
+	return shadow{p: p, m: newShadowIndex(max + 1), max: max}
 }
 
 // request reports whether h is present, recording the access; if it is not,
 // it inserts h and evicts down to the shadow's maximum.
 func (s *shadow) request(h uint64) bool {
-	if n, ok := s.m[h]; ok {
+	if n := s.m.get(h); n != nil {
 		s.p.access(n)
 		return true
 	}
@@ -300,11 +302,11 @@ func (s *shadow) request(h uint64) bool {
 	}
 	s.spare = nil
 	*n = node[uint64, struct{}]{key: h, hash: h}
-	s.m[h] = n
+	s.m.set(h, n)
 	s.p.add(n)
 	for s.p.len() > s.max {
 		v := s.p.evict()
-		delete(s.m, v.key)
+		s.m.delete(v.key)
 		s.spare = v
 	}
 	return false
@@ -317,7 +319,7 @@ func shadowOf[K comparable, V any](p *wtinylfu[K, V]) shadow {
 	s := newShadow(nil, p.max)
 	c := cloneWT(p, func(x *node[K, V]) *node[uint64, struct{}] {
 		y := &node[uint64, struct{}]{key: x.hash, hash: x.hash}
-		s.m[y.key] = y
+		s.m.set(y.key, y)
 		return y
 	})
 	c.off.noDuel, c.off.sampledDuel, c.off.startLRU, c.off.duelFill = true, false, false, false
@@ -329,10 +331,10 @@ func (s *shadow) clone() shadow {
 	if s.p == nil {
 		return shadow{}
 	}
-	c := shadow{m: make(map[uint64]*node[uint64, struct{}], s.max+1), max: s.max}
+	c := shadow{m: newShadowIndex(s.max + 1), max: s.max}
 	c.p = s.p.clone(func(n *node[uint64, struct{}]) *node[uint64, struct{}] {
 		x := &node[uint64, struct{}]{key: n.key, hash: n.hash}
-		c.m[x.key] = x
+		c.m.set(x.key, x)
 		return x
 	})
 	return c

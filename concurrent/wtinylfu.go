@@ -210,10 +210,11 @@ import "github.com/clientcache/clientcache/admission"
 // P3 at 100,000 and 0.58 at 400,000. The price is memory: each of the two
 // sketches, the cache's and the duel's shadow W-TinyLFU's (which exists from
 // the first switch to LRU mode on), grows by up to 24 KiB (counters and
-// doorkeeper, rounded up to powers of two); at 1,000 entries the cache took 402.0 bytes
-// per entry instead of 352.1 when the shadow W-TinyLFU ran from the start,
-// and takes 263.4 since it is made at the first switch to LRU mode
-// (bench/results/memory.md; these keys never make it switch).
+// doorkeeper, rounded up to powers of two); at 1,000 entries the cache took
+// 402.0 bytes per entry instead of 352.1 when the shadow W-TinyLFU ran from
+// the start, 263.4 once it was made at the first switch to LRU mode, and
+// takes 248.5 since the shadows find their nodes in a shadowIndex instead of
+// a Go map (bench/results/memory.md; these keys never make it switch).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
