@@ -21,7 +21,7 @@ const (
 	// (hashes only) and switches to plain LRU order while the shadows show
 	// that LRU would hit more, as on workloads that sweep back and forth;
 	// this costs about one more policy update per request and up to two
-	// map entries and nodes per cache entry.
+	// index slots and nodes per cache entry.
 	//
 	// The eviction order ([Cache.All], [Cache.PopVictim]) has four parts,
 	// each oldest first (the least recently entered or hit there): the
