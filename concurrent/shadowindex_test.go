@@ -8,8 +8,8 @@ import (
 )
 
 // TestShadowIndexMatchesAMap runs random sets, gets and deletes against a Go
-// map, up to four times the capacity the index was made for (it grows): keys spread over
-// the table, and keys of three home slots only (the
+// map, up to four times the capacity the index was made for (it grows), with
+// keys spread over the table, and with keys of three home slots only (the
 // last, the first and the middle one), whose runs are long, wrap around the
 // table's end and shift back on deletions.
 func TestShadowIndexMatchesAMap(t *testing.T) {
@@ -28,8 +28,10 @@ func TestShadowIndexMatchesAMap(t *testing.T) {
 				if spread {
 					return k * 0xbf58476d1ce4e5b9
 				}
-				// A hash whose home is slot i of n: the high word of
-				// hash x n is i. k stays in the low bits, below the home's.
+				// A hash whose home is slot i of n (the high word of
+				// hash x n is i): q is the largest hash whose home is
+				// below i, and the next 2^64/n hashes have home i; k
+				// picks one of the first few.
 				n := uint64(len(x.slots))
 				i := [3]uint64{n - 1, 0, n / 2}[k%3]
 				q, _ := bits.Div64(i, 0, n)
@@ -87,6 +89,8 @@ func TestShadowIndexMatchesAMap(t *testing.T) {
 	}
 }
 
+// TestShadowIndexLoad checks that a new index is at most three-quarters full
+// at its capacity, and no larger than that needs.
 func TestShadowIndexLoad(t *testing.T) {
 	for _, capacity := range []int{1, 6, 7, 100, 1001, 1025} {
 		x := newShadowIndex(capacity)

@@ -140,10 +140,10 @@ package concurrent
 //
 // The price, for caches of at most wtDuelSize entries only: every request
 // also runs through the shadow LRU, and after the first switch to LRU mode
-// through the shadow W-TinyLFU as well; their memory, an index slot (16
-// bytes, at most three-quarters used: shadowIndex) and a node per entry for
-// each (and for the shadow W-TinyLFU a second sketch); and, at that first
-// switch, a copy of the policy (O(max)).
+// through the shadow W-TinyLFU as well; their memory, for each, a node and
+// about 21 bytes of index per entry (16-byte slots, at most three-quarters
+// full: shadowIndex), and for the shadow W-TinyLFU a second sketch; and, at
+// that first switch, a copy of the policy (O(max)).
 
 const (
 	// wtDuelSize is the largest cache that duels; the sampled variant's
