@@ -29,9 +29,9 @@ func TestShadowIndexMatchesAMap(t *testing.T) {
 					return k * 0xbf58476d1ce4e5b9
 				}
 				// A hash whose home is slot i of n (the high word of
-				// hash x n is i): q is the largest hash whose home is
-				// below i, and the next 2^64/n hashes have home i; k
-				// picks one of the first few.
+				// hash x n is i): with q = floor(i x 2^64 / n), the
+				// hashes q+1 to q+2^64/n have home i; k picks one of
+				// the first few.
 				n := uint64(len(x.slots))
 				i := [3]uint64{n - 1, 0, n / 2}[k%3]
 				q, _ := bits.Div64(i, 0, n)
