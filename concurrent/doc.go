@@ -117,5 +117,9 @@
 // nothing was inserted since their last hit, otherwise into a binary heap
 // (O(log n)). So a hit costs O(1) when it is applied and at most one move,
 // O(log n), when the entry next reaches the front; a cache that mostly hits
-// pays almost nothing for its order.
+// pays almost nothing for its order. A cache of at most 16,384 entries that
+// evicts often (more than about once per 256 hits and insertions) switches
+// to moving each hit entry to the end of the list at once, which costs less
+// there than a heap operation per hit, and back when evictions become rare
+// (at most about one per 1,024); the order is exact either way.
 package concurrent

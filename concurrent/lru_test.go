@@ -1,6 +1,8 @@
 package concurrent
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -39,9 +41,13 @@ type lruRun struct {
 // len, ascend and descend must be its list's, every victim its list's front,
 // and its heap bounded; and the runs must have gone through the paths that
 // make the policy lazy: a node placed in the heap, a removed node left
-// there, and the heap compacted.
+// there, and the heap compacted. In half the runs the policy decides its
+// mode every 8 to 71 insertions and hits instead of 1,024, and the
+// operations alternate every 200 between the mix above and hits only (a
+// window without evictions), so that it switches to eager mode and back
+// (which the test requires too).
 func TestLRUPolicyMatchesAList(t *testing.T) {
-	var sawHeap, sawDead, sawCompact bool
+	var sawHeap, sawDead, sawCompact, sawEager, sawLazyAgain bool
 	for seed := range uint64(120) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		size := 1 + rng.IntN(12)
@@ -49,9 +55,15 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 			size = 60 + rng.IntN(100)
 		}
 		runs := []*lruRun{{p: newLRU[int, int](), nodes: map[int]*node[int, int]{}}}
+		switching := seed%2 == 1
+		if switching {
+			runs[0].p.window = 8 + rng.Uint64N(64)
+		}
 		for op := range 2000 {
 			r := runs[rng.IntN(len(runs))]
 			k := rng.IntN(3 * size)
+			wasEager := r.p.eager
+			hitsOnly := switching && op/200%2 == 1
 			get := func() *node[int, int] {
 				if len(r.free) > 0 && rng.IntN(2) == 0 {
 					i := rng.IntN(len(r.free))
@@ -95,7 +107,14 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 				r.ref.del(k)
 				delete(r.nodes, k)
 			}
-			switch x := rng.IntN(1000); {
+			x := rng.IntN(1000)
+			if hitsOnly {
+				if len(r.ref.keys) == 0 {
+					continue
+				}
+				k, x = r.ref.keys[rng.IntN(len(r.ref.keys))], 0
+			}
+			switch {
 			case x < 500:
 				if n, ok := r.nodes[k]; ok {
 					r.p.access(n)
@@ -157,6 +176,8 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 				}
 			}
 			sawHeap = sawHeap || len(r.p.h) > 0
+			sawEager = sawEager || r.p.eager
+			sawLazyAgain = sawLazyAgain || wasEager && !r.p.eager
 			for _, r := range runs {
 				if r.p.len() != len(r.ref.keys) {
 					t.Fatalf("seed %d op %d: len %d want %d", seed, op, r.p.len(), len(r.ref.keys))
@@ -177,6 +198,9 @@ func TestLRUPolicyMatchesAList(t *testing.T) {
 	}
 	if !(sawHeap && sawDead && sawCompact) {
 		t.Fatalf("heap used %v, removed node left in it %v, heap compacted %v: the lazy paths were not exercised", sawHeap, sawDead, sawCompact)
+	}
+	if !(sawEager && sawLazyAgain) {
+		t.Fatalf("eager mode %v, back to lazy %v: the switches were not exercised", sawEager, sawLazyAgain)
 	}
 }
 
@@ -233,4 +257,51 @@ func lruKeys(each func(func(*node[int, int]) bool)) []int {
 		return true
 	})
 	return ks
+}
+
+// BenchmarkLRUModes runs an LRU policy (through a duel's shadow: an index
+// lookup, and on a miss an insertion and an eviction) over a hot set of
+// three-quarters of its entries, drawn uniformly, with a fresh key (a miss,
+// and an eviction) mixed in at the given rate per mille, in lazy mode only,
+// in eager mode only, and choosing as shipped: where the eager mode's
+// thresholds come from.
+//
+//	go test -run '^$' -bench LRUModes -count 6 ./concurrent/ | benchstat -col /mode -
+func BenchmarkLRUModes(b *testing.B) {
+	for _, size := range []int{100, 1000, 10000} {
+		for _, permille := range []int{0, 1, 10, 30, 100} {
+			for _, mode := range []string{"lazy", "eager", "adaptive"} {
+				b.Run(fmt.Sprintf("max=%d/miss=%d‰/mode=%s", size, permille, mode), func(b *testing.B) {
+					p := newLRU[uint64, struct{}]()
+					switch mode {
+					case "lazy":
+						p.window = math.MaxUint64 // never decides
+					case "eager":
+						p.toEager()
+						p.window = math.MaxUint64
+					}
+					s := newShadow(p, size)
+					r := rand.New(rand.NewPCG(3, 4))
+					keys := make([]uint64, 1<<18)
+					fresh := uint64(1 << 40)
+					for i := range keys {
+						if r.IntN(1000) < permille {
+							fresh++
+							keys[i] = fresh * 0x9e3779b97f4a7c15
+							continue
+						}
+						keys[i] = (r.Uint64N(uint64(size*3/4)) + 1) * 0x9e3779b97f4a7c15
+					}
+					for _, k := range keys {
+						s.request(k)
+					}
+					i := 0
+					for b.Loop() {
+						s.request(keys[i&(len(keys)-1)])
+						i++
+					}
+				})
+			}
+		}
+	}
 }

@@ -250,8 +250,13 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 	if !n.linked() {
 		return
 	}
-	if c.lru != nil {
-		c.lru.access(n) // the common policy, called directly on the hot drain path
+	if l := c.lru; l != nil {
+		// The common policy, called directly on the hot drain path.
+		if l.eager {
+			l.moveHit(n)
+		} else {
+			l.restamp(n)
+		}
 	} else {
 		c.pol.access(n)
 	}

@@ -280,20 +280,30 @@ func (d *wtDuel) clone() *wtDuel {
 // misses.
 type shadow struct {
 	p     policy[uint64, struct{}]
-	m     shadowIndex // the nodes by key (a key is a hash)
+	lru   *lru[uint64, struct{}] // p, if it is an LRU: hits skip the interface call
+	m     shadowIndex            // the nodes by key (a key is a hash)
 	max   int
 	spare *node[uint64, struct{}] // the last evicted node, reused by the next miss
 }
 
 func newShadow(p policy[uint64, struct{}], max int) shadow {
-	return shadow{p: p, m: newShadowIndex(max + 1), max: max}
+	s := shadow{p: p, m: newShadowIndex(max + 1), max: max}
+	s.lru, _ = p.(*lru[uint64, struct{}])
+	return s
 }
 
 // request reports whether h is present, recording the access; if it is not,
 // it inserts h and evicts down to the shadow's maximum.
 func (s *shadow) request(h uint64) bool {
 	if n := s.m.get(h); n != nil {
-		s.p.access(n)
+		switch l := s.lru; {
+		case l == nil:
+			s.p.access(n)
+		case l.eager:
+			l.moveHit(n)
+		default:
+			l.restamp(n)
+		}
 		return true
 	}
 	n := s.spare
@@ -337,6 +347,7 @@ func (s *shadow) clone() shadow {
 		c.m.set(x.key, x)
 		return x
 	})
+	c.lru, _ = c.p.(*lru[uint64, struct{}])
 	return c
 }
 
