@@ -143,7 +143,7 @@ func (p *lru[K, V]) decide() {
 }
 
 // toEager sorts every linked node into q by stamp, h's and q's, using h's
-// array as scratch, and switches to eager mode.
+// array as scratch (then dropped), and switches to eager mode.
 func (p *lru[K, V]) toEager() {
 	items := p.h[:0]
 	for _, it := range p.h {
@@ -162,8 +162,8 @@ func (p *lru[K, V]) toEager() {
 	if b := p.q.back(); b != nil {
 		p.placed = b.stamp()
 	}
-	clear(items)
-	p.h, p.dead, p.eager = items[:0], 0, true
+	// The heap stays empty in eager mode: its array is dropped.
+	p.h, p.dead, p.eager = nil, 0, true
 }
 
 // replace gives n the place of the most recently used; it was accessed.
