@@ -104,22 +104,70 @@ func TestShadowIndexLoad(t *testing.T) {
 // lookup, and on a miss an insertion and an eviction) over a stream of
 // uniformly drawn keys: 100 keys in 100 entries (every request hits once the
 // shadow is full), 150 in 100 and 1,500 in 1,000 (about one request in three
-// misses).
+// misses). Beside it, index=map runs the same requests with a Go map keyed
+// by the hash in place of the shadowIndex (mapShadow), as the shadows did
+// before it:
+//
+//	go test -run '^$' -bench ShadowRequest -count 6 ./concurrent/ | benchstat -col /index -
 func BenchmarkShadowRequest(b *testing.B) {
 	for _, c := range []struct{ max, keys int }{{100, 100}, {100, 150}, {1000, 1500}} {
-		b.Run(fmt.Sprintf("max=%d/keys=%d", c.max, c.keys), func(b *testing.B) {
-			s := newShadow(newLRU[uint64, struct{}](), c.max)
-			r := rand.New(rand.NewPCG(1, 2))
-			keys := make([]uint64, 1<<16)
-			for i := range keys {
-				keys[i] = (r.Uint64N(uint64(c.keys)) + 1) * 0x9e3779b97f4a7c15
-			}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				s.request(keys[i&(len(keys)-1)])
-				i++
-			}
-		})
+		r := rand.New(rand.NewPCG(1, 2))
+		keys := make([]uint64, 1<<16)
+		for i := range keys {
+			keys[i] = (r.Uint64N(uint64(c.keys)) + 1) * 0x9e3779b97f4a7c15
+		}
+		for _, index := range []string{"shadowIndex", "map"} {
+			b.Run(fmt.Sprintf("max=%d/keys=%d/index=%s", c.max, c.keys, index), func(b *testing.B) {
+				s := newShadow(newLRU[uint64, struct{}](), c.max)
+				request := s.request
+				if index == "map" {
+					request = newMapShadow(c.max).request
+				}
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					request(keys[i&(len(keys)-1)])
+					i++
+				}
+			})
+		}
 	}
+}
+
+// mapShadow is a shadow LRU whose nodes are found in a Go map, the
+// baseline of BenchmarkShadowRequest; otherwise as shadow.request.
+type mapShadow struct {
+	lru   *lru[uint64, struct{}]
+	m     map[uint64]*node[uint64, struct{}]
+	max   int
+	spare *node[uint64, struct{}]
+}
+
+func newMapShadow(max int) *mapShadow {
+	return &mapShadow{lru: newLRU[uint64, struct{}](), m: make(map[uint64]*node[uint64, struct{}], max+1), max: max}
+}
+
+func (s *mapShadow) request(h uint64) bool {
+	if n, ok := s.m[h]; ok {
+		if s.lru.eager {
+			s.lru.moveHit(n)
+		} else {
+			s.lru.restamp(n)
+		}
+		return true
+	}
+	n := s.spare
+	if n == nil {
+		n = new(node[uint64, struct{}])
+	}
+	s.spare = nil
+	*n = node[uint64, struct{}]{key: h, hash: h}
+	s.m[h] = n
+	s.lru.add(n)
+	for s.lru.len() > s.max {
+		v := s.lru.evict()
+		delete(s.m, v.key)
+		s.spare = v
+	}
+	return false
 }
