@@ -198,6 +198,7 @@ func TestSimAblations(t *testing.T) {
 		{"gate125", wtAblation{gatePercent: 125}},
 		{"gate175", wtAblation{gatePercent: 175}},
 		{"gate200", wtAblation{gatePercent: 200}},
+		{"decay10", wtAblation{duelDecay10: true}},
 	}
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
 		var keep []variant

@@ -443,6 +443,9 @@ type wtAblation struct {
 	// after winning more than gatePercent% of max contests in a row instead
 	// of wtGatePercent%; negative, never (the policy without the rule).
 	gatePercent int
+	// duelDecay10: the duel's scores decay by a tenth per epoch instead of
+	// 1/wtDuelDecay.
+	duelDecay10 bool
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max

@@ -130,8 +130,8 @@ func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
 		return lruMode
 	}
 	d.left = d.epoch
-	d.sL = d.sL - d.sL/10 + d.hL*1024
-	d.sT = d.sT - d.sT/10 + d.hT*1024
+	d.sL = d.sL - d.sL/20 + d.hL*1024
+	d.sT = d.sT - d.sT/20 + d.hT*1024
 	d.hL, d.hT = 0, 0
 	// a leads b by 5% of b and by more than two standard deviations of
 	// hit-count noise: (a-b)^2 > 4 (a+b) in hits, scaled by 1024.
