@@ -64,6 +64,7 @@ type Sketch struct {
 	sampleSize int // additions that trigger a halving
 	capacity   int
 	door       doorkeeper // empty unless made by NewWithDoorkeeper
+	doorEpoch  uint64     // see DoorEpoch
 }
 
 // New returns a sketch sized for a cache of capacity entries whose hashes are
@@ -114,8 +115,8 @@ func (s *Sketch) Resize(capacity int) {
 	}
 	s.capacity = capacity
 	s.sampleSize = sampleFactor * max(capacity, 1)
-	if s.door.on {
-		s.door.resize(s.sampleSize)
+	if s.door.on && s.door.resize(s.sampleSize) {
+		s.doorEpoch++
 	}
 	if s.additions >= s.sampleSize {
 		s.Age()
@@ -141,6 +142,31 @@ func (s *Sketch) Increment(h uint64) {
 	if s.door.on && !s.door.insert(m) {
 		return // the first occurrence in this sample
 	}
+	s.count(m)
+}
+
+// IncrementSeen is [Sketch.Increment] for a key that Increment or
+// IncrementSeen counted since [Sketch.DoorEpoch] last changed: the
+// doorkeeper still holds such a key, so IncrementSeen goes straight to the
+// counters, without the doorkeeper's three probes (three cache lines of a
+// filter too large for the CPU's caches). The result is the same as
+// Increment's. Called for any other key, it counts an occurrence that the
+// doorkeeper should have absorbed. Without a doorkeeper it is Increment.
+func (s *Sketch) IncrementSeen(h uint64) { s.count(s.mix(h)) }
+
+// DoorEpoch returns a number that changes whenever the doorkeeper forgets
+// the keys it holds: at every aging (see [Sketch.Age]), at [Sketch.Clear],
+// and at a [Sketch.Resize] that changes its size. A key counted by
+// [Sketch.Increment] or [Sketch.IncrementSeen] stays in the doorkeeper until
+// the epoch changes, so a caller that remembers the epoch of a key's last
+// count may count it again with IncrementSeen while the epoch is the same.
+// Mind that an increment can end a sample: compare the epoch after it, not
+// before. A sketch without a doorkeeper changes epochs at the same points.
+func (s *Sketch) DoorEpoch() uint64 { return s.doorEpoch }
+
+// count adds one occurrence of the mixed hash m to its counters, aging the
+// sketch when the sample is complete.
+func (s *Sketch) count(m uint64) {
 	block := s.block(m)
 	bump(block, 0, m)
 	bump(block, 1, m>>8)
@@ -211,6 +237,7 @@ func (s *Sketch) Age() {
 	}
 	s.additions = max(s.additions-odd/4, 0) >> 1
 	clear(s.door.bits)
+	s.doorEpoch++
 }
 
 // Clear forgets every count.
@@ -218,6 +245,7 @@ func (s *Sketch) Clear() {
 	clear(s.table)
 	clear(s.door.bits)
 	s.additions = 0
+	s.doorEpoch++
 }
 
 // Clone returns an independent copy of s in the same state.

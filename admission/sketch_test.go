@@ -3,6 +3,7 @@ package admission
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -361,8 +362,8 @@ func TestClear(t *testing.T) {
 func TestZeroAllocs(t *testing.T) {
 	for _, s := range []*Sketch{New(1<<12, 1), NewWithDoorkeeper(1<<12, 1)} {
 		h := hashOf(7)
-		if n := testing.AllocsPerRun(1000, func() { s.Increment(h); _ = s.Frequency(h) }); n != 0 {
-			t.Fatalf("%v allocations per Increment+Frequency", n)
+		if n := testing.AllocsPerRun(1000, func() { s.Increment(h); s.IncrementSeen(h); _ = s.Frequency(h) }); n != 0 {
+			t.Fatalf("%v allocations per Increment+IncrementSeen+Frequency", n)
 		}
 	}
 }
@@ -373,7 +374,10 @@ func TestZeroAllocs(t *testing.T) {
 // first byte chooses the capacity, the seed and whether the sketch has a
 // doorkeeper; the model then keeps each key's first occurrence of a sample
 // apart, as the doorkeeper does (a false positive of the filter only makes
-// the sketch count more, so the model stays a lower bound).
+// the sketch count more, so the model stays a lower bound). A second sketch,
+// a mirror, gets the same operations, but counts with IncrementSeen each
+// key it counted since the doorkeeper epoch last changed: it must stay
+// identical to the first, counters, doorkeeper and count of additions.
 func FuzzSketch(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
@@ -393,6 +397,8 @@ func FuzzSketch(f *testing.F) {
 			seen bool // absorbed by the doorkeeper
 		}
 		model := map[uint64]entry{}
+		mirror := s.Clone()
+		seenIn := map[uint64]uint64{} // mirror's doorkeeper epoch + 1 at a key's last count
 		estimate := func(e entry) int {
 			if e.seen {
 				return min(e.n+1, maxCounter)
@@ -415,6 +421,15 @@ func FuzzSketch(f *testing.F) {
 					odd = oddAfterIncrement(s, hashOf(k))
 				}
 				s.Increment(hashOf(k))
+				epoch := mirror.DoorEpoch()
+				if seenIn[k] == epoch+1 {
+					mirror.IncrementSeen(hashOf(k))
+				} else {
+					mirror.Increment(hashOf(k))
+				}
+				if mirror.DoorEpoch() == epoch { // the count did not end the sample
+					seenIn[k] = epoch + 1
+				}
 				e := model[k]
 				if door && !e.seen {
 					e.seen = true
@@ -441,12 +456,17 @@ func FuzzSketch(f *testing.F) {
 			case 2:
 				odd := oddCounters(s)
 				s.Age()
+				mirror.Age()
 				age()
 				adds = aged(adds, odd)
 			case 3:
 				s.Clear()
+				mirror.Clear()
 				clear(model)
 				adds = 0
+			}
+			if !sameSketch(s, mirror) {
+				t.Fatalf("op %d: the sketch counting with IncrementSeen differs from the one counting with Increment", i)
 			}
 			if !door && s.additions != adds {
 				t.Fatalf("op %d: sketch counted %d additions, model %d", i, s.additions, adds)
@@ -458,6 +478,84 @@ func FuzzSketch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameSketch reports whether a and b hold the same counters, doorkeeper bits
+// and count of additions.
+func sameSketch(a, b *Sketch) bool {
+	return a.additions == b.additions && slices.Equal(a.table, b.table) && slices.Equal(a.door.bits, b.door.bits)
+}
+
+// TestIncrementSeenMatchesIncrement counts a random stream into two sketches
+// with a doorkeeper: one with Increment only, the other with IncrementSeen
+// for each key it counted since DoorEpoch last changed (and Increment
+// otherwise), resizing both now and then. They must stay identical; and the
+// stream must have aged the sketches and used IncrementSeen, or the test
+// proves nothing.
+func TestIncrementSeenMatchesIncrement(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, b := NewWithDoorkeeper(64, 9), NewWithDoorkeeper(64, 9)
+	seenIn := map[uint64]uint64{}
+	seen, epochs := 0, 0
+	for step := range 100_000 {
+		if step%20_000 == 19_999 {
+			c := 32 + rng.IntN(200)
+			a.Resize(c)
+			b.Resize(c)
+		}
+		k := rng.Uint64N(300)
+		if rng.IntN(4) == 0 {
+			k = rng.Uint64N(8) // hot keys, counted many times in a sample
+		}
+		a.Increment(hashOf(k))
+		epoch := b.DoorEpoch()
+		if seenIn[k] == epoch+1 {
+			b.IncrementSeen(hashOf(k))
+			seen++
+		} else {
+			b.Increment(hashOf(k))
+		}
+		if b.DoorEpoch() == epoch {
+			seenIn[k] = epoch + 1
+		} else {
+			epochs++
+		}
+		if !sameSketch(a, b) {
+			t.Fatalf("step %d (key %d): the sketches differ", step, k)
+		}
+	}
+	if seen < 10_000 || epochs < 20 {
+		t.Fatalf("%d IncrementSeen calls and %d agings during an increment in 100,000 steps: the stream does not exercise them", seen, epochs)
+	}
+}
+
+func TestDoorEpoch(t *testing.T) {
+	s := NewWithDoorkeeper(64, 1)
+	e := s.DoorEpoch()
+	step := func(what string, f func(), changes bool) {
+		t.Helper()
+		before := s.DoorEpoch()
+		f()
+		if changed := s.DoorEpoch() != before; changed != changes {
+			t.Fatalf("%s: epoch changed %v, want %v", what, changed, changes)
+		}
+	}
+	step("Increment within the sample", func() { s.Increment(hashOf(1)); s.Increment(hashOf(1)) }, false)
+	step("IncrementSeen within the sample", func() { s.IncrementSeen(hashOf(1)) }, false)
+	step("Frequency", func() { s.Frequency(hashOf(1)) }, false)
+	step("Age", s.Age, true)
+	step("Clear", s.Clear, true)
+	step("Resize to the same size", func() { s.Resize(64) }, false)
+	step("Resize that changes the doorkeeper's size", func() { s.Resize(1024) }, true)
+	step("the increment that ends a sample", func() {
+		for s.Additions() < s.SampleSize()-1 {
+			s.IncrementSeen(hashOf(2))
+		}
+		s.IncrementSeen(hashOf(2))
+	}, true)
+	if s.DoorEpoch() == e {
+		t.Fatal("epoch never moved")
+	}
 }
 
 func TestDoorkeeperAbsorbsFirstOccurrence(t *testing.T) {
@@ -579,6 +677,21 @@ func BenchmarkIncrement(b *testing.B) {
 			}
 		})
 	}
+	// IncrementSeen, for keys the doorkeeper holds: the counters alone (the
+	// doorkeeper forgets them at each aging, which this loop does not wait
+	// for: it measures the cost, not the counts).
+	s := NewWithDoorkeeper(1<<16, 1)
+	for _, h := range hs {
+		s.Increment(h)
+	}
+	b.Run("doorkeeper-seen", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			s.IncrementSeen(hs[i&(len(hs)-1)])
+			i++
+		}
+	})
 }
 
 func BenchmarkFrequency(b *testing.B) {
