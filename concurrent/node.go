@@ -40,6 +40,11 @@ type node[K comparable, V any] struct {
 	// restamped the node since it was placed (see lru).
 	dirty bool
 
+	// doorMark belongs to the LFU policy, guarded by Cache.mu: the policy's
+	// mark for the doorkeeper epoch in which the sketch last counted the
+	// node's key, 0 for none (see wtinylfu.count).
+	doorMark uint8
+
 	// released is set, under Cache.mu, once the node's removal has been
 	// applied (its removal or replacement event, or its removal from the map
 	// under Cache.mu): the policy never links a released node. It resolves

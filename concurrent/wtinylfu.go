@@ -389,6 +389,14 @@ type wtState struct {
 	lruMode                     bool
 	savedWindow, savedProtected int
 
+	// doorEpoch is the sketch's DoorEpoch when the policy last looked, and
+	// doorMark (1 to wtDoorMarks) the mark the policy gives it: a node whose
+	// doorMark is the current one had its key counted in this epoch, so the
+	// doorkeeper holds it (see count). Marks are reused; before reuse,
+	// every node's mark is cleared.
+	doorEpoch uint64
+	doorMark  uint8
+
 	off wtAblation
 	// lab holds the state of the ablations that need some (staleTie,
 	// indicatorSample, rateLimit; see wtlab.go): nil as shipped, so that
@@ -496,11 +504,15 @@ func (p *wtinylfu[K, V]) reset(max int) {
 func (p *wtinylfu[K, V]) ensureSketch() {
 	switch {
 	case p.sketch != nil || (p.off.lazySketch && p.len()+1 < p.max/2):
+		return
 	case p.off.noDoorkeeper:
 		p.sketch = admission.New(p.sketchSize(), wtSketchSeed(p.seed))
 	default:
 		p.sketch = admission.NewWithDoorkeeper(p.sketchSize(), wtSketchSeed(p.seed))
 	}
+	// A new sketch's doorkeeper holds no key.
+	p.clearDoorMarks()
+	p.doorEpoch, p.doorMark = p.sketch.DoorEpoch(), 1
 }
 
 // sketchSize is the capacity the sketch is sized for: the cache's maximum,
@@ -600,11 +612,59 @@ func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 		}
 	}
 	if p.sketch != nil {
-		p.sketch.Increment(n.hash)
+		p.count(n)
 	}
 	if p.lab != nil {
 		p.labRecord(n.hash)
 	}
+}
+
+// wtDoorMarks is the number of doorkeeper epochs the nodes' marks tell apart
+// before the policy clears them all and starts over (a package variable so
+// that tests can make it wrap often).
+var wtDoorMarks uint8 = 255
+
+// count counts a request for n's key in the sketch. A key counted earlier in
+// the sketch's current doorkeeper epoch is in the doorkeeper, and n's mark
+// says so: then IncrementSeen skips the doorkeeper's three probes, which for
+// a large cache are three cache misses, on every request for a key after its
+// first in a sample. The counts are those of Increment.
+func (p *wtinylfu[K, V]) count(n *node[K, V]) {
+	s := p.sketch
+	if s.DoorEpoch() != p.doorEpoch {
+		p.nextDoorMark()
+	}
+	if n.doorMark == p.doorMark {
+		s.IncrementSeen(n.hash)
+	} else {
+		s.Increment(n.hash)
+	}
+	if s.DoorEpoch() != p.doorEpoch {
+		// That count ended the sample: the doorkeeper has forgotten n's key.
+		p.nextDoorMark()
+		return
+	}
+	n.doorMark = p.doorMark
+}
+
+// nextDoorMark gives the sketch's new doorkeeper epoch a mark no node holds.
+func (p *wtinylfu[K, V]) nextDoorMark() {
+	p.doorEpoch = p.sketch.DoorEpoch()
+	if p.doorMark >= wtDoorMarks {
+		p.clearDoorMarks()
+	}
+	p.doorMark++
+}
+
+// clearDoorMarks clears every node's doorkeeper mark and the policy's.
+func (p *wtinylfu[K, V]) clearDoorMarks() {
+	for _, q := range p.order() {
+		q.ascend(func(n *node[K, V]) bool {
+			n.doorMark = 0
+			return true
+		})
+	}
+	p.doorMark = 0
 }
 
 // setLRUMode switches to LRU mode (the window takes the whole cache) or back

@@ -637,6 +637,70 @@ func TestWTinyLFUMatchesModel(t *testing.T) {
 	}
 }
 
+// TestWTinyLFUDoorMarksWrap replays requests through the policy with
+// doorkeeper marks that wrap after two epochs, and through the model, whose
+// sketch counts every request with Increment: after every request the two
+// sketches must give every key the same estimate and hold the same count of
+// additions. A mark left on a node from an earlier epoch, or one not taken
+// at the end of a sample, would make the policy skip the doorkeeper for a
+// key it does not hold. Besides a few hot keys, the requests go to one of
+// three key ranges in turn, each for longer than a sample, and both sketches
+// also age between requests now and then, so that entries wait in the
+// cache, unrequested, for several epochs: that is when a mark that was not
+// cleared at a wrap shows.
+func TestWTinyLFUDoorMarksWrap(t *testing.T) {
+	defer func(n uint8) { wtDoorMarks = n }(wtDoorMarks)
+	wtDoorMarks = 2
+	for _, size := range []int{1, 10, 64, 300} {
+		t.Run(fmt.Sprintf("max=%d", size), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(size), 3))
+			h, m := newWTHarness(size, 1), newWTModel(size, 1)
+			keyRange := uint64(2*size + 8)
+			phase := 30 * max(size, 64) // requests per range: more than a sample
+			epochs, last := 0, h.p.sketch.DoorEpoch()
+			for step := range 40_000 {
+				k := 3*keyRange + rng.Uint64N(8) // hot keys
+				if rng.IntN(2) == 0 {
+					k = uint64(step/phase%3)*keyRange + rng.Uint64N(keyRange)
+				}
+				if rng.IntN(200) == 0 {
+					// An aging between requests, in both: an epoch passes
+					// while most entries wait unrequested.
+					h.p.sketch.Age()
+					m.sketch.Age()
+				}
+				if n := h.nodes[k]; n != nil {
+					h.p.access(n)
+					m.access(k)
+				} else {
+					h.p.add(h.newNode(k))
+					m.add(k)
+				}
+				for h.p.len() > size {
+					v := h.p.evict()
+					m.evict()
+					delete(h.nodes, v.key)
+				}
+				if got, want := h.p.sketch.Additions(), m.sketch.Additions(); got != want {
+					t.Fatalf("step %d (key %d): sketch additions %d, model %d", step, k, got, want)
+				}
+				for x := range 3*keyRange + 8 {
+					if got, want := h.p.sketch.Frequency(simHash(x)), m.sketch.Frequency(simHash(x)); got != want {
+						t.Fatalf("step %d (key %d): key %d estimated %d, model %d", step, k, x, got, want)
+					}
+				}
+				if e := h.p.sketch.DoorEpoch(); e != last {
+					epochs, last = epochs+1, e
+				}
+			}
+			if epochs < 5 {
+				t.Fatalf("%d doorkeeper epochs in 40,000 requests: the marks never wrapped", epochs)
+			}
+			h.check(t, m, -1, "end")
+		})
+	}
+}
+
 // TestWTinyLFUDuelMatchesModel drives the policy through phases where LRU
 // wins (sweeps up and down a range larger than the cache, as the zigzag trace)
 // and phases where frequency wins (a few hot keys among many cold ones), so
