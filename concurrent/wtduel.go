@@ -15,10 +15,10 @@ package concurrent
 // sees, and, from the first switch to LRU mode on, a shadow W-TinyLFU too. A
 // shadow holds hashes, no keys or values. Every epoch (max(max,
 // wtDuelMinEpoch) requests) each side's hits are added to a score that
-// decays by a twentieth per epoch. The W-TinyLFU side is scored by the policy's
-// own hits while it runs as W-TinyLFU (what a switch would give up), by the
-// shadow W-TinyLFU's while it runs as an LRU; the LRU side always by the
-// shadow LRU. When one score leads the other by more than
+// decays by a twentieth per epoch. The W-TinyLFU side is scored by the
+// policy's own hits while it runs as W-TinyLFU (what a switch would give
+// up), by the shadow W-TinyLFU's while it runs as an LRU; the LRU side
+// always by the shadow LRU. When one score leads the other by more than
 // wtDuelMarginPercent of it and by more than wtDuelZ standard deviations of
 // hit-count noise (lead^2 > wtDuelZ^2 x the sum of both, in hits; without
 // this test, noise on a trace with few hits, cs at 100 entries, switched it
