@@ -124,6 +124,61 @@ func TestSimTable(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
+// simVariant is a column of TestSimAblations: the policy with the
+// ablations off switched on.
+type simVariant struct {
+	name string
+	off  wtAblation
+}
+
+// simVariants are TestSimAblations' columns: the policy as shipped, then
+// each ablation.
+var simVariants = []simVariant{
+	{"shipped", wtAblation{}},
+	{"lazy", wtAblation{lazySketch: true}},
+	{"nodoor", wtAblation{noDoorkeeper: true}},
+	{"noadapt", wtAblation{noAdapt: true}},
+	{"shrink4", wtAblation{constShrink: true}},
+	{"caffflood", wtAblation{caffeineFlood: true}},
+	{"noflood", wtAblation{noFlood: true}},
+	{"unscaled", wtAblation{unscaled: true}},
+	{"noduel", wtAblation{noDuel: true}},
+	{"sampduel", wtAblation{sampledDuel: true}},
+	{"smallsk", wtAblation{smallSketch: true}},
+	{"startlru", wtAblation{startLRU: true}},
+	{"duelfill", wtAblation{duelFill: true}},
+	{"contshadow", wtAblation{contShadow: true}},
+	{"dropshadow", wtAblation{dropShadow: true}},
+	{"nogrowth", wtAblation{noGrowthGhosts: true}},
+	{"coarse", wtAblation{coarseSteps: true}},
+	{"single", wtAblation{singleSketch: true}},
+	{"victim2", wtAblation{victimScan: 2}},
+	{"victim4", wtAblation{victimScan: 4}},
+	{"victim8", wtAblation{victimScan: 8}},
+	{"stale1", wtAblation{staleTie: 1}},
+	{"stale2", wtAblation{staleTie: 2}},
+	{"stale4", wtAblation{staleTie: 4}},
+	{"stale10", wtAblation{staleTie: 10}},
+	{"stale2f2", wtAblation{staleTie: 2, staleTieFrom: 2}},
+	{"stale4f2", wtAblation{staleTie: 4, staleTieFrom: 2}},
+	{"indic50k", wtAblation{indicatorSample: 50000}},
+	{"indic10x", wtAblation{indicatorSample: -10}},
+	{"cap20", wtAblation{windowCap: 20}},
+	{"cap30", wtAblation{windowCap: 30}},
+	{"cap40", wtAblation{windowCap: 40}},
+	{"cap50", wtAblation{windowCap: 50}},
+	{"rate5", wtAblation{rateLimit: 5}},
+	{"rate10", wtAblation{rateLimit: 10}},
+	{"rate20", wtAblation{rateLimit: 20}},
+	{"rate40", wtAblation{rateLimit: 40}},
+	{"nogate", wtAblation{gatePercent: -1}},
+	{"gate100", wtAblation{gatePercent: 100}},
+	{"gate125", wtAblation{gatePercent: 125}},
+	{"gate175", wtAblation{gatePercent: 175}},
+	{"gate200", wtAblation{gatePercent: 200}},
+	{"decay10", wtAblation{duelDecay10: true}},
+}
+
 // TestSimAblations replays the traces through the policy as shipped and
 // with each part of its design switched off or back to the alternative it was
 // measured against (see wtAblation), when CLIENTCACHE_ABLATIONS is set: "1"
@@ -151,59 +206,11 @@ func TestSimAblations(t *testing.T) {
 	}
 	capacities := simEnvInts(t, "CLIENTCACHE_CAPACITIES")
 	dir := simTraceDir(t)
-	type variant struct {
-		name string
-		off  wtAblation
-	}
-	variants := []variant{
-		{"shipped", wtAblation{}},
-		{"lazy", wtAblation{lazySketch: true}},
-		{"nodoor", wtAblation{noDoorkeeper: true}},
-		{"noadapt", wtAblation{noAdapt: true}},
-		{"shrink4", wtAblation{constShrink: true}},
-		{"caffflood", wtAblation{caffeineFlood: true}},
-		{"noflood", wtAblation{noFlood: true}},
-		{"unscaled", wtAblation{unscaled: true}},
-		{"noduel", wtAblation{noDuel: true}},
-		{"sampduel", wtAblation{sampledDuel: true}},
-		{"smallsk", wtAblation{smallSketch: true}},
-		{"startlru", wtAblation{startLRU: true}},
-		{"duelfill", wtAblation{duelFill: true}},
-		{"contshadow", wtAblation{contShadow: true}},
-		{"dropshadow", wtAblation{dropShadow: true}},
-		{"nogrowth", wtAblation{noGrowthGhosts: true}},
-		{"coarse", wtAblation{coarseSteps: true}},
-		{"single", wtAblation{singleSketch: true}},
-		{"victim2", wtAblation{victimScan: 2}},
-		{"victim4", wtAblation{victimScan: 4}},
-		{"victim8", wtAblation{victimScan: 8}},
-		{"stale1", wtAblation{staleTie: 1}},
-		{"stale2", wtAblation{staleTie: 2}},
-		{"stale4", wtAblation{staleTie: 4}},
-		{"stale10", wtAblation{staleTie: 10}},
-		{"stale2f2", wtAblation{staleTie: 2, staleTieFrom: 2}},
-		{"stale4f2", wtAblation{staleTie: 4, staleTieFrom: 2}},
-		{"indic50k", wtAblation{indicatorSample: 50000}},
-		{"indic10x", wtAblation{indicatorSample: -10}},
-		{"cap20", wtAblation{windowCap: 20}},
-		{"cap30", wtAblation{windowCap: 30}},
-		{"cap40", wtAblation{windowCap: 40}},
-		{"cap50", wtAblation{windowCap: 50}},
-		{"rate5", wtAblation{rateLimit: 5}},
-		{"rate10", wtAblation{rateLimit: 10}},
-		{"rate20", wtAblation{rateLimit: 20}},
-		{"rate40", wtAblation{rateLimit: 40}},
-		{"nogate", wtAblation{gatePercent: -1}},
-		{"gate100", wtAblation{gatePercent: 100}},
-		{"gate125", wtAblation{gatePercent: 125}},
-		{"gate175", wtAblation{gatePercent: 175}},
-		{"gate200", wtAblation{gatePercent: 200}},
-		{"decay10", wtAblation{duelDecay10: true}},
-	}
+	variants := simVariants
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
-		var keep []variant
+		var keep []simVariant
 		for _, name := range strings.Split(list, ",") {
-			i := slices.IndexFunc(variants, func(v variant) bool { return v.name == name })
+			i := slices.IndexFunc(variants, func(v simVariant) bool { return v.name == name })
 			if i < 0 {
 				t.Fatalf("CLIENTCACHE_VARIANTS: no column %q", name)
 			}
@@ -523,5 +530,62 @@ func (c *simEngineCache) Set(k uint64) {
 	for c.p.len() > c.max {
 		v := c.p.evict()
 		delete(c.m, v.key)
+	}
+}
+
+// TestEveryAblationReplays runs each column of TestSimAblations (simVariants)
+// on a synthetic stream (a loop over more keys than the cache holds, skewed
+// random keys, a scan of new keys, in turn), at sizes below and above
+// wtDuelSize, with a resize halfway, driving the policy as the engine does.
+// The ablations are development aids that TestSimAblations runs only on
+// request; this keeps each of them working: none may panic, hold more than
+// its maximum once the engine has evicted, or evict a node it does not hold.
+func TestEveryAblationReplays(t *testing.T) {
+	steps := 6000
+	if raceEnabled || testing.Short() {
+		steps = 2000
+	}
+	for _, v := range simVariants {
+		for _, size := range []int{1, 8, 100, 1500} {
+			t.Run(fmt.Sprintf("%s/max=%d", v.name, size), func(t *testing.T) {
+				p := newWTinyLFUAblated[uint64, struct{}](size, 1, v.off)
+				held := map[uint64]*node[uint64, struct{}]{}
+				limit := size
+				next := uint64(1 << 40) // the scan's keys, never requested before
+				for step := range steps {
+					if step == steps/2 {
+						limit = size/2 + 1
+						p.setMax(limit)
+					}
+					var k uint64
+					switch phase := step / 500 % 3; {
+					case phase == 0:
+						k = uint64(step % (size + size/2 + 2))
+					case phase == 1:
+						k = uint64(step*step%97) % uint64(2*size+3)
+					default:
+						next++
+						k = next
+					}
+					if n := held[k]; n != nil {
+						p.access(n)
+					} else {
+						n = &node[uint64, struct{}]{key: k, hash: simHash(k)}
+						held[k] = n
+						p.add(n)
+					}
+					for p.len() > limit {
+						x := p.evict()
+						if x == nil || held[x.key] != x {
+							t.Fatalf("step %d: evicted %v, which the policy did not hold", step, x)
+						}
+						delete(held, x.key)
+					}
+					if p.len() != len(held) {
+						t.Fatalf("step %d: policy holds %d entries, the map %d", step, p.len(), len(held))
+					}
+				}
+			})
+		}
 	}
 }

@@ -541,13 +541,6 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	p.windowMax = max - max*wtMainPercent/100
 	p.protectedMax = (max - p.windowMax) * wtProtectedPercent / 100
 	p.lruMode = false
-	p.duel = nil
-	if !p.off.noDuel && (max <= wtDuelSize || p.off.sampledDuel) {
-		p.duel = newWTDuel(max, p.seed, p.off)
-		if p.off.startLRU {
-			p.setLRUMode(true)
-		}
-	}
 	p.victimHash, p.streak, p.gate, p.frac = 0, 0, 0, 0
 	if p.sketch != nil {
 		p.sketch.Resize(p.sketchSize())
@@ -555,6 +548,15 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	if n := wtGhostSlots(max); len(p.ghosts) != n {
 		p.ghosts = make([]uint64, n)
 		p.left, p.ousted = 0, 0
+	}
+	// The duel comes last: the startLRU ablation's switch copies the policy,
+	// ghost table included, into the duel's shadow W-TinyLFU.
+	p.duel = nil
+	if !p.off.noDuel && (max <= wtDuelSize || p.off.sampledDuel) {
+		p.duel = newWTDuel(max, p.seed, p.off)
+		if p.off.startLRU {
+			p.setLRUMode(true)
+		}
 	}
 }
 
