@@ -161,10 +161,11 @@ package concurrent
 // 58.69% -> 51.22%): what LRU mode kept before the first verdict stays wrong
 // long after it, and where W-TinyLFU leads by less than the margin (CPP at
 // 250 and 500 entries) the policy never leaves LRU mode. (Those figures are
-// from the commit that measured it. The column then panicked, from a later
-// change that sized the ghost table after the duel's first switch, until
-// the change that made resize set up the duel last; TestEveryAblationReplays
-// now runs every column. Measured again then, with the duel's slower decay,
+// from the commit that measured it. From bc21b0e on, which made the shadow
+// W-TinyLFU a copy of the policy at the first switch, the column panicked:
+// resize made that switch before it sized the ghost table, so the copy had
+// none. Resize now sets up the duel last, and TestEveryAblationReplays runs
+// every column. Measured again then, with the duel's slower decay,
 // seed 1: zigzag 4.76, 11.97, 23.99 and 48.03%, LRU's at every size; corda
 // 33.33%; Glimpse at 1,000 50.72% -> 36.56%, PS at 1,000 66.34% -> 58.02%,
 // CS at 1,000 58.66% -> 50.20%; against the judged rivals, 47 of 76 rows
