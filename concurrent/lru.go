@@ -90,8 +90,9 @@ func (p *lru[K, V]) add(n *node[K, V]) {
 }
 
 // access records a hit on n: restamp in lazy mode, moveHit in eager mode.
-// The hot callers (the engine's drain, a duel's shadow) make that choice
-// themselves, so that restamp inlines into them.
+// The hot caller, the engine's drain, makes that choice itself, so that
+// restamp inlines into it (as did the duel's shadow LRU, before hashLRU
+// replaced the policy there).
 func (p *lru[K, V]) access(n *node[K, V]) {
 	if p.eager {
 		p.moveHit(n)

@@ -259,8 +259,8 @@ func lruKeys(each func(func(*node[int, int]) bool)) []int {
 	return ks
 }
 
-// BenchmarkLRUModes runs an LRU policy (through a duel's shadow: an index
-// lookup, and on a miss an insertion and an eviction) over a hot set of
+// BenchmarkLRUModes runs an LRU policy (through lruShadow: an index lookup,
+// and on a miss an insertion and an eviction) over a hot set of
 // three-quarters of its entries, drawn uniformly, with a fresh key (a miss,
 // and an eviction) mixed in at the given rate per mille, in lazy mode only,
 // in eager mode only, and choosing as shipped: where the eager mode's
@@ -280,7 +280,7 @@ func BenchmarkLRUModes(b *testing.B) {
 						p.toEager()
 						p.window = math.MaxUint64
 					}
-					s := newShadow(p, size)
+					s := newLRUShadow(p, size)
 					r := rand.New(rand.NewPCG(3, 4))
 					keys := make([]uint64, 1<<18)
 					fresh := uint64(1 << 40)

@@ -856,7 +856,7 @@ func TestRegressionResizeAppliesEarlierEventsFirst(t *testing.T) {
 				tlfu = fmt.Sprint(p.duel.tlfu.p.len())
 			}
 			return fmt.Sprintf("window %d, protected %d, duel: %d requests left in the epoch, shadow LRU of %d, shadow W-TinyLFU of %s",
-				p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.p.len(), tlfu)
+				p.windowMax, p.protectedMax, p.duel.left, p.duel.lru.len(), tlfu)
 		})
 	}
 	if e, l := state(early), state(late); e != l {

@@ -83,7 +83,8 @@ package concurrent
 //     -43%, p=0.000), 446.1 -> 297.2 ns over 150 keys (about one request in
 //     ten misses; -33%, p=0.000). At 1,000 entries the cache took 263.4
 //     bytes per entry instead of 402.0 (bench/results/memory.md; 248.5
-//     since the shadows' shadowIndex).
+//     since the shadows' shadowIndex, 216.0 since the shadow LRU is a
+//     hashLRU).
 //   - Hit ratios: on the 76 rows of bench/'s table, seeds 1-3
 //     (CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3 go test -run
 //     TestSimAblations -v ./concurrent/, columns shipped, contshadow and
@@ -174,8 +175,9 @@ package concurrent
 //
 // The price, for caches of at most wtDuelSize entries only: every request
 // also runs through the shadow LRU, and after the first switch to LRU mode
-// through the shadow W-TinyLFU as well; their memory, for each, a node and
-// about 21 bytes of index per entry (16-byte slots, at most three-quarters
+// through the shadow W-TinyLFU as well; their memory, per entry, 16 bytes
+// for the shadow LRU's entry (hashLRU) and for the shadow W-TinyLFU a node,
+// each with about 21 bytes of index (16-byte slots, at most three-quarters
 // full: shadowIndex), and for the shadow W-TinyLFU a second sketch; and, at
 // that first switch, a copy of the policy (O(max)).
 
@@ -201,7 +203,7 @@ type wtDuel struct {
 	// sample is ^0 (every key) unless the sampledDuel ablation is on: then
 	// a key is in the duel when wtDuelMix(hash) <= sample.
 	sample uint64
-	lru    shadow
+	lru    hashLRU
 	tlfu   shadow
 	// copied is true when tlfu is made at the first switch to LRU mode, as a
 	// copy of the policy (see shadowOf); false for the contShadow and
@@ -250,7 +252,7 @@ func newWTDuel(maxSize int, seed uint64, off wtAblation) *wtDuel {
 	shadowOff.noDuel, shadowOff.sampledDuel, shadowOff.startLRU, shadowOff.duelFill = true, false, false, false
 	d := &wtDuel{
 		sample:       sample,
-		lru:          newShadow(newLRU[uint64, struct{}](), size),
+		lru:          newHashLRU(size),
 		copied:       !off.contShadow && !off.sampledDuel,
 		drop:         off.dropShadow,
 		epoch:        max(size, wtDuelMinEpoch),
@@ -277,7 +279,7 @@ func (d *wtDuel) request(h uint64, hit, current bool) (lru, change bool) {
 	}
 	// Until the shadow LRU is full nothing has been evicted anywhere: the
 	// policy and the shadows hold every key seen, and hit alike.
-	filling := d.lru.p.len() < d.lru.max && !d.scoreFilling
+	filling := d.lru.len() < d.lru.max && !d.scoreFilling
 	if d.lru.request(h) {
 		d.hitsLRU++
 	}
@@ -320,36 +322,33 @@ func (d *wtDuel) clone() *wtDuel {
 	return &c
 }
 
-// shadow is a cache of hashes under a policy: it only tells hits from
-// misses.
+// shadow is a cache of hashes under a policy (the duel's shadow W-TinyLFU):
+// it only tells hits from misses.
 type shadow struct {
 	p     policy[uint64, struct{}]
-	lru   *lru[uint64, struct{}] // p, if it is an LRU: hits skip the interface call
-	m     shadowIndex            // the nodes by key (a key is a hash)
+	m     shadowIndex[*node[uint64, struct{}]] // the nodes by key (a key is a hash)
 	max   int
 	spare *node[uint64, struct{}] // the last evicted node, reused by the next miss
 }
 
 func newShadow(p policy[uint64, struct{}], max int) shadow {
-	s := shadow{p: p, m: newShadowIndex(max + 1), max: max}
-	s.lru, _ = p.(*lru[uint64, struct{}])
-	return s
+	return shadow{p: p, m: newShadowIndex[*node[uint64, struct{}]](max + 1), max: max}
 }
 
 // request reports whether h is present, recording the access; if it is not,
 // it inserts h and evicts down to the shadow's maximum.
 func (s *shadow) request(h uint64) bool {
 	if n := s.m.get(h); n != nil {
-		switch l := s.lru; {
-		case l == nil:
-			s.p.access(n)
-		case l.eager:
-			l.moveHit(n)
-		default:
-			l.restamp(n)
-		}
+		s.p.access(n)
 		return true
 	}
+	s.insert(h)
+	return false
+}
+
+// insert adds h, which the shadow does not hold, and evicts down to the
+// shadow's maximum.
+func (s *shadow) insert(h uint64) {
 	n := s.spare
 	if n == nil {
 		n = new(node[uint64, struct{}])
@@ -363,7 +362,6 @@ func (s *shadow) request(h uint64) bool {
 		s.m.delete(v.key)
 		s.spare = v
 	}
-	return false
 }
 
 // shadowOf returns a shadow W-TinyLFU in p's state (its lists, sketch,
@@ -385,13 +383,12 @@ func (s *shadow) clone() shadow {
 	if s.p == nil {
 		return shadow{}
 	}
-	c := shadow{m: newShadowIndex(s.max + 1), max: s.max}
+	c := shadow{m: newShadowIndex[*node[uint64, struct{}]](s.max + 1), max: s.max}
 	c.p = s.p.clone(func(n *node[uint64, struct{}]) *node[uint64, struct{}] {
 		x := &node[uint64, struct{}]{key: n.key, hash: n.hash}
 		c.m.set(x.key, x)
 		return x
 	})
-	c.lru, _ = c.p.(*lru[uint64, struct{}])
 	return c
 }
 

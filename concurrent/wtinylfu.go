@@ -213,8 +213,9 @@ import "github.com/clientcache/clientcache/admission"
 // doorkeeper, rounded up to powers of two); at 1,000 entries the cache took
 // 402.0 bytes per entry instead of 352.1 when the shadow W-TinyLFU ran from
 // the start, 263.4 once it was made at the first switch to LRU mode, and
-// takes 248.5 since the shadows find their nodes in a shadowIndex instead of
-// a Go map (bench/results/memory.md; these keys never make it switch).
+// took 248.5 once the shadows found their nodes in a shadowIndex instead of
+// a Go map, and takes 216.0 since the shadow LRU is a hashLRU
+// (bench/results/memory.md; these keys never make it switch).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
