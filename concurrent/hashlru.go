@@ -89,20 +89,10 @@ func (l *hashLRU) pushBack(i int32) {
 	l.ents[0].prev = i
 }
 
-// ascend calls f with each hash from the least recent to the most recent,
-// until f returns false.
-func (l *hashLRU) ascend(f func(h uint64) bool) {
-	for i := l.ents[0].next; i != 0; i = l.ents[i].next {
-		if !f(l.ents[i].h) {
-			return
-		}
-	}
-}
-
 // clone returns an independent copy of l.
 func (l *hashLRU) clone() hashLRU {
 	c := *l
 	c.ents = append(make([]hashEnt, 0, cap(l.ents)), l.ents...)
-	c.m.slots = append([]shadowSlot[int32](nil), l.m.slots...)
+	c.m = l.m.clone()
 	return c
 }

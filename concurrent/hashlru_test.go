@@ -11,24 +11,21 @@ import (
 // slice kept in LRU order (least recent first), at sizes 0 to 1,024, over
 // key ranges below, at and above the size: every request must hit or miss
 // alike, and after each the held hashes must be the slice, in its order. A
-// clone taken halfway must go on alike and stay independent of the
-// original.
+// clone taken halfway must be unchanged by the original's later requests,
+// and must then go on alike on requests of its own.
 func TestHashLRUMatchesAList(t *testing.T) {
 	for _, size := range []int{0, 1, 2, 7, 100, 1024} {
 		for _, keys := range []int{size/2 + 1, size + 1, 3*size + 5} {
 			t.Run(fmt.Sprintf("max=%d/keys=%d", size, keys), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(size), uint64(keys)))
-				l := newHashLRU(size)
-				var want []uint64
-				var clone hashLRU
-				var cloneWant []uint64
-				steps := 20 * (size + 10)
-				for step := range steps {
+				// request runs one random request through l and its model.
+				request := func(what string, step int, l *hashLRU, want []uint64) []uint64 {
+					t.Helper()
 					h := (r.Uint64N(uint64(keys)) + 1) * 0x9e3779b97f4a7c15
 					hit := l.request(h)
 					i := slices.Index(want, h)
 					if hit != (i >= 0) {
-						t.Fatalf("step %d: request(%#x) hit %v, want %v", step, h, hit, i >= 0)
+						t.Fatalf("%s, step %d: request(%#x) hit %v, want %v", what, step, h, hit, i >= 0)
 					}
 					if i >= 0 {
 						want = slices.Delete(want, i, i+1)
@@ -39,15 +36,26 @@ func TestHashLRUMatchesAList(t *testing.T) {
 							want = want[1:]
 						}
 					}
-					if got := hashesOf(&l); !slices.Equal(got, want) || l.len() != len(want) {
-						t.Fatalf("step %d: held %v (len %d), want %v", step, got, l.len(), want)
+					if got := hashesOf(l); !slices.Equal(got, want) || l.len() != len(want) {
+						t.Fatalf("%s, step %d: held %v (len %d), want %v", what, step, got, l.len(), want)
 					}
+					return want
+				}
+				l := newHashLRU(size)
+				var want, cloneWant []uint64
+				var clone hashLRU
+				steps := 20 * (size + 10)
+				for step := range steps {
+					want = request("original", step, &l, want)
 					if step == steps/2 {
 						clone, cloneWant = l.clone(), slices.Clone(want)
 					}
 				}
 				if got := hashesOf(&clone); !slices.Equal(got, cloneWant) {
 					t.Fatalf("the clone changed with the original: %v, want %v", got, cloneWant)
+				}
+				for step := range steps / 2 {
+					cloneWant = request("clone", step, &clone, cloneWant)
 				}
 			})
 		}
@@ -56,10 +64,9 @@ func TestHashLRUMatchesAList(t *testing.T) {
 
 func hashesOf(l *hashLRU) []uint64 {
 	var out []uint64
-	l.ascend(func(h uint64) bool {
-		out = append(out, h)
-		return true
-	})
+	for i := l.ents[0].next; i != 0; i = l.ents[i].next {
+		out = append(out, l.ents[i].h)
+	}
 	return out
 }
 

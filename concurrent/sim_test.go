@@ -534,8 +534,9 @@ func (c *simEngineCache) Set(k uint64) {
 }
 
 // TestEveryAblationReplays runs each column of TestSimAblations (simVariants)
-// on a synthetic stream (a loop over more keys than the cache holds, skewed
-// random keys, a scan of new keys, in turn), at sizes below and above
+// on a synthetic stream (in turn, for 500 requests each: a loop over more
+// keys than the cache holds, keys scattered over twice the cache's size by
+// squares modulo 97, a scan of new keys), at sizes below and above
 // wtDuelSize, with a resize halfway, driving the policy as the engine does.
 // The ablations are development aids that TestSimAblations runs only on
 // request; this keeps each of them working: none may panic, hold more than
