@@ -33,11 +33,13 @@ const (
 
 // Errors shared with the engine, matched with errors.Is.
 var (
-	// ErrClosed: the cache was closed.
+	// ErrClosed is returned by the operations that need an open cache once
+	// it is closed (see [Cache.Close]).
 	ErrClosed = concurrent.ErrClosed
-	// ErrExists: Add found the key present; nothing was overwritten.
+	// ErrExists is returned by [AddClient] when the key is present; nothing
+	// was overwritten.
 	ErrExists = concurrent.ErrExists
-	// ErrNotFound: Pop found no entry.
+	// ErrNotFound is returned by [PopClient] when the key is absent.
 	ErrNotFound = concurrent.ErrNotFound
 	// ErrInvalid is matched by every error about a bad argument: an invalid
 	// option, an unusable key, a nil constructor. (Errors from the keys

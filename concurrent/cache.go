@@ -648,7 +648,7 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 }
 
 // All returns the entries in eviction order, the next victim first (for
-// LRU, least recently used first; for LFU, see the package documentation).
+// LRU, least recently used first; for LFU, see [LFU]).
 // When iteration starts, All applies the buffered events and copies the
 // order (O(n) under the maintenance lock, O(n log n) for LRU, which sorts
 // its entries by last use; readers are not blocked), then

@@ -10,7 +10,7 @@
 //	  (per-key atomic; counts Len)               │  • the maintenance goroutine (woken by writes),
 //	       │                                     │  • a reader whose stripe is full,
 //	       └──► write buffer (bounded, never     │  • a writer whose insertion overflows the bound,
-//	            drops) ──────────────────────────┤  • Sync, Resize, PopVictim, iteration, Clear, Close
+//	            drops) ──────────────────────────┤  • Sync, Resize, PopVictim, iteration, Clone, Clear, Close
 //	                                             ▼
 //	                                  policy (exact LRU or W-TinyLFU lists)
 //	                                             │ evict while Len() > MaxSize()
@@ -89,8 +89,8 @@
 //
 // # Costs
 //
-// Get and Contains: one lock-free map lookup; a hit also records the access
-// (a CAS and a store into a ring buffer) and allocates nothing. While one
+// Get and Contains: one lock-free map lookup; a Get hit also records the
+// access (a CAS and a store into a ring buffer). Neither allocates. While one
 // goroutine uses the cache, one hit in 64 (a stripe's size) also applies the
 // 64 buffered accesses under the maintenance lock; under contention a hit on
 // an entry whose access is already buffered records nothing more. Writes: one

@@ -25,6 +25,7 @@ type OptionError struct {
 	Reason string
 }
 
+// Error returns "concurrent: invalid <Param> = <Value>: <Reason>".
 func (e *OptionError) Error() string {
 	return fmt.Sprintf("concurrent: invalid %s = %v: %s", e.Param, e.Value, e.Reason)
 }

@@ -29,6 +29,8 @@ type LoaderPanicError struct {
 	Stack []byte // the loader goroutine's stack at the panic
 }
 
+// Error returns "concurrent: loader panicked: <Value>" (or says that the
+// loader called runtime.Goexit). It never includes the stack.
 func (e *LoaderPanicError) Error() string {
 	if e.Value == nil {
 		return "concurrent: loader called runtime.Goexit"

@@ -17,11 +17,13 @@ const (
 	// LFU evicts by frequency, approximated with W-TinyLFU: a TinyLFU
 	// frequency sketch guards a segmented LRU main area behind a small LRU
 	// admission window whose size adapts to the workload. A cache of at most
-	// 1,024 entries also runs a shadow LRU and a shadow W-TinyLFU beside it
-	// (hashes only) and switches to plain LRU order while the shadows show
-	// that LRU would hit more, as on workloads that sweep back and forth;
-	// this costs about one more policy update per request and up to two
-	// index slots and nodes per cache entry.
+	// 1,024 entries also runs a shadow LRU of hashes beside it (and, from
+	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
+	// plain LRU order while the shadows show that LRU would hit more, as on
+	// workloads that sweep back and forth; this costs one or two more
+	// policy updates per request and, per cache entry, an index slot and a
+	// 16-byte entry for the shadow LRU, and another slot and a node for the
+	// shadow W-TinyLFU once it exists.
 	//
 	// The eviction order ([Cache.All], [Cache.PopVictim]) has four parts,
 	// each oldest first (the least recently entered or hit there): the
@@ -80,7 +82,7 @@ type policy[K comparable, V any] interface {
 	// event, still to come, unlinks it). It counts as a miss for policies
 	// that adapt to the hit rate. A node given to remove is never added
 	// again (LRU may still hold an item for it); one returned by evict may
-	// be, reset, as the duel's shadows do.
+	// be, reset, as the duel's shadow W-TinyLFU does.
 	add(n *node[K, V])
 	// access records a hit on a linked node.
 	access(n *node[K, V])

@@ -5,7 +5,7 @@ package concurrent
 // On traces where recency is everything (a sweep up and down the same keys,
 // or one where every key is reused soon after its first use), no admission
 // filter beats plain LRU, and W-TinyLFU's contest at the window's exit, which
-// turns candidates away on frequency ties, costs up to 7.5 points (zigzag at
+// turns candidates away on frequency ties, costs up to 7.1 points (zigzag at
 // 1,000 entries: LRU 48.03%, W-TinyLFU 40.90%). Growing the window does not
 // help: the contest still filters what leaves it. So the policy also runs as
 // an LRU when, on the recent requests, an LRU would have done better.

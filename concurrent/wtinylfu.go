@@ -63,8 +63,9 @@ import "github.com/clientcache/clientcache/admission"
 // 0.85 points lost on P3 at 400,000). Divisors from 2,000 to 4,000 measured
 // alike over four seeds; 1,000 and 1,500 lost more on P3.
 //
-// Below wtFineSize (64) entries, a step is max/64 of an entry instead,
-// accumulated until it makes a whole one: with steps of whole entries, a
+// In a cache of at most wtFineSize/2 (32) entries, a step is 1/u of an
+// entry instead, u = wtFineSize/max rounded down (max/64 of an entry when
+// max divides 64), accumulated until it makes a whole one: with steps of whole entries, a
 // cache of 8 entries moved its window by an eighth of the cache on each ghost
 // hit, where a cache of 1,000 moves it by a thousandth. Averaged over seeds
 // 1, 2 and 3, over every trace but P3 at 8, 16, 24 and 32 entries (72 rows),
@@ -180,8 +181,8 @@ import "github.com/clientcache/clientcache/admission"
 // requested about once in 80). With the floor, caches of 8 to 48 entries hit
 // more on most traces: at 8, 16 and 32 entries Zipf 2.10/4.82/8.14% ->
 // 2.54/5.04/8.68% and OLTP 1.37/3.48/6.40% -> 2.14/4.28/7.09% (theine, whose
-// sketch has the same floor, has 2.93% and 1.62% at 8, medians of three runs
-// in bench/RESULTS.md); over every trace but P3 at 8, 16, 32 and 48 entries,
+// sketch has the same floor, has 2.93% and 1.60% at 8, medians of three runs
+// in bench/RESULTS.md, which move a little with each report); over every trace but P3 at 8, 16, 32 and 48 entries,
 // 53 of the 72 (trace, size) points rose, by 27.8 points in all, and 9 fell,
 // by at most 0.46 (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_CAPACITIES=8,16,32,48
 // go test -run TestSimAblations -v ./concurrent/, columns shipped and
@@ -319,9 +320,10 @@ const (
 	// wtDoubleSketch is the largest cache whose sketch is sized for twice
 	// its maximum.
 	wtDoubleSketch = 1024
-	// wtFineSize is the cache size below which the window moves by
-	// max/wtFineSize of an entry per ghost hit (accumulated in
-	// wtinylfu.frac) instead of a whole entry: however small the cache, the
+	// wtFineSize sets the smallest steps: in a cache of at most
+	// wtFineSize/2 entries the window moves by 1/u of an entry per ghost
+	// hit (u = wtFineSize/max, rounded down; accumulated in wtinylfu.frac)
+	// instead of a whole entry, so that however small the cache, the
 	// window crosses its range in at least about wtFineSize ghost hits.
 	wtFineSize = 64
 )
@@ -380,9 +382,10 @@ type wtState struct {
 	// candidate ousted.
 	ghosts       []uint64
 	left, ousted uint64
-	// frac accumulates the window's moves in a cache of fewer than
-	// wtFineSize entries, in units of max/wtFineSize of an entry (rounded
-	// down): the window moves by whole entries, as frac reaches a unit.
+	// frac accumulates the window's moves in a cache of at most
+	// wtFineSize/2 entries, in units of 1/u of an entry (u =
+	// wtFineSize/max, rounded down): the window moves by whole entries, as
+	// frac reaches u units.
 	frac int
 
 	// In LRU mode (lruMode: see wtduel.go), savedWindow and savedProtected
@@ -432,7 +435,7 @@ type wtAblation struct {
 	// dropShadow: the shadow W-TinyLFU copied at a switch to LRU mode is
 	// dropped at the switch back, and copied anew at the next switch.
 	dropShadow  bool
-	coarseSteps bool // the window moves by whole entries per ghost hit below wtFineSize entries too
+	coarseSteps bool // the window moves by whole entries per ghost hit in caches of at most wtFineSize/2 entries too
 	// victimScan > 1: the contest's victim is the least frequent of the
 	// first victimScan entries of probation, not its front.
 	victimScan int

@@ -14,5 +14,5 @@
 //     is the same key.
 //
 // The seeds (f.Add calls and testdata/fuzz/FuzzXxx) run as ordinary tests
-// with go test; scripts/fuzz.sh fuzzes each target for a fixed time.
+// with go test; scripts/fuzz.sh fuzzes each target for a fixed number of executions.
 package fuzz
