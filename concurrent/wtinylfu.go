@@ -65,9 +65,9 @@ import "github.com/clientcache/clientcache/admission"
 //
 // In a cache of at most wtFineSize/2 (32) entries, a step is 1/u of an
 // entry instead, u = wtFineSize/max rounded down (max/64 of an entry when
-// max divides 64), accumulated until it makes a whole one: with steps of whole entries, a
-// cache of 8 entries moved its window by an eighth of the cache on each ghost
-// hit, where a cache of 1,000 moves it by a thousandth. Averaged over seeds
+// max divides 64), accumulated until it makes a whole one: with steps of
+// whole entries, a cache of 8 entries moved its window by an eighth of the
+// cache on each ghost hit, where a cache of 1,000 moves it by a thousandth. Averaged over seeds
 // 1, 2 and 3, over every trace but P3 at 8, 16, 24 and 32 entries (72 rows),
 // 40 rows rose, by 8.77 points in all and at most 0.98 (web07 at 16
 // entries: 22.04% -> 23.02%), and 9 fell, by 0.87 in all and at most 0.18
@@ -182,9 +182,10 @@ import "github.com/clientcache/clientcache/admission"
 // more on most traces: at 8, 16 and 32 entries Zipf 2.10/4.82/8.14% ->
 // 2.54/5.04/8.68% and OLTP 1.37/3.48/6.40% -> 2.14/4.28/7.09% (theine, whose
 // sketch has the same floor, has 2.93% and 1.60% at 8, medians of three runs
-// in bench/RESULTS.md, which move a little with each report); over every trace but P3 at 8, 16, 32 and 48 entries,
-// 53 of the 72 (trace, size) points rose, by 27.8 points in all, and 9 fell,
-// by at most 0.46 (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_CAPACITIES=8,16,32,48
+// in bench/RESULTS.md, which move a little with each report); over every
+// trace but P3 at 8, 16, 32 and 48 entries, 53 of the 72 (trace, size)
+// points rose, by 27.8 points in all, and 9 fell, by at most 0.46
+// (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_CAPACITIES=8,16,32,48
 // go test -run TestSimAblations -v ./concurrent/, columns shipped and
 // smallsk; TestSimSmallCaches pins the gain). Caches of 64 entries or more
 // are unchanged. Those figures were measured before the growth ghosts; with
