@@ -63,19 +63,20 @@ import "github.com/clientcache/clientcache/admission"
 // 0.85 points lost on P3 at 400,000). Divisors from 2,000 to 4,000 measured
 // alike over four seeds; 1,000 and 1,500 lost more on P3.
 //
-// In a cache of at most wtFineSize/2 (32) entries, a step is 1/u of an
-// entry instead, u = wtFineSize/max rounded down (max/64 of an entry when
-// max divides 64), accumulated until it makes a whole one: with steps of
-// whole entries, a cache of 8 entries moved its window by an eighth of the
-// cache on each ghost hit, where a cache of 1,000 moves it by a
-// thousandth. Averaged over seeds 1, 2 and 3, over every trace but P3 at 8,
-// 16, 24 and 32 entries (72 rows), 40 rows rose, by 8.77 points in all and at most 0.98 (web07 at 16
-// entries: 22.04% -> 23.02%), and 9 fell, by 0.87 in all and at most 0.18
-// (scarab at 8); Zipf at 8 entries 2.57% -> 3.30% (CLIENTCACHE_ABLATIONS=1
-// CLIENTCACHE_CAPACITIES=8,16,24,32 CLIENTCACHE_SEEDS=1,2,3
-// CLIENTCACHE_VARIANTS=shipped,coarse go test -run TestSimAblations -v
-// ./concurrent/; column coarse is the policy with steps of whole entries).
-// Caches of 33 entries or more are unchanged. TestSimSmallCaches pins it.
+// In a cache of at most wtFineSize/2 (32) entries, a step is 1/u of an entry
+// instead, u = wtFineSize/max rounded down (max/64 of an entry when max
+// divides 64), accumulated until it makes a whole one: with steps of whole
+// entries, a cache of 8 entries moved its window by an eighth of the cache
+// on each ghost hit, where a cache of 1,000 moves it by a thousandth.
+// Averaged over seeds 1, 2 and 3, over every trace but P3 at 8, 16, 24 and
+// 32 entries (72 rows), 40 rows rose, by 8.77 points in all and at most 0.98
+// (web07 at 16 entries: 22.04% -> 23.02%), and 9 fell, by 0.87 in all and at
+// most 0.18 (scarab at 8); Zipf at 8 entries 2.57% -> 3.30%
+// (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_CAPACITIES=8,16,24,32
+// CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_VARIANTS=shipped,coarse go test -run
+// TestSimAblations -v ./concurrent/; column coarse is the policy with steps
+// of whole entries). Caches of 33 entries or more are unchanged.
+// TestSimSmallCaches pins it.
 //
 // Growth ghosts. A grown window takes its room from the main area, whose
 // least recent entries the engine then evicts without a contest. Those are
