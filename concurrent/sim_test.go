@@ -421,27 +421,20 @@ func TestSimWindowSweep(t *testing.T) {
 	}
 }
 
-// simStepHits replays keys through c (a Get, and a Set on a miss) and
-// returns its hits, and its hits over each run of step requests (the last
-// partial run left out), calling after, if not nil, at the end of each run.
-func simStepHits(keys []uint64, c *simEngineCache, step int, after func()) (hits int, steps []int) {
-	stepHits := 0
-	for i, k := range keys {
-		if c.Get(k) {
-			hits++
-			stepHits++
-		} else {
-			c.Set(k)
-		}
-		if (i+1)%step == 0 {
-			steps = append(steps, stepHits)
-			stepHits = 0
-			if after != nil {
-				after()
-			}
+// simStepHits replays keys through c with trace.Replay, a run of step
+// requests at a time, and returns its hits, and its hits over each whole run
+// (the last partial run is replayed and counted in hits only), calling after,
+// if not nil, at the end of each whole run.
+func simStepHits(keys []uint64, c trace.Cache, step int, after func()) (hits int, steps []int) {
+	for ; len(keys) >= step; keys = keys[step:] {
+		h := trace.Replay(keys[:step], c)
+		hits += h
+		steps = append(steps, h)
+		if after != nil {
+			after()
 		}
 	}
-	return hits, steps
+	return hits + trace.Replay(keys, c), steps
 }
 
 // TestSimPolicyRegressions is TestSimLFURegressions of sim_public_test.go
