@@ -398,7 +398,7 @@ func FuzzSketch(f *testing.F) {
 		}
 		model := map[uint64]entry{}
 		mirror := s.Clone()
-		seenIn := map[uint64]uint64{} // mirror's doorkeeper epoch + 1 at a key's last count
+		seen := epochCounter{}
 		estimate := func(e entry) int {
 			if e.seen {
 				return min(e.n+1, maxCounter)
@@ -421,15 +421,7 @@ func FuzzSketch(f *testing.F) {
 					odd = oddAfterIncrement(s, hashOf(k))
 				}
 				s.Increment(hashOf(k))
-				epoch := mirror.DoorEpoch()
-				if seenIn[k] == epoch+1 {
-					mirror.IncrementSeen(hashOf(k))
-				} else {
-					mirror.Increment(hashOf(k))
-				}
-				if mirror.DoorEpoch() == epoch { // the count did not end the sample
-					seenIn[k] = epoch + 1
-				}
+				seen.count(mirror, k)
 				e := model[k]
 				if door && !e.seen {
 					e.seen = true
@@ -480,6 +472,27 @@ func FuzzSketch(f *testing.F) {
 	})
 }
 
+// epochCounter counts keys into a sketch as a caller of IncrementSeen
+// does: with IncrementSeen for a key it counted since the sketch's
+// DoorEpoch last changed, with Increment otherwise. It maps each key to the
+// epoch of its last count, plus one (0: never counted).
+type epochCounter map[uint64]uint64
+
+// count counts key k into s, and reports whether it used IncrementSeen and
+// whether the count ended the sample (changed the epoch).
+func (c epochCounter) count(s *Sketch, k uint64) (usedSeen, ended bool) {
+	epoch := s.DoorEpoch()
+	if usedSeen = c[k] == epoch+1; usedSeen {
+		s.IncrementSeen(hashOf(k))
+	} else {
+		s.Increment(hashOf(k))
+	}
+	if ended = s.DoorEpoch() != epoch; !ended {
+		c[k] = epoch + 1
+	}
+	return usedSeen, ended
+}
+
 // sameSketch reports whether a and b hold the same counters, doorkeeper bits
 // and count of additions.
 func sameSketch(a, b *Sketch) bool {
@@ -495,7 +508,7 @@ func sameSketch(a, b *Sketch) bool {
 func TestIncrementSeenMatchesIncrement(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	a, b := NewWithDoorkeeper(64, 9), NewWithDoorkeeper(64, 9)
-	seenIn := map[uint64]uint64{}
+	counter := epochCounter{}
 	seen, epochs := 0, 0
 	for step := range 100_000 {
 		if step%20_000 == 19_999 {
@@ -508,16 +521,11 @@ func TestIncrementSeenMatchesIncrement(t *testing.T) {
 			k = rng.Uint64N(8) // hot keys, counted many times in a sample
 		}
 		a.Increment(hashOf(k))
-		epoch := b.DoorEpoch()
-		if seenIn[k] == epoch+1 {
-			b.IncrementSeen(hashOf(k))
+		usedSeen, ended := counter.count(b, k)
+		if usedSeen {
 			seen++
-		} else {
-			b.Increment(hashOf(k))
 		}
-		if b.DoorEpoch() == epoch {
-			seenIn[k] = epoch + 1
-		} else {
+		if ended {
 			epochs++
 		}
 		if !sameSketch(a, b) {
