@@ -331,7 +331,7 @@ func (c *Cache[K, V]) Add(key K, value V) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.store(key, value, c.newNode(key), storeAdd, nil)
+	return c.store(key, value, storeAdd, nil)
 }
 
 // Set inserts key with value, or replaces the present value (which is handed
@@ -341,7 +341,7 @@ func (c *Cache[K, V]) Set(key K, value V) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.store(key, value, c.newNode(key), storeSet, nil)
+	return c.store(key, value, storeSet, nil)
 }
 
 // Delete removes key and reports whether it was present. The removed value

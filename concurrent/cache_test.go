@@ -792,9 +792,11 @@ func TestTouchRecordsTheAccessButCountsNothing(t *testing.T) {
 }
 
 // TestSetAllocatesOnlyItsEntry: a Set of a new key into a full cache, which
-// evicts, and a Set that replaces allocate the new entry (its node, and the
-// map's entry for it) and nothing else, whatever the policy: the removals
-// they hand to the listener are collected on the stack.
+// evicts, allocates the new entry (its node, and the map's entry for it) and
+// nothing else, whatever the policy: the removals it hands to the listener
+// are collected on the stack. A Set that replaces keeps the key's node and
+// allocates only the map's entry; an Add that finds the key present
+// allocates nothing.
 func TestSetAllocatesOnlyItsEntry(t *testing.T) {
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		t.Run(p.String(), func(t *testing.T) {
@@ -817,8 +819,77 @@ func TestSetAllocatesOnlyItsEntry(t *testing.T) {
 			if evicted == before {
 				t.Fatal("no Set evicted: the test measured nothing")
 			}
-			if n := testing.AllocsPerRun(1000, func() { _ = c.Set(k-1, k) }); n != 2 {
-				t.Errorf("a Set that replaces allocates %v times, want 2 (its node and the map's entry)", n)
+			if n := testing.AllocsPerRun(1000, func() { _ = c.Set(k-1, k) }); n != 1 {
+				t.Errorf("a Set that replaces allocates %v times, want 1 (the map's entry)", n)
+			}
+			if n := testing.AllocsPerRun(1000, func() {
+				if err := c.Add(k-1, k); !errors.Is(err, concurrent.ErrExists) {
+					t.Fatalf("Add of a present key: %v, want ErrExists", err)
+				}
+			}); n != 0 {
+				t.Errorf("an Add that finds its key present allocates %v times, want 0", n)
+			}
+		})
+	}
+}
+
+// TestReplacementIsAnAccess: a Set that replaces a present value moves the
+// key in the eviction order exactly as a Get of it would, whatever the
+// policy. Two caches with the same seed see the same keys; where the first
+// replaces a value, the second reads it. Their orders and evictions must not
+// differ at any point.
+func TestReplacementIsAnAccess(t *testing.T) {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			var setEvicted, getEvicted []int
+			newCache := func(evicted *[]int) *concurrent.Cache[int, int] {
+				c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 50, Policy: p, Seed: 7,
+					OnEvict: func(k, _ int, cause concurrent.Cause) {
+						if cause == concurrent.Size {
+							*evicted = append(*evicted, k)
+						}
+					}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = c.Close() })
+				return c
+			}
+			sets, gets := newCache(&setEvicted), newCache(&getEvicted)
+			rng := rand.New(rand.NewPCG(3, 5))
+			replaced := 0
+			for i := range 20_000 {
+				k := int(rng.Uint64N(160))
+				if sets.Contains(k) {
+					replaced++
+					if err := sets.Set(k, i); err != nil {
+						t.Fatal(err)
+					}
+					if _, ok := gets.Get(k); !ok {
+						t.Fatalf("op %d: key %d present in one cache only", i, k)
+					}
+				} else {
+					if err := sets.Set(k, i); err != nil {
+						t.Fatal(err)
+					}
+					if err := gets.Set(k, i); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if i%97 == 0 {
+					sets.Sync()
+					gets.Sync()
+					a, b := slices.Collect(sets.Keys()), slices.Collect(gets.Keys())
+					if !slices.Equal(a, b) {
+						t.Fatalf("op %d: order after replacements %v, after reads %v", i, a, b)
+					}
+				}
+			}
+			if !slices.Equal(setEvicted, getEvicted) {
+				t.Fatalf("evictions differ: %d after replacements, %d after reads", len(setEvicted), len(getEvicted))
+			}
+			if replaced < 1000 || len(setEvicted) < 1000 {
+				t.Fatalf("%d replacements, %d evictions: the test measured too little", replaced, len(setEvicted))
 			}
 		})
 	}

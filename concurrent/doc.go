@@ -19,8 +19,11 @@
 //
 // The map ([github.com/puzpuzpuz/xsync/v4] Map) is the source of truth for
 // presence and values. The policy only orders the entries; it learns about
-// reads and writes from the two buffers. A node is published once and never
-// changed: replacing a value publishes a new node.
+// reads and writes from the two buffers. The map's entry for a key holds its
+// value and its node, the key's handle in the policy; a node's key never
+// changes. Replacing a value stores a new entry: in a cache without expiry it
+// keeps the key's node and queues an access, with expiry it publishes a new
+// node (the value's times start at the write).
 //
 // # Consistency model
 //

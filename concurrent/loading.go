@@ -397,7 +397,7 @@ func (c *Cache[K, V]) finishCall(key K, cl *call[V], v V, err error) {
 // load, a live value is present or the cache is closed, and reports whether
 // it stored it.
 func (c *Cache[K, V]) storeLoaded(key K, cl *call[V], v V) bool {
-	return !c.closed.Load() && c.store(key, v, c.newNode(key), storeLoad, cl) == nil
+	return !c.closed.Load() && c.store(key, v, storeLoad, cl) == nil
 }
 
 // detachLoadLocked marks the in-flight load of key, if any, as detached.

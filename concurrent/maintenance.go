@@ -231,6 +231,11 @@ func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 			c.unlink(t.n)
 		}
 		t.n.released = true
+	case opTouch:
+		// An in-place Set: an access. Skipped, as a read is, if n is not
+		// linked: removed since, or (under concurrent writers only) its
+		// insertion not applied yet, which places it as recent anyway.
+		c.applyRead(t.n)
 	}
 }
 
@@ -465,17 +470,28 @@ const (
 	storeLoad                  // keep it; also give up if the load was detached
 )
 
-// store puts value, with its new node n, under key, inside the map's
-// per-key critical section, then queues the event, evicts if the insertion
-// overflowed the bound, and notifies the value it replaced. An expired entry
-// still in the map counts as absent and is replaced with cause Expired. For
-// storeLoad, cl is the load that produced value.
-func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *call[V]) error {
+// store puts value under key, inside the map's per-key critical section,
+// then queues the event, evicts if the insertion overflowed the bound, and
+// notifies the value it replaced. An expired entry still in the map counts as
+// absent and is replaced with cause Expired. For storeLoad, cl is the load
+// that produced value.
+//
+// The node is made inside the critical section, and only when one is
+// needed: an Add that finds the key present allocates nothing. A Set that
+// replaces a live value in a cache without expiry keeps the key's node (its
+// place in the policy, and in LFU its doorkeeper mark) and queues an access
+// (opTouch) instead of a replacement: the policy then does what its replace
+// would have done, since a replacement counts as an access, without a node
+// to allocate and collect. With expiry the value gets a new node, whose
+// times start at the write.
+func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	var (
-		old    entry[K, V]
-		cause  = Replaced
-		exists bool
-		now    int64
+		old     entry[K, V]
+		n       *node[K, V]
+		cause   = Replaced
+		exists  bool
+		inPlace bool
+		now     int64
 	)
 	if c.expiring {
 		now = c.exp.now()
@@ -492,14 +508,19 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 			c.testHookStoreLoad()
 		}
 		if loaded {
-			cur.n.retired.Store(true)
 			old = cur
+			if mode == storeSet && !c.expiring {
+				n, inPlace = cur.n, true
+				return entry[K, V]{value: value, n: n}, xsync.UpdateOp
+			}
+			cur.n.retired.Store(true)
 			if !live {
 				cause = Expired
 			}
 		} else {
 			c.size.Add(1)
 		}
+		n = c.newNode(key)
 		return entry[K, V]{value: value, n: n}, xsync.UpdateOp
 	})
 	if exists {
@@ -516,12 +537,15 @@ func (c *Cache[K, V]) store(key K, value V, n *node[K, V], mode storeMode, cl *c
 		cl.detached.Store(true)
 	}
 	var buf [2]notification[K, V] // an eviction and the replaced value, without allocating
-	if old.n != nil {
+	switch {
+	case inPlace:
+		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opTouch}, false), key, old.value, cause)
+	case old.n != nil:
 		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
-	} else {
+	default:
 		c.deliver(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opAdd}, true))
 	}
-	c.settleAfterClose(key, value, n)
+	c.settleAfterClose(key, n)
 	return nil
 }
 
@@ -567,15 +591,17 @@ func (c *Cache[K, V]) remove(key K) (V, bool) {
 // another entry with cause Size), so it never reports failure: only a write
 // that finds the cache closed before it stores returns ErrClosed. Close sets
 // closed before it removes the entries, so a writer that still sees closed
-// false after storing n knows Close will find n; otherwise Close may already
-// have removed n, or the writer takes n back and hands it to OnEvict with
-// cause Closed, as Close would have. Either way n is notified once.
-func (c *Cache[K, V]) settleAfterClose(key K, value V, n *node[K, V]) {
+// false after storing under n knows Close will find n; otherwise Close may
+// already have removed n, or the writer takes n back and hands the value it
+// holds to OnEvict with cause Closed, as Close would have. That value may be
+// a later writer's, which kept n (an in-place Set): the later writer's own
+// settle then finds n gone. Either way each value is notified once.
+func (c *Cache[K, V]) settleAfterClose(key K, n *node[K, V]) {
 	if !c.closed.Load() {
 		return
 	}
 	c.mu.Lock()
-	_, took := c.removeLocked(n)
+	value, took := c.removeLocked(n)
 	c.mu.Unlock()
 	if took {
 		c.notify(key, value, Closed)

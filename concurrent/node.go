@@ -11,9 +11,12 @@ type entry[K comparable, V any] struct {
 	n     *node[K, V]
 }
 
-// node is the policy's handle on one stored value of a key. Storing a value
-// (Add, Set, a load) publishes a new node; the map entry points to it until
-// the value is replaced or removed, which retires it.
+// node is the policy's handle on a key's stored value. Storing a value under
+// an absent key (Add, Set, a load) publishes a new node; the map entry points
+// to it until the key is removed, which retires it. A Set that replaces a
+// live value keeps the node when the cache has no expiry (the replacement is
+// queued as an access); with expiry, and for an expired value, the new value
+// gets a new node and the old one is retired.
 type node[K comparable, V any] struct {
 	key K
 

@@ -87,7 +87,9 @@ type policy[K comparable, V any] interface {
 	// access records a hit on a linked node.
 	access(n *node[K, V])
 	// replace puts the new, unlinked node n in place of the linked node old
-	// (same key, new value) and records an access to it.
+	// (same key, new value) and records an access to it: what access(old)
+	// would do, with n in old's place. The engine calls it for caches with
+	// expiry; without, a replacement keeps its node and is an access.
 	replace(old, n *node[K, V])
 	// remove unlinks a linked node (deleted or replaced by the user).
 	remove(n *node[K, V])

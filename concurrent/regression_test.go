@@ -589,7 +589,7 @@ func TestWriteRacingCloseSucceedsOnceStored(t *testing.T) {
 				last := i == len(tc.writes)-1
 				if last && tc.closeOn == 0 {
 					c.closed.Store(true) // Close has begun after Set's own check
-					err = c.store(w[0], w[1], c.newNode(w[0]), storeSet, nil)
+					err = c.store(w[0], w[1], storeSet, nil)
 				} else {
 					err = c.Set(w[0], w[1])
 				}
