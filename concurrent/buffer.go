@@ -240,7 +240,6 @@ const (
 	opAdd     writeOp = iota + 1 // link n
 	opReplace                    // n takes the place of old
 	opRemove                     // unlink n
-	opTouch                      // n's value was replaced in place: an access
 )
 
 // writeTask is one buffered write. readPos is the first stripe's tail when

@@ -891,6 +891,11 @@ func TestReplacementIsAnAccess(t *testing.T) {
 			if replaced < 1000 || len(setEvicted) < 1000 {
 				t.Fatalf("%d replacements, %d evictions: the test measured too little", replaced, len(setEvicted))
 			}
+			// A replacement is an access, not a hit: the cache that only
+			// replaced was never read.
+			if s, g := sets.Stats(), gets.Stats(); s.Hits != 0 || g.Hits != uint64(replaced) {
+				t.Fatalf("hits %d after replacements (want 0), %d after reads (want %d)", s.Hits, g.Hits, replaced)
+			}
 		})
 	}
 }

@@ -22,8 +22,9 @@
 // reads and writes from the two buffers. The map's entry for a key holds its
 // value and its node, the key's handle in the policy; a node's key never
 // changes. Replacing a value stores a new entry: in a cache without expiry it
-// keeps the key's node and queues an access, with expiry it publishes a new
-// node (the value's times start at the write).
+// keeps the key's node and records an access, as a read does; with expiry it
+// publishes a new node (the value's times start at the write) and queues a
+// replacement.
 //
 // # Consistency model
 //
@@ -51,7 +52,8 @@
 // policy runs out of entries).
 //
 // Eventual: the eviction order under concurrent reads. Reads are recorded in
-// a read buffer and applied to the policy in batches. While one goroutine at
+// a read buffer and applied to the policy in batches; so is the access that a
+// Set replacing a value counts as, in a cache without expiry. While one goroutine at
 // a time uses the cache, the buffer keeps every read in order and the order is
 // exact: the same operations give the same hits, evictions, listener calls and
 // iteration order on every run, whatever the scheduler does, and for LRU the

@@ -231,11 +231,6 @@ func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 			c.unlink(t.n)
 		}
 		t.n.released = true
-	case opTouch:
-		// An in-place Set: an access. Skipped, as a read is, if n is not
-		// linked: removed since, or (under concurrent writers only) its
-		// insertion not applied yet, which places it as recent anyway.
-		c.applyRead(t.n)
 	}
 }
 
@@ -479,11 +474,14 @@ const (
 // The node is made inside the critical section, and only when one is
 // needed: an Add that finds the key present allocates nothing. A Set that
 // replaces a live value in a cache without expiry keeps the key's node (its
-// place in the policy, and in LFU its doorkeeper mark) and queues an access
-// (opTouch) instead of a replacement: the policy then does what its replace
-// would have done, since a replacement counts as an access, without a node
-// to allocate and collect. With expiry the value gets a new node, whose
-// times start at the write.
+// place in the policy, and in LFU its doorkeeper mark) and records an access
+// in the read buffer, as Touch does, instead of queueing a replacement: the
+// policy then does what its replace would have done, since a replacement
+// counts as an access, without a node to allocate and collect, and without
+// the write buffer, which all writers share. In exact mode the access keeps
+// its place among the reads and the writes around it; under contention it
+// may be dropped, as a read may. With expiry the value gets a new node,
+// whose times start at the write.
 func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	var (
 		old     entry[K, V]
@@ -539,7 +537,13 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	var buf [2]notification[K, V] // an eviction and the replaced value, without allocating
 	switch {
 	case inPlace:
-		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opTouch}, false), key, old.value, cause)
+		// An access, recorded as Touch records one: in the read buffer,
+		// in order with the reads around it in exact mode (the write tasks
+		// keep their place among the reads: see drain), and not counted as
+		// a hit.
+		c.recordRead(n)
+		c.rb.pick().touched.Add(1)
+		c.notify(key, old.value, cause)
 	case old.n != nil:
 		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
 	default:

@@ -15,8 +15,8 @@ type entry[K comparable, V any] struct {
 // an absent key (Add, Set, a load) publishes a new node; the map entry points
 // to it until the key is removed, which retires it. A Set that replaces a
 // live value keeps the node when the cache has no expiry (the replacement is
-// queued as an access); with expiry, and for an expired value, the new value
-// gets a new node and the old one is retired.
+// recorded as an access, as a read is); with expiry, and for an expired value,
+// the new value gets a new node and the old one is retired.
 type node[K comparable, V any] struct {
 	key K
 
