@@ -17,10 +17,11 @@ type Stats struct {
 	// scaled by 16): an unbiased estimate within a fraction of a percent
 	// over many hits, at a tenth of the cost of counting each.
 	Hits, Misses uint64
-	// DroppedReads counts hits (and touches) whose access was not applied to
-	// the policy because, under contention, the reader's stripe of the read
-	// buffer was full (counted by sampling, like Hits). It stays 0 for a
-	// cache used from one goroutine.
+	// DroppedReads counts hits (and touches, and the accesses of Sets that
+	// replaced a value) whose access was not applied to the policy because,
+	// under contention, the reader's stripe of the read buffer was full
+	// (counted by sampling, like Hits). It stays 0 for a cache used from one
+	// goroutine.
 	DroppedReads uint64
 	// ListenerPanics counts panics recovered from OnEvict.
 	ListenerPanics uint64
