@@ -200,17 +200,6 @@ func (c *Cache[K, V]) got(e entry[K, V], ok bool) (V, bool) {
 	return e.value, true
 }
 
-// read looks key up for Touch: if it is present and live, it records the
-// access (counted as a hit, as Get's) and returns the entry.
-func (c *Cache[K, V]) read(key K) (entry[K, V], bool) {
-	e, ok := c.m.Load(key)
-	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
-		return entry[K, V]{}, false
-	}
-	c.recordRead(e.n)
-	return e, true
-}
-
 // Touch returns the value for key and records the access for the eviction
 // policy (and for ExpireAfterAccess), as [Cache.Get] does, but counts neither
 // a hit nor a miss in [Cache.Stats]: it is for a use of an entry on behalf of
@@ -218,13 +207,22 @@ func (c *Cache[K, V]) read(key K) (entry[K, V], bool) {
 // from, which should stay as long as that one is in use). Like Get, it
 // allocates nothing and takes no lock except to apply a full read buffer.
 func (c *Cache[K, V]) Touch(key K) (V, bool) {
-	e, ok := c.read(key)
-	if ok {
-		// read counted a hit, exactly (in exact mode) or as an unbiased
-		// estimate (in contended mode): take it back.
-		c.rb.pick().touched.Add(1)
+	e, ok := c.m.Load(key)
+	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
+		var zero V
+		return zero, false
 	}
-	return e.value, ok
+	c.recordTouch(e.n)
+	return e.value, true
+}
+
+// recordTouch records an access to n that is not a request for its key
+// (Touch, and a Set that replaced n's value in place): in the read buffer,
+// as a hit's, which counts it as a hit, exactly (in exact mode) or as an
+// unbiased estimate (in contended mode); the touched count takes it back.
+func (c *Cache[K, V]) recordTouch(n *node[K, V]) {
+	c.recordRead(n)
+	c.rb.pick().touched.Add(1)
 }
 
 // liveAfterRead reports whether n has not expired, and stores the access time

@@ -51,23 +51,24 @@
 // entry whose writer has not yet queued its event is evicted directly if the
 // policy runs out of entries).
 //
-// Eventual: the eviction order under concurrent reads. Reads are recorded in
-// a read buffer and applied to the policy in batches; so is the access that a
-// Set replacing a value counts as, in a cache without expiry. While one goroutine at
-// a time uses the cache, the buffer keeps every read in order and the order is
-// exact: the same operations give the same hits, evictions, listener calls and
-// iteration order on every run, whatever the scheduler does, and for LRU the
-// order is exactly a textbook LRU's. (With expiry, which entries have expired
-// is decided by the clock, but the maintenance goroutine may remove them
-// concurrently with the caller's operations, so the order of Expired
-// listener calls relative to the caller's own can vary.) The first time two readers race for the
-// buffer it switches for good to contended mode, in which it stripes by
-// goroutine, does not queue a node already waiting in it, and drops a read
-// rather than wait when its stripe is full (counted in Stats.DroppedReads);
-// once a reader has found its stripe full, every contended reader drops its
-// read after a single load until the drain it asked for has run: the order
-// then approximates the policy, as in Caffeine. [Cache.Sync] applies
-// everything buffered; on a quiescent cache the state afterwards is exact.
+// Eventual: the eviction order under concurrent reads. Reads are recorded in a
+// read buffer and applied to the policy in batches; so is the access that a
+// Set replacing a value counts as, in a cache without expiry. While one
+// goroutine at a time uses the cache, the buffer keeps every read in order and
+// the order is exact: the same operations give the same hits, evictions,
+// listener calls and iteration order on every run, whatever the scheduler
+// does, and for LRU the order is exactly a textbook LRU's. (With expiry, which
+// entries have expired is decided by the clock, but the maintenance goroutine
+// may remove them concurrently with the caller's operations, so the order of
+// Expired listener calls relative to the caller's own can vary.) The first
+// time two readers race for the buffer it switches for good to contended mode,
+// in which it stripes by goroutine, does not queue a node already waiting in
+// it, and drops a read rather than wait when its stripe is full (counted in
+// Stats.DroppedReads); once a reader has found its stripe full, every
+// contended reader drops its read after a single load until the drain it asked
+// for has run: the order then approximates the policy, as in Caffeine.
+// [Cache.Sync] applies everything buffered; on a quiescent cache the state
+// afterwards is exact.
 //
 // For LFU, "every run" needs a fixed [Options.Seed]; with one, the order is
 // the same on every run within a process whatever the key type, and across
@@ -99,8 +100,9 @@
 // goroutine uses the cache, one hit in 64 (a stripe's size) also applies the
 // 64 buffered accesses under the maintenance lock; under contention a hit on
 // an entry whose access is already buffered records nothing more. Writes: one
-// node and one map entry, O(1) amortised policy work for W-TinyLFU; for LRU,
-// see below. Keys, Values, All and Backward copy the eviction order under
+// map entry, and for an insertion (or, with expiry, a replacement) one node,
+// O(1) amortised policy work for W-TinyLFU; for LRU, see below. A Set that
+// replaces a value without expiry records its access as a hit does. Keys, Values, All and Backward copy the eviction order under
 // the maintenance lock (O(n), and O(n log n) for LRU, which sorts its
 // entries by their last use; readers are not blocked) and iterate over the
 // copy. Each cache owns one goroutine,

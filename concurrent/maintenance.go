@@ -484,12 +484,11 @@ const (
 // whose times start at the write.
 func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	var (
-		old     entry[K, V]
-		n       *node[K, V]
-		cause   = Replaced
-		exists  bool
-		inPlace bool
-		now     int64
+		old    entry[K, V]
+		n      *node[K, V] // old.n itself if the value was replaced in place
+		cause  = Replaced
+		exists bool
+		now    int64
 	)
 	if c.expiring {
 		now = c.exp.now()
@@ -508,7 +507,7 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 		if loaded {
 			old = cur
 			if mode == storeSet && !c.expiring {
-				n, inPlace = cur.n, true
+				n = cur.n
 				return entry[K, V]{value: value, n: n}, xsync.UpdateOp
 			}
 			cur.n.retired.Store(true)
@@ -536,13 +535,12 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	}
 	var buf [2]notification[K, V] // an eviction and the replaced value, without allocating
 	switch {
-	case inPlace:
+	case n == old.n: // replaced in place
 		// An access, recorded as Touch records one: in the read buffer,
 		// in order with the reads around it in exact mode (the write tasks
 		// keep their place among the reads: see drain), and not counted as
 		// a hit.
-		c.recordRead(n)
-		c.rb.pick().touched.Add(1)
+		c.recordTouch(n)
 		c.notify(key, old.value, cause)
 	case old.n != nil:
 		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
