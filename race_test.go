@@ -34,9 +34,10 @@ func TestEngineUnderRace(t *testing.T) {
 func stressEngine(t *testing.T, policy concurrent.Policy, capacity, workers, perWorker int) {
 	var stored, notified atomic.Int64
 	c, err := concurrent.New(concurrent.Options[int, int]{
-		MaxSize: capacity,
-		Policy:  policy,
-		OnEvict: func(k, v int, cause concurrent.Cause) { notified.Add(1) },
+		MaxSize:     capacity,
+		Policy:      policy,
+		OnEvict:     func(k, v int, cause concurrent.Cause) { notified.Add(1) },
+		RecordStats: true, // for DroppedReads in the failure message
 	})
 	if err != nil {
 		t.Fatal(err)

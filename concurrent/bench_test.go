@@ -24,7 +24,14 @@ func scramble(x uint64) uint64 { return concurrent.BenchKey(x) }
 var start atomic.Uint64
 
 func newFilledCache(b *testing.B, policy concurrent.Policy) *concurrent.Cache[uint64, uint64] {
-	c, err := concurrent.New(concurrent.Options[uint64, uint64]{MaxSize: benchEntries, Policy: policy, Seed: 1})
+	return newFilledCacheWith(b, concurrent.Options[uint64, uint64]{Policy: policy})
+}
+
+// newFilledCacheWith is newFilledCache with options o (MaxSize and Seed are
+// set here).
+func newFilledCacheWith(b *testing.B, o concurrent.Options[uint64, uint64]) *concurrent.Cache[uint64, uint64] {
+	o.MaxSize, o.Seed = benchEntries, 1
+	c, err := concurrent.New(o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -39,7 +46,8 @@ func newFilledCache(b *testing.B, policy concurrent.Policy) *concurrent.Cache[ui
 }
 
 // BenchmarkGet measures hits (every key is present) against a bare xsync.Map
-// load of the same keys: the ceiling for a lock-free read.
+// load of the same keys: the ceiling for a lock-free read. The caches count
+// no requests, as by default; "+stats" is the same with Options.RecordStats.
 func BenchmarkGet(b *testing.B) {
 	b.Run("impl=xsync.Map", func(b *testing.B) {
 		m := newFilledMap()
@@ -48,6 +56,10 @@ func BenchmarkGet(b *testing.B) {
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
 			c := newFilledCache(b, p)
+			runParallelReads(b, func(k uint64) bool { _, ok := c.Get(k); return ok })
+		})
+		b.Run("impl=clientcache-"+p.String()+"+stats", func(b *testing.B) {
+			c := newFilledCacheWith(b, concurrent.Options[uint64, uint64]{Policy: p, RecordStats: true})
 			runParallelReads(b, func(k uint64) bool { _, ok := c.Get(k); return ok })
 		})
 	}

@@ -41,6 +41,7 @@ type Cache[K comparable, V any] struct {
 	isClosed bool       // guarded by closeMu
 
 	expiring bool         // an expiry option is set
+	stats    bool         // Options.RecordStats: count hits, misses and dropped reads
 	exp      expiry[K, V] // its lists are guarded by mu
 
 	// Loading (see GetOrLoad).
@@ -117,6 +118,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 		done:    make(chan struct{}),
 
 		expiring: o.ExpireAfterWrite > 0 || o.ExpireAfterAccess > 0,
+		stats:    o.RecordStats,
 		exp: expiry[K, V]{
 			ttl:   int64(o.ExpireAfterWrite),
 			tta:   int64(o.ExpireAfterAccess),
@@ -181,7 +183,7 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		// call: each call (and each locked instruction) on this path
 		// costs a sizeable part of the lookup. (Only a contended buffer
 		// saturates.)
-		if sampled() {
+		if c.stats && sampled() {
 			c.countDropped()
 		}
 		return e.value, true
@@ -192,7 +194,9 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 // got completes a Get that found e (if ok) in the map.
 func (c *Cache[K, V]) got(e entry[K, V], ok bool) (V, bool) {
 	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
-		c.rb.pick().misses.Add(1)
+		if c.stats {
+			c.rb.pick().misses.Add(1)
+		}
 		var zero V
 		return zero, false
 	}
@@ -222,7 +226,9 @@ func (c *Cache[K, V]) Touch(key K) (V, bool) {
 // unbiased estimate (in contended mode); the touched count takes it back.
 func (c *Cache[K, V]) recordTouch(n *node[K, V]) {
 	c.recordRead(n)
-	c.rb.pick().touched.Add(1)
+	if c.stats {
+		c.rb.pick().touched.Add(1)
+	}
 }
 
 // liveAfterRead reports whether n has not expired, and stores the access time
@@ -267,7 +273,9 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 	}
 	s := c.rb.pick()
 	if s.queued(n) {
-		sampledAdd(&s.skipped)
+		if c.stats {
+			sampledAdd(&s.skipped)
+		}
 		return
 	}
 	if s.full() {
@@ -294,7 +302,7 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 // sampled reads: a counter shared by the readers would move its cache line
 // from core to core.
 func (c *Cache[K, V]) dropSaturated() {
-	if sampled() {
+	if c.stats && sampled() {
 		c.countDropped()
 	}
 }

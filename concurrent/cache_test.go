@@ -554,7 +554,7 @@ func TestPanickingListenerIsLoggedByDefault(t *testing.T) {
 }
 
 func TestStatsCountHitsMissesAndRemovals(t *testing.T) {
-	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2})
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2, RecordStats: true})
 	fill(t, c, "a", "b")
 	c.Get("a")
 	c.Get("a")
@@ -744,7 +744,7 @@ func TestBoundUnderConcurrentWriters(t *testing.T) {
 func TestTouchRecordsTheAccessButCountsNothing(t *testing.T) {
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		t.Run(p.String(), func(t *testing.T) {
-			c := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: p})
+			c := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: p, RecordStats: true})
 			for i, k := range []string{"a", "b", "c"} {
 				_ = c.Set(k, i)
 			}
@@ -759,7 +759,7 @@ func TestTouchRecordsTheAccessButCountsNothing(t *testing.T) {
 				t.Fatalf("after two touches: %d hits, %d misses; want none", st.Hits, st.Misses)
 			}
 			// The same operations with Get give the same order.
-			twin := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: p})
+			twin := newCache(t, concurrent.Options[string, int]{MaxSize: 3, Policy: p, RecordStats: true})
 			for i, k := range []string{"a", "b", "c"} {
 				_ = twin.Set(k, i)
 			}
@@ -843,7 +843,7 @@ func TestReplacementIsAnAccess(t *testing.T) {
 		t.Run(p.String(), func(t *testing.T) {
 			var setEvicted, getEvicted []int
 			newCache := func(evicted *[]int) *concurrent.Cache[int, int] {
-				c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 50, Policy: p, Seed: 7,
+				c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 50, Policy: p, Seed: 7, RecordStats: true,
 					OnEvict: func(k, _ int, cause concurrent.Cause) {
 						if cause == concurrent.Size {
 							*evicted = append(*evicted, k)

@@ -102,12 +102,15 @@
 // an entry whose access is already buffered records nothing more. Writes: one
 // map entry, and for an insertion (or, with expiry, a replacement) one node,
 // O(1) amortised policy work for W-TinyLFU; for LRU, see below. A Set that
-// replaces a value without expiry records its access as a hit does. Keys, Values, All and Backward copy the eviction order under
-// the maintenance lock (O(n), and O(n log n) for LRU, which sorts its
-// entries by their last use; readers are not blocked) and iterate over the
-// copy. Each cache owns one goroutine,
-// parked while there is nothing to do; Close stops it, and a cache that
-// becomes unreachable without Close stops it too.
+// replaces a value without expiry records its access as a hit does. With
+// [Options.RecordStats], a miss also adds to a counter and a contended hit
+// that records nothing draws a random number to count itself by sampling (one
+// in 16 adds to a counter); without it, requests are not counted. Keys,
+// Values, All and Backward copy the eviction order under the maintenance lock
+// (O(n), and O(n log n) for LRU, which sorts its entries by their last use;
+// readers are not blocked) and iterate over the copy. Each cache owns one
+// goroutine, parked while there is nothing to do; Close stops it, and a cache
+// that becomes unreachable without Close stops it too.
 //
 // # Eviction order
 //

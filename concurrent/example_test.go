@@ -83,7 +83,7 @@ func ExampleCache_Resize() {
 }
 
 func ExampleCache_Stats() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 1})
+	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 1, RecordStats: true})
 	defer c.Close()
 	_ = c.Set("a", 1)
 	c.Get("a")
@@ -131,7 +131,7 @@ func ExampleCache_GetOrLoad() {
 
 // A hit allocates nothing when the loader closure is made only on a miss.
 func ExampleCache_LoadMissed() {
-	c, _ := concurrent.New(concurrent.Options[string, string]{})
+	c, _ := concurrent.New(concurrent.Options[string, string]{RecordStats: true})
 	defer c.Close()
 	get := func(ctx context.Context, tenant string) (string, error) {
 		if v, ok := c.Get(tenant); ok {

@@ -577,7 +577,7 @@ func TestLoadMissedAfterGet(t *testing.T) {
 			return v, nil
 		})
 	}
-	c := newIntCache(t, concurrent.Options[string, int]{})
+	c := newIntCache(t, concurrent.Options[string, int]{RecordStats: true})
 	var wg sync.WaitGroup
 	for range 200 {
 		wg.Add(1)
@@ -598,7 +598,7 @@ func TestLoadMissedAfterGet(t *testing.T) {
 	}
 
 	// One goroutine, from here: every count is exact.
-	c = newIntCache(t, concurrent.Options[string, int]{})
+	c = newIntCache(t, concurrent.Options[string, int]{RecordStats: true})
 	if v, err := get(c, "a", 1); v != 1 || err != nil {
 		t.Fatalf("miss: got %d, %v", v, err)
 	}

@@ -130,7 +130,8 @@ func runLRUModel(t *testing.T, capacity, ops int, seed uint64) {
 	ref := newRefLRU(capacity)
 	var got []string
 	c, err := concurrent.New(concurrent.Options[int, int]{
-		MaxSize: capacity,
+		MaxSize:     capacity,
+		RecordStats: true,
 		OnEvict: func(k, v int, cause concurrent.Cause) {
 			got = append(got, fmt.Sprintf("%d=%d:%v", k, v, cause))
 		},

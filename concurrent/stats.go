@@ -10,12 +10,16 @@ import "time"
 type Stats struct {
 	// Hits and Misses count Get calls that found and did not find the key
 	// (a GetOrLoad given a loader counts as one Get: a miss even if it then
-	// returns a loaded value; Touch counts neither).
+	// returns a loaded value; Touch counts neither). They, and DroppedReads,
+	// are counted only if [Options.RecordStats] is set, and stay 0
+	// otherwise.
+	//
 	// Hits are exact while one goroutine at a time uses the cache. Once
-	// goroutines contend for its read buffer, hits on entries whose access
-	// is already waiting in the buffer are counted by sampling (1 in 16,
-	// scaled by 16): an unbiased estimate within a fraction of a percent
-	// over many hits, at a tenth of the cost of counting each.
+	// goroutines contend for its read buffer, hits whose access is not
+	// queued (already waiting in the buffer, or dropped) are counted by
+	// sampling (1 in 16, scaled by 16): an unbiased estimate within a
+	// fraction of a percent over many hits, at a tenth of the cost of
+	// counting each.
 	Hits, Misses uint64
 	// DroppedReads counts hits (and touches, and the accesses of Sets that
 	// replaced a value) whose access was not applied to the policy because,
@@ -48,7 +52,8 @@ func (s Stats) Removed(cause Cause) uint64 {
 // Expired).
 func (s Stats) Evictions() uint64 { return s.removals[Size] + s.removals[Expired] }
 
-// HitRatio returns Hits / (Hits + Misses), or 0 before the first Get.
+// HitRatio returns Hits / (Hits + Misses), or 0 before the first Get
+// (always 0 without [Options.RecordStats]).
 func (s Stats) HitRatio() float64 {
 	if s.Hits+s.Misses == 0 {
 		return 0
@@ -62,7 +67,9 @@ func (c *Cache[K, V]) Stats() Stats {
 		Len: c.Len(), MaxSize: c.MaxSize(), ListenerPanics: c.listenerPanics.Load(),
 		Loads: c.loadsDone.Load(), LoadErrors: c.loadErrors.Load(), LoadTime: time.Duration(c.loadNanos.Load()),
 	}
-	s.Hits, s.Misses, s.DroppedReads = c.rb.counts()
+	if c.stats {
+		s.Hits, s.Misses, s.DroppedReads = c.rb.counts()
+	}
 	for i := range s.removals {
 		s.removals[i] = c.removals[i].Load()
 	}

@@ -99,11 +99,64 @@ func saturateLocked(t *testing.T, c *Cache[int, int]) {
 	}
 }
 
+// Without Options.RecordStats a cache counts no request, in exact mode or
+// contended, saturated or not: its readers touch no counter (every stripe's
+// counters stay 0, which Stats would not show, as it reports 0 anyway), and
+// Stats reports 0 hits, misses and dropped reads, while still counting
+// removals. The reads are still applied to the policy.
+func TestWithoutRecordStatsNoRequestIsCounted(t *testing.T) {
+	c := newFull64With(t, Options[int, int]{MaxSize: 64})
+	stripesUntouched := func(when string) {
+		t.Helper()
+		c.rb.each(func(s *stripe[int, int]) {
+			if d, k, m, u := s.dropped.Load(), s.skipped.Load(), s.misses.Load(), s.touched.Load(); d+k+m+u != 0 {
+				t.Fatalf("%s: a stripe counted %d dropped, %d skipped, %d misses, %d touches", when, d, k, m, u)
+			}
+		})
+	}
+	// Exact mode: hits, a miss, a touch; the read moves key 0 off the front.
+	c.Get(0)
+	c.Get(1000)
+	c.Touch(1)
+	c.Sync()
+	for k := range c.Keys() {
+		if k == 0 {
+			t.Fatal("the read of key 0 was not applied")
+		}
+		break
+	}
+	stripesUntouched("exact mode")
+	// Contended, saturated, then drained and recorded again.
+	saturateLocked(t, c)
+	for i := range 10_000 {
+		c.Get(i % 64)
+		c.Get(-1 - i%64)
+		c.Touch(i % 64)
+	}
+	c.mu.Unlock()
+	c.Sync()
+	for i := range 10_000 {
+		c.Get(i % 64)
+	}
+	stripesUntouched("contended mode")
+	if err := c.Set(64, 64); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Stats()
+	if st.Hits != 0 || st.Misses != 0 || st.DroppedReads != 0 || st.HitRatio() != 0 {
+		t.Fatalf("Stats without RecordStats: %d hits, %d misses, %d dropped reads, ratio %v; want all 0",
+			st.Hits, st.Misses, st.DroppedReads, st.HitRatio())
+	}
+	if st.Removed(Size) != 1 || st.Len != 64 {
+		t.Fatalf("Stats without RecordStats: %d evictions for size, len %d; want 1 and 64", st.Removed(Size), st.Len)
+	}
+}
+
 // newFull64 returns a cache of 64 entries holding keys 0..63, synced, closed
 // when the test ends.
 func newFull64(t *testing.T) *Cache[int, int] {
 	t.Helper()
-	return newFull64With(t, Options[int, int]{MaxSize: 64})
+	return newFull64With(t, Options[int, int]{MaxSize: 64, RecordStats: true})
 }
 
 // newFull64With is newFull64 with options o (MaxSize at least 64).

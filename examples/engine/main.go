@@ -60,8 +60,9 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 
 	var opened, closedTwice atomic.Int64
 	c, err := concurrent.New(concurrent.Options[int, *pool]{
-		MaxSize: size,
-		Policy:  policy,
+		MaxSize:     size,
+		Policy:      policy,
+		RecordStats: true, // for the hit ratio printed at the end
 		OnEvict: func(_ int, p *pool, _ concurrent.Cause) {
 			if p.closed.Swap(true) {
 				closedTwice.Add(1)
