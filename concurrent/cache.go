@@ -179,10 +179,10 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 	if ok && c.rb.saturated.Load() && !c.expiring {
 		// A contended hit while the maintenance goroutine is behind,
 		// which is nearly every hit when readers outrun it: the access is
-		// dropped, and only counted. It is tested here, before any other
-		// call: each call (and each locked instruction) on this path
-		// costs a sizeable part of the lookup. (Only a contended buffer
-		// saturates.)
+		// dropped, and only counted (with RecordStats, by sampling). It is
+		// tested here, before any other call: each call (and each locked
+		// instruction) on this path costs a sizeable part of the lookup.
+		// (Only a contended buffer saturates.)
 		if c.stats && sampled() {
 			c.countDropped()
 		}

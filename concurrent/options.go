@@ -74,10 +74,10 @@ type Options[K comparable, V any] struct {
 	// kept). Counting is off by default, as in Caffeine and otter, because
 	// under contention it was about half of what a hit cost beyond the map
 	// lookup: a contended hit that counts itself draws a random number and,
-	// 1 time in 16, adds to a shared counter. BenchmarkGet (concurrent/bench_test.go)
-	// measured an LRU hit from 2 goroutines at 6.9 ns without counting and
-	// 7.9 ns with it, against 5.4 ns for a bare xsync.Map load (medians of 6
-	// runs). From one goroutine a hit is counted for free.
+	// 1 time in 16, adds to a counter. BenchmarkGet (bench_test.go) measured
+	// an LRU hit from 2 goroutines at 6.9 ns without counting and 7.9 ns
+	// with it, against 5.4 ns for a bare xsync.Map load (medians of 6 runs).
+	// From one goroutine a hit is counted for free.
 	RecordStats bool
 
 	// Seed fixes the randomness of the LFU policy (its key hashing, the
