@@ -66,9 +66,6 @@ type Cache[K comparable, V any] struct {
 	// map's per-key critical section of a load's store, before the stored
 	// entry is visible.
 	testHookStoreLoad func()
-	// testHookBeforeSettle, when set by a test before the writes, runs in
-	// each write that stored its value, just before settleAfterClose.
-	testHookBeforeSettle func()
 
 	rb readBuffer[K, V]
 

@@ -549,9 +549,6 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	default:
 		c.deliver(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opAdd}, true))
 	}
-	if c.testHookBeforeSettle != nil {
-		c.testHookBeforeSettle()
-	}
 	c.settleAfterClose(key, n)
 	return nil
 }

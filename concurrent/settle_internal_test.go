@@ -10,23 +10,45 @@ import (
 // A write that raced with Close takes its node back and hands OnEvict the
 // value the node holds, which may be a later writer's: that writer replaced
 // the value in place, keeping the node. Here writer A inserts key 1 with
-// "a"; before A settles, writer B replaces it in place with "b" (and, Close
-// not having begun, B's settle does nothing), then Close begins. Close is
-// held after it marks the cache closed by a load in flight whose loader
-// ignores cancellation, so A's settle runs before Close removes anything:
-// it must take the node and notify "b" (not A's own "a", which B displaced)
-// with cause Closed, and Close must then find nothing left of key 1.
+// "a" into a full cache of one entry and evicts key 0. A delivers that
+// eviction to OnEvict before it settles, and the listener, on A's
+// goroutine, plays the race: writer B replaces key 1's value in place with
+// "b" (Close not having begun, B's settle does nothing), then Close begins.
+// Close is held after it marks the cache closed by a load in flight whose
+// loader ignores cancellation, so A's settle runs before Close removes
+// anything: it must take the node and notify "b" (not A's own "a", which B
+// displaced) with cause Closed, and Close must then find nothing left of
+// key 1.
 func TestSettleAfterCloseNotifiesTheLaterWritersValue(t *testing.T) {
 	var (
-		mu    sync.Mutex
-		notes = map[string][]Cause{}
+		mu        sync.Mutex
+		notes     = map[string][]Cause{}
+		c         *Cache[int, string]
+		raced     bool
+		closeDone = make(chan error, 1)
 	)
-	c, err := New(Options[int, string]{MaxSize: 10, OnEvict: func(k int, v string, cause Cause) {
+	c, err := New(Options[int, string]{MaxSize: 1, OnEvict: func(k int, v string, cause Cause) {
 		mu.Lock()
-		defer mu.Unlock()
 		notes[v] = append(notes[v], cause)
+		mu.Unlock()
+		if v != "0" || cause != Size {
+			return
+		}
+		// Key 0 evicted by A's insertion: A has stored "a" and not settled.
+		raced = true
+		if err := c.Set(1, "b"); err != nil { // B: in place, keeps A's node
+			t.Errorf("B's Set: %v", err)
+		}
+		go func() { closeDone <- c.Close() }()
+		for !c.closed.Load() {
+			runtime.Gosched()
+		}
+		// Close now waits for the load; A's settle runs next.
 	}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(0, "0"); err != nil {
 		t.Fatal(err)
 	}
 	release, loading := make(chan struct{}), make(chan struct{})
@@ -40,27 +62,11 @@ func TestSettleAfterCloseNotifiesTheLaterWritersValue(t *testing.T) {
 		loadDone <- err
 	}()
 	<-loading
-	closeDone := make(chan error, 1)
-	hooked := false
-	c.testHookBeforeSettle = func() {
-		if hooked {
-			return // B's own settle, before Close begins
-		}
-		hooked = true
-		if err := c.Set(1, "b"); err != nil { // B: in place, keeps A's node
-			t.Errorf("B's Set: %v", err)
-		}
-		go func() { closeDone <- c.Close() }()
-		for !c.closed.Load() {
-			runtime.Gosched()
-		}
-		// Close is now waiting for the load; A's settle runs next.
-	}
 	if err := c.Set(1, "a"); err != nil {
 		t.Fatalf("A's Set: %v (a write that stored its value reports no failure)", err)
 	}
-	if !hooked {
-		t.Fatal("the hook did not run")
+	if !raced {
+		t.Fatal("A's insertion did not evict key 0 before returning")
 	}
 	mu.Lock()
 	settled := append([]Cause(nil), notes["b"]...)
