@@ -177,6 +177,14 @@ var simVariants = []simVariant{
 	{"gate175", wtAblation{gatePercent: 175}},
 	{"gate200", wtAblation{gatePercent: 200}},
 	{"decay10", wtAblation{duelDecay10: true}},
+	{"div6k", wtAblation{stepDivisor: 6000}},
+	{"div12k", wtAblation{stepDivisor: 12000}},
+	{"div24k", wtAblation{stepDivisor: 24000}},
+	{"div48k", wtAblation{stepDivisor: 48000}},
+	{"ghost4", wtAblation{ghostDivisor: 4}},
+	{"ghost8", wtAblation{ghostDivisor: 8}},
+	{"ghost32", wtAblation{ghostDivisor: 32}},
+	{"ghost64", wtAblation{ghostDivisor: 64}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and

@@ -138,6 +138,26 @@ import "github.com/clientcache/clientcache/admission"
 // 4.48 points of shortfall, the caps at 30%, 40% and 50% 16, 18 and 18 rows
 // with 4.79, 5.10 and 4.64.
 //
+// Smaller steps do bring P3 at 400,000 up to ARC, and cost more than they
+// bring. With wtStepDivisor at 24,000 instead of 3,000 (steps multiplied by
+// 16 instead of 133 at 400,000 entries; column div24k), P3 at 400,000 hits
+// 77.91%, above ARC's 77.19%; but P3 at 100,000 falls from 40.68% to 38.62%
+// and scarab at 50,000 and 125,000 from 69.74/77.42% to 68.58/76.58%, all
+// three then below their best judged rival. Averaged over seeds 1, 2 and 3,
+// on the 76 rows of bench/'s hit ratio table, against the judged rivals of
+// bench/results/hitratio.md as of commit 495c16e, the policy as shipped
+// meets 57 rows with 9.41 points of shortfall; divisors of 6,000, 12,000,
+// 24,000 and 48,000 meet 55, 55, 56 and 56 rows, with 11.35, 12.69, 11.51
+// and 12.40 points (columns div6k to div48k). The ghosts' depth is at its
+// best too: remembered for max/4, max/8, max/32 or max/64 contests instead
+// of max/16 (columns ghost4 to ghost64; every size), the policy meets 55,
+// 54, 53 and 51 rows with 13.95, 10.35, 13.46 and 14.16 points; max/4 lifts
+// CPP at 100 entries from 75.75% to 77.09%, above ARC, and lowers 34 rows,
+// P3 at 100,000 by 2.62 points and web12 at 100 by 1.24
+// (CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3
+// CLIENTCACHE_VARIANTS=shipped,div6k,div12k,div24k,div48k,ghost4,ghost8,ghost32,ghost64
+// go test -run TestSimAblations -v ./concurrent/).
+//
 // The ghosts are a small direct-mapped table of fingerprints, so remembering and
 // looking up cost O(1) and no allocation, and the signal compares two
 // marginal gains measured over the same requests, unlike a hill climber's
@@ -460,6 +480,9 @@ type wtAblation struct {
 	// duelDecay10: the duel's scores decay by a tenth per epoch instead of
 	// 1/wtDuelDecay.
 	duelDecay10 bool
+	// stepDivisor > 0 replaces wtStepDivisor (and 4 x it
+	// wtGrowthStepDivisor); ghostDivisor > 0 replaces wtGhostDivisor.
+	stepDivisor, ghostDivisor int
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max
@@ -551,7 +574,7 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	if p.sketch != nil {
 		p.sketch.Resize(p.sketchSize())
 	}
-	if n := wtGhostSlots(max); len(p.ghosts) != n {
+	if n := wtGhostSlots(wtGhostDepth(max, p.ghostDivisor())); len(p.ghosts) != n {
 		p.ghosts = make([]uint64, n)
 		p.left, p.ousted = 0, 0
 	}
@@ -566,15 +589,25 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	}
 }
 
-// wtGhostDepth is how many contests of its kind a ghost is remembered for.
-func wtGhostDepth(maximum int) uint64 { return uint64(max(maximum/wtGhostDivisor, 1)) }
+// wtGhostDepth is how many contests of its kind a ghost is remembered for,
+// in a cache of maximum entries whose ghosts are remembered for
+// maximum/divisor contests.
+func wtGhostDepth(maximum, divisor int) uint64 { return uint64(max(maximum/divisor, 1)) }
 
-// wtGhostSlots is the size of the ghost table: a power of two at least
-// eight times the depth, so that the two kinds' recent ghosts rarely
-// overwrite each other.
-func wtGhostSlots(maximum int) int {
+// ghostDivisor is wtGhostDivisor, or the ghostDivisor ablation's.
+func (p *wtinylfu[K, V]) ghostDivisor() int {
+	if d := p.off.ghostDivisor; d > 0 {
+		return d
+	}
+	return wtGhostDivisor
+}
+
+// wtGhostSlots is the size of the ghost table for a depth: a power of two
+// at least eight times the depth, so that the two kinds' recent ghosts
+// rarely overwrite each other.
+func wtGhostSlots(depth uint64) int {
 	n := 8
-	for uint64(n) < 8*wtGhostDepth(maximum) {
+	for uint64(n) < 8*depth {
 		n <<= 1
 	}
 	return n
@@ -878,17 +911,21 @@ func (p *wtinylfu[K, V]) adapt(h uint64) {
 		return
 	}
 	seq, now, delta, divisor := g>>2&wtGhostSeqMask, p.left, wtGrowStep, wtStepDivisor
+	growthDivisor := wtGrowthStepDivisor
+	if d := p.off.stepDivisor; d > 0 {
+		divisor, growthDivisor = d, 4*d
+	}
 	if g&wtGhostVictim != 0 {
 		now, delta = p.ousted, -wtShrinkStep
 		if !p.off.constShrink && p.sketch != nil {
 			f := p.sketch.Frequency(h)
 			delta = -max(f, 1)
 			if g&wtGhostGrowth != 0 {
-				delta, divisor = -max(f/2, 1), wtGrowthStepDivisor
+				delta, divisor = -max(f/2, 1), growthDivisor
 			}
 		}
 	}
-	if (now-seq)&wtGhostSeqMask < wtGhostDepth(p.max) {
+	if (now-seq)&wtGhostSeqMask < wtGhostDepth(p.max, p.ghostDivisor()) {
 		if !p.off.unscaled {
 			delta *= max(1, p.max/divisor)
 		}
