@@ -589,9 +589,8 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	}
 }
 
-// wtGhostDepth is how many contests of its kind a ghost is remembered for,
-// in a cache of maximum entries whose ghosts are remembered for
-// maximum/divisor contests.
+// wtGhostDepth is how many contests of its kind a ghost is remembered for:
+// maximum/divisor (wtGhostDivisor as shipped), at least one.
 func wtGhostDepth(maximum, divisor int) uint64 { return uint64(max(maximum/divisor, 1)) }
 
 // ghostDivisor is wtGhostDivisor, or the ghostDivisor ablation's.
