@@ -204,12 +204,21 @@ func (s *Sketch) block(m uint64) *[blockWords]uint64 {
 // of the mixed hash picks one of the two words (bit 0) and one of its sixteen
 // 4-bit counters (bits 1-4). Separate pairs keep a key's counters apart.
 
+// bump adds one to a counter that is not full, choosing the increment (0 or
+// 1) without a branch (a conditional move). In a client-sized cache the hot
+// keys' counters fill up and age back down every sample, so a branch on
+// "full" is mispredicted often: BenchmarkIncrementSmall went from 11.94 to
+// 6.70 ns, and bench/'s BenchmarkSmall, LFU over 100 keys, from 52.35 to
+// 47.56 ns a request. Where counters stay full (BenchmarkIncrement's 4,096
+// keys) a branch that skips the store is quicker: 7.23 against 8.67 ns.
 func bump(block *[blockWords]uint64, i int, b uint64) {
 	w := &block[2*i+int(b&1)]
 	shift := (b >> 1 & 15) << 2
-	if *w>>shift&maxCounter < maxCounter {
-		*w += 1 << shift
+	inc := uint64(1) << shift
+	if *w>>shift&maxCounter == maxCounter {
+		inc = 0
 	}
+	*w += inc
 }
 
 func count(block *[blockWords]uint64, i int, b uint64) uint64 {

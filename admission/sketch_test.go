@@ -702,6 +702,28 @@ func BenchmarkIncrement(b *testing.B) {
 	})
 }
 
+// BenchmarkIncrementSmall counts a Zipf stream (exponent 1.01) over 150 keys
+// in the sketch of a 100-entry cache, as the LFU policy of a client-sized
+// cache counts a key its doorkeeper holds (IncrementSeen): the sample ends
+// every 1,000 increments, so the hot keys' counters fill up and age back
+// down, and whether a counter is full changes from one increment to the
+// next. In BenchmarkIncrement the 4,096 keys of a sketch for 65,536 entries
+// fill their counters and keep them full.
+func BenchmarkIncrementSmall(b *testing.B) {
+	z := rand.NewZipf(rand.New(rand.NewPCG(5, 6)), 1.01, 1, 149)
+	hs := make([]uint64, 1<<16)
+	for i := range hs {
+		hs[i] = hashOf(z.Uint64())
+	}
+	s := NewWithDoorkeeper(100, 1)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		s.IncrementSeen(hs[i&(len(hs)-1)])
+		i++
+	}
+}
+
 func BenchmarkFrequency(b *testing.B) {
 	hs := benchHashes()
 	for _, bs := range benchSketches() {
