@@ -3,13 +3,14 @@ package concurrent
 import "math/bits"
 
 // shadowIndex finds a duel shadow's entries by key hash: the shadow
-// W-TinyLFU's nodes (see shadow), the shadow LRU's entry numbers (see
-// hashLRU); the zero value of T marks an empty slot. With a Go
-// map keyed by the hash, the lookups (hashing a key that is already a hash,
-// then probing) took 19% of the CPU profile of an LFU cache of 100 entries
-// hit from one goroutine; BenchmarkShadowRequest at 8e8c3b7 gave the
-// difference (a shadow LRU of nodes: 9.68 against 25.43 ns a request when
-// all hit, 63.27 against 78.21 at 1,000 entries with one miss in three).
+// W-TinyLFU's nodes (see shadow), and until hashLRU got an index of its
+// own, the shadow LRU's entry numbers; the zero value of T marks an empty
+// slot. With a Go map keyed by the hash, the lookups (hashing a key that is
+// already a hash, then probing) took 19% of the CPU profile of an LFU cache
+// of 100 entries hit from one goroutine; BenchmarkShadowRequest at 8e8c3b7
+// gave the difference (a shadow LRU of nodes: 9.68 against 25.43 ns a
+// request when all hit, 63.27 against 78.21 at 1,000 entries with one miss
+// in three).
 // This is open addressing with linear probing over a table at most
 // three-quarters full, the home slot the high word of the hash times the
 // table's length (the hash is already mixed: any length will do, so the table

@@ -176,9 +176,9 @@ package concurrent
 // The price, for caches of at most wtDuelSize entries only: every request
 // also runs through the shadow LRU, and after the first switch to LRU mode
 // through the shadow W-TinyLFU as well; their memory, per entry, 16 bytes
-// for the shadow LRU's entry (hashLRU) and for the shadow W-TinyLFU a node,
-// each with about 21 bytes of index (16-byte slots, at most three-quarters
-// full: shadowIndex), and for the shadow W-TinyLFU a second sketch; and, at
+// for the shadow LRU's entry and 8 of index (hashLRU), for the shadow
+// W-TinyLFU a node with about 21 bytes of index (16-byte slots, at most
+// three-quarters full: shadowIndex) and a second sketch; and, at
 // that first switch, a copy of the policy (O(max)).
 
 const (

@@ -237,8 +237,9 @@ import "github.com/clientcache/clientcache/admission"
 // 402.0 bytes per entry instead of 352.1 when the shadow W-TinyLFU ran from
 // the start, 263.4 once it was made at the first switch to LRU mode, and
 // took 248.5 once the shadows found their nodes in a shadowIndex instead of
-// a Go map, and takes 216.0 since the shadow LRU is a hashLRU
-// (bench/results/memory.md; these keys never make it switch).
+// a Go map, took 216.0 once the shadow LRU was a hashLRU, and takes 202.7
+// since the hashLRU has an index of its own (bench/results/memory.md; these
+// keys never make it switch).
 //
 // The sketch's aging (admission's Sketch.Age) takes off its sample count
 // what the halving's rounding took off the counters, as Caffeine's sketch
