@@ -76,12 +76,6 @@ func (x *shadowIndex[T]) set(h uint64, v T) {
 	x.slots[i] = shadowSlot[T]{h, v}
 }
 
-// clone returns an independent copy of x. (The shadow W-TinyLFU's clone
-// builds a new index instead: its values, nodes, are new too.)
-func (x *shadowIndex[T]) clone() shadowIndex[T] {
-	return shadowIndex[T]{slots: append([]shadowSlot[T](nil), x.slots...), len: x.len}
-}
-
 // grow doubles the table.
 func (x *shadowIndex[T]) grow() {
 	var zero T
