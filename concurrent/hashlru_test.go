@@ -10,7 +10,8 @@ import (
 // TestHashLRUMatchesAList runs random requests through a hashLRU and a
 // slice kept in LRU order (least recent first), at sizes 0 to 1,024, over
 // key ranges below, at and above the size: every request must hit or miss
-// alike, and after each the held hashes must be the slice, in its order. A
+// alike, and after each the held hashes must be the slice, in its order,
+// and the index must find each of them (checkHashIndex). A
 // clone taken halfway must be unchanged by the original's later requests,
 // and must then go on alike on requests of its own.
 func TestHashLRUMatchesAList(t *testing.T) {
@@ -39,6 +40,9 @@ func TestHashLRUMatchesAList(t *testing.T) {
 					if got := hashesOf(l); !slices.Equal(got, want) || l.len() != len(want) {
 						t.Fatalf("%s, step %d: held %v (len %d), want %v", what, step, got, l.len(), want)
 					}
+					if err := checkHashIndex(l); err != nil {
+						t.Fatalf("%s, step %d: %v", what, step, err)
+					}
 					return want
 				}
 				l := newHashLRU(size)
@@ -60,6 +64,27 @@ func TestHashLRUMatchesAList(t *testing.T) {
 			})
 		}
 	}
+}
+
+// checkHashIndex reports an error unless l's index holds exactly its
+// entries' numbers, each found from its hash's home slot without crossing
+// an empty slot.
+func checkHashIndex(l *hashLRU) error {
+	used := 0
+	for _, i := range l.slots {
+		if i != 0 {
+			used++
+		}
+	}
+	if used != l.len() {
+		return fmt.Errorf("%d index slots in use for %d entries", used, l.len())
+	}
+	for i := int32(1); int(i) <= l.len(); i++ {
+		if s := l.find(l.ents[i].h); l.slots[s] != i {
+			return fmt.Errorf("entry %d (hash %#x): the index finds slot %d, holding %d", i, l.ents[i].h, s, l.slots[s])
+		}
+	}
+	return nil
 }
 
 func hashesOf(l *hashLRU) []uint64 {
