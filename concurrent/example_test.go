@@ -167,3 +167,38 @@ func ExampleCache_Touch() {
 	// true false
 	// hits 0
 }
+
+// An LFU cache keeps the keys that are used often through a scan of keys
+// used once, where an LRU cache of the same size loses them all. (A fixed
+// Seed makes an LFU cache's choices the same on every run.)
+func ExampleLFU() {
+	survivors := func(p concurrent.Policy) int {
+		c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 50, Policy: p, Seed: 1})
+		defer c.Close()
+		get := func(k string) {
+			if _, ok := c.Get(k); !ok {
+				_ = c.Set(k, 0)
+			}
+		}
+		for range 20 { // ten clients, each used twenty times
+			for i := range 10 {
+				get(fmt.Sprint("client", i))
+			}
+		}
+		for i := range 1000 { // a scan: a thousand keys, each used once
+			get(fmt.Sprint("once", i))
+		}
+		n := 0
+		for i := range 10 {
+			if c.Contains(fmt.Sprint("client", i)) {
+				n++
+			}
+		}
+		return n
+	}
+	fmt.Println("LRU kept", survivors(concurrent.LRU), "of 10 clients")
+	fmt.Println("LFU kept", survivors(concurrent.LFU), "of 10 clients")
+	// Output:
+	// LRU kept 0 of 10 clients
+	// LFU kept 10 of 10 clients
+}
