@@ -21,9 +21,9 @@ const (
 	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
 	// plain LRU order while the shadows show that LRU would hit more, as on
 	// workloads that sweep back and forth; this costs one or two more
-	// policy updates per request and, per cache entry, an index slot and a
-	// 16-byte entry for the shadow LRU, and another slot and a node for the
-	// shadow W-TinyLFU once it exists.
+	// policy updates per request and, per cache entry, a 16-byte entry and 8
+	// bytes of index for the shadow LRU, and a node and about 21 bytes of
+	// index for the shadow W-TinyLFU once it exists.
 	//
 	// The eviction order ([Cache.All], [Cache.PopVictim]) has four parts,
 	// each oldest first (the least recently entered or hit there): the
