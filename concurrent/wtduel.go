@@ -83,8 +83,8 @@ package concurrent
 //     -43%, p=0.000), 446.1 -> 297.2 ns over 150 keys (about one request in
 //     ten misses; -33%, p=0.000). At 1,000 entries the cache took 263.4
 //     bytes per entry instead of 402.0 (bench/results/memory.md; 248.5
-//     since the shadows' shadowIndex, 216.0 since the shadow LRU is a
-//     hashLRU).
+//     with the shadows' shadowIndex, 216.0 with the shadow LRU a hashLRU,
+//     202.7 since the hashLRU has an index of its own).
 //   - Hit ratios: on the 76 rows of bench/'s table, seeds 1-3
 //     (CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3 go test -run
 //     TestSimAblations -v ./concurrent/, columns shipped, contshadow and
