@@ -329,8 +329,8 @@ const (
 	// would have promoted it), moves to the back of probation: its count is
 	// history, and it shields the entries behind it from every contest.
 	wtGatePercent = 150
-	// The ghosts: a ghost is remembered for wtGhostDepth = max/wtGhostDivisor
-	// contests of its kind (at least one). A candidate ghost hit grows the
+	// The ghosts: a ghost is remembered for max/wtGhostDivisor contests of
+	// its kind (at least one; see wtinylfu.ghostDepth). A candidate ghost hit grows the
 	// window by wtGrowStep; a victim ghost hit shrinks it by the victim's
 	// estimated frequency (wtShrinkStep in the constShrink ablation); both
 	// steps are multiplied by max/wtStepDivisor (at least one).
@@ -362,11 +362,11 @@ const (
 	// wtGhostGrowth marks a victim ghost of an entry the engine evicted from
 	// the main area, which the window's growth had left over its share (no
 	// contest): a hit on it shrinks the window by half the key's estimated
-	// frequency (at least one), times max/wtGrowthStepDivisor from that size
-	// on. Such evictions come in runs after each growth step, so each
+	// frequency (at least one), times max/(wtGrowthStepFactor x
+	// wtStepDivisor) from that size on. Such evictions come in runs after each growth step, so each
 	// weighs less than a contest's victim.
-	wtGhostGrowth       = 2
-	wtGrowthStepDivisor = 4 * wtStepDivisor
+	wtGhostGrowth      = 2
+	wtGrowthStepFactor = 4
 )
 
 type wtinylfu[K comparable, V any] struct {
@@ -481,8 +481,8 @@ type wtAblation struct {
 	// duelDecay10: the duel's scores decay by a tenth per epoch instead of
 	// 1/wtDuelDecay.
 	duelDecay10 bool
-	// stepDivisor > 0 replaces wtStepDivisor (and 4 x it
-	// wtGrowthStepDivisor); ghostDivisor > 0 replaces wtGhostDivisor.
+	// stepDivisor > 0 replaces wtStepDivisor (growth ghosts' steps use
+	// wtGrowthStepFactor x it); ghostDivisor > 0 replaces wtGhostDivisor.
 	stepDivisor, ghostDivisor int
 }
 
@@ -575,7 +575,7 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	if p.sketch != nil {
 		p.sketch.Resize(p.sketchSize())
 	}
-	if n := wtGhostSlots(wtGhostDepth(max, p.ghostDivisor())); len(p.ghosts) != n {
+	if n := wtGhostSlots(p.ghostDepth()); len(p.ghosts) != n {
 		p.ghosts = make([]uint64, n)
 		p.left, p.ousted = 0, 0
 	}
@@ -590,16 +590,22 @@ func (p *wtinylfu[K, V]) resize(max int) {
 	}
 }
 
-// wtGhostDepth is how many contests of its kind a ghost is remembered for:
-// maximum/divisor (wtGhostDivisor as shipped), at least one.
-func wtGhostDepth(maximum, divisor int) uint64 { return uint64(max(maximum/divisor, 1)) }
+// ghostDepth is how many contests of its kind a ghost is remembered for:
+// max/wtGhostDivisor (or the ghostDivisor ablation's divisor), at least one.
+func (p *wtinylfu[K, V]) ghostDepth() uint64 {
+	d := wtGhostDivisor
+	if p.off.ghostDivisor > 0 {
+		d = p.off.ghostDivisor
+	}
+	return uint64(max(p.max/d, 1))
+}
 
-// ghostDivisor is wtGhostDivisor, or the ghostDivisor ablation's.
-func (p *wtinylfu[K, V]) ghostDivisor() int {
-	if d := p.off.ghostDivisor; d > 0 {
+// stepDivisor is wtStepDivisor, or the stepDivisor ablation's.
+func (p *wtinylfu[K, V]) stepDivisor() int {
+	if d := p.off.stepDivisor; d > 0 {
 		return d
 	}
-	return wtGhostDivisor
+	return wtStepDivisor
 }
 
 // wtGhostSlots is the size of the ghost table for a depth: a power of two
@@ -910,22 +916,18 @@ func (p *wtinylfu[K, V]) adapt(h uint64) {
 	if p.off.noAdapt || p.lruMode || p.lab != nil && p.lab.ind != nil {
 		return
 	}
-	seq, now, delta, divisor := g>>2&wtGhostSeqMask, p.left, wtGrowStep, wtStepDivisor
-	growthDivisor := wtGrowthStepDivisor
-	if d := p.off.stepDivisor; d > 0 {
-		divisor, growthDivisor = d, 4*d
-	}
+	seq, now, delta, divisor := g>>2&wtGhostSeqMask, p.left, wtGrowStep, p.stepDivisor()
 	if g&wtGhostVictim != 0 {
 		now, delta = p.ousted, -wtShrinkStep
 		if !p.off.constShrink && p.sketch != nil {
 			f := p.sketch.Frequency(h)
 			delta = -max(f, 1)
 			if g&wtGhostGrowth != 0 {
-				delta, divisor = -max(f/2, 1), growthDivisor
+				delta, divisor = -max(f/2, 1), divisor*wtGrowthStepFactor
 			}
 		}
 	}
-	if (now-seq)&wtGhostSeqMask < wtGhostDepth(p.max, p.ghostDivisor()) {
+	if (now-seq)&wtGhostSeqMask < p.ghostDepth() {
 		if !p.off.unscaled {
 			delta *= max(1, p.max/divisor)
 		}
