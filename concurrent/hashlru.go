@@ -1,7 +1,5 @@
 package concurrent
 
-import "math/bits"
-
 // hashLRU is the duel's shadow LRU: an exact LRU of key hashes that holds no
 // pointers. Its entries live in one slice, linked by their numbers in it;
 // an index of its own finds an entry's number by hash. A request that hits
@@ -117,18 +115,12 @@ func (l *hashLRU) request(h uint64) bool {
 // misses) but took 227.0 bytes per entry.
 
 // find returns the slot of h's entry number, or the empty slot where it
-// belongs. The home slot is the high word of h times the table's length (h
-// is already mixed).
+// belongs (h is already mixed: see probeHome).
 func (l *hashLRU) find(h uint64) int {
 	slots, ents := l.slots, l.ents
-	hi, _ := bits.Mul64(h, uint64(len(slots)))
-	for s := int(hi); ; {
-		i := slots[s]
-		if i == 0 || ents[i].h == h {
+	for s := probeHome(h, len(slots)); ; s = probeNext(s, len(slots)) {
+		if i := slots[s]; i == 0 || ents[i].h == h {
 			return s
-		}
-		if s++; s == len(slots) {
-			s = 0
 		}
 	}
 }
@@ -138,9 +130,8 @@ func (l *hashLRU) find(h uint64) int {
 // entry stays reachable from its home without crossing an empty slot.
 func (l *hashLRU) vacate(s int) {
 	slots, n := l.slots, len(l.slots)
-	for j := (s + 1) % n; slots[j] != 0; j = (j + 1) % n {
-		hi, _ := bits.Mul64(l.ents[slots[j]].h, uint64(n))
-		if (j-int(hi)+n)%n >= (j-s+n)%n {
+	for j := probeNext(s, n); slots[j] != 0; j = probeNext(j, n) {
+		if probeDistance(probeHome(l.ents[slots[j]].h, n), j, n) >= probeDistance(s, j, n) {
 			slots[s] = slots[j]
 			s = j
 		}

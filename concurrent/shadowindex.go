@@ -35,17 +35,33 @@ func newShadowIndex[T comparable](capacity int) shadowIndex[T] {
 	return shadowIndex[T]{slots: make([]shadowSlot[T], max(8, (capacity*4+2)/3))}
 }
 
-func (x *shadowIndex[T]) home(h uint64) int {
-	hi, _ := bits.Mul64(h, uint64(len(x.slots)))
+func (x *shadowIndex[T]) home(h uint64) int     { return probeHome(h, len(x.slots)) }
+func (x *shadowIndex[T]) next(i int) int        { return probeNext(i, len(x.slots)) }
+func (x *shadowIndex[T]) distance(a, b int) int { return probeDistance(a, b, len(x.slots)) }
+
+// The linear probing of the duel's indexes (shadowIndex, and hashLRU's own),
+// over a table of n slots.
+
+// probeHome is the home slot of the mixed hash h: its high word times n.
+func probeHome(h uint64, n int) int {
+	hi, _ := bits.Mul64(h, uint64(n))
 	return int(hi)
 }
 
-// next is the slot after i, wrapping around the table's end.
-func (x *shadowIndex[T]) next(i int) int {
-	if i++; i == len(x.slots) {
+// probeNext is the slot after i, wrapping around the table's end.
+func probeNext(i, n int) int {
+	if i++; i == n {
 		return 0
 	}
 	return i
+}
+
+// probeDistance is how many slots on from slot a slot b is, wrapping around.
+func probeDistance(a, b, n int) int {
+	if b < a {
+		return b + n - a
+	}
+	return b - a
 }
 
 // get returns the value of hash h, T's zero value if there is none.
@@ -109,12 +125,4 @@ func (x *shadowIndex[T]) delete(h uint64) {
 	}
 	x.slots[i] = shadowSlot[T]{}
 	x.len--
-}
-
-// distance is how many slots on from slot a slot b is, wrapping around.
-func (x *shadowIndex[T]) distance(a, b int) int {
-	if b < a {
-		return b + len(x.slots) - a
-	}
-	return b - a
 }
