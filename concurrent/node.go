@@ -40,7 +40,8 @@ type node[K comparable, V any] struct {
 	queue uint8
 
 	// dirty belongs to the LRU policy, guarded by Cache.mu: whether a hit
-	// restamped the node since it was placed (see lru).
+	// restamped the node since it was placed (see lru). The LFU policy keeps
+	// its blind mark here instead (see wtinylfu.isBlind).
 	dirty bool
 
 	// doorMark belongs to the LFU policy, guarded by Cache.mu: the policy's

@@ -16,7 +16,10 @@ const (
 	LRU Policy = iota
 	// LFU evicts by frequency, approximated with W-TinyLFU: a TinyLFU
 	// frequency sketch guards a segmented LRU main area behind a small LRU
-	// admission window whose size adapts to the workload. A cache of at most
+	// admission window whose size adapts to the workload. Until the cache's
+	// first hit, a candidate seen as often as the victim (both once) wins
+	// its contest, so that a full cache that has never hit keeps its newest
+	// entries, as LRU does. A cache of at most
 	// 1,024 entries also runs a shadow LRU of hashes beside it (and, from
 	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
 	// plain LRU order while the shadows show that LRU would hit more, as on
@@ -31,7 +34,9 @@ const (
 	// main area's probation segment (entries not hit since they were
 	// admitted, those demoted from protected, and a victim that turned away
 	// more than 1.5 x MaxSize candidates in a row, which moves to the back
-	// to let the entries behind it be contested), then its protected
+	// to let the entries behind it be contested; before the cache's first
+	// hit, a victim moves there after turning one away, unless it is
+	// frequent), then its protected
 	// segment (entries hit while in probation), and last the window, whose
 	// newest entry is the last of all. While the policy runs as an LRU, the
 	// window takes the whole cache, a hit moves the entry to its back (a

@@ -31,7 +31,9 @@ type wtModel struct {
 	ghosts       map[int]wtGhost // by table slot
 	slots        int
 	left, ousted uint64
-	frac         int // window moves not yet made, below 64 entries
+	frac         int             // window moves not yet made, below 64 entries
+	everHit      bool            // a request has hit: ties are no longer blind
+	blind        map[uint64]bool // keys a blind tie admitted, not requested since
 
 	hash        func(uint64) uint64 // the key's hash: simHash, the identity in the duel's shadow
 	noDuel      bool                // the duel's shadow W-TinyLFU has no duel of its own
@@ -77,6 +79,10 @@ func (d *wtModelDuel) copyShadow(m *wtModel) {
 	c.window, c.probation, c.protected, c.doomed = hashes(m.window), hashes(m.probation), hashes(m.protected), hashes(m.doomed)
 	c.sketch = m.sketch.Clone()
 	c.ghosts = maps.Clone(m.ghosts)
+	c.blind = map[uint64]bool{}
+	for k := range m.blind {
+		c.blind[m.hash(k)] = true
+	}
 	c.hash = func(h uint64) uint64 { return h }
 	c.noDuel, c.duel, c.lruMode = true, nil, false
 	d.tlfu = &c
@@ -166,7 +172,7 @@ func wtModelSketchSize(maxSize int) int {
 }
 
 func newWTModel(maxSize int, seed uint64) *wtModel {
-	m := &wtModel{seed: seed, rng: seed, hash: simHash}
+	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}}
 	m.resize(maxSize)
 	m.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(maxSize), wtSketchSeed(seed))
 	return m
@@ -236,6 +242,15 @@ func (m *wtModel) freq(k uint64) int {
 // whole cache; back, the saved shares return and window overflow goes to the
 // back of probation.
 func (m *wtModel) record(k uint64, hit bool) {
+	if hit {
+		m.everHit = true
+		if m.blind[k] {
+			// A hit that only a blind tie made: the duel does not credit
+			// W-TinyLFU with it.
+			delete(m.blind, k)
+			hit = false
+		}
+	}
 	if m.duel != nil {
 		m.duelRecord(k, hit)
 	}
@@ -327,10 +342,11 @@ func (m *wtModel) admitFromWindow() {
 }
 
 // guarded: a probation victim that has won more than 3/2 x max contests in
-// a row, not requested since the first, moves to the back of probation.
+// a row, not requested since the first, moves to the back of probation; so
+// does one that is not warm (estimate below 6) and won before the first hit.
 func (m *wtModel) guarded(v uint64) {
 	m.gate++
-	if 2*m.gate > 3*m.max {
+	if 2*m.gate > 3*m.max || !m.everHit && m.freq(v) < 6 {
 		m.gate = 0
 		m.probation = append(m.probation[1:], v)
 	}
@@ -351,6 +367,12 @@ func (m *wtModel) admit(c, v uint64) bool {
 	cf, vf := m.freq(c), m.freq(v)
 	if cf > vf {
 		m.streak = 0
+		return true
+	}
+	if cf == vf && cf <= 1 && !m.everHit {
+		// A blind tie: nothing has hit yet, so recency decides.
+		m.streak = 0
+		m.blind[c] = true
 		return true
 	}
 	if cf < 6 {
@@ -404,6 +426,7 @@ func (m *wtModel) access(k uint64) { m.touch(k) }
 func (m *wtModel) remove(k uint64) {
 	q := m.queueOf(k)
 	*q = without(*q, k)
+	delete(m.blind, k)
 }
 
 // step moves the window by d entries, or below 64 entries by d units of
@@ -442,6 +465,7 @@ func (m *wtModel) evict() (uint64, bool) {
 		if len(*q) > 0 {
 			k := (*q)[0]
 			*q = (*q)[1:]
+			delete(m.blind, k)
 			if (q == &m.probation || q == &m.protected) && !m.lruMode {
 				// The main area over its share after the window grew.
 				m.ousted++
@@ -523,6 +547,12 @@ func (h *wtHarness) check(t *testing.T, m *wtModel, step int, what string) {
 		if !n.linked() {
 			t.Fatalf("step %d (%s): key %d held but unlinked", step, what, n.key)
 		}
+		if n.isBlind() != m.blind[n.key] {
+			t.Fatalf("step %d (%s): key %d blind %v, model %v", step, what, n.key, n.isBlind(), m.blind[n.key])
+		}
+	}
+	if h.p.everHit != m.everHit {
+		t.Fatalf("step %d (%s): everHit %v, model %v", step, what, h.p.everHit, m.everHit)
 	}
 }
 
@@ -985,6 +1015,9 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 	if p.window.len() != 2 || p.mainLen() != 158 {
 		t.Fatalf("window %d, main %d", p.window.len(), p.mainLen())
 	}
+	// As if a request had hit: ties are no longer blind
+	// (TestWTinyLFUBlindTies).
+	p.everHit = true
 	evict := func() {
 		for p.len() > 160 {
 			delete(h.nodes, p.evict().key)
@@ -1352,5 +1385,122 @@ func TestShadowOfCopiesThePolicy(t *testing.T) {
 	}
 	if !slices.Equal(hashes(), keysOf(sp.ascend)) {
 		t.Fatal("the shadow's order differs from the policy's at the end")
+	}
+}
+
+// zigzagKeys sweeps keys 0 to n-1 up, then down, then up again, and so on,
+// turns times, as the LIRS set's zigzag trace does.
+func zigzagKeys(n, turns int) []uint64 {
+	var keys []uint64
+	for turn := range turns + 1 {
+		for i := range n {
+			if turn%2 == 1 {
+				i = n - 1 - i
+			}
+			keys = append(keys, uint64(i))
+		}
+	}
+	return keys
+}
+
+// TestWTinyLFUBlindTies checks the blind tie (see admit): until a request
+// hits, a candidate ties its way in against a victim as cold as itself, so
+// a full cache that has never hit keeps its most recent keys, as LRU does;
+// from the first hit on, a tie turns the candidate away again; and the duel
+// does not credit W-TinyLFU with the hits only a blind tie made, so that on
+// a sweep up and down the keys the policy runs as LRU before the second
+// turn and hits exactly as LRU does.
+func TestWTinyLFUBlindTies(t *testing.T) {
+	t.Run("scan keeps the most recent", func(t *testing.T) {
+		c := newSimCache(newWTinyLFU[uint64, struct{}](100, 1), 100)
+		for k := range uint64(1000) {
+			c.Set(k)
+		}
+		// The sketch's noise (keys sharing counters, the doorkeeper's false
+		// positives) decides a few contests by frequency instead.
+		if first, last := heldIn(c.m, 0, 100), heldIn(c.m, 900, 1000); first > 5 || last < 95 {
+			t.Fatalf("after a scan of 1,000 new keys, %d of the first 100 and %d of the last 100 held: want the last ones", first, last)
+		}
+		// Without the rule, ties keep the first keys.
+		o := newSimCache(newWTinyLFUAblated[uint64, struct{}](100, 1, wtAblation{noBlind: true}), 100)
+		for k := range uint64(1000) {
+			o.Set(k)
+		}
+		if first, last := heldIn(o.m, 0, 100), heldIn(o.m, 900, 1000); first < 90 || last > 10 {
+			t.Fatalf("noBlind: after a scan of 1,000 new keys, %d of the first 100 and %d of the last 100 held: want the first ones", first, last)
+		}
+	})
+	t.Run("a hit ends it", func(t *testing.T) {
+		c := newSimCache(newWTinyLFU[uint64, struct{}](100, 1), 100)
+		for k := range uint64(100) {
+			c.Set(k)
+		}
+		if !c.Get(50) {
+			t.Fatal("key 50 not held")
+		}
+		for k := uint64(100); k < 1000; k++ {
+			c.Set(k)
+		}
+		if kept := heldIn(c.m, 0, 100); kept < 90 {
+			t.Fatalf("after a hit, a scan of 900 new keys displaced %d of the first 100 keys: ties should have turned it away", 100-kept)
+		}
+		if c.p.(*wtinylfu[uint64, struct{}]).everHit != true {
+			t.Fatal("everHit false after a hit")
+		}
+	})
+	t.Run("zigzag", func(t *testing.T) {
+		keys := zigzagKeys(1000, 8)
+		for _, tc := range []struct {
+			name string
+			off  wtAblation
+			lru  bool // hits as LRU does
+		}{{"shipped", wtAblation{}, true}, {"noBlind", wtAblation{noBlind: true}, false}, {"blindCounted", wtAblation{blindCounted: true}, false}} {
+			lfu := newSimCache(newWTinyLFUAblated[uint64, struct{}](250, 1, tc.off), 250)
+			lru := newSimCache(newLRU[uint64, struct{}](), 250)
+			var hits, lruHits int
+			for _, k := range keys {
+				if lfu.Get(k) {
+					hits++
+				} else {
+					lfu.Set(k)
+				}
+				if lru.Get(k) {
+					lruHits++
+				} else {
+					lru.Set(k)
+				}
+			}
+			if (hits == lruHits) != tc.lru || hits > lruHits {
+				t.Errorf("%s: %d hits, LRU %d; want equal %v", tc.name, hits, lruHits, tc.lru)
+			}
+		}
+	})
+}
+
+// heldIn counts the keys from lo up to hi that m holds.
+func heldIn(m map[uint64]*node[uint64, struct{}], lo, hi uint64) int {
+	n := 0
+	for k := lo; k < hi; k++ {
+		if _, ok := m[k]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+func TestTmpBlindCounts(t *testing.T) {
+	for seed := range uint64(20) {
+		c := newSimCache(newWTinyLFU[uint64, struct{}](100, seed), 100)
+		o := newSimCache(newWTinyLFUAblated[uint64, struct{}](100, seed, wtAblation{noBlind: true}), 100)
+		h := newSimCache(newWTinyLFU[uint64, struct{}](100, seed), 100)
+		for k := range uint64(1000) {
+			c.Set(k)
+			o.Set(k)
+			h.Set(k)
+			if k == 99 {
+				h.Get(50)
+			}
+		}
+		t.Log(seed, heldIn(c.m, 0, 100), heldIn(c.m, 900, 1000), heldIn(o.m, 0, 100), heldIn(o.m, 900, 1000), heldIn(h.m, 0, 100))
 	}
 }
