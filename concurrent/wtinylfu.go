@@ -255,8 +255,9 @@ import "github.com/clientcache/clientcache/admission"
 // the change and at its parent).
 //
 // The contest takes the front of probation as its victim and turns a
-// candidate away on a tie (but for the blind ties below). Two changes to it, aimed at the web traces where
-// ARC leads at 5,000 and 10,000 entries and no window size reaches it, were
+// candidate away on a tie (but for the blind ties below). Two changes to
+// it, aimed at the web traces where ARC leads at 5,000 and 10,000 entries
+// and no window size reaches it, were
 // measured and not kept (CLIENTCACHE_ABLATIONS=all
 // CLIENTCACHE_VARIANTS=shipped,victim2,victim4,victim8,stale1,stale2,stale4,stale10,stale2f2,stale4f2
 // go test -run TestSimAblations -v ./concurrent/, seed 1, all 76 rows,
