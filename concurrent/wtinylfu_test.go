@@ -1173,14 +1173,7 @@ func TestWTinyLFUCloneCopiesEverything(t *testing.T) {
 	// Sweeps up and down 0..449 (LRU wins), then Zipf (W-TinyLFU wins): the
 	// clone is made in LRU mode, when the duel holds the shadow W-TinyLFU
 	// copied from the policy, and the duel switches back after it.
-	var keys []uint64
-	for i := range 30_000 {
-		j := i % 900
-		if j >= 450 {
-			j = 899 - j
-		}
-		keys = append(keys, uint64(j))
-	}
+	keys := zigzagKeys(450, 66)[:30_000]
 	for _, k := range zipfKeys(30_000, 6) {
 		keys = append(keys, k+1000)
 	}
@@ -1467,26 +1460,13 @@ func TestWTinyLFUBlindTies(t *testing.T) {
 	}
 	t.Run("zigzag", func(t *testing.T) {
 		keys := zigzagKeys(1000, 8)
+		lruHits := trace.LRUHits(keys, 250)
 		for _, tc := range []struct {
 			name string
 			off  wtAblation
 			lru  bool // hits as LRU does
 		}{{"shipped", wtAblation{}, true}, {"noBlind", wtAblation{noBlind: true}, false}, {"blindCounted", wtAblation{blindCounted: true}, false}} {
-			lfu := newSimCache(newWTinyLFUAblated[uint64, struct{}](250, 1, tc.off), 250)
-			lru := newSimCache(newLRU[uint64, struct{}](), 250)
-			var hits, lruHits int
-			for _, k := range keys {
-				if lfu.Get(k) {
-					hits++
-				} else {
-					lfu.Set(k)
-				}
-				if lru.Get(k) {
-					lruHits++
-				} else {
-					lru.Set(k)
-				}
-			}
+			hits := trace.Replay(keys, newSimCache(newWTinyLFUAblated[uint64, struct{}](250, 1, tc.off), 250))
 			if (hits == lruHits) != tc.lru || hits > lruHits {
 				t.Errorf("%s: %d hits, LRU %d; want equal %v", tc.name, hits, lruHits, tc.lru)
 			}
