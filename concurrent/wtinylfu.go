@@ -540,6 +540,11 @@ type wtAblation struct {
 	// stepDivisor > 0 replaces wtStepDivisor (growth ghosts' steps use
 	// wtGrowthStepFactor x it); ghostDivisor > 0 replaces wtGhostDivisor.
 	stepDivisor, ghostDivisor int
+	// earlyZ replaces wtDuelEarlyZ when positive; negative, the duel gives
+	// no verdict before the end of an epoch. earlyAll: the early verdict
+	// in every epoch, not only until the first verdict.
+	earlyZ   int
+	earlyAll bool
 }
 
 // newWTinyLFU returns an empty W-TinyLFU policy for a cache of at most max

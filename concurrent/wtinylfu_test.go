@@ -57,6 +57,7 @@ type wtModelDuel struct {
 	epoch, left int
 	hL, hT      int64
 	sL, sT      int64
+	judged      bool // a verdict was given: no more early ones
 }
 
 func newWTModelDuel(size int) *wtModelDuel {
@@ -133,8 +134,18 @@ func (d *wtModelDuel) request(h uint64, hit, lruMode bool) bool {
 	}
 	d.left--
 	if d.left > 0 {
-		return lruMode
+		// Until the first verdict, the other mode's hits in this epoch
+		// alone may give one: a lead of 5% and of more than three
+		// standard deviations, (a-b)^2 > 9 (a+b).
+		a, b := d.hL, d.hT
+		if lruMode {
+			a, b = b, a
+		}
+		if d.judged || (a-b)*100 <= b*5 || (a-b)*(a-b) <= 9*(a+b) {
+			return lruMode
+		}
 	}
+	d.judged = true
 	d.left = d.epoch
 	d.sL = d.sL - d.sL/20 + d.hL*1024
 	d.sT = d.sT - d.sT/20 + d.hT*1024
@@ -1483,4 +1494,96 @@ func heldIn(m map[uint64]*node[uint64, struct{}], lo, hi uint64) int {
 		}
 	}
 	return n
+}
+
+// TestWTinyLFUDuelEarlyVerdict: where LRU leads from the moment the cache
+// is full, the duel switches within its first epoch, as soon as the lead is
+// past doubt, instead of at the epoch's end; after that first verdict it
+// waits for the end of each epoch again.
+func TestWTinyLFUDuelEarlyVerdict(t *testing.T) {
+	const max, gap = 250, 30
+	// Every key is asked for twice, gap new keys apart: LRU hits every
+	// second request once full; W-TinyLFU turns the new keys away (seen
+	// once, against victims seen twice) and misses their second request.
+	var keys []uint64
+	for i := range uint64(3000) {
+		keys = append(keys, i)
+		if i >= gap {
+			keys = append(keys, i-gap)
+		}
+	}
+	// switchAt replays keys and returns the request after which the policy
+	// first ran in LRU mode (-1: never) and its hits.
+	switchAt := func(off wtAblation) (at, hits int) {
+		p := newWTinyLFUAblated[uint64, struct{}](max, 1, off)
+		c := newSimCache(p, max)
+		at = -1
+		for i, k := range keys {
+			if c.Get(k) {
+				hits++
+			} else {
+				c.Set(k)
+			}
+			if p.lruMode && at < 0 {
+				at = i
+			}
+		}
+		return at, hits
+	}
+	// The shadow LRU fills at the first request for key max-1 (key i >= gap
+	// is first asked for at request 2i - gap, counting from 0); the first
+	// epoch of max requests ends max requests later.
+	filled := 2*(max-1) - gap
+	epochEnd := filled + max
+	early, earlyHits := switchAt(wtAblation{})
+	late, lateHits := switchAt(wtAblation{earlyZ: -1})
+	t.Logf("switch after request %d (%d hits), without the early verdict after %d (%d hits)", early, earlyHits, late, lateHits)
+	if late != epochEnd {
+		t.Fatalf("without the early verdict, switched after request %d, want %d (the end of the first epoch)", late, epochEnd)
+	}
+	// W-TinyLFU does hit a little: the ghosts of the new keys it turned
+	// away grow its window. The lead is past doubt in the first half of
+	// the epoch.
+	if early <= filled || early >= filled+max/2 {
+		t.Fatalf("switched after request %d, want within the first half of the first epoch (requests %d to %d)", early, filled+1, filled+max/2)
+	}
+	if earlyHits <= lateHits {
+		t.Fatalf("%d hits with the early verdict, %d without: want more", earlyHits, lateHits)
+	}
+	// After the first verdict the duel waits for the end of each epoch:
+	// where W-TinyLFU then leads, it switches back at an epoch's end.
+	p := newWTinyLFU[uint64, struct{}](max, 1)
+	c := newSimCache(p, max)
+	rng := rand.New(rand.NewPCG(1, 2))
+	n, back := 0, -1
+	request := func(k uint64) {
+		if !c.Get(k) {
+			c.Set(k)
+		}
+		n++
+	}
+	for _, k := range keys[:early+1] {
+		request(k)
+	}
+	if !p.lruMode {
+		t.Fatal("not in LRU mode after the early switch")
+	}
+	for n < 100*max && back < 0 {
+		if rng.IntN(2) == 0 {
+			request(10_000 + rng.Uint64N(200)) // hot: LRU holds some of them, W-TinyLFU all
+		} else {
+			request(100_000 + rng.Uint64N(1_000_000)) // cold
+		}
+		if !p.lruMode {
+			back = n
+		}
+	}
+	if back < 0 {
+		t.Fatalf("still in LRU mode after %d requests where frequency wins", n)
+	}
+	// n counts requests from 1: the first verdict came after early+1 of
+	// them, and epochs of max requests end at early+1 + k max.
+	if (back-(early+1))%max != 0 {
+		t.Fatalf("switched back after %d requests, %d into an epoch (the first verdict came after %d): want at an epoch's end", back, (back-(early+1))%max, early+1)
+	}
 }
