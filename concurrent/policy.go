@@ -19,7 +19,10 @@ const (
 	// admission window whose size adapts to the workload. Until the cache's
 	// first hit, a candidate seen as often as the victim (both once) wins
 	// its contest, so that a full cache that has never hit keeps its newest
-	// entries, as LRU does. A cache of at most
+	// entries, as LRU does. In a cache of at most 1,024 entries, a
+	// candidate that loses to the victim may still replace one of the three
+	// probation entries behind it: the least frequent of those it is
+	// estimated to be more than one request ahead of. A cache of at most
 	// 1,024 entries also runs a shadow LRU of hashes beside it (and, from
 	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
 	// plain LRU order while the shadows show that LRU would hit more, as on

@@ -336,8 +336,26 @@ func (m *wtModel) admitFromWindow() {
 			m.doomed = append(m.doomed, c)
 			continue
 		}
-		if m.admit(c, v) {
-			*vq = (*vq)[1:]
+		admitted := m.admit(c, v)
+		if !admitted && vq == &m.probation && m.max <= wtDuelSize {
+			// The second look: the coldest of the next three probation
+			// entries that the candidate beats by more than one.
+			best, bf := -1, m.freq(c)-1
+			for i := 1; i < 4 && i < len(m.probation); i++ {
+				if f := m.freq(m.probation[i]); f < bf {
+					best, bf = i, f
+				}
+			}
+			if best > 0 {
+				v, admitted = m.probation[best], true
+				m.probation = slices.Delete(m.probation, best, best+1)
+				vq = nil
+			}
+		}
+		if admitted {
+			if vq != nil {
+				*vq = (*vq)[1:]
+			}
 			m.ousted++
 			m.lose(v, true, m.ousted)
 			m.doomed = append(m.doomed, v)
@@ -972,8 +990,9 @@ func TestWTinyLFUHashFloodingDefence(t *testing.T) {
 }
 
 // TestWTinyLFUCraftedCollisionsCannotPinTheCache plays an attacker who knows
-// the seed and crafts keys that collide, in the sketch, with whichever entry
-// is the main area's next victim, keeping its estimate at 15 (the test
+// the seed and crafts keys that collide, in the sketch, with whichever
+// entries are the main area's next victim and the ones the contest's second
+// look reaches, keeping their estimates at 15 (the test
 // stands in for the colliding requests by incrementing the victim's counters
 // directly). Without the hash-flooding defence no newcomer could ever beat
 // the victim, and the attacker's entries would hold the main area for good;
@@ -987,9 +1006,13 @@ func TestWTinyLFUCraftedCollisionsCannotPinTheCache(t *testing.T) {
 			c.Set(k)
 		}
 		for i := range 80_000 {
-			if v := p.probation.front(); v != nil && v.key < attackers {
-				for p.sketch.Frequency(v.hash) < 15 {
-					p.sketch.Increment(v.hash)
+			// The contest's victim and the entries its second look
+			// reaches (wtReach in all).
+			for v, n := p.probation.front(), 0; v != nil && n < wtReach; v, n = v.next, n+1 {
+				if v.key < attackers {
+					for p.sketch.Frequency(v.hash) < 15 {
+						p.sketch.Increment(v.hash)
+					}
 				}
 			}
 			k := attackers + uint64(i%hot)
@@ -1586,4 +1609,64 @@ func TestWTinyLFUDuelEarlyVerdict(t *testing.T) {
 	if (back-(early+1))%max != 0 {
 		t.Fatalf("switched back after %d requests, %d into an epoch (the first verdict came after %d): want at an epoch's end", back, (back-(early+1))%max, early+1)
 	}
+}
+
+// TestWTinyLFUSecondLook: a candidate that loses to the front of probation
+// replaces the coldest of the next wtReach-1 probation entries that it beats
+// by more than one, in caches of at most wtDuelSize entries.
+func TestWTinyLFUSecondLook(t *testing.T) {
+	// contest fills a cache of max entries, sets the estimates of the
+	// front of probation (key 0) to 5, of keys 1 and 3 to 4, leaves key 2
+	// at 1, gives the window's oldest entry (the next candidate) an
+	// estimate of cand, and adds a new key: the candidate leaves the window
+	// and contests. It returns the candidate's key, the doomed keys and
+	// the front of probation after.
+	contest := func(t *testing.T, max, cand int) (c uint64, doomed []uint64, front uint64) {
+		h := newWTHarness(max, 1)
+		p := h.p
+		for k := range uint64(max) {
+			p.add(h.newNode(k))
+		}
+		p.everHit = true // ties are no longer blind (TestWTinyLFUBlindTies)
+		set := func(n *node[uint64, int], f int) {
+			for p.frequency(n) < f {
+				p.sketch.Increment(n.hash)
+			}
+			if p.frequency(n) != f {
+				t.Fatalf("key %d: estimate %d, want %d (collision in the test)", n.key, p.frequency(n), f)
+			}
+		}
+		set(h.nodes[0], 5)
+		set(h.nodes[1], 4)
+		set(h.nodes[2], 1)
+		set(h.nodes[3], 4)
+		set(p.window.front(), cand)
+		c = p.window.front().key
+		if p.probation.front() != h.nodes[0] {
+			t.Fatalf("front of probation %d, want 0", p.probation.front().key)
+		}
+		p.add(h.newNode(1_000_000))
+		for n := p.doomed.front(); n != nil; n = n.next {
+			doomed = append(doomed, n.key)
+		}
+		return c, doomed, p.probation.front().key
+	}
+	t.Run("beaten by more than one", func(t *testing.T) {
+		c, doomed, front := contest(t, 100, 3)
+		if !slices.Equal(doomed, []uint64{2}) || front != 0 {
+			t.Fatalf("candidate %d at 3: doomed %v, front %d; want [2] (estimate 1) and the front kept", c, doomed, front)
+		}
+	})
+	t.Run("beaten by one", func(t *testing.T) {
+		c, doomed, front := contest(t, 100, 2)
+		if !slices.Equal(doomed, []uint64{c}) || front != 0 {
+			t.Fatalf("candidate %d at 2: doomed %v, front %d; want the candidate alone (2 against 1 is within the noise)", c, doomed, front)
+		}
+	})
+	t.Run("above wtDuelSize", func(t *testing.T) {
+		c, doomed, _ := contest(t, 2*wtDuelSize, 3)
+		if !slices.Equal(doomed, []uint64{c}) {
+			t.Fatalf("candidate %d at 3: doomed %v; want the candidate alone (no second look above %d entries)", c, doomed, wtDuelSize)
+		}
+	})
 }
