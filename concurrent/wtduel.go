@@ -136,7 +136,8 @@ package concurrent
 // TestSimAblations -v ./concurrent/; column noearly is the policy without
 // it), 4 rows rose: corda at 250, 500 and 1,000 entries 33.28/33.31/33.29%
 // -> 33.31/33.32/33.32%, all three now at or above the best judged rival
-// of bench/results/hitratio.md (ARC's and theine's 33.30%), and OLTP at 500
+// of bench/results/hitratio.md as of commit e83784b (ARC's and theine's
+// 33.30%), and OLTP at 500
 // 34.91% -> 34.96%; none fell; 64 rows met instead of 62, with 6.84 points
 // of shortfall instead of 6.87. Seeds 1-3 (CLIENTCACHE_SEEDS=1,2,3): 64
 // rows instead of 62, 6.71 points instead of 6.73. Over seeds 1-10 at 16 to

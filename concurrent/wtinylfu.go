@@ -356,12 +356,12 @@ import "github.com/clientcache/clientcache/admission"
 // The second look. In a cache of at most wtDuelSize entries, a candidate
 // that loses its contest to the front of probation looks at the next
 // wtReach-1 (3) entries of probation, and replaces the least frequent of
-// those it is estimated to be more than one request ahead of (the same
-// margin the tie rule leaves the sketch's noise: keys of a loop, seen
-// equally often, stay in place). The replaced entry is a victim ghost and
-// joins the doomed queue; the front, which did turn the candidate away,
-// keeps its place, and the contest does not add to its run of wins (the
-// gate above). Where no entry qualifies (a candidate estimated at 1 or 2 never
+// those it is estimated to be more than one request ahead of (a margin of
+// one for the sketch's noise: the keys of a loop, seen about equally
+// often, stay in place). The replaced entry is a victim ghost and joins
+// the doomed queue; the front, which did turn the candidate away, keeps
+// its place, and the contest does not add to its run of wins (the gate
+// above). Where no entry qualifies (a candidate estimated at 1 never
 // looks), the candidate loses as before. The victim chosen as the coldest
 // of the first entries whether or not the candidate beat the front, and
 // with no margin, was measured and not kept (see the victimScan bullet
@@ -377,16 +377,17 @@ import "github.com/clientcache/clientcache/admission"
 // (PS at 250 entries 51.27% -> 52.11%; Multi2 at 500 49.74% -> 50.49%,
 // Multi1 at 100 42.58% -> 42.98%), and 11 fell, by 1.03 in all and at most
 // 0.26 (scan at 250 10.01% -> 9.75%; Multi2 at 1,000 57.65% -> 57.41%);
-// LFU met the best judged rival of bench/results/hitratio.md in 65 rows
-// instead of 64 (Multi1 at 100 entries, above otter's 42.86%), with 5.98
-// points of shortfall in all instead of 6.71. Seed 1 alone
+// LFU met the best judged rival of bench/results/hitratio.md as of commit
+// e83784b in 65 rows instead of 64 (Multi1 at 100 entries, above otter's
+// 42.86%), with 5.98 points of shortfall in all instead of 6.71. Seed 1 alone
 // (CLIENTCACHE_VARIANTS=shipped,noreach,reach2,reach8,reach16): 28 rows
 // rose by 6.96 and 12 fell by 2.26 (CS at 100 3.72% -> 3.33%, now below
 // theine's 3.52%; Multi1 at 1,000 68.34% -> 68.22%, below 68.26%), 63 rows
 // met with 6.21 points of shortfall against 64 with 6.84. Over seeds 1-10
 // at 16 to 1,000 entries on the LIRS, OLTP and web traces (the command of
-// the duel's decay in wtduel.go, CLIENTCACHE_VARIANTS=shipped,noreach,reach8,reach16),
-// 61 of the 105 rows rose, by 11.70 points in all and at most 1.12 (PS at
+// the duel's decay in wtduel.go with
+// CLIENTCACHE_VARIANTS=shipped,noreach,reach8,reach16), 61 of the 105 rows
+// rose, by 11.70 points in all and at most 1.12 (PS at
 // 16 entries 10.34% -> 11.46%), and 13 fell, by 0.54 in all and at most
 // 0.22 (Multi2 at 1,000).
 //
