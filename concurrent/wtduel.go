@@ -456,8 +456,8 @@ func (s *shadow) clone() shadow {
 
 // early reports whether the duel ends the current epoch before its end:
 // until the first verdict (in every epoch in the earlyAll ablation), when
-// the other mode's hits in it alone lead by the margin and by more than
-// earlyZ standard deviations.
+// the other mode's hits in it alone clearly lead, by earlyZ standard
+// deviations.
 func (d *wtDuel) early(current bool) bool {
 	if d.earlyZ == 0 || d.judged && !d.earlyAll {
 		return false
@@ -466,17 +466,22 @@ func (d *wtDuel) early(current bool) bool {
 	if current {
 		a, b = b, a
 	}
-	lead := a - b
-	return lead*100 > b*wtDuelMarginPercent && lead*lead > d.earlyZ*d.earlyZ*(a+b)
+	return clearLead(a, b, d.earlyZ, 1)
 }
 
-// leads reports whether score a leads score b by the margin and by more than
-// wtDuelZ standard deviations of the noise in hit counts of that size (taken
-// as Poisson: the variance of a difference of two counts is their sum).
-func (d *wtDuel) leads(a, b int64) bool {
+// leads reports whether score a clearly leads score b, by wtDuelZ standard
+// deviations.
+func (d *wtDuel) leads(a, b int64) bool { return clearLead(a, b, wtDuelZ, wtDuelScale) }
+
+// clearLead reports whether count a leads count b by more than
+// wtDuelMarginPercent of b and by more than z standard deviations of the
+// noise in hit counts of that size (taken as Poisson: the variance of a
+// difference of two counts is their sum), the counts being hits times
+// scale.
+func clearLead(a, b, z, scale int64) bool {
 	lead := a - b
 	if lead*100 <= b*wtDuelMarginPercent {
 		return false
 	}
-	return float64(lead)*float64(lead) > wtDuelZ*wtDuelZ*float64(a+b)*wtDuelScale
+	return float64(lead)*float64(lead) > float64(z*z)*float64(a+b)*float64(scale)
 }

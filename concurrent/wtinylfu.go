@@ -940,9 +940,8 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 			v = p.coldestOf(v, p.off.victimScan)
 		}
 		if v == nil || !p.admit(c, v) {
-			if x := p.colder(c, v); x != nil {
-				v = x
-			} else {
+			x := p.colder(c, v)
+			if x == nil {
 				p.remember(c.hash, 0, p.left)
 				p.doomed.pushBack(c)
 				if v != nil {
@@ -950,6 +949,7 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 				}
 				continue
 			}
+			v = x // the second look
 		}
 		p.queue(v.queue).remove(v)
 		p.ousted++
@@ -1034,14 +1034,19 @@ func (p *wtinylfu[K, V]) colder(c, v *node[K, V]) *node[K, V] {
 	if k <= 1 || v == nil || v.queue != wtProbation || p.max > wtDuelSize && !p.off.reachAll {
 		return nil
 	}
-	bf := p.frequency(c) - 1
-	if bf <= 0 {
-		return nil
+	if bound := p.frequency(c) - 1; bound > 0 {
+		return p.coldestAfter(v, k-1, bound)
 	}
+	return nil
+}
+
+// coldestAfter returns the least frequent of the k entries after v in its
+// queue (the earliest of equals) whose estimate is below bound, or nil.
+func (p *wtinylfu[K, V]) coldestAfter(v *node[K, V], k, bound int) *node[K, V] {
 	var best *node[K, V]
-	for x := v.next; x != nil && k > 1; x, k = x.next, k-1 {
-		if f := p.frequency(x); f < bf {
-			best, bf = x, f
+	for x := v.next; x != nil && k > 0; x, k = x.next, k-1 {
+		if f := p.frequency(x); f < bound {
+			best, bound = x, f
 		}
 	}
 	return best
@@ -1050,13 +1055,10 @@ func (p *wtinylfu[K, V]) colder(c, v *node[K, V]) *node[K, V] {
 // coldestOf returns the least frequent of v and the k-1 entries after it in
 // its queue (the earliest of equals), for the victimScan ablation.
 func (p *wtinylfu[K, V]) coldestOf(v *node[K, V], k int) *node[K, V] {
-	best, bf := v, p.frequency(v)
-	for x := v.next; x != nil && k > 1; x, k = x.next, k-1 {
-		if f := p.frequency(x); f < bf {
-			best, bf = x, f
-		}
+	if x := p.coldestAfter(v, k-1, p.frequency(v)); x != nil {
+		return x
 	}
-	return best
+	return v
 }
 
 // random returns the next number of a splitmix64 sequence.
