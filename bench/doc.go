@@ -51,6 +51,13 @@
 //
 //	cd bench && go run ./cmd/hitratio [-traces oltp,loop] [-rivals=false]
 //
+// [CompareHits] takes a row apart: it replays one trace through two caches
+// side by side and counts the requests only one of them hits, by how often
+// the key was requested before and by its reuse distance. TestGapAnatomy
+// prints it for clientcache's LFU against any contender:
+//
+//	cd bench && CLIENTCACHE_GAP="web07@5000:ARC;cpp@250:ARC" go test -run TestGapAnatomy -v .
+//
 // The cache2k web traces are CC BY 4.0 (cache2k-LICENSE.txt in the trace
 // folder); credit them wherever their figures are shown.
 package bench
