@@ -197,6 +197,9 @@ var simVariants = []simVariant{
 	{"ghost8", wtAblation{ghostDivisor: 8}},
 	{"ghost32", wtAblation{ghostDivisor: 32}},
 	{"ghost64", wtAblation{ghostDivisor: 64}},
+	{"winpromote", wtAblation{windowPromote: true}},
+	{"tieadmit", wtAblation{admitMargin: -1}},
+	{"margin1", wtAblation{admitMargin: 1}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and
@@ -418,12 +421,27 @@ func TestSimWindowSweep(t *testing.T) {
 			trace.Percent(trace.Optimal(keys, c), n), trace.Percent(trace.LRUHits(keys, c), n))
 		bestShare, bestHits, bestSteps := 0, -1, []int(nil)
 		for _, share := range shares {
-			p := newWTinyLFUAblated[uint64, struct{}](c, 1, wtAblation{noAdapt: true, noGrowthGhosts: true, noDuel: true})
-			p.moveWindow(max(c*share/100, 1) - p.windowMax)
-			hits, steps := simStepHits(keys, newSimEngineCache(p, c, 1), step, nil)
+			hits, steps := simFixedWindow(keys, c, share, step, wtAblation{})
 			fmt.Fprintf(&b, " %d%% %.2f%%", share, trace.Percent(hits, n))
 			if hits > bestHits {
 				bestShare, bestHits, bestSteps = share, hits, steps
+			}
+		}
+		// The same shares with two changes of structure that move the
+		// policy toward ARC and 2Q (see wtAblation): where no share of
+		// either reaches a rival, no window controller can.
+		for _, v := range []struct {
+			name string
+			off  wtAblation
+		}{
+			{"window hits promoted", wtAblation{windowPromote: true}},
+			{"ties admitted", wtAblation{admitMargin: -1}},
+			{"both", wtAblation{windowPromote: true, admitMargin: -1}},
+		} {
+			fmt.Fprintf(&b, "; %s:", v.name)
+			for _, share := range shares {
+				hits, _ := simFixedWindow(keys, c, share, n, v.off)
+				fmt.Fprintf(&b, " %d%% %.2f%%", share, trace.Percent(hits, n))
 			}
 		}
 		p := newWTinyLFU[uint64, struct{}](c, 1)
@@ -439,6 +457,16 @@ func TestSimWindowSweep(t *testing.T) {
 		}
 		t.Log(b.String())
 	}
+}
+
+// simFixedWindow replays keys through a W-TinyLFU of c entries whose window
+// is held at share% of the cache (no ghosts, no duel), with the ablations
+// off, and returns simStepHits' figures.
+func simFixedWindow(keys []uint64, c, share, step int, off wtAblation) (hits int, steps []int) {
+	off.noAdapt, off.noGrowthGhosts, off.noDuel = true, true, true
+	p := newWTinyLFUAblated[uint64, struct{}](c, 1, off)
+	p.moveWindow(max(c*share/100, 1) - p.windowMax)
+	return simStepHits(keys, newSimEngineCache(p, c, 1), step, nil)
 }
 
 // simStepHits replays keys through c with trace.Replay, a run of step
