@@ -186,8 +186,8 @@ import "github.com/clientcache/clientcache/admission"
 // CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_VARIANTS=shipped,winpromote,tieadmit,margin1
 // go test -run TestSimAblations -v ./concurrent/), the policy as shipped
 // meets the best judged rival of bench/results/hitratio.md (as of 318d4fe)
-// in 65 rows with 5.79 points of shortfall; windowPromote in 46 with
-// 59.83 (sprite at 1,000 entries 90.37% -> 62.08%), and above wtDuelSize
+// in 65 rows with 5.79 points of shortfall; windowPromote in 48 with
+// 19.48 (OLTP at 500 entries 35.19% -> 31.68%), and above wtDuelSize
 // alone in 8 of those 16 rows instead of 10 (web rows up by 0.06 to 0.42
 // points, web12 at 10,000 to ARC's 84.92%, but OLTP at 2,000 47.05% ->
 // 45.74%, P3 at 100,000 40.68% -> 39.18% and scarab at 10,000 53.01% ->
@@ -956,7 +956,7 @@ func (p *wtinylfu[K, V]) touch(n *node[K, V]) {
 	}
 	switch n.queue {
 	case wtWindow:
-		if p.off.windowPromote && p.mainLen() >= p.max-p.windowMax {
+		if p.off.windowPromote && !p.lruMode && p.mainLen() >= p.max-p.windowMax {
 			p.window.remove(n)
 			p.protected.pushBack(n)
 			p.demote()
