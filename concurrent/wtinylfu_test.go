@@ -336,6 +336,16 @@ func (m *wtModel) admitFromWindow() {
 			m.doomed = append(m.doomed, c)
 			continue
 		}
+		vi := 0 // v's index in *vq
+		if m.max > wtDuelSize {
+			// The victim scan: the least frequent of the queue's first
+			// four entries, the earliest of equals.
+			for i := 1; i < 4 && i < len(*vq); i++ {
+				if m.freq((*vq)[i]) < m.freq(v) {
+					v, vi = (*vq)[i], i
+				}
+			}
+		}
 		admitted := m.admit(c, v)
 		if !admitted && vq == &m.probation && m.max <= wtDuelSize {
 			// The second look: the coldest of the next three probation
@@ -354,7 +364,7 @@ func (m *wtModel) admitFromWindow() {
 		}
 		if admitted {
 			if vq != nil {
-				*vq = (*vq)[1:]
+				*vq = slices.Delete(*vq, vi, vi+1)
 			}
 			m.ousted++
 			m.lose(v, true, m.ousted)
@@ -377,7 +387,8 @@ func (m *wtModel) guarded(v uint64) {
 	m.gate++
 	if 2*m.gate > 3*m.max || !m.everHit && m.freq(v) < 6 {
 		m.gate = 0
-		m.probation = append(m.probation[1:], v)
+		i := slices.Index(m.probation, v)
+		m.probation = append(slices.Delete(m.probation, i, i+1), v)
 	}
 }
 
@@ -693,6 +704,27 @@ func TestWTinyLFUMatchesModel(t *testing.T) {
 				runWTModel(t, seed+1, tc.max, steps, tc.keyRange)
 			})
 		}
+	}
+}
+
+// TestWTinyLFUMatchesModelBig runs the model above wtDuelSize entries, where
+// the contest's victim is the least frequent of probation's first entries
+// (the victim scan), on keys skewed enough that those entries' estimates
+// differ, nine events in ten plain requests so that the cache stays full
+// and holds contests (with the model's scan taking the front instead, it
+// fails within the first 1,500 steps).
+func TestWTinyLFUMatchesModelBig(t *testing.T) {
+	steps := 30_000
+	if testing.Short() {
+		steps = 8000
+	}
+	const max = 2 * wtDuelSize
+	for seed := range uint64(2) {
+		t.Run(fmt.Sprintf("max=%d/seed=%d", max, seed), func(t *testing.T) {
+			runWTModelStream(t, seed+1, max, steps, func(rng *rand.Rand, _ int) (uint64, bool) {
+				return rng.Uint64N(rng.Uint64N(4*max) + 1), rng.IntN(10) != 0
+			})
+		})
 	}
 }
 
@@ -1664,9 +1696,82 @@ func TestWTinyLFUSecondLook(t *testing.T) {
 		}
 	})
 	t.Run("above wtDuelSize", func(t *testing.T) {
-		c, doomed, _ := contest(t, 2*wtDuelSize, 3)
-		if !slices.Equal(doomed, []uint64{c}) {
-			t.Fatalf("candidate %d at 3: doomed %v; want the candidate alone (no second look above %d entries)", c, doomed, wtDuelSize)
+		// No second look there, but the victim scan
+		// (TestWTinyLFUVictimScan): key 2 is the victim, and a lead of
+		// one wins.
+		c, doomed, front := contest(t, 2*wtDuelSize, 2)
+		if !slices.Equal(doomed, []uint64{2}) || front != 0 {
+			t.Fatalf("candidate %d at 2: doomed %v, front %d; want [2] (the least frequent of the first four) and the front kept", c, doomed, front)
 		}
 	})
+}
+
+// TestWTinyLFUVictimScan pins the victim scan: above wtDuelSize entries the
+// contest's victim is the least frequent of the first wtBigVictimScan
+// entries of probation (the earliest of equals), and only those; at most
+// wtDuelSize entries it is the front.
+func TestWTinyLFUVictimScan(t *testing.T) {
+	// contest fills a cache of max entries, gives the first entries of
+	// probation (keys 0 to 4) the estimates est, the window's oldest entry
+	// (the next candidate) cand, and adds a new key: the candidate leaves
+	// the window and contests. It returns the candidate's key and the
+	// doomed keys.
+	contest := func(t *testing.T, max int, est []int, cand int) (c uint64, doomed []uint64) {
+		h := newWTHarness(max, 1)
+		p := h.p
+		for k := range uint64(max) {
+			p.add(h.newNode(k))
+		}
+		p.everHit = true // ties are no longer blind (TestWTinyLFUBlindTies)
+		if got := listKeys(&p.probation)[:len(est)]; !slices.Equal(got, []uint64{0, 1, 2, 3, 4}[:len(est)]) {
+			t.Fatalf("probation begins %v, want keys 0 to %d", got, len(est)-1)
+		}
+		set := func(n *node[uint64, int], f int) {
+			for p.frequency(n) < f {
+				p.sketch.Increment(n.hash)
+			}
+			if p.frequency(n) != f {
+				t.Fatalf("key %d: estimate %d, want %d (collision in the test)", n.key, p.frequency(n), f)
+			}
+		}
+		for k, f := range est {
+			set(h.nodes[uint64(k)], f)
+		}
+		set(p.window.front(), cand)
+		c = p.window.front().key
+		p.add(h.newNode(1_000_000))
+		for n := p.doomed.front(); n != nil; n = n.next {
+			doomed = append(doomed, n.key)
+		}
+		return c, doomed
+	}
+	big := 2 * wtDuelSize
+	if wtBigVictimScan != 4 {
+		t.Fatalf("wtBigVictimScan %d: the cases below assume 4", wtBigVictimScan)
+	}
+	for _, tc := range []struct {
+		name   string
+		max    int
+		est    []int
+		cand   int
+		victim int // -1: the candidate loses
+	}{
+		{"the least frequent of four", big, []int{5, 4, 2, 3, 1}, 3, 2},
+		{"a tie with it still loses", big, []int{5, 4, 2, 3, 1}, 2, -1},
+		{"the earliest of equals", big, []int{5, 2, 4, 2, 1}, 3, 1},
+		{"the fifth is out of reach", big, []int{5, 4, 4, 4, 1}, 3, -1},
+		{"the front when it is coldest", big, []int{1, 4, 2, 3, 1}, 2, 0},
+		{"the front alone at most wtDuelSize", 200, []int{5, 1, 5, 5, 5}, 2, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, doomed := contest(t, tc.max, tc.est, tc.cand)
+			want := []uint64{c}
+			if tc.victim >= 0 {
+				want = []uint64{uint64(tc.victim)}
+			}
+			if !slices.Equal(doomed, want) {
+				t.Fatalf("estimates %v, candidate %d at %d: doomed %v, want %v", tc.est, c, tc.cand, doomed, want)
+			}
+		})
+	}
 }
