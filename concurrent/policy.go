@@ -22,7 +22,9 @@ const (
 	// entries, as LRU does. In a cache of at most 1,024 entries, a
 	// candidate that loses to the victim may still replace one of the three
 	// probation entries behind it: the least frequent of those it is
-	// estimated to be more than one request ahead of. A cache of at most
+	// estimated to be more than one request ahead of; in a larger cache,
+	// the victim is the least frequent of the first four probation entries
+	// rather than the first. A cache of at most
 	// 1,024 entries also runs a shadow LRU of hashes beside it (and, from
 	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
 	// plain LRU order while the shadows show that LRU would hit more, as on
