@@ -154,26 +154,7 @@ func loopReads(b *testing.B, get func(uint64)) {
 // shadow W-TinyLFU once the duel has switched to LRU mode). bench/'s
 // BenchmarkSmall runs the same kind of workload beside the rivals.
 func BenchmarkSmall(b *testing.B) {
-	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
-		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
-			c, err := concurrent.New(concurrent.Options[uint64, uint64]{MaxSize: 100, Policy: p})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			b.ReportAllocs()
-			i := uint64(0)
-			for b.Loop() {
-				k := benchKeys[i&(benchStream-1)] % 150
-				if _, ok := c.Get(k); !ok {
-					if err := c.Set(k, k); err != nil {
-						b.Fatal(err)
-					}
-				}
-				i++
-			}
-		})
-	}
+	benchGetOrSet(b, 100, func(i uint64) uint64 { return benchKeys[i&(benchStream-1)] % 150 })
 }
 
 // BenchmarkLarge is BenchmarkSmall's workload in a cache of 16,384 entries,
@@ -183,23 +164,28 @@ func BenchmarkSmall(b *testing.B) {
 // contest at the window's exit (for LFU, the victim scan reads the
 // estimates of probation's first entries).
 func BenchmarkLarge(b *testing.B) {
+	benchGetOrSet(b, 1<<14, func(i uint64) uint64 { return benchKeys[i&(benchStream-1)] })
+}
+
+// benchGetOrSet runs, for each policy, a cache of maxSize entries (seed 1)
+// from one goroutine over the keys key(0), key(1), ...: a Get, and on a
+// miss a Set.
+func benchGetOrSet(b *testing.B, maxSize int, key func(i uint64) uint64) {
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
 		b.Run("impl=clientcache-"+p.String(), func(b *testing.B) {
-			c, err := concurrent.New(concurrent.Options[uint64, uint64]{MaxSize: 1 << 14, Policy: p, Seed: 1})
+			c, err := concurrent.New(concurrent.Options[uint64, uint64]{MaxSize: maxSize, Policy: p, Seed: 1})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer c.Close()
 			b.ReportAllocs()
-			i := uint64(0)
-			for b.Loop() {
-				k := benchKeys[i&(benchStream-1)]
+			for i := uint64(0); b.Loop(); i++ {
+				k := key(i)
 				if _, ok := c.Get(k); !ok {
 					if err := c.Set(k, k); err != nil {
 						b.Fatal(err)
 					}
 				}
-				i++
 			}
 		})
 	}
