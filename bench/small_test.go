@@ -24,9 +24,13 @@ var SmallKeys = []int{100, 150}
 
 // smallKeys returns the small-cache key stream over n distinct keys, from a
 // fixed seed.
-func smallKeys(n int) []uint64 {
+func smallKeys(n int) []uint64 { return zipfKeys(n, smallStream) }
+
+// zipfKeys returns a stream of length (a power of two) keys over n distinct
+// keys, from a fixed seed.
+func zipfKeys(n, length int) []uint64 {
 	z := NewZipf(n, ZipfTheta, rand.New(rand.NewPCG(5, 6)))
-	keys := make([]uint64, smallStream)
+	keys := make([]uint64, length)
 	for i := range keys {
 		keys[i] = Scramble(z.Next())
 	}
@@ -44,28 +48,54 @@ func smallKeys(n int) []uint64 {
 //	go test -run '^$' -bench '^BenchmarkSmall$' -benchmem -count 6 .
 func BenchmarkSmall(b *testing.B) {
 	for _, n := range SmallKeys {
-		keys := smallKeys(n)
-		for _, c := range AllContenders {
-			b.Run(fmt.Sprintf("keys=%d/cache=%s", n, c.Name), func(b *testing.B) {
-				cache, err := c.New(SmallCapacity)
-				if err != nil {
-					b.Fatal(err)
+		benchGetOrSet(b, fmt.Sprintf("keys=%d", n), SmallCapacity, smallKeys(n))
+	}
+}
+
+// The large-cache workload: the same use from one goroutine in a cache of
+// LargeCapacity entries (above the 1,024 entries up to which clientcache's
+// LFU duels), over LargeKeys distinct keys (about one request in seven
+// misses), where each miss of a full cache goes through the policy's
+// eviction (for clientcache's LFU, a contest whose victim scan reads the
+// estimates of up to four entries).
+const (
+	LargeCapacity = 1 << 14
+	LargeKeys     = 1 << 16
+	largeStream   = 1 << 20
+)
+
+// BenchmarkLarge runs the large-cache workload on every contender, as
+// BenchmarkSmall does the small one.
+//
+//	go test -run '^$' -bench '^BenchmarkLarge$' -benchmem -count 6 .
+func BenchmarkLarge(b *testing.B) {
+	benchGetOrSet(b, fmt.Sprintf("keys=%d", LargeKeys), LargeCapacity, zipfKeys(LargeKeys, largeStream))
+}
+
+// benchGetOrSet runs each contender of the report (AllContenders) at
+// capacity over keys (a stream whose length is a power of two, replayed in
+// a loop), a Get and on a miss a Set, reporting the hit percentage and the peak size beside ns/op.
+func benchGetOrSet(b *testing.B, prefix string, capacity int, keys []uint64) {
+	for _, c := range AllContenders {
+		b.Run(fmt.Sprintf("%s/cache=%s", prefix, c.Name), func(b *testing.B) {
+			cache, err := c.New(capacity)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cache.Close()
+			hits, i := 0, 0
+			b.ReportAllocs()
+			for b.Loop() {
+				k := keys[i&(len(keys)-1)]
+				i++
+				if cache.Get(k) {
+					hits++
+				} else {
+					cache.Set(k)
 				}
-				defer cache.Close()
-				hits, i := 0, 0
-				b.ReportAllocs()
-				for b.Loop() {
-					k := keys[i&(smallStream-1)]
-					i++
-					if cache.Get(k) {
-						hits++
-					} else {
-						cache.Set(k)
-					}
-				}
-				b.ReportMetric(100*float64(hits)/float64(i), "hit%")
-				b.ReportMetric(float64(cache.Peak()), "peak")
-			})
-		}
+			}
+			b.ReportMetric(100*float64(hits)/float64(i), "hit%")
+			b.ReportMetric(float64(cache.Peak()), "peak")
+		})
 	}
 }
