@@ -3,6 +3,9 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -98,4 +101,51 @@ func benchGetOrSet(b *testing.B, prefix string, capacity int, keys []uint64) {
 			b.ReportMetric(float64(cache.Peak()), "peak")
 		})
 	}
+}
+
+// TestStationaryHitRatio replays BenchmarkLarge's stream (its 2^20 keys,
+// passes times over; CLIENTCACHE_STATIONARY=passes) through every contender
+// of the report from one goroutine, as the hit ratio report replays a trace
+// (bounded rivals kept within their bound, randomly seeded ones replayed three
+// times and shown by their median run), and prints each one's hit ratio
+// beside OPT and LRU. BenchmarkLarge reports a hit percentage too, but over
+// b.N requests, which differ from contender to contender with their speed
+// (a quicker cache replays the stream more times, past more of its cold
+// start): these figures, over the same requests for all, are the ones to
+// compare. A development aid.
+//
+//	CLIENTCACHE_STATIONARY=8 go test -run TestStationaryHitRatio -v .
+func TestStationaryHitRatio(t *testing.T) {
+	env := os.Getenv("CLIENTCACHE_STATIONARY")
+	if env == "" {
+		t.Skip("set CLIENTCACHE_STATIONARY=passes (e.g. 8) to replay BenchmarkLarge's stream through every contender")
+	}
+	passes, err := strconv.Atoi(env)
+	if err != nil || passes < 1 {
+		t.Fatalf("CLIENTCACHE_STATIONARY: %q is not a positive number of passes", env)
+	}
+	one := zipfKeys(LargeKeys, largeStream)
+	keys := make([]uint64, 0, passes*len(one))
+	for range passes {
+		keys = append(keys, one...)
+	}
+	row := Measure(fmt.Sprintf("zipf%d", LargeKeys), keys, LargeCapacity, AllContenders, 3)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d keys, %d entries, %d passes of %d requests: OPT %.2f%%, LRU %.2f%%\n",
+		LargeKeys, LargeCapacity, passes, len(one), row.Percent(row.Optimal), row.Percent(row.LRU))
+	for _, r := range row.Results {
+		if r.Err != nil {
+			fmt.Fprintf(&b, "  %-20s error: %v\n", r.Name, r.Err)
+			continue
+		}
+		fmt.Fprintf(&b, "  %-20s %6.2f%%", r.Name, row.Percent(r.Hits))
+		if r.Runs > 1 {
+			fmt.Fprintf(&b, " (median of %d runs, %.2f to %.2f)", r.Runs, row.Percent(r.MinHits), row.Percent(r.MaxHits))
+		}
+		if !r.Bounded {
+			fmt.Fprintf(&b, " (peak %d)", r.Peak)
+		}
+		b.WriteString("\n")
+	}
+	t.Log("\n" + b.String())
 }
