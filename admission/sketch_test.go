@@ -222,6 +222,74 @@ func TestAgesAfterTenTimesCapacity(t *testing.T) {
 	}
 }
 
+// raises reports whether an increment of h would raise one of its counters
+// (one is below 15), by the reference model of the layout.
+func raises(s *Sketch, h uint64) bool {
+	all := counters(s)
+	for _, x := range counterIndexes(s, h) {
+		if all[x] < maxCounter {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSkipSaturated(t *testing.T) {
+	for _, skip := range []bool{false, true} {
+		s := New(64, 5)
+		if s.SkipsSaturated() {
+			t.Fatal("a new sketch skips saturated increments; the default is to count them")
+		}
+		s.SetSkipSaturated(skip)
+		hot := hashOf(1)
+		for i := 1; i <= 40; i++ {
+			s.Increment(hot)
+			want := i // every increment counts
+			if skip {
+				want = min(i, maxCounter) // only the 15 that raised a counter
+			}
+			if s.Additions() != want {
+				t.Fatalf("skip %v: after %d increments of one key, additions %d, want %d", skip, i, s.Additions(), want)
+			}
+		}
+		if f := s.Frequency(hot); f != maxCounter {
+			t.Fatalf("skip %v: frequency %d, want 15", skip, f)
+		}
+		// The setting survives Clone and Resize.
+		if c := s.Clone(); c.SkipsSaturated() != skip {
+			t.Fatalf("skip %v: the clone's setting is %v", skip, c.SkipsSaturated())
+		}
+		s.Resize(1000)
+		if s.SkipsSaturated() != skip {
+			t.Fatalf("skip %v: after Resize the setting is %v", skip, s.SkipsSaturated())
+		}
+	}
+}
+
+func TestSkipSaturatedStillAges(t *testing.T) {
+	// A sample is 10 x capacity increments that raised a counter: a hot key
+	// past 15 does not end it, other keys do.
+	const capacity = 16
+	s := New(capacity, 9)
+	s.SetSkipSaturated(true)
+	hot := hashOf(1)
+	for range 1000 {
+		s.Increment(hot)
+	}
+	if s.DoorEpoch() != 0 || s.Frequency(hot) != maxCounter {
+		t.Fatalf("1,000 increments of one key aged the sketch (epoch %d, frequency %d)", s.DoorEpoch(), s.Frequency(hot))
+	}
+	for k := uint64(100); s.DoorEpoch() == 0; k++ {
+		if k > 100+100*capacity {
+			t.Fatal("the sketch never aged")
+		}
+		s.Increment(hashOf(k))
+	}
+	if f := s.Frequency(hot); f != maxCounter/2 {
+		t.Fatalf("hot key estimate %d after aging, want %d", f, maxCounter/2)
+	}
+}
+
 func TestSeedMovesCounters(t *testing.T) {
 	a, b := New(4096, 1), New(4096, 2)
 	same := 0
@@ -383,15 +451,20 @@ func FuzzSketch(f *testing.F) {
 	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
 	f.Add([]byte{1, 0, 7, 0, 7, 0, 7, 1, 7, 2, 0, 1, 7, 3, 0, 1, 7})
 	f.Add([]byte{0x81, 0, 7, 0, 7, 1, 7, 0, 7, 1, 7, 2, 0, 1, 7})
+	// Capacity 7 (one block, samples of 70), one key incremented past 15,
+	// saturated increments skipped.
+	f.Add([]byte{0x47, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 1, 3})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
 			return
 		}
 		door := ops[0]&0x80 != 0
+		skip := ops[0]&0x40 != 0
 		s := New(int(ops[0]%8), uint64(ops[0]))
 		if door {
 			s = NewWithDoorkeeper(int(ops[0]%8), uint64(ops[0]))
 		}
+		s.SetSkipSaturated(skip)
 		type entry struct {
 			n    int  // counted by the counters
 			seen bool // absorbed by the doorkeeper
@@ -416,8 +489,9 @@ func FuzzSketch(f *testing.F) {
 			switch ops[i] % 4 {
 			case 0:
 				before := s.Additions()
+				counted := !skip || raises(s, hashOf(k)) // toward the sample
 				odd := 0
-				if !door && adds+1 >= s.SampleSize() { // this increment ages the sketch
+				if !door && counted && adds+1 >= s.SampleSize() { // this increment ages the sketch
 					odd = oddAfterIncrement(s, hashOf(k))
 				}
 				s.Increment(hashOf(k))
@@ -433,6 +507,9 @@ func FuzzSketch(f *testing.F) {
 					if s.Additions() < before {
 						age()
 					}
+					break
+				}
+				if !counted {
 					break
 				}
 				adds++
