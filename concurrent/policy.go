@@ -24,7 +24,8 @@ const (
 	// probation entries behind it: the least frequent of those it is
 	// estimated to be more than one request ahead of; in a larger cache,
 	// the victim is the least frequent of the first four probation entries
-	// rather than the first. A cache of at most
+	// rather than the first, and a request whose key's counters are all at
+	// their maximum (15) does not hasten the sketch's aging. A cache of at most
 	// 1,024 entries also runs a shadow LRU of hashes beside it (and, from
 	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
 	// plain LRU order while the shadows show that LRU would hit more, as on

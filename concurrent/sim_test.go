@@ -203,6 +203,8 @@ var simVariants = []simVariant{
 	{"winpromote", wtAblation{windowPromote: true}},
 	{"tieadmit", wtAblation{admitMargin: -1}},
 	{"margin1", wtAblation{admitMargin: 1}},
+	{"countsat", wtAblation{countSaturated: true}},
+	{"skipsat", wtAblation{skipSaturated: true}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and

@@ -186,6 +186,9 @@ func newWTModel(maxSize int, seed uint64) *wtModel {
 	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}}
 	m.resize(maxSize)
 	m.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(maxSize), wtSketchSeed(seed))
+	// Above 1,024 entries, increments that raise no counter do not count
+	// toward the sketch's sample.
+	m.sketch.SetSkipSaturated(maxSize > 1024)
 	return m
 }
 
@@ -201,6 +204,7 @@ func (m *wtModel) resize(max int) {
 	}
 	if m.sketch != nil {
 		m.sketch.Resize(wtModelSketchSize(m.max))
+		m.sketch.SetSkipSaturated(m.max > 1024)
 	}
 	// The table has a power of two of slots, at least 8 x the depth.
 	slots := 8
