@@ -191,11 +191,22 @@ func (s *Sketch) DoorEpoch() uint64 { return s.doorEpoch }
 // sketch when the sample is complete.
 func (s *Sketch) count(m uint64) {
 	block := s.block(m)
-	raised := bump(block, 0, m) | bump(block, 1, m>>8) | bump(block, 2, m>>16) | bump(block, 3, m>>24)
-	if raised == 0 && s.skipSaturated {
-		return
+	if s.skipSaturated {
+		// (A path of its own: telling whether a counter rose costs the
+		// other path about 4%.)
+		raised := bump(block, 0, m) | bump(block, 1, m>>8) | bump(block, 2, m>>16) | bump(block, 3, m>>24)
+		add := 1
+		if raised == 0 {
+			add = 0
+		}
+		s.additions += add
+	} else {
+		bump(block, 0, m)
+		bump(block, 1, m>>8)
+		bump(block, 2, m>>16)
+		bump(block, 3, m>>24)
+		s.additions++
 	}
-	s.additions++
 	if s.additions >= s.sampleSize {
 		s.Age()
 	}

@@ -818,3 +818,33 @@ func BenchmarkFrequency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIncrementLarge counts a Zipf stream (exponent 1.01) over 65,536
+// keys in the sketch of a 16,384-entry cache, as the LFU policy of a large
+// cache counts it (Increment), with saturated increments counted toward the
+// sample and skipped (SetSkipSaturated, as the policy does above 1,024
+// entries): the hot keys' counters sit at 15 while the others' do not, so
+// whether an increment raises a counter changes from one to the next.
+func BenchmarkIncrementLarge(b *testing.B) {
+	z := rand.NewZipf(rand.New(rand.NewPCG(5, 6)), 1.01, 1, 1<<16-1)
+	hs := make([]uint64, 1<<20)
+	for i := range hs {
+		hs[i] = hashOf(z.Uint64())
+	}
+	for _, skip := range []bool{false, true} {
+		name := "count-saturated"
+		if skip {
+			name = "skip-saturated"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := NewWithDoorkeeper(1<<14, 1)
+			s.SetSkipSaturated(skip)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s.Increment(hs[i&(len(hs)-1)])
+				i++
+			}
+		})
+	}
+}
