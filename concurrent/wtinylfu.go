@@ -508,9 +508,7 @@ import "github.com/clientcache/clientcache/admission"
 // 86.54% (its median of three runs), theine's 86.70% and the original
 // design's exact LFU's 86.63% (cd bench && CLIENTCACHE_STATIONARY=8 go test
 // -run TestStationaryHitRatio -v ., at the commit before and the one that
-// made it). The rest of that gap is the window's: the ghosts keep it near
-// one entry there, and each of their moves lets a few entries in or out
-// uncontested. On the traces (CLIENTCACHE_ABLATIONS=all
+// made it). On the traces (CLIENTCACHE_ABLATIONS=all
 // CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10
 // CLIENTCACHE_VARIANTS=shipped,countsat,skipsat go test -run
 // TestSimAblations -v ./concurrent/; column countsat counts them at every
