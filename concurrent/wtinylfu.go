@@ -743,9 +743,10 @@ type wtAblation struct {
 	// admitMargin requests ahead of the victim, not merely ahead (-1: a tie
 	// admits it too).
 	admitMargin int
-	// countSaturated: above wtDoubleSketch entries too, an increment that
-	// raises none of the key's counters counts toward the sketch's sample
-	// (see ensureSketch); skipSaturated: at every size, it does not.
+	// countSaturated: at every size, an increment that raises none of the
+	// key's counters counts toward the sketch's sample (as shipped, only up
+	// to wtDoubleSketch entries; see wtinylfu.skipSaturated); skipSaturated:
+	// at every size, it does not.
 	countSaturated, skipSaturated bool
 }
 

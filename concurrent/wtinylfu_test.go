@@ -1727,6 +1727,35 @@ func TestWTinyLFUSecondLook(t *testing.T) {
 // contest's victim is the least frequent of the first wtBigVictimScan
 // entries of probation (the earliest of equals), and only those; at most
 // wtDuelSize entries it is the front.
+// TestWTinyLFUSkipsSaturatedAboveDoubleSketch pins where the sketch stops
+// counting saturated increments toward its sample: above wtDoubleSketch
+// entries, through a resize either way, and as the ablations say.
+func TestWTinyLFUSkipsSaturatedAboveDoubleSketch(t *testing.T) {
+	for _, tc := range []struct {
+		max  int
+		off  wtAblation
+		want bool
+	}{
+		{wtDoubleSketch, wtAblation{}, false},
+		{wtDoubleSketch + 1, wtAblation{}, true},
+		{16384, wtAblation{}, true},
+		{16384, wtAblation{countSaturated: true}, false},
+		{100, wtAblation{skipSaturated: true}, true},
+	} {
+		p := newWTinyLFUAblated[uint64, struct{}](tc.max, 1, tc.off)
+		if got := p.sketch.SkipsSaturated(); got != tc.want {
+			t.Errorf("max %d, ablations %+v: sketch skips saturated increments %v, want %v", tc.max, tc.off, got, tc.want)
+		}
+	}
+	p := newWTinyLFU[uint64, struct{}](100, 1)
+	for _, m := range []int{wtDoubleSketch + 1, 50, 4096} {
+		p.setMax(m)
+		if got, want := p.sketch.SkipsSaturated(), m > wtDoubleSketch; got != want {
+			t.Errorf("after setMax(%d): sketch skips saturated increments %v, want %v", m, got, want)
+		}
+	}
+}
+
 func TestWTinyLFUVictimScan(t *testing.T) {
 	// contest fills a cache of max entries, gives the first entries of
 	// probation (keys 0 to 4) the estimates est, the window's oldest entry
