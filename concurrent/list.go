@@ -113,3 +113,17 @@ func (l *list[K, V]) descend(yield func(*node[K, V]) bool) bool {
 	}
 	return true
 }
+
+// pushFront links an unlinked node at the front.
+func (l *list[K, V]) pushFront(x *node[K, V]) {
+	x.queue = l.id
+	x.prev = nil
+	x.next = l.head
+	if l.head == nil {
+		l.tail = x
+	} else {
+		l.head.prev = x
+	}
+	l.head = x
+	l.n++
+}

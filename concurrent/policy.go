@@ -42,7 +42,9 @@ const (
 	// more than 1.5 x MaxSize candidates in a row, which moves to the back
 	// to let the entries behind it be contested; before the cache's first
 	// hit, a victim moves there after turning one away, unless it is
-	// frequent), then its protected
+	// frequent; in a cache of at most 1,024 entries, the entries a
+	// shrinking window gives up go to its front, in their order), then its
+	// protected
 	// segment (entries hit while in probation), and last the window, whose
 	// newest entry is the last of all. While the policy runs as an LRU, the
 	// window takes the whole cache, a hit moves the entry to its back (a

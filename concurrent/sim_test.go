@@ -205,6 +205,8 @@ var simVariants = []simVariant{
 	{"margin1", wtAblation{admitMargin: 1}},
 	{"countsat", wtAblation{countSaturated: true}},
 	{"skipsat", wtAblation{skipSaturated: true}},
+	{"shrinkback", wtAblation{shrinkTo: wtShrinkToBack}},
+	{"shrinkfrontall", wtAblation{shrinkTo: wtShrinkToFrontAll}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and

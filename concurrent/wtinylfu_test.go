@@ -497,6 +497,12 @@ func (m *wtModel) moveWindow(d int) {
 		moved := max(min(-d, m.windowMax-1), 0)
 		m.windowMax -= moved
 		m.protectedMax += moved
+		if k := len(m.window) - m.windowMax; k > 0 && m.max <= wtDuelSize {
+			// In a cache of at most wtDuelSize entries the overflow goes
+			// to the front of probation, least recent first.
+			m.probation = append(slices.Clone(m.window[:k]), m.probation...)
+			m.window = m.window[k:]
+		}
 		for len(m.window) > m.windowMax {
 			m.probation = append(m.probation, m.window[0])
 			m.window = m.window[1:]
@@ -1727,6 +1733,60 @@ func TestWTinyLFUSecondLook(t *testing.T) {
 // contest's victim is the least frequent of the first wtBigVictimScan
 // entries of probation (the earliest of equals), and only those; at most
 // wtDuelSize entries it is the front.
+// TestWTinyLFUShrinksWindowToFront pins where a shrinking window's least
+// recent entries go: to the front of probation, in their order, in a cache
+// of at most wtDuelSize entries (the next victims of the contests); to its
+// back above that, and at every size in the shrinkTo ablation's
+// wtShrinkToBack.
+func TestWTinyLFUShrinksWindowToFront(t *testing.T) {
+	for _, tc := range []struct {
+		max   int
+		off   wtAblation
+		front bool
+	}{
+		{100, wtAblation{}, true},
+		{wtDuelSize, wtAblation{}, true},
+		{wtDuelSize + 1, wtAblation{}, false},
+		{100, wtAblation{shrinkTo: wtShrinkToBack}, false},
+		{2048, wtAblation{shrinkTo: wtShrinkToFrontAll}, true},
+	} {
+		tc.off.noDuel = true // no switch to LRU mode in the middle
+		p := newWTinyLFUAblated[uint64, struct{}](tc.max, 1, tc.off)
+		c := newSimCache(p, tc.max)
+		key := uint64(0)
+		for ; key < uint64(tc.max); key++ {
+			c.Set(key)
+		}
+		p.moveWindow(10)
+		for range p.windowMax {
+			c.Set(key)
+			key++
+		}
+		var window []uint64
+		p.window.ascend(func(n *node[uint64, struct{}]) bool {
+			window = append(window, n.key)
+			return true
+		})
+		if len(window) != p.windowMax || len(window) < 6 {
+			t.Fatalf("max %d: window holds %d entries, share %d", tc.max, len(window), p.windowMax)
+		}
+		p.moveWindow(-5)
+		var probation []uint64
+		p.probation.ascend(func(n *node[uint64, struct{}]) bool {
+			probation = append(probation, n.key)
+			return true
+		})
+		got := probation[len(probation)-5:]
+		where := "back"
+		if tc.front {
+			got, where = probation[:5], "front"
+		}
+		if !slices.Equal(got, window[:5]) {
+			t.Errorf("max %d, ablations %+v: probation's %s holds %v, want the window's five least recent %v", tc.max, tc.off, where, got, window[:5])
+		}
+	}
+}
+
 // TestWTinyLFUSkipsSaturatedAboveDoubleSketch pins where the sketch stops
 // counting saturated increments toward its sample: above wtDoubleSketch
 // entries, through a resize either way, and as the ablations say.
