@@ -1448,24 +1448,12 @@ func (p *wtinylfu[K, V]) setMax(max int) {
 	p.resize(max)
 	for n := p.doomed.back(); n != nil; n = p.doomed.back() {
 		p.doomed.remove(n)
-		wtPushFront(&p.probation, n)
+		p.probation.pushFront(n)
 	}
 	for p.window.len() > p.windowMax {
 		p.probation.pushBack(p.window.popFront())
 	}
 	p.demote()
-}
-
-// wtPushFront links the unlinked node x at the front of l (list has no such
-// method; only setMax needs it, and it is not on a hot path).
-func wtPushFront[K comparable, V any](l *list[K, V], x *node[K, V]) {
-	front := l.front()
-	l.pushBack(x)
-	for n := front; n != nil && n != x; {
-		next := n.next
-		l.moveToBack(n)
-		n = next
-	}
 }
 
 func (p *wtinylfu[K, V]) clear() {

@@ -1381,19 +1381,30 @@ func TestWTinyLFUClimberKeepsWindowSmallForFrequency(t *testing.T) {
 	}
 }
 
-func TestWTPushFront(t *testing.T) {
+func TestListPushFront(t *testing.T) {
 	l := newList[uint64, int](1)
 	var nodes []*node[uint64, int]
 	for k := range uint64(4) {
 		n := &node[uint64, int]{key: k}
 		nodes = append(nodes, n)
 	}
-	wtPushFront(&l, nodes[0])
+	l.pushFront(nodes[0]) // into an empty list: front and back
 	l.pushBack(nodes[1])
 	l.pushBack(nodes[2])
-	wtPushFront(&l, nodes[3])
+	l.pushFront(nodes[3])
 	if got := listKeys(&l); !slices.Equal(got, []uint64{3, 0, 1, 2}) || l.len() != 4 {
-		t.Fatalf("list %v", got)
+		t.Fatalf("list %v, len %d", got, l.len())
+	}
+	var back []uint64
+	for n := l.back(); n != nil; n = n.prev {
+		back = append(back, n.key)
+	}
+	if !slices.Equal(back, []uint64{2, 1, 0, 3}) || nodes[3].queue != 1 {
+		t.Fatalf("backwards %v, front node's queue %d", back, nodes[3].queue)
+	}
+	l.remove(nodes[3])
+	if l.front() != nodes[0] || nodes[0].prev != nil {
+		t.Fatal("removing the pushed front node left a stale link")
 	}
 }
 
