@@ -1068,6 +1068,11 @@ func (p *wtinylfu[K, V]) setLRUMode(on bool) {
 		return
 	}
 	p.windowMax, p.protectedMax = p.savedWindow, p.savedProtected
+	// The window's overflow goes to the back of probation, as it did
+	// before shrinking to the front (see moveWindow): sending it to the
+	// front here left every row of TestSimAblations unchanged over seeds
+	// 1-10 (the main area is all but empty when LRU mode ends), so the
+	// rule stays where it was measured.
 	for p.window.len() > p.windowMax {
 		p.probation.pushBack(p.window.popFront())
 	}
@@ -1450,6 +1455,10 @@ func (p *wtinylfu[K, V]) setMax(max int) {
 		p.doomed.remove(n)
 		p.probation.pushFront(n)
 	}
+	// A resize's window overflow goes to the back of probation, so that
+	// the evictions down to the new bound take the main area's coldest
+	// entries before the window's newest (not the rule of moveWindow's
+	// shrink, which the model comparison pins for both).
 	for p.window.len() > p.windowMax {
 		p.probation.pushBack(p.window.popFront())
 	}
