@@ -207,6 +207,7 @@ var simVariants = []simVariant{
 	{"skipsat", wtAblation{skipSaturated: true}},
 	{"shrinkback", wtAblation{shrinkTo: wtShrinkToBack}},
 	{"shrinkfrontall", wtAblation{shrinkTo: wtShrinkToFrontAll}},
+	{"nonarrow", wtAblation{noNarrow: true}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and

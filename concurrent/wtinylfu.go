@@ -28,7 +28,8 @@ import "github.com/clientcache/clientcache/admission"
 // main area has room; otherwise it contests the main area's victim (the front
 // of probation, or of protected when probation is empty; in a cache of more
 // than 1,024 entries, the least frequent of that queue's first four entries:
-// the victim scan): the sketch's frequency estimates decide, and the loser
+// the victim scan): the sketch's frequency estimates decide (a lead of one
+// only while such contests pay: the narrow lead, below), and the loser
 // joins the doomed queue (in a cache of at most 1,024 entries, a candidate
 // that loses may still replace one of the next three entries of probation:
 // the second look). A hit in
@@ -228,6 +229,38 @@ import "github.com/clientcache/clientcache/admission"
 // long enough to outlast that streak is too long for its keys to be warm
 // (frequency 6 in a sample of 10 x max requests needs a loop shorter than
 // 5/3 of the cache, whose streaks are under 2/3 of it).
+//
+// The narrow lead. In a cache of at most wtDuelSize entries, a candidate
+// estimated exactly one request ahead of its victim is admitted only while
+// such contests have paid: each one watches both keys for the next max
+// requests, a request for the candidate counts one request for admitting,
+// one for the victim one against, the score decays by a twentieth every
+// max requests, and below -10 requests a lead of one turns the candidate
+// away (wtinylfu.narrowLead). A lead of one is within the sketch's noise;
+// on a loop longer than the cache the contest's victim, the front of
+// probation, is the resident whose next request is the nearest and the
+// candidate, just requested, the key whose next one is the furthest, so
+// every such admission costs a hit. Turning every lead of one away (the
+// admitMargin 1 ablation, below) takes CS at 100 entries from 3.82% to
+// 6.76% (seeds 1 to 3) but loses on frequency traces; learning it from the
+// outcomes keeps those. Averaged over seeds 1 to 10
+// on the 76 rows of bench/'s hit ratio table (CLIENTCACHE_ABLATIONS=all
+// CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10 CLIENTCACHE_VARIANTS=shipped,nonarrow
+// go test -run TestSimAblations -v ./concurrent/; column nonarrow is the
+// policy without the rule), 15 rows rose, by 6.95 points in all (CS at
+// 100 entries 3.90% -> 5.29%, scan at 250 and 500 9.87/21.53% ->
+// 11.15/22.88%, scan at 1,000 45.59% -> 45.90%, loop at 768 74.99% ->
+// 75.66%), and 3 fell, by 0.30 (CS at 500 29.64% -> 29.39%, sprite at 100
+// by 0.03, Multi1 at 250 by 0.02); the policy met the best judged rival of
+// bench/results/hitratio.md (as of a4b6aab) in 66 rows instead of 64
+// (CS at 100 and scan at 1,000), with 5.81 points of shortfall instead of
+// 6.78. Learning ties the same way (a tie admitting the candidate while
+// the score is above a bias) met 61 to 63 rows over seeds 1 to 3, and a
+// bias of 0, 5 or 20 requests or a horizon of max/2 or 2 x max no more
+// than 66 (measured with a prototype of the rule, not kept). At 8 to 64 entries (seeds 1 to 3,
+// CLIENTCACHE_CAPACITIES=8,16,32,64) 5 rows rose by 0.30 points in all and
+// one fell by 0.01. It costs a table of 2 x max slots (16 bytes an entry)
+// and a lookup in it per request.
 //
 // Below half full, the policy still counts every request in the sketch and
 // the engine still records every read: a cache below half full evicts
@@ -604,6 +637,15 @@ const (
 	// whose least frequent is the contest's victim in a cache of more than
 	// wtDuelSize entries (the victim scan).
 	wtBigVictimScan = 4
+	// The narrow lead, in caches of at most wtDuelSize entries (see
+	// wtinylfu.narrowLead): the score of the contests decided by a lead of
+	// one (a request for such a contest's candidate within max requests of
+	// it counts wtNarrowUnit for admitting, one for its victim as much
+	// against) loses 1/wtNarrowDecay of itself every max requests; below
+	// -wtNarrowBias requests, a lead of one no longer admits the candidate.
+	wtNarrowUnit  = 1024
+	wtNarrowDecay = 20
+	wtNarrowBias  = 10
 )
 
 // Ghost table entries: a fingerprint of the key's hash, the sequence number
@@ -682,6 +724,19 @@ type wtState struct {
 	// everHit is whether a request has hit since the policy was made or
 	// last cleared: until then, ties are blind (see admit).
 	everHit bool
+
+	// The narrow lead (see narrowLead), nil watch above wtDuelSize
+	// entries: watch is a power-of-two table of the keys of the recent
+	// contests decided by a lead of one, laid out as the ghost table's
+	// entries are (the key's fingerprint, the number of the request that
+	// made the contest, and wtWatchCandidate for the candidate); requests
+	// numbers the requests recorded; narrow is the score, in units of
+	// 1/wtNarrowUnit of a request, and narrowAge counts the requests to
+	// its next decay.
+	watch     []uint64
+	requests  uint64
+	narrow    int64
+	narrowAge int
 
 	off wtAblation
 	// lab holds the state of the ablations that need some (staleTie,
@@ -781,6 +836,9 @@ type wtAblation struct {
 	// front at every size (as shipped, to its front only in caches of at
 	// most wtDuelSize entries; see wtinylfu.shrinkToFront).
 	shrinkTo int
+	// noNarrow: a lead of one always admits the candidate (no narrow-lead
+	// rule; see wtinylfu.narrowLead).
+	noNarrow bool
 }
 
 // The shrinkTo ablation's values.
@@ -816,6 +874,7 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	p.everHit = false
 	p.sketch = nil
 	p.ghosts = nil
+	p.watch = nil
 	p.resize(max)
 	p.ensureSketch()
 	p.lab = nil
@@ -899,6 +958,13 @@ func (p *wtinylfu[K, V]) resize(max int) {
 		p.ghosts = make([]uint64, n)
 		p.left, p.ousted = 0, 0
 	}
+	if n := p.watchSlots(); len(p.watch) != n {
+		p.watch = nil
+		if n > 0 {
+			p.watch = make([]uint64, n)
+		}
+		p.requests, p.narrow, p.narrowAge = 0, 0, 0
+	}
 	// The duel comes last: the startLRU ablation's switch copies the policy,
 	// ghost table included, into the duel's shadow W-TinyLFU.
 	p.duel = nil
@@ -926,6 +992,22 @@ func (p *wtinylfu[K, V]) stepDivisor() int {
 		return d
 	}
 	return wtStepDivisor
+}
+
+// watchSlots is the size of the narrow lead's watch table: a power of two
+// at least twice max (a contest watches two keys, and at most about max
+// contests fall within max requests) in a cache of at most wtDuelSize
+// entries, else 0 (no table). The noNarrow ablation has none, nor do the
+// admitMargin ones, whose contests the rule would change.
+func (p *wtinylfu[K, V]) watchSlots() int {
+	if p.max > wtDuelSize || p.off.noNarrow || p.off.admitMargin != 0 {
+		return 0
+	}
+	n := 16
+	for n < 2*p.max {
+		n *= 2
+	}
+	return n
 }
 
 // wtGhostSlots is the size of the ghost table for a depth: a power of two
@@ -989,6 +1071,9 @@ func (p *wtinylfu[K, V]) record(n *node[K, V], hit bool) {
 	}
 	if p.sketch != nil {
 		p.count(n)
+	}
+	if p.watch != nil {
+		p.watched(n.hash)
 	}
 	if p.lab != nil {
 		p.labRecord(n.hash)
@@ -1163,15 +1248,21 @@ func (p *wtinylfu[K, V]) admitFromWindow() {
 }
 
 // admit reports whether the candidate c should replace the victim v: if it
-// is estimated more frequent; or, being warm (frequency >= 6), with
-// probability 1/128 once v has turned away more than max warm candidates in
-// a row (the hash-flooding defence).
+// is estimated more frequent (in a cache of at most wtDuelSize entries, a
+// lead of exactly one only as narrowLead says); or, being warm (frequency
+// >= 6), with probability 1/128 once v has turned away more than max warm
+// candidates in a row (the hash-flooding defence).
 func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 	if v.hash != p.victimHash {
 		p.victimHash, p.streak, p.gate = v.hash, 0, 0
 	}
 	cf, vf := p.frequency(c), p.frequency(v)
-	if cf > vf+p.off.admitMargin {
+	if cf == vf+1 && p.watch != nil {
+		if p.narrowLead(c.hash, v.hash) {
+			p.streak = 0
+			return true
+		}
+	} else if cf > vf+p.off.admitMargin {
 		p.streak = 0
 		return true
 	}
@@ -1191,6 +1282,58 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 		return false
 	}
 	return p.random()%wtFloodOdds == 0
+}
+
+// narrowLead reports whether a lead of one admits the candidate of hash c
+// against the victim of hash v, and watches both keys for the next max
+// requests (see watched). It does unless the score of such contests is
+// below -wtNarrowBias requests: their victims have been asked for again,
+// within max requests of the contest, more often than their candidates.
+//
+// A lead of one is within the sketch's noise, and on a loop longer than
+// the cache it costs hits: there, the front of probation is the resident
+// whose next request is the nearest, and the candidate, just requested,
+// the key whose next one is the furthest.
+func (p *wtinylfu[K, V]) narrowLead(c, v uint64) bool {
+	p.watchKey(c, wtWatchCandidate)
+	p.watchKey(v, 0)
+	return p.narrow >= -wtNarrowBias*wtNarrowUnit
+}
+
+// wtWatchCandidate marks a watch table entry of a contest's candidate.
+const wtWatchCandidate = 1
+
+// watchKey watches the key of hash h, overwriting whatever its slot held.
+func (p *wtinylfu[K, V]) watchKey(h, kind uint64) {
+	i, fp := p.watchSlot(h)
+	p.watch[i] = fp<<(wtGhostSeqBits+2) | (p.requests&wtGhostSeqMask)<<2 | kind
+}
+
+func (p *wtinylfu[K, V]) watchSlot(h uint64) (int, uint64) {
+	return int(h >> 32 & uint64(len(p.watch)-1)), h & (1<<wtGhostFPBits - 1)
+}
+
+// watched numbers a request for the key of hash h and scores it if the key
+// was watched by a contest of the last max requests: for admitting at a
+// lead of one if it was the candidate, against if it was the victim. Every
+// max requests the score decays by 1/wtNarrowDecay.
+func (p *wtinylfu[K, V]) watched(h uint64) {
+	p.requests++
+	i, fp := p.watchSlot(h)
+	if g := p.watch[i]; g != 0 && g>>(wtGhostSeqBits+2) == fp {
+		p.watch[i] = 0
+		if seq := g >> 2 & wtGhostSeqMask; (p.requests-seq)&wtGhostSeqMask <= uint64(p.max) {
+			if g&wtWatchCandidate != 0 {
+				p.narrow += wtNarrowUnit
+			} else {
+				p.narrow -= wtNarrowUnit
+			}
+		}
+	}
+	if p.narrowAge++; p.narrowAge >= p.max {
+		p.narrowAge = 0
+		p.narrow -= p.narrow / wtNarrowDecay
+	}
 }
 
 // guarded counts a contest won by the victim v, after admit turned the
@@ -1503,6 +1646,9 @@ func cloneWT[K comparable, V any, K2 comparable, V2 any](p *wtinylfu[K, V], mapp
 		c.sketch = p.sketch.Clone()
 	}
 	c.ghosts = append([]uint64(nil), p.ghosts...)
+	if p.watch != nil {
+		c.watch = append([]uint64(nil), p.watch...)
+	}
 	if p.lab != nil {
 		c.lab = p.lab.clone()
 	}

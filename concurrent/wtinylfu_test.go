@@ -35,6 +35,16 @@ type wtModel struct {
 	everHit      bool            // a request has hit: ties are no longer blind
 	blind        map[uint64]bool // keys a blind tie admitted, not requested since
 
+	// The narrow lead, up to 1,024 entries: the keys of recent contests
+	// decided by a lead of one, by table slot (watchSlots of them, 0 above
+	// 1,024 entries); the requests so far; the score, decayed by a
+	// twentieth every max requests.
+	watch      map[int]wtWatchModel
+	watchSlots int
+	requests   uint64
+	narrow     int64
+	narrowAge  int
+
 	hash        func(uint64) uint64 // the key's hash: simHash, the identity in the duel's shadow
 	noDuel      bool                // the duel's shadow W-TinyLFU has no duel of its own
 	duel        *wtModelDuel
@@ -80,6 +90,7 @@ func (d *wtModelDuel) copyShadow(m *wtModel) {
 	c.window, c.probation, c.protected, c.doomed = hashes(m.window), hashes(m.probation), hashes(m.protected), hashes(m.doomed)
 	c.sketch = m.sketch.Clone()
 	c.ghosts = maps.Clone(m.ghosts)
+	c.watch = maps.Clone(m.watch)
 	c.blind = map[uint64]bool{}
 	for k := range m.blind {
 		c.blind[m.hash(k)] = true
@@ -173,6 +184,15 @@ type wtGhost struct {
 	seq    uint64
 }
 
+// wtWatchModel is a key watched by a contest decided by a lead of one: its
+// hash's fingerprint, the number of the request that made the contest, and
+// whether it was the candidate.
+type wtWatchModel struct {
+	fp        uint64
+	seq       uint64
+	candidate bool
+}
+
 // wtModelSketchSize is the capacity the model's sketch is sized for: twice
 // the cache's up to 1,024 entries, the cache's above, at least 64 entries.
 func wtModelSketchSize(maxSize int) int {
@@ -214,6 +234,46 @@ func (m *wtModel) resize(max int) {
 	if slots != m.slots || m.ghosts == nil {
 		m.slots, m.ghosts = slots, map[int]wtGhost{}
 		m.left, m.ousted = 0, 0
+	}
+	// The watch table: a power of two of slots, at least 2 x max, up to
+	// 1,024 entries.
+	watchSlots := 0
+	if max <= 1024 {
+		watchSlots = 16
+		for watchSlots < 2*max {
+			watchSlots *= 2
+		}
+	}
+	if watchSlots != m.watchSlots {
+		m.watchSlots, m.watch = watchSlots, map[int]wtWatchModel{}
+		m.requests, m.narrow, m.narrowAge = 0, 0, 0
+	}
+}
+
+func (m *wtModel) watchSlot(k uint64) (int, uint64) {
+	h := m.hash(k)
+	return int(h >> 32 % uint64(m.watchSlots)), h % (1 << 24)
+}
+
+// watched numbers a request and scores it if its key was watched by a
+// contest of the last max requests: +1024 for a candidate, -1024 for a
+// victim.
+func (m *wtModel) watched(k uint64) {
+	m.requests++
+	i, fp := m.watchSlot(k)
+	if w, ok := m.watch[i]; ok && w.fp == fp {
+		delete(m.watch, i)
+		if m.requests-w.seq <= uint64(m.max) {
+			if w.candidate {
+				m.narrow += 1024
+			} else {
+				m.narrow -= 1024
+			}
+		}
+	}
+	if m.narrowAge++; m.narrowAge >= m.max {
+		m.narrowAge = 0
+		m.narrow -= m.narrow / 20
 	}
 }
 
@@ -271,6 +331,9 @@ func (m *wtModel) record(k uint64, hit bool) {
 	}
 	if m.sketch != nil {
 		m.sketch.Increment(m.hash(k))
+	}
+	if m.watchSlots > 0 {
+		m.watched(k)
 	}
 }
 
@@ -409,7 +472,22 @@ func (m *wtModel) admit(c, v uint64) bool {
 		m.victimKey, m.streak, m.gate = m.hash(v), 0, 0
 	}
 	cf, vf := m.freq(c), m.freq(v)
-	if cf > vf {
+	if cf == vf+1 && m.watchSlots > 0 {
+		// A narrow lead: both keys are watched (the victim's overwrites
+		// the candidate's if they share a slot), and it admits unless the
+		// score is below -10 requests.
+		for _, w := range []struct {
+			k         uint64
+			candidate bool
+		}{{c, true}, {v, false}} {
+			i, fp := m.watchSlot(w.k)
+			m.watch[i] = wtWatchModel{fp: fp, seq: m.requests, candidate: w.candidate}
+		}
+		if m.narrow >= -10*1024 {
+			m.streak = 0
+			return true
+		}
+	} else if cf > vf {
 		m.streak = 0
 		return true
 	}
@@ -1300,6 +1378,12 @@ func testWTinyLFUClone(t *testing.T, keys []uint64, max int, lruMode bool) {
 		pa.streak != pb.streak || !slices.Equal(pa.ghosts, pb.ghosts) {
 		t.Fatal("clone lost ghost, streak or random state")
 	}
+	if pa.requests != pb.requests || pa.narrow != pb.narrow || pa.narrowAge != pb.narrowAge || !slices.Equal(pa.watch, pb.watch) {
+		t.Fatal("clone lost the narrow lead's watch table or score")
+	}
+	if len(pa.watch) > 0 && &pa.watch[0] == &pb.watch[0] {
+		t.Fatal("clone shares the narrow lead's watch table")
+	}
 	if pa.everHit != pb.everHit {
 		t.Fatalf("everHit %v, clone's %v", pa.everHit, pb.everHit)
 	}
@@ -1891,4 +1975,92 @@ func TestWTinyLFUVictimScan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWTinyLFUNarrowLead checks the narrow-lead rule (see
+// wtinylfu.narrowLead). On a loop longer than the cache, the victims of the
+// contests decided by a lead of one come back before their candidates: the
+// score falls below -wtNarrowBias requests, the rule turns such candidates
+// away, and the cache hits more than without it (the noNarrow ablation).
+// Above wtDuelSize entries the policy has no watch table.
+func TestWTinyLFUNarrowLead(t *testing.T) {
+	const max = 100
+	var loop []uint64
+	for range 200 {
+		for k := range uint64(3 * max / 2) {
+			loop = append(loop, k)
+		}
+	}
+	hits, _, p := replayWT(loop, max, 1)
+	ablated := newWTinyLFUAblated[uint64, struct{}](max, 1, wtAblation{noNarrow: true})
+	without := replayPolicy(ablated, loop, max)
+	if p.narrow >= -wtNarrowBias*wtNarrowUnit {
+		t.Errorf("loop of %d keys at %d entries: narrow-lead score %d, want below %d", 3*max/2, max, p.narrow, -wtNarrowBias*wtNarrowUnit)
+	}
+	if hits <= without {
+		t.Errorf("loop of %d keys at %d entries: %d hits with the narrow-lead rule, %d without; want more with it", 3*max/2, max, hits, without)
+	}
+	if ablated.watch != nil {
+		t.Errorf("noNarrow ablation: watch table of %d slots, want none", len(ablated.watch))
+	}
+
+	big := newWTinyLFU[uint64, struct{}](wtDuelSize+1, 1)
+	if big.watch != nil {
+		t.Errorf("cache of %d entries: watch table of %d slots, want none", wtDuelSize+1, len(big.watch))
+	}
+	if small := newWTinyLFU[uint64, struct{}](wtDuelSize, 1); len(small.watch) != 2*wtDuelSize {
+		t.Errorf("cache of %d entries: watch table of %d slots, want %d", wtDuelSize, len(small.watch), 2*wtDuelSize)
+	}
+}
+
+// TestWTinyLFUNarrowLeadScore checks how the narrow-lead rule scores: a
+// request within max requests of the contest for its candidate counts one
+// request for admitting, for its victim one against, once; later requests,
+// and keys not watched, count nothing; the score decays by 1/wtNarrowDecay
+// every max requests; and a lead of one admits until the score is below
+// -wtNarrowBias requests.
+func TestWTinyLFUNarrowLeadScore(t *testing.T) {
+	const max = 100
+	p := newWTinyLFU[uint64, struct{}](max, 1)
+	h := func(k uint64) uint64 { return simHash(k) }
+	want := func(step string, score int64) {
+		t.Helper()
+		if p.narrow != score {
+			t.Fatalf("%s: score %d, want %d", step, p.narrow, score)
+		}
+	}
+	if !p.narrowLead(h(1), h(2)) {
+		t.Fatal("a lead of one turned the candidate away at score 0")
+	}
+	p.watched(h(3))
+	want("a key not watched", 0)
+	p.watched(h(1))
+	want("the candidate", wtNarrowUnit)
+	p.watched(h(1))
+	want("the candidate again", wtNarrowUnit)
+	p.watched(h(2))
+	want("the victim", 0)
+	p.narrowLead(h(4), h(5))
+	for k := uint64(10); k < 10+max; k++ {
+		p.watched(h(k))
+	}
+	// More than max requests after the contest.
+	p.watched(h(5))
+	want("the victim, max+1 requests after", 0)
+	p.watched(h(4))
+	want("the candidate, max+2 requests after", 0)
+
+	p.narrow = -wtNarrowBias * wtNarrowUnit
+	if !p.narrowLead(h(6), h(7)) {
+		t.Fatalf("a lead of one turned the candidate away at score %d", p.narrow)
+	}
+	p.watched(h(7))
+	if p.narrowLead(h(8), h(9)) {
+		t.Fatalf("a lead of one admitted the candidate at score %d", p.narrow)
+	}
+	score := p.narrow
+	for k := uint64(1000); p.narrowAge != 0 || p.narrow == score; k++ {
+		p.watched(h(k))
+	}
+	want("after a decay", score-score/wtNarrowDecay)
 }
