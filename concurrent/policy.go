@@ -20,6 +20,11 @@ const (
 	// first hit, a candidate seen as often as the victim (both once) wins
 	// its contest, so that a full cache that has never hit keeps its newest
 	// entries, as LRU does. In a cache of at most 1,024 entries, a
+	// candidate estimated only one request ahead of the victim wins while
+	// such contests have paid (their candidates were asked for again
+	// sooner than their victims, as they are not on a loop longer than the
+	// cache; this costs 16 bytes of table per cache entry, and as much
+	// again in the shadow W-TinyLFU below once it exists), and a
 	// candidate that loses to the victim may still replace one of the three
 	// probation entries behind it: the least frequent of those it is
 	// estimated to be more than one request ahead of; in a larger cache,
