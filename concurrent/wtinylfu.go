@@ -661,9 +661,9 @@ const (
 	wtNarrowBias  = 10
 )
 
-// Ghost table entries: a fingerprint of the key's hash, the sequence number
-// of the contest the key lost, and which kind of loser it was. 0 is empty
-// (sequence numbers start at 1).
+// Ghost table entries (an fpTable): a fingerprint of the key's hash, the
+// sequence number of the contest the key lost, and which kind of loser it
+// was. 0 is empty (sequence numbers start at 1).
 const (
 	wtGhostFPBits  = 24
 	wtGhostSeqBits = 64 - wtGhostFPBits - 2
@@ -713,7 +713,7 @@ type wtState struct {
 	// about max/2 entries: 4 bytes per entry of max. left and
 	// ousted number the candidates that left the window and the victims a
 	// candidate ousted.
-	ghosts       []uint64
+	ghosts       fpTable
 	left, ousted uint64
 	// frac accumulates the window's moves in a cache of at most
 	// wtFineSize/2 entries, in units of 1/u of an entry (u =
@@ -739,14 +739,13 @@ type wtState struct {
 	everHit bool
 
 	// The narrow lead (see narrowLead), nil watch above wtDuelSize
-	// entries: watch is a power-of-two table of the keys of the recent
-	// contests decided by a lead of one, laid out as the ghost table's
-	// entries are (the key's fingerprint, the number of the request that
-	// made the contest, and wtWatchCandidate for the candidate); requests
+	// entries: watch is a table of the keys of the recent contests decided
+	// by a lead of one (the number of the request that made the contest,
+	// and the kind wtWatchCandidate for the candidate); requests
 	// numbers the requests recorded; narrow is the score, in units of
 	// 1/wtNarrowUnit of a request, and narrowAge counts the requests to
 	// its next decay.
-	watch     []uint64
+	watch     fpTable
 	requests  uint64
 	narrow    int64
 	narrowAge int
@@ -968,13 +967,13 @@ func (p *wtinylfu[K, V]) resize(max int) {
 		p.sketch.SetSkipSaturated(p.skipSaturated())
 	}
 	if n := wtGhostSlots(p.ghostDepth()); len(p.ghosts) != n {
-		p.ghosts = make([]uint64, n)
+		p.ghosts = make(fpTable, n)
 		p.left, p.ousted = 0, 0
 	}
 	if n := p.watchSlots(); len(p.watch) != n {
 		p.watch = nil
 		if n > 0 {
-			p.watch = make([]uint64, n)
+			p.watch = make(fpTable, n)
 		}
 		p.requests, p.narrow, p.narrowAge = 0, 0, 0
 	}
@@ -1317,16 +1316,7 @@ func (p *wtinylfu[K, V]) narrowLead(c, v uint64) bool {
 const wtWatchCandidate = 1
 
 // watchKey watches the key of hash h, overwriting whatever its slot held.
-func (p *wtinylfu[K, V]) watchKey(h, kind uint64) {
-	i, fp := p.watchSlot(h)
-	p.watch[i] = fp<<(wtGhostSeqBits+2) | (p.requests&wtGhostSeqMask)<<2 | kind
-}
-
-// watchSlot returns the watch table index and the fingerprint of hash h,
-// as ghostSlot does for the ghost table.
-func (p *wtinylfu[K, V]) watchSlot(h uint64) (int, uint64) {
-	return int(h >> 32 & uint64(len(p.watch)-1)), h & (1<<wtGhostFPBits - 1)
-}
+func (p *wtinylfu[K, V]) watchKey(h, kind uint64) { p.watch.put(h, p.requests, kind) }
 
 // watched numbers a request for the key of hash h and scores it if the key
 // was watched by a contest of the last max requests: for admitting at a
@@ -1334,15 +1324,11 @@ func (p *wtinylfu[K, V]) watchSlot(h uint64) (int, uint64) {
 // max requests the score decays by 1/wtNarrowDecay.
 func (p *wtinylfu[K, V]) watched(h uint64) {
 	p.requests++
-	i, fp := p.watchSlot(h)
-	if g := p.watch[i]; g != 0 && g>>(wtGhostSeqBits+2) == fp {
-		p.watch[i] = 0
-		if seq := g >> 2 & wtGhostSeqMask; (p.requests-seq)&wtGhostSeqMask <= uint64(p.max) {
-			if g&wtWatchCandidate != 0 {
-				p.narrow += wtNarrowUnit
-			} else {
-				p.narrow -= wtNarrowUnit
-			}
+	if seq, kind, ok := p.watch.take(h); ok && (p.requests-seq)&wtGhostSeqMask <= uint64(p.max) {
+		if kind&wtWatchCandidate != 0 {
+			p.narrow += wtNarrowUnit
+		} else {
+			p.narrow -= wtNarrowUnit
 		}
 	}
 	if p.narrowAge++; p.narrowAge >= p.max {
@@ -1446,39 +1432,60 @@ func (p *wtinylfu[K, V]) random() uint64 {
 	return z ^ z>>31
 }
 
-// ghostSlot returns the ghost table index and the fingerprint of hash h
-// (the fingerprint from the low bits, the index from the high ones).
-func (p *wtinylfu[K, V]) ghostSlot(h uint64) (int, uint64) {
-	return int(h >> 32 & uint64(len(p.ghosts)-1)), h & (1<<wtGhostFPBits - 1)
+// fpTable is a power-of-two table of keys' fingerprints, direct-mapped: the
+// ghost table and the narrow lead's watch table. An entry packs the
+// fingerprint (wtGhostFPBits low bits of the key's hash; its slot comes from
+// the high bits), a sequence number (wtGhostSeqBits) and a two-bit kind; 0
+// is empty, so sequence numbers start at 1.
+type fpTable []uint64
+
+// slot returns the index and the fingerprint of hash h.
+func (t fpTable) slot(h uint64) (int, uint64) {
+	return int(h >> 32 & uint64(len(t)-1)), h & (1<<wtGhostFPBits - 1)
+}
+
+// put records the key of hash h with a sequence number and a kind,
+// overwriting whatever its slot held.
+func (t fpTable) put(h, seq, kind uint64) {
+	i, fp := t.slot(h)
+	t[i] = fp<<(wtGhostSeqBits+2) | (seq&wtGhostSeqMask)<<2 | kind
+}
+
+// take returns the sequence number and the kind recorded for the key of
+// hash h and clears its slot; ok is false, and the slot untouched, if the
+// slot holds no entry of that key's fingerprint.
+func (t fpTable) take(h uint64) (seq, kind uint64, ok bool) {
+	i, fp := t.slot(h)
+	g := t[i]
+	if g == 0 || g>>(wtGhostSeqBits+2) != fp {
+		return 0, 0, false
+	}
+	t[i] = 0
+	return g >> 2 & wtGhostSeqMask, g & 3, true
 }
 
 // remember records that the key of hash h lost contest number seq of the
 // given kind, overwriting whatever ghost held its slot.
-func (p *wtinylfu[K, V]) remember(h, kind, seq uint64) {
-	i, fp := p.ghostSlot(h)
-	p.ghosts[i] = fp<<(wtGhostSeqBits+2) | (seq&wtGhostSeqMask)<<2 | kind
-}
+func (p *wtinylfu[K, V]) remember(h, kind, seq uint64) { p.ghosts.put(h, seq, kind) }
 
 // adapt is called on every miss, with the missed key's hash: a recent
 // ghost of that key moves the window (see the file comment) and is
 // forgotten.
 func (p *wtinylfu[K, V]) adapt(h uint64) {
-	i, fp := p.ghostSlot(h)
-	g := p.ghosts[i]
-	if g == 0 || g>>(wtGhostSeqBits+2) != fp {
+	seq, kind, ok := p.ghosts.take(h)
+	if !ok {
 		return
 	}
-	p.ghosts[i] = 0
 	if p.off.noAdapt || p.lruMode || p.lab != nil && p.lab.ind != nil {
 		return
 	}
-	seq, now, delta, divisor := g>>2&wtGhostSeqMask, p.left, wtGrowStep, p.stepDivisor()
-	if g&wtGhostVictim != 0 {
+	now, delta, divisor := p.left, wtGrowStep, p.stepDivisor()
+	if kind&wtGhostVictim != 0 {
 		now, delta = p.ousted, -wtShrinkStep
 		if !p.off.constShrink && p.sketch != nil {
 			f := p.sketch.Frequency(h)
 			delta = -max(f, 1)
-			if g&wtGhostGrowth != 0 {
+			if kind&wtGhostGrowth != 0 {
 				delta, divisor = -max(f/2, 1), divisor*wtGrowthStepFactor
 			}
 		}
@@ -1660,9 +1667,9 @@ func cloneWT[K comparable, V any, K2 comparable, V2 any](p *wtinylfu[K, V], mapp
 	if p.sketch != nil {
 		c.sketch = p.sketch.Clone()
 	}
-	c.ghosts = append([]uint64(nil), p.ghosts...)
+	c.ghosts = append(fpTable(nil), p.ghosts...)
 	if p.watch != nil {
-		c.watch = append([]uint64(nil), p.watch...)
+		c.watch = append(fpTable(nil), p.watch...)
 	}
 	if p.lab != nil {
 		c.lab = p.lab.clone()

@@ -1207,7 +1207,7 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 	// The grown window made the engine evict probation's front, 0: not a
 	// contest, but the cost of the growth, remembered as a growth ghost
 	// (victim number 1).
-	if i, fp := p.ghostSlot(hash0); p.ghosts[i]>>(wtGhostSeqBits+2) != fp || p.ghosts[i]&3 != wtGhostVictim|wtGhostGrowth || p.ousted != 1 {
+	if i, fp := p.ghosts.slot(hash0); p.ghosts[i]>>(wtGhostSeqBits+2) != fp || p.ghosts[i]&3 != wtGhostVictim|wtGhostGrowth || p.ousted != 1 {
 		t.Fatalf("0, evicted by the window's growth, left ghost %#x (ousted %d), want a growth ghost of victim 1", p.ghosts[i], p.ousted)
 	}
 	// Next 159 and 1000 tie with the victim 1 and lose;
