@@ -127,3 +127,23 @@ func (l *list[K, V]) pushFront(x *node[K, V]) {
 	l.head = x
 	l.n++
 }
+
+// moveFrontTo moves the first k nodes of l (all of them if k is larger, none
+// if it is not positive) to the front of dst, keeping their order: l's
+// front becomes dst's.
+func (l *list[K, V]) moveFrontTo(dst *list[K, V], k int) {
+	k = min(k, l.n)
+	if k <= 0 {
+		return
+	}
+	x := l.head
+	for range k - 1 {
+		x = x.next
+	}
+	for ; k > 0; k-- {
+		prev := x.prev
+		l.remove(x)
+		dst.pushFront(x)
+		x = prev
+	}
+}

@@ -1556,20 +1556,7 @@ func (p *wtinylfu[K, V]) shrinkToFront() bool {
 // entries, to the front of probation in the order they had (the least
 // recent first): they become the next victims of the contests.
 func (p *wtinylfu[K, V]) shrinkWindowToFront() {
-	k := p.window.len() - p.windowMax
-	if k <= 0 {
-		return
-	}
-	x := p.window.front()
-	for range k - 1 {
-		x = x.next
-	}
-	for k > 0 {
-		prev := x.prev
-		p.window.remove(x)
-		p.probation.pushFront(x)
-		x, k = prev, k-1
-	}
+	p.window.moveFrontTo(&p.probation, p.window.len()-p.windowMax)
 }
 
 // evict removes and returns the next node of the eviction order. A node of
@@ -1616,10 +1603,7 @@ func (p *wtinylfu[K, V]) descend(yield func(*node[K, V]) bool) {
 // the engine then evicts from the front of the order until the cache fits.
 func (p *wtinylfu[K, V]) setMax(max int) {
 	p.resize(max)
-	for n := p.doomed.back(); n != nil; n = p.doomed.back() {
-		p.doomed.remove(n)
-		p.probation.pushFront(n)
-	}
+	p.doomed.moveFrontTo(&p.probation, p.doomed.len())
 	// A resize's window overflow goes to the back of probation, so that
 	// the evictions down to the new bound take the main area's coldest
 	// entries before the window's newest (not the rule of moveWindow's

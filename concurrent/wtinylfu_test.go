@@ -1492,6 +1492,42 @@ func TestListPushFront(t *testing.T) {
 	}
 }
 
+// TestListMoveFrontTo moves the first k nodes of one list to the front of
+// another, for k from -1 to past the source's length, and checks both
+// lists in both directions, their lengths and the moved nodes' queue ids.
+func TestListMoveFrontTo(t *testing.T) {
+	for k := -1; k <= 5; k++ {
+		src, dst := newList[uint64, int](1), newList[uint64, int](2)
+		for key := range uint64(4) {
+			src.pushBack(&node[uint64, int]{key: key})
+		}
+		for key := uint64(10); key < 12; key++ {
+			dst.pushBack(&node[uint64, int]{key: key})
+		}
+		src.moveFrontTo(&dst, k)
+		m := min(max(k, 0), 4)
+		wantSrc := []uint64{0, 1, 2, 3}[m:]
+		wantDst := append(append([]uint64{}, []uint64{0, 1, 2, 3}[:m]...), 10, 11)
+		gotSrc, gotDst := listKeys(&src), listKeys(&dst)
+		if !slices.Equal(gotSrc, wantSrc) || !slices.Equal(gotDst, wantDst) || src.len() != len(wantSrc) || dst.len() != len(wantDst) {
+			t.Fatalf("k=%d: source %v (len %d), destination %v (len %d); want %v and %v", k, gotSrc, src.len(), gotDst, dst.len(), wantSrc, wantDst)
+		}
+		var back []uint64
+		for n := dst.back(); n != nil; n = n.prev {
+			back = append(back, n.key)
+			if n.queue != 2 {
+				t.Fatalf("k=%d: node %d in the destination has queue %d", k, n.key, n.queue)
+			}
+		}
+		if slices.Reverse(back); !slices.Equal(back, wantDst) {
+			t.Fatalf("k=%d: destination backwards %v", k, back)
+		}
+		if len(wantSrc) > 0 && src.front().prev != nil {
+			t.Fatalf("k=%d: the source's front keeps a link", k)
+		}
+	}
+}
+
 func TestWTinyLFUEventsAllocateNothing(t *testing.T) {
 	// Hits, misses, contests, ghost hits and evictions on nodes made in
 	// advance (a node evicted is unlinked and can be added again).
