@@ -45,6 +45,27 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 	}
 }
 
+// labAdmits reports whether an ablation admits the candidate c (estimated
+// cf) that the policy as shipped turns away from the victim v (estimated
+// vf): blindLead, tieFrom, learnTies or staleTie.
+func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
+	off := p.off
+	switch {
+	case off.blindLead > 0 && !p.everHit && cf <= 1 && cf < vf && vf <= cf+off.blindLead:
+		c.setBlind(true)
+		return true
+	case off.tieFrom > 0 && cf == vf && cf >= off.tieFrom && (!off.bigTieOnly || p.max > wtDuelSize):
+		return true
+	case off.learnTies && p.watch != nil && cf == vf:
+		p.watch.put(c.hash, p.requests, wtWatchCandidate|wtWatchTie)
+		p.watch.put(v.hash, p.requests, wtWatchTie)
+		if p.ties > int64(off.tieBias)*wtNarrowUnit {
+			return true
+		}
+	}
+	return p.lab.staleTieWins(v.hash, cf, vf, off, p.max)
+}
+
 // staleTieWins reports whether the staleTie ablation admits a candidate of
 // estimate cf against a victim of hash v and estimate vf: a tie, from an
 // estimate of off.staleTieFrom, against a victim not requested in the last
