@@ -238,6 +238,18 @@ var simVariants = []simVariant{
 	{"prot65", wtAblation{protectedPercent: 65}},
 	{"prot90", wtAblation{protectedPercent: 90}},
 	{"prot95", wtAblation{protectedPercent: 95}},
+	{"bigsk25", wtAblation{bigSketchPercent: 25}},
+	{"bigsk50", wtAblation{bigSketchPercent: 50}},
+	{"bigsk75", wtAblation{bigSketchPercent: 75}},
+	{"noblindkeep", wtAblation{blindKeep: -1}},
+	{"blindkeep2", wtAblation{blindKeep: 2}},
+	{"blindkeep15", wtAblation{blindKeep: 15}},
+	{"bigsk125", wtAblation{bigSketchPercent: 125}},
+	{"bigsk150", wtAblation{bigSketchPercent: 150}},
+	{"bigsk175", wtAblation{bigSketchPercent: 175}},
+	{"bigsk200", wtAblation{bigSketchPercent: 200}},
+	{"bigsk300", wtAblation{bigSketchPercent: 300}},
+	{"bigsk400", wtAblation{bigSketchPercent: 400}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and

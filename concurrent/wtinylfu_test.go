@@ -465,14 +465,17 @@ func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
 	m.ghosts[i] = wtGhost{fp: fp, victim: victim, seq: seq}
 }
 
-// admit: more frequent wins; a warm loser gets a 1-in-128 draw once the
-// same victim has turned away more than max warm candidates in a row.
+// admit: more frequent wins (over a victim a blind tie admitted, by two
+// or more); a warm loser gets a 1-in-128 draw once the same victim has
+// turned away more than max warm candidates in a row.
 func (m *wtModel) admit(c, v uint64) bool {
 	if m.hash(v) != m.victimKey {
 		m.victimKey, m.streak, m.gate = m.hash(v), 0, 0
 	}
 	cf, vf := m.freq(c), m.freq(v)
-	if cf == vf+1 && m.watchSlots > 0 {
+	if m.blind[v] && cf <= vf+1 {
+		// A blind victim keeps its place against a lead of one.
+	} else if cf == vf+1 && m.watchSlots > 0 {
 		// A narrow lead: both keys are watched (the victim's overwrites
 		// the candidate's if they share a slot), and it admits unless the
 		// score is below -10 requests.
@@ -2099,4 +2102,72 @@ func TestWTinyLFUNarrowLeadScore(t *testing.T) {
 		p.watched(h(k))
 	}
 	want("after a decay", score-score/wtNarrowDecay)
+}
+
+// TestWTinyLFUBlindKeep checks that an entry a blind tie admitted keeps its
+// place against a candidate estimated one request ahead of it, until it is
+// hit (wtBlindKeep), and that on a loop over about twice the cache's keys
+// the rule is worth hits: after the first wrap the policy keeps the newest
+// keys, which the loop asks for again before the oldest.
+func TestWTinyLFUBlindKeep(t *testing.T) {
+	for seed := range uint64(10) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			held := func(off wtAblation) (newest int, blind int) {
+				c := newSimCache(newWTinyLFUAblated[uint64, struct{}](100, seed, off), 100)
+				for k := range uint64(1000) {
+					c.Set(k) // blind ties keep the newest keys
+				}
+				for k := range uint64(100) {
+					if c.Get(k) {
+						t.Fatalf("key %d of the first 100 held after the scan", k)
+					}
+					c.Set(k) // estimated 2 against a blind victim's 1
+				}
+				for _, n := range c.m {
+					if n.isBlind() {
+						blind++
+					}
+				}
+				return heldIn(c.m, 900, 1000), blind
+			}
+			// The sketch's noise decides a few contests otherwise.
+			if newest, blind := held(wtAblation{}); newest < 90 || blind < 90 {
+				t.Errorf("after the scan and 100 of its first keys again, %d of the last 100 keys held (%d blind): want them kept", newest, blind)
+			}
+			if newest, _ := held(wtAblation{blindKeep: -1}); newest > 10 {
+				t.Errorf("without the rule: %d of the last 100 keys held, want them replaced", newest)
+			}
+		})
+	}
+	t.Run("a hit ends it", func(t *testing.T) {
+		p := newWTinyLFU[uint64, struct{}](100, 1)
+		c := newSimCache(p, 100)
+		for k := range uint64(1000) {
+			c.Set(k)
+		}
+		var hit *node[uint64, struct{}]
+		for k := uint64(900); k < 1000 && hit == nil; k++ {
+			if n := c.m[k]; n != nil && n.isBlind() {
+				hit = n
+				c.Get(k)
+			}
+		}
+		if hit == nil || hit.isBlind() {
+			t.Fatal("no blind entry, or a hit left it blind")
+		}
+	})
+	t.Run("loop", func(t *testing.T) {
+		var keys []uint64
+		for range 5 {
+			for k := range uint64(2001) {
+				keys = append(keys, k)
+			}
+		}
+		with := trace.Replay(keys, newSimCache(newWTinyLFU[uint64, struct{}](1000, 1), 1000))
+		without := trace.Replay(keys, newSimCache(newWTinyLFUAblated[uint64, struct{}](1000, 1, wtAblation{blindKeep: -1}), 1000))
+		if with <= without {
+			t.Errorf("a loop over 2,001 keys at 1,000 entries: %d hits, %d without the rule; want more", with, without)
+		}
+		t.Logf("%d hits, %d without the rule, of %d requests", with, without, len(keys))
+	})
 }
