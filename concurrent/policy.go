@@ -19,7 +19,10 @@ const (
 	// admission window whose size adapts to the workload. Until the cache's
 	// first hit, a candidate seen as often as the victim (both once) wins
 	// its contest, so that a full cache that has never hit keeps its newest
-	// entries, as LRU does. In a cache of at most 1,024 entries, a
+	// entries, as LRU does; an entry admitted that way, until it is hit,
+	// loses its place only to a candidate estimated at least two requests
+	// ahead of it (after a loop's first wrap, it is asked for again before
+	// the candidates). In a cache of at most 1,024 entries, a
 	// candidate estimated only one request ahead of the victim wins while
 	// such contests have paid (their candidates were asked for again
 	// sooner than their victims, as they are not on a loop longer than the
