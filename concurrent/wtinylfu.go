@@ -967,9 +967,9 @@ type wtAblation struct {
 	// sized for bigSketchPercent% of the cache instead of all of it.
 	bigSketchPercent int
 	// blindKeep > 0 replaces wtBlindKeep: a blind victim keeps its place
-	// against a candidate estimated up to blindKeep requests more; -1, not
-	// even on a tie's lead of one (the policy without the rule; see
-	// wtinylfu.blindKeep).
+	// against a candidate estimated up to blindKeep requests more;
+	// negative, a blind victim is contested as any other (the policy
+	// without the rule; see wtinylfu.blindKeep).
 	blindKeep int
 }
 
@@ -1416,7 +1416,6 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V]) bool {
 		return true
 	}
 	if p.lab != nil && p.labAdmits(c, v, cf, vf) {
-		p.streak = 0
 		return true
 	}
 	if cf < wtFloodFrequency || p.off.noFlood {
@@ -1481,8 +1480,8 @@ func (p *wtinylfu[K, V]) watched(h uint64) {
 
 // blindKeep is the largest lead of a candidate's estimate over a blind
 // victim's that leaves the victim in place: wtBlindKeep, or the blindKeep
-// ablation's (negative: -1, the victim has no such protection; 0 would
-// keep it on ties, as every victim is).
+// ablation's (negative: a lead of one or more contests a blind victim as
+// any other).
 func (p *wtinylfu[K, V]) blindKeep() int {
 	if k := p.off.blindKeep; k != 0 {
 		return k

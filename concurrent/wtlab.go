@@ -47,21 +47,26 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 
 // labAdmits reports whether an ablation admits the candidate c (estimated
 // cf) that the policy as shipped turns away from the victim v (estimated
-// vf): blindLead, tieFrom, learnTies or staleTie.
+// vf): blindLead, tieFrom or learnTies, which end the hash-flooding
+// defence's streak as the policy's own admissions do, or staleTie, which
+// leaves it as it was when that ablation was measured.
 func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 	off := p.off
+	admit := false
 	switch {
 	case off.blindLead > 0 && !p.everHit && cf <= 1 && cf < vf && vf <= cf+off.blindLead:
 		c.setBlind(true)
-		return true
+		admit = true
 	case off.tieFrom > 0 && cf == vf && cf >= off.tieFrom && (!off.bigTieOnly || p.max > wtDuelSize):
-		return true
+		admit = true
 	case off.learnTies && p.watch != nil && cf == vf:
 		p.watch.put(c.hash, p.requests, wtWatchCandidate|wtWatchTie)
 		p.watch.put(v.hash, p.requests, wtWatchTie)
-		if p.ties > int64(off.tieBias)*wtNarrowUnit {
-			return true
-		}
+		admit = p.ties > int64(off.tieBias)*wtNarrowUnit
+	}
+	if admit {
+		p.streak = 0
+		return true
 	}
 	return p.lab.staleTieWins(v.hash, cf, vf, off, p.max)
 }
