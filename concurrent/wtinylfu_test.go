@@ -228,7 +228,7 @@ func (m *wtModel) resize(max int) {
 	}
 	// The table has a power of two of slots, at least 8 x the depth.
 	slots := 8
-	for slots < 8*m.depth() {
+	for slots < 8*m.depth() || slots < 8*m.candidateDepth() {
 		slots *= 2
 	}
 	if slots != m.slots || m.ghosts == nil {
@@ -279,6 +279,14 @@ func (m *wtModel) watched(k uint64) {
 
 // depth is how many contests of its kind a ghost counts for.
 func (m *wtModel) depth() int { return max(m.max/16, 1) }
+
+// candidateDepth is a candidate ghost's: max/8 up to 1,024 entries.
+func (m *wtModel) candidateDepth() int {
+	if m.max > 1024 {
+		return m.depth()
+	}
+	return max(m.max/8, 1)
+}
 
 func (m *wtModel) slot(k uint64) (int, uint64) {
 	h := m.hash(k)
@@ -368,7 +376,7 @@ func (m *wtModel) add(k uint64) {
 		delete(m.ghosts, i)
 		switch {
 		case m.lruMode: // ghosts do not move the window in LRU mode
-		case !g.victim && m.left-g.seq < uint64(m.depth()):
+		case !g.victim && m.left-g.seq < uint64(m.candidateDepth()):
 			m.step(1)
 		case g.victim && g.growth && m.ousted-g.seq < uint64(m.depth()):
 			m.step(-max(m.freq(k)/2, 1))
@@ -1241,8 +1249,9 @@ func TestWTinyLFUGhostsMoveTheWindow(t *testing.T) {
 		t.Fatalf("after a victim ghost hit: window %d protected %d, want 1 and 127", p.windowMax, p.protectedMax)
 	}
 	// A ghost counts only within its depth: 1000 lost its contest, but more
-	// than 10 candidates have left the window since.
-	for k := range uint64(12) {
+	// than 20 candidates (160/8: wtCandidateGhostDivisor) have left the
+	// window since.
+	for k := range uint64(22) {
 		p.add(h.newNode(4000 + k))
 		evict()
 	}
