@@ -67,7 +67,7 @@ const (
 // created or resized, sized from the bound, not from the entries held: the
 // frequency sketch (8 bytes per entry of the bound), its doorkeeper (10,
 // rounded up to 16 by its power-of-two size) and the table of recent
-// contest losers (4). MaxLFUSize is 1<<26 on 64-bit platforms, 1.75 GiB
+// contest losers (4; 8 up to 1,024 entries). MaxLFUSize is 1<<26 on 64-bit platforms, 1.75 GiB
 // before a single entry is stored, which is already more than any client
 // cache needs, and 1<<22 on 32-bit ones (112 MiB), where the address space is
 // 4 GiB and a sketch above [admission.MaxCapacity] (1<<23 there) cannot be
