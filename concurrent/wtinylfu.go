@@ -210,7 +210,11 @@ import "github.com/clientcache/clientcache/admission"
 // with 16, CPP at 100 rises from 76.05% to 77.35% (ARC 76.62%) and zigzag
 // at 100 from 4.52% to 4.75%, while web12 at 100 falls from 37.89% to
 // 37.29% (ARC 37.35%), for +0.99 points in all
-// (CLIENTCACHE_VARIANTS=shipped,gfloor8,gfloor16,gfloor24,gfloor32).
+// (CLIENTCACHE_VARIANTS=shipped,gfloor8,gfloor16,gfloor24,gfloor32). The
+// figures of this paragraph and the one before were measured before the
+// deeper candidate ghosts below, with max/16 for both kinds as shipped;
+// the smallghost columns still set both kinds' depth, and the gfloor
+// columns now floor the deeper candidate depth.
 //
 // What is left of the gap to ARC on the web traces is not the window's
 // size either. Replayed side by side with golang-lru's ARC, request by
@@ -1194,9 +1198,10 @@ func (p *wtinylfu[K, V]) ghostDepth() uint64 {
 
 // candidateDepth is how many candidates a candidate ghost is remembered
 // for: max/wtCandidateGhostDivisor (or the candidateDivisor ablation's) in
-// a cache of at most wtDuelSize entries, at least one, else ghostDepth.
+// a cache of at most wtDuelSize entries, at least one, else ghostDepth (and
+// ghostDepth in the ghostDivisor ablations, which set both kinds' depth).
 func (p *wtinylfu[K, V]) candidateDepth() uint64 {
-	if p.max > wtDuelSize {
+	if p.max > wtDuelSize || p.off.ghostDivisor > 0 && p.off.candidateDivisor == 0 {
 		return p.ghostDepth()
 	}
 	d := wtCandidateGhostDivisor
