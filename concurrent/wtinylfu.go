@@ -894,8 +894,6 @@ type wtState struct {
 	requests  uint64
 	narrow    int64
 	narrowAge int
-	// ties is the learnTies ablation's score, kept as narrow is.
-	ties int64
 
 	off wtAblation
 	// lab holds the state of the ablations that need some (staleTie,
@@ -1173,7 +1171,10 @@ func (p *wtinylfu[K, V]) resize(max int) {
 		if n > 0 {
 			p.watch = make(fpTable, n)
 		}
-		p.requests, p.narrow, p.narrowAge, p.ties = 0, 0, 0, 0
+		p.requests, p.narrow, p.narrowAge = 0, 0, 0
+		if p.lab != nil {
+			p.lab.ties = 0
+		}
 	}
 	// The duel comes last: the startLRU ablation's switch copies the policy,
 	// ghost table included, into the duel's shadow W-TinyLFU.
@@ -1193,6 +1194,12 @@ func (p *wtinylfu[K, V]) ghostDepth() uint64 {
 	if p.off.ghostDivisor > 0 && (!p.off.smallGhosts || p.max <= wtDuelSize) {
 		d = p.off.ghostDivisor
 	}
+	return p.depthOf(d)
+}
+
+// depthOf is max/d contests, at least one, and at least the ghostFloor
+// ablation's floor (at most max).
+func (p *wtinylfu[K, V]) depthOf(d int) uint64 {
 	return uint64(max(p.max/d, 1, min(p.off.ghostFloor, p.max)))
 }
 
@@ -1208,7 +1215,7 @@ func (p *wtinylfu[K, V]) candidateDepth() uint64 {
 	if p.off.candidateDivisor > 0 {
 		d = p.off.candidateDivisor
 	}
-	return uint64(max(p.max/d, 1, min(p.off.ghostFloor, p.max)))
+	return p.depthOf(d)
 }
 
 // stepDivisor is wtStepDivisor, or the stepDivisor ablation's.
@@ -1549,7 +1556,7 @@ func (p *wtinylfu[K, V]) watched(h uint64) {
 	if seq, kind, ok := p.watch.take(h); ok && (p.requests-seq)&wtGhostSeqMask <= uint64(p.max) {
 		score := &p.narrow
 		if kind&wtWatchTie != 0 {
-			score = &p.ties
+			score = &p.lab.ties // only the learnTies ablation watches ties
 		}
 		if kind&wtWatchCandidate != 0 {
 			*score += wtNarrowUnit
@@ -1560,7 +1567,9 @@ func (p *wtinylfu[K, V]) watched(h uint64) {
 	if p.narrowAge++; p.narrowAge >= p.max {
 		p.narrowAge = 0
 		p.narrow -= p.narrow / wtNarrowDecay
-		p.ties -= p.ties / wtNarrowDecay
+		if p.lab != nil {
+			p.lab.ties -= p.lab.ties / wtNarrowDecay
+		}
 	}
 }
 

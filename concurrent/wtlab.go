@@ -17,6 +17,9 @@ type wtLab struct {
 	// rateLimit: requests and window moves since the period (max requests)
 	// began.
 	requests, moved int
+	// ties is the learnTies ablation's score, kept as the narrow lead's is
+	// (wtinylfu.narrow).
+	ties int64
 }
 
 // wtStaleness is the staleTie ablation's record of when each key was last
@@ -62,7 +65,7 @@ func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 	case off.learnTies && p.watch != nil && cf == vf:
 		p.watch.put(c.hash, p.requests, wtWatchCandidate|wtWatchTie)
 		p.watch.put(v.hash, p.requests, wtWatchTie)
-		admit = p.ties > int64(off.tieBias)*wtNarrowUnit
+		admit = p.lab.ties > int64(off.tieBias)*wtNarrowUnit
 	}
 	if admit {
 		p.streak = 0
@@ -99,7 +102,7 @@ func (l *wtLab) limitMove(delta int, off wtAblation, max int) int {
 }
 
 func (l *wtLab) clone() *wtLab {
-	c := &wtLab{requests: l.requests, moved: l.moved}
+	c := &wtLab{requests: l.requests, moved: l.moved, ties: l.ties}
 	if l.stale != nil {
 		c.stale = &wtStaleness{clock: l.stale.clock, last: maps.Clone(l.stale.last)}
 	}
