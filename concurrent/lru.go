@@ -84,7 +84,7 @@ func newLRU[K comparable, V any]() *lru[K, V] {
 func (p *lru[K, V]) add(n *node[K, V]) {
 	p.now++
 	n.setStamp(p.now)
-	n.dirty = false
+	n.flags &^= nodeDirty
 	p.placed = p.now
 	p.q.pushBack(n)
 }
@@ -105,7 +105,7 @@ func (p *lru[K, V]) access(n *node[K, V]) {
 func (p *lru[K, V]) restamp(n *node[K, V]) {
 	p.now++
 	n.setStamp(p.now)
-	n.dirty = true
+	n.flags |= nodeDirty
 }
 
 // moveHit records a hit in eager mode: n takes the next stamp and moves to
@@ -157,7 +157,7 @@ func (p *lru[K, V]) toEager() {
 	}
 	slices.SortFunc(items, func(a, b lruItem[K, V]) int { return cmp.Compare(a.key, b.key) })
 	for _, it := range items {
-		it.n.dirty = false
+		it.n.flags &^= nodeDirty
 		p.q.pushBack(it.n)
 	}
 	if b := p.q.back(); b != nil {
@@ -186,21 +186,21 @@ func (p *lru[K, V]) remove(n *node[K, V]) {
 			p.compact()
 		}
 	}
-	n.dirty = false
+	n.flags &^= nodeDirty
 }
 
 func (p *lru[K, V]) evict() *node[K, V] {
 	for {
 		f := p.q.front()
-		if f != nil && f.dirty {
+		if f != nil && f.flags&nodeDirty != 0 {
 			p.q.remove(f)
-			f.dirty = false
+			f.flags &^= nodeDirty
 			p.place(f)
 			continue
 		}
 		t := p.top()
-		if t != nil && t.dirty {
-			t.dirty = false
+		if t != nil && t.flags&nodeDirty != 0 {
+			t.flags &^= nodeDirty
 			p.h[0].key = t.stamp()
 			p.down(0)
 			continue
@@ -310,7 +310,8 @@ func (p *lru[K, V]) len() int { return p.q.len() + len(p.h) - p.dead }
 func (p *lru[K, V]) clear() {
 	p.q.clear()
 	for _, it := range p.h {
-		it.n.queue, it.n.dirty = 0, false
+		it.n.queue = 0
+		it.n.flags &^= nodeDirty
 	}
 	p.h, p.dead = nil, 0
 }
@@ -361,7 +362,7 @@ func (p *lru[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
 	for _, x := range p.sorted() {
 		y := mapped(x)
 		y.setStamp(x.stamp())
-		y.dirty = false
+		y.flags &^= nodeDirty
 		c.placed = y.stamp()
 		c.q.pushBack(y)
 	}

@@ -39,10 +39,9 @@ type node[K comparable, V any] struct {
 
 	queue uint8
 
-	// dirty belongs to the LRU policy, guarded by Cache.mu: whether a hit
-	// restamped the node since it was placed (see lru). The LFU policy keeps
-	// its blind mark here instead (see wtinylfu.isBlind).
-	dirty bool
+	// flags belong to the policy, guarded by Cache.mu: nodeDirty (LRU), or
+	// nodeBlind and nodeReturning (LFU).
+	flags uint8
 
 	// doorMark belongs to the LFU policy, guarded by Cache.mu: the policy's
 	// mark for the doorkeeper epoch in which the sketch last counted the
@@ -64,6 +63,22 @@ type node[K comparable, V any] struct {
 	// queued. A node is retired exactly once.
 	retired atomic.Bool
 }
+
+// The node's flags.
+const (
+	// nodeDirty (LRU): a hit restamped the node since it was placed (see
+	// lru).
+	nodeDirty = 1 << iota
+	// nodeBlind (LFU): a blind tie admitted the node, and it has not been
+	// hit since (see wtinylfu.isBlind).
+	nodeBlind
+	// nodeReturning (LFU): the node's key was missed soon after losing a
+	// contest as a candidate (see wtinylfu.adapt). It is read, and
+	// cleared, when the node leaves the window for a contest; a node the
+	// window's shrink moves into the main area keeps it unread, and a hit
+	// that moves the node back into the window (in LRU mode) clears it.
+	nodeReturning
+)
 
 // linked reports whether the policy holds n. Caller holds Cache.mu.
 func (n *node[K, V]) linked() bool { return n.queue != 0 }

@@ -266,6 +266,17 @@ var simVariants = []simVariant{
 	{"ncost128", wtAblation{narrowCost: 128}},
 	{"ncost256", wtAblation{narrowCost: 256}},
 	{"ncost512", wtAblation{narrowCost: 512}},
+	{"noreturn", wtAblation{returnBonus: -1}},
+	{"return1", wtAblation{returnBonus: 1}},
+	{"return2", wtAblation{returnBonus: 2}},
+	{"return5", wtAblation{returnBonus: 5}},
+	{"return7", wtAblation{returnBonus: 7}},
+	{"returnany", wtAblation{returnBonus: 16}},
+	{"returnall", wtAblation{returnAll: true}},
+	{"learnret5b7", wtAblation{learnReturn: true, tieBias: 5, returnBonus: 7}},
+	{"learnret0b5", wtAblation{learnReturn: true, tieBias: 0, returnBonus: 5}},
+	{"learnret5b5", wtAblation{learnReturn: true, tieBias: 5, returnBonus: 5}},
+	{"learnret10", wtAblation{learnReturn: true, tieBias: 10}},
 }
 
 // TestSimAblations replays the traces through the policy as shipped and

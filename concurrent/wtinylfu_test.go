@@ -34,6 +34,7 @@ type wtModel struct {
 	frac         int             // window moves not yet made, below 64 entries
 	everHit      bool            // a request has hit: ties are no longer blind
 	blind        map[uint64]bool // keys a blind tie admitted, not requested since
+	back         map[uint64]bool // returning keys: missed soon after losing as a candidate
 
 	// The narrow lead, up to 1,024 entries: the keys of recent contests
 	// decided by a lead of one, by table slot (watchSlots of them, 0 above
@@ -91,9 +92,12 @@ func (d *wtModelDuel) copyShadow(m *wtModel) {
 	c.sketch = m.sketch.Clone()
 	c.ghosts = maps.Clone(m.ghosts)
 	c.watch = maps.Clone(m.watch)
-	c.blind = map[uint64]bool{}
+	c.blind, c.back = map[uint64]bool{}, map[uint64]bool{}
 	for k := range m.blind {
 		c.blind[m.hash(k)] = true
+	}
+	for k, b := range m.back {
+		c.back[m.hash(k)] = b
 	}
 	c.hash = func(h uint64) uint64 { return h }
 	c.noDuel, c.duel, c.lruMode = true, nil, false
@@ -203,7 +207,7 @@ func wtModelSketchSize(maxSize int) int {
 }
 
 func newWTModel(maxSize int, seed uint64) *wtModel {
-	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}}
+	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}, back: map[uint64]bool{}}
 	m.resize(maxSize)
 	m.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(maxSize), wtSketchSeed(seed))
 	// Above 1,024 entries, increments that raise no counter do not count
@@ -372,8 +376,13 @@ func (m *wtModel) add(k uint64) {
 	// candidate, minus its estimated frequency (this miss counted) for an
 	// ousted victim.
 	i, fp := m.slot(k)
+	delete(m.back, k)
 	if g, ok := m.ghosts[i]; ok && g.fp == fp {
 		delete(m.ghosts, i)
+		if !g.victim && m.left-g.seq < uint64(m.candidateDepth()) {
+			// Returning: in any mode.
+			m.back[k] = true
+		}
 		switch {
 		case m.lruMode: // ghosts do not move the window in LRU mode
 		case !g.victim && m.left-g.seq < uint64(m.candidateDepth()):
@@ -395,6 +404,8 @@ func (m *wtModel) admitFromWindow() {
 		c := m.window[0]
 		m.window = m.window[1:]
 		m.left++
+		back := m.back[c]
+		delete(m.back, c)
 		if m.lruMode || len(m.probation)+len(m.protected) < m.max-m.windowMax {
 			m.probation = append(m.probation, c)
 			continue
@@ -421,7 +432,7 @@ func (m *wtModel) admitFromWindow() {
 				}
 			}
 		}
-		admitted := m.admit(c, v)
+		admitted := m.admit(c, v, back)
 		if !admitted && vq == &m.probation && m.max <= wtDuelSize {
 			// The second look: the coldest of the next three probation
 			// entries that the candidate beats by more than one.
@@ -476,7 +487,7 @@ func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
 // admit: more frequent wins (over a victim a blind tie admitted, by two
 // or more); a warm loser gets a 1-in-128 draw once the same victim has
 // turned away more than max warm candidates in a row.
-func (m *wtModel) admit(c, v uint64) bool {
+func (m *wtModel) admit(c, v uint64, back bool) bool {
 	if m.hash(v) != m.victimKey {
 		m.victimKey, m.streak, m.gate = m.hash(v), 0, 0
 	}
@@ -508,6 +519,11 @@ func (m *wtModel) admit(c, v uint64) bool {
 		m.blind[c] = true
 		return true
 	}
+	if back && m.max <= wtDuelSize && cf+3 > vf {
+		// A returning candidate, up to 1,024 entries: a lead of three.
+		m.streak = 0
+		return true
+	}
 	if cf < 6 {
 		return false
 	}
@@ -531,6 +547,7 @@ func (m *wtModel) touch(k uint64) {
 	q := m.queueOf(k)
 	if m.lruMode && (q == &m.probation || q == &m.protected) {
 		*q = without(*q, k)
+		delete(m.back, k)
 		m.window = append(m.window, k)
 		m.admitFromWindow()
 		return
@@ -1094,13 +1111,13 @@ func TestWTinyLFUHashFloodingDefence(t *testing.T) {
 			t.Fatalf("candidate frequency %d, want %d (collision in the test)", p.frequency(c), tc.candidate)
 		}
 		for i := range 1000 {
-			if p.admit(c, v) {
+			if p.admit(c, v, false) {
 				t.Fatalf("candidate at %d admitted in contest %d, within the first max", tc.candidate, i+1)
 			}
 		}
 		admitted := 0
 		for range 12_800 {
-			if p.admit(c, v) {
+			if p.admit(c, v, false) {
 				admitted++
 			}
 		}
@@ -1113,7 +1130,7 @@ func TestWTinyLFUHashFloodingDefence(t *testing.T) {
 			p.sketch.Increment(w.hash)
 		}
 		for i := range 1000 {
-			if p.admit(c, w) {
+			if p.admit(c, w, false) {
 				t.Fatalf("admitted in contest %d against a new victim", i+1)
 			}
 		}
@@ -2179,4 +2196,67 @@ func TestWTinyLFUBlindKeep(t *testing.T) {
 		}
 		t.Logf("%d hits, %d without the rule, of %d requests", with, without, len(keys))
 	})
+}
+
+// TestWTinyLFUReturningCandidate pins the returning candidate's lead (see
+// wtinylfu.returnBonus): a key turned away at the window's exit and missed
+// again within the candidate ghosts' depth wins its next contest unless the
+// victim is estimated wtReturnBonus or more requests ahead, in a cache of at
+// most wtDuelSize entries; without the rule, or above that size, it loses
+// as any candidate behind its victim does.
+func TestWTinyLFUReturningCandidate(t *testing.T) {
+	const x = 1 << 40 // the returning key
+	// outcome fills a cache of max entries with keys requested warm times
+	// each, then turns x away once, misses it again, and reports whether x
+	// was marked returning and whether it is held once it has left the
+	// window again.
+	outcome := func(t *testing.T, seed uint64, max, warm int, off wtAblation) (marked, held bool) {
+		t.Helper()
+		c := newSimCache(newWTinyLFUAblated[uint64, struct{}](max, seed, off), max)
+		for k := range uint64(max) {
+			c.Set(k)
+		}
+		for range warm - 1 {
+			for k := range uint64(max) {
+				if !c.Get(k) {
+					t.Fatalf("resident %d not held", k)
+				}
+			}
+		}
+		fresh := uint64(1 << 41)
+		push := func() { // new keys until x has left the window
+			for n := c.m[x]; n != nil && n.queue == wtWindow; n = c.m[x] {
+				c.Set(fresh)
+				fresh++
+			}
+		}
+		c.Set(x)
+		push()
+		if c.m[x] != nil {
+			t.Fatalf("seed %d: x won its first contest against residents estimated %d", seed, warm)
+		}
+		c.Set(x)
+		marked = c.m[x].isReturning()
+		push()
+		if n := c.m[x]; n != nil && n.isReturning() {
+			t.Fatalf("seed %d: x still marked returning after leaving the window", seed)
+		}
+		return marked, c.m[x] != nil
+	}
+	for seed := range uint64(10) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			if marked, held := outcome(t, seed, 100, 3, wtAblation{}); !marked || !held {
+				t.Errorf("against residents estimated 3: marked %v, held %v; want both", marked, held)
+			}
+			if _, held := outcome(t, seed, 100, 3, wtAblation{returnBonus: -1}); held {
+				t.Error("without the rule: x held against residents estimated 3")
+			}
+			if _, held := outcome(t, seed, 100, 5, wtAblation{}); held {
+				t.Error("x held against residents estimated 5, three requests ahead of its 2")
+			}
+			if marked, held := outcome(t, seed, 2*wtDuelSize, 3, wtAblation{}); !marked || held {
+				t.Errorf("above wtDuelSize: marked %v, held %v; want marked and not held", marked, held)
+			}
+		})
+	}
 }

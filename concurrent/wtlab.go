@@ -74,6 +74,19 @@ func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 	return p.lab.staleTieWins(v.hash, cf, vf, off, p.max)
 }
 
+// labReturnAdmits reports whether the learnReturn ablation lets a
+// returning candidate's bonus admit c against v: while the score of such
+// contests is above off.tieBias requests (both keys watched, as learnTies
+// watches a tie's).
+func (p *wtinylfu[K, V]) labReturnAdmits(c, v *node[K, V]) bool {
+	if !p.off.learnReturn || p.watch == nil {
+		return true
+	}
+	p.watch.put(c.hash, p.requests, wtWatchCandidate|wtWatchTie)
+	p.watch.put(v.hash, p.requests, wtWatchTie)
+	return p.lab.ties > int64(p.off.tieBias)*wtNarrowUnit
+}
+
 // staleTieWins reports whether the staleTie ablation admits a candidate of
 // estimate cf against a victim of hash v and estimate vf: a tie, from an
 // estimate of off.staleTieFrom, against a victim not requested in the last
