@@ -30,7 +30,11 @@ const (
 	// again in the shadow W-TinyLFU below once it exists), and a
 	// candidate that loses to the victim may still replace one of the three
 	// probation entries behind it: the least frequent of those it is
-	// estimated to be more than one request ahead of; in a larger cache,
+	// estimated to be more than one request ahead of; and a candidate
+	// requested again soon after losing such a contest wins its next one
+	// unless the victim is estimated three or more requests ahead (as ARC
+	// and 2Q admit a key found among the ghosts of their recent keys); in a
+	// larger cache,
 	// the victim is the least frequent of the first four probation entries
 	// rather than the first, and a request whose key's counters are all at
 	// their maximum (15) does not hasten the sketch's aging. A cache of at most
