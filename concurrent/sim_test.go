@@ -273,7 +273,6 @@ var simVariants = []simVariant{
 	{"return1", wtAblation{returnBonus: 1}},
 	{"return2", wtAblation{returnBonus: 2}},
 	{"return5", wtAblation{returnBonus: 5}},
-	{"return7", wtAblation{returnBonus: 7}},
 	{"returnany", wtAblation{returnBonus: 16}},
 	{"returnall", wtAblation{returnAll: true}},
 	{"learnret5b7", wtAblation{learnReturn: true, tieBias: 5, returnBonus: 7}},
