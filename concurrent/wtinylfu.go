@@ -1848,7 +1848,8 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 	if !ok {
 		return false
 	}
-	rd := p.candidateDepth()
+	cd := p.candidateDepth()
+	rd := cd
 	if d := p.off.returnDivisor; d > 0 {
 		rd = p.depthOf(d)
 	}
@@ -1856,7 +1857,7 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 	if p.off.noAdapt || p.lruMode || p.lab != nil && p.lab.ind != nil {
 		return returning
 	}
-	now, delta, divisor, depth := p.left, wtGrowStep, p.stepDivisor(), p.candidateDepth()
+	now, delta, divisor, depth := p.left, wtGrowStep, p.stepDivisor(), cd
 	if p.off.growDivisor > 0 {
 		divisor = p.off.growDivisor
 	}
