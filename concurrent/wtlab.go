@@ -20,6 +20,10 @@ type wtLab struct {
 	// ties is the learnTies ablation's score, kept as the narrow lead's is
 	// (wtinylfu.narrow).
 	ties int64
+	// stepAdapt: the steps' scale in 1/16s, the remainder of the scaled
+	// moves, the net move of the current period, the direction of the last
+	// one and the requests of this one.
+	scale, scaleFrac, net, lastDir, periodReqs int
 }
 
 // wtStaleness is the staleTie ablation's record of when each key was last
@@ -40,6 +44,9 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 		if p.lab.requests++; p.lab.requests >= p.max {
 			p.lab.requests, p.lab.moved = 0, 0
 		}
+	}
+	if p.off.stepAdapt > 0 && p.max > wtDuelSize {
+		p.lab.stepPeriod(p.max/p.off.stepAdapt, p.off.stepMin)
 	}
 	if p.lab.ind != nil {
 		if share, done := p.lab.ind.record(h); done && !p.lruMode {
@@ -114,8 +121,45 @@ func (l *wtLab) limitMove(delta int, off wtAblation, max int) int {
 	return delta
 }
 
+// stepPeriod counts a request toward the stepAdapt ablation's period of
+// reqs requests; at its end, the steps' scale doubles (up to one) if the
+// window moved the same way as in the last period, and halves (down to
+// floor/16, at least 1/16) if it moved the other way.
+func (l *wtLab) stepPeriod(reqs, floor int) {
+	if l.periodReqs++; l.periodReqs < max(reqs, 1) {
+		return
+	}
+	dir := 0
+	if l.net > 0 {
+		dir = 1
+	} else if l.net < 0 {
+		dir = -1
+	}
+	switch {
+	case dir != 0 && dir == l.lastDir:
+		l.scale = min(l.scale*2, 16)
+	case dir != 0 && dir == -l.lastDir:
+		l.scale = max(l.scale/2, floor, 1)
+	}
+	if dir != 0 {
+		l.lastDir = dir
+	}
+	l.periodReqs, l.net = 0, 0
+}
+
+// scaleMove scales a window move of delta entries by the stepAdapt
+// ablation's scale, and counts it toward the period's net move.
+func (l *wtLab) scaleMove(delta int) int {
+	l.scaleFrac += delta * l.scale
+	d := l.scaleFrac / 16
+	l.scaleFrac -= d * 16
+	l.net += d
+	return d
+}
+
 func (l *wtLab) clone() *wtLab {
-	c := &wtLab{requests: l.requests, moved: l.moved, ties: l.ties}
+	c := new(wtLab)
+	*c = *l
 	if l.stale != nil {
 		c.stale = &wtStaleness{clock: l.stale.clock, last: maps.Clone(l.stale.last)}
 	}
