@@ -24,6 +24,20 @@ type wtLab struct {
 	// moves, the net move of the current period, the direction of the last
 	// one and the requests of this one.
 	scale, scaleFrac, net, lastDir, periodReqs int
+	// learnIdle: the score of the idle contests (in 1/wtNarrowUnit of a
+	// request), the keys they watch (the contest's clock; kind
+	// wtWatchCandidate for the candidate) and the requests to its next
+	// decay.
+	idleScore int64
+	idleWatch map[uint64]wtIdleWatch
+	idleAge   int
+}
+
+// wtIdleWatch is a key watched by an idle contest of the learnIdle
+// ablation.
+type wtIdleWatch struct {
+	clock uint64
+	cand  bool
 }
 
 // wtStaleness is the staleTie ablation's record of when each key was last
@@ -39,6 +53,9 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 	if st := p.lab.stale; st != nil {
 		st.clock++
 		st.last[h] = st.clock
+		if p.off.learnIdle {
+			p.lab.idleRecord(h, uint64(p.max*max(p.off.idleHorizon, 1)))
+		}
 	}
 	if p.off.rateLimit > 0 {
 		if p.lab.requests++; p.lab.requests >= p.max {
@@ -74,6 +91,15 @@ func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 		p.watch.put(v.hash, p.requests, wtWatchTie)
 		admit = p.lab.ties > int64(off.tieBias)*wtNarrowUnit
 	}
+	if !admit && off.idleHalf > 0 && (!off.idleBigOnly || p.max > wtDuelSize) {
+		admit = p.lab.idleLoses(v.hash, cf, vf, off.idleHalf*p.max/4)
+		if admit && off.learnIdle {
+			l := p.lab
+			l.idleWatch[c.hash] = wtIdleWatch{l.stale.clock, true}
+			l.idleWatch[v.hash] = wtIdleWatch{l.stale.clock, false}
+			admit = l.idleScore >= -int64(off.idleBias)*wtNarrowUnit
+		}
+	}
 	if admit {
 		p.streak = 0
 		return true
@@ -94,13 +120,49 @@ func (p *wtinylfu[K, V]) labReturnAdmits(c, v *node[K, V]) bool {
 	return p.lab.ties > int64(p.off.tieBias)*wtNarrowUnit
 }
 
+// idleRecord scores a request for the key of hash h if an idle contest of
+// the last max requests watches it (see wtAblation.learnIdle), and decays
+// the score by 1/wtNarrowDecay every max requests, forgetting the watches
+// older than that.
+func (l *wtLab) idleRecord(h, max uint64) {
+	if w, ok := l.idleWatch[h]; ok {
+		delete(l.idleWatch, h)
+		if l.stale.clock-w.clock <= max {
+			if w.cand {
+				l.idleScore += wtNarrowUnit
+			} else {
+				l.idleScore -= wtNarrowUnit
+			}
+		}
+	}
+	if l.idleAge++; uint64(l.idleAge) >= max {
+		l.idleAge = 0
+		l.idleScore -= l.idleScore / wtNarrowDecay
+		for k, w := range l.idleWatch {
+			if l.stale.clock-w.clock > max {
+				delete(l.idleWatch, k)
+			}
+		}
+	}
+}
+
+// idleLoses reports whether the idleHalf ablation admits a candidate of
+// estimate cf against a victim of hash v and estimate vf: vf halved for
+// every half requests since v's key was last requested is below cf.
+func (l *wtLab) idleLoses(v uint64, cf, vf, half int) bool {
+	st := l.stale
+	idle := st.clock - st.last[v]
+	n := idle / uint64(max(half, 1))
+	return n > 0 && (n >= 8 || vf>>n < cf)
+}
+
 // staleTieWins reports whether the staleTie ablation admits a candidate of
 // estimate cf against a victim of hash v and estimate vf: a tie, from an
 // estimate of off.staleTieFrom, against a victim not requested in the last
 // off.staleTie x max requests.
 func (l *wtLab) staleTieWins(v uint64, cf, vf int, off wtAblation, max int) bool {
 	st := l.stale
-	return st != nil && cf == vf && cf >= off.staleTieFrom &&
+	return st != nil && off.staleTie > 0 && cf == vf && cf >= off.staleTieFrom &&
 		st.clock-st.last[v] > uint64(off.staleTie*max)
 }
 
@@ -160,6 +222,7 @@ func (l *wtLab) scaleMove(delta int) int {
 func (l *wtLab) clone() *wtLab {
 	c := new(wtLab)
 	*c = *l
+	c.idleWatch = maps.Clone(l.idleWatch)
 	if l.stale != nil {
 		c.stale = &wtStaleness{clock: l.stale.clock, last: maps.Clone(l.stale.last)}
 	}
