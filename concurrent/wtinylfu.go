@@ -1225,10 +1225,12 @@ type wtAblation struct {
 	// learnIdle: the idleHalf rule admits only while its contests pay,
 	// learned as the narrow lead learns (each watches both keys for max
 	// requests; a request for the candidate counts for, one for the victim
-	// against), with idleBias requests as the bias.
+	// against; the score decays by 1/wtNarrowDecay every max requests),
+	// with idleBias requests as the bias. idleHorizon > 1 replaces max by
+	// idleHorizon x max requests, for the watches and the decay.
 	learnIdle   bool
 	idleBias    int
-	idleHorizon int // > 1: watch for idleHorizon x max requests
+	idleHorizon int
 	// bigCandidateDivisor > 0: above wtDuelSize entries, a candidate ghost
 	// is remembered for max/bigCandidateDivisor candidates instead of
 	// ghostDepth.

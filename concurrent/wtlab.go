@@ -25,9 +25,9 @@ type wtLab struct {
 	// one and the requests of this one.
 	scale, scaleFrac, net, lastDir, periodReqs int
 	// learnIdle: the score of the idle contests (in 1/wtNarrowUnit of a
-	// request), the keys they watch (the contest's clock; kind
-	// wtWatchCandidate for the candidate) and the requests to its next
-	// decay.
+	// request), the keys they watch (the staleness clock of their contest,
+	// and whether the key was its candidate), and the requests since the
+	// score last decayed.
 	idleScore int64
 	idleWatch map[uint64]wtIdleWatch
 	idleAge   int
@@ -92,7 +92,7 @@ func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 		admit = p.lab.ties > int64(off.tieBias)*wtNarrowUnit
 	}
 	if !admit && off.idleHalf > 0 && (!off.idleBigOnly || p.max > wtDuelSize) {
-		admit = p.lab.idleLoses(v.hash, cf, vf, off.idleHalf*p.max/4)
+		admit = p.lab.idleAdmits(v.hash, cf, vf, off.idleHalf*p.max/4)
 		if admit && off.learnIdle {
 			l := p.lab
 			l.idleWatch[c.hash] = wtIdleWatch{l.stale.clock, true}
@@ -121,13 +121,13 @@ func (p *wtinylfu[K, V]) labReturnAdmits(c, v *node[K, V]) bool {
 }
 
 // idleRecord scores a request for the key of hash h if an idle contest of
-// the last max requests watches it (see wtAblation.learnIdle), and decays
-// the score by 1/wtNarrowDecay every max requests, forgetting the watches
-// older than that.
-func (l *wtLab) idleRecord(h, max uint64) {
+// the last horizon requests watches it (see wtAblation.learnIdle), and
+// every horizon requests decays the score by 1/wtNarrowDecay and forgets
+// the watches older than horizon.
+func (l *wtLab) idleRecord(h, horizon uint64) {
 	if w, ok := l.idleWatch[h]; ok {
 		delete(l.idleWatch, h)
-		if l.stale.clock-w.clock <= max {
+		if l.stale.clock-w.clock <= horizon {
 			if w.cand {
 				l.idleScore += wtNarrowUnit
 			} else {
@@ -135,21 +135,21 @@ func (l *wtLab) idleRecord(h, max uint64) {
 			}
 		}
 	}
-	if l.idleAge++; uint64(l.idleAge) >= max {
+	if l.idleAge++; uint64(l.idleAge) >= horizon {
 		l.idleAge = 0
 		l.idleScore -= l.idleScore / wtNarrowDecay
 		for k, w := range l.idleWatch {
-			if l.stale.clock-w.clock > max {
+			if l.stale.clock-w.clock > horizon {
 				delete(l.idleWatch, k)
 			}
 		}
 	}
 }
 
-// idleLoses reports whether the idleHalf ablation admits a candidate of
+// idleAdmits reports whether the idleHalf ablation admits a candidate of
 // estimate cf against a victim of hash v and estimate vf: vf halved for
 // every half requests since v's key was last requested is below cf.
-func (l *wtLab) idleLoses(v uint64, cf, vf, half int) bool {
+func (l *wtLab) idleAdmits(v uint64, cf, vf, half int) bool {
 	st := l.stale
 	idle := st.clock - st.last[v]
 	n := idle / uint64(max(half, 1))
@@ -184,9 +184,10 @@ func (l *wtLab) limitMove(delta int, off wtAblation, max int) int {
 }
 
 // stepPeriod counts a request toward the stepAdapt ablation's period of
-// reqs requests; at its end, the steps' scale doubles (up to one) if the
-// window moved the same way as in the last period, and halves (down to
-// floor/16, at least 1/16) if it moved the other way.
+// reqs requests; at its end, the steps' scale doubles (up to 16/16, the
+// steps as shipped) if the window moved the same way as in the last
+// period, and halves (down to floor/16, at least 1/16) if it moved the
+// other way.
 func (l *wtLab) stepPeriod(reqs, floor int) {
 	if l.periodReqs++; l.periodReqs < max(reqs, 1) {
 		return

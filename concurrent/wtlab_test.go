@@ -2,6 +2,7 @@ package concurrent
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -74,5 +75,52 @@ func TestWTLabCloneIsDeep(t *testing.T) {
 	}
 	if p.lab.stale.clock != 100 || p.lab.ind.n != 100 {
 		t.Errorf("original recorded %d and %d requests, want 100", p.lab.stale.clock, p.lab.ind.n)
+	}
+}
+
+// An ablation that applies only above wtDuelSize entries changes nothing
+// below: its lab state (a staleness map, a step scale, idle watches) must
+// not turn on another ablation's rule, as the idle ablations' map once
+// turned on staleTie's. Replayed on a skewed stream with a scan in it, a
+// cache of 500 entries hits the same requests and holds the same keys in
+// the same order as the policy as shipped.
+func TestWTLabInertBelowItsSize(t *testing.T) {
+	keys := zipfKeys(30_000, 7)
+	for i := 10_000; i < 12_000; i++ {
+		keys[i] = 1_000_000 + uint64(i) // a scan of keys seen once
+	}
+	const size = 500
+	wantHits, wantOrder, _ := replayWT(keys, size, 1)
+	for _, v := range []struct {
+		name string
+		off  wtAblation
+	}{
+		{"idlebig2", wtAblation{idleHalf: 2, idleBigOnly: true}},
+		{"lidlebig2", wtAblation{idleHalf: 2, idleBigOnly: true, learnIdle: true}},
+		{"sa8m1", wtAblation{stepAdapt: 8, stepMin: 1}},
+		{"gunit1", wtAblation{growthUnit: 1}},
+		{"bigcand2", wtAblation{bigCandidateDivisor: 2}},
+		{"rate5", wtAblation{rateLimit: 5}},
+	} {
+		p := newWTinyLFUAblated[uint64, struct{}](size, 1, v.off)
+		if p.lab == nil && (v.off.idleHalf > 0 || v.off.stepAdapt > 0 || v.off.rateLimit > 0) {
+			t.Fatalf("%s: no lab state; the test would not test it", v.name)
+		}
+		hits := replayPolicy(p, keys, size)
+		if order := keysOf(p.ascend); hits != wantHits || !slices.Equal(order, wantOrder) {
+			t.Errorf("%s at %d entries: %d hits (as shipped %d), same keys in the same order: %v", v.name, size, hits, wantHits, slices.Equal(order, wantOrder))
+		}
+	}
+}
+
+// The learnIdle ablation's watches are copied with the lab, not shared.
+func TestWTLabCloneCopiesIdleWatches(t *testing.T) {
+	p := newWTinyLFUAblated[uint64, struct{}](2000, 1, wtAblation{idleHalf: 1, learnIdle: true})
+	p.lab.idleWatch[1] = wtIdleWatch{clock: 1, cand: true}
+	c := p.lab.clone()
+	p.lab.idleWatch[2] = wtIdleWatch{clock: 2}
+	delete(p.lab.idleWatch, 1)
+	if len(c.idleWatch) != 1 || !c.idleWatch[1].cand {
+		t.Errorf("clone's idle watches %v, want only key 1 as a candidate", c.idleWatch)
 	}
 }
