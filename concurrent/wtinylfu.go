@@ -1281,6 +1281,8 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	}
 	if p.off.staleTie > 0 || p.off.idleHalf > 0 {
 		p.lab.stale = &wtStaleness{last: map[uint64]uint64{}}
+	}
+	if p.off.learnIdle {
 		p.lab.idleWatch = map[uint64]wtIdleWatch{}
 	}
 	if s := p.off.indicatorSample; s != 0 {
@@ -1407,8 +1409,9 @@ func (p *wtinylfu[K, V]) depthOf(d int) uint64 {
 
 // candidateDepth is how many candidates a candidate ghost is remembered
 // for: max/wtCandidateGhostDivisor (or the candidateDivisor ablation's) in
-// a cache of at most wtDuelSize entries, at least one, else ghostDepth (and
-// ghostDepth in the ghostDivisor ablations, which set both kinds' depth).
+// a cache of at most wtDuelSize entries, at least one, else ghostDepth (or
+// max/bigCandidateDivisor in that ablation; and ghostDepth in the
+// ghostDivisor ablations, which set both kinds' depth).
 func (p *wtinylfu[K, V]) candidateDepth() uint64 {
 	if d := p.off.bigCandidateDivisor; d > 0 && p.max > wtDuelSize {
 		return p.depthOf(d)
