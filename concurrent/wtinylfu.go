@@ -214,6 +214,26 @@ import "github.com/clientcache/clientcache/admission"
 //     A burst moves the window across its range within one period, before
 //     the steps can shrink.
 //
+// Nor by a victim ghost's shrink step that counts the key's estimate only
+// up to a cap (shrinkCap; columns scap2 to scap8 at every size, bigscap3
+// and bigscap4 above wtDuelSize entries) or from a floor (shrinkFloor;
+// sfloor2, sfloor4, and scap4f4, both at 4, which is constShrink but for
+// growth ghosts). Over seeds 1, 2 and 3 a cap of 4 looked like a gain: the
+// 76 rows as above, 65 rows met with 5.02 points of shortfall instead of
+// 5.56, P3 at 100,000 39.83% -> 40.24% (caps of 2, 3 and 6: 62, 64 and 65
+// rows, 8.05, 5.83 and 5.72 points; CLIENTCACHE_VARIANTS=shipped,scap2,
+// scap3,scap4,scap6,bigscap3,bigscap4). Over seeds 1 to 10 on the 24 rows
+// of more than 1,024 entries (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,
+// web07,web12 CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10
+// CLIENTCACHE_VARIANTS=shipped,bigscap3,bigscap4,scap6,scap8) it is not:
+// P3 at 100,000 averages 40.40% as shipped and 39.02%, 39.89%, 39.65% and
+// 40.11% with caps of 3, 4, 6 and 8 (the last two at every size), 18 rows
+// met either way, 4.58 points of shortfall as shipped against 4.93 to
+// 5.86. The floors lose on the web rows (seeds 1 to 3, those 24 rows,
+// CLIENTCACHE_VARIANTS=shipped,shrink4,scap4,scap8,sfloor4,sfloor2,scap4f4:
+// sfloor4 17 rows with 5.66 points against 18 with 5.03, web07 at 5,000
+// 63.41% -> 63.19%).
+//
 // Deeper candidate ghosts in small caches. In a cache of at most
 // wtDuelSize entries a candidate ghost is remembered for max/8 candidates
 // (wtCandidateGhostDivisor), a victim ghost still for max/16 victims: a
@@ -1235,6 +1255,13 @@ type wtAblation struct {
 	// is remembered for max/bigCandidateDivisor candidates instead of
 	// ghostDepth.
 	bigCandidateDivisor int
+	// shrinkCap > 0: a victim ghost's hit counts the key's estimate up to
+	// shrinkCap toward the window's shrink step; shrinkFloor > 0: at least
+	// shrinkFloor (the constShrink ablation is both at wtShrinkStep,
+	// growth ghosts aside). shrinkCapBig: the cap above wtDuelSize entries
+	// only.
+	shrinkCap, shrinkFloor int
+	shrinkCapBig           bool
 }
 
 // The shrinkTo ablation's values.
@@ -1973,6 +2000,12 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 		now, delta, depth = p.ousted, -wtShrinkStep, p.ghostDepth()
 		if !p.off.constShrink && p.sketch != nil {
 			f := p.sketch.Frequency(h)
+			if c := p.off.shrinkCap; c > 0 && (!p.off.shrinkCapBig || p.max > wtDuelSize) {
+				f = min(f, c)
+			}
+			if fl := p.off.shrinkFloor; fl > 0 {
+				f = max(f, fl)
+			}
 			delta = -max(f, 1)
 			if p.off.shrinkDivisor > 0 {
 				divisor = p.off.shrinkDivisor

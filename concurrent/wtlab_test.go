@@ -79,7 +79,7 @@ func TestWTLabCloneIsDeep(t *testing.T) {
 }
 
 // An ablation that applies only above wtDuelSize entries changes nothing
-// below: its lab state (a staleness map, a step scale, idle watches) must
+// below: its lab state, if it has some (a staleness map, a step scale, idle watches) must
 // not turn on another ablation's rule, as the idle ablations' map once
 // turned on staleTie's. Replayed on a skewed stream with a scan in it, a
 // cache of 500 entries hits the same requests and holds the same keys in
@@ -101,6 +101,7 @@ func TestWTLabInertBelowItsSize(t *testing.T) {
 		{"gunit1", wtAblation{growthUnit: 1}},
 		{"bigcand2", wtAblation{bigCandidateDivisor: 2}},
 		{"rate5", wtAblation{rateLimit: 5}},
+		{"bigscap4", wtAblation{shrinkCap: 4, shrinkCapBig: true}},
 	} {
 		p := newWTinyLFUAblated[uint64, struct{}](size, 1, v.off)
 		if p.lab == nil && (v.off.idleHalf > 0 || v.off.stepAdapt > 0 || v.off.rateLimit > 0) {
