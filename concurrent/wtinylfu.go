@@ -235,6 +235,24 @@ import "github.com/clientcache/clientcache/admission"
 // sfloor4 17 rows with 5.66 points against 18 with 5.03, web07 at 5,000
 // 63.41% -> 63.19%).
 //
+// The opposite of the growth ghosts' gunit steps, and what lifts P3 in the
+// constShrink ablation (shrink4: over seeds 1 to 10, P3 at 100,000 40.40%
+// -> 40.87%, above ARC, and at 400,000 74.95% -> 76.39%;
+// CLIENTCACHE_ABLATIONS=p3 CLIENTCACHE_CAPACITIES=100000,400000
+// CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10 CLIENTCACHE_VARIANTS=shipped,shrink4),
+// is a stronger growth ghost: with its steps scaled by max/3,000 or
+// max/6,000 instead of max/12,000 (growthFactor; columns gfac1, gfac2), or
+// a constant 4 or 2 steps instead of half the key's estimate (growthConst;
+// gconst4, gconst4f1, gconst2f1). Each lifts P3 and lowers scarab, below
+// ARC at 50,000 (seeds 1 to 3, the 24 rows of more than 1,024 entries,
+// CLIENTCACHE_VARIANTS=shipped,shrink4,gfac1,gfac2,gconst4,gconst4f1,gconst2f1:
+// gconst2f1 P3 at 100,000 39.83% -> 41.14%, at 400,000 75.05% -> 75.70%,
+// scarab at 50,000 69.99% -> 68.96%, 17 rows met with 4.75 points against
+// 18 with 5.03; gfac1 16 rows with 4.72; shrink4 17 with 5.43). gconst4f1
+// is shrink4's growth ghost alone, with the contest victims' steps as
+// shipped: P3 at 100,000 40.76% and at 400,000 76.17%, against shrink4's
+// 40.87% and 76.31%.
+//
 // Deeper candidate ghosts in small caches. In a cache of at most
 // wtDuelSize entries a candidate ghost is remembered for max/8 candidates
 // (wtCandidateGhostDivisor), a victim ghost still for max/16 victims: a
@@ -1263,6 +1281,10 @@ type wtAblation struct {
 	// only.
 	shrinkCap, shrinkFloor int
 	shrinkCapBig           bool
+	// growthFactor > 0 replaces wtGrowthStepFactor; growthConst > 0: a
+	// growth ghost's hit shrinks the window by growthConst steps, whatever
+	// the key's estimate.
+	growthFactor, growthConst int
 }
 
 // The shrinkTo ablation's values.
@@ -2013,6 +2035,12 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 			}
 			if kind&wtGhostGrowth != 0 {
 				delta, divisor = -max(f/2, 1), divisor*wtGrowthStepFactor
+				if g := p.off.growthFactor; g > 0 {
+					divisor = divisor / wtGrowthStepFactor * g
+				}
+				if g := p.off.growthConst; g > 0 {
+					delta = -g
+				}
 				if u := p.off.growthUnit; u > 0 && (p.max > wtDuelSize || p.off.growthUnitAll) {
 					scaled = false
 					if u == 1 {
