@@ -102,6 +102,7 @@ func TestWTLabInertBelowItsSize(t *testing.T) {
 		{"bigcand2", wtAblation{bigCandidateDivisor: 2}},
 		{"rate5", wtAblation{rateLimit: 5}},
 		{"bigscap4", wtAblation{shrinkCap: 4, shrinkCapBig: true}},
+		{"biggsq8", wtAblation{growthSquare: 8, growthSquareBig: true}},
 	} {
 		p := newWTinyLFUAblated[uint64, struct{}](size, 1, v.off)
 		if p.lab == nil && (v.off.idleHalf > 0 || v.off.stepAdapt > 0 || v.off.rateLimit > 0) {
