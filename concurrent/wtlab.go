@@ -91,7 +91,7 @@ func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 		p.watch.put(v.hash, p.requests, wtWatchTie)
 		admit = p.lab.ties > int64(off.tieBias)*wtNarrowUnit
 	}
-	if !admit && off.idleHalf > 0 && (!off.idleBigOnly || p.max > wtDuelSize) {
+	if !admit && off.idleHalf > 0 && bigOnly(off.idleBigOnly, p.max) {
 		admit = p.lab.idleAdmits(v.hash, cf, vf, off.idleHalf*p.max/4)
 		if admit && off.learnIdle {
 			l := p.lab
@@ -181,6 +181,46 @@ func (l *wtLab) limitMove(delta int, off wtAblation, max int) int {
 		l.moved += delta
 	}
 	return delta
+}
+
+// bigOnly reports whether an ablation limited to caches of more than
+// wtDuelSize entries when only is set applies to a cache of max entries.
+func bigOnly(only bool, max int) bool { return !only || max > wtDuelSize }
+
+// shrinkEstimate is the estimate f of a victim ghost's key as the
+// shrinkCap and shrinkFloor ablations count it toward the window's shrink
+// step in a cache of size entries.
+func (o *wtAblation) shrinkEstimate(f, size int) int {
+	if c := o.shrinkCap; c > 0 && bigOnly(o.shrinkCapBig, size) {
+		f = min(f, c)
+	}
+	if fl := o.shrinkFloor; fl > 0 {
+		f = max(f, fl)
+	}
+	return f
+}
+
+// growthStep returns a growth ghost's step, its divisor and whether it is
+// scaled, given the key's estimate f and the step as shipped (delta,
+// divisor, scaled), as the growthFactor, growthConst, growthSquare and
+// growthUnit ablations reshape it in a cache of size entries.
+func (o *wtAblation) growthStep(f, delta, divisor int, scaled bool, size int) (int, int, bool) {
+	if g := o.growthFactor; g > 0 {
+		divisor = divisor / wtGrowthStepFactor * g
+	}
+	if g := o.growthConst; g > 0 {
+		delta = -g
+	}
+	if d := o.growthSquare; d > 0 && bigOnly(o.growthSquareBig, size) {
+		delta = -max(f*f/d, 1)
+	}
+	if u := o.growthUnit; u > 0 && bigOnly(!o.growthUnitAll, size) {
+		scaled = false
+		if u == 1 {
+			delta = -1
+		}
+	}
+	return delta, divisor, scaled
 }
 
 // stepPeriod counts a request toward the stepAdapt ablation's period of
