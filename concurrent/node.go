@@ -80,5 +80,14 @@ const (
 	nodeReturning
 )
 
+// setFlag sets or clears the flag f of n's flags. Caller holds Cache.mu.
+func (n *node[K, V]) setFlag(f uint8, b bool) {
+	if b {
+		n.flags |= f
+	} else {
+		n.flags &^= f
+	}
+}
+
 // linked reports whether the policy holds n. Caller holds Cache.mu.
 func (n *node[K, V]) linked() bool { return n.queue != 0 }

@@ -2276,12 +2276,3 @@ func (n *node[K, V]) isReturning() bool { return n.flags&nodeReturning != 0 }
 
 // setReturning sets or clears n's returning mark (see isReturning).
 func (n *node[K, V]) setReturning(b bool) { n.setFlag(nodeReturning, b) }
-
-// setFlag sets or clears the flag f of n's flags.
-func (n *node[K, V]) setFlag(f uint8, b bool) {
-	if b {
-		n.flags |= f
-	} else {
-		n.flags &^= f
-	}
-}
