@@ -45,6 +45,10 @@ func TestCompareHitsClasses(t *testing.T) {
 	if an.Hits != [2]int{4, 0} || an.OnlyHits != [2]int{4, 0} || an.Accesses != 7 {
 		t.Fatalf("hits %v, only %v, accesses %d; want [4 0], [4 0], 7", an.Hits, an.OnlyHits, an.Accesses)
 	}
+	// 7 requests are one run, shorter than AnatomyMinRun.
+	if an.RunLength != AnatomyMinRun || !slices.Equal(an.ByRun, [][2]int{{4, 0}}) {
+		t.Errorf("runs of %d: %v, want runs of %d: [[4 0]]", an.RunLength, an.ByRun, AnatomyMinRun)
+	}
 	wantPrior := make([][2]int, AnatomyMaxPrior+1)
 	wantPrior[1], wantPrior[2], wantPrior[3] = [2]int{2, 0}, [2]int{1, 0}, [2]int{1, 0}
 	if !slices.Equal(an.ByPrior, wantPrior) {
@@ -66,6 +70,39 @@ func TestCompareHitsClasses(t *testing.T) {
 	}
 	if _, err := CompareHits("hand", keys, 0, all, none); err == nil || !strings.Contains(err.Error(), "capacity 0") {
 		t.Errorf("capacity 0: error %v, want one naming the capacity", err)
+	}
+}
+
+// TestAnatomyFollow checks Best and Follow on runs small enough to follow by
+// hand, and that CompareHits cuts a trace into runs of the capacity.
+func TestAnatomyFollow(t *testing.T) {
+	// The first cache leads the first run (10 against 0); the second leads
+	// the scores after the second (10 x 19/20 = 9.5 against 20), so the
+	// follower takes 10, 0 and 20: one switch.
+	an := Anatomy{ByRun: [][2]int{{10, 0}, {0, 20}, {0, 20}}}
+	if got := an.Best(); got != 50 {
+		t.Errorf("Best = %d, want 50", got)
+	}
+	if hits, switches := an.Follow(); hits != 30 || switches != 1 {
+		t.Errorf("Follow = %d hits, %d switches; want 30, 1", hits, switches)
+	}
+	// A tie keeps the follower where it is.
+	an.ByRun = [][2]int{{5, 5}, {5, 5}}
+	if hits, switches := an.Follow(); hits != 10 || switches != 0 {
+		t.Errorf("Follow on ties = %d hits, %d switches; want 10, 0", hits, switches)
+	}
+	all := Contender{Name: "all", New: func(int) (Cache, error) { return keepAll{}, nil }}
+	none := Contender{Name: "none", New: func(int) (Cache, error) { return keepNone{}, nil }}
+	keys := make([]uint64, 250)
+	for i := range keys {
+		keys[i] = uint64(i % 50) // 50 first requests, then 200 repeats
+	}
+	got, err := CompareHits("cycle", keys, 120, all, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][2]int{{70, 0}, {120, 0}, {10, 0}}; got.RunLength != 120 || !slices.Equal(got.ByRun, want) {
+		t.Errorf("runs of %d: %v, want runs of 120: %v", got.RunLength, got.ByRun, want)
 	}
 }
 

@@ -53,8 +53,11 @@
 //
 // [CompareHits] takes a row apart: it replays one trace through two caches
 // side by side and counts the requests only one of them hits, by how often
-// the key was requested before and by its reuse distance. TestGapAnatomy
-// prints it for clientcache's LFU against any contender:
+// the key was requested before and by its reuse distance, and their hits
+// over each run of the capacity's number of requests, with what a cache that
+// followed the one leading the runs before would hit (the bound of a duel
+// between the two). TestGapAnatomy prints it for clientcache's LFU against
+// any contender:
 //
 //	cd bench && CLIENTCACHE_GAP="web07@5000:ARC;cpp@250:ARC" go test -run TestGapAnatomy -v .
 //
