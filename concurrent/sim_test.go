@@ -597,6 +597,93 @@ func TestSimWindowSweep(t *testing.T) {
 	}
 }
 
+// TestSimWindowLadder asks, for each trace@capacity of CLIENTCACHE_LADDER
+// (semicolon-separated), whether the window could be set by simulating the
+// cache at several fixed window shares beside it and following the share
+// that has hit most lately, instead of by the ghosts. It replays the trace
+// at each share of simLadderShares, every run of capacity/4 requests (at
+// least 100) credits each share with its hits over the run and decays the
+// shares' scores by 1/d (d = 2, 5, 20), and a follower takes, over each
+// run, the hits of the share that led the scores before it. The follower
+// is an upper bound for such a controller: its shadows are full size, and
+// it moves between shares without cost, where a cache whose window moves
+// keeps the contents the old share gave it. It prints the fixed shares, the
+// follower for each d, the best share of each run in hindsight ("oracle"),
+// and the policy as shipped. A development aid.
+func TestSimWindowLadder(t *testing.T) {
+	spec := os.Getenv("CLIENTCACHE_LADDER")
+	if spec == "" {
+		t.Skip("set CLIENTCACHE_LADDER=trace@capacity[;...] to compare a controller that follows the best fixed window with the ghosts")
+	}
+	for _, r := range simRows(t, "CLIENTCACHE_LADDER", spec) {
+		keys, c, n := r.keys, r.capacity, len(r.keys)
+		step := max(c/4, 100)
+		runs := make([][]int, len(simLadderShares))
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s@%d, runs of %d requests; fixed window:", r.name, c, step)
+		for i, share := range simLadderShares {
+			hits, steps := simFixedWindow(keys, c, share, step, wtAblation{})
+			runs[i] = simWholeRuns(hits, steps)
+			fmt.Fprintf(&b, " %d%% %.2f%%", share, trace.Percent(hits, n))
+		}
+		oracle := 0
+		for e := range runs[0] {
+			best := 0
+			for i := range runs {
+				best = max(best, runs[i][e])
+			}
+			oracle += best
+		}
+		fmt.Fprintf(&b, "; oracle %.2f%%; follower:", trace.Percent(oracle, n))
+		for _, d := range []float64{2, 5, 20} {
+			hits, switches := simFollowLeader(runs, d)
+			fmt.Fprintf(&b, " d=%v %.2f%% (%d switches)", d, trace.Percent(hits, n), switches)
+		}
+		shipped := trace.Replay(keys, newSimEngineCache(newWTinyLFU[uint64, struct{}](c, 1), c, 1))
+		fmt.Fprintf(&b, "; as shipped %.2f%%", trace.Percent(shipped, n))
+		t.Log(b.String())
+	}
+}
+
+// simLadderShares are TestSimWindowLadder's window shares, in percent of
+// the cache.
+var simLadderShares = []int{1, 3, 10, 20, 35, 50, 70, 85}
+
+// simWholeRuns returns steps (simStepHits' hits over each whole run) with
+// the hits of the last, partial run appended, so that they add up to hits.
+func simWholeRuns(hits int, steps []int) []int {
+	rest := hits
+	for _, h := range steps {
+		rest -= h
+	}
+	return append(steps, rest)
+}
+
+// simFollowLeader returns the hits of a follower of runs (runs[i][e]: the
+// hits of contender i over run e): over each run, the contender whose score
+// led after the run before (the first contender over the first run), each
+// score decayed by 1/d and credited with its contender's hits at the end of
+// every run; and how many times the follower changed contenders.
+func simFollowLeader(runs [][]int, d float64) (hits, switches int) {
+	scores := make([]float64, len(runs))
+	cur := 0
+	for e := range runs[0] {
+		hits += runs[cur][e]
+		next := cur
+		for i := range runs {
+			scores[i] += float64(runs[i][e]) - scores[i]/d
+			if scores[i] > scores[next] {
+				next = i
+			}
+		}
+		if next != cur {
+			switches++
+		}
+		cur = next
+	}
+	return hits, switches
+}
+
 // simFixedWindow replays keys through a W-TinyLFU of c entries whose window
 // is held at share% of the cache (no ghosts, no duel), with the ablations
 // off, and returns simStepHits' figures.
@@ -790,5 +877,24 @@ func TestEveryAblationReplays(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSimFollowLeader checks TestSimWindowLadder's arithmetic on runs small
+// enough to follow by hand.
+func TestSimFollowLeader(t *testing.T) {
+	if got := simWholeRuns(12, []int{3, 4}); !slices.Equal(got, []int{3, 4, 5}) {
+		t.Errorf("simWholeRuns(12, [3 4]) = %v, want [3 4 5]", got)
+	}
+	// Contender 0 leads after the first run (5 against 0), contender 1
+	// after the second (5 against 5/2), so the follower takes 5, 0 and 5.
+	runs := [][]int{{5, 0, 0}, {0, 5, 5}}
+	if hits, switches := simFollowLeader(runs, 2); hits != 10 || switches != 1 {
+		t.Errorf("simFollowLeader(%v, 2) = %d hits, %d switches; want 10, 1", runs, hits, switches)
+	}
+	// Without decay (d large), contender 0's 5 still ties contender 1's
+	// after the second run, and a tie keeps the follower where it is.
+	if hits, switches := simFollowLeader(runs, 1e18); hits != 5 || switches != 1 {
+		t.Errorf("simFollowLeader(%v, 1e18) = %d hits, %d switches; want 5, 1", runs, hits, switches)
 	}
 }
