@@ -85,9 +85,10 @@ type ConfigInput struct {
 	// an absolute http or https URL with a host (a name of valid UTF-8
 	// without "%" once decoded, or an IPv6 address in brackets) and no user
 	// information, query or fragment. Normalised: scheme and the host's
-	// ASCII letters lowercased, the scheme's default port dropped, a single
-	// trailing "/" dropped ("//" is kept). At most 2048 bytes, as given and
-	// once normalised (escaping can lengthen the path).
+	// ASCII letters lowercased, the scheme's default port dropped, a path of
+	// "/" alone dropped (any other path is kept as given: "https://h/p/" is
+	// not "https://h/p" to the SDK). At most 2048 bytes, as given and once
+	// normalised (escaping can lengthen the path).
 	Endpoint string
 	// FIPS and DualStack select FIPS and dual-stack endpoints.
 	FIPS      Tristate

@@ -45,8 +45,10 @@
 //   - Endpoints (config, client, STS): scheme and the ASCII letters of the
 //     host lowercased (an IPv6 zone excepted; a non-ASCII letter is another
 //     host name); the scheme's default port (80, 443) dropped and
-//     leading zeros of a port removed; a single trailing "/" of the path
-//     dropped (a path ending in "//" is kept: the SDK keeps both slashes).
+//     leading zeros of a port removed; a path of a single "/" dropped
+//     (any other path is kept, a trailing "/" included: the SDK sends an
+//     operation whose path is "/" to "/p/" on "https://h/p/" and to "/p" on
+//     "https://h/p").
 //   - Service names: ASCII upper case lowered ("S3" is "s3").
 //   - Labels: sorted by key, so their order does not matter.
 //   - CA bundle: empty and nil are both "no bundle"; a bundle is identified

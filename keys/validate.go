@@ -341,11 +341,14 @@ const maxEndpoint = 2048
 //     kept as given);
 //   - a port equal to the scheme's default (80 for http, 443 for https) is
 //     dropped, and a port with leading zeros is written without them;
-//   - a single trailing "/" of the path is dropped, so "https://h/" and
-//     "https://h" are one endpoint, as are "https://h/p/" and "https://h/p"
-//     (the SDK joins the operation path to the endpoint path either way). A
-//     path ending in "//" is kept as given: the SDK keeps both slashes, so
-//     "https://h/p//" is another endpoint than "https://h/p/".
+//   - a path of a single "/" is dropped, so "https://h/" and "https://h"
+//     are one endpoint: the SDK joins an operation's path to either as to
+//     "/". Any other path is kept as given, a trailing "/" included:
+//     "https://h/p/" is another endpoint than "https://h/p", because the
+//     SDK sends an operation whose path is "/" (every operation of the JSON
+//     and query protocols: STS, SQS, DynamoDB, ...) to "/p/" on the first
+//     and to "/p" on the second; and "https://h//" is another endpoint than
+//     "https://h".
 //
 // Nothing else is rewritten: percent-encoding, dot segments and a trailing dot
 // in the host stay as given. Normalising is idempotent: a normalised endpoint
@@ -426,8 +429,8 @@ func normalizeEndpoint(raw string) (string, string) {
 		return "", "has an empty port"
 	}
 	path := u.EscapedPath()
-	if strings.HasSuffix(path, "/") && !strings.HasSuffix(path, "//") {
-		path = path[:len(path)-1]
+	if path == "/" {
+		path = ""
 	}
 	// The limit holds for the normalised form too, which escaping can make
 	// longer than the input (a space is "%20"): it must validate again.

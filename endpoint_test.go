@@ -1,0 +1,75 @@
+package clientcache_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// TestEndpointTrailingSlashReachesTheSDK sends AssumeRole, whose operation
+// path is "/", through clients cached for the endpoints ".../p" and
+// ".../p/", which the SDK sends to "/p" and "/p/": each cached client must
+// send where an SDK client built for its endpoint sends. The two endpoints
+// were once one identity, and the client cached for the first was handed to
+// callers of the second.
+func TestEndpointTrailingSlashReachesTheSDK(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSLASH", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: w.ca, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastPath := func() string {
+		log := w.sts.Log()
+		if len(log) == 0 {
+			t.Fatal("STS saw no request")
+		}
+		return log[len(log)-1].Path
+	}
+	assume := func(cl *sts.Client) {
+		t.Helper()
+		if _, err := cl.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN(1)), RoleSessionName: aws.String("slash")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []keys.Client
+	for _, tc := range []struct{ suffix, path string }{{"/p", "/p"}, {"/p/", "/p/"}, {"/", "/"}, {"", "/"}} {
+		endpoint := w.sts.URL() + tc.suffix
+		// What the SDK itself does with the endpoint.
+		assume(sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) }))
+		if got := lastPath(); got != tc.path {
+			t.Fatalf("an SDK client for %q sent to %q, want %q (the SDK changed: revisit keys' endpoint normalisation)", endpoint, got, tc.path)
+		}
+		k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "sts", Endpoint: endpoint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := clientcache.Client(ctx, c, k, sts.NewFromConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assume(cl)
+		if got := lastPath(); got != tc.path {
+			t.Errorf("the client cached for %q (key endpoint %q) sent to %q, want %q", endpoint, k.Endpoint(), got, tc.path)
+		}
+		seen = append(seen, k)
+	}
+	// "/p" and "/p/" are two identities; "/" and no path are one.
+	if seen[0] == seen[1] || seen[2] != seen[3] {
+		t.Errorf("keys of .../p, .../p/, .../ and ...: %v", seen)
+	}
+}
