@@ -317,7 +317,9 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 		return e, nil
 	}
 	return c.configs.LoadMissed(ctx, key, func(ctx context.Context) (*configEntry, error) {
-		return c.loadConfig(ctx, key)
+		e, err := c.loadConfig(ctx, key)
+		// The SDK's errors can quote secrets (see redactLoadError).
+		return e, redactLoadError(err, key.Credentials())
 	})
 }
 

@@ -48,7 +48,12 @@
 // chains resolve through it and tenants assumed from one base share it), or a
 // web identity, each in an aws.CredentialsCache. Role credentials are fetched
 // while the config loads, so a failing STS call is the caller's error and the
-// next call tries again.
+// next call tries again. The SDK's errors can quote secrets (a credential
+// process's output that does not parse, with its secret access key): the
+// text of a load's error has the identity's secrets, a credential process's
+// output and the values of fields named like secrets replaced by ***, and it
+// still wraps the SDK's error for errors.Is and errors.As (whose own text is
+// the SDK's).
 //
 // # The original API in Go
 //

@@ -1,0 +1,103 @@
+package clientcache
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/clientcache/clientcache/internal/keysecret"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// The SDK's errors can quote secrets: the credential_process provider quotes
+// the whole output of a process it failed to parse (secret access key and
+// session token included), and other providers and endpoints may quote a
+// response body. A load's error carries the SDK's error, so the cache
+// redacts the text of every error a config load returns: the secrets the
+// identity holds (the secret access keys, session tokens and external IDs of
+// its credentials' chain), a credential process's output, and the values of
+// fields named like secrets, are replaced by ***. The error still wraps the
+// SDK's (errors.Is and errors.As see through it), whose own text is the
+// SDK's: redactedError's text is the one the cache prints.
+
+// redactedError is an error whose text had secrets redacted.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+// Unwrap returns the error whose text was redacted, for errors.Is and
+// errors.As.
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactMask replaces each secret.
+const redactMask = "***"
+
+// processOutputPrefix starts the credential_process provider's quote of the
+// process's output (processcreds: "parse failed of process output: %s,
+// error: %w").
+const processOutputPrefix = "process output: "
+
+// secretField matches a field named like a secret, quoted or not, with its
+// value: JSON ("SecretAccessKey":"..."), shared config and query strings
+// (aws_session_token = ..., X-Amz-Security-Token=...). Group 1 is the name
+// and separator, kept; group 2 the value, replaced.
+var secretField = regexp.MustCompile(`(?i)("?[\w-]*(?:secret_?access_?key|session_?token|security[_-]?token|external_?id|"token)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}\]"]+)`)
+
+// redactLoadError returns err with its text redacted (see above) for the
+// identity whose credentials are creds, or err itself if its text holds
+// nothing to redact. nil stays nil.
+func redactLoadError(err error, creds keys.Credentials) error {
+	if err == nil {
+		return nil
+	}
+	msg := redactText(err.Error(), chainSecrets(creds))
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redactText replaces in s each of secrets, a credential process's output
+// and the value of each field named like a secret.
+func redactText(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, redactMask)
+		}
+	}
+	// The output runs to the last ", error: " after it (the output may hold
+	// that text itself), or to the end.
+	if i := strings.Index(s, processOutputPrefix); i >= 0 {
+		start := i + len(processOutputPrefix)
+		end := len(s)
+		if j := strings.LastIndex(s[start:], ", error: "); j >= 0 {
+			end = start + j
+		}
+		s = s[:start] + redactMask + s[end:]
+	}
+	return secretField.ReplaceAllStringFunc(s, func(field string) string {
+		m := secretField.FindStringSubmatch(field)
+		if strings.HasPrefix(m[2], `"`) {
+			return m[1] + `"` + redactMask + `"`
+		}
+		return m[1] + redactMask
+	})
+}
+
+// chainSecrets returns the secrets of creds and of its sources, down to the
+// base: secret access keys, session tokens, external IDs. Material that
+// cannot be opened adds nothing (keysecret's error holds no secret, and the
+// load itself reports it).
+func chainSecrets(creds keys.Credentials) []string {
+	var out []string
+	for ; creds != (keys.Credentials{}); creds = creds.Source() {
+		m, err := keysecret.Of(creds)
+		if err != nil || m.IsZero() {
+			continue
+		}
+		out = append(out, m.SecretAccessKey(), m.SessionToken(), m.ExternalID())
+	}
+	return out
+}

@@ -1,0 +1,69 @@
+package clientcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/clientcache/clientcache/keys"
+)
+
+// TestRedactText covers each rule of redactText on messages in the shapes
+// the SDK's providers produce.
+func TestRedactText(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+		secrets        []string
+	}{
+		{"known secret", "signed with s3cr3t-value, then s3cr3t-value again", "signed with ***, then *** again", []string{"s3cr3t-value", ""}},
+		{"process output",
+			`process provider error: parse failed of process output: {"SecretAccessKey":"abc", "x": ", error: "}, error: parsing time "soon"`,
+			`process provider error: parse failed of process output: ***, error: parsing time "soon"`, nil},
+		{"process output to the end", "error in credential process output: AKID SECRET", "error in credential process output: ***", nil},
+		{"JSON fields", `{"AccessKeyId":"AKID","SecretAccessKey":"abc\"def","Token":"tok","SessionToken" : "t2","Expiration":"x"}`,
+			`{"AccessKeyId":"AKID","SecretAccessKey":"***","Token":"***","SessionToken" : "***","Expiration":"x"}`, nil},
+		{"shared config", "line: aws_secret_access_key = abc\naws_session_token=def", "line: aws_secret_access_key = ***\naws_session_token=***", nil},
+		{"query string", "GET /?X-Amz-Security-Token=abc&X-Amz-Date=1 failed", "GET /?X-Amz-Security-Token=***&X-Amz-Date=1 failed", nil},
+		{"external ID field", "ExternalId=tenant-42, RoleArn=arn", "ExternalId=***, RoleArn=arn", nil},
+		{"names without values stay", "missing SecretAccessKey in process output", "missing SecretAccessKey in process output", nil},
+		{"nothing to redact", "operation error STS: AssumeRole, https response error StatusCode: 403, AccessDenied", "operation error STS: AssumeRole, https response error StatusCode: 403, AccessDenied", nil},
+	} {
+		if got := redactText(tc.in, tc.secrets); got != tc.want {
+			t.Errorf("%s: redactText(%q) =\n%q, want\n%q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestRedactLoadError checks that the error keeps what it wraps, that an
+// error with nothing to redact comes back as it was, and that the secrets
+// of every level of the credentials' chain are known.
+func TestRedactLoadError(t *testing.T) {
+	if redactLoadError(nil, keys.Credentials{}) != nil {
+		t.Error("nil error redacted to non-nil")
+	}
+	plain := fmt.Errorf("load: %w", context.Canceled)
+	if got := redactLoadError(plain, keys.Credentials{}); got != plain {
+		t.Errorf("an error with nothing to redact came back as %T", got)
+	}
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDCHAIN", SecretAccessKey: keys.NewSecret("chain-secret"), SessionToken: keys.NewSecret("chain-token")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: static, RoleARN: "arn:aws:iam::123456789012:role/a", SessionName: "sa", ExternalID: keys.NewSecret("chain-ext-a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: role, RoleARN: "arn:aws:iam::123456789012:role/b", SessionName: "sb", ExternalID: keys.NewSecret("chain-ext-b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := fmt.Errorf("sdk: chain-secret chain-token chain-ext-a chain-ext-b: %w", context.DeadlineExceeded)
+	got := redactLoadError(inner, top)
+	if want := "sdk: *** *** *** ***: context deadline exceeded"; got.Error() != want {
+		t.Errorf("redacted to %q, want %q", got.Error(), want)
+	}
+	if !errors.Is(got, context.DeadlineExceeded) || errors.Unwrap(got) != inner {
+		t.Errorf("the redacted error does not wrap the original")
+	}
+}
