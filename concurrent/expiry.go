@@ -26,18 +26,23 @@ const accessResolution = int64(time.Millisecond)
 //   - byWrite (ExpireAfterWrite): nodes in the order their values were
 //     written. A node's write time never changes (a replacement is a new
 //     node), so the list is exactly ordered by deadline.
-//   - byAccess (ExpireAfterAccess): nodes in the order their access events
-//     were applied. Where a read's event was not applied (dropped under
-//     contention, or still buffered), the node's stored access time is later
-//     than its place says; expiry then finds it at the front, not expired,
-//     and moves it to the back. An access event that stored no newer time
-//     (a read within expiry.res of the stored access) leaves the node
-//     where it is: its deadline has not changed. While one goroutine uses
-//     the cache, events are applied in the order their times were stored,
-//     so a node whose place matches its access time bounds the expiry of
-//     every node behind it. Under contention, events applied out of order
-//     can put a node behind one accessed later: it is invisible once
-//     expired, but removed only when that one is.
+//   - byAccess (ExpireAfterAccess): nodes ordered by the access time that
+//     placed them (placedAt), which an applied access event, or an
+//     insertion, sets to the node's stored access time. Where a read's event
+//     was not applied (dropped under contention, or still buffered), the
+//     node's stored access time is later than its place says; expiry then
+//     finds it at the front, not expired, and moves it to its place. An
+//     access event that stored no newer time (a read within expiry.res of
+//     the stored access) leaves the node where it is: its deadline has not
+//     changed. A node is placed by its time, not moved to the back: an
+//     event is applied after its read, when a later read of the same node
+//     may already have stored a later time, so events applied in order can
+//     still carry times out of order (a read of X, a read of W, a read of X,
+//     drained together, place X at the third read's time before W's event
+//     is applied), and W behind X, once idle for ExpireAfterAccess, stayed
+//     hidden behind a live X, counted by Len and evicted for Size. As
+//     ordered, a node whose place matches its access time bounds the expiry
+//     of every node behind it.
 const (
 	byWrite = iota
 	byAccess
@@ -88,11 +93,35 @@ func (l *timeList[K, V]) remove(x *node[K, V]) {
 	tl.in[w], tl.prev[w], tl.next[w] = false, nil, nil
 }
 
-func (l *timeList[K, V]) moveToBack(x *node[K, V]) {
-	if l.tail != x {
-		l.remove(x)
-		l.pushBack(x)
+// placeByAccess puts x, a node of byAccess or none, at its place in byAccess
+// for the access time at: behind every node placed at or before at, in
+// front of those placed later. Events are applied nearly in the order their
+// times were stored, so the walk from the back is short: it passes only the
+// nodes whose later accesses were applied first (under contention, at most
+// about as many as the buffers hold events).
+func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64) {
+	l.remove(x)
+	x.tl.placedAt = at
+	after := l.tail
+	for after != nil && after.tl.placedAt > at {
+		after = after.tl.prev[byAccess]
 	}
+	if after == l.tail {
+		l.pushBack(x)
+		return
+	}
+	// Insert x behind after (at the front if after is nil).
+	tl := x.tl
+	tl.in[byAccess], tl.prev[byAccess] = true, after
+	if after == nil {
+		tl.next[byAccess] = l.head
+		l.head.tl.prev[byAccess] = x
+		l.head = x
+		return
+	}
+	tl.next[byAccess] = after.tl.next[byAccess]
+	after.tl.next[byAccess].tl.prev[byAccess] = x
+	after.tl.next[byAccess] = x
 }
 
 func (l *timeList[K, V]) clear() {
@@ -160,8 +189,7 @@ func (e *expiry[K, V]) link(n *node[K, V]) {
 		e.lists[byWrite].pushBack(n)
 	}
 	if e.tta > 0 {
-		n.tl.placedAt = n.tl.accessed.Load()
-		e.lists[byAccess].pushBack(n)
+		e.lists[byAccess].placeByAccess(n, n.tl.accessed.Load())
 	}
 }
 
@@ -173,14 +201,13 @@ func (e *expiry[K, V]) unlink(n *node[K, V]) {
 	}
 }
 
-// touch applies an access event: it moves n to the back of byAccess if a
+// touch applies an access event: it moves n to its place in byAccess if a
 // read stored a newer access time since n was placed. Moving it without one
 // would put its unchanged deadline behind later ones. Caller holds Cache.mu.
 func (e *expiry[K, V]) touch(n *node[K, V]) {
 	if e.tta > 0 && n.tl.in[byAccess] {
 		if a := n.tl.accessed.Load(); a != n.tl.placedAt {
-			n.tl.placedAt = a
-			e.lists[byAccess].moveToBack(n)
+			e.lists[byAccess].placeByAccess(n, a)
 		}
 	}
 }
@@ -204,7 +231,7 @@ func (e *expiry[K, V]) next() (int64, bool) {
 
 // due pops the next node whose lifetime has ended at now, or returns nil.
 // It moves nodes whose place in byAccess is older than their last access to
-// the back. The head of byWrite is checked for both lifetimes: it may have
+// their place. The head of byWrite is checked for both lifetimes: it may have
 // been idle for ExpireAfterAccess behind a live node of byAccess (see
 // below), and next reports its deadline, so leaving it would make the timer
 // fire again at once. Caller holds Cache.mu.
@@ -221,8 +248,7 @@ func (e *expiry[K, V]) due(now int64) *node[K, V] {
 		if a == h.tl.placedAt {
 			return nil // in its place and not expired: nothing behind it is
 		}
-		h.tl.placedAt = a
-		l.moveToBack(h)
+		l.placeByAccess(h, a)
 	}
 	return nil
 }

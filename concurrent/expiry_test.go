@@ -279,3 +279,52 @@ func TestExpireAfterAccessShorterThanTheResolutionKeepsReadEntries(t *testing.T)
 		}
 	}
 }
+
+// TestExpireAfterAccessRemovesAnEntryReadOutOfTimeOrder reads X, then W,
+// then X again, and drains the three reads together: X's first event is
+// applied when X's stored access is already its second read's. The access
+// order once kept the events' order rather than the times', so W sat behind
+// X: idle for ExpireAfterAccess, it was hidden but never removed (Sync left
+// it, Len counted it) until an insertion evicted it for Size under LRU, or
+// evicted the live X in its place under LFU.
+func TestExpireAfterAccessRemovesAnEntryReadOutOfTimeOrder(t *testing.T) {
+	for _, policy := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		t.Run(policy.String(), func(t *testing.T) {
+			clock := concurrent.NewFakeClock()
+			var r recorder
+			c := newCache(t, concurrent.Options[string, int]{
+				MaxSize: 3, Policy: policy, Seed: 1, ExpireAfterAccess: 10 * time.Minute, Clock: clock,
+				OnEvict: r.onEvict,
+			})
+			_ = c.Set("A", 1)
+			_ = c.Set("W", 2)
+			_ = c.Set("X", 3)
+			for range 4 {
+				c.Get("W") // frequent, so that LFU's victim would be a live entry
+			}
+			c.Sync()
+			for _, read := range []struct {
+				step time.Duration
+				key  string
+			}{{3 * time.Minute, "X"}, {2 * time.Minute, "W"}, {2 * time.Minute, "X"}, {2 * time.Minute, "A"}} {
+				clock.Advance(read.step)
+				c.Get(read.key)
+			}
+			c.Sync()
+			clock.Advance(6 * time.Minute) // W idle for 10 minutes, X for 8, A for 6
+			if c.Contains("W") {
+				t.Fatal("W is visible after 10 minutes idle")
+			}
+			c.Sync()
+			want := []removal{{"W", 2, concurrent.Expired}}
+			if got := r.calls(); c.Len() != 2 || !slices.Equal(got, want) {
+				t.Errorf("after Sync: Len %d, listener calls %v; want 2, %v", c.Len(), got, want)
+			}
+			_ = c.Set("B", 4) // fits: nothing to evict
+			c.Sync()
+			if got := r.calls(); !slices.Equal(got, want) {
+				t.Errorf("after Set(B): listener calls %v, want %v", got, want)
+			}
+		})
+	}
+}

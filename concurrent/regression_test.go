@@ -657,13 +657,14 @@ func TestMaintenanceDrainKeepsOneGoroutinesWritesInOrder(t *testing.T) {
 	}
 }
 
-// With both expiry options, events applied out of order (under contention)
-// can leave the head of the write order behind a live entry of the access
-// order, idle for ExpireAfterAccess. The expiry used to check that head for
+// With both expiry options, events applied out of order (under contention,
+// before the access order was kept ordered by time) could leave the head of
+// the write order behind a live entry of the access order, idle for
+// ExpireAfterAccess. The expiry used to check that head for
 // ExpireAfterWrite only: the entry stayed until the one ahead of it expired,
 // while the next deadline reported was its own, so the maintenance timer
-// fired again at once, for ever with a clock standing still. The test puts
-// the lists in that state by hand.
+// fired again at once, for ever with a clock standing still. The check
+// stays; the test puts the lists in that state by hand.
 func TestExpiryChecksTheOldestWriteForBothLifetimes(t *testing.T) {
 	clock := NewFakeClock()
 	c, err := New(Options[string, int]{ExpireAfterWrite: time.Hour, ExpireAfterAccess: 10 * time.Millisecond, Clock: clock})
@@ -677,7 +678,9 @@ func TestExpiryChecksTheOldestWriteForBothLifetimes(t *testing.T) {
 	c.Sync()
 	c.mu.Lock()
 	x, _ := c.m.Load("x")
-	c.exp.lists[byAccess].moveToBack(x.n) // as an out-of-order event would, its access time unchanged
+	l := &c.exp.lists[byAccess] // x to the back, its access time unchanged
+	l.remove(x.n)
+	l.pushBack(x.n)
 	c.mu.Unlock()
 	clock.Advance(9 * time.Millisecond) // x idle for 10ms, h for 9ms
 	c.Sync()
