@@ -340,27 +340,39 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 	start := time.Now()
 	defer func() {
 		c.loadNanos.Add(int64(time.Since(start)))
-		stored, finished := false, false
+		unregistered, released := false, false
 		defer func() {
 			// A listener the store called (for the entry it evicted, the
-			// value it replaced, ...) ended this goroutine with
-			// runtime.Goexit: the value is stored, and the waiters must
-			// still receive it.
-			if !finished {
-				c.finishCall(key, cl, v, err)
+			// value it replaced, ...), or the Discarded call below, ended
+			// this goroutine with runtime.Goexit: the waiters must still
+			// receive the value.
+			if !released {
+				if !unregistered {
+					c.unregisterCall(key, cl)
+				}
+				c.releaseCall(cl, v, err)
 			}
 		}()
+		stored := false
 		if err != nil {
 			c.loadErrors.Add(1)
 		} else {
 			c.loadsDone.Add(1)
 			stored = c.storeLoaded(key, cl, v)
 		}
-		finished = true
-		c.finishCall(key, cl, v, err)
+		unregistered = true
+		c.unregisterCall(key, cl)
 		if err == nil && !stored {
-			c.notify(key, v, Discarded) // after the waiters have the value
+			// Before the waiters have the value, as every listener call of
+			// an operation is made before it returns (one goroutine then
+			// sees the same calls in the same order on every run); after
+			// the call is unregistered, so that a listener asking
+			// GetOrLoad for the key starts a load of its own instead of
+			// waiting for this one, which waits for the listener.
+			c.notify(key, v, Discarded)
 		}
+		released = true
+		c.releaseCall(cl, v, err)
 	}()
 	v, err = callLoader(ctx, loader)
 }
@@ -380,9 +392,15 @@ func callLoader[V any](ctx context.Context, loader func(context.Context) (V, err
 	return v, err
 }
 
-// finishCall publishes a call's result and unregisters it.
+// finishCall unregisters a call and publishes its result.
 func (c *Cache[K, V]) finishCall(key K, cl *call[V], v V, err error) {
-	cl.val, cl.err = v, err
+	c.unregisterCall(key, cl)
+	c.releaseCall(cl, v, err)
+}
+
+// unregisterCall removes cl from the loads in flight: callers that miss key
+// from now on start a load of their own. Called once per call.
+func (c *Cache[K, V]) unregisterCall(key K, cl *call[V]) {
 	c.loads.Compute(key, func(cur *call[V], loaded bool) (*call[V], xsync.ComputeOp) {
 		if loaded && cur == cl {
 			return nil, xsync.DeleteOp
@@ -390,6 +408,12 @@ func (c *Cache[K, V]) finishCall(key K, cl *call[V], v V, err error) {
 		return cur, xsync.CancelOp
 	})
 	c.loading.Add(-1)
+}
+
+// releaseCall hands the call's result to its waiters. Called once per call,
+// after unregisterCall.
+func (c *Cache[K, V]) releaseCall(cl *call[V], v V, err error) {
+	cl.val, cl.err = v, err
 	close(cl.done)
 }
 

@@ -256,6 +256,65 @@ func TestLoaderContextKeepsCallerValues(t *testing.T) {
 	}
 }
 
+// TestDiscardedNoticeBeforeGetOrLoadReturns: from one goroutine, a load
+// whose value an explicit write made it discard hands the value to OnEvict
+// before GetOrLoad returns, as every listener call of an operation is made.
+// The call used to follow the waiters' release, so it raced with the
+// caller's next operation (a listener without a lock was a data race) and
+// the order of listener calls changed from run to run.
+func TestDiscardedNoticeBeforeGetOrLoadReturns(t *testing.T) {
+	for round := range 200 {
+		var causes []concurrent.Cause // no lock: one goroutine uses the cache
+		c := newIntCache(t, concurrent.Options[string, int]{
+			OnEvict: func(_ string, _ int, cause concurrent.Cause) { causes = append(causes, cause) },
+		})
+		v, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) {
+			_ = c.Set("k", 2) // an explicit write during the load wins
+			return 1, nil
+		})
+		if v != 1 || err != nil {
+			t.Fatalf("GetOrLoad = %d, %v; want 1, nil", v, err)
+		}
+		if !slices.Equal(causes, []concurrent.Cause{concurrent.Discarded}) {
+			t.Fatalf("round %d: listener calls when GetOrLoad returned: %v, want [Discarded]", round, causes)
+		}
+		_ = c.Set("k", 3)
+		if !slices.Equal(causes, []concurrent.Cause{concurrent.Discarded, concurrent.Replaced}) {
+			t.Fatalf("round %d: listener calls after Set: %v, want [Discarded Replaced]", round, causes)
+		}
+	}
+}
+
+// TestDiscardedListenerMayLoadTheKey: the Discarded call is made before the
+// waiters are released but after the load is no longer in flight, so a
+// listener may ask GetOrLoad for the same key: it loads anew instead of
+// waiting for the load that is waiting for the listener.
+func TestDiscardedListenerMayLoadTheKey(t *testing.T) {
+	var c *concurrent.Cache[string, int]
+	reloaded := make(chan result, 1)
+	c = newIntCache(t, concurrent.Options[string, int]{
+		OnEvict: func(k string, _ int, cause concurrent.Cause) {
+			if cause == concurrent.Discarded {
+				v, err := c.GetOrLoad(context.Background(), k, func(context.Context) (int, error) { return 5, nil })
+				reloaded <- result{v, err}
+			}
+		},
+	})
+	done := goLoad(c, context.Background(), "k", func(context.Context) (int, error) {
+		c.Delete("k") // the load is detached: its value is discarded
+		return 1, nil
+	})
+	if r := receive(t, done); r.v != 1 || r.err != nil {
+		t.Fatalf("GetOrLoad = %v, want 1, nil", r)
+	}
+	if r := receive(t, reloaded); r.v != 5 || r.err != nil {
+		t.Fatalf("the listener's GetOrLoad = %v, want 5, nil", r)
+	}
+	if v, ok := c.Get("k"); !ok || v != 5 {
+		t.Fatalf("Get = %d, %v; want the listener's load, 5", v, ok)
+	}
+}
+
 // TestExplicitWritesDuringALoadWin: Delete, Set, Add, Pop and Clear made
 // while a load is in flight win: the load's value goes to its waiters but
 // never resurrects a removed entry or overwrites a newer one, and callers
@@ -301,21 +360,21 @@ func TestExplicitWritesDuringALoadWin(t *testing.T) {
 				t.Fatalf("Get = %d,%v; the write's value %d must win", v, ok, tc.want)
 			}
 			// The loaded value was never stored: its owner hears of it once,
-			// from the load's goroutine, after the waiters have the value.
-			discarded := func() (n int) {
-				for _, r := range rec.calls() {
-					if r.cause == concurrent.Discarded {
-						n++
-						if r.k != "k" || r.v != 1 {
-							t.Fatalf("discarded %v", r)
-						}
+			// from the load's goroutine, before the waiters have the value.
+			discarded := 0
+			for _, r := range rec.calls() {
+				if r.cause == concurrent.Discarded {
+					discarded++
+					if r.k != "k" || r.v != 1 {
+						t.Fatalf("discarded %v", r)
 					}
 				}
-				return n
 			}
-			testwait.Until(t, "the Discarded notice", func() bool { return discarded() > 0 })
-			if n := discarded(); n != 1 {
-				t.Fatalf("%d Discarded notices, want 1: %v", n, rec.calls())
+			if discarded != 1 {
+				t.Fatalf("%d Discarded notices when the waiter had the value, want 1: %v", discarded, rec.calls())
+			}
+			if s := c.Stats(); s.Removed(concurrent.Discarded) != 1 {
+				t.Fatalf("Stats.Removed(Discarded) = %d when the waiter had the value, want 1", s.Removed(concurrent.Discarded))
 			}
 		})
 	}

@@ -4,9 +4,9 @@ import "time"
 
 // Stats is a point-in-time view of a cache's counters. Counters are
 // monotonic over the cache's life; each is exact once the operations that
-// changed it have returned, with two exceptions: see Hits, and
-// Removed(Discarded), which a load counts on its own goroutine just after
-// its waiters (the GetOrLoad calls) have received the value.
+// changed it have returned, with one exception: see Hits.
+// (Removed(Discarded) is counted by the load's goroutine before its waiters,
+// the GetOrLoad calls, receive the value.)
 type Stats struct {
 	// Hits and Misses count Get calls that found and did not find the key
 	// (a GetOrLoad given a loader counts as one Get: a miss even if it then
