@@ -133,9 +133,9 @@ type loadFrameKey struct{}
 // GetOrLoad returns an [*OptionError] if loader is nil and [ErrClosed] after
 // Close.
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
-	if loader == nil {
+	if err := checkLoad("GetOrLoad", ctx, loader); err != nil {
 		var zero V
-		return zero, &OptionError{Param: "GetOrLoad(loader)", Value: "nil", Reason: "must be a function"}
+		return zero, err
 	}
 	if v, ok := c.Get(key); ok {
 		return v, nil
@@ -160,11 +160,24 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 // calling loader, recording no access. It returns an [*OptionError] if
 // loader is nil and [ErrClosed] after Close.
 func (c *Cache[K, V]) LoadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
-	if loader == nil {
+	if err := checkLoad("LoadMissed", ctx, loader); err != nil {
 		var zero V
-		return zero, &OptionError{Param: "LoadMissed(loader)", Value: "nil", Reason: "must be a function"}
+		return zero, err
 	}
 	return c.loadMissed(ctx, key, loader)
+}
+
+// checkLoad rejects the arguments of a GetOrLoad or LoadMissed (method) that
+// cannot load: a nil loader, or a nil ctx (a hit would not notice it, a
+// miss would panic on it).
+func checkLoad[V any](method string, ctx context.Context, loader func(ctx context.Context) (V, error)) error {
+	switch {
+	case loader == nil:
+		return &OptionError{Param: method + "(loader)", Value: "nil", Reason: "must be a function"}
+	case ctx == nil:
+		return &OptionError{Param: method + "(ctx)", Value: "nil", Reason: "must be a context (context.Background() if there is none)"}
+	}
+	return nil
 }
 
 // loadMissed is GetOrLoad after its miss.

@@ -620,6 +620,33 @@ func TestGetOrLoadRejectsANilLoader(t *testing.T) {
 	}
 }
 
+// TestLoadsRejectANilContext: a nil ctx is an error naming it, on a hit as
+// on a miss; a miss used to panic on it with a nil dereference, and a hit
+// to return the value.
+func TestLoadsRejectANilContext(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	_ = c.Set("hit", 1)
+	loader := func(context.Context) (int, error) { return 1, nil }
+	var nilCtx context.Context
+	for _, tc := range []struct {
+		name, param string
+		call        func() (int, error)
+	}{
+		{"GetOrLoad miss", "GetOrLoad(ctx)", func() (int, error) { return c.GetOrLoad(nilCtx, "miss", loader) }},
+		{"GetOrLoad hit", "GetOrLoad(ctx)", func() (int, error) { return c.GetOrLoad(nilCtx, "hit", loader) }},
+		{"LoadMissed", "LoadMissed(ctx)", func() (int, error) { return c.LoadMissed(nilCtx, "miss", loader) }},
+	} {
+		_, err := tc.call()
+		var oe *concurrent.OptionError
+		if !errors.As(err, &oe) || oe.Param != tc.param || !errors.Is(err, concurrent.ErrInvalidOption) {
+			t.Errorf("%s with a nil ctx: %v, want an *OptionError naming %s", tc.name, err, tc.param)
+		}
+	}
+	if c.Contains("miss") {
+		t.Error("a load with a nil ctx stored a value")
+	}
+}
+
 // TestLoadMissedAfterGet: the pattern LoadMissed documents (Get, and on a
 // miss LoadMissed with a closure) loads once under a stampede, counts a miss
 // once (GetOrLoad after a Get would count it twice), and its hits allocate
