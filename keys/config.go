@@ -3,11 +3,13 @@ package keys
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/pem"
 	"iter"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unique"
 )
 
@@ -110,8 +112,10 @@ type ConfigInput struct {
 	// CABundle is a PEM bundle of CA certificates for the HTTP client
 	// (config.WithCustomCABundle). The identity keeps its SHA-256; the bytes
 	// ride along for the AWS layer. An empty bundle (nil or not) means none.
-	// It must hold at least one CERTIFICATE block and no private key, and at
-	// most 8 MiB.
+	// It must hold at least one PEM block, every block a CERTIFICATE block,
+	// without headers, holding an X.509 certificate (the SDK would skip any
+	// other), no private key, and at most 8 MiB. NewConfig parses the
+	// certificates the first time it sees a bundle.
 	CABundle []byte
 	// Name stands for whatever cannot be compared (a custom HTTP client, API
 	// options, a logger): the caller names it and the name enters the
@@ -197,10 +201,16 @@ func NewConfig(in ConfigInput) (Config, error) {
 	}
 	v.requestChecksum, v.responseChecksum = in.RequestChecksumCalculation, in.ResponseChecksumValidation
 	if len(in.CABundle) > 0 {
-		if r := checkCABundle(in.CABundle); r != "" {
-			return Config{}, fieldErr(f+"CABundle", r)
+		if len(in.CABundle) > maxCABundleSize {
+			return Config{}, fieldErr(f+"CABundle", "larger than 8 MiB")
 		}
 		v.caBundle = unique.Make(string(in.CABundle))
+		if !checkedBundles.has(v.caBundle) {
+			if r := checkCABundle(in.CABundle); r != "" {
+				return Config{}, fieldErr(f+"CABundle", r)
+			}
+			checkedBundles.add(v.caBundle)
+		}
 		v.caBundleSHA256 = sha256.Sum256(in.CABundle)
 	}
 	if r := checkText(in.Name, 256); r != "" {
@@ -229,25 +239,66 @@ func checkFiles(field string, files []string) (string, error) {
 	return encodeList(files), nil
 }
 
+// checkCABundle returns why b cannot be a CA bundle, or "". Every PEM block
+// must be a CERTIFICATE block without headers holding an X.509 certificate:
+// the SDK's pool (x509.CertPool.AppendCertsFromPEM) silently skips any other
+// block, so a bundle of which no block is a certificate would fail only
+// when the config loads, naming no parameter, and one of which some blocks
+// are would lose the others without a word. Text around the blocks (the
+// comments of a system bundle) is allowed, as the SDK skips it.
 func checkCABundle(b []byte) string {
-	if len(b) > maxCABundleSize {
-		return "larger than 8 MiB"
-	}
 	// A combined certificate-and-key file passed by mistake: the SDK would
 	// ignore the key, and the identity would hold it (see CABundle).
 	if bytes.Contains(b, []byte("PRIVATE KEY-----")) {
 		return "holds a private key (a CA bundle holds certificates only)"
 	}
-	for rest := b; ; {
+	n := 0
+	for rest := b; ; n++ {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
-		if block == nil {
+		switch {
+		case block == nil && n == 0:
 			return "holds no PEM CERTIFICATE block"
-		}
-		if block.Type == "CERTIFICATE" {
+		case block == nil:
 			return ""
+		case block.Type != "CERTIFICATE":
+			return "PEM block " + strconv.Itoa(n) + " is of type " + strconv.Quote(block.Type) + ", not CERTIFICATE (the SDK would skip it)"
+		case len(block.Headers) != 0:
+			return "PEM block " + strconv.Itoa(n) + " has headers (the SDK would skip it)"
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return "PEM block " + strconv.Itoa(n) + " is not an X.509 certificate (the SDK would skip it): " + err.Error()
 		}
 	}
+}
+
+// checkedBundles remembers CA bundles that passed checkCABundle, so that a
+// key built again for the same bundle (on every request, say) does not
+// parse its certificates again: up to maxCheckedBundles of them, forgotten
+// all at once when that many are remembered.
+var checkedBundles bundleSet
+
+const maxCheckedBundles = 64
+
+type bundleSet struct {
+	mu sync.Mutex
+	m  map[unique.Handle[string]]struct{}
+}
+
+func (s *bundleSet) has(h unique.Handle[string]) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[h]
+	return ok
+}
+
+func (s *bundleSet) add(h unique.Handle[string]) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) >= maxCheckedBundles {
+		s.m = make(map[unique.Handle[string]]struct{})
+	}
+	s.m[h] = struct{}{}
 }
 
 // encodeLabels validates labels and returns them sorted by key, in the

@@ -12,7 +12,28 @@ import (
 const (
 	roleA = "arn:aws:iam::123456789012:role/a"
 	roleB = "arn:aws:iam::123456789012:role/b"
-	pem1  = "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n"
+	// pem1 and pem2 are self-signed Ed25519 CA certificates, made with
+	// fixed keys (Ed25519 signatures are deterministic), valid 2026-2046.
+	pem1 = `-----BEGIN CERTIFICATE-----
+MIIBMDCB46ADAgECAgEBMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
+ZXN0IENBIDEwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
+VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDEwKjAFBgMrZXADIQDOzBUH3B3dcpWV
+HCkIiPCVrbkETRtz1pbm3wZdaDvU/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
+EwEB/wQFMAMBAf8wHQYDVR0OBBYEFPpNhsO1Uaps18N1nQQMA37yxjefMAUGAytl
+cANBAIIof2UnN8OtRJe7Ro9CFTEXDjyrvZVP/AN7yQD+TGhhaJPpoIQHZZ8ZXilK
+j/C/NXGitpWSgK/HNxO5QuUZigw=
+-----END CERTIFICATE-----
+`
+	pem2 = `-----BEGIN CERTIFICATE-----
+MIIBMDCB46ADAgECAgECMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
+ZXN0IENBIDIwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
+VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDIwKjAFBgMrZXADIQBrecV+aglSOSgs
+BIGOlhEvPwOkABupelZMI4UqPx6l/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
+EwEB/wQFMAMBAf8wHQYDVR0OBBYEFOPBs2LA3zb2s3C4sUebZ9rZY5KyMAUGAytl
+cANBABzFLLWj1i54FwQcafKUajXK2xaGLKaUSErcXPfmUST3RYqkPhWE59rqTINI
+8ZOt4gOwyL/7/b0N+c8S4PxMTgc=
+-----END CERTIFICATE-----
+`
 )
 
 // must returns v, or panics with err (whose message never holds a secret).
@@ -376,7 +397,39 @@ func TestCABundleWithAPrivateKeyIsRefused(t *testing.T) {
 		}
 	}
 	// Certificates only, and what is not a PEM block around them, are fine.
-	if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte("# CA of the lab\n" + pem1 + pem1)}); err != nil {
+	if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte("# CA of the lab\n" + pem1 + pem2)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCABundleBlocksTheSDKWouldSkipAreRefused: the SDK's certificate pool
+// silently skips a PEM block that is not a CERTIFICATE block, has headers,
+// or does not parse. A bundle of such blocks only was accepted and failed
+// when the config loaded, with the SDK's error naming no parameter; one
+// with a good certificate beside them lost the others without a word. Each
+// is now refused, naming Config.CABundle and the block.
+func TestCABundleBlocksTheSDKWouldSkipAreRefused(t *testing.T) {
+	notDER := "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n"
+	for _, tc := range []struct{ name, bundle, reason string }{
+		{"not a certificate alone", notDER, "PEM block 0 is not an X.509 certificate"},
+		{"not a certificate after a good one", pem1 + notDER, "PEM block 1 is not an X.509 certificate"},
+		{"another type", pem1 + "-----BEGIN TRUSTED CERTIFICATE-----\nAQID\n-----END TRUSTED CERTIFICATE-----\n", `PEM block 1 is of type "TRUSTED CERTIFICATE"`},
+		{"headers", strings.Replace(pem2, "-----\nMIIB", "-----\nProc-Type: 4,ENCRYPTED\n\nMIIB", 1), "PEM block 0 has headers"},
+	} {
+		_, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(tc.bundle)})
+		var fe *keys.FieldError
+		if !errors.As(err, &fe) || fe.Field != "Config.CABundle" || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%s: error %v, want one naming Config.CABundle: %s", tc.name, err, tc.reason)
+		}
+	}
+	// A bundle already checked is accepted again (from memory), and a
+	// change of one byte is checked anew.
+	for range 2 {
+		if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(pem1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(strings.Replace(pem1, "MIIB", "MIIC", 1))}); err == nil {
+		t.Error("a bundle one byte away from a checked one was accepted unchecked")
 	}
 }
