@@ -143,9 +143,14 @@ func (d EndpointDiscovery) valid() bool { return d <= EndpointDiscoveryDisabled 
 type CredentialsKind uint8
 
 const (
-	// KindDefault is the SDK's default credentials chain (environment,
-	// shared files for the config's profile, SSO, web identity from the
-	// environment, container and instance roles). It is the zero value.
+	// KindDefault is the SDK's default credentials chain. With no profile
+	// in the config (ConfigInput.Profile empty): the environment's keys,
+	// then web identity from the environment, then the shared files'
+	// profile (AWS_PROFILE, or default: its keys, SSO, role or process),
+	// then container and instance roles. With a profile in the config, the
+	// SDK resolves that profile's credentials alone and skips the
+	// environment's: the same credentials as KindProfile of that profile
+	// (two identities that load alike). It is the zero value.
 	KindDefault CredentialsKind = iota
 	// KindAnonymous signs nothing (aws.AnonymousCredentials).
 	KindAnonymous
