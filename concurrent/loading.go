@@ -130,8 +130,8 @@ type loadFrameKey struct{}
 // awaited one waits for. Loads of different keys never wait on each other
 // unless their loaders ask for them, and a slow load never delays hits.
 //
-// GetOrLoad returns an [*OptionError] if loader is nil and [ErrClosed] after
-// Close.
+// GetOrLoad returns an [*OptionError] if ctx or loader is nil and
+// [ErrClosed] after Close.
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
 	if err := checkLoad("GetOrLoad", ctx, loader); err != nil {
 		var zero V
@@ -158,7 +158,7 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 // allocates it on every call, hit or miss.) If key is present when
 // LoadMissed is called, stored since the miss, its value is returned without
 // calling loader, recording no access. It returns an [*OptionError] if
-// loader is nil and [ErrClosed] after Close.
+// ctx or loader is nil and [ErrClosed] after Close.
 func (c *Cache[K, V]) LoadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
 	if err := checkLoad("LoadMissed", ctx, loader); err != nil {
 		var zero V
