@@ -2260,3 +2260,34 @@ func TestWTinyLFUReturningCandidate(t *testing.T) {
 		})
 	}
 }
+
+// TestWTinyLFUStepScale pins what the ghosts' steps are multiplied by:
+// max/wtStepDivisor (at least one), max/(wtStepDivisor x
+// wtGrowthStepFactor) for a growth ghost, and for a candidate ghost with max
+// capped at wtGrowScaleCap, so that above 100,000 entries the window grows
+// by at most 33 entries per candidate ghost hit while it shrinks by steps
+// that grow with the cache (see the file comment: on P3 at 400,000 entries
+// the uncapped growth swung the window between 0% and 75% of the cache).
+func TestWTinyLFUStepScale(t *testing.T) {
+	for _, tc := range []struct{ max, candidate, victim, growth int }{
+		{1000, 1, 1, 1},
+		{6000, 2, 2, 1},
+		{100_000, 33, 33, 8},
+		{400_000, 33, 133, 33},
+	} {
+		p := newWTinyLFU[uint64, struct{}](tc.max, 1)
+		candidate := p.stepScale(wtStepDivisor, false)
+		victim := p.stepScale(wtStepDivisor, true)
+		growth := p.stepScale(wtStepDivisor*wtGrowthStepFactor, true)
+		if candidate != tc.candidate || victim != tc.victim || growth != tc.growth {
+			t.Errorf("max %d: candidate, victim and growth ghosts' steps x %d, %d, %d; want x %d, %d, %d",
+				tc.max, candidate, victim, growth, tc.candidate, tc.victim, tc.growth)
+		}
+		// The ablation that undoes the cap scales a candidate ghost's step
+		// as a victim ghost's.
+		p.off.stepScaleCap = -1
+		if got := p.stepScale(wtStepDivisor, false); got != tc.victim {
+			t.Errorf("max %d, cap undone: candidate ghosts' steps x %d, want x %d", tc.max, got, tc.victim)
+		}
+	}
+}

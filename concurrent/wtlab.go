@@ -200,6 +200,23 @@ func (o *wtAblation) shrinkEstimate(f, size int) int {
 	return f
 }
 
+// scaledSize is the size a ghost's step is scaled by in a cache of size
+// entries whose policy as shipped scales it by shipped, as the stepScaleCap
+// ablations say (victim: a victim or growth ghost's step).
+func (o *wtAblation) scaledSize(size, shipped int, victim bool) int {
+	c := o.stepScaleCap
+	if victim {
+		c = o.stepScaleCapVictim
+	}
+	switch {
+	case c > 0:
+		return min(size, c)
+	case c < 0:
+		return size
+	}
+	return shipped
+}
+
 // growthStep returns a growth ghost's step, its divisor and whether it is
 // scaled, given the key's estimate f and the step as shipped (delta,
 // divisor, scaled), as the growthFactor, growthConst, growthSquare and
