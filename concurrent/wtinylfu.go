@@ -411,7 +411,8 @@ import "github.com/clientcache/clientcache/admission"
 // duel's) hits 64.26% on web07 at 5,000 (ARC 64.31%), 69.57% at 10,000
 // (69.65%), 81.85% and 84.89% on web12 at 5,000 and 10,000 (81.89% and
 // 84.92%), 85.31% on CPP at 250 (85.34%), 39.47% and 76.79% on P3 at
-// 100,000 and 400,000 (40.67% and 77.19%). ARC leads the web rows and CPP
+// 100,000 and 400,000 (40.67% and 77.19%; at 400,000, 77.16% since the cap
+// on candidate ghosts' steps, wtGrowScaleCap). ARC leads the web rows and CPP
 // in nearly every run (the better of the two in each run, in hindsight:
 // 64.34%, 69.65%, 81.93%, 84.96%, 85.45%); P3's phases favour each in
 // turn (45.15% at 100,000), too briefly for a follower
