@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/clientcache/clientcache/internal/testcert"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -151,14 +152,5 @@ func checkKey(t *testing.T, k key) {
 	}
 }
 
-// pemCert is a self-signed Ed25519 CA certificate (keys' test pem1).
-const pemCert = `-----BEGIN CERTIFICATE-----
-MIIBMDCB46ADAgECAgEBMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
-ZXN0IENBIDEwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
-VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDEwKjAFBgMrZXADIQDOzBUH3B3dcpWV
-HCkIiPCVrbkETRtz1pbm3wZdaDvU/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
-EwEB/wQFMAMBAf8wHQYDVR0OBBYEFPpNhsO1Uaps18N1nQQMA37yxjefMAUGAytl
-cANBAIIof2UnN8OtRJe7Ro9CFTEXDjyrvZVP/AN7yQD+TGhhaJPpoIQHZZ8ZXilK
-j/C/NXGitpWSgK/HNxO5QuUZigw=
------END CERTIFICATE-----
-`
+// pemCert is a CA certificate that parses.
+const pemCert = testcert.CA1

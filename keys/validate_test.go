@@ -6,34 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientcache/clientcache/internal/testcert"
 	"github.com/clientcache/clientcache/keys"
 )
 
 const (
 	roleA = "arn:aws:iam::123456789012:role/a"
 	roleB = "arn:aws:iam::123456789012:role/b"
-	// pem1 and pem2 are self-signed Ed25519 CA certificates, made with
-	// fixed keys (Ed25519 signatures are deterministic), valid 2026-2046.
-	pem1 = `-----BEGIN CERTIFICATE-----
-MIIBMDCB46ADAgECAgEBMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
-ZXN0IENBIDEwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
-VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDEwKjAFBgMrZXADIQDOzBUH3B3dcpWV
-HCkIiPCVrbkETRtz1pbm3wZdaDvU/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
-EwEB/wQFMAMBAf8wHQYDVR0OBBYEFPpNhsO1Uaps18N1nQQMA37yxjefMAUGAytl
-cANBAIIof2UnN8OtRJe7Ro9CFTEXDjyrvZVP/AN7yQD+TGhhaJPpoIQHZZ8ZXilK
-j/C/NXGitpWSgK/HNxO5QuUZigw=
------END CERTIFICATE-----
-`
-	pem2 = `-----BEGIN CERTIFICATE-----
-MIIBMDCB46ADAgECAgECMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
-ZXN0IENBIDIwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
-VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDIwKjAFBgMrZXADIQBrecV+aglSOSgs
-BIGOlhEvPwOkABupelZMI4UqPx6l/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
-EwEB/wQFMAMBAf8wHQYDVR0OBBYEFOPBs2LA3zb2s3C4sUebZ9rZY5KyMAUGAytl
-cANBABzFLLWj1i54FwQcafKUajXK2xaGLKaUSErcXPfmUST3RYqkPhWE59rqTINI
-8ZOt4gOwyL/7/b0N+c8S4PxMTgc=
------END CERTIFICATE-----
-`
+	// pem1 and pem2 are CA certificates that parse.
+	pem1 = testcert.CA1
+	pem2 = testcert.CA2
 )
 
 // must returns v, or panics with err (whose message never holds a secret).

@@ -1,0 +1,29 @@
+// Package testcert holds certificates for tests: CA bundles that parse, so
+// that keys.NewConfig accepts them. It is internal and has no other use.
+package testcert
+
+// CA1 and CA2 are self-signed Ed25519 CA certificates in PEM, made with
+// fixed keys (Ed25519 signatures are deterministic, so the bytes never
+// change), valid from 2026 to 2046.
+const (
+	CA1 = `-----BEGIN CERTIFICATE-----
+MIIBMDCB46ADAgECAgEBMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
+ZXN0IENBIDEwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
+VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDEwKjAFBgMrZXADIQDOzBUH3B3dcpWV
+HCkIiPCVrbkETRtz1pbm3wZdaDvU/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
+EwEB/wQFMAMBAf8wHQYDVR0OBBYEFPpNhsO1Uaps18N1nQQMA37yxjefMAUGAytl
+cANBAIIof2UnN8OtRJe7Ro9CFTEXDjyrvZVP/AN7yQD+TGhhaJPpoIQHZZ8ZXilK
+j/C/NXGitpWSgK/HNxO5QuUZigw=
+-----END CERTIFICATE-----
+`
+	CA2 = `-----BEGIN CERTIFICATE-----
+MIIBMDCB46ADAgECAgECMAUGAytlcDAgMR4wHAYDVQQDExVjbGllbnRjYWNoZSB0
+ZXN0IENBIDIwHhcNMjYwMTAxMDAwMDAwWhcNNDYwMTAxMDAwMDAwWjAgMR4wHAYD
+VQQDExVjbGllbnRjYWNoZSB0ZXN0IENBIDIwKjAFBgMrZXADIQBrecV+aglSOSgs
+BIGOlhEvPwOkABupelZMI4UqPx6l/KNCMEAwDgYDVR0PAQH/BAQDAgIEMA8GA1Ud
+EwEB/wQFMAMBAf8wHQYDVR0OBBYEFOPBs2LA3zb2s3C4sUebZ9rZY5KyMAUGAytl
+cANBABzFLLWj1i54FwQcafKUajXK2xaGLKaUSErcXPfmUST3RYqkPhWE59rqTINI
+8ZOt4gOwyL/7/b0N+c8S4PxMTgc=
+-----END CERTIFICATE-----
+`
+)
