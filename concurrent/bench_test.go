@@ -3,6 +3,7 @@ package concurrent_test
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
 
@@ -92,6 +93,36 @@ func BenchmarkMixed(b *testing.B) {
 		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
 			c := newFilledCache(b, p)
 			runParallelMixed(b, func(k, v uint64) { _ = c.Set(k, v) }, func(k uint64) { c.Get(k) })
+		})
+	}
+}
+
+// BenchmarkMixedExpiring is BenchmarkMixed with ExpireAfterAccess set (an
+// hour: nothing expires), so that the maintenance goroutine also keeps the
+// access-time order of every read it applies: from every goroutine, where
+// the order is approximate, and from one ("serial", the same requests with
+// b.Loop), where the read buffer keeps them in order and the access-time
+// order is exact.
+func BenchmarkMixedExpiring(b *testing.B) {
+	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		o := concurrent.Options[uint64, uint64]{Policy: p, ExpireAfterAccess: time.Hour}
+		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
+			c := newFilledCacheWith(b, o)
+			runParallelMixed(b, func(k, v uint64) { _ = c.Set(k, v) }, func(k uint64) { c.Get(k) })
+		})
+		b.Run("impl=clientcache-"+p.String()+"/reads=90/serial", func(b *testing.B) {
+			c := newFilledCacheWith(b, o)
+			b.ReportAllocs()
+			var i uint64
+			for b.Loop() {
+				k := benchKeys[i&(benchStream-1)]
+				if i%10 == 0 {
+					_ = c.Set(k, i)
+				} else {
+					c.Get(k)
+				}
+				i++
+			}
 		})
 	}
 }

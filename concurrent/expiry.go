@@ -42,7 +42,11 @@ const accessResolution = int64(time.Millisecond)
 //     is applied), and W behind X, once idle for ExpireAfterAccess, stayed
 //     hidden behind a live X, counted by Len and evicted for Size. As
 //     ordered, a node whose place matches its access time bounds the expiry
-//     of every node behind it.
+//     of every node behind it. That holds while one goroutine at a time
+//     uses the cache (the read buffer's exact mode). Under contention a
+//     node goes to the back instead (see placeByAccess): events applied out
+//     of order can then put a node behind one accessed later, and it is
+//     invisible once expired, but removed only when that one is.
 const (
 	byWrite = iota
 	byAccess
@@ -95,13 +99,22 @@ func (l *timeList[K, V]) remove(x *node[K, V]) {
 
 // placeByAccess puts x, a node of byAccess or none, at its place in byAccess
 // for the access time at: behind every node placed at or before at, in
-// front of those placed later. Events are applied nearly in the order their
-// times were stored, so the walk from the back is short: it passes only the
-// nodes whose later accesses were applied first (under contention, at most
-// about as many as the buffers hold events).
-func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64) {
+// front of those placed later; or, unless ordered, at the back. Ordered is
+// set while the read buffer keeps every event in program order (one
+// goroutine at a time): the walk from the back then passes only the nodes
+// whose later accesses were applied first, at most about as many as one
+// drain applies. Under contention, events come out of order by a
+// millisecond or more at every drain, and a walk past every node read in a
+// later millisecond (thousands, at millions of reads a second) tripled the
+// cost of a mixed workload; there the node goes to the back, as the order
+// is then approximate anyway (see byAccess).
+func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64, ordered bool) {
 	l.remove(x)
 	x.tl.placedAt = at
+	if !ordered {
+		l.pushBack(x)
+		return
+	}
 	after := l.tail
 	for after != nil && after.tl.placedAt > at {
 		after = after.tl.prev[byAccess]
@@ -180,8 +193,9 @@ func after(t, d int64) int64 {
 	return t + d
 }
 
-// link adds a node whose insertion is being applied. Caller holds Cache.mu.
-func (e *expiry[K, V]) link(n *node[K, V]) {
+// link adds a node whose insertion is being applied; ordered is
+// placeByAccess's. Caller holds Cache.mu.
+func (e *expiry[K, V]) link(n *node[K, V], ordered bool) {
 	if !e.enabled() {
 		return
 	}
@@ -189,7 +203,7 @@ func (e *expiry[K, V]) link(n *node[K, V]) {
 		e.lists[byWrite].pushBack(n)
 	}
 	if e.tta > 0 {
-		e.lists[byAccess].placeByAccess(n, n.tl.accessed.Load())
+		e.lists[byAccess].placeByAccess(n, n.tl.accessed.Load(), ordered)
 	}
 }
 
@@ -203,11 +217,12 @@ func (e *expiry[K, V]) unlink(n *node[K, V]) {
 
 // touch applies an access event: it moves n to its place in byAccess if a
 // read stored a newer access time since n was placed. Moving it without one
-// would put its unchanged deadline behind later ones. Caller holds Cache.mu.
-func (e *expiry[K, V]) touch(n *node[K, V]) {
+// would put its unchanged deadline behind later ones; ordered is
+// placeByAccess's. Caller holds Cache.mu.
+func (e *expiry[K, V]) touch(n *node[K, V], ordered bool) {
 	if e.tta > 0 && n.tl.in[byAccess] {
 		if a := n.tl.accessed.Load(); a != n.tl.placedAt {
-			e.lists[byAccess].placeByAccess(n, a)
+			e.lists[byAccess].placeByAccess(n, a, ordered)
 		}
 	}
 }
@@ -231,11 +246,11 @@ func (e *expiry[K, V]) next() (int64, bool) {
 
 // due pops the next node whose lifetime has ended at now, or returns nil.
 // It moves nodes whose place in byAccess is older than their last access to
-// their place. The head of byWrite is checked for both lifetimes: it may have
+// their place (ordered is placeByAccess's). The head of byWrite is checked for both lifetimes: it may have
 // been idle for ExpireAfterAccess behind a live node of byAccess (see
 // below), and next reports its deadline, so leaving it would make the timer
 // fire again at once. Caller holds Cache.mu.
-func (e *expiry[K, V]) due(now int64) *node[K, V] {
+func (e *expiry[K, V]) due(now int64, ordered bool) *node[K, V] {
 	if h := e.lists[byWrite].head; h != nil && e.expired(h, now) {
 		return h
 	}
@@ -248,7 +263,7 @@ func (e *expiry[K, V]) due(now int64) *node[K, V] {
 		if a == h.tl.placedAt {
 			return nil // in its place and not expired: nothing behind it is
 		}
-		l.placeByAccess(h, a)
+		l.placeByAccess(h, a, ordered)
 	}
 	return nil
 }

@@ -221,7 +221,7 @@ func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 		case t.old.linked():
 			c.pol.replace(t.old, t.n)
 			c.exp.unlink(t.old)
-			c.exp.link(t.n)
+			c.exp.link(t.n, !c.rb.contended())
 		default: // the old node's insertion was never applied
 			c.link(t.n)
 		}
@@ -238,7 +238,7 @@ func (c *Cache[K, V]) applyWrite(t writeTask[K, V]) {
 // Caller holds c.mu.
 func (c *Cache[K, V]) link(n *node[K, V]) {
 	c.pol.add(n)
-	c.exp.link(n)
+	c.exp.link(n, !c.rb.contended())
 }
 
 func (c *Cache[K, V]) unlink(n *node[K, V]) {
@@ -261,7 +261,7 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 		c.pol.access(n)
 	}
 	if c.expiring {
-		c.exp.touch(n)
+		c.exp.touch(n, !c.rb.contended())
 	}
 }
 
@@ -279,7 +279,8 @@ func (c *Cache[K, V]) evictOne() *node[K, V] {
 // next deadline for the maintenance goroutine's timer. Caller holds c.mu.
 func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K, V] {
 	now := c.exp.now()
-	for n := c.exp.due(now); n != nil; n = c.exp.due(now) {
+	ordered := !c.rb.contended()
+	for n := c.exp.due(now, ordered); n != nil; n = c.exp.due(now, ordered) {
 		c.unlink(n)
 		if v, ok := c.removeLocked(n); ok {
 			notes = append(notes, notification[K, V]{n.key, v, Expired})
