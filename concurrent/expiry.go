@@ -246,10 +246,11 @@ func (e *expiry[K, V]) next() (int64, bool) {
 
 // due pops the next node whose lifetime has ended at now, or returns nil.
 // It moves nodes whose place in byAccess is older than their last access to
-// their place (ordered is placeByAccess's). The head of byWrite is checked for both lifetimes: it may have
-// been idle for ExpireAfterAccess behind a live node of byAccess (see
-// below), and next reports its deadline, so leaving it would make the timer
-// fire again at once. Caller holds Cache.mu.
+// their place (ordered is placeByAccess's). The head of byWrite is checked
+// for both lifetimes: it may have been idle for ExpireAfterAccess behind a
+// live node of byAccess (see below), and next reports its deadline, so
+// leaving it would make the timer fire again at once. Caller holds
+// Cache.mu.
 func (e *expiry[K, V]) due(now int64, ordered bool) *node[K, V] {
 	if h := e.lists[byWrite].head; h != nil && e.expired(h, now) {
 		return h
