@@ -27,9 +27,10 @@ type Anatomy struct {
 	DistanceBounds []float64 // upper bounds of ByDistance's classes, in capacities
 	MaxPrior       int       // the last class of ByPrior
 	// ByRun holds each cache's hits over each run of RunLength requests
-	// (the last run may be shorter): whether one leads throughout or each
-	// leads in turn, and so what a duel that followed the leader could win.
-	ByRun     [][2]int
+	// (ByRun[i][e]: Names[i]'s over run e; the last run may be shorter):
+	// whether one leads throughout or each leads in turn, and so what a duel
+	// that followed the leader could win.
+	ByRun     [2][]int
 	RunLength int
 }
 
@@ -42,37 +43,18 @@ const AnatomyMinRun = 100
 const AnatomyFollowDecay = 20
 
 // Best returns the hits of the better of the two caches over each run, added
-// up: the most a cache that could become either one at the start of any run,
-// at no cost, would hit.
-func (an Anatomy) Best() int {
-	best := 0
-	for _, r := range an.ByRun {
-		best += max(r[0], r[1])
-	}
-	return best
-}
+// up (trace.BestOfRuns): the most a cache that could become either one at
+// the start of any run, at no cost, would hit.
+func (an Anatomy) Best() int { return trace.BestOfRuns(an.ByRun[:]) }
 
 // Follow returns the hits of a follower that, over each run, hits as the
-// cache whose score led after the run before (the first cache over the first
-// run; a tie keeps the one it follows), each score decayed by
-// 1/AnatomyFollowDecay and then credited with its cache's hits at the end of
-// every run; and how many times it changed caches. With no margin and no
-// noise test, and changing at no cost, it bounds what clientcache's duel
-// could win if it switched between the two.
+// cache whose score led after the runs before, and how many times it
+// changed caches (trace.FollowLeader, scores decayed by
+// 1/AnatomyFollowDecay per run): with no margin and no noise test, and
+// changing at no cost, it bounds what clientcache's duel could win if it
+// switched between the two.
 func (an Anatomy) Follow() (hits, switches int) {
-	var scores [2]float64
-	cur := 0
-	for _, r := range an.ByRun {
-		hits += r[cur]
-		for j := range scores {
-			scores[j] += float64(r[j]) - scores[j]/AnatomyFollowDecay
-		}
-		if next := 1 - cur; scores[next] > scores[cur] {
-			cur = next
-			switches++
-		}
-	}
-	return hits, switches
+	return trace.FollowLeader(an.ByRun[:], AnatomyFollowDecay)
 }
 
 // AnatomyDistances are the upper bounds, in multiples of the capacity, of
@@ -112,14 +94,13 @@ func CompareHits(name string, keys []uint64, capacity int, a, b Contender) (Anat
 	history := make(map[uint64]seen)
 	for i, k := range keys {
 		var hit [2]bool
-		if i%an.RunLength == 0 {
-			an.ByRun = append(an.ByRun, [2]int{})
-		}
-		run := &an.ByRun[len(an.ByRun)-1]
 		for j, c := range caches {
+			if i%an.RunLength == 0 {
+				an.ByRun[j] = append(an.ByRun[j], 0)
+			}
 			if hit[j] = c.Get(k); hit[j] {
 				an.Hits[j]++
-				run[j]++
+				an.ByRun[j][len(an.ByRun[j])-1]++
 			} else {
 				c.Set(k)
 			}
@@ -152,7 +133,7 @@ func (an Anatomy) Write(w io.Writer) {
 		an.Names[0], an.OnlyHits[0], an.Names[1], an.OnlyHits[1])
 	follow, switches := an.Follow()
 	fmt.Fprintf(w, "over %d runs of %d requests: the better of the two in each run %s; following the one that led the runs before (scores decayed by 1/%d a run) %s, %d switches\n",
-		len(an.ByRun), an.RunLength, p(an.Best()), AnatomyFollowDecay, p(follow), switches)
+		len(an.ByRun[0]), an.RunLength, p(an.Best()), AnatomyFollowDecay, p(follow), switches)
 	fmt.Fprintf(w, "\n| requests of the key before | only %s | only %s |\n|---|---:|---:|\n", an.Names[0], an.Names[1])
 	for n, c := range an.ByPrior {
 		label := fmt.Sprint(n)

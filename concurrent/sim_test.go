@@ -632,17 +632,9 @@ func TestSimWindowLadder(t *testing.T) {
 			runs[i] = simWholeRuns(hits, steps)
 			fmt.Fprintf(&b, " %d%% %.2f%%", share, trace.Percent(hits, n))
 		}
-		oracle := 0
-		for e := range runs[0] {
-			best := 0
-			for i := range runs {
-				best = max(best, runs[i][e])
-			}
-			oracle += best
-		}
-		fmt.Fprintf(&b, "; oracle %.2f%%; follower:", trace.Percent(oracle, n))
+		fmt.Fprintf(&b, "; oracle %.2f%%; follower:", trace.Percent(trace.BestOfRuns(runs), n))
 		for _, d := range []float64{2, 5, 20} {
-			hits, switches := simFollowLeader(runs, d)
+			hits, switches := trace.FollowLeader(runs, d)
 			fmt.Fprintf(&b, " d=%v %.2f%% (%d switches)", d, trace.Percent(hits, n), switches)
 		}
 		shipped := trace.Replay(keys, newSimEngineCache(newWTinyLFU[uint64, struct{}](c, 1), c, 1))
@@ -663,31 +655,6 @@ func simWholeRuns(hits int, steps []int) []int {
 		rest -= h
 	}
 	return append(steps, rest)
-}
-
-// simFollowLeader returns the hits of a follower of runs (runs[i][e]: the
-// hits of contender i over run e): over each run, the contender whose score
-// led after the run before (the first contender over the first run), each
-// score decayed by 1/d and credited with its contender's hits at the end of
-// every run; and how many times the follower changed contenders.
-func simFollowLeader(runs [][]int, d float64) (hits, switches int) {
-	scores := make([]float64, len(runs))
-	cur := 0
-	for e := range runs[0] {
-		hits += runs[cur][e]
-		next := cur
-		for i := range runs {
-			scores[i] += float64(runs[i][e]) - scores[i]/d
-			if scores[i] > scores[next] {
-				next = i
-			}
-		}
-		if next != cur {
-			switches++
-		}
-		cur = next
-	}
-	return hits, switches
 }
 
 // simFixedWindow replays keys through a W-TinyLFU of c entries whose window
@@ -886,21 +853,10 @@ func TestEveryAblationReplays(t *testing.T) {
 	}
 }
 
-// TestSimFollowLeader checks TestSimWindowLadder's arithmetic on runs small
-// enough to follow by hand.
-func TestSimFollowLeader(t *testing.T) {
+// TestSimWholeRuns checks TestSimWindowLadder's runs: the last, partial run
+// is what the whole runs leave of the hits.
+func TestSimWholeRuns(t *testing.T) {
 	if got := simWholeRuns(12, []int{3, 4}); !slices.Equal(got, []int{3, 4, 5}) {
 		t.Errorf("simWholeRuns(12, [3 4]) = %v, want [3 4 5]", got)
-	}
-	// Contender 0 leads after the first run (5 against 0), contender 1
-	// after the second (5 against 5/2), so the follower takes 5, 0 and 5.
-	runs := [][]int{{5, 0, 0}, {0, 5, 5}}
-	if hits, switches := simFollowLeader(runs, 2); hits != 10 || switches != 1 {
-		t.Errorf("simFollowLeader(%v, 2) = %d hits, %d switches; want 10, 1", runs, hits, switches)
-	}
-	// Without decay (d large), contender 0's 5 still ties contender 1's
-	// after the second run, and a tie keeps the follower where it is.
-	if hits, switches := simFollowLeader(runs, 1e18); hits != 5 || switches != 1 {
-		t.Errorf("simFollowLeader(%v, 1e18) = %d hits, %d switches; want 5, 1", runs, hits, switches)
 	}
 }
