@@ -81,49 +81,62 @@ func runParallelReads(b *testing.B, get func(uint64) bool) {
 }
 
 // BenchmarkMixed is 90% reads and 10% writes (Set of a present key from the
-// stream, so the size stays at the bound and writes replace).
-// The bare xsync.Map beside it (Load and Store, no policy, no bound) is the
-// ceiling.
+// stream, so the size stays at the bound and writes replace), from every
+// goroutine and ("serial") from one, with b.Loop. The bare xsync.Map beside
+// it (Load and Store, no policy, no bound) is the ceiling. "+expiry" sets
+// ExpireAfterAccess (an hour: nothing expires), so that the maintenance
+// goroutine also keeps the access-time order of every read it applies:
+// approximate under contention, exact from one goroutine, where the read
+// buffer keeps events in program order.
 func BenchmarkMixed(b *testing.B) {
-	b.Run("impl=xsync.Map/reads=90", func(b *testing.B) {
+	// Each makes its filled map or cache, and returns how to write and read it.
+	type impl struct {
+		name string
+		make func(b *testing.B) (set func(k, v uint64), get func(k uint64))
+	}
+	impls := []impl{{"xsync.Map", func(*testing.B) (func(k, v uint64), func(k uint64)) {
 		m := newFilledMap()
-		runParallelMixed(b, func(k, v uint64) { m.Store(k, v) }, func(k uint64) { m.Load(k) })
-	})
+		return func(k, v uint64) { m.Store(k, v) }, func(k uint64) { m.Load(k) }
+	}}}
 	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
-		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
-			c := newFilledCache(b, p)
-			runParallelMixed(b, func(k, v uint64) { _ = c.Set(k, v) }, func(k uint64) { c.Get(k) })
+		for _, expiry := range []time.Duration{0, time.Hour} {
+			name := "clientcache-" + p.String()
+			if expiry > 0 {
+				name += "+expiry"
+			}
+			impls = append(impls, impl{name, func(b *testing.B) (func(k, v uint64), func(k uint64)) {
+				c := newFilledCacheWith(b, concurrent.Options[uint64, uint64]{Policy: p, ExpireAfterAccess: expiry})
+				return func(k, v uint64) { _ = c.Set(k, v) }, func(k uint64) { c.Get(k) }
+			}})
+		}
+	}
+	for _, im := range impls {
+		b.Run("impl="+im.name+"/reads=90", func(b *testing.B) {
+			set, get := im.make(b)
+			runParallelMixed(b, set, get)
+		})
+	}
+	for _, im := range impls {
+		b.Run("impl="+im.name+"/reads=90/serial", func(b *testing.B) {
+			set, get := im.make(b)
+			b.ReportAllocs()
+			var i uint64
+			for b.Loop() {
+				mixedRequest(i, set, get)
+				i++
+			}
 		})
 	}
 }
 
-// BenchmarkMixedExpiring is BenchmarkMixed with ExpireAfterAccess set (an
-// hour: nothing expires), so that the maintenance goroutine also keeps the
-// access-time order of every read it applies: from every goroutine, where
-// the order is approximate, and from one ("serial", the same requests with
-// b.Loop), where the read buffer keeps them in order and the access-time
-// order is exact.
-func BenchmarkMixedExpiring(b *testing.B) {
-	for _, p := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
-		o := concurrent.Options[uint64, uint64]{Policy: p, ExpireAfterAccess: time.Hour}
-		b.Run("impl=clientcache-"+p.String()+"/reads=90", func(b *testing.B) {
-			c := newFilledCacheWith(b, o)
-			runParallelMixed(b, func(k, v uint64) { _ = c.Set(k, v) }, func(k uint64) { c.Get(k) })
-		})
-		b.Run("impl=clientcache-"+p.String()+"/reads=90/serial", func(b *testing.B) {
-			c := newFilledCacheWith(b, o)
-			b.ReportAllocs()
-			var i uint64
-			for b.Loop() {
-				k := benchKeys[i&(benchStream-1)]
-				if i%10 == 0 {
-					_ = c.Set(k, i)
-				} else {
-					c.Get(k)
-				}
-				i++
-			}
-		})
+// mixedRequest makes request i of the mixed workload: a write one time in
+// ten, else a read.
+func mixedRequest(i uint64, set func(k, v uint64), get func(k uint64)) {
+	k := benchKeys[i&(benchStream-1)]
+	if i%10 == 0 {
+		set(k, i)
+	} else {
+		get(k)
 	}
 }
 
@@ -133,12 +146,7 @@ func runParallelMixed(b *testing.B, set func(k, v uint64), get func(k uint64)) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := start.Add(1<<14) & (benchStream - 1)
 		for pb.Next() {
-			k := benchKeys[i&(benchStream-1)]
-			if i%10 == 0 {
-				set(k, i)
-			} else {
-				get(k)
-			}
+			mixedRequest(i, set, get)
 			i++
 		}
 	})
