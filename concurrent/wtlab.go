@@ -31,6 +31,14 @@ type wtLab struct {
 	idleScore int64
 	idleWatch map[uint64]wtIdleWatch
 	idleAge   int
+	// contests: the blindTurnover ablation's count of contests.
+	contests int
+}
+
+// blindTurn reports whether the blindTurnover ablation (k) still makes
+// ties blind in a cache of max entries.
+func (l *wtLab) blindTurn(k, max int) bool {
+	return k > 0 && max > wtDuelSize && l.contests <= k*max
 }
 
 // wtIdleWatch is a key watched by an idle contest of the learnIdle
@@ -86,7 +94,7 @@ func (p *wtinylfu[K, V]) labAdmits(c, v *node[K, V], cf, vf int) bool {
 		admit = true
 	case off.tieFrom > 0 && cf == vf && cf >= off.tieFrom && (!off.bigTieOnly || p.max > wtDuelSize):
 		admit = true
-	case off.learnTies && p.watch != nil && cf == vf:
+	case (off.learnTies || off.learnTiesBig) && p.watch != nil && cf == vf && (off.tieMax == 0 || cf <= off.tieMax):
 		p.watch.put(c.hash, p.requests, wtWatchCandidate|wtWatchTie)
 		p.watch.put(v.hash, p.requests, wtWatchTie)
 		admit = p.lab.ties > int64(off.tieBias)*wtNarrowUnit
