@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/concurrent"
@@ -680,10 +681,15 @@ func TestLogsAreDebugAndRedacted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A derived object's load is a miss too (it was not logged).
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	if _, err := clientcache.Derived(ctx, c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig, "presign", presign); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	out := buf.String()
 	mu.Unlock()
-	for _, want := range []string{"loading config", "building client", "client removed", `"cause":"Size"`, `"level":"DEBUG"`} {
+	for _, want := range []string{"loading config", "building client", "building derived object", `"name":"presign"`, "client removed", `"cause":"Size"`, `"level":"DEBUG"`} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("log lacks %q:\n%s", want, out)
 		}
@@ -771,6 +777,59 @@ func TestConfigReturnsACopy(t *testing.T) {
 	*a.BaseEndpoint = "https://changed.example.com"
 	if again, err := c.Config(ctx, key); err != nil || *again.BaseEndpoint != "https://s3.example.com" {
 		t.Errorf("writing through a returned config's BaseEndpoint changed the cache's: %q, %v", *again.BaseEndpoint, err)
+	}
+}
+
+// TestClientConstructorsGetTheirOwnConfig pins client builds that shared the
+// cached aws.Config's slices: Client and Derived passed newClient the cached
+// config itself, so a constructor that appends a middleware to
+// cfg.APIOptions (the otelaws.AppendMiddlewares(&cfg.APIOptions) idiom)
+// wrote into the spare capacity of the array every build of the identity
+// shares, and the next client of the identity overwrote the first's
+// middleware with its own (and two builds at once raced). Each build now
+// gets a copy, as Config's callers do.
+func TestClientConstructorsGetTheirOwnConfig(t *testing.T) {
+	noop := func(*middleware.Stack) error { return nil }
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		// Five options: the cached slice has spare capacity.
+		"mw": {config.WithAPIOptions([]func(*middleware.Stack) error{noop, noop, noop, noop, noop})},
+	}})
+	in := staticIdentity(t, 1).Input()
+	in.Name = "mw"
+	cfgKey, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Each constructor appends a middleware that marks its own client, and
+	// keeps the slice it built the client from.
+	built := map[string][]func(*middleware.Stack) error{}
+	marks := map[string]int{}
+	ctor := func(name string) func(aws.Config, ...func(*s3.Options)) *s3.Client {
+		return func(cfg aws.Config, fns ...func(*s3.Options)) *s3.Client {
+			cfg.APIOptions = append(cfg.APIOptions, func(*middleware.Stack) error { marks[name]++; return nil })
+			built[name] = cfg.APIOptions
+			return s3.NewFromConfig(cfg, fns...)
+		}
+	}
+	first, _ := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3"})
+	second, _ := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", S3: keys.S3Options{UsePathStyle: true}})
+	if _, err := clientcache.Client(ctx, c, first, ctor("first")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clientcache.Client(ctx, c, second, ctor("second")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"first", "second"} {
+		opts := built[name]
+		if len(opts) != 6 {
+			t.Fatalf("%s client: %d API options, want the identity's 5 and its own", name, len(opts))
+		}
+		before := marks[name]
+		_ = opts[5](nil)
+		if marks[name] != before+1 {
+			t.Errorf("%s client: its own middleware was replaced by another client's build of the same identity", name)
+		}
 	}
 }
 
@@ -2117,6 +2176,35 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 	}
 	if n := c.Stats().Configs.Loads; n != 2 { // the tenant's and its source identity's
 		t.Fatalf("%d config loads, want 2 (the tenant and its source identity)", n)
+	}
+}
+
+// TestBusyTenantKeepsItsConfigThroughGetClient: the same through
+// GetClient, whose hits did not count as a use of the config (only Client's
+// and Derived's did), against Options.IdleTimeout's "a hit on a client ...
+// [is a use] of the config they were built from": a tenant kept busy
+// through GetClient lost its config, and its next client cost a second
+// AssumeRole call and a second pool.
+func TestBusyTenantKeepsItsConfigThroughGetClient(t *testing.T) {
+	w := newWorld(t)
+	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
+	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	ctx := context.Background()
+	cfg := w.tenant(t, 1)
+	key := w.s3Key(t, cfg)
+	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+		if _, ok := clientcache.GetClient[*s3.Client](c, key); !ok {
+			t.Fatal("the busy client itself expired")
+		}
+	}
+	if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("%d AssumeRole calls for one busy tenant, want 1: its config expired while its S3 client was in use through GetClient", n)
 	}
 }
 

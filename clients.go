@@ -186,7 +186,11 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			if apply != nil {
 				opts = append([]func(*O){apply}, optFns...)
 			}
-			client := newClient(ce.cfg, opts...)
+			// A copy, as Config returns: a constructor that appends to
+			// cfg.APIOptions (otelaws.AppendMiddlewares(&cfg.APIOptions))
+			// would otherwise write into the cached config's spare
+			// capacity, which every build of the identity shares.
+			client := newClient(copyConfig(ce.cfg), opts...)
 			if isNil(client) {
 				return client, invalid("newClient", "returned a nil %s for %v", typeName(ck.Type), key)
 			}
@@ -241,6 +245,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		return e.v.(D), nil
 	}
 	e, err := c.derived.LoadMissed(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
+		c.logger.DebugContext(ctx, "clientcache: building derived object", "key", dk.client, "name", name, "type", typeName(dk.typ))
 		// Hold the client's pool before building on the client.
 		ce, err := held(ctx, func() (*clientEntry, error) { return clientEntryFor(ctx, c, key, newClient, apply, optFns) },
 			func(ce *clientEntry) *transport { return ce.tr })
@@ -417,7 +422,8 @@ func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
 }
 
 // GetClient returns the cached client of type C for key without building it
-// (and records the access), or false.
+// (and records the access, as a use of the config it was built from too, as
+// a hit of [Client] does), or false.
 func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 	c.mustBeUsable("GetClient(c)")
 	var zero C
@@ -425,6 +431,7 @@ func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 	if !ok {
 		return zero, false
 	}
+	c.usedConfig(key)
 	return e.client.(C), true
 }
 
