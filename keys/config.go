@@ -262,12 +262,16 @@ func checkCABundle(b []byte) string {
 		case block == nil:
 			return ""
 		case block.Type != "CERTIFICATE":
-			return "PEM block " + strconv.Itoa(n) + " is of type " + strconv.Quote(block.Type) + ", not CERTIFICATE (the SDK would skip it)"
+			// Not its type: the text between the dashes is the caller's,
+			// and no reason quotes the input.
+			return "PEM block " + strconv.Itoa(n) + " is not of type CERTIFICATE (the SDK would skip it)"
 		case len(block.Headers) != 0:
 			return "PEM block " + strconv.Itoa(n) + " has headers (the SDK would skip it)"
 		}
 		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-			return "PEM block " + strconv.Itoa(n) + " is not an X.509 certificate (the SDK would skip it): " + err.Error()
+			// Not err's text either: the parser's errors can quote the
+			// certificate's content (names, URIs).
+			return "PEM block " + strconv.Itoa(n) + " is not an X.509 certificate (the SDK would skip it)"
 		}
 	}
 }

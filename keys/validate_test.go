@@ -395,7 +395,7 @@ func TestCABundleBlocksTheSDKWouldSkipAreRefused(t *testing.T) {
 	for _, tc := range []struct{ name, bundle, reason string }{
 		{"not a certificate alone", notDER, "PEM block 0 is not an X.509 certificate"},
 		{"not a certificate after a good one", pem1 + notDER, "PEM block 1 is not an X.509 certificate"},
-		{"another type", pem1 + "-----BEGIN TRUSTED CERTIFICATE-----\nAQID\n-----END TRUSTED CERTIFICATE-----\n", `PEM block 1 is of type "TRUSTED CERTIFICATE"`},
+		{"another type", pem1 + "-----BEGIN TRUSTED CERTIFICATE-----\nAQID\n-----END TRUSTED CERTIFICATE-----\n", "PEM block 1 is not of type CERTIFICATE"},
 		{"headers", strings.Replace(pem2, "-----\nMIIB", "-----\nProc-Type: 4,ENCRYPTED\n\nMIIB", 1), "PEM block 0 has headers"},
 	} {
 		_, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(tc.bundle)})
@@ -413,5 +413,26 @@ func TestCABundleBlocksTheSDKWouldSkipAreRefused(t *testing.T) {
 	}
 	if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(strings.Replace(pem1, "MIIB", "MIIC", 1))}); err == nil {
 		t.Error("a bundle one byte away from a checked one was accepted unchecked")
+	}
+}
+
+// TestCABundleReasonsQuoteNothingOfTheBundle: a refused CA bundle's reason
+// quoted the PEM block's type, which is the caller's text (a secret pasted
+// into the wrong field shows up there), and appended the X.509 parser's
+// error, which can quote a certificate's names; the package promises that no
+// error quotes an input. Each reason now names the block by its index only.
+func TestCABundleReasonsQuoteNothingOfTheBundle(t *testing.T) {
+	const pasted = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+	for _, bundle := range []string{
+		"-----BEGIN AKIDX " + pasted + "-----\nAQID\n-----END AKIDX " + pasted + "-----\n",
+		"-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n",
+	} {
+		_, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(bundle)})
+		if err == nil {
+			t.Fatal("a bundle of no certificate was accepted")
+		}
+		if msg := err.Error(); strings.Contains(msg, pasted) || strings.Contains(msg, "AKIDX") || strings.Contains(msg, "x509:") {
+			t.Errorf("the reason quotes the bundle or the parser: %d bytes of message", len(msg))
+		}
 	}
 }
