@@ -33,6 +33,33 @@ type wtLab struct {
 	idleAge   int
 	// contests: the blindTurnover ablation's count of contests.
 	contests int
+	// contested: the firstContest ablation has acted; fillRequests and
+	// fillHits count the requests before and their hits.
+	contested              bool
+	fillRequests, fillHits int
+}
+
+// The firstContest ablation's actions.
+const (
+	wtFirstAge = 1 + iota
+	wtFirstClear
+)
+
+// firstContest ages or clears the sketch s (action, see
+// wtAblation.firstContest) at a cache of max entries' first contest.
+func (l *wtLab) firstContest(s *admission.Sketch, action, hits, max int) {
+	if l.contested || max <= wtDuelSize || s == nil {
+		return
+	}
+	l.contested = true
+	if hits > 0 && l.fillHits*100 >= hits*l.fillRequests {
+		return
+	}
+	if action == wtFirstAge {
+		s.Age()
+	} else {
+		s.Clear()
+	}
 }
 
 // blindTurn reports whether the blindTurnover ablation (k) still makes
