@@ -613,6 +613,7 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	// The clone's clock starts at the original's epoch, so copied times keep
 	// their meaning; its expiry lists keep the original's order.
 	d.exp.epoch = c.exp.epoch
+	d.exp.latest.Store(c.exp.latest.Load())
 	for w := range c.exp.lists {
 		for x := c.exp.lists[w].head; x != nil; x = x.tl.next[w] {
 			d.exp.lists[w].pushBack(copies[x])

@@ -153,17 +153,35 @@ type expiry[K comparable, V any] struct {
 	res      int64 // the resolution of stored accesses: min(accessResolution, tta/10)
 	clock    Clock // nil: the system's monotonic clock
 	epoch    time.Time
-	lists    [2]timeList[K, V]
+	// latest is the latest reading of clock (since epoch): now never
+	// returns less, so that a Clock set back does not reorder deadlines.
+	latest atomic.Int64
+	lists  [2]timeList[K, V]
 }
 
 func (e *expiry[K, V]) enabled() bool { return e.ttl > 0 || e.tta > 0 }
 
 // now returns the current time in nanoseconds since the cache was created.
+// An injected Clock that goes back (a wall clock set back, say) reads as
+// standing still until it passes its latest reading again: the expiry lists
+// are kept in the order of the times now returned (byWrite is in insertion
+// order, and due checks its head only), so an entry stamped earlier than the
+// one before it would stay behind it, counted by Len and yielded by Keys,
+// after Get had found it expired.
 func (e *expiry[K, V]) now() int64 {
 	if e.clock == nil {
 		return int64(time.Since(e.epoch))
 	}
-	return int64(e.clock.Now().Sub(e.epoch))
+	t := int64(e.clock.Now().Sub(e.epoch))
+	for {
+		last := e.latest.Load()
+		if t <= last {
+			return last
+		}
+		if e.latest.CompareAndSwap(last, t) {
+			return t
+		}
+	}
 }
 
 // expired reports whether n's lifetime has ended at now.

@@ -3,8 +3,11 @@ package concurrent_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,5 +329,104 @@ func TestExpireAfterAccessRemovesAnEntryReadOutOfTimeOrder(t *testing.T) {
 				t.Errorf("after Set(B): listener calls %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestLFUExpiryIsExactWhenTheDrainRuns pins an outcome that depended on the
+// scheduler, against the package's promise that one goroutine's operations
+// give the same evictions on every run: a drain applied the queued
+// insertions, and with them LFU's admission contests, before it removed the
+// entries that had expired. If the maintenance goroutine (woken by a
+// replacing Set) drained first, the expired entry was gone before the next
+// insertion and no contest took place; if the insertion's writer drained,
+// the contest counted the expired entry, doomed a live one, and the policy's
+// order differed from then on: a different live entry was later evicted for
+// Size. Expired entries now go before the queued writes are applied. Both
+// runs make the same calls with the same clock and seed; one pauses where
+// the maintenance goroutine may run. (Found by a review helper.)
+func TestLFUExpiryIsExactWhenTheDrainRuns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // the woken goroutine runs only when the caller yields
+	run := func(pause bool) string {
+		clock := concurrent.NewFakeClock()
+		var log []string
+		c := newCache(t, concurrent.Options[string, int]{
+			MaxSize:          3,
+			Policy:           concurrent.LFU,
+			Seed:             1,
+			ExpireAfterWrite: time.Hour,
+			Clock:            clock,
+			OnEvict: func(k string, _ int, cause concurrent.Cause) {
+				if cause != concurrent.Expired { // their order relative to the caller's may vary, as documented
+					log = append(log, k+":"+cause.String())
+				}
+			},
+		})
+		_ = c.Set("x", 1)
+		clock.Advance(5 * time.Minute)
+		_ = c.Set("v", 2)
+		c.Get("x")
+		_ = c.Set("w", 3)
+		clock.Advance(56 * time.Minute) // x (written at 0) has expired, v and w (5m) have not
+		_ = c.Set("w", 4)               // a replacement: wakes the maintenance goroutine
+		if pause {
+			time.Sleep(50 * time.Millisecond) // lets it run, as a busy scheduler might not
+		}
+		_ = c.Set("c", 5)
+		afterC := slices.Collect(c.Keys())
+		_ = c.Set("d", 6)
+		_ = c.Set("e", 7)
+		return fmt.Sprintf("after c %v, keys %v, calls %v", afterC, slices.Collect(c.Keys()), log)
+	}
+	if a, b := run(false), run(true); a != b {
+		t.Errorf("the same calls gave two outcomes:\n without a pause: %s\n with a pause:    %s", a, b)
+	}
+}
+
+// settableClock is a Clock that can be set to any instant, back too.
+type settableClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *settableClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *settableClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+// TestClockSetBackReadsAsStandingStill pins an entry that stayed after it
+// expired: with a Clock set back (a wall clock corrected, say), an entry
+// written then was stamped earlier than the one written before it, sat
+// behind it in the write-ordered list, which is checked from its head, and
+// after Get had found it expired it was still counted by Len and yielded by
+// Keys, with no Expired call, until the entry in front of it expired. A
+// Clock set back now reads as standing still until it passes its latest
+// reading again: the entry's lifetime starts at that reading. (Found by a
+// review helper.)
+func TestClockSetBackReadsAsStandingStill(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	clock := &settableClock{now: t0}
+	var rec recorder
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: rec.onEvict})
+	_ = c.Set("a", 1)                    // written at t0
+	clock.Set(t0.Add(-30 * time.Minute)) // set back
+	_ = c.Set("b", 2)                    // read as written at t0 too
+	for _, tc := range []struct {
+		at   time.Duration
+		want []string
+	}{
+		{45 * time.Minute, []string{"a", "b"}}, // b is 45 minutes old, not 75
+		{time.Hour - time.Nanosecond, []string{"a", "b"}},
+		{time.Hour, nil},
+	} {
+		clock.Set(t0.Add(tc.at))
+		var found []string
+		for _, k := range []string{"a", "b"} {
+			if _, ok := c.Get(k); ok {
+				found = append(found, k)
+			}
+		}
+		c.Sync()
+		if keys := slices.Collect(c.Keys()); !slices.Equal(found, tc.want) || !slices.Equal(keys, tc.want) || c.Len() != len(tc.want) {
+			t.Errorf("at t0+%v: Get finds %v, Keys %v, Len %d; want %v for all three", tc.at, found, keys, c.Len(), tc.want)
+		}
 	}
 }

@@ -163,7 +163,7 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 			break
 		}
 		first.drainTo(t.readPos, c)
-		c.applyWrite(t)
+		notes = c.applyWriteInTime(notes, t)
 	}
 	// poll stops at a slot claimed by a writer that has not published its
 	// task yet. The tasks published behind it are applied now, out of turn
@@ -178,7 +178,7 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 		for pos := c.wb.head + 1; pos < end; pos++ {
 			if t, ok := c.wb.takeAhead(pos); ok {
 				first.drainTo(t.readPos, c)
-				c.applyWrite(t)
+				notes = c.applyWriteInTime(notes, t)
 			}
 		}
 	}
@@ -194,6 +194,21 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 	if c.expiring {
 		notes = c.expireLocked(notes)
 	}
+	return notes
+}
+
+// applyWriteInTime applies the write task t as of the time it was made: with
+// expiry, the entries that had expired when its node was written (the
+// node's birth) are removed first, as they would have been had the
+// maintenance goroutine run just before. Otherwise an insertion's admission
+// contest (LFU) counted an entry that had expired before it, or did not,
+// depending on when the drain ran: one goroutine's operations then gave
+// different evictions from run to run. Caller holds c.mu.
+func (c *Cache[K, V]) applyWriteInTime(notes []notification[K, V], t writeTask[K, V]) []notification[K, V] {
+	if c.expiring && (t.op == opAdd || t.op == opReplace) {
+		notes = c.expireAt(notes, t.n.tl.born)
+	}
+	c.applyWrite(t)
 	return notes
 }
 
@@ -278,7 +293,18 @@ func (c *Cache[K, V]) evictOne() *node[K, V] {
 // expireLocked removes every entry whose lifetime has ended, and records the
 // next deadline for the maintenance goroutine's timer. Caller holds c.mu.
 func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K, V] {
-	now := c.exp.now()
+	notes = c.expireAt(notes, c.exp.now())
+	next, ok := c.exp.next()
+	if !ok {
+		next = noDeadline
+	}
+	c.nextDeadline.Store(next)
+	return notes
+}
+
+// expireAt removes the entries whose lifetime had ended at now (O(1) when
+// none has). Caller holds c.mu.
+func (c *Cache[K, V]) expireAt(notes []notification[K, V], now int64) []notification[K, V] {
 	ordered := !c.rb.contended()
 	for n := c.exp.due(now, ordered); n != nil; n = c.exp.due(now, ordered) {
 		c.unlink(n)
@@ -286,11 +312,6 @@ func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K,
 			notes = append(notes, notification[K, V]{n.key, v, Expired})
 		}
 	}
-	next, ok := c.exp.next()
-	if !ok {
-		next = noDeadline
-	}
-	c.nextDeadline.Store(next)
 	return notes
 }
 

@@ -61,6 +61,9 @@ type Options[K comparable, V any] struct {
 	// clock. Tests inject a fake one to make expiry exact. Nothing else reads
 	// it (LoadTimeout and the load statistics use the system's clock), so
 	// setting it without ExpireAfterWrite or ExpireAfterAccess is an error.
+	// A Clock that goes back (a wall clock set back) is read as standing
+	// still until it passes its latest reading again: no entry's lifetime
+	// starts before another's that was written earlier.
 	Clock Clock
 
 	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
