@@ -170,7 +170,9 @@ func writeBufferSize(maxSize int) int {
 // buffer: while one goroutine uses the cache, every access is kept, so one
 // Get in 64 applies the buffered accesses itself (a short critical section
 // that readers of other goroutines never wait for, which also removes the
-// entries that have expired and hands them to OnEvict); under contention a
+// entries that have expired and hands them to OnEvict; it waits for the
+// maintenance lock if another goroutine holds it: the copy of All, Clone,
+// Resize, Sync, a drain of the maintenance goroutine); under contention a
 // reader never applies the buffer: when its stripe is full, the access is
 // dropped and the maintenance goroutine is asked to drain. See the package
 // documentation.
@@ -654,8 +656,9 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 // All returns the entries in eviction order, the next victim first (for
 // LRU, least recently used first; for LFU, see [LFU]).
 // When iteration starts, All applies the buffered events and copies the
-// order (O(n) under the maintenance lock, O(n log n) for LRU, which sorts
-// its entries by last use; readers are not blocked), then
+// entries (O(n) under the maintenance lock; LRU then sorts the copy by last
+// use, O(n log n), without the lock; see the package documentation for the
+// readers that wait meanwhile), then
 // yields from the copy without holding any lock: the loop body may use the
 // cache freely, and changes made meanwhile are not reflected. Reading
 // entries through All does not count as access.

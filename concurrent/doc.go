@@ -106,9 +106,12 @@
 // [Options.RecordStats], a miss also adds to a counter and a contended hit
 // that records nothing draws a random number to count itself by sampling (one
 // in 16 adds to a counter); without it, requests are not counted. Keys,
-// Values, All and Backward copy the eviction order under the maintenance lock
-// (O(n), and O(n log n) for LRU, which sorts its entries by their last use;
-// readers are not blocked) and iterate over the copy. Each cache owns one
+// Values, All and Backward copy the entries under the maintenance lock
+// (O(n); LRU then sorts the copy by last use, O(n log n), without the lock)
+// and iterate over the copy. Readers under contention never wait for the
+// copy; a goroutine reading alone (exact mode) whose read buffer fills while
+// the copy is taken waits for it, as it waits for any holder of the lock.
+// Each cache owns one
 // goroutine, parked while there is nothing to do; Close stops it, and a cache
 // that becomes unreachable without Close stops it too.
 //

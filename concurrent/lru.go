@@ -316,20 +316,32 @@ func (p *lru[K, V]) clear() {
 	p.h, p.dead = nil, 0
 }
 
-// sorted returns the linked nodes, least recently used first. It sorts
-// (stamp, node) pairs, so that comparisons read no node.
-func (p *lru[K, V]) sorted() []*node[K, V] {
-	items := make([]lruItem[K, V], 0, p.len())
+// stamped calls visit with every linked node and its stamp, unordered: the
+// nodes of q in their order, then those of the heap. Sorting the stamps
+// gives the order (see sorted), which the caller may do without the lock.
+func (p *lru[K, V]) stamped(visit func(stamp uint64, n *node[K, V])) {
 	p.q.ascend(func(n *node[K, V]) bool {
-		items = append(items, lruItem[K, V]{n.stamp(), n})
+		visit(n.stamp(), n)
 		return true
 	})
 	for _, it := range p.h {
 		if it.n.queue == lruHeap {
-			items = append(items, lruItem[K, V]{it.n.stamp(), it.n})
+			visit(it.n.stamp(), it.n)
 		}
 	}
-	slices.SortFunc(items, func(a, b lruItem[K, V]) int { return cmp.Compare(a.key, b.key) })
+}
+
+// sortStamped sorts items by stamp, least recently used first.
+func sortStamped[T any](items []T, stamp func(T) uint64) {
+	slices.SortFunc(items, func(a, b T) int { return cmp.Compare(stamp(a), stamp(b)) })
+}
+
+// sorted returns the linked nodes, least recently used first. It sorts
+// (stamp, node) pairs, so that comparisons read no node.
+func (p *lru[K, V]) sorted() []*node[K, V] {
+	items := make([]lruItem[K, V], 0, p.len())
+	p.stamped(func(stamp uint64, n *node[K, V]) { items = append(items, lruItem[K, V]{stamp, n}) })
+	sortStamped(items, func(it lruItem[K, V]) uint64 { return it.key })
 	nodes := make([]*node[K, V], len(items))
 	for i, it := range items {
 		nodes[i] = it.n

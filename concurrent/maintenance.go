@@ -639,9 +639,38 @@ type keyValue[K comparable, V any] struct {
 }
 
 // snapshot returns the present entries in eviction order (or reverse).
+//
+// The entries are copied under the maintenance lock, O(n); an LRU's order,
+// whose hits only stamp their nodes, is sorted from the stamps after the
+// lock is released (O(n log n)): a reader in exact mode whose read buffer
+// fills meanwhile waits for the lock, so holding it for the sort stalled
+// such a reader for as long (found by a review helper).
 func (c *Cache[K, V]) snapshot(backward bool) []keyValue[K, V] {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
+	if l := c.lru; l != nil {
+		type stampedKV struct {
+			stamp uint64
+			kv    keyValue[K, V]
+		}
+		items := make([]stampedKV, 0, l.len())
+		l.stamped(func(stamp uint64, x *node[K, V]) {
+			if e, ok := c.m.Load(x.key); ok && e.n == x {
+				items = append(items, stampedKV{stamp, keyValue[K, V]{x.key, e.value}})
+			}
+		})
+		c.mu.Unlock()
+		c.deliver(notes)
+		sortStamped(items, func(it stampedKV) uint64 { return it.stamp })
+		nodes := make([]keyValue[K, V], len(items))
+		for i, it := range items {
+			if backward {
+				i = len(items) - 1 - i
+			}
+			nodes[i] = it.kv
+		}
+		return nodes
+	}
 	nodes := make([]keyValue[K, V], 0, c.pol.len())
 	visit := func(x *node[K, V]) bool {
 		// A linked node is present unless its removal is in flight; its

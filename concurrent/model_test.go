@@ -206,6 +206,16 @@ func runLRUModel(t *testing.T, capacity, ops int, seed uint64) {
 			if gotKeys, want := slices.Collect(c.Keys()), ref.keys(); !slices.Equal(gotKeys, want) {
 				t.Fatalf("op %d %s:\n got  %v\n want %v", i, desc, gotKeys, want)
 			}
+			// Backward: the same copy, sorted after the lock, in reverse.
+			var back []int
+			for k := range c.Backward() {
+				back = append(back, k)
+			}
+			want := ref.keys()
+			slices.Reverse(want)
+			if !slices.Equal(back, want) {
+				t.Fatalf("op %d %s, Backward:\n got  %v\n want %v", i, desc, back, want)
+			}
 		case p < 99:
 			n := 1 + rng.IntN(2*capacity)
 			desc = fmt.Sprintf("Resize(%d)", n)
