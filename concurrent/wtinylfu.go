@@ -1303,7 +1303,18 @@ type wtState struct {
 // it was measured against, for TestSimAblations. The zero value is the
 // policy as shipped; nothing else sets it.
 type wtAblation struct {
-	lazySketch bool // no sketch (no counting) until the cache is half full, as in Caffeine
+	lazySketch    bool // no sketch (no counting) until the cache is half full, as in Caffeine
+	noDoorkeeper  bool // a sketch without a doorkeeper
+	noAdapt       bool // the window stays at 1%
+	constShrink   bool // a victim ghost hit shrinks the window by four, whatever its frequency
+	caffeineFlood bool // a losing warm candidate is admitted 1 time in 128 whatever the streak
+	noFlood       bool // no random admission of losing candidates
+	unscaled      bool // window steps of one entry (times the frequency) at every size
+	noDuel        bool // never switch to LRU mode (and no shadows); set for the duel's own shadow
+	sampledDuel   bool // duel above wtDuelSize entries too, with miniature shadows on a sample of the keys
+	smallSketch   bool // no floor: the sketch sized for the cache (or twice it) even below wtMinSketch entries
+	singleSketch  bool // the sketch sized for the cache, not for twice it, up to wtDoubleSketch entries
+	startLRU      bool // a duelling cache starts in LRU mode instead of W-TinyLFU mode
 	// lazyPercent > 0: above wtDuelSize entries, no sketch (no counting)
 	// until the cache is lazyPercent% full.
 	lazyPercent int
@@ -1313,17 +1324,6 @@ type wtAblation struct {
 	// firstContestHits > 0: only if less than firstContestHits% of the
 	// requests before the first contest hit.
 	firstContestHits int
-	noDoorkeeper     bool // a sketch without a doorkeeper
-	noAdapt          bool // the window stays at 1%
-	constShrink      bool // a victim ghost hit shrinks the window by four, whatever its frequency
-	caffeineFlood    bool // a losing warm candidate is admitted 1 time in 128 whatever the streak
-	noFlood          bool // no random admission of losing candidates
-	unscaled         bool // window steps of one entry (times the frequency) at every size
-	noDuel           bool // never switch to LRU mode (and no shadows); set for the duel's own shadow
-	sampledDuel      bool // duel above wtDuelSize entries too, with miniature shadows on a sample of the keys
-	smallSketch      bool // no floor: the sketch sized for the cache (or twice it) even below wtMinSketch entries
-	singleSketch     bool // the sketch sized for the cache, not for twice it, up to wtDoubleSketch entries
-	startLRU         bool // a duelling cache starts in LRU mode instead of W-TinyLFU mode
 	// noBlind: a tie turns the candidate away before the cache's first hit
 	// too; blindCounted: the duel counts hits on entries a blind tie
 	// admitted for W-TinyLFU, like any other hit (see wtinylfu.admit).
@@ -1431,6 +1431,9 @@ type wtAblation struct {
 	// learnTiesBig: learnTies at every size (the watch table is kept at
 	// every size; the narrow lead still only up to wtDuelSize entries).
 	learnTiesBig bool
+	// tieMax > 0: learnTiesBig learns only ties of estimates of at most
+	// tieMax.
+	tieMax int
 	// startShare > 0: above wtDuelSize entries (at every size with
 	// startAll), the window starts at startShare% of the cache instead of
 	// 1%, and is set there again by a resize.
@@ -1439,9 +1442,6 @@ type wtAblation struct {
 	// blindTurnover > 0: above wtDuelSize entries, ties are blind (see
 	// admit) for the first blindTurnover x max contests too, hit or not.
 	blindTurnover int
-	// tieMax > 0: learnTiesBig learns only ties of estimates of at most
-	// tieMax.
-	tieMax int
 	// protectedPercent > 0 replaces wtProtectedPercent.
 	protectedPercent int
 	// bigSketchPercent > 0: above wtDoubleSketch entries, the sketch is
