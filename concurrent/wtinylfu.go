@@ -441,9 +441,8 @@ import "github.com/clientcache/clientcache/admission"
 // fills and its newest keys come back within the cache's size (LRU hits
 // 41.16% of the first tenth's requests): the policy hits 25.19% and 48.78%
 // of the first two tenths' requests, ARC 38.91% and 58.27% (2.32 points of
-// the whole trace), and over the other four fifths
-// the policy leads by 1.45 points (seed 1; cd bench && go run ./cmd/phases
-// p3@100000). A window that starts larger than 1% holds more of those
+// the whole trace), and over the other four fifths the policy leads by
+// 1.45 points (seed 1; cd bench && go run ./cmd/phases p3@100000). A window that starts larger than 1% holds more of those
 // newest keys, and was measured and not kept (columns start5 to start99:
 // a window of 5% to 99% of the cache at first, above wtDuelSize entries;
 // startall5 and startall10: at every size). Averaged over seeds 1 to 10 on
@@ -457,7 +456,8 @@ import "github.com/clientcache/clientcache/admission"
 // 63.41% to 63.81% and web12 at 5,000 from 81.36% to 81.62% (still below
 // ARC), while P3 at 100,000 falls from 40.40% to 40.27% and Zipf at 10,000
 // from 42.65% to 42.57%; 5%, 15%, 20% and 25% meet 18, 17, 17 and 17 rows
-// with 2.47, 1.82, 2.15 and 2.28 points. On all 76 rows (seeds 1 to 3,
+// with 2.47, 1.82, 2.15 and 2.28 points (and over seeds 1 to 3, 30%, 60%,
+// 90% and 99% meet 16, 14, 12 and 11). On all 76 rows (seeds 1 to 3,
 // CLIENTCACHE_ABLATIONS=all CLIENTCACHE_SEEDS=1,2,3
 // CLIENTCACHE_VARIANTS=shipped,start10,startall5,startall10) a start at
 // 10% meets the same 65 rows as shipped (3.70 points of shortfall against
@@ -488,8 +488,8 @@ import "github.com/clientcache/clientcache/admission"
 // again from zero each time it grows while the cache fills (theine-go
 // v0.6.3, CountMinSketch.EnsureCapacity), which keeps more of the newest:
 // on the first tenth of P3 at 100,000 it hit 31.22% in the run of
-// cmd/phases above, ARC 38.91%, the policy 25.19%. Forgetting the fill's counts was
-// measured and not kept, above wtDuelSize entries (columns lazybig25 to
+// cmd/phases above, ARC 38.91%, the policy 25.19%. Forgetting the fill's
+// counts was measured and not kept, above wtDuelSize entries (columns lazybig25 to
 // lazybig99: no counting until the cache is 25% to 99% full; firstage and
 // firstclear: the first contest ages or clears the sketch; firstage5 to
 // firstage20 and firstclear10: only if less than 5%, 10% or 20% of the
@@ -503,10 +503,10 @@ import "github.com/clientcache/clientcache/admission"
 // 100,000 from 39.83% to 42.61% but meets 20 (Zipf at 100,000 50.71% ->
 // 50.40%, Glimpse at 2,000 57.96% -> 57.41%), as firstage and firstclear
 // do (P3 at 100,000 41.67% and 41.02%). Only after a fill of which less
-// than a tenth hit (firstage10, firstclear10: the same with 20%; with 5%,
-// P3 at 25,000 alone moves, to 15.14%), nothing
-// moves but P3 at 25,000 (15.37% -> 15.14%) and at 100,000 (to 41.67% and
-// 41.02%), and 23 rows are met with 2.64 points; over seeds 1 to 10 P3 at
+// than a tenth hit (firstage10, firstclear10; firstage20 moves the same
+// rows, firstage5 P3 at 25,000 alone), nothing moves but P3 at 25,000
+// (15.37% -> 15.14%) and at 100,000 (to 41.67% and 41.02%), and 23 rows
+// are met with 2.64 points; over seeds 1 to 10 P3 at
 // 100,000 rises from 40.40% to 41.43% and 41.77%, at 75,000, 125,000 and
 // 150,000 by 2.28, 1.30 and 0.95 points (aged) and 2.08, 1.53 and 1.99
 // (cleared), and falls at 25,000 and 30,000 by up to 0.28
@@ -514,16 +514,15 @@ import "github.com/clientcache/clientcache/admission"
 // CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10
 // CLIENTCACHE_VARIANTS=shipped,firstage10,firstclear10); on the six traces
 // at 2,048 to 200,000 entries only P3 at 20,000 and 50,000 move (aged by
-// -0.07 and +0.05 points, cleared by +0.02 and -0.45). But a loop's first pass is such
-// a fill too, and its wrap asks for the oldest keys: at 1,100 entries
+// -0.07 and +0.05 points, cleared by +0.02 and -0.45). But a loop's first
+// pass is such a fill too, and its wrap asks for the oldest keys: at 1,100 entries
 // (CLIENTCACHE_ABLATIONS=1 CLIENTCACHE_CAPACITIES=1100,1500,2048,4096
 // CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_VARIANTS=shipped,firstage10,firstclear10)
 // Glimpse falls from 51.86% to 32.48% and 32.46% (ARC hits 19.40% at
 // 1,000), CS from 64.08% to 56.55% and 44.20%, scan from 49.33% to 48.65%
 // (at 1,500 from 68.70% to 66.61%), while zigzag, a sweep whose turn asks
 // for the newest, rises from 40.45% to 47.57% (at 1,500 from 55.04% to
-// 59.74%). It is
-// the dilemma of the blind ties below: no policy keeps both the oldest and
+// 59.74%). It is the dilemma of the blind ties below: no policy keeps both the oldest and
 // the newest keys of a fill, and at the first contest P3 and a loop look
 // the same.
 //
