@@ -35,9 +35,14 @@ func FollowLeader(runs [][]int, decay float64) (hits, switches int) {
 	cur := 0
 	for e := range runs[0] {
 		hits += runs[cur][e]
-		next := cur
 		for i := range runs {
 			scores[i] += float64(runs[i][e]) - scores[i]/decay
+		}
+		// Every score first, then the leader: compared within the loop
+		// above, a contender after the followed one would be weighed
+		// against the followed one's score of the run before.
+		next := cur
+		for i := range runs {
 			if scores[i] > scores[next] {
 				next = i
 			}

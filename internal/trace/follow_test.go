@@ -25,6 +25,20 @@ func TestFollowLeader(t *testing.T) {
 	if got := BestOfRuns(runs); got != 12 {
 		t.Errorf("BestOfRuns(%v) = %d, want 12", runs, got)
 	}
+	// The leader is chosen on every score of the run just ended: the
+	// follower on contender 1 compared contender 0's new score with
+	// contender 1's of the run before (found by a review helper). Run 0:
+	// scores 0 and 10, contender 1 leads; run 1: 6 and 5, contender 0 leads
+	// and the follower takes its 10 over run 2.
+	runs = [][]int{{0, 6, 10}, {10, 0, 0}}
+	if hits, switches := FollowLeader(runs, 2); hits != 10 || switches != 2 {
+		t.Errorf("FollowLeader(%v, 2) = %d hits, %d switches; want 10, 2", runs, hits, switches)
+	}
+	// A tie of the new scores (12 and 12) keeps contender 1.
+	runs = [][]int{{0, 12, 0}, {10, 7, 7}}
+	if hits, switches := FollowLeader(runs, 2); hits != 14 || switches != 1 {
+		t.Errorf("FollowLeader(%v, 2) = %d hits, %d switches; want 14, 1", runs, hits, switches)
+	}
 	if h, s := FollowLeader(nil, 20); h != 0 || s != 0 || BestOfRuns(nil) != 0 {
 		t.Error("no contenders: want nothing")
 	}
