@@ -26,7 +26,13 @@ type Contender struct {
 	// its sampling or Go's map order), so that its hit ratio varies from
 	// run to run: otter, theine, ristretto and mutexmap.
 	Random bool
-	New    func(capacity int) (Cache, error)
+	// Background is true for a cache that applies the reads it records on
+	// a goroutine of its own, and drops them when that goroutine lags:
+	// ristretto, whose Wait applies its buffered writes only. Its hit
+	// ratio then depends on how busy the machine is, so RunWithProgress
+	// replays it alone.
+	Background bool
+	New        func(capacity int) (Cache, error)
 }
 
 // Contenders is the set cmd/hitratio measures, clientcache first.
@@ -59,6 +65,10 @@ var AllContenders = func() []Contender {
 // randomised lists the caches that seed themselves at random.
 var randomised = map[string]bool{"otter": true, "theine": true, "ristretto": true, "mutexmap": true}
 
+// background lists the caches that apply recorded reads on a goroutine of
+// their own (see Contender.Background).
+var background = map[string]bool{"ristretto": true}
+
 // eventual lists the caches whose writes take effect, bound included, only
 // when their buffers are drained: bounded, they are replayed with a Sync after
 // each write.
@@ -74,7 +84,7 @@ func contender(name, suffix string, judged bool) Contender {
 	bounded := suffix == ""
 	syncEach := bounded && eventual[name]
 	return Contender{
-		Name: name + suffix, Bounded: bounded, Rival: k.Rival, Judged: judged, Random: randomised[name],
+		Name: name + suffix, Bounded: bounded, Rival: k.Rival, Judged: judged, Random: randomised[name], Background: background[name],
 		New: func(n int) (Cache, error) {
 			kv, err := k.New(n)
 			if err != nil {

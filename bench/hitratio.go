@@ -96,30 +96,36 @@ func Measure(name string, keys []uint64, capacity int, contenders []Contender, r
 		Optimal: trace.Optimal(keys, capacity), LRU: trace.LRUHits(keys, capacity),
 	}
 	for _, c := range contenders {
-		res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival, Judged: c.Judged}
-		n := 1
-		if c.Random && c.Bounded {
-			n = max(runs, 1)
-		}
-		var hits []int
-		for range n {
-			cache, err := c.New(capacity)
-			if err != nil {
-				res.Err = err
-				break
-			}
-			hits = append(hits, trace.Replay(keys, cache))
-			res.Peak = max(res.Peak, cache.Peak())
-			cache.Close()
-		}
-		if res.Err == nil {
-			slices.Sort(hits)
-			res.Runs = len(hits)
-			res.Hits, res.MinHits, res.MaxHits = hits[(len(hits)-1)/2], hits[0], hits[len(hits)-1]
-		}
-		row.Results = append(row.Results, res)
+		row.Results = append(row.Results, measureOne(keys, capacity, c, runs))
 	}
 	return row
+}
+
+// measureOne replays keys through contender c at capacity (runs times if
+// it is randomised and bounded, see Measure).
+func measureOne(keys []uint64, capacity int, c Contender, runs int) Result {
+	res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival, Judged: c.Judged}
+	n := 1
+	if c.Random && c.Bounded {
+		n = max(runs, 1)
+	}
+	var hits []int
+	for range n {
+		cache, err := c.New(capacity)
+		if err != nil {
+			res.Err = err
+			break
+		}
+		hits = append(hits, trace.Replay(keys, cache))
+		res.Peak = max(res.Peak, cache.Peak())
+		cache.Close()
+	}
+	if res.Err == nil {
+		slices.Sort(hits)
+		res.Runs = len(hits)
+		res.Hits, res.MinHits, res.MaxHits = hits[(len(hits)-1)/2], hits[0], hits[len(hits)-1]
+	}
+	return res
 }
 
 // Job is one trace at one capacity.
@@ -152,16 +158,20 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Run measures every job with up to GOMAXPROCS jobs at a time (each replay
-// stays on one goroutine, so figures do not depend on the parallelism) and
-// returns the rows in job order; randomised rivals are replayed runs times
-// (see Measure). Traces are loaded once each.
+// Run measures every job with up to GOMAXPROCS jobs at a time and returns
+// the rows in job order; randomised rivals are replayed runs times (see
+// Measure). Traces are loaded once each. Each replay stays on one
+// goroutine, so the figures of synchronous caches do not depend on the
+// parallelism; the contenders that apply recorded reads on a goroutine of
+// their own (Contender.Background) would lose reads beside busy replays,
+// so they are replayed afterwards, one replay at a time.
 func Run(dir string, jobs []Job, contenders []Contender, runs int) ([]Row, error) {
 	return RunWithProgress(dir, jobs, contenders, runs, nil)
 }
 
 // RunWithProgress is Run, calling progress (if not nil) after each job with
-// the number of jobs done and the job just finished. Calls are serialised.
+// the number of jobs done and the job just finished (before the background
+// contenders' replays, which follow all jobs). Calls are serialised.
 func RunWithProgress(dir string, jobs []Job, contenders []Contender, runs int, progress func(done int, j Job)) ([]Row, error) {
 	keys := map[string][]uint64{}
 	for _, j := range jobs {
@@ -183,6 +193,12 @@ func RunWithProgress(dir string, jobs []Job, contenders []Contender, runs int, p
 	sort.SliceStable(order, func(a, b int) bool {
 		return len(keys[jobs[order[a]].File.Name]) > len(keys[jobs[order[b]].File.Name])
 	})
+	var foreground []Contender
+	for _, c := range contenders {
+		if !c.Background {
+			foreground = append(foreground, c)
+		}
+	}
 	work := make(chan int)
 	var (
 		wg   sync.WaitGroup
@@ -195,7 +211,7 @@ func RunWithProgress(dir string, jobs []Job, contenders []Contender, runs int, p
 			defer wg.Done()
 			for i := range work {
 				j := jobs[i]
-				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, contenders, runs)
+				rows[i] = Measure(j.File.Label, keys[j.File.Name], j.Capacity, foreground, runs)
 				if progress != nil {
 					mu.Lock()
 					done++
@@ -210,6 +226,23 @@ func RunWithProgress(dir string, jobs []Job, contenders []Contender, runs int, p
 	}
 	close(work)
 	wg.Wait()
+	// The background contenders, alone on the machine, then every row's
+	// results back in the contenders' order.
+	for i, j := range jobs {
+		byName := map[string]Result{}
+		for _, res := range rows[i].Results {
+			byName[res.Name] = res
+		}
+		for _, c := range contenders {
+			if c.Background {
+				byName[c.Name] = measureOne(keys[j.File.Name], j.Capacity, c, runs)
+			}
+		}
+		rows[i].Results = rows[i].Results[:0]
+		for _, c := range contenders {
+			rows[i].Results = append(rows[i].Results, byName[c.Name])
+		}
+	}
 	return rows, nil
 }
 

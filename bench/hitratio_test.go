@@ -3,6 +3,7 @@ package bench
 import (
 	"errors"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 
 	"github.com/clientcache/clientcache/internal/trace"
@@ -162,6 +163,77 @@ func TestARCOvershootsByOne(t *testing.T) {
 		}
 		if r.Peak != c+1 {
 			t.Errorf("oltp@%d: ARC held at most %d entries, want %d (kv.go's note on ARC is out of date)", c, r.Peak, c+1)
+		}
+	}
+}
+
+// countingCache is a Cache for TestBackgroundContendersAreReplayedAlone:
+// an LRU that counts, in active, the replays of foreground contenders under
+// way, and records in overlapped whether a background one ever replayed
+// beside one.
+type countingCache struct {
+	lru        *trace.LRU
+	background bool
+	active     *atomic.Int32
+	overlapped *atomic.Bool
+}
+
+func (c *countingCache) Get(k uint64) bool {
+	if c.background && c.active.Load() != 0 {
+		c.overlapped.Store(true)
+	}
+	return c.lru.Access(k)
+}
+func (c *countingCache) Set(uint64) {}
+func (c *countingCache) Peak() int  { return 0 }
+func (c *countingCache) Close() {
+	if !c.background {
+		c.active.Add(-1)
+	}
+}
+
+// TestBackgroundContendersAreReplayedAlone: ristretto applies the reads it
+// records on a goroutine of its own and drops them when that goroutine
+// lags, so replayed beside GOMAXPROCS busy replays its bounded figures were
+// lower than alone (found by a review helper). A contender marked
+// Background is replayed after the others, one replay at a time, and its
+// result keeps its place among the contenders.
+func TestBackgroundContendersAreReplayedAlone(t *testing.T) {
+	dir, err := trace.Dir()
+	if errors.Is(err, trace.ErrNoTraces) {
+		t.Skipf("skipping: the shared traces are absent (%v)", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active atomic.Int32
+	var overlapped atomic.Bool
+	fake := func(name string, bg bool) Contender {
+		return Contender{Name: name, Bounded: true, Background: bg, New: func(n int) (Cache, error) {
+			if !bg {
+				active.Add(1)
+			}
+			return &countingCache{lru: trace.NewLRU(n), background: bg, active: &active, overlapped: &overlapped}, nil
+		}}
+	}
+	contenders := []Contender{fake("a", false), fake("bg", true), fake("b", false)}
+	if c, ok := Lookup("ristretto"); !ok || !c.Background {
+		t.Error("ristretto is not marked Background")
+	}
+	jobs := Jobs([]string{"gli", "cs"})
+	rows, err := Run(dir, jobs, contenders, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overlapped.Load() {
+		t.Error("a background contender was replayed while another replay was under way")
+	}
+	for _, r := range rows {
+		if len(r.Results) != 3 || r.Results[0].Name != "a" || r.Results[1].Name != "bg" || r.Results[2].Name != "b" {
+			t.Fatalf("%s@%d: results %v, want a, bg, b in that order", r.Trace, r.Capacity, r.Results)
+		}
+		if r.Results[1].Hits != r.LRU {
+			t.Errorf("%s@%d: the background contender (an LRU) hit %d times, want the LRU's %d", r.Trace, r.Capacity, r.Results[1].Hits, r.LRU)
 		}
 	}
 }
