@@ -105,8 +105,9 @@ func NewWithDoorkeeper(capacity int, seed uint64) *Sketch {
 // when that changes (with any change of the sample size that crosses a power
 // of two of bits, even if the table keeps its size), the doorkeeper is
 // emptied, so each key seen once in the current sample loses the one its
-// estimate had from it. It panics if capacity is negative or above
-// [MaxCapacity].
+// estimate had from it. If the sample in progress is at or above the new
+// sample size, the sketch ages until it is below it. It panics if capacity
+// is negative or above [MaxCapacity].
 func (s *Sketch) Resize(capacity int) {
 	if capacity < 0 {
 		panic(fmt.Sprintf("admission: negative capacity %d", capacity))
@@ -125,7 +126,12 @@ func (s *Sketch) Resize(capacity int) {
 	if s.door.on && s.door.resize(s.sampleSize) {
 		s.doorEpoch++
 	}
-	if s.additions >= s.sampleSize {
+	// A smaller sample may already be over, several times over: age until
+	// the sample in progress is below it, as the increments counted so far
+	// would have had the sample been this size all along. Aging once left
+	// it over for capacities that keep the one-block table (up to 8), and
+	// the next Increment aged the sketch again.
+	for s.additions >= s.sampleSize {
 		s.Age()
 	}
 }

@@ -357,6 +357,28 @@ func TestResizeToSmallerSampleAges(t *testing.T) {
 	}
 }
 
+// TestResizeToASampleLongOverAgesUntilBelowIt: a Resize whose new sample
+// the one in progress exceeds more than twice aged once, and left the
+// sample over: the next Increment halved every counter again (capacities up
+// to 8 keep the one-block table, so nothing else bounds the shrink; found
+// by a review helper). Resize now ages until the sample is below the new
+// size.
+func TestResizeToASampleLongOverAgesUntilBelowIt(t *testing.T) {
+	s := New(8, 1) // one block, sample 80
+	for k := uint64(0); s.Additions() < 79; k++ {
+		s.Increment(hashOf(k))
+	}
+	s.Resize(0) // the same table, sample 10
+	if s.Additions() >= s.SampleSize() {
+		t.Fatalf("after Resize(0): Additions() = %d, SampleSize() = %d: the sample is still over", s.Additions(), s.SampleSize())
+	}
+	before := s.DoorEpoch()
+	s.Increment(hashOf(1000))
+	if s.DoorEpoch() != before {
+		t.Error("the first Increment after Resize aged the sketch again")
+	}
+}
+
 func TestNegativeCapacityPanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
