@@ -414,7 +414,13 @@ func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
 // changes nothing). Shrinking evicts, with cause
 // [Size], down to n before Resize returns: in policy order, then, if that
 // is not enough, entries of writes in progress that the policy has not seen
-// yet, in no particular order. Once Resize has returned, the bound of the
+// yet, in no particular order. The policy order is the one it has at the new
+// size, which for LFU may differ from the order [Cache.All] gave before:
+// the window shrinks with the cache, and the entries it no longer holds go
+// to the back of the main area's probation segment, ahead of the protected
+// segment (the main area's coldest entries go first, then the window's
+// oldest, then protected ones), and a contest's losers go back to the front
+// of probation. Once Resize has returned, the bound of the
 // package documentation (Len() <= MaxSize() + W) holds for n. Resizing to
 // the current bound changes nothing: in particular an LFU cache keeps what
 // its policy has learned (window share, LRU mode), which a change of size

@@ -2291,3 +2291,61 @@ func TestWTinyLFUStepScale(t *testing.T) {
 		}
 	}
 }
+
+// TestLFUShrinkEvictsInItsDocumentedOrder pins the order a shrinking Resize
+// evicts an LFU cache in, which Resize's doc now spells out (a review
+// helper found it differed from the order All gave before, unsaid): the
+// main area's probation segment first, then the window's oldest entries
+// that the smaller window no longer holds, then the protected segment.
+func TestLFUShrinkEvictsInItsDocumentedOrder(t *testing.T) {
+	for _, popped := range []int{0, 60} { // probation full, and emptied by PopVictim
+		var evicted []int
+		c, err := New(Options[int, int]{MaxSize: 200, Policy: LFU, Seed: 1, OnEvict: func(k, _ int, cause Cause) {
+			if cause == Size {
+				evicted = append(evicted, k)
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range 200 {
+			_ = c.Set(k, k)
+		}
+		for range 3 {
+			for k := range 150 {
+				c.Get(k) // hits: most of the main area moves to protected
+			}
+		}
+		for range popped {
+			c.PopVictim()
+		}
+		c.Sync()
+		c.mu.Lock()
+		p := c.pol.(*wtinylfu[int, int])
+		keys := func(l *list[int, int]) []int {
+			var ks []int
+			for n := l.head; n != nil; n = n.next {
+				ks = append(ks, n.key)
+			}
+			return ks
+		}
+		probation, window, protected := keys(&p.probation), keys(&p.window), keys(&p.protected)
+		c.mu.Unlock()
+		const n = 100
+		newWindow := n - n*wtMainPercent/100
+		overflow := window[:max(len(window)-newWindow, 0)]
+		want := slices.Concat(probation, overflow, protected)
+		want = want[:c.Len()-n]
+		if popped > 0 && (len(overflow) == 0 || len(want) <= len(probation)+len(overflow)) {
+			t.Fatalf("popped %d: the shrink reaches no window or protected entry (probation %d, window overflow %d, evictions %d): the test proves nothing", popped, len(probation), len(overflow), len(want))
+		}
+		evicted = nil
+		if err := c.Resize(n); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(evicted, want) {
+			t.Errorf("popped %d: Resize(%d) evicted %v,\nwant %v", popped, n, evicted, want)
+		}
+		c.Close()
+	}
+}
