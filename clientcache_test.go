@@ -2151,60 +2151,53 @@ func TestNewRejectsALoadOptionsNameNoKeyCanHold(t *testing.T) {
 // DynamoDB client then loaded the identity again, with a second AssumeRole
 // call, a second credentials cache and a second pool, against "every client
 // of one config identity shares its credentials cache and connection pool".
-// A client hit now counts as a use of the config it was built from.
+// A client hit now counts as a use of the config it was built from. Later,
+// the same through GetClient, whose hits still did not count (found by a
+// review helper), against Options.IdleTimeout's "a hit on a client ... [is
+// a use] of the config they were built from".
 func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
-	w := newWorld(t)
-	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
-	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
-	ctx := context.Background()
-	cfg := w.tenant(t, 1)
-	if _, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig); err != nil {
-		t.Fatal(err)
-	}
-	// The tenant stays busy with its S3 client (a hit every few
-	// milliseconds) for several idle timeouts.
-	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
-		if _, err := clientcache.Client(ctx, c, w.s3Key(t, cfg), s3.NewFromConfig); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
-		t.Fatal(err)
-	}
-	if n := w.sts.Calls(); n != 1 {
-		t.Fatalf("%d AssumeRole calls for one busy tenant, want 1: its config expired while its S3 client was in use", n)
-	}
-	if n := c.Stats().Configs.Loads; n != 2 { // the tenant's and its source identity's
-		t.Fatalf("%d config loads, want 2 (the tenant and its source identity)", n)
-	}
-}
-
-// TestBusyTenantKeepsItsConfigThroughGetClient: the same through
-// GetClient, whose hits did not count as a use of the config (only Client's
-// and Derived's did), against Options.IdleTimeout's "a hit on a client ...
-// [is a use] of the config they were built from": a tenant kept busy
-// through GetClient lost its config, and its next client cost a second
-// AssumeRole call and a second pool.
-func TestBusyTenantKeepsItsConfigThroughGetClient(t *testing.T) {
-	w := newWorld(t)
-	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
-	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
-	ctx := context.Background()
-	cfg := w.tenant(t, 1)
-	key := w.s3Key(t, cfg)
-	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
-		t.Fatal(err)
-	}
-	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
-		if _, ok := clientcache.GetClient[*s3.Client](c, key); !ok {
-			t.Fatal("the busy client itself expired")
-		}
-	}
-	if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
-		t.Fatal(err)
-	}
-	if n := w.sts.Calls(); n != 1 {
-		t.Fatalf("%d AssumeRole calls for one busy tenant, want 1: its config expired while its S3 client was in use through GetClient", n)
+	for _, use := range []struct {
+		name string
+		hit  func(ctx context.Context, c *clientcache.Cache, key keys.Client) error
+	}{
+		{"Client", func(ctx context.Context, c *clientcache.Cache, key keys.Client) error {
+			_, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
+			return err
+		}},
+		{"GetClient", func(_ context.Context, c *clientcache.Cache, key keys.Client) error {
+			if _, ok := clientcache.GetClient[*s3.Client](c, key); !ok {
+				return errors.New("the busy client itself expired")
+			}
+			return nil
+		}},
+	} {
+		t.Run(use.name, func(t *testing.T) {
+			w := newWorld(t)
+			const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
+			c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+			ctx := context.Background()
+			cfg := w.tenant(t, 1)
+			key := w.s3Key(t, cfg)
+			if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+				t.Fatal(err)
+			}
+			// The tenant stays busy with its S3 client (a hit every few
+			// milliseconds) for several idle timeouts.
+			for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+				if err := use.hit(ctx, c, key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
+				t.Fatal(err)
+			}
+			if n := w.sts.Calls(); n != 1 {
+				t.Fatalf("%d AssumeRole calls for one busy tenant, want 1: its config expired while its S3 client was in use through %s", n, use.name)
+			}
+			if n := c.Stats().Configs.Loads; n != 2 { // the tenant's and its source identity's
+				t.Fatalf("%d config loads, want 2 (the tenant and its source identity)", n)
+			}
+		})
 	}
 }
 
