@@ -9,6 +9,9 @@
 // (S3, DynamoDB, SQS) through the strategy, uses each client's credentials
 // (as a request to that service would), and stores an object with the S3
 // client. Tenants assume their own role from the service's base credentials.
+// The AWS settings of the environment it runs in (AWS_ variables, the shared
+// config and credentials files) are cleared first: they are the caller's,
+// not the demo's.
 //
 //	go run ./cmd/clientcache-demo [-tenants 200] [-services 3] [-workers 16] [-requests 10000]
 //	        [-skew 1.1] [-policy LRU] [-size 256] [-sts-latency 10ms] [-naive-requests 500]
@@ -65,6 +68,9 @@ func main() {
 	flag.IntVar(&s.size, "size", 256, "clientcache MaxConfigs (MaxClients is size x services)")
 	flag.DurationVar(&s.stsLatency, "sts-latency", 10*time.Millisecond, "time the STS endpoint takes per AssumeRole")
 	flag.Parse()
+	if err := isolate(); err != nil {
+		fail(err)
+	}
 	switch policy {
 	case "LRU":
 		s.policy = clientcache.LRU
@@ -388,15 +394,41 @@ func (c *cached) clients(ctx context.Context, tenant int) ([]any, error) {
 func (c *cached) built() int64 { return int64(c.c.Stats().ClientBuilds) }
 func (c *cached) close()       { _ = c.c.Close() }
 
-// sampleHeap samples the live heap until the returned function is called,
-// which returns the peak in bytes.
+// isolate keeps the demo from the AWS settings of the environment it runs
+// in: it talks only to the endpoints it starts, so the caller's profile,
+// config files or endpoint URLs must neither change nor break it (with
+// AWS_PROFILE naming a profile of the caller's ~/.aws/config, every
+// strategy failed to load a config). It unsets every AWS_ variable and
+// points the shared config and credentials files at an empty file.
+func isolate() error {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
+			if err := os.Unsetenv(name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		if err := os.Setenv(name, os.DevNull); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sampleHeap samples the live heap (as the last garbage collection found
+// it: /gc/heap/live:bytes) until the returned function is called, which
+// returns the peak in bytes. Not the heap's objects
+// (/memory/classes/heap/objects:bytes), which count the garbage not yet
+// collected too, and made the column mostly a measure of what a strategy
+// allocates and throws away.
 func sampleHeap() func() int64 {
 	var peak atomic.Int64
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -453,7 +485,7 @@ func printTable(w io.Writer, s settings, results []result) {
 	fmt.Fprintf(w, "\n%d tenants (Zipf %.2f), %d service clients per request, %d goroutines, STS latency %v, GOMAXPROCS %d\n\n",
 		s.tenants, s.skew, s.services, s.workers, s.stsLatency, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "strategy\trequests\tcredential calls\tTLS handshakes\tclients built\tp50\tp99\tpeak heap\topen conns at end\tafter close\t")
+	fmt.Fprintln(tw, "strategy\trequests\tcredential calls\tTLS handshakes\tclients built\tp50\tp99\tpeak live heap\topen conns at end\tafter close\t")
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%v\t%v\t%.1f MB\t%d\t%d\t\n", r.name, r.requests, r.credentialCalls, r.handshakes,
 			r.clientsBuilt, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), float64(r.peakHeapBytes)/(1<<20), r.openAtEnd, r.openAfterClose)
