@@ -94,8 +94,8 @@ type derivedEntry struct {
 // constructors of one type that build different clients (one that appends
 // its own middleware, say) must be told apart by the key: pass what differs
 // as optFns, under a keys.Client Name, or use another client type C (a
-// wrapper). Each build gets
-// its own copy of the config, so a constructor may change it freely.
+// wrapper). Each build gets its own copy of the config, so a constructor may
+// change it freely.
 func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns ...func(*O)) (C, error) {
 	var zero C
 	if ctx == nil {
