@@ -365,10 +365,10 @@ import "github.com/clientcache/clientcache/admission"
 // size either. Replayed side by side with golang-lru's ARC, request by
 // request (cd bench && CLIENTCACHE_GAP="web07@5000:ARC;web07@10000:ARC"
 // go test -run TestGapAnatomy -v .), on web07 at 5,000 entries ARC hits
-// 2,136 requests the policy misses and the policy 1,487 that ARC misses:
-// 1,408 of ARC's are keys reused within one cache's worth of requests (an
+// 2,151 requests the policy misses and the policy 1,481 that ARC misses:
+// 1,435 of ARC's are keys reused within one cache's worth of requests (an
 // LRU of the cache's size hits them too), mostly after one or two earlier
-// requests, against 61 of the policy's, whose hits are those of keys
+// requests, against 54 of the policy's, whose hits are those of keys
 // requested more often and further apart. At 10,000 entries ARC's lead
 // (1,468 against 1,031) is all there: 870 of its hits against none of the
 // policy's are within one cache's worth of requests. No fixed window
