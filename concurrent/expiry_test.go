@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -382,16 +381,6 @@ func TestLFUExpiryIsExactWhenTheDrainRuns(t *testing.T) {
 	}
 }
 
-// settableClock is a Clock that can be set to any instant, back too.
-type settableClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *settableClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *settableClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
 // TestClockSetBackReadsAsStandingStill pins an entry that stayed after it
 // expired: with a Clock set back (a wall clock corrected, say), an entry
 // written then was stamped earlier than the one written before it, sat
@@ -402,13 +391,13 @@ func (c *settableClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock()
 // reading again: the entry's lifetime starts at that reading. (Found by a
 // review helper.)
 func TestClockSetBackReadsAsStandingStill(t *testing.T) {
-	t0 := time.Unix(1_700_000_000, 0)
-	clock := &settableClock{now: t0}
+	clock := concurrent.NewFakeClock()
+	t0 := clock.Now()
 	var rec recorder
 	c := newCache(t, concurrent.Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: rec.onEvict})
-	_ = c.Set("a", 1)                    // written at t0
-	clock.Set(t0.Add(-30 * time.Minute)) // set back
-	_ = c.Set("b", 2)                    // read as written at t0 too
+	_ = c.Set("a", 1)                // written at t0
+	clock.Advance(-30 * time.Minute) // set back
+	_ = c.Set("b", 2)                // read as written at t0 too
 	for _, tc := range []struct {
 		at   time.Duration
 		want []string
@@ -417,7 +406,7 @@ func TestClockSetBackReadsAsStandingStill(t *testing.T) {
 		{time.Hour - time.Nanosecond, []string{"a", "b"}},
 		{time.Hour, nil},
 	} {
-		clock.Set(t0.Add(tc.at))
+		clock.Advance(t0.Add(tc.at).Sub(clock.Now()))
 		var found []string
 		for _, k := range []string{"a", "b"} {
 			if _, ok := c.Get(k); ok {

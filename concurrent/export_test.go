@@ -33,7 +33,8 @@ func (f *FakeClock) Now() time.Time {
 	return f.now
 }
 
-// Advance moves the clock forward.
+// Advance moves the clock by d: forward, or back if d is negative (a wall
+// clock set back).
 func (f *FakeClock) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.now = f.now.Add(d)

@@ -10,8 +10,8 @@
 // (as a request to that service would), and stores an object with the S3
 // client. Tenants assume their own role from the service's base credentials.
 // The AWS settings of the environment it runs in (AWS_ variables, the shared
-// config and credentials files) are cleared first: they are the caller's,
-// not the demo's.
+// config and credentials files, the instance metadata service) are set
+// aside first (fakeaws.IsolateEnv): they are the caller's, not the demo's.
 //
 //	go run ./cmd/clientcache-demo [-tenants 200] [-services 3] [-workers 16] [-requests 10000]
 //	        [-skew 1.1] [-policy LRU] [-size 256] [-sts-latency 10ms] [-naive-requests 500]
@@ -68,7 +68,7 @@ func main() {
 	flag.IntVar(&s.size, "size", 256, "clientcache MaxConfigs (MaxClients is size x services)")
 	flag.DurationVar(&s.stsLatency, "sts-latency", 10*time.Millisecond, "time the STS endpoint takes per AssumeRole")
 	flag.Parse()
-	if err := isolate(); err != nil {
+	if err := fakeaws.IsolateEnv(); err != nil {
 		fail(err)
 	}
 	switch policy {
@@ -393,28 +393,6 @@ func (c *cached) clients(ctx context.Context, tenant int) ([]any, error) {
 
 func (c *cached) built() int64 { return int64(c.c.Stats().ClientBuilds) }
 func (c *cached) close()       { _ = c.c.Close() }
-
-// isolate keeps the demo from the AWS settings of the environment it runs
-// in: it talks only to the endpoints it starts, so the caller's profile,
-// config files or endpoint URLs must neither change nor break it (with
-// AWS_PROFILE naming a profile of the caller's ~/.aws/config, every
-// strategy failed to load a config). It unsets every AWS_ variable and
-// points the shared config and credentials files at an empty file.
-func isolate() error {
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
-			if err := os.Unsetenv(name); err != nil {
-				return err
-			}
-		}
-	}
-	for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
-		if err := os.Setenv(name, os.DevNull); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // sampleHeap samples the live heap (as the last garbage collection found
 // it: /gc/heap/live:bytes) until the returned function is called, which

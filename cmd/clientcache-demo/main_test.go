@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -94,13 +95,13 @@ func TestNearestRank(t *testing.T) {
 // with AWS_PROFILE naming a profile of the caller's (as most AWS users have
 // set) the README's first command failed: "failed to get shared config
 // profile" (found by a review helper). main now clears the AWS settings of
-// the environment first (isolate).
+// the environment first (fakeaws.IsolateEnv).
 func TestDemoIgnoresTheCallersAWSSettings(t *testing.T) {
-	for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
-		t.Setenv(name, "") // restored after the test, whatever isolate sets
+	for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"} {
+		t.Setenv(name, "") // restored after the test, whatever IsolateEnv sets
 	}
 	t.Setenv("AWS_PROFILE", "my-work-profile")
-	if err := isolate(); err != nil {
+	if err := fakeaws.IsolateEnv(); err != nil {
 		t.Fatal(err)
 	}
 	s := settings{tenants: 3, services: 3, workers: 1, requests: 5, naiveRequests: 5, size: 8, skew: 1.2, policy: clientcache.LRU}
