@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"slices"
 	"strconv"
@@ -153,13 +152,7 @@ func TestGapAnatomy(t *testing.T) {
 	if spec == "" {
 		t.Skip("set CLIENTCACHE_GAP=trace@capacity:contender[;...] to compare clientcache-LFU with a contender request by request")
 	}
-	dir, err := trace.Dir()
-	if errors.Is(err, trace.ErrNoTraces) {
-		t.Skipf("skipping: the shared traces are absent (%v)", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := sharedTraceDir(t)
 	lfu, _ := Lookup("clientcache-LFU")
 	for _, item := range strings.Split(spec, ";") {
 		row, rival, ok := strings.Cut(item, ":")

@@ -9,6 +9,20 @@ import (
 	"github.com/clientcache/clientcache/internal/trace"
 )
 
+// sharedTraceDir returns the shared traces' folder, skipping the test with
+// a clear message when it is absent (any other error fails it).
+func sharedTraceDir(t *testing.T) string {
+	t.Helper()
+	dir, err := trace.Dir()
+	if errors.Is(err, trace.ErrNoTraces) {
+		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func zipfTrace(n int) []uint64 {
 	z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.2, 1, 5000)
 	keys := make([]uint64, n)
@@ -77,13 +91,7 @@ func TestLFUIsDeterministic(t *testing.T) {
 // TestHitRatioSlice runs the real comparison on a small slice of it (the
 // Glimpse trace; under -short at one capacity) and prints the table.
 func TestHitRatioSlice(t *testing.T) {
-	dir, err := trace.Dir()
-	if errors.Is(err, trace.ErrNoTraces) {
-		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := sharedTraceDir(t)
 	jobs := Jobs([]string{"gli"})
 	if testing.Short() {
 		jobs = jobs[2:3] // 1,000 entries
@@ -143,10 +151,7 @@ func TestBestSelectors(t *testing.T) {
 // never more than that), so the "bounded" ARC figures there come from a
 // cache one entry larger than the others.
 func TestARCOvershootsByOne(t *testing.T) {
-	dir, err := trace.Dir()
-	if err != nil {
-		t.Skipf("skipping: the shared traces are absent (%v)", err)
-	}
+	dir := sharedTraceDir(t)
 	f, _ := trace.Lookup("oltp")
 	keys, err := f.Load(dir)
 	if err != nil {
@@ -199,13 +204,7 @@ func (c *countingCache) Close() {
 // Background is replayed after the others, one replay at a time, and its
 // result keeps its place among the contenders.
 func TestBackgroundContendersAreReplayedAlone(t *testing.T) {
-	dir, err := trace.Dir()
-	if errors.Is(err, trace.ErrNoTraces) {
-		t.Skipf("skipping: the shared traces are absent (%v)", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := sharedTraceDir(t)
 	var active atomic.Int32
 	var overlapped atomic.Bool
 	fake := func(name string, bg bool) Contender {
