@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 )
@@ -16,8 +17,9 @@ import (
 type Format uint8
 
 const (
-	// ARC is text, one request per line, "start count ignored reqno": the
-	// request is count accesses to the keys start .. start+count-1.
+	// ARC is text, one request per line, "start count ignored reqno", four
+	// unsigned decimal fields: the request is count accesses to the keys
+	// start .. start+count-1 (none if count is 0). Blank lines are skipped.
 	ARC Format = iota + 1
 	// LIRS is text, one decimal key per line. Empty lines and lines holding
 	// only "*" are skipped; lines may end with "\r\n".
@@ -51,7 +53,9 @@ type Scanner struct {
 	format Format
 	key    uint64
 	err    error
-	line   int // text formats: the current line number, for errors
+	line   int    // text formats: the current line number, for errors
+	name   string // the file's path (set by Open), for errors
+	keys   uint64 // the keys scanned so far, for errors
 
 	// An ARC request being expanded: the next key and how many remain.
 	runNext, runLeft uint64
@@ -84,6 +88,7 @@ func Open(path string, f Format) (*Scanner, error) {
 		return nil, fmt.Errorf("trace: %s: %w", path, err)
 	}
 	s := NewScanner(z, f)
+	s.name = path
 	s.closers = []io.Closer{z, file}
 	return s, nil
 }
@@ -102,7 +107,9 @@ func (s *Scanner) Close() error {
 // Key returns the key of the access that the last successful Scan read.
 func (s *Scanner) Key() uint64 { return s.key }
 
-// Err returns the first error met, or nil if the trace ended cleanly.
+// Err returns the first error met, or nil if the trace ended cleanly. An
+// error of a scanner from [Open] names the file; one of a text format, the
+// line.
 func (s *Scanner) Err() error { return s.err }
 
 // Scan advances to the next access and reports whether there is one.
@@ -123,9 +130,16 @@ func (s *Scanner) Scan() bool {
 	return false
 }
 
+// fail ends the scan with err (nil for io.EOF: a clean end), which it
+// prefixes with "trace: " and the file's name, if any.
 func (s *Scanner) fail(err error) bool {
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		err = nil
+	case s.name != "":
+		err = fmt.Errorf("trace: %s: %w", s.name, err)
+	default:
+		err = fmt.Errorf("trace: %w", err)
 	}
 	s.err = err
 	return false
@@ -135,13 +149,16 @@ func (s *Scanner) fail(err error) bool {
 func (s *Scanner) readLine() ([]byte, error) {
 	b, err := s.r.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
-		return nil, fmt.Errorf("trace: line %d: longer than %d bytes", s.line+1, s.r.Size())
+		return nil, fmt.Errorf("line %d: longer than %d bytes", s.line+1, s.r.Size())
 	}
 	if err == io.EOF && len(b) > 0 {
 		err = nil // a last line without a newline
 	}
-	if err != nil {
+	if err == io.EOF {
 		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("after line %d: %w", s.line, err)
 	}
 	s.line++
 	return bytes.TrimRight(b, "\r\n"), nil
@@ -159,7 +176,7 @@ func (s *Scanner) scanLIRS() bool {
 		}
 		k, err := strconv.ParseUint(string(b), 10, 64)
 		if err != nil {
-			return s.fail(fmt.Errorf("trace: line %d: %w", s.line, err))
+			return s.fail(fmt.Errorf("line %d: %w", s.line, err))
 		}
 		s.key = k
 		return true
@@ -176,16 +193,18 @@ func (s *Scanner) scanARC() bool {
 		if len(fields) == 0 {
 			continue
 		}
-		if len(fields) < 2 {
-			return s.fail(fmt.Errorf("trace: line %d: want \"start count ...\", got %q", s.line, b))
+		if len(fields) != 4 {
+			return s.fail(fmt.Errorf("line %d: want \"start count ignored reqno\", got %q", s.line, b))
 		}
-		start, err := strconv.ParseUint(string(fields[0]), 10, 64)
-		if err != nil {
-			return s.fail(fmt.Errorf("trace: line %d: start: %w", s.line, err))
+		var v [4]uint64
+		for i, name := range [...]string{"start", "count", "ignored", "reqno"} {
+			if v[i], err = strconv.ParseUint(string(fields[i]), 10, 64); err != nil {
+				return s.fail(fmt.Errorf("line %d: %s: %w", s.line, name, err))
+			}
 		}
-		count, err := strconv.ParseUint(string(fields[1]), 10, 64)
-		if err != nil {
-			return s.fail(fmt.Errorf("trace: line %d: count: %w", s.line, err))
+		start, count := v[0], v[1]
+		if count > 0 && start > math.MaxUint64-(count-1) {
+			return s.fail(fmt.Errorf("line %d: keys %d .. %d + %d - 1 run past 2^64-1", s.line, start, start, count))
 		}
 		s.runNext, s.runLeft = start, count
 	}
@@ -197,18 +216,25 @@ func (s *Scanner) scanARC() bool {
 
 func (s *Scanner) scanBinary(width int) bool {
 	var buf [8]byte
-	n, err := io.ReadFull(s.r, buf[:width])
-	switch {
-	case err == io.ErrUnexpectedEOF:
-		return s.fail(fmt.Errorf("trace: %v: %d trailing bytes after the last record", s.format, n))
-	case err != nil:
-		return s.fail(err)
+	n := 0
+	for n < width {
+		m, err := s.r.Read(buf[n:width])
+		n += m
+		switch {
+		case err == io.EOF && n == 0:
+			return s.fail(io.EOF)
+		case err == io.EOF && n < width:
+			return s.fail(fmt.Errorf("%v: %d trailing bytes after the last record (%d keys)", s.format, n, s.keys))
+		case err != nil && err != io.EOF:
+			return s.fail(fmt.Errorf("%v: after %d keys: %w", s.format, s.keys, err))
+		}
 	}
 	if width == 8 {
 		s.key = binary.BigEndian.Uint64(buf[:])
 	} else {
 		s.key = uint64(binary.BigEndian.Uint32(buf[:]))
 	}
+	s.keys++
 	return true
 }
 

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ func TestScanFormats(t *testing.T) {
 		{"arc runs", ARC, "10 3 0 1\n5 1 0 2\n", []uint64{10, 11, 12, 5}},
 		{"arc blank lines and no final newline", ARC, "\n7 2 9 1\n\n1 1 0 2", []uint64{7, 8, 1}},
 		{"arc zero count", ARC, "3 0 0 1\n4 1 0 2\n", []uint64{4}},
+		{"arc up to 2^64-1", ARC, "18446744073709551614 2 0 1\n", []uint64{1<<64 - 2, 1<<64 - 1}},
 		{"arc crlf", ARC, "3 2 0 1\r\n", []uint64{3, 4}},
 		{"lirs", LIRS, "1\n2\n3\n2\n", []uint64{1, 2, 3, 2}},
 		{"lirs star and blanks", LIRS, "*\n1\n\n*\n2\n", []uint64{1, 2}},
@@ -62,7 +64,14 @@ func TestScanErrors(t *testing.T) {
 	}{
 		{"lirs not a number", LIRS, "1\nx\n", "line 2"},
 		{"arc one field", ARC, "1 2 0 0\n5\n", "line 2"},
+		{"arc two fields", ARC, "5 3\n", "line 1: want \"start count ignored reqno\""},
+		{"arc three fields", ARC, "5 3 0\n", "line 1: want"},
+		{"arc five fields", ARC, "5 3 0 1 9\n", "line 1: want"},
+		{"arc bad start", ARC, "-1 2 0 0\n", "line 1: start"},
 		{"arc bad count", ARC, "1 z 0 0\n", "count"},
+		{"arc bad ignored", ARC, "1 2 x 0\n", "line 1: ignored"},
+		{"arc bad reqno", ARC, "1 2 0 r\n", "line 1: reqno"},
+		{"arc past 2^64-1", ARC, "18446744073709551615 2 0 1\n", "past 2^64-1"},
 		{"be64 trailing bytes", BE64, "12345678abc", "3 trailing bytes"},
 		{"be32 trailing bytes", BE32, "1234ab", "2 trailing bytes"},
 		{"unknown format", Format(9), "1\n", "unknown format"},
@@ -73,6 +82,66 @@ func TestScanErrors(t *testing.T) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// writeGzip writes content, gzipped at the given level, to a file called
+// name in a new temporary folder and returns its path.
+func writeGzip(t *testing.T, name string, content []byte, level int) string {
+	t.Helper()
+	var buf bytes.Buffer
+	z, err := gzip.NewWriterLevel(&buf, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.Write(content)
+	z.Close()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A malformed trace's error names its file (and line, for the text
+// formats): one run loads nineteen traces.
+func TestLoadErrorNamesFileAndLine(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		format Format
+		in     string
+		want   string
+	}{
+		{"bad.lirs.gz", LIRS, "1\nx\n", "line 2"},
+		{"bad.arc.gz", ARC, "1 1 0 0\n1 z 0 1\n", "line 2: count"},
+		{"bad.be64.gz", BE64, "12345678abc", "3 trailing bytes after the last record (1 keys)"},
+	} {
+		_, err := Load(writeGzip(t, tc.name, []byte(tc.in), gzip.DefaultCompression), tc.format)
+		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming the file and %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// A gzip file cut short is reported as damaged (the gzip reader's
+// unexpected EOF), not as trailing bytes of a whole trace.
+func TestLoadTruncatedGzip(t *testing.T) {
+	var raw []byte
+	for i := range 20000 {
+		raw = binary.BigEndian.AppendUint64(raw, uint64(i))
+	}
+	path := writeGzip(t, "cut.be64.gz", raw, gzip.NoCompression)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b[:len(b)/2+3], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := Load(path, BE64)
+	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "trailing") ||
+		!strings.Contains(err.Error(), "cut.be64.gz") {
+		t.Fatalf("truncated gzip (%d keys read): error %v, want the file's unexpected EOF", len(keys), err)
 	}
 }
 
