@@ -112,9 +112,10 @@ type ConfigInput struct {
 	// CABundle is a PEM bundle of CA certificates for the HTTP client
 	// (config.WithCustomCABundle). The identity keeps its SHA-256; the bytes
 	// ride along for the AWS layer. An empty bundle (nil or not) means none.
-	// It must hold at least one PEM block, every block a CERTIFICATE block,
-	// without headers, holding an X.509 certificate (the SDK would skip any
-	// other), no private key, and at most 8 MiB. NewConfig parses the
+	// It must hold at least one PEM block, every block well formed (its END
+	// line, a base64 body) and a CERTIFICATE block, without headers, holding
+	// an X.509 certificate (the SDK would skip any other), no private key,
+	// and at most 8 MiB. NewConfig parses the
 	// certificates the first time it sees a bundle.
 	CABundle []byte
 	// Name stands for whatever cannot be compared (a custom HTTP client, API
@@ -240,7 +241,8 @@ func checkFiles(field string, files []string) (string, error) {
 }
 
 // checkCABundle returns why b cannot be a CA bundle, or "". Every PEM block
-// must be a CERTIFICATE block without headers holding an X.509 certificate:
+// begun must be well formed and a CERTIFICATE block without headers holding
+// an X.509 certificate:
 // the SDK's pool (x509.CertPool.AppendCertsFromPEM) silently skips any other
 // block, so a bundle of which no block is a certificate would fail only
 // when the config loads, naming no parameter, and one of which some blocks
@@ -252,11 +254,18 @@ func checkCABundle(b []byte) string {
 	if bytes.Contains(b, []byte("PRIVATE KEY-----")) {
 		return "holds a private key (a CA bundle holds certificates only)"
 	}
+	// pem.Decode, and the SDK's pool with it, passes over a block it cannot
+	// decode (no END line, a body that is not base64) to the next: each
+	// block decoded must be the next one begun.
+	begin := []byte("-----BEGIN")
 	n := 0
 	for rest := b; ; n++ {
 		var block *pem.Block
+		begun := bytes.Count(rest, begin)
 		block, rest = pem.Decode(rest)
 		switch {
+		case block == nil && begun > 0 || block != nil && begun-bytes.Count(rest, begin) > 1:
+			return "PEM block " + strconv.Itoa(n) + " is malformed: no END line, or a body that is not base64 (the SDK would skip it)"
 		case block == nil && n == 0:
 			return "holds no PEM CERTIFICATE block"
 		case block == nil:

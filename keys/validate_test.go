@@ -397,6 +397,13 @@ func TestCABundleBlocksTheSDKWouldSkipAreRefused(t *testing.T) {
 		{"not a certificate after a good one", pem1 + notDER, "PEM block 1 is not an X.509 certificate"},
 		{"another type", pem1 + "-----BEGIN TRUSTED CERTIFICATE-----\nAQID\n-----END TRUSTED CERTIFICATE-----\n", "PEM block 1 is not of type CERTIFICATE"},
 		{"headers", strings.Replace(pem2, "-----\nMIIB", "-----\nProc-Type: 4,ENCRYPTED\n\nMIIB", 1), "PEM block 0 has headers"},
+		// Blocks pem.Decode passes over to the next one (and the SDK's
+		// pool with it): a truncated file, a body that is not base64, an
+		// END line of another type.
+		{"no END line", pem1 + strings.TrimSuffix(pem2, "-----END CERTIFICATE-----\n"), "PEM block 1 is malformed"},
+		{"no END line before a good one", strings.TrimSuffix(pem2, "-----END CERTIFICATE-----\n") + pem1, "PEM block 0 is malformed"},
+		{"body not base64", pem1 + "-----BEGIN CERTIFICATE-----\n!!!! not base64 !!!!\n-----END CERTIFICATE-----\n" + pem2, "PEM block 1 is malformed"},
+		{"END of another type", pem1 + strings.Replace(pem2, "-----END CERTIFICATE-----", "-----END X509 CERTIFICATE-----", 1), "PEM block 1 is malformed"},
 	} {
 		_, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(tc.bundle)})
 		var fe *keys.FieldError
