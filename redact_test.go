@@ -64,13 +64,18 @@ func TestConfigErrorRedactsCredentialProcessOutput(t *testing.T) {
 		t.Fatal("Config succeeded with a credential process whose output does not parse")
 	}
 	msg := err.Error()
+	leaked := false
 	for _, s := range []struct{ name, value string }{{"the process's secret access key", processSecret}, {"the process's session token", processToken}} {
 		if i := strings.Index(msg, s.value); i >= 0 {
 			t.Errorf("Config's error of %d bytes holds %s at byte %d", len(msg), s.name, i)
+			leaked = true
 		}
 	}
 	assertNoSecret(t, msg)
 	if !strings.Contains(msg, "process output: ***") || !strings.Contains(msg, "AssumeRole") {
+		if leaked {
+			msg = "(not printed: it holds a secret)"
+		}
 		t.Errorf("Config's error no longer says what failed: %s", msg)
 	}
 	var pe *processcreds.ProviderError
