@@ -68,22 +68,37 @@ func ExampleNewWithDoorkeeper() {
 // A caller that counts the same keys again and again can spare the
 // doorkeeper's probes: it remembers the DoorEpoch in which it last counted
 // a key, and while the epoch has not changed counts the key again with
-// IncrementSeen. The epoch must be read after the increment, which may have
-// ended a sample (and emptied the doorkeeper).
+// IncrementSeen. An increment may end a sample, and the aging empties the
+// doorkeeper of the key just counted too: the epoch is remembered only if
+// the increment left it as it was.
 func ExampleSketch_IncrementSeen() {
-	s := admission.NewWithDoorkeeper(100, 1)
-	seen := map[string]uint64{} // key -> DoorEpoch after its last count
+	s := admission.NewWithDoorkeeper(1, 1) // a sample of 10 increments
+	seen := map[string]uint64{}            // key -> DoorEpoch of its last count
 	count := func(key string) {
-		if e, ok := seen[key]; ok && e == s.DoorEpoch() {
+		epoch := s.DoorEpoch()
+		if e, ok := seen[key]; ok && e == epoch {
 			s.IncrementSeen(hash(key))
 		} else {
 			s.Increment(hash(key))
 		}
-		seen[key] = s.DoorEpoch()
+		if s.DoorEpoch() == epoch {
+			seen[key] = epoch
+		} else {
+			delete(seen, key) // that count ended a sample
+		}
 	}
-	for range 4 {
-		count("kms")
+	plain := admission.NewWithDoorkeeper(1, 1) // counted with Increment alone
+	for i := range 40 {
+		key := "kms"
+		if i%3 == 1 {
+			key = fmt.Sprint("k", i%5)
+		}
+		count(key)
+		plain.Increment(hash(key))
 	}
-	fmt.Println("kms:", s.Frequency(hash("kms")))
-	// Output: kms: 4
+	fmt.Println("kms:", s.Frequency(hash("kms")), "with Increment alone:", plain.Frequency(hash("kms")))
+	fmt.Println("additions:", s.Additions(), "with Increment alone:", plain.Additions())
+	// Output:
+	// kms: 9 with Increment alone: 9
+	// additions: 8 with Increment alone: 8
 }

@@ -89,7 +89,9 @@ func New(capacity int, seed uint64) *Sketch {
 // take up counters and inflate the estimates of the keys they collide with.
 // A key's estimate is then its counters plus one if the doorkeeper holds it
 // (at most 15), and aging also empties the doorkeeper. The filter has 8 bits
-// per increment of a sample (10 bytes per entry of capacity) and 3 probes.
+// per increment of a sample (80 bits per entry of capacity), rounded up to
+// a power of two: 10 to 20 bytes per entry of capacity, beside the
+// counters' 8 (also rounded up to a power of two). It probes 3 bits.
 //
 // Measured on the project's traces, the doorkeeper raised W-TinyLFU's hit
 // ratio on most of them (see the package concurrent's W-TinyLFU notes).
@@ -189,8 +191,10 @@ func (s *Sketch) IncrementSeen(h uint64) { s.count(s.mix(h)) }
 // [Sketch.Increment] or [Sketch.IncrementSeen] stays in the doorkeeper until
 // the epoch changes, so a caller that remembers the epoch of a key's last
 // count may count it again with IncrementSeen while the epoch is the same.
-// Mind that an increment can end a sample: compare the epoch after it, not
-// before. A sketch without a doorkeeper changes epochs at the same points.
+// Mind that an increment can end a sample, and the aging then empties the
+// doorkeeper of the key just counted too: read the epoch before and after
+// the increment, and remember it for the key only if it did not change. A
+// sketch without a doorkeeper changes epochs at the same points.
 func (s *Sketch) DoorEpoch() uint64 { return s.doorEpoch }
 
 // count adds one occurrence of the mixed hash m to its counters, aging the
