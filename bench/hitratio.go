@@ -279,19 +279,20 @@ func WriteTable(w io.Writer, rows []Row) {
 		opt := float64(max(r.Optimal, 1))
 		lfu, lfuOK := r.Result("clientcache-LFU")
 		best, bestOK := r.BestBoundedRival()
-		lfuFrac, rivalFrac, diff := "  n/a", "  n/a", "n/a"
+		lfuFrac, rival, rivalFrac, diff := "  n/a", "  n/a", "  n/a", "n/a"
 		if lfuOK && lfu.Err == nil {
 			lfuFrac = fmt.Sprintf("%5.3f", float64(lfu.Hits)/opt)
 		}
 		if bestOK {
+			rival = fmt.Sprintf("%5.2f", r.Percent(best.Hits))
 			rivalFrac = fmt.Sprintf("%5.3f", float64(best.Hits)/opt)
 			if lfuOK && lfu.Err == nil {
 				diff = fmt.Sprintf("%+.2f", r.Percent(lfu.Hits)-r.Percent(best.Hits))
 			}
 		}
-		fmt.Fprintf(w, "%-10s %7d | %5.2f | %5s %-4s | %5s %5s | %5.2f %5s %-11s | %5s %5s %5s %5s | %-15s | %-15s | %s\n",
+		fmt.Fprintf(w, "%-10s %7d | %5.2f | %5s %-4s | %5s %5s | %5s %5s %-11s | %5s %5s %5s %5s | %-15s | %-15s | %s\n",
 			r.Trace, r.Capacity, r.Percent(r.Optimal), pct("clientcache-LRU"), same,
-			pct("clientcache-LFU"), lfuFrac, r.Percent(best.Hits), rivalFrac, best.Name,
+			pct("clientcache-LFU"), lfuFrac, rival, rivalFrac, best.Name,
 			pct("otter"), pct("theine"), pct("ARC"), pct("2Q"),
 			withPeak("otter-unbounded"), withPeak("theine-unbounded"), diff)
 	}

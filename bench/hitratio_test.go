@@ -3,6 +3,7 @@ package bench
 import (
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -110,6 +111,25 @@ func TestHitRatioSlice(t *testing.T) {
 	var out bytesWriter
 	WriteTable(&out, rows)
 	t.Log("\n" + string(out))
+}
+
+// TestWriteTableWithoutRivals: a row measured without rivals (cmd/hitratio
+// -rivals=false) says n/a in the rival's columns; its hit ratio read 0.00.
+func TestWriteTableWithoutRivals(t *testing.T) {
+	row := Row{Trace: "t", Capacity: 10, Accesses: 100, Optimal: 50, LRU: 40, Results: []Result{
+		{Name: "clientcache-LRU", Hits: 40, Runs: 1, Bounded: true},
+		{Name: "clientcache-LFU", Hits: 45, Runs: 1, Bounded: true},
+	}}
+	var out bytesWriter
+	WriteTable(&out, []Row{row})
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	cols := strings.Split(lines[len(lines)-1], "|")
+	if len(cols) < 5 || strings.Fields(cols[4])[0] != "n/a" || strings.Contains(cols[4], "0.00") {
+		t.Fatalf("the rival's columns of a row without rivals: %q, want n/a\n%s", cols[4], out)
+	}
+	if !strings.Contains(cols[3], "45.00") {
+		t.Fatalf("LFU's column %q, want 45.00", cols[3])
+	}
 }
 
 type bytesWriter []byte

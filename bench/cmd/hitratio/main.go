@@ -34,6 +34,12 @@ func main() {
 	var only []string
 	if *traces != "" {
 		only = strings.Split(*traces, ",")
+		for _, label := range only {
+			if _, ok := trace.Lookup(label); !ok {
+				fmt.Fprintf(os.Stderr, "hitratio: -traces: no trace %q (see internal/trace.Files)\n", label)
+				os.Exit(2)
+			}
+		}
 	}
 	contenders := bench.Contenders
 	if !*rivals {
