@@ -353,7 +353,8 @@ func (c *Cache) ConfigLen() int {
 }
 
 // ConfigKeys returns the identities of the cached configs in eviction order,
-// the next victim first (a snapshot).
+// the next victim first (a snapshot). With LFU, a new entry may evict
+// another first: the loser of its admission contest (see concurrent.Cache.All).
 func (c *Cache) ConfigKeys() iter.Seq[keys.Config] {
 	c.mustBeUsable("(*Cache).ConfigKeys")
 	return c.configs.Keys()

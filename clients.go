@@ -494,7 +494,8 @@ func (c *Cache) Len() int {
 }
 
 // Keys returns the identities of the cached clients in eviction order, the
-// next victim first (a snapshot).
+// next victim first (a snapshot). With LFU, a new entry may evict another
+// first: the loser of its admission contest (see concurrent.Cache.All).
 func (c *Cache) Keys() iter.Seq[ClientKey] {
 	c.mustBeUsable("(*Cache).Keys")
 	return c.clients.Keys()

@@ -402,8 +402,11 @@ func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 	return key, value, ok
 }
 
-// Len returns the number of entries. It is exact and immediate: an entry
-// counts from the moment Add or Set stores it until the moment it is removed.
+// Len returns the number of entries. It is exact whenever no write is in
+// progress; a write counts its entry in (or out) just before other
+// goroutines can see it stored (or removed), so while writes are in
+// progress, Len may count entries Get does not see yet, or still sees. From
+// one goroutine, and once the writes have returned, it is exact.
 func (c *Cache[K, V]) Len() int { return int(c.size.Load()) }
 
 // MaxSize returns the current bound.
@@ -446,7 +449,7 @@ func (c *Cache[K, V]) Resize(n int) error {
 func (c *Cache[K, V]) resize(n int) []notification[K, V] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	notes := c.drainLocked(nil)
+	notes := c.settleLocked(nil)
 	if int64(n) != c.max.Load() {
 		c.pol.setMax(n)
 		c.max.Store(int64(n))
@@ -467,7 +470,7 @@ func (c *Cache[K, V]) resize(n int) []notification[K, V] {
 // that goroutine.
 func (c *Cache[K, V]) Sync() {
 	c.mu.Lock()
-	notes := c.drainLocked(nil)
+	notes := c.settleLocked(nil)
 	notes = c.evictLocked(notes)
 	c.mu.Unlock()
 	c.deliver(notes)
@@ -556,20 +559,43 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	if testHookCloneLock != nil {
 		testHookCloneLock()
 	}
-	c.mu.Lock()
-	// Close sets closed before it takes c.mu to empty the cache: a Close
-	// that began since the check above may have emptied it already.
-	if c.closed.Load() {
-		c.mu.Unlock()
-		_ = d.Close()
+	// If the policy panics while it copies itself, the locks are released
+	// and the half-made clone is emptied without a word to OnEvict (its
+	// values are the original's) and closed, before the panic goes on.
+	made := false
+	defer func() {
+		if !made {
+			d.abandon()
+		}
+	}()
+	notes, closed := c.cloneInto(d)
+	if closed {
+		made = true // closed already
 		return nil, ErrClosed
+	}
+	made = true
+	c.deliver(notes)
+	return d, nil
+}
+
+// cloneInto copies c into d, a new cache, under both caches' locks, which
+// it releases even if the policy panics; it reports closed if c was closed
+// meanwhile (d is then closed too).
+func (c *Cache[K, V]) cloneInto(d *Cache[K, V]) (notes []notification[K, V], closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Close sets closed before it takes c.mu to empty the cache: a Close
+	// that began since the check in Clone may have emptied it already.
+	if c.closed.Load() {
+		_ = d.Close()
+		return nil, true
 	}
 	// The bound cannot change while c.mu is held (Resize takes it): the clone
 	// gets the bound the copied policy was sized for.
 	bound := c.max.Load()
 	d.max.Store(bound)
 	d.opts.MaxSize = int(bound)
-	notes := c.drainLocked(nil)
+	notes = c.drainLocked(nil)
 	// A linked node whose removal is still in flight must not be copied: let
 	// go of it now, from the policy and the expiry lists alike (its pending
 	// removal then finds it unlinked).
@@ -588,6 +614,7 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	// the clone, in which no write is in flight, starts within its bound.
 	notes = c.evictLocked(notes)
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())
 	var vanished []*node[K, V] // linked nodes removed from the map during the copy
 	d.pol = c.pol.clone(func(x *node[K, V]) *node[K, V] {
@@ -626,17 +653,27 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 		for x := c.exp.lists[w].head; x != nil; x = x.tl.next[w] {
 			d.exp.lists[w].pushBack(copies[x])
 		}
+		d.exp.lists[w].unordered = c.exp.lists[w].unordered
 	}
 	d.nextDeadline.Store(c.nextDeadline.Load())
 	d.scheduleDrain() // arms the clone's expiry timer
-	d.mu.Unlock()
-	c.mu.Unlock()
-	c.deliver(notes)
-	return d, nil
+	return notes, false
 }
 
-// Keys returns the keys in eviction order, the next victim first. Like
-// [Cache.All], it iterates over a snapshot.
+// abandon empties d, a clone whose copy failed, without calling OnEvict
+// (the values are the original cache's), and closes it.
+func (d *Cache[K, V]) abandon() {
+	d.mu.Lock()
+	d.m.Clear()
+	d.size.Store(0)
+	d.pol.clear()
+	d.exp.clear()
+	d.mu.Unlock()
+	_ = d.Close()
+}
+
+// Keys returns the keys in eviction order, the next victim first (see
+// [Cache.All]). Like All, it iterates over a snapshot.
 func (c *Cache[K, V]) Keys() iter.Seq[K] {
 	return func(yield func(K) bool) {
 		for _, kv := range c.snapshot(false) {
@@ -647,8 +684,8 @@ func (c *Cache[K, V]) Keys() iter.Seq[K] {
 	}
 }
 
-// Values returns the values in eviction order, the next victim first. Like
-// [Cache.All], it iterates over a snapshot.
+// Values returns the values in eviction order, the next victim first (see
+// [Cache.All]). Like All, it iterates over a snapshot.
 func (c *Cache[K, V]) Values() iter.Seq[V] {
 	return func(yield func(V) bool) {
 		for _, kv := range c.snapshot(false) {
@@ -659,8 +696,13 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 	}
 }
 
-// All returns the entries in eviction order, the next victim first (for
-// LRU, least recently used first; for LFU, see [LFU]).
+// All returns the entries in eviction order, the next victim first: the
+// order in which [Cache.PopVictim] removes them (and, for LRU, a shrinking
+// [Cache.Resize]; for LFU see Resize). For LRU it is least recently used
+// first, and a write over the bound evicts the first entry too. For LFU (see [LFU]) a write over the bound
+// may evict another: the new entry enters the window and pushes the
+// window's oldest entry (listed among the last) to its admission contest,
+// and if that entry loses, it is the one evicted.
 // When iteration starts, All applies the buffered events and copies the
 // entries (O(n) under the maintenance lock; LRU then sorts the copy by last
 // use, O(n log n), without the lock; see the package documentation for the
@@ -670,8 +712,8 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 // entries through All does not count as access.
 func (c *Cache[K, V]) All() iter.Seq2[K, V] { return c.entries(false) }
 
-// Backward is [Cache.All] in reverse: the entry the policy would keep
-// longest first.
+// Backward is [Cache.All] in reverse: the entry PopVictim would take last
+// first.
 func (c *Cache[K, V]) Backward() iter.Seq2[K, V] { return c.entries(true) }
 
 func (c *Cache[K, V]) entries(backward bool) iter.Seq2[K, V] {

@@ -32,8 +32,10 @@
 // Delete and Pop behave as operations on a map that happen atomically at some
 // point between their call and their return, in which an entry may also
 // disappear by eviction. This is checked with porcupine on concurrent
-// histories. Len is exact at every moment: an entry counts from the instant
-// it is stored until the instant it is removed.
+// histories. Len is exact whenever no write is in progress: a write counts
+// its entry in or out just before other goroutines can see the change, so
+// while writes are in progress, Len and what Get sees may differ by up to
+// their number.
 //
 // The bound is hard. A write that takes the cache over MaxSize evicts before
 // it returns, so a cache used from one goroutine never holds more than

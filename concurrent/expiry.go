@@ -1,6 +1,8 @@
 package concurrent
 
 import (
+	"cmp"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -46,7 +48,10 @@ const accessResolution = int64(time.Millisecond)
 //     uses the cache (the read buffer's exact mode). Under contention a
 //     node goes to the back instead (see placeByAccess): events applied out
 //     of order can then put a node behind one accessed later, and it is
-//     invisible once expired, but removed only when that one is.
+//     invisible once expired, but the maintenance goroutine removes it only
+//     when that one goes. Sync, Resize and the snapshots (All, Keys,
+//     Values) first put such a list back in order (sortByAccess, O(n log
+//     n)) and expire what is due (see Cache.settleLocked).
 const (
 	byWrite = iota
 	byAccess
@@ -66,6 +71,9 @@ type timeLinks[K comparable, V any] struct {
 type timeList[K comparable, V any] struct {
 	head, tail *node[K, V]
 	which      int
+	// unordered (byAccess) is set when a node was put at the back behind
+	// one placed later (see placeByAccess), and cleared by sortByAccess.
+	unordered bool
 }
 
 func (l *timeList[K, V]) pushBack(x *node[K, V]) {
@@ -112,6 +120,9 @@ func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64, ordered bool) {
 	l.remove(x)
 	x.tl.placedAt = at
 	if !ordered {
+		if l.tail != nil && l.tail.tl.placedAt > at {
+			l.unordered = true
+		}
 		l.pushBack(x)
 		return
 	}
@@ -137,13 +148,34 @@ func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64, ordered bool) {
 	after.tl.next[byAccess] = x
 }
 
+// sortByAccess puts every node of byAccess back at its place for its
+// stored access time (the order of those times, ties in list order), in
+// O(n log n), and clears unordered.
+func (l *timeList[K, V]) sortByAccess() {
+	type placed struct {
+		at int64
+		x  *node[K, V]
+	}
+	var all []placed
+	for x := l.head; x != nil; x = x.tl.next[byAccess] {
+		all = append(all, placed{x.tl.accessed.Load(), x})
+	}
+	slices.SortStableFunc(all, func(a, b placed) int { return cmp.Compare(a.at, b.at) })
+	l.clear()
+	for _, p := range all {
+		p.x.tl.placedAt = p.at
+		l.pushBack(p.x)
+	}
+	l.unordered = false
+}
+
 func (l *timeList[K, V]) clear() {
 	for x := l.head; x != nil; {
 		next := x.tl.next[l.which]
 		x.tl.in[l.which], x.tl.prev[l.which], x.tl.next[l.which] = false, nil, nil
 		x = next
 	}
-	l.head, l.tail = nil, nil
+	l.head, l.tail, l.unordered = nil, nil, false
 }
 
 // expiry holds what the cache needs to expire entries. Its lists are guarded

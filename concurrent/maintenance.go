@@ -197,6 +197,19 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 	return notes
 }
 
+// settleLocked is drainLocked for the calls that promise an exact state
+// (Sync, Resize, the snapshots): if contended reads left byAccess out of
+// order (an idle entry behind one read later, which expiry stops at), it
+// sorts the list and expires what is due. Caller holds c.mu.
+func (c *Cache[K, V]) settleLocked(notes []notification[K, V]) []notification[K, V] {
+	notes = c.drainLocked(notes)
+	if l := &c.exp.lists[byAccess]; c.expiring && l.unordered {
+		l.sortByAccess()
+		notes = c.expireLocked(notes)
+	}
+	return notes
+}
+
 // applyWriteInTime applies the write task t as of the time it was made: with
 // expiry, the entries that had expired when its node was written (the
 // node's birth) are removed first, as they would have been had the
@@ -647,7 +660,7 @@ type keyValue[K comparable, V any] struct {
 // such a reader for as long (found by a review helper).
 func (c *Cache[K, V]) snapshot(backward bool) []keyValue[K, V] {
 	c.mu.Lock()
-	notes := c.drainLocked(nil)
+	notes := c.settleLocked(nil)
 	if l := c.lru; l != nil {
 		type stampedKV struct {
 			stamp uint64

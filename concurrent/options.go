@@ -54,7 +54,10 @@ type Options[K comparable, V any] struct {
 	// An expired entry is invisible to Get, Contains and GetOrLoad at once;
 	// it is removed, with cause Expired, by the next maintenance (the
 	// maintenance goroutine arms one timer for the next deadline) and
-	// counts towards Len until then.
+	// counts towards Len until then. Under contention, reads are recorded
+	// out of order, and an idle entry can wait behind one read later until
+	// that one expires too (or until Sync, Resize, All, Keys or Values,
+	// which put the order right first).
 	ExpireAfterAccess time.Duration
 
 	// Clock is the time source for expiry; nil means the system's monotonic
@@ -95,7 +98,10 @@ type Options[K comparable, V any] struct {
 	// all its caches, so their eviction order changes from one process to
 	// the next. 0 means a seed drawn at random for each cache, which keeps
 	// crafted keys from aiming at sketch collisions ([Cache.Clone] keeps the
-	// original's). LRU uses no randomness.
+	// original's). LRU uses no randomness: it is deterministic whatever
+	// the Seed, which it accepts (unlike a Clock without expiry, a Seed
+	// is not a setting LRU ignores but one it has no need of), so that code
+	// choosing the policy at run time can pass one Seed to both.
 	Seed uint64
 }
 

@@ -46,9 +46,11 @@ const (
 	// bytes of index for the shadow LRU, and a node and about 21 bytes of
 	// index for the shadow W-TinyLFU once it exists.
 	//
-	// The eviction order ([Cache.All], [Cache.PopVictim]) has four parts,
-	// each oldest first (the least recently entered or hit there): the
-	// entries that lost an admission contest at the window's exit, then the
+	// The eviction order ([Cache.All], [Cache.PopVictim]; a write over the
+	// bound evicts the loser of the contest its entry starts, which may be
+	// the window's oldest) has four parts, each oldest first (the least
+	// recently entered or hit there): the entries that lost an admission
+	// contest at the window's exit, then the
 	// main area's probation segment (entries not hit since they were
 	// admitted, those demoted from protected, and a victim that turned away
 	// more than 1.5 x MaxSize candidates in a row, which moves to the back

@@ -548,6 +548,67 @@ func TestResizeReleasesTheLockWhenThePolicyPanics(t *testing.T) {
 	}
 }
 
+// panickingClone is a policy whose clone panics at its second node (as a
+// policy whose tables cannot be allocated would), after the first node's
+// entry is in the clone's map.
+type panickingClone[K comparable, V any] struct{ policy[K, V] }
+
+func (p panickingClone[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
+	n := 0
+	return p.policy.clone(func(x *node[K, V]) *node[K, V] {
+		if n++; n == 2 {
+			panic("clone")
+		}
+		return mapped(x)
+	})
+}
+
+// TestCloneReleasesTheLocksWhenThePolicyPanics: Clone held Cache.mu (and
+// the clone's) without defer while the policy copied itself, so a panic
+// there left the original locked for good (every later drain, Sync,
+// Resize, overflowing write and Close blocked) and the half-made clone's
+// maintenance goroutine running (found by a review helper). The locks are
+// released, and the clone is emptied without a word to OnEvict (its values
+// are the original's) and closed (goleak checks its goroutine).
+func TestCloneReleasesTheLocksWhenThePolicyPanics(t *testing.T) {
+	var evicted atomic.Int32
+	c, err := New(Options[int, int]{MaxSize: 10, OnEvict: func(int, int, Cause) { evicted.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 3 {
+		_ = c.Add(k, k)
+	}
+	c.Sync()
+	c.mu.Lock()
+	orig := c.pol
+	c.pol = panickingClone[int, int]{orig}
+	c.mu.Unlock()
+	func() {
+		defer func() {
+			if r := recover(); r != "clone" {
+				t.Errorf("recovered %v, want the policy's panic", r)
+			}
+		}()
+		_, _ = c.Clone()
+	}()
+	if !c.mu.TryLock() {
+		t.Fatal("Clone panicked with Cache.mu held: the cache is dead (Sync, Resize, Close block for good)")
+	}
+	c.pol = orig
+	c.mu.Unlock()
+	if n := evicted.Load(); n != 0 {
+		t.Fatalf("the failed Clone handed %d entries to OnEvict; the values are the original's", n)
+	}
+	if v, ok := c.Get(1); !ok || v != 1 || c.Len() != 3 {
+		t.Fatalf("the original after the failed Clone: Get(1) = %v, %v, Len %d; want 1, true, 3", v, ok, c.Len())
+	}
+	c.Close()
+	if n := evicted.Load(); n != 3 {
+		t.Fatalf("Close handed %d entries to OnEvict, want the original's 3", n)
+	}
+}
+
 // A write racing Close that has stored its value has happened: it must not
 // report ErrClosed. A Set that replaced a value used to take its new value
 // back and return ErrClosed after the old value had gone to OnEvict as
@@ -1069,5 +1130,88 @@ func goexitOnFirstCall(calls *atomic.Int32, counted func(Cause) bool) func(int, 
 		if exited.CompareAndSwap(false, true) {
 			runtime.Goexit()
 		}
+	}
+}
+
+// TestContendedExpiredEntryIsSettledBySync: under contention (the read
+// buffer's contended mode, entered here with rb.grow as after a failed CAS
+// between two readers; a read dropped as when its stripe is full, here by
+// marking the buffer saturated as dropRead does), a node is placed at the
+// back of byAccess whatever its time, so an entry idle past
+// ExpireAfterAccess could wait behind a live one: Sync left it, Keys still
+// listed it (while Get missed it), Len counted it, and a shrink evicted it
+// with cause Size, not Expired. Sync now puts the list back in order first
+// and expires it (found by a review helper).
+func TestContendedExpiredEntryIsSettledBySync(t *testing.T) {
+	clk := NewFakeClock()
+	var causes []string
+	c, err := New(Options[string, int]{MaxSize: 10, ExpireAfterAccess: 10 * time.Second, Clock: clk,
+		OnEvict: func(k string, _ int, cause Cause) { causes = append(causes, k+":"+cause.String()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.rb.grow()
+
+	_ = c.Add("a", 1)
+	_ = c.Add("b", 2)
+	c.Sync()
+	// Let the maintenance goroutine finish the drain the writes asked for,
+	// so that nothing but this test's calls runs from here on.
+	for c.status.Load() != idle || len(c.wake) != 0 {
+		runtime.Gosched()
+	}
+	clk.Advance(5 * time.Second)
+	c.rb.saturated.Store(true) // b's read is dropped
+	c.Get("b")                 // stores b's access time (t=5s): b expires at t=15s
+	c.Sync()
+	clk.Advance(3 * time.Second)
+	c.Get("a")                   // t=8s, recorded: a expires at t=18s
+	c.Sync()                     // applies a's read; expiry then moves b to the back, behind a
+	clk.Advance(8 * time.Second) // t=16s: b idle for 11s, a for 8s
+	c.Sync()
+	keys := slices.Collect(c.Keys())
+	if n := c.Len(); slices.Contains(keys, "b") || n != 1 || !slices.Equal(causes, []string{"b:Expired"}) {
+		t.Fatalf("at t=16s, after Sync, b (idle 11s, ExpireAfterAccess 10s): Keys() = %v, Len() = %d, removals %v; want [a], 1, [b:Expired]", keys, n, causes)
+	}
+}
+
+// TestLFUEvictionOrderIsPopVictims: All, Keys and Backward said "eviction
+// order, the next victim first" for LFU too, but a write over the bound
+// evicts the loser of the admission contest its entry starts, which may be
+// the window's oldest entry, listed among the last (found by a review
+// helper: here Backward named 100 as kept longest, and the next Add evicted
+// it). The order is PopVictim's, and a write over the bound evicts either
+// its first entry or the window's oldest, as the docs now say.
+func TestLFUEvictionOrderIsPopVictims(t *testing.T) {
+	var evicted []int
+	c, err := New(Options[int, string]{MaxSize: 10, Policy: LFU, Seed: 1,
+		OnEvict: func(k int, _ string, cause Cause) {
+			if cause == Size {
+				evicted = append(evicted, k)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for k := range 10 {
+		_ = c.Add(k, "v")
+	}
+	for range 3 {
+		for k := range 10 {
+			c.Get(k)
+		}
+	}
+	_ = c.Add(100, "new")
+	keys := slices.Collect(c.Keys())
+	evicted = nil
+	_ = c.Add(101, "newer") // 100 leaves the window and loses its contest
+	if len(evicted) != 1 || evicted[0] != keys[len(keys)-1] || evicted[0] != 100 {
+		t.Fatalf("Keys() = %v before Add(101), which evicted %v; want the window's oldest, 100 (the contest's loser)", keys, evicted)
+	}
+	keys = slices.Collect(c.Keys())
+	if k, _, ok := c.PopVictim(); !ok || k != keys[0] {
+		t.Fatalf("PopVictim = %v, %v; want Keys()'s first, %v", k, ok, keys[0])
 	}
 }
