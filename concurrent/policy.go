@@ -36,8 +36,15 @@ const (
 	// and 2Q admit a key found among the ghosts of their recent keys); in a
 	// larger cache,
 	// the victim is the least frequent of the first four probation entries
-	// rather than the first, and a request whose key's counters are all at
-	// their maximum (15) does not hasten the sketch's aging. A cache of at most
+	// rather than the first, a request whose key's counters are all at
+	// their maximum (15) does not hasten the sketch's aging, and after a
+	// fill of which less than a tenth of the requests hit, the sketch ages
+	// once (halving the fill's counts) as soon as the keys the first
+	// contests turned away come back (candidates missed again soon after
+	// losing: at least 2 in 1,000 requests within twice the cache's size
+	// in requests), so that the fill's oldest keys do not keep out newer
+	// ones that are in use, while a loop, whose keys do not come back
+	// before its wrap, keeps them. A cache of at most
 	// 1,024 entries also runs a shadow LRU of hashes beside it (and, from
 	// its first switch to LRU order on, a shadow W-TinyLFU) and switches to
 	// plain LRU order while the shadows show that LRU would hit more, as on

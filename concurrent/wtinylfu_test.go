@@ -46,6 +46,13 @@ type wtModel struct {
 	narrow     int64
 	narrowAge  int
 
+	// Fill aging, above 1,024 entries: the fill's requests and hits until
+	// the first contest; then, while watching, the requests since and the
+	// candidate ghost hits among them.
+	fillDone, fillWatching bool
+	fillReqs, fillHits     int
+	fillSince, fillGhosts  int
+
 	hash        func(uint64) uint64 // the key's hash: simHash, the identity in the duel's shadow
 	noDuel      bool                // the duel's shadow W-TinyLFU has no duel of its own
 	duel        *wtModelDuel
@@ -207,7 +214,7 @@ func wtModelSketchSize(maxSize int) int {
 }
 
 func newWTModel(maxSize int, seed uint64) *wtModel {
-	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}, back: map[uint64]bool{}}
+	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}, back: map[uint64]bool{}, fillDone: maxSize <= 1024}
 	m.resize(maxSize)
 	m.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(maxSize), wtSketchSeed(seed))
 	// Above 1,024 entries, increments that raise no counter do not count
@@ -344,8 +351,33 @@ func (m *wtModel) record(k uint64, hit bool) {
 	if m.sketch != nil {
 		m.sketch.Increment(m.hash(k))
 	}
+	if !m.fillDone {
+		m.fillRecord(hit)
+	}
 	if m.watchSlots > 0 {
 		m.watched(k)
+	}
+}
+
+// fillRecord: before the first contest, count the fill's requests and
+// hits; while watching, age the sketch once the candidate ghost hits reach
+// 2 per 1,000 of the requests since the first contest (from max/16
+// requests on), or stop after 2 x max requests.
+func (m *wtModel) fillRecord(hit bool) {
+	if !m.fillWatching {
+		m.fillReqs++
+		if hit {
+			m.fillHits++
+		}
+		return
+	}
+	m.fillSince++
+	switch {
+	case m.fillSince >= m.max/16 && 1000*m.fillGhosts >= 2*m.fillSince:
+		m.sketch.Age()
+		m.fillDone, m.fillWatching = true, false
+	case m.fillSince >= 2*m.max:
+		m.fillDone, m.fillWatching = true, false
 	}
 }
 
@@ -379,6 +411,9 @@ func (m *wtModel) add(k uint64) {
 	delete(m.back, k)
 	if g, ok := m.ghosts[i]; ok && g.fp == fp {
 		delete(m.ghosts, i)
+		if m.fillWatching && !g.victim {
+			m.fillGhosts++
+		}
 		if !g.victim && m.left-g.seq < uint64(m.candidateDepth()) {
 			// Returning: in any mode.
 			m.back[k] = true
@@ -490,6 +525,12 @@ func (m *wtModel) lose(k uint64, victim bool, seq uint64) {
 func (m *wtModel) admit(c, v uint64, back bool) bool {
 	if m.hash(v) != m.victimKey {
 		m.victimKey, m.streak, m.gate = m.hash(v), 0, 0
+	}
+	if !m.fillDone && !m.fillWatching {
+		// The first contest: fill aging watches if less than a tenth of
+		// the fill's requests hit.
+		m.fillWatching = 10*m.fillHits < m.fillReqs
+		m.fillDone = !m.fillWatching
 	}
 	cf, vf := m.freq(c), m.freq(v)
 	if m.blind[v] && cf <= vf+1 {
@@ -729,8 +770,17 @@ func runWTModel(t *testing.T, seed uint64, max, steps int, keyRange uint64) {
 // for a plain request (Get, and Set on a miss) instead of a random event. It
 // returns how many times the policy switched between LRU and W-TinyLFU mode.
 func runWTModelStream(t *testing.T, seed uint64, max, steps int, next func(*rand.Rand, int) (k uint64, request bool)) (switches int) {
+	return runWTModelStreamHarness(t, seed, max, steps, next, nil)
+}
+
+// runWTModelStreamHarness is runWTModelStream, handing the harness and the
+// model to got (if not nil) first.
+func runWTModelStreamHarness(t *testing.T, seed uint64, max, steps int, next func(*rand.Rand, int) (k uint64, request bool), got func(*wtHarness, *wtModel)) (switches int) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	h, m := newWTHarness(max, seed), newWTModel(max, seed)
+	if got != nil {
+		got(h, m)
+	}
 	curMax := max
 	mode := h.p.lruMode
 	for step := range steps {
@@ -841,6 +891,109 @@ func TestWTinyLFUMatchesModelBig(t *testing.T) {
 				return rng.Uint64N(rng.Uint64N(4*max) + 1), rng.IntN(10) != 0
 			})
 		})
+	}
+}
+
+// TestWTinyLFUFillAging compares the policy with its model through fill
+// aging, above wtDuelSize entries: a fill of new keys (no hit), then new
+// keys each asked for again soon after (candidates turned away at the
+// window's exit come back: candidate ghost hits), which age the sketch;
+// and, for a loop over more keys than the cache holds, no candidate comes
+// back within the watch, which ends without aging. Then random requests.
+func TestWTinyLFUFillAging(t *testing.T) {
+	const max = 2 * wtDuelSize
+	for _, tc := range []struct {
+		name string
+		aged bool
+		next func(rng *rand.Rand, step int) uint64
+	}{
+		// One request in 300 asks again for one of the 64 newest keys:
+		// the candidate ghost hits come at about the rate that ages.
+		{"newcomers reused", true, func(rng *rand.Rand, step int) uint64 {
+			if step < max || rng.IntN(300) != 0 {
+				return uint64(1<<20 + step)
+			}
+			return uint64(1<<20 + step - 1 - rng.IntN(64))
+		}},
+		{"loop", false, func(_ *rand.Rand, step int) uint64 { return uint64(step % (max + max/2)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var (
+				h *wtHarness
+				m *wtModel
+			)
+			runWTModelStreamHarness(t, 1, max, 4*max+3000, func(rng *rand.Rand, step int) (uint64, bool) {
+				if step < 4*max {
+					return tc.next(rng, step), true
+				}
+				return rng.Uint64N(2 * max), rng.IntN(10) != 0
+			}, func(hh *wtHarness, mm *wtModel) { h, m = hh, mm })
+			f := h.p.fill
+			if !f.done || f.aged != tc.aged {
+				t.Fatalf("fill aging: done %v, aged %v (watched %d requests, %d candidate ghost hits; the fill %d requests, %d hits); want done, aged %v",
+					f.done, f.aged, f.since, f.ghostHit, f.requests, f.hits, tc.aged)
+			}
+			if f.since != m.fillSince || f.ghostHit != m.fillGhosts || f.requests != m.fillReqs || f.hits != m.fillHits {
+				t.Fatalf("fill aging watched %d requests with %d candidate ghost hits after a fill of %d requests, %d hits; the model %d, %d after %d, %d",
+					f.since, f.ghostHit, f.requests, f.hits, m.fillSince, m.fillGhosts, m.fillReqs, m.fillHits)
+			}
+			t.Logf("aged %v after %d requests of the watch, %d candidate ghost hits", f.aged, f.since, f.ghostHit)
+		})
+	}
+}
+
+// TestFillAgingRule pins fill aging's rule on the watch's counts: from
+// max/16 requests after the first contest on, the sketch ages as soon as
+// the candidate ghost hits reach 2 per 1,000 of the requests since; after
+// 2 x max requests without, the watch ends. A fill of which a tenth or more
+// hit is not watched; nor is any cache of at most wtDuelSize entries.
+func TestFillAgingRule(t *testing.T) {
+	const max = 4096
+	for _, tc := range []struct {
+		name   string
+		ghosts map[int]int // candidate ghost hits by request of the watch
+		want   int         // the request that ends the watch
+		aged   bool
+	}{
+		{"one ghost hit at once: ages at max/16", map[int]int{1: 1}, 256, true},
+		{"one at 300, under 2 per 1,000 after 500", map[int]int{300: 1}, 300, true},
+		{"one at 501: 1 per 1,000 is too few", map[int]int{501: 1}, 2 * max, false},
+		{"a second at 900", map[int]int{501: 1, 900: 1}, 900, true},
+		{"a second at 1,001: too late", map[int]int{501: 1, 1001: 1}, 2 * max, false},
+		{"none", nil, 2 * max, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newWTinyLFU[int, int](max, 1)
+			p.fill = wtFill{requests: 100, hits: 9} // less than a tenth hit
+			p.fillContest()
+			if !p.fill.watching {
+				t.Fatal("a fill of which 9% hit is not watched")
+			}
+			h := uint64(12345)
+			for range 8 {
+				p.sketch.Increment(h)
+			}
+			before := p.sketch.Frequency(h)
+			for i := 1; i <= 3*max && !p.fill.done; i++ {
+				p.fill.ghostHit += tc.ghosts[i]
+				p.fillRecord(false)
+				if p.fill.done && i != tc.want {
+					t.Fatalf("the watch ended at request %d, want %d", i, tc.want)
+				}
+			}
+			after := p.sketch.Frequency(h)
+			if !p.fill.done || p.fill.aged != tc.aged || (after < before) != tc.aged {
+				t.Fatalf("done %v, aged %v, a key's estimate %d -> %d; want done, aged %v", p.fill.done, p.fill.aged, before, after, tc.aged)
+			}
+		})
+	}
+	p := newWTinyLFU[int, int](max, 1)
+	p.fill = wtFill{requests: 100, hits: 10}
+	if p.fillContest(); p.fill.watching || !p.fill.done {
+		t.Fatal("a fill of which 10% hit is watched")
+	}
+	if p := newWTinyLFU[int, int](wtDuelSize, 1); !p.fill.done {
+		t.Fatalf("a cache of %d entries watches its fill", wtDuelSize)
 	}
 }
 
