@@ -419,6 +419,37 @@ import "github.com/clientcache/clientcache/admission"
 // (CLIENTCACHE_GAP="web07@5000:ARC;web07@10000:ARC;web12@5000:ARC;web12@10000:ARC;p3@100000:ARC;p3@400000:ARC;cpp@250:ARC"
 // go test -run TestGapAnatomy -v . in bench/, which prints both).
 //
+// Nor by growing the window, on a candidate ghost hit, by as many entries
+// as it would have needed to hold the key (the candidates that left it
+// since the key did, plus one) where that is more than the step: corda at
+// 2,000 entries misses 44 requests that LRU hits, each a key asked for
+// again within 1/16 of the cache's size, each a candidate ghost hit that
+// grows the window by one entry, from 20 to 64 (a development test that
+// logged them; not committed). Averaged over seeds 1, 2 and 3 on the rows
+// above wtDuelSize entries of the six traces and corda
+// (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12,corda
+// CLIENTCACHE_SEEDS=1,2,3
+// CLIENTCACHE_VARIANTS=shipped,growneededbig,gnb32,gnb128,gnb512,gnbc64,gnbc256,gnf,gnfc64,gnfc256
+// go test -run TestSimAblations -v ./concurrent/), until the window first
+// shrinks and above wtDuelSize entries (growneededbig) it lifts corda at
+// 2,000 (33.30% -> 33.32%), web07 at 5,000 and 10,000 (63.41/69.08% ->
+// 63.64/69.15%) and web12 (81.36/84.87% -> 81.46/84.92%), none of the
+// web rows to ARC but web12 at 10,000, and costs P3 1.98 points at
+// 400,000 and 0.75 at 100,000; with the growth capped at max/32 to
+// max/512 entries (gnb32 to gnb512) or 64 and 256 (gnbc64, gnbc256) P3
+// still loses at every cap. Only after a fill of which a tenth or more hit
+// (gnf, gnfc64, gnfc256; P3's fill hits less) P3 at 25,000 and 100,000 is
+// left alone, and with a cap of 64 entries (gnfc64) P3 at 400,000 rises to
+// 76.99% (ARC 77.19%). But at sizes it was not chosen on (every trace but
+// P3 at 1,100 to 65,536 entries, CLIENTCACHE_ABLATIONS=1
+// CLIENTCACHE_CAPACITIES=1100,1500,2000,2048,4096,8192,16384,32768,65536
+// CLIENTCACHE_VARIANTS=shipped,gnfc64) Multi2 at 1,100 falls from 59.36%
+// to 57.16% and Multi3 at 1,500 from 56.91% to 54.78%, for gains of at
+// most 0.8 points (sprite) elsewhere. At every size (growneeded), Zipf and
+// Multi1 at 1,000 fall by 8.75 and 8.32 points; until the first shrink at
+// every size (growneededfirst), Multi1 to Multi3 and CPP fall by up to
+// 4.51 (Multi3 at 1,000) (seed 1, CLIENTCACHE_ABLATIONS=1).
+//
 // Nor is the window better set by simulating the cache at fixed window
 // shares beside it and following the share that has hit most lately (the
 // use Waldspurger et al.'s miniature simulations are put to in other
@@ -1395,6 +1426,15 @@ type wtAblation struct {
 	// the firstContest and lazyPercent ablations); fillGhost, fillWindow and fillHits
 	// replace wtFillGhostPermille, wtFillWindowPercent and wtFillHitPercent;
 	// fillClear clears the sketch instead of aging it.
+	// growNeeded: a candidate ghost hit grows the window by at least as
+	// many entries as it would have needed to hold the key (1: always; 2:
+	// until the window first shrinks on a victim ghost hit; 3: as 2, above
+	// wtDuelSize entries only; 4: as 3, after a fill of which at least
+	// wtFillHitPercent% hit).
+	growNeeded int
+	// growNeededCap > 0 caps that growth at max/growNeededCap entries; < 0
+	// at -growNeededCap entries.
+	growNeededCap int
 	// fillAll watches the fill at every size.
 	noFillAge, fillClear, fillAll   bool
 	fillGhost, fillWindow, fillHits int
@@ -1638,7 +1678,7 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	p.lab = nil
 	if p.off.staleTie > 0 || p.off.indicatorSample != 0 || p.off.rateLimit > 0 ||
 		p.off.blindLead > 0 || p.off.tieFrom > 0 || p.off.learnTies || p.off.learnTiesBig || p.off.blindTurnover > 0 || p.off.firstContest > 0 || p.off.learnReturn ||
-		p.off.stepAdapt > 0 || p.off.idleHalf > 0 {
+		p.off.stepAdapt > 0 || p.off.idleHalf > 0 || p.off.growNeeded > 0 {
 		p.lab = &wtLab{scale: 16}
 	}
 	if p.off.staleTie > 0 || p.off.idleHalf > 0 {
@@ -2431,6 +2471,22 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 	}
 	if scaled {
 		delta *= p.stepScale(divisor, kind&wtGhostVictim != 0)
+	}
+	if g := p.off.growNeeded; g > 0 && kind&wtGhostVictim == 0 && (g == 1 || !p.lab.shrunk) && (g < 3 || p.max > wtDuelSize) &&
+		(g < 4 || p.fill.hits*100 >= wtFillHitPercent*p.fill.requests) {
+		// The growNeeded ablation: the window grows by as much as it
+		// would have needed to hold the key.
+		need := int((p.left-seq)&wtGhostSeqMask) + 1
+		switch c := p.off.growNeededCap; {
+		case c > 0:
+			need = min(need, max(1, p.max/c))
+		case c < 0:
+			need = min(need, -c)
+		}
+		delta = max(delta, need)
+	}
+	if p.lab != nil && kind&wtGhostVictim != 0 && delta < 0 {
+		p.lab.shrunk = true
 	}
 	if unit := wtFineSize / max(p.max, 1); unit > 1 && !p.off.coarseSteps {
 		p.frac += delta

@@ -33,6 +33,8 @@ type wtLab struct {
 	idleAge   int
 	// contests: the blindTurnover ablation's count of contests.
 	contests int
+	// shrunk: a victim ghost hit has shrunk the window (growNeeded).
+	shrunk bool
 	// contested: the firstContest ablation has acted; fillRequests and
 	// fillHits count the requests before and their hits.
 	contested              bool
