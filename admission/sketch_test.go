@@ -468,6 +468,11 @@ func TestZeroAllocs(t *testing.T) {
 // a mirror, gets the same operations, but counts with IncrementSeen each
 // key it counted since the doorkeeper epoch last changed: it must stay
 // identical to the first, counters, doorkeeper and count of additions.
+// Bit 0x20 of the first byte sizes the sketch for several blocks (16 to
+// 240 entries), and bit 0x10 adds a fifth operation, Resize, to a capacity
+// its key byte chooses likewise (bit 0x40: several blocks): the model then
+// loses its counts if the table changes size, its doorkeeper marks if the
+// doorkeeper is emptied, and ages as often as Resize ages the sketch.
 func FuzzSketch(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
@@ -476,15 +481,34 @@ func FuzzSketch(f *testing.F) {
 	// Capacity 7 (one block, samples of 70), one key incremented past 15,
 	// saturated increments skipped.
 	f.Add([]byte{0x47, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 1, 3})
+	// Several blocks (capacity 16 + 32 x 3 = 112), then Resize to one
+	// block, and back to several, with a doorkeeper.
+	f.Add([]byte{0xb3, 0, 1, 0, 9, 0, 1, 1, 1, 4, 0x05, 0, 1, 1, 1, 4, 0x47, 0, 1, 1, 1})
+	f.Add([]byte{0x33, 0, 1, 0, 9, 0, 1, 4, 0x41, 1, 1, 2, 0, 4, 0x02, 1, 9})
+	// Capacity 7 (samples of 70), 40 increments, then Resize to 0
+	// (samples of 10): the sketch must age until the sample in progress
+	// is below 10, three times.
+	grow := []byte{0x17}
+	for k := range byte(40) {
+		grow = append(grow, 0, k)
+	}
+	f.Add(append(grow, 4, 0, 1, 3))
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
 			return
 		}
 		door := ops[0]&0x80 != 0
 		skip := ops[0]&0x40 != 0
-		s := New(int(ops[0]%8), uint64(ops[0]))
+		resizes := ops[0]&0x10 != 0
+		capacity := func(b byte, many bool) int {
+			if many {
+				return 16 + 32*int(b%8)
+			}
+			return int(b % 8)
+		}
+		s := New(capacity(ops[0], ops[0]&0x20 != 0), uint64(ops[0]))
 		if door {
-			s = NewWithDoorkeeper(int(ops[0]%8), uint64(ops[0]))
+			s = NewWithDoorkeeper(capacity(ops[0], ops[0]&0x20 != 0), uint64(ops[0]))
 		}
 		s.SetSkipSaturated(skip)
 		type entry struct {
@@ -508,7 +532,11 @@ func FuzzSketch(f *testing.F) {
 		adds := 0
 		for i := 1; i+1 < len(ops); i += 2 {
 			k := uint64(ops[i+1] % 64)
-			switch ops[i] % 4 {
+			op := ops[i] % 4
+			if resizes {
+				op = ops[i] % 5
+			}
+			switch op {
 			case 0:
 				before := s.Additions()
 				counted := !skip || raises(s, hashOf(k)) // toward the sample
@@ -555,6 +583,37 @@ func FuzzSketch(f *testing.F) {
 				mirror.Clear()
 				clear(model)
 				adds = 0
+			case 4:
+				c := capacity(ops[i+1], ops[i+1]&0x40 != 0)
+				sized := max(ceilPow2(c), blockWords) == len(s.table)
+				// The agings Resize does (until the sample is below the
+				// new size), replayed on a copy for their odd counters.
+				var odds []int
+				if sized {
+					probe := s.Clone()
+					for probe.additions >= sampleFactor*max(c, 1) {
+						odds = append(odds, oddCounters(probe))
+						probe.Age()
+					}
+				}
+				epoch := s.DoorEpoch()
+				s.Resize(c)
+				mirror.Resize(c)
+				if !sized { // every count is lost; the doorkeeper may keep its keys
+					for k, e := range model {
+						model[k] = entry{seen: e.seen}
+					}
+					adds = 0
+				}
+				if s.DoorEpoch() != epoch && len(odds) == 0 { // emptied without aging
+					for k, e := range model {
+						model[k] = entry{n: e.n}
+					}
+				}
+				for _, odd := range odds {
+					age()
+					adds = aged(adds, odd)
+				}
 			}
 			if !sameSketch(s, mirror) {
 				t.Fatalf("op %d: the sketch counting with IncrementSeen differs from the one counting with Increment", i)
