@@ -97,7 +97,14 @@ func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
 func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 	h := s.head.Load()
 	t := min(s.tail.Load(), limit)
-	contended := c.rb.contended() // the recent table is used only then
+	// The recent table is used only in contended mode. The mode is read
+	// once, after tail: a reader remembers its node only once it has seen
+	// contended mode, and before it claims its position (recordContended),
+	// so every event below t that a reader remembered was claimed after the
+	// switch, and this load sees the switch too. Read before tail, a switch
+	// in between would leave such an entry uncleared, and the node's later
+	// reads skipped as already queued.
+	contended := c.rb.contended()
 	for ; h < t; h++ {
 		slot := &s.slots[h&(stripeSize-1)]
 		n := (*node[K, V])(atomic.LoadPointer(slot))
