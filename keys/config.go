@@ -256,16 +256,21 @@ func checkCABundle(b []byte) string {
 	}
 	// pem.Decode, and the SDK's pool with it, passes over a block it cannot
 	// decode (no END line, a body that is not base64) to the next: each
-	// block decoded must be the next one begun.
-	begin := []byte("-----BEGIN")
-	n := 0
-	for rest := b; ; n++ {
-		var block *pem.Block
-		begun := bytes.Count(rest, begin)
-		block, rest = pem.Decode(rest)
-		switch {
-		case block == nil && begun > 0 || block != nil && begun-bytes.Count(rest, begin) > 1:
-			return "PEM block " + strconv.Itoa(n) + " is malformed: no END line, or a body that is not base64 (the SDK would skip it)"
+	// block decoded must be the only one begun in the text it consumed, and
+	// none may be begun after the last. A block begins with "-----BEGIN "
+	// at the start of a line (after spaces or tabs too: an indented block
+	// is one the SDK skips); the marker inside other text (a comment)
+	// begins nothing.
+	n, pos := 0, 0
+	for ; ; n++ {
+		block, rest := pem.Decode(b[pos:])
+		end := len(b) - len(rest)
+		if block == nil {
+			end = len(b)
+		}
+		switch begun := pemBegins(b, pos, end); {
+		case block == nil && begun > 0 || block != nil && begun > 1:
+			return "PEM block " + strconv.Itoa(n) + " is malformed: indented, without its END line, or with a body that is not base64 (the SDK would skip it)"
 		case block == nil && n == 0:
 			return "holds no PEM CERTIFICATE block"
 		case block == nil:
@@ -282,7 +287,33 @@ func checkCABundle(b []byte) string {
 			// certificate's content (names, URIs).
 			return "PEM block " + strconv.Itoa(n) + " is not an X.509 certificate (the SDK would skip it)"
 		}
+		pos = end
 	}
+}
+
+// pemBegins counts the PEM blocks begun in b[from:to]: the "-----BEGIN "
+// markers at the start of a line, or after nothing but spaces or tabs on
+// it. It reads each byte of b[from:to] about once (a marker's indentation
+// is read once more).
+func pemBegins(b []byte, from, to int) int {
+	marker := []byte("-----BEGIN ")
+	n := 0
+	for i := from; i < to; {
+		j := bytes.Index(b[i:to], marker)
+		if j < 0 {
+			break
+		}
+		k := i + j
+		l := k
+		for l > 0 && (b[l-1] == ' ' || b[l-1] == '\t') {
+			l--
+		}
+		if l == 0 || b[l-1] == '\n' {
+			n++
+		}
+		i = k + len(marker)
+	}
+	return n
 }
 
 // checkedBundles remembers CA bundles that passed checkCABundle, so that a
