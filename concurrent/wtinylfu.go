@@ -558,14 +558,16 @@ import "github.com/clientcache/clientcache/admission"
 // cache's size, and those the contests turned away at the window's exit
 // come back as candidate ghost hits; a loop asks for no key again before
 // its wrap. So the policy as shipped, in a cache of more than wtDuelSize
-// entries whose fill hit less than wtFillHitPercent (10%) of its requests,
+// entries at its first contest whose fill hit less than wtFillHitPercent
+// (10%) of its requests,
 // watches from the first contest on, and ages the sketch once (halving
 // the fill's counts) as soon as the candidate ghost hits reach
 // wtFillGhostPermille (2) per 1,000 of the requests since, counted from
 // max/16 requests on; after wtFillWindowPercent (200%) of max requests
 // without, it stops watching (wtinylfu.fillRecord). A fill that hit more,
-// or a cache of at most wtDuelSize entries, is never watched; nor is a
-// cache again until Clear. Aging a delay after the first contest keeps
+// or a cache of at most wtDuelSize entries at its first contest, is never
+// watched; nor is a cache again until Clear (a Resize does not start a
+// new fill). Aging a delay after the first contest keeps
 // most of what aging at once gives P3 (seed 1, P3 at 100,000: at once
 // 40.76%, after 0.25, 0.5, 1, 2 and 4 x max requests 41.14%, 40.95%,
 // 40.96%, 40.10% and 40.25%, without 39.80%; a prototype of the delay).
@@ -1669,7 +1671,7 @@ func newWTinyLFUAblated[K comparable, V any](max int, seed uint64, off wtAblatio
 func (p *wtinylfu[K, V]) reset(max int) {
 	p.rng = p.seed
 	p.everHit = false
-	p.fill = wtFill{done: max <= wtDuelSize && !p.off.fillAll || p.off.noFillAge || p.off.firstContest > 0 || p.off.lazyPercent > 0}
+	p.fill = wtFill{done: p.off.noFillAge || p.off.firstContest > 0 || p.off.lazyPercent > 0}
 	p.sketch = nil
 	p.ghosts = nil
 	p.watch = nil
@@ -2232,15 +2234,16 @@ func (p *wtinylfu[K, V]) watched(h uint64) {
 }
 
 // fillContest starts fill aging's watch at the first contest (see
-// fillRecord), if less than wtFillHitPercent% of the fill's requests hit;
-// otherwise fill aging is done.
+// fillRecord), if the cache holds more than wtDuelSize entries then and
+// less than wtFillHitPercent% of the fill's requests hit; otherwise fill
+// aging is done.
 func (p *wtinylfu[K, V]) fillContest() {
 	f := &p.fill
 	percent := wtFillHitPercent
 	if p.off.fillHits > 0 {
 		percent = p.off.fillHits
 	}
-	if f.hits*100 >= percent*f.requests {
+	if p.max <= wtDuelSize && !p.off.fillAll || f.hits*100 >= percent*f.requests {
 		f.done = true
 		return
 	}

@@ -214,7 +214,7 @@ func wtModelSketchSize(maxSize int) int {
 }
 
 func newWTModel(maxSize int, seed uint64) *wtModel {
-	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}, back: map[uint64]bool{}, fillDone: maxSize <= 1024}
+	m := &wtModel{seed: seed, rng: seed, hash: simHash, blind: map[uint64]bool{}, back: map[uint64]bool{}}
 	m.resize(maxSize)
 	m.sketch = admission.NewWithDoorkeeper(wtModelSketchSize(maxSize), wtSketchSeed(seed))
 	// Above 1,024 entries, increments that raise no counter do not count
@@ -527,9 +527,10 @@ func (m *wtModel) admit(c, v uint64, back bool) bool {
 		m.victimKey, m.streak, m.gate = m.hash(v), 0, 0
 	}
 	if !m.fillDone && !m.fillWatching {
-		// The first contest: fill aging watches if less than a tenth of
-		// the fill's requests hit.
-		m.fillWatching = 10*m.fillHits < m.fillReqs
+		// The first contest: fill aging watches if the cache holds more
+		// than 1,024 entries and less than a tenth of the fill's requests
+		// hit.
+		m.fillWatching = m.max > 1024 && 10*m.fillHits < m.fillReqs
 		m.fillDone = !m.fillWatching
 	}
 	cf, vf := m.freq(c), m.freq(v)
@@ -992,8 +993,17 @@ func TestFillAgingRule(t *testing.T) {
 	if p.fillContest(); p.fill.watching || !p.fill.done {
 		t.Fatal("a fill of which 10% hit is watched")
 	}
-	if p := newWTinyLFU[int, int](wtDuelSize, 1); !p.fill.done {
-		t.Fatalf("a cache of %d entries watches its fill", wtDuelSize)
+	// The bound at the first contest decides (a review helper found it
+	// decided at New or Clear: a cache made with 4,096 entries and resized
+	// to 512 watched its fill, one made with 512 and resized to 100,000 did
+	// not).
+	for _, tc := range []struct{ from, to int }{{4096, 512}, {512, 4096}, {wtDuelSize, wtDuelSize}} {
+		p := newWTinyLFU[int, int](tc.from, 1)
+		p.setMax(tc.to)
+		p.fill.requests = 100 // none hit
+		if p.fillContest(); p.fill.watching != (tc.to > wtDuelSize) {
+			t.Errorf("made with %d entries, resized to %d before its first contest: watching %v", tc.from, tc.to, p.fill.watching)
+		}
 	}
 }
 
