@@ -378,17 +378,33 @@ func (c *Cache[K, V]) Pop(key K) (V, error) {
 // cache is empty, or its only entries are those of writes still in progress
 // (stored and counted by Len, but whose events the writers have not yet
 // queued; such an entry is never a victim before its write has queued its
-// event). The entry is handed to OnEvict with cause [Explicit].
+// event). The entry is handed to OnEvict with cause [Explicit]. An expired
+// entry met first (under contention one can wait behind a live one; see
+// [Options].ExpireAfterAccess) is removed with cause [Expired] instead and
+// passed over.
 func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
+	now := int64(0)
+	if c.expiring {
+		now = c.exp.now()
+	}
 	for {
 		v := c.evictOne()
 		if v == nil {
 			break
 		}
-		if value, ok = c.removeLocked(v); ok {
-			key = v.key
+		val, removed := c.removeLocked(v)
+		switch {
+		case !removed:
+		case c.evictionCause(v, now) == Expired:
+			// Expired, and waiting behind a live entry (see
+			// Options.ExpireAfterAccess): not a victim to return.
+			notes = append(notes, notification[K, V]{v.key, val, Expired})
+		default:
+			key, value, ok = v.key, val, true
+		}
+		if ok {
 			break
 		}
 	}
@@ -699,17 +715,21 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 // All returns the entries in eviction order, the next victim first: the
 // order in which [Cache.PopVictim] removes them (and, for LRU, a shrinking
 // [Cache.Resize]; for LFU see Resize). For LRU it is least recently used
-// first, and a write over the bound evicts the first entry too. For LFU (see [LFU]) a write over the bound
-// may evict another: the new entry enters the window and pushes the
-// window's oldest entry (listed among the last) to its admission contest,
-// and if that entry loses, it is the one evicted.
-// When iteration starts, All applies the buffered events and copies the
-// entries (O(n) under the maintenance lock; LRU then sorts the copy by last
-// use, O(n log n), without the lock; see the package documentation for the
-// readers that wait meanwhile), then
-// yields from the copy without holding any lock: the loop body may use the
-// cache freely, and changes made meanwhile are not reflected. Reading
-// entries through All does not count as access.
+// first, and a write over the bound evicts the first entry too. For LFU
+// (see [LFU]) a write over the bound evicts the loser of the admission
+// contest it starts, which need not be the first entry: the new entry
+// enters the window and pushes the window's oldest (listed among the last)
+// to a contest with a victim among the first entries of the main area, and
+// a ghost hit may move the window's boundary first.
+//
+// When iteration starts, All applies the buffered events (and removes any
+// expired entry that contended reads left waiting behind a live one; see
+// [Options].ExpireAfterAccess) and copies the entries (O(n) under the
+// maintenance lock; LRU then sorts the copy by last use, O(n log n),
+// without the lock; see the package documentation for the readers that
+// wait meanwhile), then yields from the copy without holding any lock: the
+// loop body may use the cache freely, and changes made meanwhile are not
+// reflected. Reading entries through All does not count as access.
 func (c *Cache[K, V]) All() iter.Seq2[K, V] { return c.entries(false) }
 
 // Backward is [Cache.All] in reverse: the entry PopVictim would take last

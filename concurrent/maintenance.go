@@ -332,18 +332,33 @@ func (c *Cache[K, V]) expireAt(notes []notification[K, V], now int64) []notifica
 const noDeadline = int64(1<<63 - 1)
 
 // evictLocked evicts, in policy order, until the cache is within its bound.
-// Caller holds c.mu.
+// A victim found expired (under contention, an idle entry can wait behind
+// one read later: see byAccess) is removed with cause Expired. Caller holds
+// c.mu.
 func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, V] {
+	now := int64(0)
+	if c.expiring && c.size.Load() > c.max.Load() {
+		now = c.exp.now()
+	}
 	for c.size.Load() > c.max.Load() {
 		v := c.evictOne()
 		if v == nil {
 			break // the excess is in flight: its writers evict when they finish
 		}
 		if value, ok := c.removeLocked(v); ok {
-			notes = append(notes, notification[K, V]{v.key, value, Size})
+			notes = append(notes, notification[K, V]{v.key, value, c.evictionCause(v, now)})
 		}
 	}
 	return notes
+}
+
+// evictionCause is the cause of evicting the victim v for the bound at
+// now: Expired if its lifetime had ended, else Size.
+func (c *Cache[K, V]) evictionCause(v *node[K, V], now int64) Cause {
+	if c.expiring && c.exp.expired(v, now) {
+		return Expired
+	}
+	return Size
 }
 
 // evictInFlightLocked evicts, with cause Size, entries the policy does not

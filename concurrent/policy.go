@@ -54,8 +54,8 @@ const (
 	// index for the shadow W-TinyLFU once it exists.
 	//
 	// The eviction order ([Cache.All], [Cache.PopVictim]; a write over the
-	// bound evicts the loser of the contest its entry starts, which may be
-	// the window's oldest) has four parts, each oldest first (the least
+	// bound evicts the loser of the contest its entry starts, which need not
+	// be the first entry) has four parts, each oldest first (the least
 	// recently entered or hit there): the entries that lost an admission
 	// contest at the window's exit, then the
 	// main area's probation segment (entries not hit since they were

@@ -1181,8 +1181,8 @@ func TestContendedExpiredEntryIsSettledBySync(t *testing.T) {
 // evicts the loser of the admission contest its entry starts, which may be
 // the window's oldest entry, listed among the last (found by a review
 // helper: here Backward named 100 as kept longest, and the next Add evicted
-// it). The order is PopVictim's, and a write over the bound evicts either
-// its first entry or the window's oldest, as the docs now say.
+// it). The order is PopVictim's; a write over the bound evicts the loser of
+// the contest it starts, here the window's oldest, as the docs now say.
 func TestLFUEvictionOrderIsPopVictims(t *testing.T) {
 	var evicted []int
 	c, err := New(Options[int, string]{MaxSize: 10, Policy: LFU, Seed: 1,
@@ -1213,5 +1213,67 @@ func TestLFUEvictionOrderIsPopVictims(t *testing.T) {
 	keys = slices.Collect(c.Keys())
 	if k, _, ok := c.PopVictim(); !ok || k != keys[0] {
 		t.Fatalf("PopVictim = %v, %v; want Keys()'s first, %v", k, ok, keys[0])
+	}
+}
+
+// hiddenExpired makes a cache of max entries in which, under contention,
+// b (idle 11 s, ExpireAfterAccess 10 s) waits behind a (read 8 s ago) in
+// the expiry list, drained the way the maintenance goroutine drains: b is
+// expired and invisible to Get, but not removed (see byAccess).
+func hiddenExpired(t *testing.T, max int) (*Cache[string, int], *[]string) {
+	t.Helper()
+	clk := NewFakeClock()
+	var causes []string
+	c, err := New(Options[string, int]{MaxSize: max, ExpireAfterAccess: 10 * time.Second, Clock: clk,
+		OnEvict: func(k string, _ int, cause Cause) { causes = append(causes, k+":"+cause.String()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.rb.grow()
+	_ = c.Add("a", 1)
+	_ = c.Add("b", 2)
+	c.Sync()
+	for c.status.Load() != idle || len(c.wake) != 0 {
+		runtime.Gosched()
+	}
+	drain := func() {
+		c.mu.Lock()
+		notes := c.drainInTurnLocked(nil)
+		c.mu.Unlock()
+		c.deliver(notes)
+	}
+	clk.Advance(5 * time.Second)
+	c.rb.saturated.Store(true) // b's read is dropped
+	c.Get("b")
+	drain()
+	clk.Advance(3 * time.Second)
+	c.Get("a")
+	drain()
+	clk.Advance(8 * time.Second)
+	if _, ok := c.Get("b"); ok {
+		t.Fatal("b is visible")
+	}
+	return c, &causes
+}
+
+// TestContendedExpiredEntryIsNoVictim: the expired entry that waits behind
+// a live one under contention was returned by PopVictim as a live entry
+// (and handed to OnEvict as Explicit), and evicted by a write over the
+// bound with cause Size (found by a review helper). PopVictim passes over
+// it, removing it as Expired; an eviction for the bound gives it cause
+// Expired.
+func TestContendedExpiredEntryIsNoVictim(t *testing.T) {
+	c, causes := hiddenExpired(t, 10)
+	k, v, ok := c.PopVictim()
+	if !ok || k != "a" || v != 1 || !slices.Equal(*causes, []string{"b:Expired", "a:Explicit"}) {
+		t.Errorf("PopVictim() = %q, %d, %v, removals %v; want a, 1, true, [b:Expired a:Explicit]", k, v, ok, *causes)
+	}
+	c.Close()
+
+	c, causes = hiddenExpired(t, 2)
+	defer c.Close()
+	_ = c.Add("c", 3)
+	if !slices.Equal(*causes, []string{"b:Expired"}) {
+		t.Errorf("a write over the bound: removals %v, want [b:Expired]", *causes)
 	}
 }

@@ -89,6 +89,9 @@ func Open(path string, f Format) (*Scanner, error) {
 	}
 	s := NewScanner(z, f)
 	s.name = path
+	if s.err != nil { // the format is unknown
+		s.err = fmt.Errorf("trace: %s: unknown format %v", path, f)
+	}
 	s.closers = []io.Closer{z, file}
 	return s, nil
 }

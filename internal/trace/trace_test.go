@@ -115,6 +115,7 @@ func TestLoadErrorNamesFileAndLine(t *testing.T) {
 		{"bad.lirs.gz", LIRS, "1\nx\n", "line 2"},
 		{"bad.arc.gz", ARC, "1 1 0 0\n1 z 0 1\n", "line 2: count"},
 		{"bad.be64.gz", BE64, "12345678abc", "3 trailing bytes after the last record (1 keys)"},
+		{"unknown.gz", Format(9), "1\n", "unknown format Format(9)"},
 	} {
 		_, err := Load(writeGzip(t, tc.name, []byte(tc.in), gzip.DefaultCompression), tc.format)
 		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
