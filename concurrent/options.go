@@ -57,7 +57,9 @@ type Options[K comparable, V any] struct {
 	// counts towards Len until then. Under contention, reads are recorded
 	// out of order, and an idle entry can wait behind one read later until
 	// that one expires too (or until Sync, Resize, All, Keys or Values,
-	// which put the order right first).
+	// which put the order right first). PopVictim does not return such an
+	// entry, and neither it nor an eviction for the bound that reaches it
+	// gives it any cause but Expired.
 	ExpireAfterAccess time.Duration
 
 	// Clock is the time source for expiry; nil means the system's monotonic
