@@ -605,6 +605,18 @@ import "github.com/clientcache/clientcache/admission"
 // request until the watch ends, in caches of more than wtDuelSize entries
 // (nothing after).
 //
+// Aging again at later phase changes, whenever candidate ghost hits come
+// at that rate, was measured and not kept (columns ga2 to ga20: after fill
+// aging, the sketch ages whenever the candidate ghost hits of a period of
+// max/4 requests reach 2 to 20 per 1,000 of them, at most once every max
+// requests; ga5c4: every 4 x max). With seed 1 on the 24 rows above
+// wtDuelSize entries (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
+// CLIENTCACHE_SEEDS=1 CLIENTCACHE_VARIANTS=shipped,ga2,ga5,ga10,ga20,ga5c4),
+// the web rows at 5,000 and 10,000 move by -0.09 to +0.25 points (none to
+// ARC) and P3 at 400,000 rises by 0.09 with ga5c4 (and falls by about 2
+// with the others), while P3 at 25,000 and 100,000 fall by 3.8 to 6.2 and
+// 1.2 to 7.4 points, OLTP at 2,000 and Zipf at 10,000 by up to 2.4.
+//
 // Recency in the contest, and deeper candidate ghosts above wtDuelSize,
 // measured and not kept: each lifts the web rows toward ARC (idle victims
 // P3 at 400,000 too), and costs the frequency traces more. Seeds 1, 2 and 3
@@ -1437,6 +1449,11 @@ type wtAblation struct {
 	// growNeededCap > 0 caps that growth at max/growNeededCap entries; < 0
 	// at -growNeededCap entries.
 	growNeededCap int
+	// ghostAge > 0: above wtDuelSize entries, once fill aging is done, the
+	// sketch ages whenever the candidate ghost hits of a period of max/4
+	// requests reach ghostAge per 1,000 of them, at most once every
+	// ghostAgeCool x max requests (1 if 0).
+	ghostAge, ghostAgeCool int
 	// fillAll watches the fill at every size.
 	noFillAge, fillClear, fillAll   bool
 	fillGhost, fillWindow, fillHits int
@@ -1680,7 +1697,7 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	p.lab = nil
 	if p.off.staleTie > 0 || p.off.indicatorSample != 0 || p.off.rateLimit > 0 ||
 		p.off.blindLead > 0 || p.off.tieFrom > 0 || p.off.learnTies || p.off.learnTiesBig || p.off.blindTurnover > 0 || p.off.firstContest > 0 || p.off.learnReturn ||
-		p.off.stepAdapt > 0 || p.off.idleHalf > 0 || p.off.growNeeded > 0 {
+		p.off.stepAdapt > 0 || p.off.idleHalf > 0 || p.off.growNeeded > 0 || p.off.ghostAge > 0 {
 		p.lab = &wtLab{scale: 16}
 	}
 	if p.off.staleTie > 0 || p.off.idleHalf > 0 {
@@ -2446,6 +2463,9 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 	}
 	if p.fill.watching && kind&wtGhostVictim == 0 {
 		p.fill.ghostHit++
+	}
+	if p.lab != nil && p.off.ghostAge > 0 && kind&wtGhostVictim == 0 {
+		p.lab.gaGhosts++
 	}
 	cd := p.candidateDepth()
 	rd := cd

@@ -35,6 +35,9 @@ type wtLab struct {
 	contests int
 	// shrunk: a victim ghost hit has shrunk the window (growNeeded).
 	shrunk bool
+	// ghostAge: the requests and candidate ghost hits of the current
+	// period, and the requests since the last aging it made.
+	gaReqs, gaGhosts, gaSince int
 	// contested: the firstContest ablation has acted; fillRequests and
 	// fillHits count the requests before and their hits.
 	contested              bool
@@ -92,6 +95,18 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 		st.last[h] = st.clock
 		if p.off.learnIdle {
 			p.lab.idleRecord(h, uint64(p.max*max(p.off.idleHorizon, 1)))
+		}
+	}
+	if g := p.off.ghostAge; g > 0 && p.max > wtDuelSize && p.fill.done && p.sketch != nil {
+		l := p.lab
+		l.gaReqs++
+		l.gaSince++
+		if l.gaReqs >= max(p.max/4, 1) {
+			if l.gaGhosts*1000 >= g*l.gaReqs && l.gaSince >= max(p.off.ghostAgeCool, 1)*p.max {
+				p.sketch.Age()
+				l.gaSince = 0
+			}
+			l.gaReqs, l.gaGhosts = 0, 0
 		}
 	}
 	if p.off.rateLimit > 0 {
