@@ -596,14 +596,15 @@ import "github.com/clientcache/clientcache/admission"
 // or 600,000, the web rows at 5,000 and 10,000 by more than 0.08 points
 // (seeds 1 to 3, CLIENTCACHE_ABLATIONS=p3,web07,web12,scarab
 // CLIENTCACHE_CAPACITIES=5000,10000,50000,125000,400000,600000
-// CLIENTCACHE_VARIANTS=shipped,fillhits20,fillhits50). At every size (fillall; seeds 1 to 3, every trace but
-// P3 at 8 to 1,024 entries, CLIENTCACHE_ABLATIONS=1
+// CLIENTCACHE_VARIANTS=shipped,fillhits20,fillhits50). At every size
+// (fillall; seeds 1 to 3, every trace but P3 at 8 to 1,024 entries,
+// CLIENTCACHE_ABLATIONS=1
 // CLIENTCACHE_CAPACITIES=8,16,32,64,100,150,250,300,500,700,1000,1024
 // CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_VARIANTS=shipped,fillall) 20 of 216
 // rows move, 8 up and 12 down, by at most 0.19 points (CS at 64 entries
-// 2.74% -> 2.55%; sprite at 100 32.02% -> 32.14%): not kept. The cost is two counters per
-// request until the watch ends, in caches of more than wtDuelSize entries
-// (nothing after).
+// 2.74% -> 2.55%; sprite at 100 32.02% -> 32.14%): not kept. The cost is
+// two counters per request until the first contest, at every size, and
+// until the watch ends in a cache it watches (nothing after).
 //
 // Aging again at later phase changes, whenever candidate ghost hits come
 // at that rate, was measured and not kept (columns ga2 to ga20: after fill
