@@ -255,12 +255,15 @@ func checkCABundle(b []byte) string {
 		return "holds a private key (a CA bundle holds certificates only)"
 	}
 	// pem.Decode, and the SDK's pool with it, passes over a block it cannot
-	// decode (no END line, a body that is not base64) to the next: each
-	// block decoded must be the only one begun in the text it consumed, and
-	// none may be begun after the last. A block begins with "-----BEGIN "
+	// decode (no END line, a body that is not base64, a BEGIN line that does
+	// not start its line) to the next: in the text it consumed for each
+	// block decoded, that block must be the only one begun and the only one
+	// ended, and after the last none may be begun or ended. A block begins
+	// with "-----BEGIN " at the start of a line and ends with "-----END "
 	// at the start of a line (after spaces or tabs too: an indented block
-	// is one the SDK skips); the marker inside other text (a comment)
-	// begins nothing.
+	// is one the SDK skips); a marker inside other text (a comment) begins
+	// or ends nothing, and a block whose BEGIN line does not start its line
+	// (after a byte-order mark, say) still shows by its END line.
 	n, pos := 0, 0
 	for ; ; n++ {
 		block, rest := pem.Decode(b[pos:])
@@ -268,9 +271,10 @@ func checkCABundle(b []byte) string {
 		if block == nil {
 			end = len(b)
 		}
-		switch begun := pemBegins(b, pos, end); {
-		case block == nil && begun > 0 || block != nil && begun > 1:
-			return "PEM block " + strconv.Itoa(n) + " is malformed: indented, without its END line, or with a body that is not base64 (the SDK would skip it)"
+		begun, ended := pemMarks(b, pos, end, "-----BEGIN "), pemMarks(b, pos, end, "-----END ")
+		switch {
+		case block == nil && (begun > 0 || ended > 0) || block != nil && (begun > 1 || ended != 1):
+			return "PEM block " + strconv.Itoa(n) + " is malformed, or one before it is (a BEGIN line that does not start its line, no END line, a body that is not base64): the SDK would skip it"
 		case block == nil && n == 0:
 			return "holds no PEM CERTIFICATE block"
 		case block == nil:
@@ -291,15 +295,14 @@ func checkCABundle(b []byte) string {
 	}
 }
 
-// pemBegins counts the PEM blocks begun in b[from:to]: the "-----BEGIN "
-// markers at the start of a line, or after nothing but spaces or tabs on
-// it. It reads each byte of b[from:to] about once (a marker's indentation
-// is read once more).
-func pemBegins(b []byte, from, to int) int {
-	marker := []byte("-----BEGIN ")
+// pemMarks counts the PEM markers (the start of a BEGIN or END line) in
+// b[from:to] at the start of a line, or after nothing but spaces or tabs
+// on it. It reads each byte of b[from:to] about once (a marker's
+// indentation is read once more).
+func pemMarks(b []byte, from, to int, marker string) int {
 	n := 0
 	for i := from; i < to; {
-		j := bytes.Index(b[i:to], marker)
+		j := bytes.Index(b[i:to], []byte(marker))
 		if j < 0 {
 			break
 		}

@@ -407,6 +407,14 @@ func TestCABundleBlocksTheSDKWouldSkipAreRefused(t *testing.T) {
 		{"body not base64", pem1 + "-----BEGIN CERTIFICATE-----\n!!!! not base64 !!!!\n-----END CERTIFICATE-----\n" + pem2, "PEM block 1 is malformed"},
 		{"END of another type", pem1 + strings.Replace(pem2, "-----END CERTIFICATE-----", "-----END X509 CERTIFICATE-----", 1), "PEM block 1 is malformed"},
 		{"indented", pem1 + "  " + pem2, "PEM block 1 is malformed"},
+		// A block the SDK skips because its BEGIN line does not start its
+		// line shows by its END line (a review helper found these accepted,
+		// the pool loading one certificate of two).
+		{"byte-order mark", "\xEF\xBB\xBF" + pem1 + pem2, "PEM block 0 is malformed"},
+		{"lone CR before a block", pem1 + "# second CA\r" + pem2, "PEM block 1 is malformed"},
+		{"END line running into a BEGIN", strings.Replace(pem1, "-----END CERTIFICATE-----\n", "-----END ", 1) + pem2, "PEM block 0 is malformed"},
+		{"a tab after BEGIN", pem1 + strings.Replace(pem2, "-----BEGIN CERTIFICATE", "-----BEGIN\tCERTIFICATE", 1), "PEM block 1 is malformed"},
+		{"a stray END line", pem1 + pem2 + "-----END CERTIFICATE-----\n", "PEM block 2 is malformed"},
 	} {
 		_, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(tc.bundle)})
 		var fe *keys.FieldError
