@@ -115,7 +115,9 @@ type ConfigInput struct {
 	// It must hold at least one PEM block, every block well formed (its END
 	// line, a base64 body) and a CERTIFICATE block, without headers, holding
 	// an X.509 certificate (the SDK would skip any other), no private key,
-	// and at most 8 MiB. NewConfig parses the
+	// and at most 8 MiB. Text between the blocks (comments) is allowed if
+	// it does not mention "-----BEGIN" or "-----END": a block the SDK
+	// would skip could hide there. NewConfig parses the
 	// certificates the first time it sees a bundle.
 	CABundle []byte
 	// Name stands for whatever cannot be compared (a custom HTTP client, API
@@ -241,13 +243,14 @@ func checkFiles(field string, files []string) (string, error) {
 }
 
 // checkCABundle returns why b cannot be a CA bundle, or "". Every PEM block
-// begun must be well formed and a CERTIFICATE block without headers holding
-// an X.509 certificate:
-// the SDK's pool (x509.CertPool.AppendCertsFromPEM) silently skips any other
-// block, so a bundle of which no block is a certificate would fail only
-// when the config loads, naming no parameter, and one of which some blocks
-// are would lose the others without a word. Text around the blocks (the
-// comments of a system bundle) is allowed, as the SDK skips it.
+// must be well formed and a CERTIFICATE block without headers holding an
+// X.509 certificate: the SDK's pool (x509.CertPool.AppendCertsFromPEM)
+// silently skips any other block, so a bundle of which no block is a
+// certificate would fail only when the config loads, naming no parameter,
+// and one of which some blocks are would lose the others without a word.
+// Text around the blocks (the comments of a system bundle) is allowed, as
+// the SDK skips it, unless it mentions a PEM marker (see below). It reads
+// the bundle a few times over, in time linear in its size.
 func checkCABundle(b []byte) string {
 	// A combined certificate-and-key file passed by mistake: the SDK would
 	// ignore the key, and the identity would hold it (see CABundle).
@@ -255,15 +258,15 @@ func checkCABundle(b []byte) string {
 		return "holds a private key (a CA bundle holds certificates only)"
 	}
 	// pem.Decode, and the SDK's pool with it, passes over a block it cannot
-	// decode (no END line, a body that is not base64, a BEGIN line that does
-	// not start its line) to the next: in the text it consumed for each
-	// block decoded, that block must be the only one begun and the only one
-	// ended, and after the last none may be begun or ended. A block begins
-	// with "-----BEGIN " at the start of a line and ends with "-----END "
-	// at the start of a line (after spaces or tabs too: an indented block
-	// is one the SDK skips); a marker inside other text (a comment) begins
-	// or ends nothing, and a block whose BEGIN line does not start its line
-	// (after a byte-order mark, say) still shows by its END line.
+	// decode (no END line, a body that is not base64, a BEGIN or END line
+	// it does not read as one: after a byte-order mark or a lone CR, with a
+	// tab or a sixth dash) to the next. What such a block looks like has no
+	// end, so the check is on what is left: in the text pem.Decode consumed
+	// for each block it decoded, "-----BEGIN" and "-----END" each appear
+	// once (that block's own lines), and after the last block neither
+	// appears at all. Text around the blocks may be anything else: a
+	// comment that mentions either marker is refused too.
+	begin, endMark := []byte("-----BEGIN"), []byte("-----END")
 	n, pos := 0, 0
 	for ; ; n++ {
 		block, rest := pem.Decode(b[pos:])
@@ -271,10 +274,10 @@ func checkCABundle(b []byte) string {
 		if block == nil {
 			end = len(b)
 		}
-		begun, ended := pemMarks(b, pos, end, "-----BEGIN "), pemMarks(b, pos, end, "-----END ")
+		begun, ended := bytes.Count(b[pos:end], begin), bytes.Count(b[pos:end], endMark)
 		switch {
-		case block == nil && (begun > 0 || ended > 0) || block != nil && (begun > 1 || ended != 1):
-			return "PEM block " + strconv.Itoa(n) + " is malformed, or one before it is (a BEGIN line that does not start its line, no END line, a body that is not base64): the SDK would skip it"
+		case block == nil && (begun > 0 || ended > 0) || block != nil && (begun != 1 || ended != 1):
+			return "PEM block " + strconv.Itoa(n) + " is malformed, or the text before it mentions -----BEGIN or -----END (a comment may not): the SDK would skip any block there"
 		case block == nil && n == 0:
 			return "holds no PEM CERTIFICATE block"
 		case block == nil:
@@ -293,30 +296,6 @@ func checkCABundle(b []byte) string {
 		}
 		pos = end
 	}
-}
-
-// pemMarks counts the PEM markers (the start of a BEGIN or END line) in
-// b[from:to] at the start of a line, or after nothing but spaces or tabs
-// on it. It reads each byte of b[from:to] about once (a marker's
-// indentation is read once more).
-func pemMarks(b []byte, from, to int, marker string) int {
-	n := 0
-	for i := from; i < to; {
-		j := bytes.Index(b[i:to], []byte(marker))
-		if j < 0 {
-			break
-		}
-		k := i + j
-		l := k
-		for l > 0 && (b[l-1] == ' ' || b[l-1] == '\t') {
-			l--
-		}
-		if l == 0 || b[l-1] == '\n' {
-			n++
-		}
-		i = k + len(marker)
-	}
-	return n
 }
 
 // checkedBundles remembers CA bundles that passed checkCABundle, so that a

@@ -2,6 +2,7 @@ package keys_test
 
 import (
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -422,23 +423,41 @@ func TestCABundleBlocksTheSDKWouldSkipAreRefused(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming Config.CABundle: %s", tc.name, err, tc.reason)
 		}
 	}
-	// The marker inside other text begins no block (a review helper found
-	// such bundles refused, which the SDK's pool loads whole).
-	for _, bundle := range []string{
-		pem1 + "# Each certificate below starts with -----BEGIN CERTIFICATE-----\n" + pem2,
-		pem1 + "-----BEGINNING OF THE SECOND-----\n" + pem2,
-		pem1 + pem2 + "# end of bundle; no more -----BEGIN lines\n",
-		strings.ReplaceAll(pem1+pem2, "\n", "\r\n"),
+	// Text around the blocks may not mention a PEM marker: a block the
+	// pool skips could hide in it (review helpers found bundles accepted
+	// of which the pool loaded one certificate of two, behind a marker the
+	// check did not read as one: a lone CR, a tab, a sixth dash, a
+	// byte-order mark). Windows line endings are fine.
+	cr := func(s string) string { return strings.ReplaceAll(s, "\n", "\r") }
+	noEnd := func(s string) string { return strings.TrimSuffix(s, "-----END CERTIFICATE-----\n") }
+	tabs := strings.NewReplacer("-----BEGIN ", "-----BEGIN\t", "-----END ", "-----END\t")
+	for _, tc := range []struct {
+		name, bundle string
+		loaded       int // by the SDK's pool
+	}{
+		{"lone-CR block after a lone-CR comment", pem1 + "# second CA\r" + cr(pem2), 1},
+		{"lone-CR block before a good one", "# CAs\r" + cr(pem2) + "\n" + pem1, 1},
+		{"a tab after BEGIN and END", pem1 + tabs.Replace(pem2), 1},
+		{"byte-order mark, then a block without its END line", "\xEF\xBB\xBF" + noEnd(pem2) + pem1, 1},
+		{"lone CR, then a block without its END line", pem1 + "# second CA\r" + noEnd(pem2), 1},
+		{"six dashes", pem1 + strings.NewReplacer("-----BEGIN", "------BEGIN", "-----END", "------END").Replace(pem2), 1},
+		{"a comment that mentions BEGIN", pem1 + "# Each certificate below starts with -----BEGIN CERTIFICATE-----\n" + pem2, 2},
+		{"a comment that mentions END, last", pem1 + pem2 + "# -----END of bundle\n", 2},
 	} {
 		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM([]byte(bundle))
+		pool.AppendCertsFromPEM([]byte(tc.bundle))
 		//lint:ignore SA1019 Subjects counts what a pool of our own loaded (no system roots)
-		if n := len(pool.Subjects()); n != 2 {
-			t.Fatalf("the SDK's pool loads %d certificates of a test bundle, want 2", n)
+		if n := len(pool.Subjects()); n != tc.loaded {
+			t.Fatalf("%s: the SDK's pool loads %d certificates, want %d", tc.name, n, tc.loaded)
 		}
-		if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(bundle)}); err != nil {
-			t.Errorf("a bundle of two good certificates and text that mentions the marker is refused: %v", err)
+		_, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(tc.bundle)})
+		var fe *keys.FieldError
+		if !errors.As(err, &fe) || fe.Field != "Config.CABundle" || !strings.Contains(err.Error(), "mentions -----BEGIN or -----END") {
+			t.Errorf("%s: error %v, want one naming Config.CABundle and the markers", tc.name, err)
 		}
+	}
+	if _, err := keys.NewConfig(keys.ConfigInput{CABundle: []byte(strings.ReplaceAll(pem1+pem2, "\n", "\r\n"))}); err != nil {
+		t.Errorf("a bundle with Windows line endings is refused: %v", err)
 	}
 	// A bundle already checked is accepted again (from memory), and a
 	// change of one byte is checked anew.
@@ -501,4 +520,58 @@ func BenchmarkNewConfigCABundle(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestCABundleCheckAgreesWithThePool replays many two-certificate bundles,
+// varied as files are (separators, line endings, a marker line damaged or
+// cut off), through NewConfig and through the loop of the SDK's pool
+// (pem.Decode until it returns nil, keeping the CERTIFICATE blocks without
+// headers that parse): a bundle is accepted if and only if the pool loads
+// both certificates, but for separators that mention a marker, which are
+// refused by design (see ConfigInput.CABundle). Review helpers found the
+// check and the pool disagreeing twice; this is their enumeration.
+func TestCABundleCheckAgreesWithThePool(t *testing.T) {
+	seps := []string{"", "\n", "\r", "# c\r", "# c\n", "\xEF\xBB\xBF", " ", "\t", "\v", "\f", "\r\n", "x", "\n\n"}
+	eols := []string{"\n", "\r\n", "\r", "\r\r\n", " \n", "\t\r\n"}
+	damage := []func(string) string{
+		func(c string) string { return c },
+		func(c string) string { return strings.Replace(c, "-----BEGIN ", "-----BEGIN\t", 1) },
+		func(c string) string { return strings.Replace(c, "-----END ", "-----END\t", 1) },
+		func(c string) string { return strings.Replace(c, "-----END CERTIFICATE-----", "", 1) },
+		func(c string) string { return strings.Replace(c, "-----END", "\xEF\xBB\xBF-----END", 1) },
+		func(c string) string {
+			return strings.NewReplacer("-----BEGIN", "------BEGIN", "-----END", "------END").Replace(c)
+		},
+	}
+	loads := func(b []byte) (n int) {
+		for {
+			var block *pem.Block
+			if block, b = pem.Decode(b); block == nil {
+				return n
+			}
+			if _, err := x509.ParseCertificate(block.Bytes); block.Type == "CERTIFICATE" && len(block.Headers) == 0 && err == nil {
+				n++
+			}
+		}
+	}
+	cases := 0
+	for _, s0 := range seps {
+		for _, s1 := range seps {
+			for _, eol := range eols {
+				for d := range damage {
+					for which := range 2 {
+						certs := [2]string{pem1, pem2}
+						certs[which] = damage[d](strings.ReplaceAll(certs[which], "\n", eol))
+						bundle := []byte(s0 + certs[0] + s1 + certs[1] + "\n")
+						_, err := keys.NewConfig(keys.ConfigInput{CABundle: bundle})
+						if n := loads(bundle); (err == nil) != (n == 2) {
+							t.Fatalf("bundle %q: the pool loads %d certificates of 2, NewConfig's error %v", bundle, n, err)
+						}
+						cases++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d bundles", cases)
 }
