@@ -585,11 +585,10 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 		}
 	}()
 	notes, closed := c.cloneInto(d)
+	made = true // or closed already
 	if closed {
-		made = true // closed already
 		return nil, ErrClosed
 	}
-	made = true
 	c.deliver(notes)
 	return d, nil
 }
