@@ -55,6 +55,9 @@ func TestScanFormats(t *testing.T) {
 	}
 }
 
+// TestScanErrors scans each malformed input from a reader, and loads it
+// from a gzip file: the file's error must also name the file (one run loads
+// nineteen traces).
 func TestScanErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -72,14 +75,20 @@ func TestScanErrors(t *testing.T) {
 		{"arc bad ignored", ARC, "1 2 x 0\n", "line 1: ignored"},
 		{"arc bad reqno", ARC, "1 2 0 r\n", "line 1: reqno"},
 		{"arc past 2^64-1", ARC, "18446744073709551615 2 0 1\n", "past 2^64-1"},
-		{"be64 trailing bytes", BE64, "12345678abc", "3 trailing bytes"},
+		{"arc bad count on line 2", ARC, "1 1 0 0\n1 z 0 1\n", "line 2: count"},
+		{"be64 trailing bytes", BE64, "12345678abc", "3 trailing bytes after the last record (1 keys)"},
 		{"be32 trailing bytes", BE32, "1234ab", "2 trailing bytes"},
-		{"unknown format", Format(9), "1\n", "unknown format"},
+		{"unknown format", Format(9), "1\n", "unknown format Format(9)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := scanAll(t, []byte(tc.in), tc.format)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+			name := strings.ReplaceAll(tc.name, " ", "-") + ".gz"
+			_, err = Load(writeGzip(t, name, []byte(tc.in), gzip.DefaultCompression), tc.format)
+			if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load: error %v, want one naming the file %s and mentioning %q", err, name, tc.want)
 			}
 		})
 	}
@@ -101,27 +110,6 @@ func writeGzip(t *testing.T, name string, content []byte, level int) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// A malformed trace's error names its file (and line, for the text
-// formats): one run loads nineteen traces.
-func TestLoadErrorNamesFileAndLine(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		format Format
-		in     string
-		want   string
-	}{
-		{"bad.lirs.gz", LIRS, "1\nx\n", "line 2"},
-		{"bad.arc.gz", ARC, "1 1 0 0\n1 z 0 1\n", "line 2: count"},
-		{"bad.be64.gz", BE64, "12345678abc", "3 trailing bytes after the last record (1 keys)"},
-		{"unknown.gz", Format(9), "1\n", "unknown format Format(9)"},
-	} {
-		_, err := Load(writeGzip(t, tc.name, []byte(tc.in), gzip.DefaultCompression), tc.format)
-		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: error %v, want one naming the file and %q", tc.name, err, tc.want)
-		}
-	}
 }
 
 // A gzip file cut short is reported as damaged (the gzip reader's
