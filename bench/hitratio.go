@@ -134,6 +134,17 @@ type Job struct {
 	Capacity int
 }
 
+// CheckLabels returns an error naming the first of labels that is no
+// trace's short name (see internal/trace.Files), or nil.
+func CheckLabels(labels []string) error {
+	for _, label := range labels {
+		if _, ok := trace.Lookup(label); !ok {
+			return fmt.Errorf("no trace %q (see internal/trace.Files)", label)
+		}
+	}
+	return nil
+}
+
 // Jobs lists every trace at every capacity, keeping those whose short name
 // is in only (all if only is empty).
 func Jobs(only []string) []Job {

@@ -256,3 +256,14 @@ func TestBackgroundContendersAreReplayedAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckLabels: cmd/hitratio and cmd/report refuse a -traces label that
+// names no trace (cmd/hitratio printed an empty table for it).
+func TestCheckLabels(t *testing.T) {
+	if err := CheckLabels([]string{"gli", "p3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLabels([]string{"gli", "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("CheckLabels(gli, nope) = %v, want an error naming nope", err)
+	}
+}

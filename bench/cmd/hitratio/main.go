@@ -34,11 +34,9 @@ func main() {
 	var only []string
 	if *traces != "" {
 		only = strings.Split(*traces, ",")
-		for _, label := range only {
-			if _, ok := trace.Lookup(label); !ok {
-				fmt.Fprintf(os.Stderr, "hitratio: -traces: no trace %q (see internal/trace.Files)\n", label)
-				os.Exit(2)
-			}
+		if err := bench.CheckLabels(only); err != nil {
+			fmt.Fprintln(os.Stderr, "hitratio: -traces:", err)
+			os.Exit(2)
 		}
 	}
 	contenders := bench.Contenders

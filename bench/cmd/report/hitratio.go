@@ -41,10 +41,8 @@ func runHitRatio(cfg config, s *section) error {
 	if err != nil {
 		return err
 	}
-	for _, label := range cfg.traces {
-		if _, ok := trace.Lookup(label); !ok {
-			return fmt.Errorf("no trace %q (see internal/trace.Files)", label)
-		}
+	if err := bench.CheckLabels(cfg.traces); err != nil {
+		return err
 	}
 	selected := cfg.traces
 	if len(selected) == 0 && cfg.quick {
