@@ -2496,21 +2496,8 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 	if scaled {
 		delta *= p.stepScale(divisor, kind&wtGhostVictim != 0)
 	}
-	if g := p.off.growNeeded; g > 0 && kind&wtGhostVictim == 0 && (g == 1 || !p.lab.shrunk) && (g < 3 || p.max > wtDuelSize) &&
-		(g < 4 || p.fill.hits*100 >= wtFillHitPercent*p.fill.requests) {
-		// The growNeeded ablation: the window grows by as much as it
-		// would have needed to hold the key.
-		need := int((p.left-seq)&wtGhostSeqMask) + 1
-		switch c := p.off.growNeededCap; {
-		case c > 0:
-			need = min(need, max(1, p.max/c))
-		case c < 0:
-			need = min(need, -c)
-		}
-		delta = max(delta, need)
-	}
-	if p.lab != nil && kind&wtGhostVictim != 0 && delta < 0 {
-		p.lab.shrunk = true
+	if p.lab != nil {
+		delta = p.labGrowNeeded(delta, kind, (p.left-seq)&wtGhostSeqMask)
 	}
 	if unit := wtFineSize / max(p.max, 1); unit > 1 && !p.off.coarseSteps {
 		p.frac += delta

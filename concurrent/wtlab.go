@@ -124,6 +124,33 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 	}
 }
 
+// labGrowNeeded is the growNeeded ablation's window move for a ghost hit
+// of kind (wtGhostVictim or not) whose key lost its contest since candidates
+// ago, given the policy's own move delta: a candidate ghost grows the
+// window by as much as it would have needed to hold the key (capped by
+// growNeededCap). It also notes the first shrink by a victim ghost.
+func (p *wtinylfu[K, V]) labGrowNeeded(delta int, kind, since uint64) int {
+	if kind&wtGhostVictim != 0 {
+		if delta < 0 {
+			p.lab.shrunk = true
+		}
+		return delta
+	}
+	g := p.off.growNeeded
+	if g == 0 || g > 1 && p.lab.shrunk || g >= 3 && p.max <= wtDuelSize ||
+		g >= 4 && p.fill.hits*100 < wtFillHitPercent*p.fill.requests {
+		return delta
+	}
+	need := int(since) + 1
+	switch c := p.off.growNeededCap; {
+	case c > 0:
+		need = min(need, max(1, p.max/c))
+	case c < 0:
+		need = min(need, -c)
+	}
+	return max(delta, need)
+}
+
 // labAdmits reports whether an ablation admits the candidate c (estimated
 // cf) that the policy as shipped turns away from the victim v (estimated
 // vf): blindLead, tieFrom or learnTies, which end the hash-flooding
