@@ -451,6 +451,53 @@ func TestFailingSTS(t *testing.T) {
 	})
 }
 
+// TestLoadEndsItsRoleCall: when Options.LoadTimeout ends a load, or Close
+// cancels it, its AssumeRole call ends with it. The first fetch once went
+// through aws.CredentialsCache.Retrieve, which calls the provider under a
+// context that never ends: the load returned and the call went on, on a
+// goroutine nobody stopped, after Close had returned.
+func TestLoadEndsItsRoleCall(t *testing.T) {
+	stall := func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} }
+	t.Run("LoadTimeout", func(t *testing.T) {
+		w := newWorld(t)
+		w.sts.SetBehavior(stall)
+		// A call still stalled (the defect) ends before the endpoint's Close,
+		// which waits for it.
+		t.Cleanup(w.sts.CloseClientConnections)
+		c := newClientCache(t, clientcache.Options{LoadTimeout: 100 * time.Millisecond})
+		key := w.tenant(t, 1)
+		_, err := c.Config(context.Background(), key)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a load past LoadTimeout returned %v, want context.DeadlineExceeded", err)
+		}
+		testwait.Until(t, "the timed-out load's AssumeRole call to end", func() bool { return w.sts.InFlight() == 0 })
+		if slices.Contains(slices.Collect(c.ConfigKeys()), key) {
+			t.Fatal("a timed-out load left its config cached")
+		}
+	})
+	t.Run("Close", func(t *testing.T) {
+		w := newWorld(t)
+		w.sts.SetBehavior(stall)
+		// A call still stalled (the defect) ends before the endpoint's Close,
+		// which waits for it.
+		t.Cleanup(w.sts.CloseClientConnections)
+		c := newClientCache(t, clientcache.Options{})
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Config(context.Background(), w.tenant(t, 1))
+			done <- err
+		}()
+		testwait.Until(t, "the AssumeRole call to start", func() bool { return w.sts.InFlight() == 1 })
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err == nil {
+			t.Fatal("a load Close cancelled succeeded")
+		}
+		testwait.Until(t, "the cancelled load's AssumeRole call to end", func() bool { return w.sts.InFlight() == 0 })
+	})
+}
+
 // assertNoSecret fails the test if s holds one of the world's secrets. Its
 // message names the secret and where it starts, never the output itself,
 // which would print the secret it found.

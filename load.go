@@ -368,14 +368,25 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 	default:
 		return nil, nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
 	}
-	cache := aws.NewCredentialsCache(&countingProvider{p: p, calls: &c.credentialCalls})
+	counting := &countingProvider{p: p, calls: &c.credentialCalls}
+	p = counting
 	if creds.Kind() == keys.KindAssumeRole || creds.Kind() == keys.KindWebIdentity {
-		if _, err := cache.Retrieve(ctx); err != nil {
+		// Fetched here under the load's ctx, not through the cache's
+		// Retrieve, which runs the provider under a context that neither
+		// ends nor has a deadline (so that one caller's cancellation does
+		// not fail the others' shared fetch): a load that times out, or that
+		// Close cancels, would return while its STS call went on, on a
+		// goroutine nobody stops, until the SDK's own HTTP timeouts.
+		first, err := counting.Retrieve(ctx)
+		if err != nil {
 			return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
+		primed := &primedProvider{p: counting}
+		primed.first.Store(&first)
+		p = primed
 	}
 	handed = true
-	return cache, source, nil
+	return aws.NewCredentialsCache(p), source, nil
 }
 
 // roleProvider builds an assume-role or web-identity provider. The source
@@ -457,6 +468,22 @@ func sourceIdentity(key keys.Config, creds keys.Credentials) (keys.Config, error
 		return keys.Config{}, fmt.Errorf("clientcache: source identity of %v: %w", key, err)
 	}
 	return srcKey, nil
+}
+
+// primedProvider hands out credentials fetched beforehand (by the load) on
+// its first Retrieve, unless they have expired by then, and fetches from p
+// afterwards: the aws.CredentialsCache in front of it starts with the load's
+// credentials without a second call.
+type primedProvider struct {
+	p     aws.CredentialsProvider
+	first atomic.Pointer[aws.Credentials] // nil once handed out (or expired)
+}
+
+func (p *primedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if first := p.first.Swap(nil); first != nil && !first.Expired() {
+		return *first, nil
+	}
+	return p.p.Retrieve(ctx)
 }
 
 // countingProvider counts the fetches of the provider it wraps (inside an

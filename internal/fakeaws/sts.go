@@ -17,7 +17,8 @@ import (
 // credentials (a new access key id each call) and counts the calls.
 type STS struct {
 	*Server
-	calls atomic.Int64
+	calls    atomic.Int64
+	inFlight atomic.Int64 // AssumeRole calls being answered
 
 	mu       sync.Mutex
 	byRole   map[string]int64
@@ -74,6 +75,11 @@ func (s *STS) SetBehavior(f func(AssumeRoleRequest) Behavior) {
 // Calls returns the AssumeRole calls received (failed ones included).
 func (s *STS) Calls() int64 { return s.calls.Load() }
 
+// InFlight returns the AssumeRole calls being answered: received, and
+// neither answered nor given up by their caller (whose going away ends a
+// delayed call).
+func (s *STS) InFlight() int64 { return s.inFlight.Load() }
+
 // CallsFor returns the AssumeRole calls received for a role.
 func (s *STS) CallsFor(roleARN string) int64 {
 	s.mu.Lock()
@@ -106,6 +112,8 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		req.DurationSeconds = 3600
 	}
 	s.calls.Add(1)
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	s.mu.Lock()
 	s.byRole[req.RoleARN]++
 	behavior := s.behavior
