@@ -329,7 +329,7 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 // Options.IdleTimeout while they are busy nor the next victim of the bound.
 // It costs nothing for the other kinds of credentials.
 func (c *Cache) usedSources(e *configEntry) {
-	for e.sourceKey != (keys.Config{}) {
+	for e.hasSource {
 		var ok bool
 		if e, ok = c.configs.Touch(e.sourceKey); !ok {
 			return

@@ -775,6 +775,58 @@ func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
 	}
 }
 
+// TestARoleUseIsAUseOfItsSource: a use of an assumed role's config is a use
+// of the source identity it was assumed from, so that a busy role's base
+// session is not the next victim of the bound. The source of a role assumed
+// from the default chain with no other input is the zero keys.Config, which
+// the entry's source once also meant "none": its uses were not recorded, and
+// the base was evicted (region "" below; "us-east-1" is the control).
+func TestARoleUseIsAUseOfItsSource(t *testing.T) {
+	w := newWorld(t)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, w.ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", ca) // the default chain's STS calls trust the fake endpoint
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENVBASE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", baseSecret)
+	for _, region := range []string{"us-east-1", ""} {
+		t.Run(fmt.Sprintf("region=%q", region), func(t *testing.T) {
+			c := newClientCache(t, clientcache.Options{MaxConfigs: 3})
+			ctx := context.Background()
+			role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleARN(1), SessionName: "sess",
+				STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			roleKey, err := keys.NewConfig(keys.ConfigInput{Region: region, Credentials: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			baseKey, err := keys.NewConfig(keys.ConfigInput{Region: region})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if region == "" && baseKey != (keys.Config{}) {
+				t.Fatal("the default chain with no other input is no longer the zero Config: the test proves nothing")
+			}
+			for i, k := range []keys.Config{roleKey, staticIdentity(t, 1), roleKey, staticIdentity(t, 2)} {
+				// LRU: base and role, then static 1 (full), then a use of
+				// the role and so of its base, then static 2, which evicts
+				// the least recently used: static 1.
+				if _, err := c.Config(ctx, k); err != nil {
+					t.Fatalf("config %d: %v", i, err)
+				}
+			}
+			got := slices.Collect(c.ConfigKeys())
+			if !slices.Contains(got, baseKey) || !slices.Contains(got, roleKey) || slices.Contains(got, staticIdentity(t, 1)) {
+				t.Fatalf("after a use of the role, the bound evicted the wrong identity: %d configs cached, base %v, role %v",
+					len(got), slices.Contains(got, baseKey), slices.Contains(got, roleKey))
+			}
+		})
+	}
+}
+
 // TestConfigReturnsACopy pins configs that shared their slices with the
 // cache's: Config returned the cached aws.Config by value, so writing an
 // element of its ConfigSources (or APIOptions, AuthSchemePreference,

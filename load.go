@@ -31,10 +31,13 @@ type configEntry struct {
 	// no pool of its own (a caller's HTTP client); otherwise tr holds it
 	// (see transport.sources). Nil for other credentials.
 	source *transport
-	// sourceKey is the source identity of an assumed role (the zero Config
-	// for other credentials): a use of this identity is a use of it too
-	// (see usedSources).
+	// sourceKey is the source identity of an assumed role, if hasSource: a
+	// use of this identity is a use of it too (see usedSources). The zero
+	// Config is an identity like any other (the default chain, no other
+	// input: the source of a role assumed from the default chain with no
+	// other input), so it cannot mark "none".
 	sourceKey keys.Config
+	hasSource bool
 }
 
 // release lets go of what the entry holds.
@@ -101,7 +104,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		cfg.HTTPClient = tr.client
 	}
 
-	var sourceKey keys.Config // zero unless the credentials assume a role
+	var sourceKey keys.Config // set if the credentials assume a role
 	if creds.Kind() == keys.KindAssumeRole {
 		if sourceKey, err = sourceIdentity(key, creds); err != nil {
 			return nil, err
@@ -114,7 +117,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	if provider != nil {
 		cfg.Credentials = provider
 	}
-	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey}
+	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey, hasSource: creds.Kind() == keys.KindAssumeRole}
 	if source != nil {
 		// The credentials refresh through the source identity's pool for
 		// as long as anything uses this identity's: the identity's own pool
