@@ -610,7 +610,7 @@ func (c *Cache[K, V]) cloneInto(d *Cache[K, V]) (notes []notification[K, V], clo
 	bound := c.max.Load()
 	d.max.Store(bound)
 	d.opts.MaxSize = int(bound)
-	notes = c.drainLocked(nil)
+	notes = c.settleLocked(nil)
 	// A linked node whose removal is still in flight must not be copied: let
 	// go of it now, from the policy and the expiry lists alike (its pending
 	// removal then finds it unlinked).

@@ -198,9 +198,9 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 }
 
 // settleLocked is drainLocked for the calls that promise an exact state
-// (Sync, Resize, the snapshots): if contended reads left byAccess out of
-// order (an idle entry behind one read later, which expiry stops at), it
-// sorts the list and expires what is due. Caller holds c.mu.
+// (Sync, Resize, Clone, the snapshots): if contended reads left byAccess
+// out of order (an idle entry behind one read later, which expiry stops
+// at), it sorts the list and expires what is due. Caller holds c.mu.
 func (c *Cache[K, V]) settleLocked(notes []notification[K, V]) []notification[K, V] {
 	notes = c.drainLocked(notes)
 	if l := &c.exp.lists[byAccess]; c.expiring && l.unordered {

@@ -1152,6 +1152,24 @@ func TestContendedExpiredEntryIsSettledBySync(t *testing.T) {
 	}
 }
 
+// TestCloneSettlesLikeSync: Clone, which says it first applies the buffered
+// events "like Sync", only drained them: the entry that expired behind a
+// live one under contention was copied, and the clone's Len counted an
+// entry its Get missed (until its first Keys, All or Sync removed it). It
+// settles as Sync does now (found by a review helper).
+func TestCloneSettlesLikeSync(t *testing.T) {
+	c, causes := hiddenExpired(t, 10)
+	defer c.Close()
+	d, err := c.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if n := d.Len(); n != 1 || d.Contains("b") || !slices.Equal(*causes, []string{"b:Expired"}) {
+		t.Fatalf("right after Clone, b (idle 11s, ExpireAfterAccess 10s): the clone's Len() = %d, Contains(b) %v; the original's removals %v; want 1, false, [b:Expired]", n, d.Contains("b"), *causes)
+	}
+}
+
 // TestLFUEvictionOrderIsPopVictims: All, Keys and Backward said "eviction
 // order, the next victim first" for LFU too, but a write over the bound
 // evicts the loser of the admission contest its entry starts, which may be
