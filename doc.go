@@ -51,9 +51,11 @@
 // next call tries again. The SDK's errors can quote secrets (a credential
 // process's output that does not parse, with its secret access key): the
 // text of a load's error has the identity's secrets, a credential process's
-// output and the values of fields named like secrets replaced by ***, and it
-// still wraps the SDK's error for errors.Is and errors.As (whose own text is
-// the SDK's).
+// output and the values of fields named like secrets replaced by ***.
+// errors.Is and errors.As still find the SDK's error in it (an error taken
+// out with errors.As has the SDK's own text); errors.Unwrap does not, so an
+// error reporter that walks the chain and prints each link's text prints
+// only the redacted one.
 //
 // # The original API in Go
 //

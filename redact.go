@@ -1,6 +1,7 @@
 package clientcache
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 
@@ -15,11 +16,14 @@ import (
 // redacts the text of every error a config load returns: the secrets the
 // identity holds (the secret access keys, session tokens and external IDs of
 // its credentials' chain), a credential process's output, and the values of
-// fields named like secrets, are replaced by ***. The error still wraps the
-// SDK's (errors.Is and errors.As see through it), whose own text is the
-// SDK's: redactedError's text is the one the cache prints.
+// fields named like secrets, are replaced by ***. errors.Is and errors.As
+// see through the redacted error to the SDK's, but errors.Unwrap does not:
+// error reporters that walk a chain with it print each error's own text,
+// and the SDK's error's is the one with the secrets. (An SDK error taken
+// out with errors.As has its own text, which may quote them.)
 
-// redactedError is an error whose text had secrets redacted.
+// redactedError is an error whose text had secrets redacted. It has no
+// Unwrap method (see above); Is and As look into the error it redacts.
 type redactedError struct {
 	msg string
 	err error
@@ -27,9 +31,13 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 
-// Unwrap returns the error whose text was redacted, for errors.Is and
-// errors.As.
-func (e *redactedError) Unwrap() error { return e.err }
+// Is reports whether the error whose text was redacted, or one it wraps,
+// is target (errors.Is).
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// As finds in the error whose text was redacted, or one it wraps, the first
+// that target can hold, and sets target to it (errors.As).
+func (e *redactedError) As(target any) bool { return errors.As(e.err, target) }
 
 // redactMask replaces each secret.
 const redactMask = "***"

@@ -63,7 +63,14 @@ func TestRedactLoadError(t *testing.T) {
 	if want := "sdk: *** *** *** ***: context deadline exceeded"; got.Error() != want {
 		t.Errorf("redacted to %q, want %q", got.Error(), want)
 	}
-	if !errors.Is(got, context.DeadlineExceeded) || errors.Unwrap(got) != inner {
-		t.Errorf("the redacted error does not wrap the original")
+	if !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("errors.Is does not find the original's context.DeadlineExceeded in the redacted error")
+	}
+	var w interface{ Unwrap() error }
+	if !errors.As(got, &w) || w != any(inner) {
+		t.Errorf("errors.As does not find the original in the redacted error")
+	}
+	if errors.Unwrap(got) != nil {
+		t.Errorf("errors.Unwrap of the redacted error returns the original, whose text holds the secrets")
 	}
 }

@@ -82,4 +82,15 @@ func TestConfigErrorRedactsCredentialProcessOutput(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Errorf("Config's error does not wrap the SDK's *processcreds.ProviderError: %T", err)
 	}
+	// Error reporters walk the chain with errors.Unwrap and print each
+	// link's text: every link the walk reaches is redacted.
+	depth := 0
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		for _, s := range []struct{ name, value string }{{"the process's secret access key", processSecret}, {"the process's session token", processToken}} {
+			if i := strings.Index(e.Error(), s.value); i >= 0 {
+				t.Errorf("link %d (%T) of Config's error chain, reached by errors.Unwrap, holds %s at byte %d of its text", depth, e, s.name, i)
+			}
+		}
+		depth++
+	}
 }
