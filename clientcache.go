@@ -131,6 +131,12 @@ type Options struct {
 	// the cache's (see [Cache.Config]): an *http.Client whose Transport is
 	// the cache's own RoundTripper (do not type-assert it to
 	// *http.Transport).
+	// They may set a credentials provider (config.WithCredentialsProvider)
+	// only for keys whose credentials are the default chain or a profile's,
+	// which the SDK resolves from the options (the provider then stands for
+	// them), or an assumed role whose chain starts there. With static,
+	// anonymous or web identity credentials the key's would replace it, so
+	// the load fails with ErrInvalid naming the options instead.
 	// For the default credential chain and profile credentials, the
 	// options run twice per load: once for the config, and once more in the
 	// load that resolves the credentials with the identity's settings
@@ -273,6 +279,10 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 // error while the load goes on for the others (see Options.LoadTimeout).
 // The returned aws.Config is a copy, its slices (APIOptions, ConfigSources,
 // ...) included; changing it does not change the cache or another caller's.
+// What its fields point to is the identity's, shared by every copy and
+// client of it: the credentials, the HTTP client (setting its Timeout
+// changes it for all of them), the resolvers, and the values inside
+// ConfigSources.
 func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error) {
 	if err := c.unusable("(*Cache).Config"); err != nil {
 		return aws.Config{}, err

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -935,6 +936,53 @@ func TestClientConstructorsGetTheirOwnConfig(t *testing.T) {
 // TestNamedLoadOptions: options that cannot be compared enter an identity by
 // name only; an unknown name is an error; an HTTP client brought by named
 // options is used, and its connections are the caller's.
+// TestNamedCredentialsProvider: named load options that set a credentials
+// provider stand for the default chain's (here, as the source of an assumed
+// role, which STS sees sign the call); with static, anonymous or web
+// identity credentials the key's replaced it unseen, and now the load fails
+// naming the options.
+func TestNamedCredentialsProvider(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"creds": {config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDNAMEDPROVIDER", baseSecret, ""))},
+	}})
+	ctx := context.Background()
+	for _, creds := range []keys.Credentials{staticIdentity(t, 1).Credentials(), keys.AnonymousCredentials()} {
+		key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "creds", Credentials: creds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Config(ctx, key)
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), `Options.LoadOptions["creds"]`) {
+			t.Fatalf("%v credentials under named options that set a provider: %v; want ErrInvalid naming Options.LoadOptions[\"creds\"]", creds.Kind(), err)
+		}
+		assertNoSecret(t, err.Error())
+		if c.ConfigLen() != 0 {
+			t.Fatalf("%v credentials: a refused load left %d configs cached", creds.Kind(), c.ConfigLen())
+		}
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleARN(1), SessionName: "named",
+		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, Name: "creds", Credentials: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := w.sts.Issued(v.AccessKeyID); !ok || a.SignedBy != "AKIDNAMEDPROVIDER" {
+		t.Fatalf("the role's credentials were issued %v to a call signed by %q, want the named provider's AKIDNAMEDPROVIDER", ok, a.SignedBy)
+	}
+}
+
 func TestNamedLoadOptions(t *testing.T) {
 	w := newWorld(t)
 	var calls atomic.Int64

@@ -74,7 +74,10 @@ type derivedEntry struct {
 // cached config of key.Config(): once, however many goroutines miss it
 // together. Every client of one config identity shares its credentials cache
 // and connection pool, so an S3, a DynamoDB and an SQS client of one tenant
-// cost one credential call and one pool. A newClient that returns nil
+// cost one credential call and one pool while its config stays cached (a
+// client built after the bound, IdleTimeout or DeleteConfig evicted the
+// config loads it again, with a credential call and a pool of its own; see
+// [Cache.DeleteConfig]). A newClient that returns nil
 // fails the call with ErrInvalid; nothing is cached.
 //
 // The key's per-client value options (region, endpoint, S3 and DynamoDB

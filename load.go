@@ -66,6 +66,19 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// (IMDS, asked for the instance's region in DefaultsMode auto) copy it
 	// into pools the cache cannot reach, so it keeps no idle connection; the
 	// identity's pool, taken out of it below, does (newTransport).
+	// Named options that set a credentials provider set the default
+	// chain's, or a profile's (an assumed role's source may be either: its
+	// load decides): for static, anonymous or web identity credentials the
+	// key's would replace it unseen.
+	if k := creds.Kind(); k == keys.KindStatic || k == keys.KindAnonymous || k == keys.KindWebIdentity {
+		opts = append(opts, func(o *config.LoadOptions) error {
+			if o.Credentials != aws.CredentialsProvider(aws.AnonymousCredentials{}) {
+				return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
+					"sets a credentials provider, which the key's credentials (%v) would replace: a config identity's credentials are its key's (keys.ConfigInput.Credentials)", k)
+			}
+			return nil
+		})
+	}
 	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
