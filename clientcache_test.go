@@ -776,6 +776,31 @@ func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
 	}
 }
 
+// TestInvalidateForgetsTheLoadsCredentials: the role credentials a load
+// fetched are in the identity's aws.CredentialsCache, so Invalidate forgets
+// them and the next Retrieve assumes the role again. (While the load's fetch
+// waited in a provider of the cache's for the first Retrieve, Invalidate
+// before it forgot nothing.)
+func TestInvalidateForgetsTheLoadsCredentials(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, w.tenant(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("the load made %d AssumeRole calls, want 1", n)
+	}
+	cfg.Credentials.(*aws.CredentialsCache).Invalidate()
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 2 {
+		t.Fatalf("Invalidate, then Retrieve: %d AssumeRole calls in all, want 2", n)
+	}
+}
+
 // TestARoleUseIsAUseOfItsSource: a use of an assumed role's config is a use
 // of the source identity it was assumed from, so that a busy role's base
 // session is not the next victim of the bound. The source of a role assumed
@@ -933,9 +958,6 @@ func TestClientConstructorsGetTheirOwnConfig(t *testing.T) {
 	}
 }
 
-// TestNamedLoadOptions: options that cannot be compared enter an identity by
-// name only; an unknown name is an error; an HTTP client brought by named
-// options is used, and its connections are the caller's.
 // TestNamedCredentialsProvider: named load options that set a credentials
 // provider stand for the default chain's (here, as the source of an assumed
 // role, which STS sees sign the call); with static, anonymous or web
@@ -944,23 +966,35 @@ func TestClientConstructorsGetTheirOwnConfig(t *testing.T) {
 func TestNamedCredentialsProvider(t *testing.T) {
 	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
-		"creds": {config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDNAMEDPROVIDER", baseSecret, ""))},
+		"creds":     {config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDNAMEDPROVIDER", baseSecret, ""))},
+		"anonymous": {config.WithCredentialsProvider(aws.AnonymousCredentials{})},
+		"nil":       {config.WithCredentialsProvider(nil)}, // sets none
 	}})
 	ctx := context.Background()
-	for _, creds := range []keys.Credentials{staticIdentity(t, 1).Credentials(), keys.AnonymousCredentials()} {
-		key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "creds", Credentials: creds})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Config(ctx, key)
-		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), `Options.LoadOptions["creds"]`) {
-			t.Fatalf("%v credentials under named options that set a provider: %v; want ErrInvalid naming Options.LoadOptions[\"creds\"]", creds.Kind(), err)
-		}
-		assertNoSecret(t, err.Error())
-		if c.ConfigLen() != 0 {
-			t.Fatalf("%v credentials: a refused load left %d configs cached", creds.Kind(), c.ConfigLen())
+	for _, name := range []string{"creds", "anonymous"} {
+		for _, creds := range []keys.Credentials{staticIdentity(t, 1).Credentials(), keys.AnonymousCredentials()} {
+			key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: name, Credentials: creds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Config(ctx, key)
+			if want := fmt.Sprintf("Options.LoadOptions[%q]", name); !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("%v credentials under named options %q that set a provider: %v; want ErrInvalid naming %s", creds.Kind(), name, err, want)
+			}
+			assertNoSecret(t, err.Error())
+			if c.ConfigLen() != 0 {
+				t.Fatalf("%v credentials: a refused load left %d configs cached", creds.Kind(), c.ConfigLen())
+			}
 		}
 	}
+	nilKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "nil", Credentials: staticIdentity(t, 1).Credentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(ctx, nilKey); err != nil {
+		t.Fatalf("named options that set no provider (nil): %v", err)
+	}
+	c.DeleteConfig(nilKey)
 	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleARN(1), SessionName: "named",
 		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
 	if err != nil {
@@ -983,6 +1017,9 @@ func TestNamedCredentialsProvider(t *testing.T) {
 	}
 }
 
+// TestNamedLoadOptions: options that cannot be compared enter an identity by
+// name only; an unknown name is an error; an HTTP client brought by named
+// options is used, and its connections are the caller's.
 func TestNamedLoadOptions(t *testing.T) {
 	w := newWorld(t)
 	var calls atomic.Int64
@@ -1954,11 +1991,13 @@ func closeLeavesNoConnection(t *testing.T, c *clientcache.Cache, srv interface{ 
 // pool and its own, and let go of them on an error only, so a panic in the
 // named load options (here the retryer, called as the STS client is built)
 // left both held for good: the source identity's connections stayed open
-// after its eviction, and after Close. (A panic inside a credentials
-// provider cannot be recovered at all: aws.CredentialsCache re-panics it on
-// a goroutine of its own.)
+// after its eviction, and after Close. A panic in the load's first
+// AssumeRole call (here in a middleware of the named options' APIOptions)
+// is the loader's too: the call runs on the load's goroutine. (Through
+// aws.CredentialsCache.Retrieve, as it once ran, the panic was re-raised on
+// a goroutine of the SDK's, where nothing can recover it, and ended the
+// process; a panic in a later refresh still does.)
 func TestLoadPanicReleasesThePoolsItHeld(t *testing.T) {
-	w := newWorld(t)
 	var boom atomic.Bool
 	retryer := func() aws.Retryer {
 		if boom.Load() {
@@ -1966,48 +2005,63 @@ func TestLoadPanicReleasesThePoolsItHeld(t *testing.T) {
 		}
 		return retry.NewStandard()
 	}
-	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
-		"retryer": {config.WithRetryer(retryer)},
-	}})
-	ctx := context.Background()
-	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
-	if err != nil {
-		t.Fatal(err)
+	inCall := func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("boom", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if boom.Load() {
+				panic("boom")
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
 	}
-	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleARN(1), SessionName: "clientcache-test",
-		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	identity := func(creds keys.Credentials) keys.Config {
-		k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, Name: "retryer", Credentials: creds,
-			RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	srcKey, roleKey := identity(base), identity(role)
-	// The source identity's pool holds an idle S3 connection.
-	s3Key := w.s3Key(t, srcKey)
-	cl, err := clientcache.Client(ctx, c, s3Key, s3.NewFromConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := put(ctx, cl, "base/x", "x"); err != nil {
-		t.Fatal(err)
-	}
-	boom.Store(true)
-	if _, err := c.Config(ctx, roleKey); !errors.Is(err, concurrent.ErrLoaderPanic) {
-		t.Fatalf("got %v, want the loader's panic", err)
-	}
-	if !clientcache.DeleteClient[*s3.Client](c, s3Key) || !c.DeleteConfig(srcKey) {
-		t.Fatal("the source identity or its client was not cached")
-	}
-	testwait.Until(t, "the evicted source identity's connection to close", func() bool { return w.s3.OpenConnections() == 0 })
-	// Both pools, the source identity's and the role's own, released.
-	if n := c.Stats().PoolsReleased; n != 2 {
-		t.Fatalf("%d pools released, want 2", n)
+	for name, opts := range map[string][]func(*config.LoadOptions) error{
+		"retryer":    {config.WithRetryer(retryer)},
+		"middleware": {config.WithAPIOptions([]func(*middleware.Stack) error{inCall})},
+	} {
+		t.Run(name, func(t *testing.T) {
+			boom.Store(false)
+			w := newWorld(t)
+			c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{name: opts}})
+			ctx := context.Background()
+			base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleARN(1), SessionName: "clientcache-test",
+				STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			identity := func(creds keys.Credentials) keys.Config {
+				k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: w.ca, Name: name, Credentials: creds,
+					RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return k
+			}
+			srcKey, roleKey := identity(base), identity(role)
+			// The source identity's pool holds an idle S3 connection.
+			s3Key := w.s3Key(t, srcKey)
+			cl, err := clientcache.Client(ctx, c, s3Key, s3.NewFromConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := put(ctx, cl, "base/x", "x"); err != nil {
+				t.Fatal(err)
+			}
+			boom.Store(true)
+			if _, err := c.Config(ctx, roleKey); !errors.Is(err, concurrent.ErrLoaderPanic) {
+				t.Fatalf("got %v, want the loader's panic", err)
+			}
+			if !clientcache.DeleteClient[*s3.Client](c, s3Key) || !c.DeleteConfig(srcKey) {
+				t.Fatal("the source identity or its client was not cached")
+			}
+			testwait.Until(t, "the evicted source identity's connection to close", func() bool { return w.s3.OpenConnections() == 0 })
+			// Both pools, the source identity's and the role's own, released.
+			if n := c.Stats().PoolsReleased; n != 2 {
+				t.Fatalf("%d pools released, want 2", n)
+			}
+		})
 	}
 }
 

@@ -57,7 +57,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// The cache resolves the credentials itself below, once the identity's
 	// pool exists (credentialsFor): keep the SDK from building the default
 	// chain here, whose credential calls would go through another pool.
-	opts := c.configOptions(key, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	opts := c.configOptions(key, config.WithCredentialsProvider(noCredentials))
 	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
 	// bundle) needs one, and every client constructor then builds its own
 	// pool: give the identity one to own, unless named options brought an
@@ -72,7 +72,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// key's would replace it unseen.
 	if k := creds.Kind(); k == keys.KindStatic || k == keys.KindAnonymous || k == keys.KindWebIdentity {
 		opts = append(opts, func(o *config.LoadOptions) error {
-			if o.Credentials != aws.CredentialsProvider(aws.AnonymousCredentials{}) {
+			if o.Credentials != nil && o.Credentials != noCredentials {
 				return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
 					"sets a credentials provider, which the key's credentials (%v) would replace: a config identity's credentials are its key's (keys.ConfigInput.Credentials)", k)
 			}
@@ -399,7 +399,14 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		}
 		primed := &primedProvider{p: counting}
 		primed.first.Store(&first)
-		p = primed
+		cache := aws.NewCredentialsCache(primed)
+		// Into the cache now (no call: primed hands out first), so that
+		// its Invalidate forgets them, as it forgets any it holds.
+		if _, err := cache.Retrieve(ctx); err != nil {
+			return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
+		}
+		handed = true
+		return cache, source, nil
 	}
 	handed = true
 	return aws.NewCredentialsCache(p), source, nil
@@ -485,6 +492,15 @@ func sourceIdentity(key keys.Config, creds keys.Credentials) (keys.Config, error
 	}
 	return srcKey, nil
 }
+
+// placeholderCredentials are the credentials a config loads with before
+// the cache resolves the identity's (see loadConfig): anonymous, of a type
+// of the cache's own, so that named load options cannot set them and go
+// unseen.
+type placeholderCredentials struct{ aws.AnonymousCredentials }
+
+// noCredentials is the placeholder provider.
+var noCredentials aws.CredentialsProvider = placeholderCredentials{}
 
 // primedProvider hands out credentials fetched beforehand (by the load) on
 // its first Retrieve, unless they have expired by then, and fetches from p

@@ -410,8 +410,12 @@ func TestRoleChainHoldsItsSourceIdentitysPool(t *testing.T) {
 		// Time passes: both sessions expire, and T refreshes through S.
 		sCfg.Credentials.(*aws.CredentialsCache).Invalidate()
 		tCfg.Credentials.(*aws.CredentialsCache).Invalidate()
+		calls := w.sts.Calls()
 		if _, err := tCfg.Credentials.Retrieve(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if n := w.sts.Calls() - calls; n != 2 {
+			t.Fatalf("T's refresh through S made %d AssumeRole calls, want 2 (S's, then T's): the test proves nothing", n)
 		}
 		if err := c.Close(); err != nil {
 			t.Fatal(err)

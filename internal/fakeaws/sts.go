@@ -127,7 +127,10 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(b.Delay):
 		case <-r.Context().Done():
-			return
+			// Abort: a handler that returns answers 200 with an empty
+			// body, which the SDK's decoder may still read as a success
+			// without credentials.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	switch b.Fail {
