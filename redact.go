@@ -54,17 +54,38 @@ const processOutputPrefix = "process output: "
 var secretField = regexp.MustCompile(`(?i)("?[\w-]*(?:secret_?access_?key|session_?token|security[_-]?token|external_?id|"token)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}\]"]+)`)
 
 // redactLoadError returns err with its text redacted (see above) for the
-// identity whose credentials are creds, or err itself if its text holds
-// nothing to redact. nil stays nil.
+// identity whose credentials are creds, or err itself if neither its text
+// nor that of an error it wraps (which errors.Unwrap would reach) holds
+// anything to redact. nil stays nil.
 func redactLoadError(err error, creds keys.Credentials) error {
 	if err == nil {
 		return nil
 	}
-	msg := redactText(err.Error(), chainSecrets(creds))
-	if msg == err.Error() {
+	secrets := chainSecrets(creds)
+	msg := redactText(err.Error(), secrets)
+	if msg == err.Error() && !wrapsSecret(err, secrets) {
 		return err
 	}
 	return &redactedError{msg: msg, err: err}
+}
+
+// wrapsSecret reports whether an error err wraps, at any depth (through
+// Unwrap() error and Unwrap() []error), has text to redact: a wrapper's
+// text may leave out the wrapped error's, whose own still quotes a secret.
+func wrapsSecret(err error, secrets []string) bool {
+	var next []error
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		next = []error{u.Unwrap()}
+	case interface{ Unwrap() []error }:
+		next = u.Unwrap()
+	}
+	for _, e := range next {
+		if e != nil && (redactText(e.Error(), secrets) != e.Error() || wrapsSecret(e, secrets)) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactText replaces in s each of secrets, a credential process's output

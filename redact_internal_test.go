@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/clientcache/clientcache/keys"
@@ -73,4 +74,47 @@ func TestRedactLoadError(t *testing.T) {
 	if errors.Unwrap(got) != nil {
 		t.Errorf("errors.Unwrap of the redacted error returns the original, whose text holds the secrets")
 	}
+	// A wrapper whose own text leaves out the wrapped error's, which quotes
+	// a secret: a walk of the chain would reach it (a review finding; once,
+	// only the outermost text was checked). Through both kinds of Unwrap.
+	for _, outer := range []error{
+		quietWrapper{msg: "load failed", err: inner},
+		errors.Join(errors.New("load failed"), quietWrapper{msg: "step failed", err: inner}),
+	} {
+		got := redactLoadError(outer, top)
+		walk(got, func(e error) {
+			if strings.Contains(e.Error(), "chain-secret") {
+				t.Errorf("%T: a walk of the chain reaches a link (%T) whose text quotes a secret", outer, e)
+			}
+		})
+		if !errors.Is(got, context.DeadlineExceeded) {
+			t.Errorf("%T: errors.Is no longer finds context.DeadlineExceeded", outer)
+		}
+	}
 }
+
+// walk calls f with err and every error it wraps, as an error reporter
+// walks a chain: through Unwrap() error and Unwrap() []error.
+func walk(err error, f func(error)) {
+	if err == nil {
+		return
+	}
+	f(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walk(u.Unwrap(), f)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walk(e, f)
+		}
+	}
+}
+
+// quietWrapper wraps err with a text of its own that leaves out err's.
+type quietWrapper struct {
+	msg string
+	err error
+}
+
+func (q quietWrapper) Error() string { return q.msg }
+func (q quietWrapper) Unwrap() error { return q.err }
