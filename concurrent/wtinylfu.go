@@ -1740,7 +1740,8 @@ func (p *wtinylfu[K, V]) reset(max int) {
 	p.lab = nil
 	if p.off.staleTie > 0 || p.off.indicatorSample != 0 || p.off.rateLimit > 0 ||
 		p.off.blindLead > 0 || p.off.tieFrom > 0 || p.off.learnTies || p.off.learnTiesBig || p.off.blindTurnover > 0 || p.off.firstContest > 0 || p.off.learnReturn ||
-		p.off.stepAdapt > 0 || p.off.idleHalf > 0 || p.off.growNeeded > 0 || p.off.ghostAge > 0 {
+		p.off.stepAdapt > 0 || p.off.idleHalf > 0 || p.off.growNeeded > 0 || p.off.ghostAge > 0 ||
+		p.off.returnBig > 0 || p.off.growMul > 0 {
 		p.lab = &wtLab{scale: 16}
 	}
 	if p.off.staleTie > 0 || p.off.idleHalf > 0 {
@@ -2237,7 +2238,7 @@ func (p *wtinylfu[K, V]) admit(c, v *node[K, V], back bool) bool {
 // (none) above, or the returnBonus ablation's.
 func (p *wtinylfu[K, V]) returnBonus() int {
 	switch {
-	case p.off.returnBonus < 0 || p.max > wtDuelSize && !p.off.returnAll && p.off.returnBig == 0:
+	case p.off.returnBonus < 0 || p.max > wtDuelSize && !p.off.returnAll && (p.lab == nil || p.off.returnBig == 0):
 		return 0
 	case p.off.returnBonus > 0:
 		return p.off.returnBonus
@@ -2520,8 +2521,8 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 	if d := p.off.returnDivisor; d > 0 {
 		rd = p.depthOf(d)
 	}
-	if d := p.off.returnBig; d > 0 && p.max > wtDuelSize {
-		rd = p.depthOf(d)
+	if p.lab != nil {
+		rd = p.labReturnDepth(rd)
 	}
 	returning = kind&wtGhostVictim == 0 && (p.left-seq)&wtGhostSeqMask < rd
 	if p.off.noAdapt || p.lruMode || p.lab != nil && p.lab.ind != nil {
@@ -2538,9 +2539,6 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 		if p.off.growDivisor > 0 {
 			divisor = p.off.growDivisor
 		}
-		if m := p.off.growMul; m > 0 && (!p.off.growMulSmall || p.max <= wtDuelSize) {
-			delta *= m
-		}
 	case (p.ousted-seq)&wtGhostSeqMask >= p.ghostDepth():
 		return returning
 	default:
@@ -2550,7 +2548,7 @@ func (p *wtinylfu[K, V]) adapt(h uint64) (returning bool) {
 		delta *= p.stepScale(divisor, kind&wtGhostVictim != 0)
 	}
 	if p.lab != nil {
-		delta = p.labGrowNeeded(delta, kind, (p.left-seq)&wtGhostSeqMask)
+		delta = p.labGrowNeeded(p.labGrowMul(delta, kind), kind, (p.left-seq)&wtGhostSeqMask)
 	}
 	if unit := wtFineSize / max(p.max, 1); unit > 1 && !p.off.coarseSteps {
 		p.frac += delta

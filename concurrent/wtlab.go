@@ -124,6 +124,26 @@ func (p *wtinylfu[K, V]) labRecord(h uint64) {
 	}
 }
 
+// labGrowMul is the growMul ablation's window move for a ghost hit of kind
+// (wtGhostVictim or not), given the policy's own move delta: a candidate
+// ghost's step multiplied by growMul.
+func (p *wtinylfu[K, V]) labGrowMul(delta int, kind uint64) int {
+	if m := p.off.growMul; m > 0 && kind&wtGhostVictim == 0 && (!p.off.growMulSmall || p.max <= wtDuelSize) {
+		return delta * m
+	}
+	return delta
+}
+
+// labReturnDepth is how many candidates a key that lost as one is
+// returning for (see adapt), given the policy's own depth rd: max/returnBig
+// above wtDuelSize entries in the returnBig ablation.
+func (p *wtinylfu[K, V]) labReturnDepth(rd uint64) uint64 {
+	if d := p.off.returnBig; d > 0 && p.max > wtDuelSize {
+		return p.depthOf(d)
+	}
+	return rd
+}
+
 // labGrowNeeded is the growNeeded ablation's window move for a ghost hit
 // of kind (wtGhostVictim or not) whose key lost its contest since candidates
 // ago, given the policy's own move delta: a candidate ghost grows the
