@@ -5,7 +5,7 @@
 // happened: hits, misses, evictions, the largest size seen against the bound,
 // and whether every opened resource was closed exactly once.
 //
-//	go run ./examples/engine [-tenants 500] [-size 64] [-workers 8] [-requests 200000] [-policy LRU]
+//	go run ./examples/engine [-tenants 500] [-size 64] [-workers 8] [-requests 200000] [-skew 1.1] [-policy LRU]
 package main
 
 import (

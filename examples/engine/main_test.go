@@ -11,7 +11,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The README's first command runs this program; keep it working.
+// The README shows `go run ./examples/engine`; keep it working.
 func TestRunSmallWorkload(t *testing.T) {
 	for _, policy := range []string{"LRU", "LFU"} {
 		if err := run(io.Discard, 50, 8, 4, 4000, 1.2, policy); err != nil {
