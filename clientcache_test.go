@@ -801,6 +801,34 @@ func TestInvalidateForgetsTheLoadsCredentials(t *testing.T) {
 	}
 }
 
+// TestExpiredRoleCredentialsCostTheLoadOneCall: STS may issue credentials
+// that have expired by the host's clock (one running ahead). The load makes
+// one AssumeRole call all the same and hands them to the identity's
+// aws.CredentialsCache, which refreshes them at their first use. (Once, the
+// load fetched again at once, through the cache, under a context that does
+// not end: a call that could outlive the load.)
+func TestExpiredRoleCredentialsCostTheLoadOneCall(t *testing.T) {
+	w := newWorld(t)
+	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfg, err := c.Config(ctx, w.tenant(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("the load made %d AssumeRole calls, want 1", n)
+	}
+	w.sts.SetBehavior(nil)
+	v, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 2 || v.Expired() {
+		t.Fatalf("first use of expired credentials: %d AssumeRole calls in all (want 2), expired %v", n, v.Expired())
+	}
+}
+
 // TestARoleUseIsAUseOfItsSource: a use of an assumed role's config is a use
 // of the source identity it was assumed from, so that a busy role's base
 // session is not the next victim of the bound. The source of a role assumed
@@ -964,11 +992,14 @@ func TestClientConstructorsGetTheirOwnConfig(t *testing.T) {
 // identity credentials the key's replaced it unseen, and now the load fails
 // naming the options.
 func TestNamedCredentialsProvider(t *testing.T) {
+	// A default chain a load resolved would fail on this (the SDK allows
+	// only loopback, ECS and EKS hosts): no load below resolves it.
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://192.0.2.1/creds")
 	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
 		"creds":     {config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDNAMEDPROVIDER", baseSecret, ""))},
 		"anonymous": {config.WithCredentialsProvider(aws.AnonymousCredentials{})},
-		"nil":       {config.WithCredentialsProvider(nil)}, // sets none
+		"nil":       {config.WithCredentialsProvider(nil)}, // sets none: the load keeps its placeholder
 	}})
 	ctx := context.Background()
 	for _, name := range []string{"creds", "anonymous"} {

@@ -70,15 +70,19 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// chain's, or a profile's (an assumed role's source may be either: its
 	// load decides): for static, anonymous or web identity credentials the
 	// key's would replace it unseen.
-	if k := creds.Kind(); k == keys.KindStatic || k == keys.KindAnonymous || k == keys.KindWebIdentity {
-		opts = append(opts, func(o *config.LoadOptions) error {
-			if o.Credentials != nil && o.Credentials != noCredentials {
-				return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
-					"sets a credentials provider, which the key's credentials (%v) would replace: a config identity's credentials are its key's (keys.ConfigInput.Credentials)", k)
-			}
-			return nil
-		})
-	}
+	// Named options that set none (nil) are given the placeholder back, so
+	// that this load still resolves no credentials.
+	opts = append(opts, func(o *config.LoadOptions) error {
+		if o.Credentials == nil {
+			o.Credentials = noCredentials
+		}
+		k := creds.Kind()
+		if o.Credentials != noCredentials && (k == keys.KindStatic || k == keys.KindAnonymous || k == keys.KindWebIdentity) {
+			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
+				"sets a credentials provider, which the key's credentials (%v) would replace: a config identity's credentials are its key's (keys.ConfigInput.Credentials)", k)
+		}
+		return nil
+	})
 	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
@@ -400,9 +404,13 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		primed := &primedProvider{p: counting}
 		primed.first.Store(&first)
 		cache := aws.NewCredentialsCache(primed)
-		// Into the cache now (no call: primed hands out first), so that
-		// its Invalidate forgets them, as it forgets any it holds.
-		if _, err := cache.Retrieve(ctx); err != nil {
+		// Into the cache now, so that its Invalidate forgets them, as it
+		// forgets any it holds. primed hands out first, whatever its
+		// expiry, without a call (an expired first, as a host whose clock
+		// runs ahead sees them, is refreshed by the cache at its first use,
+		// as before), so nothing here can outlive the load; and not under
+		// ctx, which could end between the fetch that succeeded and this.
+		if _, err := cache.Retrieve(context.Background()); err != nil {
 			return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
 		handed = true
@@ -503,16 +511,16 @@ type placeholderCredentials struct{ aws.AnonymousCredentials }
 var noCredentials aws.CredentialsProvider = placeholderCredentials{}
 
 // primedProvider hands out credentials fetched beforehand (by the load) on
-// its first Retrieve, unless they have expired by then, and fetches from p
-// afterwards: the aws.CredentialsCache in front of it starts with the load's
+// its first Retrieve, whatever their expiry, and fetches from p afterwards:
+// the aws.CredentialsCache in front of it starts with the load's
 // credentials without a second call.
 type primedProvider struct {
 	p     aws.CredentialsProvider
-	first atomic.Pointer[aws.Credentials] // nil once handed out (or expired)
+	first atomic.Pointer[aws.Credentials] // nil once handed out
 }
 
 func (p *primedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	if first := p.first.Swap(nil); first != nil && !first.Expired() {
+	if first := p.first.Swap(nil); first != nil {
 		return *first, nil
 	}
 	return p.p.Retrieve(ctx)

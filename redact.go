@@ -69,24 +69,41 @@ func redactLoadError(err error, creds keys.Credentials) error {
 	return &redactedError{msg: msg, err: err}
 }
 
-// wrapsSecret reports whether an error err wraps, at any depth (through
-// Unwrap() error and Unwrap() []error), has text to redact: a wrapper's
-// text may leave out the wrapped error's, whose own still quotes a secret.
+// wrapsSecret reports whether an error err wraps (through Unwrap() error
+// and Unwrap() []error) has text to redact: a wrapper's text may leave out
+// the wrapped error's, whose own still quotes a secret. It looks at up to
+// maxRedactLinks of them; a chain with more (or a cycle: an error that
+// wraps itself) counts as one that does.
 func wrapsSecret(err error, secrets []string) bool {
-	var next []error
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		next = []error{u.Unwrap()}
-	case interface{ Unwrap() []error }:
-		next = u.Unwrap()
-	}
-	for _, e := range next {
-		if e != nil && (redactText(e.Error(), secrets) != e.Error() || wrapsSecret(e, secrets)) {
-			return true
+	budget := maxRedactLinks
+	var walk func(error) bool
+	walk = func(err error) bool {
+		var next []error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = []error{u.Unwrap()}
+		case interface{ Unwrap() []error }:
+			next = u.Unwrap()
 		}
+		for _, e := range next {
+			if e == nil {
+				continue
+			}
+			if budget--; budget < 0 {
+				return true
+			}
+			if redactText(e.Error(), secrets) != e.Error() || walk(e) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	return walk(err)
 }
+
+// maxRedactLinks bounds the errors wrapsSecret looks at (an SDK load error
+// wraps about ten).
+const maxRedactLinks = 100
 
 // redactText replaces in s each of secrets, a credential process's output
 // and the value of each field named like a secret.

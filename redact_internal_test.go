@@ -110,6 +110,27 @@ func walk(err error, f func(error)) {
 	}
 }
 
+// TestRedactLoadErrorCycle: an error that wraps itself (here directly; a
+// cycle through Unwrap() []error is alike) is walked a bounded number of
+// links, and redacted, where the walk once recursed until the stack
+// overflowed, a fatal error no recover catches (a review finding).
+func TestRedactLoadErrorCycle(t *testing.T) {
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDCYCLE", SecretAccessKey: keys.NewSecret("cycle-secret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := redactLoadError(selfWrapper{}, creds)
+	if _, ok := got.(*redactedError); !ok || errors.Unwrap(got) != nil {
+		t.Fatalf("a self-wrapping error came back as %T, want it redacted", got)
+	}
+}
+
+// selfWrapper is an error that wraps itself.
+type selfWrapper struct{}
+
+func (selfWrapper) Error() string   { return "load failed" }
+func (e selfWrapper) Unwrap() error { return e }
+
 // quietWrapper wraps err with a text of its own that leaves out err's.
 type quietWrapper struct {
 	msg string

@@ -56,6 +56,9 @@ type Behavior struct {
 	// "Throttling" (400, which the SDK treats as throttling), or any other
 	// code (400).
 	Fail string
+	// Expired, if set, issues credentials that expired an hour ago (as a
+	// host whose clock runs ahead of STS's sees them).
+	Expired bool
 }
 
 // NewSTS starts an STS endpoint.
@@ -143,6 +146,10 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	expiration := time.Now().Add(time.Duration(req.DurationSeconds) * time.Second)
+	if b.Expired {
+		expiration = time.Now().Add(-time.Hour)
+	}
 	token := randomHex(32)
 	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8), tokenDigest: sha256.Sum256([]byte(token))}
 	s.mu.Lock()
@@ -154,7 +161,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 				AccessKeyID:     a.AccessKeyID,
 				SecretAccessKey: randomHex(20),
 				SessionToken:    token,
-				Expiration:      time.Now().Add(time.Duration(req.DurationSeconds) * time.Second).UTC().Format(time.RFC3339),
+				Expiration:      expiration.UTC().Format(time.RFC3339),
 			},
 			User: assumedRoleUser{
 				Arn:           fmt.Sprintf("%s/%s", req.RoleARN, req.SessionName),
