@@ -47,8 +47,8 @@
 // assumed role (whose source is itself an identity of the same cache, so role
 // chains resolve through it and tenants assumed from one base share it), or a
 // web identity, each in an aws.CredentialsCache. A config loads without
-// credentials, and the cache resolves them after, once the identity's pool
-// exists: for the default chain and a profile's credentials, with a second
+// resolving credentials, and the cache resolves them after, once the
+// identity's pool exists: for the default chain and a profile's credentials, with a second
 // LoadDefaultConfig of the identity's settings (its named load options
 // included, which so run twice per load). Role credentials are fetched
 // while the config loads, so a failing STS call is the caller's error and the

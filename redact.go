@@ -2,6 +2,7 @@ package clientcache
 
 import (
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -62,8 +63,9 @@ func redactLoadError(err error, creds keys.Credentials) error {
 		return nil
 	}
 	secrets := chainSecrets(creds)
-	msg := redactText(err.Error(), secrets)
-	if msg == err.Error() && !wrapsSecret(err, secrets) {
+	text := errorText(err)
+	msg := redactText(text, secrets)
+	if msg == text && !wrapsSecret(err, secrets) {
 		return err
 	}
 	return &redactedError{msg: msg, err: err}
@@ -71,11 +73,14 @@ func redactLoadError(err error, creds keys.Credentials) error {
 
 // wrapsSecret reports whether an error err wraps (through Unwrap() error
 // and Unwrap() []error) has text to redact: a wrapper's text may leave out
-// the wrapped error's, whose own still quotes a secret. It looks at up to
-// maxRedactLinks of them; a chain with more (or a cycle: an error that
-// wraps itself) counts as one that does.
+// the wrapped error's, whose own still quotes a secret. It looks at each
+// distinct error once (an errors.Join graph may reach one by several
+// paths, and errors are told apart when they are pointers), up to
+// maxRedactLinks of them; a chain with more (or a cycle through errors
+// that are not pointers) counts as one that does.
 func wrapsSecret(err error, secrets []string) bool {
 	budget := maxRedactLinks
+	seen := map[error]bool{}
 	var walk func(error) bool
 	walk = func(err error) bool {
 		var next []error
@@ -89,10 +94,18 @@ func wrapsSecret(err error, secrets []string) bool {
 			if e == nil {
 				continue
 			}
+			// Pointers only: a comparable struct may hold an interface
+			// whose dynamic value cannot be hashed.
+			if reflect.TypeOf(e).Kind() == reflect.Pointer {
+				if seen[e] {
+					continue
+				}
+				seen[e] = true
+			}
 			if budget--; budget < 0 {
 				return true
 			}
-			if redactText(e.Error(), secrets) != e.Error() || walk(e) {
+			if text := errorText(e); redactText(text, secrets) != text || walk(e) {
 				return true
 			}
 		}
@@ -104,6 +117,18 @@ func wrapsSecret(err error, secrets []string) bool {
 // maxRedactLinks bounds the errors wrapsSecret looks at (an SDK load error
 // wraps about ten).
 const maxRedactLinks = 100
+
+// errorText is err's text, or "<nil>" if its Error method panics, as fmt
+// prints a nil pointer whose method dereferences it (a typed-nil link of a
+// chain: err != nil, and its Error panics).
+func errorText(err error) (text string) {
+	defer func() {
+		if recover() != nil {
+			text = "<nil>"
+		}
+	}()
+	return err.Error()
+}
 
 // redactText replaces in s each of secrets, a credential process's output
 // and the value of each field named like a secret.

@@ -125,6 +125,33 @@ func TestRedactLoadErrorCycle(t *testing.T) {
 	}
 }
 
+// TestRedactLoadErrorGraphs: an errors.Join graph that reaches one error by
+// many paths (here 2^7) is walked once per error, not once per path, and
+// is not taken for one with secrets (its budget went on repeats: a review
+// finding); a typed-nil link, whose Error panics, is read as fmt prints it
+// instead of panicking in the load (another).
+func TestRedactLoadErrorGraphs(t *testing.T) {
+	var dag error = errors.New("plain")
+	for range 7 {
+		dag = errors.Join(dag, dag)
+	}
+	if got := redactLoadError(dag, keys.Credentials{}); got != dag {
+		t.Errorf("a join graph of 8 errors, none quoting a secret, came back as %T, want itself", got)
+	}
+	typedNil := fmt.Errorf("bad option: %w", (*nilPointerError)(nil))
+	if got := redactLoadError(typedNil, keys.Credentials{}); got != typedNil {
+		t.Errorf("an error wrapping a typed nil came back as %T, want itself", got)
+	}
+	if got := redactLoadError(error((*nilPointerError)(nil)), keys.Credentials{}); got == nil {
+		t.Errorf("a typed-nil error came back nil")
+	}
+}
+
+// nilPointerError's Error dereferences its receiver.
+type nilPointerError struct{ msg string }
+
+func (e *nilPointerError) Error() string { return e.msg }
+
 // selfWrapper is an error that wraps itself.
 type selfWrapper struct{}
 
