@@ -58,20 +58,12 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// pool exists (credentialsFor): keep the SDK from building the default
 	// chain here, whose credential calls would go through another pool.
 	opts := c.configOptions(key, config.WithCredentialsProvider(noCredentials))
-	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
-	// bundle) needs one, and every client constructor then builds its own
-	// pool: give the identity one to own, unless named options brought an
-	// HTTP client of the caller's. This option comes last, so it sees all
-	// the others. The clients LoadDefaultConfig builds for itself from it
-	// (IMDS, asked for the instance's region in DefaultsMode auto) copy it
-	// into pools the cache cannot reach, so it keeps no idle connection; the
-	// identity's pool, taken out of it below, does (newTransport).
 	// Named options that set a credentials provider set the default
 	// chain's, or a profile's (an assumed role's source may be either: its
 	// load decides): for static, anonymous or web identity credentials the
-	// key's would replace it unseen.
-	// Named options that set none (nil) are given the placeholder back, so
-	// that this load still resolves no credentials.
+	// key's would replace it unseen, so they are refused. Named options
+	// that set none (nil) are given the placeholder back, so that this load
+	// still resolves no credentials.
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.Credentials == nil {
 			o.Credentials = noCredentials
@@ -83,6 +75,14 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		}
 		return nil
 	})
+	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
+	// bundle) needs one, and every client constructor then builds its own
+	// pool: give the identity one to own, unless named options brought an
+	// HTTP client of the caller's. This option comes last, so it sees all
+	// the others. The clients LoadDefaultConfig builds for itself from it
+	// (IMDS, asked for the instance's region in DefaultsMode auto) copy it
+	// into pools the cache cannot reach, so it keeps no idle connection; the
+	// identity's pool, taken out of it below, does (newTransport).
 	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
@@ -407,9 +407,9 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// Into the cache now, so that its Invalidate forgets them, as it
 		// forgets any it holds. primed hands out first, whatever its
 		// expiry, without a call (an expired first, as a host whose clock
-		// runs ahead sees them, is refreshed by the cache at its first use,
-		// as before), so nothing here can outlive the load; and not under
-		// ctx, which could end between the fetch that succeeded and this.
+		// runs ahead sees them, is refreshed by the cache at its first
+		// use), so nothing here can outlive the load; and not under ctx,
+		// which could end between the fetch that succeeded and this.
 		if _, err := cache.Retrieve(context.Background()); err != nil {
 			return nil, source, fmt.Errorf("clientcache: credentials of %v: %w", key, err)
 		}
@@ -502,9 +502,10 @@ func sourceIdentity(key keys.Config, creds keys.Credentials) (keys.Config, error
 }
 
 // placeholderCredentials are the credentials a config loads with before
-// the cache resolves the identity's (see loadConfig): anonymous, of a type
-// of the cache's own, so that named load options cannot set them and go
-// unseen.
+// the cache resolves the identity's (see loadConfig): empty, as
+// AnonymousCredentials retrieves them, of a type of the cache's own, so
+// that named load options cannot set them and go unseen. cfg.Credentials
+// is replaced before any client is built.
 type placeholderCredentials struct{ aws.AnonymousCredentials }
 
 // noCredentials is the placeholder provider.
