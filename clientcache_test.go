@@ -776,56 +776,42 @@ func TestIdleTimeoutEvictsQuietTenants(t *testing.T) {
 	}
 }
 
-// TestInvalidateForgetsTheLoadsCredentials: the role credentials a load
-// fetched are in the identity's aws.CredentialsCache, so Invalidate forgets
-// them and the next Retrieve assumes the role again. (While the load's fetch
-// waited in a provider of the cache's for the first Retrieve, Invalidate
-// before it forgot nothing.)
-func TestInvalidateForgetsTheLoadsCredentials(t *testing.T) {
-	w := newWorld(t)
-	c := newClientCache(t, clientcache.Options{})
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, w.tenant(t, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := w.sts.Calls(); n != 1 {
-		t.Fatalf("the load made %d AssumeRole calls, want 1", n)
-	}
-	cfg.Credentials.(*aws.CredentialsCache).Invalidate()
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := w.sts.Calls(); n != 2 {
-		t.Fatalf("Invalidate, then Retrieve: %d AssumeRole calls in all, want 2", n)
-	}
-}
-
-// TestExpiredRoleCredentialsCostTheLoadOneCall: STS may issue credentials
-// that have expired by the host's clock (one running ahead). The load makes
-// one AssumeRole call all the same and hands them to the identity's
-// aws.CredentialsCache, which refreshes them at their first use. (Once, the
-// load fetched again at once, through the cache, under a context that does
-// not end: a call that could outlive the load.)
-func TestExpiredRoleCredentialsCostTheLoadOneCall(t *testing.T) {
-	w := newWorld(t)
-	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
-	c := newClientCache(t, clientcache.Options{})
-	ctx := context.Background()
-	cfg, err := c.Config(ctx, w.tenant(t, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := w.sts.Calls(); n != 1 {
-		t.Fatalf("the load made %d AssumeRole calls, want 1", n)
-	}
-	w.sts.SetBehavior(nil)
-	v, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := w.sts.Calls(); n != 2 || v.Expired() {
-		t.Fatalf("first use of expired credentials: %d AssumeRole calls in all (want 2), expired %v", n, v.Expired())
+// TestTheLoadsRoleCredentialsAreTheCaches: the role credentials a load
+// fetched are in the identity's aws.CredentialsCache, with one AssumeRole
+// call, and the cache refreshes them as it does any it holds:
+//   - after Invalidate, at the next Retrieve (while the load's fetch waited
+//     in a provider of the cache's for the first Retrieve, Invalidate
+//     forgot nothing);
+//   - credentials STS issued already expired by the host's clock (one
+//     running ahead), at their first use (the load once fetched again at
+//     once, through the cache, under a context that does not end: a call
+//     that could outlive the load).
+func TestTheLoadsRoleCredentialsAreTheCaches(t *testing.T) {
+	for _, expired := range []bool{false, true} {
+		t.Run(fmt.Sprintf("expired=%v", expired), func(t *testing.T) {
+			w := newWorld(t)
+			w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: expired} })
+			c := newClientCache(t, clientcache.Options{})
+			ctx := context.Background()
+			cfg, err := c.Config(ctx, w.tenant(t, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := w.sts.Calls(); n != 1 {
+				t.Fatalf("the load made %d AssumeRole calls, want 1", n)
+			}
+			w.sts.SetBehavior(nil)
+			if !expired {
+				cfg.Credentials.(*aws.CredentialsCache).Invalidate()
+			}
+			v, err := cfg.Credentials.Retrieve(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := w.sts.Calls(); n != 2 || v.Expired() {
+				t.Fatalf("the next Retrieve: %d AssumeRole calls in all (want 2), expired %v", n, v.Expired())
+			}
+		})
 	}
 }
 
