@@ -2,8 +2,10 @@ package clientcache
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/clientcache/clientcache/internal/keysecret"
@@ -24,21 +26,35 @@ import (
 // out with errors.As has its own text, which may quote them.)
 
 // redactedError is an error whose text had secrets redacted. It has no
-// Unwrap method (see above); Is and As look into the error it redacts.
+// Unwrap method (see above); Is and As look into the error it redacts. It
+// formats as its text under every verb, %#v included (fmt prints the
+// fields of an error for the verbs that do not call Error), and it holds
+// the original behind a function, where dumpers that follow fields by
+// reflection (spew, go-cmp) do not look.
 type redactedError struct {
-	msg string
-	err error
+	msg  string
+	orig func() error
+}
+
+func newRedactedError(msg string, err error) *redactedError {
+	return &redactedError{msg: msg, orig: func() error { return err }}
 }
 
 func (e *redactedError) Error() string { return e.msg }
 
+// Format prints the redacted text as fmt prints a string under the same
+// verb and flags.
+func (e *redactedError) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), e.msg)
+}
+
 // Is reports whether the error whose text was redacted, or one it wraps,
 // is target (errors.Is).
-func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *redactedError) Is(target error) bool { return errors.Is(e.orig(), target) }
 
 // As finds in the error whose text was redacted, or one it wraps, the first
 // that target can hold, and sets target to it (errors.As).
-func (e *redactedError) As(target any) bool { return errors.As(e.err, target) }
+func (e *redactedError) As(target any) bool { return errors.As(e.orig(), target) }
 
 // redactMask replaces each secret.
 const redactMask = "***"
@@ -63,12 +79,15 @@ func redactLoadError(err error, creds keys.Credentials) error {
 		return nil
 	}
 	secrets := chainSecrets(creds)
-	text := errorText(err)
+	text, ok := errorText(err)
+	if !ok {
+		return newRedactedError(text, err)
+	}
 	msg := redactText(text, secrets)
 	if msg == text && !wrapsSecret(err, secrets) {
 		return err
 	}
-	return &redactedError{msg: msg, err: err}
+	return newRedactedError(msg, err)
 }
 
 // wrapsSecret reports whether an error err wraps (through Unwrap() error
@@ -83,12 +102,9 @@ func wrapsSecret(err error, secrets []string) bool {
 	seen := map[error]bool{}
 	var walk func(error) bool
 	walk = func(err error) bool {
-		var next []error
-		switch u := err.(type) {
-		case interface{ Unwrap() error }:
-			next = []error{u.Unwrap()}
-		case interface{ Unwrap() []error }:
-			next = u.Unwrap()
+		next, ok := unwrapped(err)
+		if !ok {
+			return true
 		}
 		for _, e := range next {
 			if e == nil {
@@ -105,7 +121,7 @@ func wrapsSecret(err error, secrets []string) bool {
 			if budget--; budget < 0 {
 				return true
 			}
-			if text := errorText(e); redactText(text, secrets) != text || walk(e) {
+			if text, ok := errorText(e); !ok || redactText(text, secrets) != text || walk(e) {
 				return true
 			}
 		}
@@ -118,21 +134,56 @@ func wrapsSecret(err error, secrets []string) bool {
 // wraps about ten).
 const maxRedactLinks = 100
 
-// errorText is err's text, or "<nil>" if its Error method panics, as fmt
-// prints a nil pointer whose method dereferences it (a typed-nil link of a
-// chain: err != nil, and its Error panics).
-func errorText(err error) (text string) {
+// errorText is err's text. An Error method that panics on a nil pointer
+// receiver (a typed-nil link of a chain: err != nil) gives "<nil>", as fmt
+// prints it; one that panics otherwise gives a text of the cache's and ok
+// false: fmt would print the panic's value, which may quote anything.
+func errorText(err error) (text string, ok bool) {
 	defer func() {
 		if recover() != nil {
-			text = "<nil>"
+			if isNilPointer(err) {
+				text, ok = "<nil>", true
+			} else {
+				text, ok = "clientcache: the load's error cannot be printed (its Error method panicked)", false
+			}
 		}
 	}()
-	return err.Error()
+	return err.Error(), true
+}
+
+// unwrapped returns the errors err wraps (through Unwrap() error or
+// Unwrap() []error). An Unwrap method that panics on a nil pointer
+// receiver (as *url.Error's and *fs.PathError's do) wraps nothing; one
+// that panics otherwise gives ok false.
+func unwrapped(err error) (next []error, ok bool) {
+	defer func() {
+		if recover() != nil {
+			next, ok = nil, isNilPointer(err)
+		}
+	}()
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return []error{u.Unwrap()}, true
+	case interface{ Unwrap() []error }:
+		return u.Unwrap(), true
+	}
+	return nil, true
+}
+
+// isNilPointer reports whether err holds a nil pointer.
+func isNilPointer(err error) bool {
+	v := reflect.ValueOf(err)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // redactText replaces in s each of secrets, a credential process's output
-// and the value of each field named like a secret.
+// and the value of each field named like a secret. The longest secrets go
+// first: one may hold another (an external ID of a few characters inside a
+// session token), which replaced first would leave the rest of the longer
+// one in the text.
 func redactText(s string, secrets []string) string {
+	secrets = slices.Clone(secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	for _, v := range secrets {
 		if v != "" {
 			s = strings.ReplaceAll(s, v, redactMask)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -146,6 +148,85 @@ func TestRedactLoadErrorGraphs(t *testing.T) {
 		t.Errorf("a typed-nil error came back nil")
 	}
 }
+
+// TestRedactedErrorPrintsNoSecret: review findings on the redacted error
+// and the walk of the chain.
+//   - fmt prints an error's fields for the verbs that do not call Error
+//     (%#v, %d, %t, ...), and the original's with them when it is a value:
+//     the redacted error formats as its text under every verb, and holds
+//     the original behind a function, where a dump of its fields by
+//     reflection does not reach.
+//   - A secret inside a longer one (an external ID inside a secret access
+//     key) was replaced first, leaving the rest of the longer one.
+//   - An Error method that panics on a receiver that is not nil was read as
+//     "<nil>" and the error returned as it was: fmt prints the panic's
+//     value.
+//   - An Unwrap method that dereferences a nil receiver (*url.Error's,
+//     *fs.PathError's) panicked in the load.
+func TestRedactedErrorPrintsNoSecret(t *testing.T) {
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDPRINT", SecretAccessKey: keys.NewSecret("wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: static, RoleARN: "arn:aws:iam::123456789012:role/p", SessionName: "sp", ExternalID: keys.NewSecret("EXAMPLE")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks := func(s string) bool {
+		return strings.Contains(s, "EXAMPLE") || strings.Contains(s, "wJalrXUtnFEMIK7") || strings.Contains(s, "4558414d504c45") // hex of EXAMPLE
+	}
+	for _, orig := range []error{valueError{"sdk: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"}, stringError("sdk: EXAMPLE")} {
+		got := redactLoadError(orig, role)
+		if _, ok := got.(*redactedError); !ok {
+			t.Fatalf("%T: came back as %T, want it redacted", orig, got)
+		}
+		for _, verb := range []string{"%v", "%+v", "%s", "%q", "%x", "%X", "%#v", "%d", "%t", "%10.3v"} {
+			if s := fmt.Sprintf(verb, got); leaks(s) {
+				t.Errorf("%T under %s prints a secret", orig, verb)
+			}
+		}
+		if s := fmt.Sprintf("%#v %+v", *got.(*redactedError), struct{ E error }{got}); leaks(s) {
+			t.Errorf("%T: a dump of the redacted error's fields prints a secret", orig)
+		}
+	}
+	if got := redactLoadError(secretPanicError{"EXAMPLE"}, role); leaks(fmt.Sprint(got)) {
+		t.Errorf("an error whose Error method panics with a secret came back as %T, which prints it", got)
+	}
+	// The join's own Error calls the nil *url.Error's, which panics: its
+	// text cannot be printed, so it comes back redacted; the other two have
+	// nothing to redact.
+	for name, orig := range map[string]error{
+		"wrapped *fs.PathError(nil)": fmt.Errorf("bad option: %w", (*fs.PathError)(nil)),
+		"top-level *url.Error(nil)":  error((*url.Error)(nil)),
+		"joined *url.Error(nil)":     errors.Join(errors.New("load"), (*url.Error)(nil)),
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s: redactLoadError panicked: %v", name, p)
+				}
+			}()
+			got := redactLoadError(orig, role)
+			if _, redacted := got.(*redactedError); redacted != strings.HasPrefix(name, "joined") || !redacted && got != orig {
+				t.Errorf("%s: came back as %T", name, got)
+			}
+		}()
+	}
+}
+
+// valueError and stringError are errors that are not pointers.
+type valueError struct{ msg string }
+
+func (e valueError) Error() string { return e.msg }
+
+type stringError string
+
+func (e stringError) Error() string { return string(e) }
+
+// secretPanicError's Error panics with a value that quotes a secret.
+type secretPanicError struct{ secret string }
+
+func (e secretPanicError) Error() string { panic("cannot print " + e.secret) }
 
 // nilPointerError's Error dereferences its receiver.
 type nilPointerError struct{ msg string }
