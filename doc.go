@@ -57,9 +57,11 @@
 // text of a load's error has the identity's secrets, a credential process's
 // output and the values of fields named like secrets replaced by ***.
 // errors.Is and errors.As still find the SDK's error in it (an error taken
-// out with errors.As has the SDK's own text); errors.Unwrap does not, so an
-// error reporter that walks the chain and prints each link's text prints
-// only the redacted one.
+// out with errors.As is the SDK's, text and fields); errors.Unwrap does not,
+// so an error reporter that walks the chain and prints each link's text
+// prints only the redacted one, and a dump that follows its fields by
+// reflection does not reach the SDK's request, whose headers and context
+// hold credentials.
 //
 // # The original API in Go
 //

@@ -15,15 +15,18 @@ import (
 // The SDK's errors can quote secrets: the credential_process provider quotes
 // the whole output of a process it failed to parse (secret access key and
 // session token included), and other providers and endpoints may quote a
-// response body. A load's error carries the SDK's error, so the cache
-// redacts the text of every error a config load returns: the secrets the
-// identity holds (the secret access keys, session tokens and external IDs of
-// its credentials' chain), a credential process's output, and the values of
-// fields named like secrets, are replaced by ***. errors.Is and errors.As
-// see through the redacted error to the SDK's, but errors.Unwrap does not:
-// error reporters that walk a chain with it print each error's own text,
-// and the SDK's error's is the one with the secrets. (An SDK error taken
-// out with errors.As has its own text, which may quote them.)
+// response body; and the errors of a request hold the request, its signed
+// headers (a session token) and its context (the credentials) in their
+// fields. A load's error carries the SDK's error, so the cache hands out
+// every error a config load returns inside a redactedError, whose text is
+// the error's with the secrets the identity holds (the secret access keys,
+// session tokens and external IDs of its credentials' chain), a credential
+// process's output, and the values of fields named like secrets, replaced
+// by ***. errors.Is and errors.As see through it to the SDK's error, but
+// errors.Unwrap does not: error reporters that walk a chain with it print
+// each error's own text, and dumps that follow fields by reflection reach
+// the request's. (An SDK error taken out with errors.As is the SDK's, text
+// and fields.)
 
 // redactedError is an error whose text had secrets redacted. It has no
 // Unwrap method (see above); Is and As look into the error it redacts. It
@@ -64,75 +67,30 @@ const redactMask = "***"
 // error: %w").
 const processOutputPrefix = "process output: "
 
-// secretField matches a field named like a secret, quoted or not, with its
-// value: JSON ("SecretAccessKey":"..."), shared config and query strings
-// (aws_session_token = ..., X-Amz-Security-Token=...). Group 1 is the name
-// and separator, kept; group 2 the value, replaced.
-var secretField = regexp.MustCompile(`(?i)("?[\w-]*(?:secret_?access_?key|session_?token|security[_-]?token|external_?id|"token)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}\]"]+)`)
+// secretField matches a field named like a secret, its name quoted or not
+// (in double quotes, single quotes as a Python dict prints them, or
+// escaped double quotes, as JSON quoted with %q has them), its name's
+// words run together or joined by _ or -, with its value: JSON
+// ("SecretAccessKey":"..."), shared config and query strings
+// (aws_session_token = ..., X-Amz-Security-Token=...), headers
+// (x-amz-session-token: ...) and flags (--aws-secret-access-key=...). Group
+// 1 is the name and separator, kept; group 2 the value, masked (inside its
+// quotes, if quoted).
+var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|\\?["']token)(?:\\?["'])?\s*[:=]\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]"'\\]+)`)
 
-// redactLoadError returns err with its text redacted (see above) for the
-// identity whose credentials are creds, or err itself if neither its text
-// nor that of an error it wraps (which errors.Unwrap would reach) holds
-// anything to redact. nil stays nil.
+// redactLoadError returns err inside a redactedError whose text is err's,
+// redacted (see above), for the identity whose credentials are creds. nil
+// stays nil.
 func redactLoadError(err error, creds keys.Credentials) error {
 	if err == nil {
 		return nil
 	}
-	secrets := chainSecrets(creds)
 	text, ok := errorText(err)
 	if !ok {
 		return newRedactedError(text, err)
 	}
-	msg := redactText(text, secrets)
-	if msg == text && !wrapsSecret(err, secrets) {
-		return err
-	}
-	return newRedactedError(msg, err)
+	return newRedactedError(redactText(text, chainSecrets(creds)), err)
 }
-
-// wrapsSecret reports whether an error err wraps (through Unwrap() error
-// and Unwrap() []error) has text to redact: a wrapper's text may leave out
-// the wrapped error's, whose own still quotes a secret. It looks at each
-// distinct error once (an errors.Join graph may reach one by several
-// paths, and errors are told apart when they are pointers), up to
-// maxRedactLinks of them; a chain with more (or a cycle through errors
-// that are not pointers) counts as one that does.
-func wrapsSecret(err error, secrets []string) bool {
-	budget := maxRedactLinks
-	seen := map[error]bool{}
-	var walk func(error) bool
-	walk = func(err error) bool {
-		next, ok := unwrapped(err)
-		if !ok {
-			return true
-		}
-		for _, e := range next {
-			if e == nil {
-				continue
-			}
-			// Pointers only: a comparable struct may hold an interface
-			// whose dynamic value cannot be hashed.
-			if reflect.TypeOf(e).Kind() == reflect.Pointer {
-				if seen[e] {
-					continue
-				}
-				seen[e] = true
-			}
-			if budget--; budget < 0 {
-				return true
-			}
-			if text, ok := errorText(e); !ok || redactText(text, secrets) != text || walk(e) {
-				return true
-			}
-		}
-		return false
-	}
-	return walk(err)
-}
-
-// maxRedactLinks bounds the errors wrapsSecret looks at (an SDK load error
-// wraps about ten).
-const maxRedactLinks = 100
 
 // errorText is err's text. An Error method that panics on a nil pointer
 // receiver (a typed-nil link of a chain: err != nil) gives "<nil>", as fmt
@@ -151,25 +109,6 @@ func errorText(err error) (text string, ok bool) {
 	return err.Error(), true
 }
 
-// unwrapped returns the errors err wraps (through Unwrap() error or
-// Unwrap() []error). An Unwrap method that panics on a nil pointer
-// receiver (as *url.Error's and *fs.PathError's do) wraps nothing; one
-// that panics otherwise gives ok false.
-func unwrapped(err error) (next []error, ok bool) {
-	defer func() {
-		if recover() != nil {
-			next, ok = nil, isNilPointer(err)
-		}
-	}()
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		return []error{u.Unwrap()}, true
-	case interface{ Unwrap() []error }:
-		return u.Unwrap(), true
-	}
-	return nil, true
-}
-
 // isNilPointer reports whether err holds a nil pointer.
 func isNilPointer(err error) bool {
 	v := reflect.ValueOf(err)
@@ -177,35 +116,72 @@ func isNilPointer(err error) bool {
 }
 
 // redactText replaces in s each of secrets, a credential process's output
-// and the value of each field named like a secret. The longest secrets go
-// first: one may hold another (an external ID of a few characters inside a
-// session token), which replaced first would leave the rest of the longer
-// one in the text.
+// and the value of each field named like a secret. The three rules find
+// what they mask in s as given, and the places they find are masked
+// together, each run of overlapping ones by one ***: a rule applied after
+// another would search a text the first had changed, where a secret may
+// have been masked in part (one secret inside or across another, an
+// external ID inside the text "process output: " that finds the output)
+// and the rest no longer be found.
 func redactText(s string, secrets []string) string {
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	type span struct{ from, to int }
+	var spans []span
 	for _, v := range secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, redactMask)
+		if v == "" {
+			continue
+		}
+		for i := 0; i <= len(s)-len(v); {
+			j := strings.Index(s[i:], v)
+			if j < 0 {
+				break
+			}
+			spans = append(spans, span{i + j, i + j + len(v)})
+			i += j + 1
 		}
 	}
 	// The output runs to the last ", error: " after it (the output may hold
 	// that text itself), or to the end.
 	if i := strings.Index(s, processOutputPrefix); i >= 0 {
-		start := i + len(processOutputPrefix)
-		end := len(s)
-		if j := strings.LastIndex(s[start:], ", error: "); j >= 0 {
-			end = start + j
+		from := i + len(processOutputPrefix)
+		to := len(s)
+		if j := strings.LastIndex(s[from:], ", error: "); j >= 0 {
+			to = from + j
 		}
-		s = s[:start] + redactMask + s[end:]
+		spans = append(spans, span{from, to})
 	}
-	return secretField.ReplaceAllStringFunc(s, func(field string) string {
-		m := secretField.FindStringSubmatch(field)
-		if strings.HasPrefix(m[2], `"`) {
-			return m[1] + `"` + redactMask + `"`
+	for _, m := range secretField.FindAllStringSubmatchIndex(s, -1) {
+		from, to := m[4], m[5]
+		// A quoted value keeps its quotes.
+		for _, q := range []string{`\"`, `"`, `'`} {
+			if strings.HasPrefix(s[from:to], q) && to-from >= 2*len(q) {
+				from, to = from+len(q), to-len(q)
+				break
+			}
 		}
-		return m[1] + redactMask
-	})
+		spans = append(spans, span{from, to})
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var out strings.Builder
+	at := 0 // s[:at] is written
+	for i := 0; i < len(spans); {
+		from, to := spans[i].from, spans[i].to
+		for i++; i < len(spans) && spans[i].from <= to; i++ {
+			to = max(to, spans[i].to)
+		}
+		if from < at {
+			from = at
+		}
+		out.WriteString(s[at:from])
+		if to > from {
+			out.WriteString(redactMask)
+		}
+		at = max(at, to)
+	}
+	out.WriteString(s[at:])
+	return out.String()
 }
 
 // chainSecrets returns the secrets of creds and of its sources, down to the

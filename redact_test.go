@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 
@@ -93,4 +95,100 @@ func TestConfigErrorRedactsCredentialProcessOutput(t *testing.T) {
 		}
 		depth++
 	}
+}
+
+// TestConfigErrorHoldsNoSecretInItsFields: a load error whose text holds no
+// secret came back as it was, and a dump that follows its fields by
+// reflection (as spew, kr/pretty and litter do, unexported fields
+// included) reached the source identity's session token and secret access
+// key: the SDK's response error holds the request it sent, its signed
+// headers and its context. Every load error is now a redacted one, which
+// holds the SDK's behind a function, where such dumps stop (a review
+// finding).
+func TestConfigErrorHoldsNoSecretInItsFields(t *testing.T) {
+	const (
+		srcSecret = "SRCSECRETwJalrXUtnFEMIK7MDENGbPxRfiCY"
+		srcToken  = "SRCTOKENFwoGZXIvYXdzEJrFIELDS"
+	)
+	sts := fakeaws.NewSTS()
+	defer sts.Close()
+	sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Fail: "AccessDenied"} })
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDFIELDS", SecretAccessKey: keys.NewSecret(srcSecret), SessionToken: keys.NewSecret(srcToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: static, RoleARN: roleARN(1), SessionName: "fields",
+		STSRegion: "us-east-1", STSEndpoint: sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: sts.CABundle(), Credentials: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientCache(t, clientcache.Options{})
+	_, err = c.Config(context.Background(), key)
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("Config against an STS that denies: %v, want its AccessDenied", err)
+	}
+	for _, s := range []struct{ name, value string }{{"the source's secret access key", srcSecret}, {"the source's session token", srcToken}} {
+		if paths := reachableStrings(reflect.ValueOf(&err).Elem(), s.value); len(paths) > 0 {
+			t.Errorf("%s is reachable by reflection from Config's error, at %d places, such as %s", s.name, len(paths), paths[0])
+		}
+	}
+}
+
+// reachableStrings returns the paths, from v, of the strings and byte
+// slices holding needle that a dump following every field (unexported ones
+// included) and pointer reaches; it does not call functions.
+func reachableStrings(v reflect.Value, needle string) []string {
+	var out []string
+	seen := map[uintptr]bool{}
+	var walk func(v reflect.Value, path string, depth int)
+	walk = func(v reflect.Value, path string, depth int) {
+		if depth > 50 || !v.IsValid() {
+			return
+		}
+		switch v.Kind() {
+		case reflect.String:
+			if strings.Contains(v.String(), needle) {
+				out = append(out, path)
+			}
+		case reflect.Slice, reflect.Array:
+			if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+				if strings.Contains(string(v.Bytes()), needle) {
+					out = append(out, path)
+				}
+				return
+			}
+			for i := range min(v.Len(), 1000) {
+				walk(v.Index(i), path+"[]", depth+1)
+			}
+		case reflect.Map:
+			for it := v.MapRange(); it.Next(); {
+				walk(it.Key(), path+"{key}", depth+1)
+				walk(it.Value(), path+"{}", depth+1)
+			}
+		case reflect.Pointer:
+			if !v.IsNil() && !seen[v.Pointer()] {
+				seen[v.Pointer()] = true
+				walk(v.Elem(), path, depth+1)
+			}
+		case reflect.Interface:
+			walk(v.Elem(), path, depth+1)
+		case reflect.Struct:
+			if !v.CanAddr() {
+				c := reflect.New(v.Type()).Elem()
+				c.Set(v)
+				v = c
+			}
+			for i := range v.NumField() {
+				f := v.Field(i)
+				f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+				walk(f, path+"."+v.Type().Field(i).Name, depth+1)
+			}
+		}
+	}
+	walk(v, "err", 0)
+	return out
 }
