@@ -70,13 +70,15 @@ const processOutputPrefix = "process output: "
 // secretField matches a field named like a secret, its name quoted or not
 // (in double quotes, single quotes as a Python dict prints them, or
 // escaped double quotes, as JSON quoted with %q has them), its name's
-// words run together or joined by _ or -, with its value: JSON
-// ("SecretAccessKey":"..."), shared config and query strings
+// words run together or joined by _ or -, with its value on the same line:
+// JSON ("SecretAccessKey":"..."), shared config and query strings
 // (aws_session_token = ..., X-Amz-Security-Token=...), headers
-// (x-amz-session-token: ...) and flags (--aws-secret-access-key=...). Group
-// 1 is the name and separator, kept; group 2 the value, masked (inside its
-// quotes, if quoted).
-var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|\\?["']token)(?:\\?["'])?\s*[:=]\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]"'\\]+)`)
+// (x-amz-session-token: ...) and flags (--aws-secret-access-key=...). A
+// quoted value runs to its closing quote (past escaped ones), or, cut
+// short, to the end of its run of text; an unquoted one to a space or a
+// delimiter (, ; & } ]). Group 1 is the name and separator, kept; group 2
+// the value, masked (inside its quotes, if quoted).
+var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
 
 // redactLoadError returns err inside a redactedError whose text is err's,
 // redacted (see above), for the identity whose credentials are creds. nil
@@ -135,8 +137,16 @@ func redactText(s string, secrets []string) string {
 			if j < 0 {
 				break
 			}
-			spans = append(spans, span{i + j, i + j + len(v)})
-			i += j + 1
+			from, to := i+j, i+j+len(v)
+			// A short secret (an external ID may have 2 characters) only
+			// where it stands as a word of its own, so that it does not
+			// mask the text around every one of its occurrences ("us" in
+			// us-east-1); where it is a field's value the fields rule
+			// masks it.
+			if len(v) >= minEmbeddedSecret || !wordChar(s, from-1) && !wordChar(s, to) {
+				spans = append(spans, span{from, to})
+			}
+			i = from + 1
 		}
 	}
 	// The output runs to the last ", error: " after it (the output may hold
@@ -151,10 +161,13 @@ func redactText(s string, secrets []string) string {
 	}
 	for _, m := range secretField.FindAllStringSubmatchIndex(s, -1) {
 		from, to := m[4], m[5]
-		// A quoted value keeps its quotes.
+		// A quoted value keeps its quotes (its opening one, if cut short).
 		for _, q := range []string{`\"`, `"`, `'`} {
-			if strings.HasPrefix(s[from:to], q) && to-from >= 2*len(q) {
-				from, to = from+len(q), to-len(q)
+			if v := s[from:to]; strings.HasPrefix(v, q) {
+				if len(v) >= 2*len(q) && strings.HasSuffix(v, q) {
+					to -= len(q)
+				}
+				from += len(q)
 				break
 			}
 		}
@@ -182,6 +195,21 @@ func redactText(s string, secrets []string) string {
 	}
 	out.WriteString(s[at:])
 	return out.String()
+}
+
+// minEmbeddedSecret is the length from which redactText masks a secret
+// wherever it appears, inside other text too.
+const minEmbeddedSecret = 8
+
+// wordChar reports whether s[i] is a letter, a digit, _ or - (false
+// outside s): a character of the words, identifiers and names (us-east-1)
+// a short secret may be part of.
+func wordChar(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
 }
 
 // chainSecrets returns the secrets of creds and of its sources, down to the

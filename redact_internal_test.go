@@ -40,6 +40,18 @@ func TestRedactText(t *testing.T) {
 		{"a secret inside another", "signed with wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "signed with ***", []string{"EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"}},
 		{"secrets across each other", "sdk: SECRETKEYABCDEFGHI-ext", "sdk: ***", []string{"SECRETKEYABCDEF", "ABCDEFGHI-ext"}},
 		{"a field's value across a secret", "external_id=a,b done", "external_id=*** done", []string{"a,b"}},
+		// Review findings of the rewrite: values holding ' or \, values
+		// cut short, an empty value before a line break, escaped quotes
+		// in escaped JSON, short secrets inside words.
+		{"unquoted value with a backslash", `aws_secret_access_key = ab\cdSECRET rest`, `aws_secret_access_key = *** rest`, nil},
+		{"unquoted value with a quote", `SecretAccessKey=ab'cdSECRET rest`, `SecretAccessKey=*** rest`, nil},
+		{"quoted value cut short", `SessionToken='FwoGSECRET`, `SessionToken='***`, nil},
+		{"JSON cut short", `unexpected EOF in {"AccessKeyId":"AKID","SessionToken":"FwoGZXIvYXdzEJr`, `unexpected EOF in {"AccessKeyId":"AKID","SessionToken":"***`, nil},
+		{"empty value before a line break", "aws_session_token =\naws_secret_access_key = wJalrSECRET", "aws_session_token =\naws_secret_access_key = ***", nil},
+		{"empty header before another", "x-amz-security-token: \nx-amz-date: 20200101T000000Z", "x-amz-security-token: \nx-amz-date: 20200101T000000Z", nil},
+		{"escaped quote in escaped JSON", `"{\"SessionToken\":\"ab\\\"cdSECRET\"}"`, `"{\"SessionToken\":\"***\"}"`, nil},
+		{"a short secret inside words", "AccessDenied in us-east-1 for user", "AccessDenied in us-east-1 for user", []string{"us"}},
+		{"a short secret as a word", "external id us was refused", "external id *** was refused", []string{"us"}},
 	} {
 		if got := redactText(tc.in, tc.secrets); got != tc.want {
 			t.Errorf("%s: redactText(%q) =\n%q, want\n%q", tc.name, tc.in, got, tc.want)
