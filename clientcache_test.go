@@ -1011,7 +1011,6 @@ func TestNamedCredentialsProvider(t *testing.T) {
 	if _, err := c.Config(ctx, nilKey); err != nil {
 		t.Fatalf("named options that set no provider (nil): %v", err)
 	}
-	c.DeleteConfig(nilKey)
 	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleARN(1), SessionName: "named",
 		STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
 	if err != nil {

@@ -88,10 +88,10 @@ func redactLoadError(err error, creds keys.Credentials) error {
 		return nil
 	}
 	text, ok := errorText(err)
-	if !ok {
-		return newRedactedError(text, err)
+	if ok {
+		text = redactText(text, chainSecrets(creds))
 	}
-	return newRedactedError(redactText(text, chainSecrets(creds)), err)
+	return newRedactedError(text, err)
 }
 
 // errorText is err's text. An Error method that panics on a nil pointer
