@@ -71,6 +71,11 @@ func fill(t *testing.T, c *concurrent.Cache[string, int], keys ...string) {
 	}
 }
 
+// clockFunc is a Clock made of a func, as a user might write one.
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }
+
 func TestNewRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -84,6 +89,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		// to be ignored silently.
 		{"clock without expiry", concurrent.Options[string, int]{Clock: concurrent.NewFakeClock()}, "Options.Clock"},
 		{"clock with only a load timeout", concurrent.Options[string, int]{Clock: concurrent.NewFakeClock(), LoadTimeout: time.Second}, "Options.Clock"},
+		// A typed nil in the interface is not nil: New used to panic
+		// calling its Now.
+		{"nil *FakeClock", concurrent.Options[string, int]{Clock: (*concurrent.FakeClock)(nil), ExpireAfterWrite: time.Second}, "Options.Clock"},
+		{"nil clock func", concurrent.Options[string, int]{Clock: clockFunc(nil), ExpireAfterAccess: time.Second}, "Options.Clock"},
 		// OnListenerPanic receives only OnEvict's panics: without OnEvict
 		// it used to be ignored silently.
 		{"OnListenerPanic without OnEvict", concurrent.Options[string, int]{OnListenerPanic: func(any, []byte) {}}, "Options.OnListenerPanic"},

@@ -2,6 +2,7 @@ package concurrent
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -68,7 +69,9 @@ type Options[K comparable, V any] struct {
 	// setting it without ExpireAfterWrite or ExpireAfterAccess is an error.
 	// A Clock that goes back (a wall clock set back) is read as standing
 	// still until it passes its latest reading again: no entry's lifetime
-	// starts before another's that was written earlier.
+	// starts before another's that was written earlier. A Clock holding a
+	// nil pointer or func (a nil *FakeClock) is an error, not the system's
+	// clock.
 	Clock Clock
 
 	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
@@ -180,6 +183,11 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 		// The clock's type, not its value: the error may be logged.
 		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
 	}
+	if o.Clock != nil && holdsNil(o.Clock) {
+		// A nil *T or nil func in the interface: New used to panic calling
+		// its Now (a nil dereference), not name the option.
+		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T(nil)", o.Clock), Reason: "holds a nil value: leave Clock nil for the system's clock, or give a clock that is not nil"}
+	}
 	if o.OnListenerPanic != nil && o.OnEvict == nil {
 		return o, &OptionError{Param: "Options.OnListenerPanic", Value: fmt.Sprintf("%T", o.OnListenerPanic), Reason: "receives only panics of OnEvict: set OnEvict, or leave OnListenerPanic nil"}
 	}
@@ -190,4 +198,14 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 		return o, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: lfuSizeReason}
 	}
 	return o, nil
+}
+
+// holdsNil reports whether the interface value v, itself not nil, holds a
+// nil pointer, func, map, channel, slice or interface.
+func holdsNil(v any) bool {
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Chan, reflect.Slice, reflect.Interface, reflect.UnsafePointer:
+		return r.IsNil()
+	}
+	return false
 }
