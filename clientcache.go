@@ -137,6 +137,10 @@ type Options struct {
 	// them), or an assumed role whose chain starts there. With static,
 	// anonymous or web identity credentials the key's would replace it, so
 	// the load fails with ErrInvalid naming the options instead.
+	// Credentials cache options (config.WithCredentialsCacheOptions: an
+	// ExpiryWindow) apply to every key's credentials cache, the ones the
+	// cache builds itself for static, assumed role and web identity
+	// credentials included.
 	// For the default credential chain and profile credentials, the
 	// options run twice per load: once for the config, and once more in the
 	// load that resolves the credentials with the identity's settings

@@ -815,6 +815,48 @@ func TestTheLoadsRoleCredentialsAreTheCaches(t *testing.T) {
 	}
 }
 
+// TestNamedCredentialsCacheOptionsReachRoleCredentials: named load options'
+// credentials cache options (an ExpiryWindow) apply to the credentials cache
+// the cache builds around an assumed role's provider, as the SDK applies them
+// to the one it builds. They used to be dropped unseen: the role's
+// credentials were refreshed only at their expiry.
+func TestNamedCredentialsCacheOptionsReachRoleCredentials(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		// The fake STS issues credentials for the SDK's default 15 minutes:
+		// a longer window has them refreshed at every use.
+		"early-refresh": {config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = time.Hour })},
+		"plain":         {},
+	}})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		want int64 // AssumeRole calls after the load and two uses
+	}{{"plain", 1}, {"early-refresh", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := w.tenant(t, 1).Input()
+			in.Name = tc.name
+			key, err := keys.NewConfig(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := w.sts.Calls()
+			cfg, err := c.Config(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := w.sts.Calls() - before; n != tc.want {
+				t.Fatalf("the load and two uses made %d AssumeRole calls, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
 // TestARoleUseIsAUseOfItsSource: a use of an assumed role's config is a use
 // of the source identity it was assumed from, so that a busy role's base
 // session is not the next victim of the bound. The source of a role assumed

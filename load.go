@@ -64,7 +64,13 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// key's would replace it unseen, so they are refused. Named options
 	// that set none (nil) are given the placeholder back, so that this load
 	// still resolves no credentials.
+	// The named options' credentials cache options (an ExpiryWindow), which
+	// the SDK applies only to the credentials cache it builds around a
+	// provider it resolves: the cache wraps the providers it builds itself
+	// (credentialsFor) with them too.
+	var cacheOpts func(*aws.CredentialsCacheOptions)
 	opts = append(opts, func(o *config.LoadOptions) error {
+		cacheOpts = o.CredentialsCacheOptions
 		if o.Credentials == nil {
 			o.Credentials = noCredentials
 		}
@@ -127,7 +133,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			return nil, err
 		}
 	}
-	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable)
+	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable, cacheOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +289,14 @@ func ownRootCAs(tr *http.Transport) {
 // release with the identity. buildable
 // is the builder of the identity's own pool (nil if its HTTP client is the
 // caller's), for a profile that brings a CA bundle of its own. On an error or
-// a panic it holds nothing.
-func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient) (p aws.CredentialsProvider, source *transport, err error) {
+// a panic it holds nothing. cacheOpts, if not nil, are the named load
+// options' credentials cache options, for the aws.CredentialsCache it wraps a
+// provider of its own in.
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient, cacheOpts func(*aws.CredentialsCacheOptions)) (p aws.CredentialsProvider, source *transport, err error) {
+	var cacheOptFns []func(*aws.CredentialsCacheOptions)
+	if cacheOpts != nil {
+		cacheOptFns = append(cacheOptFns, cacheOpts)
+	}
 	handed := false // the source's pool is handed to the caller (only the last return has one)
 	defer func() {
 		if !handed {
@@ -403,7 +415,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		}
 		primed := &primedProvider{p: counting}
 		primed.first.Store(&first)
-		cache := aws.NewCredentialsCache(primed)
+		cache := aws.NewCredentialsCache(primed, cacheOptFns...)
 		// Into the cache now, so that its Invalidate forgets them, as it
 		// forgets any it holds. primed hands out first, whatever its
 		// expiry, without a call (an expired first, as a host whose clock
@@ -417,7 +429,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		return cache, source, nil
 	}
 	handed = true
-	return aws.NewCredentialsCache(p), source, nil
+	return aws.NewCredentialsCache(p, cacheOptFns...), source, nil
 }
 
 // roleProvider builds an assume-role or web-identity provider. The source
