@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/keys"
 )
 
 // exampleWorld starts S3 and STS in-process (the examples need no AWS
@@ -30,9 +31,12 @@ func exampleWorld(tenant int) (*fakeaws.World, fakeaws.TenantKeys) {
 }
 
 // A tenant's S3 client, built once from a config that assumes the tenant's
-// role, then found by its identity.
+// role, then found by its identity. The keys are built here as a service
+// would build them; w stands in for AWS (S3 and STS on loopback, with a
+// certificate of their own). Against AWS, leave out STSEndpoint, CABundle,
+// the checksum settings, Endpoint and UsePathStyle.
 func Example() {
-	w, tenant := exampleWorld(7)
+	w, _ := exampleWorld(7)
 	defer w.Close()
 	cache, err := clientcache.New(clientcache.Options{MaxConfigs: 100, MaxClients: 300})
 	if err != nil {
@@ -41,8 +45,39 @@ func Example() {
 	defer cache.Close()
 	ctx := context.Background()
 
+	// The service's own credentials, then the tenant's role assumed from
+	// them. Secrets are sealed: no key prints, logs or compares them.
+	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: fakeaws.BaseAccessKeyID, SecretAccessKey: keys.NewSecret(fakeaws.BaseSecret)})
+	if err != nil {
+		panic(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		Source:      base,
+		RoleARN:     "arn:aws:iam::111122223333:role/tenant-7",
+		SessionName: "my-service",
+		ExternalID:  keys.NewSecret(fakeaws.ExternalIDPrefix + "7"),
+		STSEndpoint: w.STS.URL(),
+	})
+	if err != nil {
+		panic(err)
+	}
+	config, err := keys.NewConfig(keys.ConfigInput{
+		Region:                     "us-east-1",
+		Credentials:                role,
+		CABundle:                   w.S3.CABundle(),
+		RequestChecksumCalculation: keys.ChecksumWhenRequired,
+		ResponseChecksumValidation: keys.ChecksumWhenRequired,
+	})
+	if err != nil {
+		panic(err)
+	}
+	s3Key, err := keys.NewClient(keys.ClientInput{Config: config, Service: "s3", Endpoint: w.S3.URL(), S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		panic(err)
+	}
+
 	for range 3 {
-		client, err := clientcache.Client(ctx, cache, tenant.S3, s3.NewFromConfig)
+		client, err := clientcache.Client(ctx, cache, s3Key, s3.NewFromConfig)
 		if err != nil {
 			panic(err)
 		}
