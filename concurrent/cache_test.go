@@ -76,6 +76,26 @@ type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
 
+// readingsClock is a Clock whose nil value works: the system's clock.
+type readingsClock []time.Time
+
+func (r readingsClock) Now() time.Time {
+	if len(r) == 0 {
+		return time.Now()
+	}
+	return r[0]
+}
+
+// A Clock holding nil is refused only if its Now fails (see
+// TestNewRejectsBadOptions): one whose nil value works is a clock.
+func TestNewAcceptsAWorkingClockHoldingNil(t *testing.T) {
+	c, err := concurrent.New(concurrent.Options[string, int]{Clock: readingsClock(nil), ExpireAfterWrite: time.Second})
+	if err != nil {
+		t.Fatalf("New refused a Clock whose Now works: %v", err)
+	}
+	_ = c.Close()
+}
+
 func TestNewRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

@@ -2,7 +2,6 @@ package concurrent
 
 import (
 	"fmt"
-	"reflect"
 	"time"
 )
 
@@ -69,9 +68,9 @@ type Options[K comparable, V any] struct {
 	// setting it without ExpireAfterWrite or ExpireAfterAccess is an error.
 	// A Clock that goes back (a wall clock set back) is read as standing
 	// still until it passes its latest reading again: no entry's lifetime
-	// starts before another's that was written earlier. A Clock holding a
-	// nil pointer or func (a nil *FakeClock) is an error, not the system's
-	// clock.
+	// starts before another's that was written earlier. New calls Now
+	// once: a Clock whose Now panics (a nil *FakeClock, a nil func) is an
+	// error, not the system's clock.
 	Clock Clock
 
 	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
@@ -183,10 +182,13 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 		// The clock's type, not its value: the error may be logged.
 		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
 	}
-	if o.Clock != nil && holdsNil(o.Clock) {
-		// A nil *T or nil func in the interface: New used to panic calling
-		// its Now (a nil dereference), not name the option.
-		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T(nil)", o.Clock), Reason: "holds a nil value: leave Clock nil for the system's clock, or give a clock that is not nil"}
+	if o.Clock != nil {
+		// A nil *FakeClock or nil func in the interface is not nil: New
+		// used to panic calling its Now (a nil dereference), not name the
+		// option.
+		if r := nowPanics(o.Clock); r != nil {
+			return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: fmt.Sprintf("its Now panicked (%v): a nil pointer or func? Leave Clock nil for the system's clock", r)}
+		}
 	}
 	if o.OnListenerPanic != nil && o.OnEvict == nil {
 		return o, &OptionError{Param: "Options.OnListenerPanic", Value: fmt.Sprintf("%T", o.OnListenerPanic), Reason: "receives only panics of OnEvict: set OnEvict, or leave OnListenerPanic nil"}
@@ -200,12 +202,9 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 	return o, nil
 }
 
-// holdsNil reports whether the interface value v, itself not nil, holds a
-// nil pointer, func, map, channel, slice or interface.
-func holdsNil(v any) bool {
-	switch r := reflect.ValueOf(v); r.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Chan, reflect.Slice, reflect.Interface, reflect.UnsafePointer:
-		return r.IsNil()
-	}
-	return false
+// nowPanics calls clk.Now and returns what it panicked with, if it did.
+func nowPanics(clk Clock) (r any) {
+	defer func() { r = recover() }()
+	clk.Now()
+	return nil
 }

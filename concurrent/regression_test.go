@@ -537,8 +537,8 @@ func TestResizeReleasesTheLockWhenThePolicyPanics(t *testing.T) {
 		}()
 		_ = c.Resize(5)
 	}()
-	// The maintenance goroutine, woken by the writes above, may hold c.mu
-	// for a moment: a lock Resize left held stays held for good.
+	// The maintenance goroutine may hold c.mu for a moment: a lock Resize
+	// left held stays held for good.
 	testwait.Until(t, "Cache.mu free after Resize panicked (held for good: the cache is dead and cannot be closed)", c.mu.TryLock)
 	c.pol = orig
 	c.mu.Unlock()
