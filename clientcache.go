@@ -140,12 +140,14 @@ type Options struct {
 	// Credentials cache options (config.WithCredentialsCacheOptions: an
 	// ExpiryWindow) apply to every key's credentials cache, the ones the
 	// cache builds itself for static, assumed role and web identity
-	// credentials included.
+	// credentials included; their function runs once per credentials
+	// cache, as in LoadDefaultConfig.
 	// For the default credential chain and profile credentials, the
-	// options run twice per load: once for the config, and once more in the
-	// load that resolves the credentials with the identity's settings
-	// (see the package documentation), so they should not count or append
-	// to anything outside the LoadOptions they are given.
+	// functions of the named options run twice per load: once for the
+	// config, and once more in the load that resolves the credentials with
+	// the identity's settings (see the package documentation), so they
+	// should not count or append to anything outside the LoadOptions they
+	// are given.
 	LoadOptions map[string][]func(*config.LoadOptions) error
 }
 

@@ -857,6 +857,34 @@ func TestNamedCredentialsCacheOptionsReachRoleCredentials(t *testing.T) {
 	}
 }
 
+// TestCredentialsCacheOptionsRunOncePerCache: the named credentials cache
+// options' function runs once per credentials cache the cache builds, as in
+// LoadDefaultConfig: it used to run on the placeholder's cache too, which is
+// thrown away (twice for a static identity, four times for a role and its
+// source).
+func TestCredentialsCacheOptionsRunOncePerCache(t *testing.T) {
+	w := newWorld(t)
+	var runs atomic.Int32
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"n": {config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { runs.Add(1); o.ExpiryWindow = time.Minute })},
+	}})
+	in := w.tenant(t, 1).Input()
+	in.Name = "n"
+	role, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(context.Background(), role); err != nil {
+		t.Fatal(err)
+	}
+	// The role's cache and its static source's (the source identity has
+	// the role's named options).
+	configs := len(slices.Collect(c.ConfigKeys()))
+	if n := runs.Load(); n != 2 || configs != 2 {
+		t.Fatalf("loading a role and its source: the options ran %d times for %d configs, want 2 for 2", n, configs)
+	}
+}
+
 // TestARoleUseIsAUseOfItsSource: a use of an assumed role's config is a use
 // of the source identity it was assumed from, so that a busy role's base
 // session is not the next victim of the bound. The source of a role assumed

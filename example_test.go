@@ -46,7 +46,7 @@ func Example() {
 	ctx := context.Background()
 
 	// The service's own credentials, then the tenant's role assumed from
-	// them. Secrets are sealed: no key prints, logs or compares them.
+	// them. Secrets are sealed: no key holds, prints or logs them.
 	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: fakeaws.BaseAccessKeyID, SecretAccessKey: keys.NewSecret(fakeaws.BaseSecret)})
 	if err != nil {
 		panic(err)

@@ -67,10 +67,11 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// The named options' credentials cache options (an ExpiryWindow), which
 	// the SDK applies only to the credentials cache it builds around a
 	// provider it resolves: the cache wraps the providers it builds itself
-	// (credentialsFor) with them too.
+	// (credentialsFor) with them instead: taken out here, they do not run
+	// on the placeholder's cache, which is thrown away.
 	var cacheOpts func(*aws.CredentialsCacheOptions)
 	opts = append(opts, func(o *config.LoadOptions) error {
-		cacheOpts = o.CredentialsCacheOptions
+		cacheOpts, o.CredentialsCacheOptions = o.CredentialsCacheOptions, nil
 		if o.Credentials == nil {
 			o.Credentials = noCredentials
 		}
