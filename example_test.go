@@ -46,7 +46,8 @@ func Example() {
 	ctx := context.Background()
 
 	// The service's own credentials, then the tenant's role assumed from
-	// them. Secrets are sealed: no key holds, prints or logs them.
+	// them. Secrets are sealed: a key never prints or logs them, and
+	// compares them only by a keyed digest.
 	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: fakeaws.BaseAccessKeyID, SecretAccessKey: keys.NewSecret(fakeaws.BaseSecret)})
 	if err != nil {
 		panic(err)
