@@ -229,7 +229,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // counterpart of boto3's resources: presign clients, transfer managers,
 // waiters, and other objects that wrap a client. An error of build fails
 // the call, as does a nil object with no error (ErrInvalid); neither is
-// cached.
+// cached. An error of build is handed out redacted, as a config load's is
+// (see [Cache.Config]): errors.Is and errors.As find the errors it wraps,
+// errors.Unwrap does not.
 //
 // optFns are the client's options, with [Client]'s rules: a key that names
 // client options must be given them here too, since Derived may be the first
@@ -271,7 +273,9 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 			return d, err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err)
+			// A build that calls the service fails with the SDK's errors,
+			// which hold the request (see redactLoadError).
+			return nil, redactLoadError(fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err), key.Config().Credentials())
 		}
 		return &derivedEntry{v: d, tr: ce.tr}, nil
 	})

@@ -54,7 +54,8 @@
 // while the config loads, so a failing STS call is the caller's error and the
 // next call tries again. The SDK's errors can quote secrets (a credential
 // process's output that does not parse, with its secret access key): the
-// text of a load's error has the identity's secrets, a credential process's
+// text of a load's error, and of a [Derived] build's (a build that calls the
+// service), has the identity's secrets, a credential process's
 // output and the values of fields named like secrets replaced by ***.
 // errors.Is and errors.As still find the SDK's error in it (an error taken
 // out with errors.As is the SDK's, text and fields); errors.Unwrap does not,

@@ -10,7 +10,10 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
@@ -134,6 +137,47 @@ func TestConfigErrorHoldsNoSecretInItsFields(t *testing.T) {
 	for _, s := range []struct{ name, value string }{{"the source's secret access key", srcSecret}, {"the source's session token", srcToken}} {
 		if paths := reachableStrings(reflect.ValueOf(&err).Elem(), s.value); len(paths) > 0 {
 			t.Errorf("%s is reachable by reflection from Config's error, at %d places, such as %s", s.name, len(paths), paths[0])
+		}
+	}
+}
+
+// TestDerivedErrorHoldsNoSecret: an error of a Derived build is handed out
+// redacted, as a load's is. A build that calls the service (a check that its
+// bucket exists) fails with the SDK's response error, which holds the
+// request, and so its signed headers (X-Amz-Security-Token: the identity's
+// session token) and its context; build errors used to be handed out as
+// they were.
+func TestDerivedErrorHoldsNoSecret(t *testing.T) {
+	const (
+		secret = "DERIVEDSECRETwJalrXUtnFEMIK7MDENGbP"
+		token  = "DERIVEDTOKENFwoGZXIvYXdzEJrFIELDS"
+	)
+	w := newWorld(t)
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDDERIVED", SecretAccessKey: keys.NewSecret(secret), SessionToken: keys.NewSecret(token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: w.ca, Credentials: static,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientCache(t, clientcache.Options{})
+	checked := func(cl *s3.Client) (*s3.PresignClient, error) {
+		_, err := cl.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("missing")})
+		return s3.NewPresignClient(cl), err
+	}
+	_, err = clientcache.Derived(context.Background(), c, w.s3Key(t, cfg), s3.NewFromConfig, "checked", checked)
+	var missing *s3types.NoSuchKey
+	if !errors.As(err, &missing) {
+		t.Fatalf("Derived with a build that fails: %v, want the SDK's NoSuchKey through errors.As", err)
+	}
+	for _, s := range []struct{ name, value string }{{"the secret access key", secret}, {"the session token", token}} {
+		if strings.Contains(err.Error(), s.value) {
+			t.Errorf("Derived's error text holds %s", s.name)
+		}
+		if paths := reachableStrings(reflect.ValueOf(&err).Elem(), s.value); len(paths) > 0 {
+			t.Errorf("%s is reachable by reflection from Derived's error, at %d places, such as %s", s.name, len(paths), paths[0])
 		}
 	}
 }
