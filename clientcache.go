@@ -149,6 +149,10 @@ type Options struct {
 	// should not count or append to anything outside the LoadOptions they
 	// are given.
 	LoadOptions map[string][]func(*config.LoadOptions) error
+
+	// clock, if set (tests only, through export_test.go), is the engines'
+	// time source for IdleTimeout.
+	clock concurrent.Clock
 }
 
 // Cache holds AWS configs, service clients and derived objects, each found
@@ -254,6 +258,7 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 		Policy:            o.Policy,
 		OnEvict:           onEvict,
 		ExpireAfterAccess: o.IdleTimeout,
+		Clock:             o.clock,
 		LoadTimeout:       o.LoadTimeout,
 		// Stats reports hits and misses. Counting them costs a contended
 		// hit about a nanosecond: nothing beside the client or config it

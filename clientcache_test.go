@@ -2460,17 +2460,19 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 	} {
 		t.Run(use.name, func(t *testing.T) {
 			w := newWorld(t)
-			const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
-			c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+			const idle = time.Minute
+			clock := newFakeClock()
+			c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 			ctx := context.Background()
 			cfg := w.tenant(t, 1)
 			key := w.s3Key(t, cfg)
 			if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
 				t.Fatal(err)
 			}
-			// The tenant stays busy with its S3 client (a hit every few
-			// milliseconds) for several idle timeouts.
-			for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+			// The tenant stays busy with its S3 client (a hit every fortieth
+			// of the idle timeout) for several idle timeouts.
+			for range 3 * 40 {
+				clock.Advance(idle / 40)
 				if err := use.hit(ctx, c, key); err != nil {
 					t.Fatal(err)
 				}
@@ -2495,15 +2497,17 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 // derived object holds.
 func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
-	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
-	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	const idle = time.Minute
+	clock := newFakeClock()
+	c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 	ctx := context.Background()
 	key := w.s3Key(t, w.tenant(t, 1))
 	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
 	if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign); err != nil {
 		t.Fatal(err)
 	}
-	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+	for range 3 * 40 {
+		clock.Advance(idle / 40)
 		if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign); err != nil {
 			t.Fatal(err)
 		}
@@ -2529,8 +2533,9 @@ func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 // counts as a use of the source identities it was assumed from.
 func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
-	const idle = 500 * time.Millisecond // long enough that a stalled test goroutine does not look idle
-	c := newClientCache(t, clientcache.Options{IdleTimeout: idle})
+	const idle = time.Minute
+	clock := newFakeClock()
+	c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 	ctx := context.Background()
 	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
 	if err != nil {
@@ -2556,7 +2561,8 @@ func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
 		return w.s3Key(t, cfg)
 	}
 	busy := tenant(1)
-	for end := time.Now().Add(3 * idle); time.Now().Before(end); time.Sleep(idle / 40) {
+	for range 3 * 40 {
+		clock.Advance(idle / 40)
 		if _, err := clientcache.Client(ctx, c, busy, s3.NewFromConfig); err != nil {
 			t.Fatal(err)
 		}
@@ -2609,4 +2615,26 @@ func TestClientHitCountsNoConfigMiss(t *testing.T) {
 	if after := c.Stats().Configs; after.Hits != before.Hits || after.Misses != before.Misses || after.Loads != before.Loads {
 		t.Fatalf("20 client hits counted %d config hits, %d misses and %d loads, want none", after.Hits-before.Hits, after.Misses-before.Misses, after.Loads-before.Loads)
 	}
+}
+
+// fakeClock is a time source for the cache's engines (clientcache.WithClock)
+// that moves only when told: the IdleTimeout tests advance it instead of
+// sleeping, so a stalled test goroutine never looks idle.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

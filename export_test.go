@@ -3,6 +3,8 @@ package clientcache
 import (
 	"net/http"
 	"sync"
+
+	"github.com/clientcache/clientcache/concurrent"
 )
 
 // CloseDefault closes the process-wide default cache and lets the next
@@ -28,4 +30,11 @@ func PoolTransport(hc any) *http.Transport {
 		}
 	}
 	return nil
+}
+
+// WithClock returns o with clock as the time source of the cache's engines
+// for Options.IdleTimeout, so that tests advance time instead of sleeping.
+func WithClock(o Options, clock concurrent.Clock) Options {
+	o.clock = clock
+	return o
 }

@@ -126,14 +126,17 @@ func TestTenantsAgainstKumo(t *testing.T) {
 	defer c.Close()
 	ctx := context.Background()
 
-	// Each tenant's bucket and table, made with its own clients.
+	// Each tenant's bucket and table, made with its own clients. kumo's
+	// services keep their state per process, not per server: names unique
+	// to this run let the test run again in one process (-count).
+	run := runs.Add(1)
 	for n := range tenants {
 		k := e.tenant(t, n)
 		s3c, err := clientcache.Client(ctx, c, k.s3, s3.NewFromConfig)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(fmt.Sprintf("tenant-%d", n))}); err != nil {
+		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(tenantName(run, n))}); err != nil {
 			t.Fatal(err)
 		}
 		ddb, err := clientcache.Client(ctx, c, k.ddb, dynamodb.NewFromConfig)
@@ -141,7 +144,7 @@ func TestTenantsAgainstKumo(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:            aws.String(fmt.Sprintf("tenant-%d", n)),
+			TableName:            aws.String(tenantName(run, n)),
 			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
 			BillingMode:          ddbtypes.BillingModePayPerRequest,
@@ -157,7 +160,7 @@ func TestTenantsAgainstKumo(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- useTenant(ctx, c, e.tenant(t, n), n, g)
+				errs <- useTenant(ctx, c, e.tenant(t, n), run, n, g)
 			}()
 		}
 	}
@@ -176,12 +179,18 @@ func TestTenantsAgainstKumo(t *testing.T) {
 	}
 }
 
-func useTenant(ctx context.Context, c *clientcache.Cache, k tenantKeys, n, g int) error {
+// runs numbers TestTenantsAgainstKumo's runs in this process.
+var runs atomic.Int64
+
+// tenantName is the bucket and table of tenant n in run run.
+func tenantName(run int64, n int) string { return fmt.Sprintf("tenant-%d-run-%d", n, run) }
+
+func useTenant(ctx context.Context, c *clientcache.Cache, k tenantKeys, run int64, n, g int) error {
 	s3c, err := clientcache.Client(ctx, c, k.s3, s3.NewFromConfig)
 	if err != nil {
 		return err
 	}
-	bucket, key := fmt.Sprintf("tenant-%d", n), fmt.Sprintf("object-%d", g)
+	bucket, key := tenantName(run, n), fmt.Sprintf("object-%d", g)
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(key)}); err != nil {
 		return err
 	}
