@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -271,9 +272,7 @@ func TestEvictionReleasesConnectionsAgainstKumo(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for e.open.Load() != 0 {
-		runtimeGosched()
-	}
+	testwait.Until(t, "every connection to the emulator to close after Close", func() bool { return e.open.Load() == 0 })
 	if e.opened.Load() == 0 {
 		t.Fatal("no connection was opened")
 	}
