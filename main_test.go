@@ -5,10 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // TestMain isolates the tests from any AWS setup of the machine running them
@@ -21,7 +20,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	clientcache.CloseDefault() // the default cache lives as long as the process
 	if code == 0 {
-		if err := goleak.Find(); err != nil {
+		if err := testwait.Leaks(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
 			code = 1
 		}

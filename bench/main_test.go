@@ -3,9 +3,9 @@ package bench
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // TestMain fails the package's tests if a cache under measurement leaves a
 // goroutine running after it was closed.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testwait.Main(m) }

@@ -3,9 +3,9 @@ package concurrent_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // Every test must leave no goroutine behind: each cache's maintenance
 // goroutine is stopped by Close.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testwait.Main(m) }

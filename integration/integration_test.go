@@ -29,7 +29,7 @@ import (
 // kumo starts a DynamoDB TTL reaper that it never stops; everything else
 // must be gone.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/sivchari/kumo/internal/service/dynamodb.(*MemoryStorage).ttlReaper"))
+	testwait.Main(m, goleak.IgnoreTopFunction("github.com/sivchari/kumo/internal/service/dynamodb.(*MemoryStorage).ttlReaper"))
 }
 
 // emulator is kumo behind a counting proxy: AssumeRole calls, and

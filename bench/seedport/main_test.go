@@ -3,8 +3,8 @@ package seedport
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // TestMain fails the package's tests if one leaves a goroutine running.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testwait.Main(m) }

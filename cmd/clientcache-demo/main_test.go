@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
+
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // TestMain isolates the tests from the AWS settings of the machine running
@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "isolating the tests from the machine's AWS settings:", err)
 		os.Exit(1)
 	}
-	goleak.VerifyTestMain(m)
+	testwait.Main(m)
 }
 
 // The README's first command runs this program: keep it working, and keep
