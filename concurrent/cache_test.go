@@ -702,18 +702,21 @@ func TestNewCloseCyclesLeaveNoGoroutines(t *testing.T) {
 func TestUnclosedCacheIsCollectedWithItsGoroutine(t *testing.T) {
 	settledGoroutines(t, 2)
 	base := runtime.NumGoroutine()
-	func() {
-		for i := range 10 {
-			c, err := concurrent.New(concurrent.Options[int, int]{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_ = c.Set(i, i)
+	caches := make([]*concurrent.Cache[int, int], 0, 10)
+	for i := range 10 {
+		c, err := concurrent.New(concurrent.Options[int, int]{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
+		_ = c.Set(i, i)
+		caches = append(caches, c)
+	}
+	// Counted while the caches are reachable: a collection during the loop
+	// could otherwise have stopped some of their goroutines already.
 	if runtime.NumGoroutine() < base+10 {
 		t.Fatalf("expected the 10 caches' goroutines to be running")
 	}
+	runtime.KeepAlive(caches)  // and unreachable from here on
 	settledGoroutines(t, base) // collected caches stop their goroutines
 }
 
