@@ -633,11 +633,15 @@ func (c *Cache[K, V]) cloneInto(d *Cache[K, V]) (notes []notification[K, V], clo
 	copies := make(map[*node[K, V]]*node[K, V], c.pol.len())
 	var vanished []*node[K, V] // linked nodes removed from the map during the copy
 	d.pol = c.pol.clone(func(x *node[K, V]) *node[K, V] {
-		y := &node[K, V]{key: x.key, hash: x.hash}
+		var y *node[K, V]
 		if x.tl != nil {
-			y.tl = &timeLinks[K, V]{born: x.tl.born, placedAt: x.tl.placedAt}
+			y = newTimedNode[K, V](x.key, x.tl.born)
+			y.tl.placedAt = x.tl.placedAt
 			y.tl.accessed.Store(x.tl.accessed.Load())
+		} else {
+			y = &node[K, V]{key: x.key}
 		}
+		y.hash = x.hash
 		copies[x] = y
 		if testHookCloneCopy != nil {
 			testHookCloneCopy()

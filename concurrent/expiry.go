@@ -76,6 +76,26 @@ type timeList[K comparable, V any] struct {
 	unordered bool
 }
 
+// timedNode is a node of a cache with expiry and its timeLinks, in one
+// allocation: a step along an expiry list, which reads a neighbour's policy
+// links and then its expiry links, then finds both in the same or the next
+// cache line instead of in two places in memory. With the links allocated
+// apart, removing a node from byAccess was a quarter of the cost of a
+// mixed workload with ExpireAfterAccess (BenchmarkMixed).
+type timedNode[K comparable, V any] struct {
+	n  node[K, V]
+	tl timeLinks[K, V]
+}
+
+// newTimedNode returns the node of a timedNode for key, written at born.
+func newTimedNode[K comparable, V any](key K, born int64) *node[K, V] {
+	t := &timedNode[K, V]{n: node[K, V]{key: key}}
+	t.tl.born = born
+	t.tl.accessed.Store(born)
+	t.n.tl = &t.tl
+	return &t.n
+}
+
 func (l *timeList[K, V]) pushBack(x *node[K, V]) {
 	w, tl := l.which, x.tl
 	tl.in[w], tl.prev[w], tl.next[w] = true, l.tail, nil

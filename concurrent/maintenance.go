@@ -423,13 +423,14 @@ func (c *Cache[K, V]) retire(n *node[K, V]) {
 }
 
 func (c *Cache[K, V]) newNode(key K) *node[K, V] {
-	n := &node[K, V]{key: key}
+	var n *node[K, V]
+	if c.expiring {
+		n = newTimedNode[K, V](key, c.exp.now())
+	} else {
+		n = &node[K, V]{key: key}
+	}
 	if c.lfu {
 		n.hash = c.hash.hash(key)
-	}
-	if c.expiring {
-		n.tl = &timeLinks[K, V]{born: c.exp.now()}
-		n.tl.accessed.Store(n.tl.born)
 	}
 	return n
 }
