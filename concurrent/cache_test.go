@@ -338,31 +338,43 @@ func TestCloneCopiesOrderAndIsIndependent(t *testing.T) {
 // sketch, ghosts and duel shadows were built with the original's hashes: the
 // two diverged within a few hundred requests.
 func TestLFUCloneWithRandomSeedEvictsLikeTheOriginal(t *testing.T) {
-	c := newCache(t, concurrent.Options[string, int]{MaxSize: 50, Policy: concurrent.LFU})
-	z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 1, 999)
-	request := func(c *concurrent.Cache[string, int], k string) bool {
-		if _, ok := c.Get(k); ok {
-			return true
-		}
-		_ = c.Set(k, 1)
-		return false
-	}
-	for range 5000 {
-		request(c, fmt.Sprint(z.Uint64()))
-	}
-	d, err := c.Clone()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	for i := range 20000 {
-		k := fmt.Sprint(z.Uint64())
-		if hc, hd := request(c, k), request(d, k); hc != hd {
-			t.Fatalf("request %d (key %s): original hit %v, clone hit %v", i, k, hc, hd)
-		}
-	}
-	if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) {
-		t.Fatal("original and clone hold different keys or orders")
+	for _, tc := range []struct {
+		name string
+		o    concurrent.Options[string, int]
+	}{
+		{"no expiry", concurrent.Options[string, int]{MaxSize: 50, Policy: concurrent.LFU}},
+		// A node of a cache with expiry is copied with its times (a
+		// timedNode), and must keep its hash too.
+		{"ExpireAfterAccess", concurrent.Options[string, int]{MaxSize: 50, Policy: concurrent.LFU, ExpireAfterAccess: time.Hour, Clock: concurrent.NewFakeClock()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCache(t, tc.o)
+			z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 1, 999)
+			request := func(c *concurrent.Cache[string, int], k string) bool {
+				if _, ok := c.Get(k); ok {
+					return true
+				}
+				_ = c.Set(k, 1)
+				return false
+			}
+			for range 5000 {
+				request(c, fmt.Sprint(z.Uint64()))
+			}
+			d, err := c.Clone()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = d.Close() })
+			for i := range 20000 {
+				k := fmt.Sprint(z.Uint64())
+				if hc, hd := request(c, k), request(d, k); hc != hd {
+					t.Fatalf("request %d (key %s): original hit %v, clone hit %v", i, k, hc, hd)
+				}
+			}
+			if a, b := slices.Collect(c.Keys()), slices.Collect(d.Keys()); !slices.Equal(a, b) {
+				t.Fatal("original and clone hold different keys or orders")
+			}
+		})
 	}
 }
 
