@@ -2494,14 +2494,16 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 // Options.IdleTimeout, a tenant busy with a derived object (a presign client,
 // hits only) keeps the client it was built from, so its next Client call for
 // that key finds it instead of building a second client beside the one the
-// derived object holds.
+// derived object holds, and the config of both, so its first client of
+// another service assumes no role again.
 func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
 	const idle = time.Minute
 	clock := newFakeClock()
 	c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 	ctx := context.Background()
-	key := w.s3Key(t, w.tenant(t, 1))
+	cfg := w.tenant(t, 1)
+	key := w.s3Key(t, cfg)
 	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
 	if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign", presign); err != nil {
 		t.Fatal(err)
@@ -2512,15 +2514,23 @@ func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The config too: the tenant's first DynamoDB client assumes no role
+	// again (a review found no test failing without Derived's use of it).
+	if _, err := clientcache.Client(ctx, c, serviceKey(t, cfg, "dynamodb"), dynamodb.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("%d AssumeRole calls for one tenant busy with a derived object, want 1: its config expired", n)
+	}
 	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
 		t.Fatal(err)
 	}
 	st := c.Stats()
-	if st.ClientBuilds != 1 {
-		t.Fatalf("%d S3 clients built for one key, want 1: the client expired while its presign client was in use", st.ClientBuilds)
+	if st.ClientBuilds != 2 {
+		t.Fatalf("%d clients built, want 2 (S3 once, DynamoDB once): the S3 client expired while its presign client was in use", st.ClientBuilds)
 	}
-	if st.Clients.Hits != 1 || st.Clients.Misses != 1 {
-		t.Fatalf("client stats: %d hits, %d misses; want the first Derived's miss and the Client call's hit (derived hits count none)", st.Clients.Hits, st.Clients.Misses)
+	if st.Clients.Hits != 1 || st.Clients.Misses != 2 {
+		t.Fatalf("client stats: %d hits, %d misses; want the first Derived's and DynamoDB's misses and the S3 Client call's hit (derived hits count none)", st.Clients.Hits, st.Clients.Misses)
 	}
 }
 

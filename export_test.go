@@ -34,6 +34,8 @@ func PoolTransport(hc any) *http.Transport {
 
 // WithClock returns o with clock as the time source of the cache's engines
 // for Options.IdleTimeout, so that tests advance time instead of sleeping.
+// It needs a positive IdleTimeout: the engines refuse a clock that times
+// nothing.
 func WithClock(o Options, clock concurrent.Clock) Options {
 	o.clock = clock
 	return o
