@@ -68,9 +68,6 @@ func main() {
 	flag.IntVar(&s.size, "size", 256, "clientcache MaxConfigs (MaxClients is size x services)")
 	flag.DurationVar(&s.stsLatency, "sts-latency", 10*time.Millisecond, "time the STS endpoint takes per AssumeRole")
 	flag.Parse()
-	if err := fakeaws.IsolateEnv(); err != nil {
-		fail(err)
-	}
 	switch policy {
 	case "LRU":
 		s.policy = clientcache.LRU
@@ -151,8 +148,14 @@ func credentialsOf(client any) aws.CredentialsProvider {
 	return nil
 }
 
+// run runs the three strategies. It first sets the AWS settings of the
+// environment aside (fakeaws.IsolateEnv): they are the caller's, not the
+// demo's.
 func run(ctx context.Context, s settings) ([]result, error) {
 	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if err := fakeaws.IsolateEnv(); err != nil {
 		return nil, err
 	}
 	type named struct {

@@ -105,16 +105,14 @@ func TestNearestRank(t *testing.T) {
 // it starts, yet every strategy loaded the caller's shared AWS config, and
 // with AWS_PROFILE naming a profile of the caller's (as most AWS users have
 // set) the README's first command failed: "failed to get shared config
-// profile" (found by a review helper). main now clears the AWS settings of
-// the environment first (fakeaws.IsolateEnv).
+// profile" (found by a review helper). run now clears the AWS settings of
+// the environment first (fakeaws.IsolateEnv). (TestMain clears them too, for
+// the other tests: the variables set here are the caller's.)
 func TestDemoIgnoresTheCallersAWSSettings(t *testing.T) {
 	for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"} {
 		t.Setenv(name, "") // restored after the test, whatever IsolateEnv sets
 	}
 	t.Setenv("AWS_PROFILE", "my-work-profile")
-	if err := fakeaws.IsolateEnv(); err != nil {
-		t.Fatal(err)
-	}
 	s := settings{tenants: 3, services: 3, workers: 1, requests: 5, naiveRequests: 5, size: 8, skew: 1.2, policy: clientcache.LRU}
 	if _, err := run(context.Background(), s); err != nil {
 		t.Fatalf("the demo failed with the caller's AWS_PROFILE set: %v", err)
