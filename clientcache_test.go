@@ -41,6 +41,7 @@ import (
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/internal/testclock"
 	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
@@ -2461,7 +2462,7 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 		t.Run(use.name, func(t *testing.T) {
 			w := newWorld(t)
 			const idle = time.Minute
-			clock := newFakeClock()
+			clock := testclock.New()
 			c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 			ctx := context.Background()
 			cfg := w.tenant(t, 1)
@@ -2499,7 +2500,7 @@ func TestBusyTenantKeepsItsConfigUnderIdleTimeout(t *testing.T) {
 func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
 	const idle = time.Minute
-	clock := newFakeClock()
+	clock := testclock.New()
 	c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 	ctx := context.Background()
 	cfg := w.tenant(t, 1)
@@ -2544,7 +2545,7 @@ func TestBusyDerivedObjectKeepsItsClientUnderIdleTimeout(t *testing.T) {
 func TestBusyTenantsKeepTheirBaseRoleUnderIdleTimeout(t *testing.T) {
 	w := newWorld(t)
 	const idle = time.Minute
-	clock := newFakeClock()
+	clock := testclock.New()
 	c := newClientCache(t, clientcache.WithClock(clientcache.Options{IdleTimeout: idle}, clock))
 	ctx := context.Background()
 	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
@@ -2625,26 +2626,4 @@ func TestClientHitCountsNoConfigMiss(t *testing.T) {
 	if after := c.Stats().Configs; after.Hits != before.Hits || after.Misses != before.Misses || after.Loads != before.Loads {
 		t.Fatalf("20 client hits counted %d config hits, %d misses and %d loads, want none", after.Hits-before.Hits, after.Misses-before.Misses, after.Loads-before.Loads)
 	}
-}
-
-// fakeClock is a time source for the cache's engines (clientcache.WithClock)
-// that moves only when told: the IdleTimeout tests advance it instead of
-// sleeping, so a stalled test goroutine never looks idle.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

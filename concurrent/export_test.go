@@ -3,8 +3,7 @@ package concurrent
 // Test-only hooks for the external test package.
 
 import (
-	"sync"
-	"time"
+	"github.com/clientcache/clientcache/internal/testclock"
 )
 
 // RaceEnabled tells the external tests whether the race detector is on (see
@@ -16,30 +15,11 @@ const RaceEnabled = raceEnabled
 // are absent.
 var LoadTracePrefix = simLoadPrefix
 
-// FakeClock is a Clock the test moves by hand. The maintenance goroutine
-// reads it too, so it is safe for concurrent use.
-type FakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// FakeClock is a Clock the test moves by hand (testclock.Clock).
+type FakeClock = testclock.Clock
 
 // NewFakeClock returns a clock stopped at a fixed instant.
-func NewFakeClock() *FakeClock { return &FakeClock{now: time.Unix(1_700_000_000, 0)} }
-
-// Now returns the clock's time.
-func (f *FakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-// Advance moves the clock by d: forward, or back if d is negative (a wall
-// clock set back).
-func (f *FakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
+func NewFakeClock() *FakeClock { return testclock.New() }
 
 // LoadWaiters returns how many callers wait for the load of key in flight
 // (0 if none).

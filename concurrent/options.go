@@ -69,7 +69,7 @@ type Options[K comparable, V any] struct {
 	// A Clock that goes back (a wall clock set back) is read as standing
 	// still until it passes its latest reading again: no entry's lifetime
 	// starts before another's that was written earlier. New calls Now
-	// once: a Clock whose Now panics (a nil *FakeClock, a nil func) is an
+	// once: a Clock whose Now panics (a nil pointer, a nil func) is an
 	// error, not the system's clock.
 	Clock Clock
 
@@ -183,7 +183,7 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
 	}
 	if o.Clock != nil {
-		// A nil *FakeClock or nil func in the interface is not nil: New
+		// A nil pointer or nil func in the interface is not nil: New
 		// used to panic calling its Now (a nil dereference), not name the
 		// option.
 		if r := nowPanics(o.Clock); r != nil {
