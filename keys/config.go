@@ -73,8 +73,8 @@ type ConfigInput struct {
 	// Regions are case-sensitive and not rewritten.
 	Region string
 	// Profile is the shared config profile (config.WithSharedConfigProfile):
-	// 1-256 bytes of text without control characters, surrounding white space
-	// or square brackets.
+	// 1-256 bytes of text without control characters, surrounding white space,
+	// square brackets, "#" or ";" (no shared file could name the profile).
 	Profile string
 	// SharedConfigFiles and SharedCredentialsFiles are the shared files to
 	// read, in order (later files win). As in the SDK, nil keeps the SDK's
@@ -364,10 +364,12 @@ func encodeLabels(field string, labels []Label) (string, error) {
 // labelPairs iterates over the representation built by encodeLabels.
 func labelPairs(s string) iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
-		for s != "" {
-			k, rest, _ := readString(s)
+		// A local cursor: the sequence walks every label each time it is
+		// called, and concurrent ranges over it share nothing.
+		for p := s; p != ""; {
+			k, rest, _ := readString(p)
 			v, rest, _ := readString(rest)
-			s = rest
+			p = rest
 			if !yield(k, v) {
 				return
 			}

@@ -369,3 +369,36 @@ func TestFieldErrorMatching(t *testing.T) {
 		t.Errorf("an unrelated error matches ErrInvalid")
 	}
 }
+
+// TestLabelsSequenceIsReusable pins that the iter.Seq2 returned by
+// Config.Labels walks the labels every time it is called, as the iter
+// package expects of any sequence not documented as single-use, and that
+// two goroutines may range over the same sequence (keys are safe for
+// concurrent use). labelPairs advanced the captured string itself, so a
+// second range saw no labels at all, and concurrent ranges raced.
+func TestLabelsSequenceIsReusable(t *testing.T) {
+	k, err := keys.NewConfig(keys.ConfigInput{Labels: []keys.Label{{Key: "tenant", Value: "acme"}, {Key: "env", Value: "prod"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := k.Labels()
+	count := func() int {
+		n := 0
+		for range seq {
+			n++
+		}
+		return n
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("first range: %d labels, want 2", n)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("second range over the same sequence: %d labels, want 2", n)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); count() }()
+	}
+	wg.Wait()
+}

@@ -235,8 +235,10 @@ func checkText(s string, max int) string {
 	return ""
 }
 
-// Profile names: 1-256 bytes of text without surrounding white space or
-// square brackets (a shared config file could not name the profile).
+// Profile names: 1-256 bytes of text without surrounding white space,
+// square brackets, "#" or ";" (a shared config file could not name the
+// profile: the SDK's ini parser ends a section line at a "#" or ";", a
+// comment).
 func checkProfile(s string) string {
 	if s == "" {
 		return "must not be empty"
@@ -249,6 +251,9 @@ func checkProfile(s string) string {
 	}
 	if strings.ContainsAny(s, "[]") {
 		return "contains a square bracket"
+	}
+	if strings.ContainsAny(s, "#;") {
+		return `contains "#" or ";", which start a comment in the shared files`
 	}
 	return ""
 }

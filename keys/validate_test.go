@@ -579,3 +579,22 @@ func TestCABundleCheckAgreesWithThePool(t *testing.T) {
 	}
 	t.Logf("%d bundles", cases)
 }
+
+// TestProfileNamesNoFileCanHoldAreRefused pins that a profile name the
+// shared files cannot hold is refused, as square brackets are: the SDK's
+// ini parser cuts a section line at its first "#" or ";" (a comment), so
+// "[profile team#1]" names no profile and LoadDefaultConfig with that
+// profile fails at load time ("failed to get shared config profile").
+func TestProfileNamesNoFileCanHoldAreRefused(t *testing.T) {
+	for _, p := range []string{"team#1", "a;b", "#", "x ;y"} {
+		_, err := keys.ProfileCredentials(p)
+		var fe *keys.FieldError
+		if !errors.As(err, &fe) || fe.Field != "Credentials.Profile" {
+			t.Errorf("ProfileCredentials(%q): error %v, want a FieldError for Credentials.Profile", p, err)
+		}
+		_, err = keys.NewConfig(keys.ConfigInput{Profile: p})
+		if !errors.As(err, &fe) || fe.Field != "Config.Profile" {
+			t.Errorf("NewConfig with Profile %q: error %v, want a FieldError for Config.Profile", p, err)
+		}
+	}
+}
