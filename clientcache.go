@@ -443,3 +443,21 @@ func typeName(t reflect.Type) string {
 	}
 	return t.String()
 }
+
+// qualifiedTypeName is typeName with the package path of a named type, or
+// of the named type a pointer or slice holds:
+// "*github.com/aws/aws-sdk-go-v2/service/s3.Client".
+func qualifiedTypeName(t reflect.Type) string {
+	if t == nil {
+		return "<nil>"
+	}
+	switch {
+	case t.Name() != "" && t.PkgPath() != "":
+		return t.PkgPath() + "." + t.Name()
+	case t.Kind() == reflect.Pointer:
+		return "*" + qualifiedTypeName(t.Elem())
+	case t.Kind() == reflect.Slice:
+		return "[]" + qualifiedTypeName(t.Elem())
+	}
+	return t.String()
+}

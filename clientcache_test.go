@@ -1562,7 +1562,7 @@ func TestClientKeyPrintsItsTypeEverywhere(t *testing.T) {
 	slog.New(slog.NewTextHandler(&textLog, nil)).Info("x", "key", ck)
 	for name, out := range map[string]string{"json.Marshal": string(j), "MarshalText": string(text), "slog JSON": buf.String(), "slog text": textLog.String()} {
 		assertNoSecret(t, out)
-		if !strings.Contains(out, "*s3.Client") || !strings.Contains(out, "service") {
+		if !strings.Contains(out, "s3.Client") || !strings.Contains(out, "service") {
 			t.Errorf("%s: %s lacks the client type or the key", name, out)
 		}
 	}
@@ -1575,6 +1575,55 @@ func TestClientKeyPrintsItsTypeEverywhere(t *testing.T) {
 	}
 	if want, _ := ck.Key.MarshalJSON(); !bytes.Equal(decoded.Key, want) {
 		t.Fatalf("json.Marshal key: %s, want the keys.Client's JSON %s", decoded.Key, want)
+	}
+}
+
+// TestClientKeysMarshalToDistinctText pins that two different client keys
+// name different JSON object members: encoding/json names a map's keys with
+// MarshalText, which returned String, and the labels of two identities that
+// differ only in their secret access key are equal (*** for both), so a
+// map of per-identity values encoded one name twice and decoded to one
+// tenant's value.
+func TestClientKeysMarshalToDistinctText(t *testing.T) {
+	var ks []clientcache.ClientKey
+	for _, secret := range []string{"tenant-one-secret", "tenant-two-secret"} {
+		creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSHARED", SecretAccessKey: keys.NewSecret(secret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: creds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, clientcache.ClientKey{Type: reflect.TypeFor[*s3.Client](), Key: k})
+	}
+	if ks[0].String() != ks[1].String() {
+		t.Fatalf("labels differ (%s, %s): the test needs keys whose labels are equal", ks[0], ks[1])
+	}
+	b, err := json.Marshal(map[clientcache.ClientKey]int{ks[0]: 1, ks[1]: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"tenant-one-secret", "tenant-two-secret"} {
+		if bytes.Contains(b, []byte(secret)) {
+			t.Fatalf("the JSON of %d bytes holds a secret access key", len(b))
+		}
+	}
+	var back map[string]int
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 2 {
+		t.Fatalf("two client keys marshal to %d distinct JSON names: %s", len(back), b)
+	}
+	for name := range back {
+		if !strings.HasPrefix(name, "*github.com/aws/aws-sdk-go-v2/service/s3.Client ") {
+			t.Errorf("JSON name %q does not start with the client type and its package path", name)
+		}
 	}
 }
 

@@ -33,8 +33,18 @@ func (k ClientKey) GoString() string {
 	return "clientcache.ClientKey{Type: " + typeName(k.Type) + ", Key: " + k.Key.GoString() + "}"
 }
 
-// MarshalText returns [ClientKey.String].
-func (k ClientKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+// MarshalText returns the client type, with its package path, and the
+// key's MarshalText (its label with the fingerprint). encoding/json names a
+// map's keys with it: two different keys must not share a name, while
+// String is equal for keys that differ only in credentials it prints as ***,
+// or in client types of two packages of one name.
+func (k ClientKey) MarshalText() ([]byte, error) {
+	text, err := k.Key.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(qualifiedTypeName(k.Type)+" "), text...), nil
+}
 
 // MarshalJSON returns {"type": the client type, "key": the keys.Client's
 // JSON}, redacted like keys.Client's.

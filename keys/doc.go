@@ -85,10 +85,14 @@
 //
 // Keys print a readable label in which the access key ID, secret access key,
 // session token and external ID are ***. One redacted view feeds every
-// printer: String, GoString, a Format that handles every fmt verb (so fmt
-// never walks the fields), [slog.LogValuer], MarshalJSON and MarshalText.
+// printer: String, GoString, a Format that handles every fmt verb but %p
+// (which fmt handles itself, printing the key's one pointer as an address,
+// never a field's content), [slog.LogValuer], MarshalJSON and MarshalText.
 // Error messages never echo an input. Labels of keys that differ only in
-// secrets are equal; the key itself, or its fingerprint, tells them apart.
+// secrets (or in the access key ID) are equal; the key itself, or its
+// fingerprint, tells them apart, and the forms that name a key to a machine
+// (MarshalText, which encoding/json uses for map keys, MarshalJSON,
+// LogValue) and GoString and %+v carry the fingerprint.
 //
 // # Secret material
 //

@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -177,5 +178,43 @@ func TestRedactionHelperFindsLeaks(t *testing.T) {
 	}
 	if !strings.Contains(rendertest.Dump(st), "AKIDDUMP") {
 		t.Errorf("the dump does not reach the interned value; the test above proves nothing")
+	}
+}
+
+// TestMarshalTextDistinguishesKeys pins that the text encoding of two
+// different keys differs. encoding/json writes a map keyed by keys with
+// MarshalText (and gob and xml use it too): MarshalText returned the label,
+// in which two static identities with other access key IDs and secrets are
+// the same text, so a JSON object of per-identity values held one name
+// twice and a decoder kept one tenant's entry in place of the other's.
+func TestMarshalTextDistinguishesKeys(t *testing.T) {
+	c1, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDTENANTONE", SecretAccessKey: keys.NewSecret("secret-one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDTENANTTWO", SecretAccessKey: keys.NewSecret("secret-two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, _ := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: c1})
+	k2, _ := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: c2})
+	s1, _ := keys.NewClient(keys.ClientInput{Config: k1, Service: "s3"})
+	s2, _ := keys.NewClient(keys.ClientInput{Config: k2, Service: "s3"})
+	for _, m := range []any{
+		map[keys.Credentials]int{c1: 1, c2: 2},
+		map[keys.Config]int{k1: 1, k2: 2},
+		map[keys.Client]int{s1: 1, s2: 2},
+	} {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back map[string]int
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if len(back) != 2 {
+			t.Errorf("%T: two keys marshal to %d distinct JSON object names", m, len(back))
+		}
 	}
 }

@@ -276,8 +276,10 @@ func logValue(attrs []attr) slog.Value {
 // format implements fmt.Formatter for every key type: %v and %s print the
 // label, %+v the label with the fingerprint, %#v the Go-syntax label, %q and
 // %x/%X the quoted or hex-encoded label, and any other verb the label inside
-// fmt's usual %!verb(type=...) complaint. No verb falls through to fmt's
-// reflection, which would walk the key's fields.
+// fmt's usual %!verb(type=...) complaint. No verb that reaches Format falls
+// through to fmt's reflection, which would walk the key's fields; %p alone
+// never reaches it (fmt handles %p first) and prints the handle's address:
+// "%!p(keys.Config={{0xc000...}})", an address, never a field's content.
 func format(f fmt.State, verb rune, typeName string, attrs func(verbose bool) []attr) {
 	switch verb {
 	case 'v':
@@ -318,8 +320,11 @@ func (k Config) LogValue() slog.Value { return logValue(k.attrs(true)) }
 // redacted view.
 func (k Config) MarshalJSON() ([]byte, error) { return marshalJSON(k.attrs(true)), nil }
 
-// MarshalText returns [Config.String].
-func (k Config) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+// MarshalText returns the label with the fingerprint, as %+v prints it:
+// encoding/json names a map's keys with it (gob and xml use it too), and two
+// different keys must not share a name, while their labels alone are equal
+// when they differ only in credentials printed as ***.
+func (k Config) MarshalText() ([]byte, error) { return []byte(label("Config", k.attrs(true))), nil }
 
 // String returns a readable label, such as
 // Credentials{kind=assume-role role-arn=arn:aws:iam::123456789012:role/app ...}.
@@ -337,8 +342,10 @@ func (c Credentials) LogValue() slog.Value { return logValue(c.attrs(true)) }
 // MarshalJSON returns a JSON object of the label's fields and the fingerprint.
 func (c Credentials) MarshalJSON() ([]byte, error) { return marshalJSON(c.attrs(true)), nil }
 
-// MarshalText returns [Credentials.String].
-func (c Credentials) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+// MarshalText returns the label with the fingerprint; see [Config.MarshalText].
+func (c Credentials) MarshalText() ([]byte, error) {
+	return []byte(label("Credentials", c.attrs(true))), nil
+}
 
 // String returns a readable label, such as
 // Client{service=s3 s3-use-path-style=true config={region=us-east-1 ...}}.
@@ -356,5 +363,5 @@ func (k Client) LogValue() slog.Value { return logValue(k.attrs(true)) }
 // MarshalJSON returns a JSON object of the label's fields and the fingerprint.
 func (k Client) MarshalJSON() ([]byte, error) { return marshalJSON(k.attrs(true)), nil }
 
-// MarshalText returns [Client.String].
-func (k Client) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+// MarshalText returns the label with the fingerprint; see [Config.MarshalText].
+func (k Client) MarshalText() ([]byte, error) { return []byte(label("Client", k.attrs(true))), nil }
