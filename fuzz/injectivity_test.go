@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/clientcache/clientcache/keys"
@@ -107,10 +108,12 @@ func FuzzInjectivity(f *testing.F) {
 	f.Add("sessionsource", "", uint16(7), uint16(6), uint8(11))
 	f.Add("s3", "sqs", uint16(2), uint16(3), uint8(16))
 	f.Add("us-east-1prod", "", uint16(9), uint16(8), uint8(0))
-	f.Fuzz(func(t *testing.T, a, b string, i, j uint16, pair uint8) {
+	f.Add(strings.Repeat("a", 65535), "", uint16(1), uint16(2), uint8(2)) // len(s)+1 does not fit in a uint16
+	f.Fuzz(func(t *testing.T, a, b string, ui, uj uint16, pair uint8) {
 		s := a + b
 		p := splitters[int(pair)%len(splitters)]
-		i, j = i%uint16(len(s)+1), j%uint16(len(s)+1)
+		// In int: len(s)+1 may not fit in a uint16 (65535 bytes made it 0).
+		i, j := int(ui)%(len(s)+1), int(uj)%(len(s)+1)
 		k1, err1 := p.build(s[:i], s[i:])
 		k2, err2 := p.build(s[:j], s[j:])
 		checkError(t, err1)

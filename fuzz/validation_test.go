@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"testing"
 
@@ -30,6 +31,10 @@ func FuzzValidation(f *testing.F) {
 		uint8(0), uint8(0), uint8(0), uint8(0), "", "", 0, []byte(nil),
 		uint8(8), "AKID", "s", "", "arn:aws-cn:iam::123456789012:role/path/x", "chain", "", "", "", "", "", "/t", int64(900),
 		"dynamodb", "", "", "", uint16(0), uint8(2))
+	f.Add("eu-central-2", "", "", "", "", "", "", "", // a role chain that loops
+		uint8(0), uint8(0), uint8(0), uint8(0), "", "", 0, []byte(nil),
+		uint8(7), "", "", "", "arn:aws:iam::123456789012:role/loop", "chain", "", "", "", "", "", "", int64(0),
+		"sts", "", "", "", uint16(0), uint8(0))
 	f.Fuzz(func(t *testing.T,
 		region, profile, endpoint, appID, name, labels, configFiles, credentialsFiles string,
 		fips, dualStack, requestChecksum, responseChecksum uint8, defaultsMode, retryMode string, attempts int, caBundle []byte,
@@ -74,6 +79,10 @@ func FuzzValidation(f *testing.F) {
 		case 7: // a loop unless the ARNs are invalid
 			if creds, err = assume(keys.Credentials{}, roleARN); err == nil {
 				creds, err = assume(creds, roleARN)
+				var fe *keys.FieldError
+				if !errors.As(err, &fe) || fe.Field != "Credentials.AssumeRole.Source" {
+					t.Fatalf("a chain naming one role twice: error %v, want a loop refused on Credentials.AssumeRole.Source", err)
+				}
 			}
 		case 8: // a chain of up to 7 roles: deeper than MaxRoleChainDepth fails
 			for i := range int(s3 % 8) {
