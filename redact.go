@@ -25,8 +25,9 @@ import (
 // by ***. errors.Is and errors.As see through it to the SDK's error, but
 // errors.Unwrap does not: error reporters that walk a chain with it print
 // each error's own text, and dumps that follow fields by reflection reach
-// the request's. (An SDK error taken out with errors.As is the SDK's, text
-// and fields.)
+// the request's. An SDK error taken out with errors.As is the SDK's, fields
+// included; errors.As finds none whose text redaction would change (whose
+// text holds a secret), so that printing what it finds prints no secret.
 
 // redactedError is an error whose text had secrets redacted. It has no
 // Unwrap method (see above); Is and As look into the error it redacts. It
@@ -37,10 +38,13 @@ import (
 type redactedError struct {
 	msg  string
 	orig func() error
+	// leaks reports whether a text holds something redaction masks (the
+	// identity's secrets among them, which it holds: behind a function too).
+	leaks func(string) bool
 }
 
-func newRedactedError(msg string, err error) *redactedError {
-	return &redactedError{msg: msg, orig: func() error { return err }}
+func newRedactedError(msg string, err error, leaks func(string) bool) *redactedError {
+	return &redactedError{msg: msg, orig: func() error { return err }, leaks: leaks}
 }
 
 func (e *redactedError) Error() string { return e.msg }
@@ -56,8 +60,23 @@ func (e *redactedError) Format(f fmt.State, verb rune) {
 func (e *redactedError) Is(target error) bool { return errors.Is(e.orig(), target) }
 
 // As finds in the error whose text was redacted, or one it wraps, the first
-// that target can hold, and sets target to it (errors.As).
-func (e *redactedError) As(target any) bool { return errors.As(e.orig(), target) }
+// that target can hold, and sets target to it (errors.As), unless that
+// error's text holds something redaction masks (a secret): target is then
+// left at its zero value and As reports false, since whoever asked would
+// print it.
+func (e *redactedError) As(target any) bool {
+	if !errors.As(e.orig(), target) {
+		return false
+	}
+	v := reflect.ValueOf(target).Elem()
+	if found, ok := v.Interface().(error); ok && found != nil {
+		if text, ok := errorText(found); !ok || e.leaks(text) {
+			v.SetZero()
+			return false
+		}
+	}
+	return true
+}
 
 // redactMask replaces each secret.
 const redactMask = "***"
@@ -87,11 +106,12 @@ func redactLoadError(err error, creds keys.Credentials) error {
 	if err == nil {
 		return nil
 	}
+	secrets := chainSecrets(creds)
 	text, ok := errorText(err)
 	if ok {
-		text = redactText(text, chainSecrets(creds))
+		text = redactText(text, secrets)
 	}
-	return newRedactedError(text, err)
+	return newRedactedError(text, err, func(s string) bool { return redactText(s, secrets) != s })
 }
 
 // errorText is err's text. An Error method that panics on a nil pointer
