@@ -10,6 +10,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,8 +110,11 @@ type Options struct {
 	// error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
-	// credential call, client construction). 0 means no bound beyond the
-	// SDK's own; Close cancels loads in flight either way.
+	// credential call, client construction, a Derived build). 0 means no
+	// bound beyond the SDK's own; Close cancels loads in flight either way.
+	// A Derived build is given no context: a load that ends before its
+	// build returns fails with the context's error, and the build runs to
+	// its end on its own, its result dropped (Close waits for it).
 	LoadTimeout time.Duration
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
 	// with keys printed redacted. nil means no logging.
@@ -173,6 +177,7 @@ type Cache struct {
 	logger  *slog.Logger
 
 	loadOptions     map[string][]func(*config.LoadOptions) error // New's copy, read-only
+	builds          sync.WaitGroup                               // Derived builds given up on (buildBounded), still running
 	credentialCalls atomic.Uint64
 	clientBuilds    atomic.Uint64
 	poolsReleased   atomic.Int64
@@ -421,7 +426,9 @@ func (c *Cache) Close() error {
 	if err := c.unusable("(*Cache).Close"); err != nil {
 		return err
 	}
-	return errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
+	err := errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
+	c.builds.Wait() // Derived builds that ignored their load's end (they have no context)
+	return err
 }
 
 // String summarises the cache without printing any key.

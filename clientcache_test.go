@@ -646,6 +646,64 @@ func TestDerivedObjectsAreBuiltOnce(t *testing.T) {
 	}
 }
 
+// TestLoadTimeoutBoundsADerivedBuild: Options.LoadTimeout bounds each load,
+// a Derived build's too, though the build is given no context: a build
+// that hangs (a call to the service without a deadline) kept every caller
+// waiting, with no deadline of their own, for ever (review finding). The
+// call fails with the deadline's error, caches nothing, and the next call
+// builds again; Close waits for the build given up on.
+func TestLoadTimeoutBoundsADerivedBuild(t *testing.T) {
+	w := newWorld(t)
+	c, err := clientcache.New(clientcache.Options{LoadTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := w.s3Key(t, w.tenant(t, 1))
+	release := make(chan struct{})
+	var builds, returned atomic.Int32
+	hang := func(cl *s3.Client) (*s3.PresignClient, error) {
+		if builds.Add(1) == 1 {
+			<-release
+			defer returned.Add(1)
+		}
+		return s3.NewPresignClient(cl), nil
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "hang", hang)
+		first <- err
+	}()
+	testwait.Until(t, "Derived to return after LoadTimeout, its build still running", func() bool {
+		select {
+		case err = <-first:
+			return true
+		default:
+			return false
+		}
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Derived with a build that hangs past LoadTimeout: %v, want context.DeadlineExceeded", err)
+	}
+	p, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "hang", hang)
+	if err != nil || p == nil || builds.Load() != 2 {
+		t.Fatalf("the next Derived call: %v, %v after %d builds, want a second build's object", p, err, builds.Load())
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while a build given up on still ran", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if returned.Load() != 1 {
+		t.Fatal("Close returned before the build given up on had")
+	}
+}
+
 // TestClientTypeIsPartOfTheIdentity: one keys.Client used with two
 // constructors of different client types gives two cached clients.
 func TestClientTypeIsPartOfTheIdentity(t *testing.T) {

@@ -240,8 +240,8 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 // waiters, and other objects that wrap a client. An error of build fails
 // the call, as does a nil object with no error (ErrInvalid); neither is
 // cached. An error of build is handed out redacted, as a config load's is
-// (see [Cache.Config]): errors.Is and errors.As find the errors it wraps,
-// errors.Unwrap does not.
+// (see [Cache.Config]): errors.Is and errors.As find the errors it wraps
+// (errors.As none whose text holds a secret), errors.Unwrap does not.
 //
 // optFns are the client's options, with [Client]'s rules: a key that names
 // client options must be given them here too, since Derived may be the first
@@ -276,7 +276,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 			return nil, err
 		}
 		d, err := buildHolding(ce.tr, func() (D, error) {
-			d, err := build(ce.client.(C))
+			d, err := buildBounded(ctx, c, ce.tr, func() (D, error) { return build(ce.client.(C)) })
 			if err == nil && isNil(d) {
 				err = invalid("Derived(build)", "returned a nil %s and no error", typeName(dk.typ))
 			}
@@ -293,6 +293,74 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		return zero, err
 	}
 	return e.v.(D), nil
+}
+
+// buildBounded runs build (a Derived build, which is given no context) on a
+// goroutine of the cache's and returns its result, or ctx's error once ctx
+// is done (Options.LoadTimeout, Close), so that the load, and every caller
+// waiting for it, is bounded as Options.LoadTimeout says. A build given up
+// on runs to its end on its own: it holds the client's pool t (acquired
+// here, let go when it returns) and its result is dropped; Close waits for
+// it. A panic of build is the load's, as if build had run on the load's
+// goroutine (or dropped with its result, if given up on).
+func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func() (D, error)) (D, error) {
+	type result struct {
+		d        D
+		err      error
+		panicked bool
+		p        any
+	}
+	var (
+		mu        sync.Mutex
+		abandoned bool // guarded by mu
+		res       = make(chan result, 1)
+	)
+	t.acquire() // the build's own hold, let go when it returns: t is held by the load already
+	c.builds.Add(1)
+	go func() {
+		defer c.builds.Done()
+		defer t.release()
+		r := result{panicked: true}
+		defer func() {
+			if r.panicked {
+				r.p = recover()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !abandoned {
+				res <- r
+			}
+		}()
+		r.d, r.err = build()
+		r.panicked = false
+	}()
+	select {
+	case r := <-res:
+		return settle(r.d, r.err, r.panicked, r.p)
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case r := <-res:
+			return settle(r.d, r.err, r.panicked, r.p)
+		default:
+			abandoned = true
+			var zero D
+			return zero, ctx.Err()
+		}
+	}
+}
+
+// settle returns a build's result, or panics again with what it panicked
+// with (runtime.Goexit: a nil value) on the load's goroutine.
+func settle[D any](d D, err error, panicked bool, p any) (D, error) {
+	if panicked {
+		if p == nil {
+			p = "Derived build called runtime.Goexit"
+		}
+		panic(p)
+	}
+	return d, err
 }
 
 // checkService rejects a key whose service is not the SDK package of the
