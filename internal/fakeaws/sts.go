@@ -13,12 +13,13 @@ import (
 	"time"
 )
 
-// STS is an STS endpoint that answers AssumeRole with fresh temporary
-// credentials (a new access key id each call) and counts the calls.
+// STS is an STS endpoint that answers AssumeRole and
+// AssumeRoleWithWebIdentity with fresh temporary credentials (a new access
+// key id each call) and counts the calls.
 type STS struct {
 	*Server
 	calls    atomic.Int64
-	inFlight atomic.Int64 // AssumeRole calls being answered
+	inFlight atomic.Int64 // calls being answered
 
 	mu       sync.Mutex
 	byRole   map[string]int64
@@ -28,9 +29,12 @@ type STS struct {
 
 // AssumeRoleRequest is what a client asked for.
 type AssumeRoleRequest struct {
+	// Action is "AssumeRole" or "AssumeRoleWithWebIdentity".
+	Action                                           string
 	RoleARN, SessionName, ExternalID, SourceIdentity string
 	DurationSeconds                                  int
-	SignedBy                                         string // the caller's access key id
+	SignedBy                                         string // the caller's access key id; none for a web identity
+	WebIdentityToken                                 string // AssumeRoleWithWebIdentity's token
 }
 
 // Assumption is a role session the endpoint issued.
@@ -75,15 +79,15 @@ func (s *STS) SetBehavior(f func(AssumeRoleRequest) Behavior) {
 	s.mu.Unlock()
 }
 
-// Calls returns the AssumeRole calls received (failed ones included).
+// Calls returns the calls received (failed ones included).
 func (s *STS) Calls() int64 { return s.calls.Load() }
 
-// InFlight returns the AssumeRole calls being answered: received, and
+// InFlight returns the calls being answered: received, and
 // neither answered nor given up by their caller (whose going away ends a
 // delayed call).
 func (s *STS) InFlight() int64 { return s.inFlight.Load() }
 
-// CallsFor returns the AssumeRole calls received for a role.
+// CallsFor returns the calls received for a role.
 func (s *STS) CallsFor(roleARN string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,16 +103,25 @@ func (s *STS) Issued(accessKeyID string) (Assumption, bool) {
 }
 
 func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("Action") != "AssumeRole" {
-		writeSTSError(w, http.StatusBadRequest, "InvalidAction", "only AssumeRole is supported")
+	if err := r.ParseForm(); err != nil {
+		writeSTSError(w, http.StatusBadRequest, "InvalidRequest", "the form does not parse")
+		return
+	}
+	action := r.PostForm.Get("Action")
+	if action != "AssumeRole" && action != "AssumeRoleWithWebIdentity" {
+		writeSTSError(w, http.StatusBadRequest, "InvalidAction", "only AssumeRole and AssumeRoleWithWebIdentity are supported")
 		return
 	}
 	req := AssumeRoleRequest{
+		Action:         action,
 		RoleARN:        r.PostForm.Get("RoleArn"),
 		SessionName:    r.PostForm.Get("RoleSessionName"),
 		ExternalID:     r.PostForm.Get("ExternalId"),
 		SourceIdentity: r.PostForm.Get("SourceIdentity"),
 		SignedBy:       SigningKeyID(r),
+	}
+	if action == "AssumeRoleWithWebIdentity" {
+		req.WebIdentityToken = r.PostForm.Get("WebIdentityToken")
 	}
 	req.DurationSeconds, _ = strconv.Atoi(r.PostForm.Get("DurationSeconds"))
 	if req.DurationSeconds == 0 {
@@ -155,20 +168,21 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.issued[a.AccessKeyID] = a
 	s.mu.Unlock()
-	resp := assumeRoleResponse{
-		Result: assumeRoleResult{
-			Credentials: stsCredentials{
-				AccessKeyID:     a.AccessKeyID,
-				SecretAccessKey: randomHex(20),
-				SessionToken:    token,
-				Expiration:      expiration.UTC().Format(time.RFC3339),
-			},
-			User: assumedRoleUser{
-				Arn:           fmt.Sprintf("%s/%s", req.RoleARN, req.SessionName),
-				AssumedRoleID: "AROA" + randomHex(8) + ":" + req.SessionName,
-			},
+	result := assumeRoleResult{
+		Credentials: stsCredentials{
+			AccessKeyID:     a.AccessKeyID,
+			SecretAccessKey: randomHex(20),
+			SessionToken:    token,
+			Expiration:      expiration.UTC().Format(time.RFC3339),
 		},
-		RequestID: randomHex(8),
+		User: assumedRoleUser{
+			Arn:           fmt.Sprintf("%s/%s", req.RoleARN, req.SessionName),
+			AssumedRoleID: "AROA" + randomHex(8) + ":" + req.SessionName,
+		},
+	}
+	var resp any = assumeRoleResponse{Result: result, RequestID: randomHex(8)}
+	if action == "AssumeRoleWithWebIdentity" {
+		resp = webIdentityResponse{Result: result, RequestID: randomHex(8)}
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	_ = xml.NewEncoder(w).Encode(resp)
@@ -177,6 +191,12 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 type assumeRoleResponse struct {
 	XMLName   xml.Name         `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleResponse"`
 	Result    assumeRoleResult `xml:"AssumeRoleResult"`
+	RequestID string           `xml:"ResponseMetadata>RequestId"`
+}
+
+type webIdentityResponse struct {
+	XMLName   xml.Name         `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleWithWebIdentityResponse"`
+	Result    assumeRoleResult `xml:"AssumeRoleWithWebIdentityResult"`
 	RequestID string           `xml:"ResponseMetadata>RequestId"`
 }
 

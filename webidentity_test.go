@@ -1,0 +1,184 @@
+package clientcache_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// webIdentityTenant returns the config identity of a tenant whose
+// credentials come from STS AssumeRoleWithWebIdentity with the token in
+// tokenFile (as on EKS with IAM roles for service accounts).
+func (w *world) webIdentityTenant(t testing.TB, tenant int, tokenFile string) keys.Config {
+	t.Helper()
+	creds, err := keys.WebIdentityCredentials(keys.WebIdentityInput{
+		RoleARN:     roleARN(tenant),
+		TokenFile:   tokenFile,
+		SessionName: "clientcache-webid",
+		STSRegion:   "us-east-1",
+		STSEndpoint: w.sts.URL(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewConfig(keys.ConfigInput{
+		Region:                     "us-east-1",
+		CABundle:                   w.ca,
+		RetryMaxAttempts:           1,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired,
+		ResponseChecksumValidation: keys.ChecksumWhenRequired,
+		Credentials:                creds,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func writeToken(t *testing.T, token string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(path, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestWebIdentityTenantsAssumeTheirRolesOnce: a config whose credentials are
+// a web identity is loaded once per identity, with one
+// AssumeRoleWithWebIdentity call carrying the token file's token, unsigned;
+// its S3 client signs with the session STS issued and carries its token.
+// Two tenants with the same token file and other roles are two identities.
+func TestWebIdentityTenantsAssumeTheirRolesOnce(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	token := writeToken(t, "oidc-token-for-tests")
+	for tenant := range 2 {
+		key := w.s3Key(t, w.webIdentityTenant(t, tenant, token))
+		for range 3 {
+			cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String(fmt.Sprintf("tenant-%d/k", tenant))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := w.sts.CallsFor(roleARN(tenant)); n != 1 {
+			t.Fatalf("tenant %d: %d STS calls, want 1", tenant, n)
+		}
+	}
+	if st := c.Stats(); st.Configs.Loads != 2 || st.ClientBuilds != 2 || st.CredentialCalls != 2 {
+		t.Fatalf("%d configs loaded, %d clients built, %d credential calls; want 2 of each", st.Configs.Loads, st.ClientBuilds, st.CredentialCalls)
+	}
+	log := w.s3.Log()
+	if len(log) != 6 {
+		t.Fatalf("%d S3 requests, want 6", len(log))
+	}
+	for _, r := range log {
+		a, ok := w.sts.Issued(r.SignedBy)
+		if !ok {
+			t.Fatalf("%s %s signed by %q, which STS never issued", r.Method, r.Path, r.SignedBy)
+		}
+		var tenant int
+		if _, err := fmt.Sscanf(r.Path, "/bucket/tenant-%d/", &tenant); err != nil || a.RoleARN != roleARN(tenant) {
+			t.Fatalf("%s %s signed by a session of %s", r.Method, r.Path, a.RoleARN)
+		}
+		if !a.CarriesItsSessionToken(r) {
+			t.Fatalf("%s %s signed by %s without that session's token", r.Method, r.Path, r.SignedBy)
+		}
+		if a.Action != "AssumeRoleWithWebIdentity" || a.WebIdentityToken != "oidc-token-for-tests" || a.SignedBy != "" || a.SessionName != "clientcache-webid" {
+			t.Fatalf("STS call %s by %q with token %q and session %q, want an unsigned AssumeRoleWithWebIdentity with the file's token",
+				a.Action, a.SignedBy, a.WebIdentityToken, a.SessionName)
+		}
+	}
+}
+
+// TestRoleChainedFromAWebIdentity: a role assumed from a web identity calls
+// AssumeRole signed with the session the web identity's one call fetched;
+// tenants chained from one web identity share its config (and its one
+// call).
+func TestRoleChainedFromAWebIdentity(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	base := w.webIdentityTenant(t, 0, writeToken(t, "oidc-token-for-tests"))
+	for tenant := 1; tenant <= 2; tenant++ {
+		role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base.Credentials(), RoleARN: roleARN(tenant),
+			SessionName: "chained", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := base.Input()
+		in.Credentials = role
+		key, err := keys.NewConfig(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			cfg, err := c.Config(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds, err := cfg.Credentials.Retrieve(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := w.sts.Issued(creds.AccessKeyID)
+			if !ok || a.Action != "AssumeRole" || a.RoleARN != roleARN(tenant) {
+				t.Fatalf("tenant %d's credentials were issued for %+v (issued: %v)", tenant, a.AssumeRoleRequest, ok)
+			}
+			source, ok := w.sts.Issued(a.SignedBy)
+			if !ok || source.Action != "AssumeRoleWithWebIdentity" || source.RoleARN != roleARN(0) {
+				t.Fatalf("tenant %d's AssumeRole was signed by %q, not by the web identity's session (%+v)", tenant, a.SignedBy, source.AssumeRoleRequest)
+			}
+		}
+	}
+	if n := w.sts.CallsFor(roleARN(0)); n != 1 {
+		t.Fatalf("%d AssumeRoleWithWebIdentity calls for two chained tenants, want 1", n)
+	}
+	if n := w.sts.Calls(); n != 3 {
+		t.Fatalf("%d STS calls, want 3 (one web identity, one AssumeRole per tenant)", n)
+	}
+}
+
+// TestWebIdentityTokenFileIsReadAtTheCall: the token file is read when the
+// credentials are fetched, not when the key is made, and a missing file
+// fails the load without caching the failure: the next call, after the file
+// appears, loads.
+func TestWebIdentityTokenFileIsReadAtTheCall(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	token := filepath.Join(t.TempDir(), "token")
+	key := w.webIdentityTenant(t, 1, token)
+	if _, err := c.Config(ctx, key); err == nil {
+		t.Fatal("Config loaded a web identity whose token file does not exist")
+	}
+	if n := w.sts.Calls(); n != 0 {
+		t.Fatalf("%d STS calls without a token", n)
+	}
+	if err := os.WriteFile(token, []byte("late-token"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatalf("Config after the token file appeared: %v", err)
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := w.sts.Issued(creds.AccessKeyID); !ok || a.WebIdentityToken != "late-token" {
+		t.Fatalf("credentials issued for %+v, want the late token's", a.AssumeRoleRequest)
+	}
+}
