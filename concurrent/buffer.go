@@ -52,9 +52,12 @@ type stripe[K comparable, V any] struct {
 	skipped atomic.Uint64 // hits whose node was already queued (contended mode; sampled)
 	dropped atomic.Uint64 // hits not recorded: stripe full under contention (sampled)
 	misses  atomic.Uint64
-	touched atomic.Uint64 // Touch calls that found their key: recorded as hits, not counted
-	_       [cacheLine - 40]byte
-	slots   [stripeSize]unsafe.Pointer // *node[K, V]
+	touched atomic.Uint64 // Touch calls that found their key and queued their event: recorded as hits, not counted
+	// droppedTouches is the part of dropped that touches added (sampled
+	// with the same draw): dropped reads, but not hits.
+	droppedTouches atomic.Uint64
+	_              [cacheLine - 48]byte
+	slots          [stripeSize]unsafe.Pointer // *node[K, V]
 	// recent remembers, by a hash of its address, each node this stripe
 	// queued since its last drain (contended mode): a reader whose node is
 	// there counts the hit and records nothing more, without touching the
@@ -224,9 +227,11 @@ func (b *readBuffer[K, V]) each(f func(*stripe[K, V])) {
 }
 
 // counts returns hits, misses and dropped reads over all stripes. The
-// reads of Touch are recorded as hits are, and taken off the hits here (a
-// touch is counted as touched after its read, so in exact mode the hits are
-// never short; a contended estimate can be, and stops at 0).
+// reads of Touch are recorded as hits are, and taken off the hits here as
+// they were counted: exactly if queued, with the same sampled draw if
+// dropped, and not at all if skipped, which counts nothing (see
+// recordTouch). A touch is counted as touched after its read, so the hits
+// are never short of it; min guards a Stats racing the two adds.
 func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
 	var touched uint64
 	b.each(func(s *stripe[K, V]) {
@@ -234,7 +239,7 @@ func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
 		hits += s.tail.Load() + s.skipped.Load() + d
 		misses += s.misses.Load()
 		dropped += d
-		touched += s.touched.Load()
+		touched += s.touched.Load() + s.droppedTouches.Load()
 	})
 	hits -= min(touched, hits)
 	return

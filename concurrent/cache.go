@@ -96,6 +96,14 @@ type Cache[K comparable, V any] struct {
 // New returns an empty cache configured by o, or an [*OptionError] naming the
 // first invalid option. It starts the cache's maintenance goroutine.
 func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
+	return newCache(o, false)
+}
+
+// newCache is New; placeholder gives the cache an empty LRU policy instead
+// of the one o names, for Clone, which puts a copy of the original's policy
+// in its place: an LFU policy's tables are sized from the bound (about
+// 1.75 GiB at MaxLFUSize), and Clone allocated a second set only to drop it.
+func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K, V], error) {
 	o, err := o.validated()
 	if err != nil {
 		return nil, err
@@ -138,8 +146,9 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 	c.closeCtx, c.cancelLoads = context.WithCancel(context.Background())
 	c.rb.init()
 	c.max.Store(int64(o.MaxSize))
-	c.pol, err = newPolicy[K, V](o.Policy, o.MaxSize, seed)
-	if err != nil {
+	if placeholder {
+		c.pol = newLRU[K, V]()
+	} else if c.pol, err = newPolicy[K, V](o.Policy, o.MaxSize, seed); err != nil {
 		return nil, err
 	}
 	c.lru, _ = c.pol.(*lru[K, V])
@@ -227,9 +236,21 @@ func (c *Cache[K, V]) Touch(key K) (V, bool) {
 // (Touch, and a Set that replaced n's value in place): in the read buffer,
 // as a hit's, which counts it as a hit, exactly (in exact mode) or as an
 // unbiased estimate (in contended mode); the touched count takes it back.
+//
+// Only an access that went into the buffer, counted exactly, is taken back
+// exactly. One counted by sampling (skipped as already queued, or dropped)
+// is taken back with the same draw, or not counted at all: taking back
+// exactly what was counted 1 time in 16 lowered Stats.Hits, which is
+// monotonic, by one for 15 contended touches in 16.
 func (c *Cache[K, V]) recordTouch(n *node[K, V]) {
-	c.recordRead(n)
-	if c.stats {
+	var queued bool
+	if !c.rb.contended() {
+		r := c.rb.first.push(n)
+		queued = r == pushed || c.recordExactSlow(n, r, true)
+	} else {
+		queued = c.recordContended(n, true)
+	}
+	if queued && c.stats {
 		c.rb.pick().touched.Add(1)
 	}
 }
@@ -262,26 +283,32 @@ func (c *Cache[K, V]) live(n *node[K, V]) bool {
 func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	if !c.rb.contended() {
 		if r := c.rb.first.push(n); r != pushed {
-			c.recordExactSlow(n, r)
+			c.recordExactSlow(n, r, false)
 		}
 		return
 	}
-	c.recordContended(n)
+	c.recordContended(n, false)
 }
 
-func (c *Cache[K, V]) recordContended(n *node[K, V]) {
+// recordContended records a read in contended mode, and reports whether its
+// event went into a stripe (counted exactly by the stripe's tail). touch
+// says the read is no request (see recordTouch): if its event does not go
+// into a stripe, it is not counted as a hit.
+func (c *Cache[K, V]) recordContended(n *node[K, V], touch bool) bool {
 	if c.rb.saturated.Load() {
-		c.dropSaturated()
-		return
+		c.dropSaturated(touch)
+		return false
 	}
 	s := c.rb.pick()
 	if s.queued(n) {
-		c.countSampled(&s.skipped)
-		return
+		if !touch {
+			c.countSampled(&s.skipped)
+		}
+		return false
 	}
 	if s.full() {
-		c.dropRead(s)
-		return
+		c.dropRead(s, touch)
+		return false
 	}
 	// Remember n before publishing its event, so that the drain that
 	// consumes the event clears the entry after this store, never before.
@@ -289,22 +316,27 @@ func (c *Cache[K, V]) recordContended(n *node[K, V]) {
 	recent.Store(n)
 	r := s.push(n)
 	if r == pushed {
-		return
+		return true
 	}
 	recent.CompareAndSwap(n, nil)
 	if r == contended { // another reader took the slot: spread out more
 		c.rb.grow()
 	}
-	c.dropRead(s)
+	c.dropRead(s, touch)
+	return false
 }
 
 // dropSaturated counts a hit dropped because the read buffer is saturated.
 // It is counted by sampling in the reader's own stripe, found only for the
 // sampled reads: a counter shared by the readers would move its cache line
 // from core to core.
-func (c *Cache[K, V]) dropSaturated() {
+func (c *Cache[K, V]) dropSaturated(touch bool) {
 	if c.stats && sampled() {
-		c.rb.pick().dropped.Add(skipSample)
+		s := c.rb.pick()
+		s.dropped.Add(skipSample)
+		if touch {
+			s.droppedTouches.Add(skipSample)
+		}
 	}
 }
 
@@ -568,7 +600,7 @@ func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
 	// one drawn for it if Options.Seed is 0): the clone's new keys must be
 	// hashed alike, and its flooding defence seeded alike.
 	o.Seed = c.seed
-	d, err := New(o)
+	d, err := newCache(o, true) // cloneInto puts the copy of c's policy in
 	if err != nil {
 		return nil, err
 	}

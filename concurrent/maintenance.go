@@ -395,15 +395,29 @@ func (c *Cache[K, V]) removeLocked(n *node[K, V]) (V, bool) {
 }
 
 // removeAllLocked removes every entry with the given cause, linked ones in
-// eviction order first. Caller holds c.mu.
+// eviction order first. Clear also makes the policy forget what it learned
+// (its clear, which for LFU allocates new tables sized from the bound);
+// Close only unlinks the nodes: a closed cache never uses the policy again,
+// and a new sketch for the largest LFU cache is about 1.75 GiB. Caller
+// holds c.mu.
 func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) []notification[K, V] {
+	var linked []*node[K, V]
 	c.pol.ascend(func(x *node[K, V]) bool {
+		if cause == Closed {
+			linked = append(linked, x)
+		}
 		if v, ok := c.removeLocked(x); ok {
 			notes = append(notes, notification[K, V]{x.key, v, cause})
 		}
 		return true
 	})
-	c.pol.clear()
+	if cause == Closed {
+		for _, x := range linked {
+			c.pol.remove(x)
+		}
+	} else {
+		c.pol.clear()
+	}
 	c.exp.clear()
 	// Entries whose insertion is not applied yet (in flight) are not linked.
 	c.m.Range(func(_ K, e entry[K, V]) bool {
@@ -440,12 +454,14 @@ func (c *Cache[K, V]) newNode(key K) *node[K, V] {
 // finds the stripe full applies the buffered events itself, waiting for the
 // lock if need be, which keeps single-goroutine behaviour exact. A failed CAS
 // means another goroutine is reading: the buffer switches to contended mode.
-func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult) {
+//
+// It reports whether the event went into the buffer (see recordContended,
+// which touch is passed on to).
+func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool) bool {
 	for r != pushed {
 		if r == contended || c.rb.contended() {
 			c.rb.grow()
-			c.recordContended(n)
-			return
+			return c.recordContended(n, touch)
 		}
 		c.mu.Lock()
 		notes := c.drainLocked(nil)
@@ -453,13 +469,19 @@ func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult) {
 		c.deliver(notes)
 		r = c.rb.first.push(n)
 	}
+	return true
 }
 
 // dropRead gives up recording a read under contention: its stripe is full.
 // The maintenance goroutine is asked to drain, so the buffer frees up without
 // readers doing maintenance work.
-func (c *Cache[K, V]) dropRead(s *stripe[K, V]) {
-	c.countSampled(&s.dropped)
+func (c *Cache[K, V]) dropRead(s *stripe[K, V], touch bool) {
+	if c.stats && sampled() {
+		s.dropped.Add(skipSample)
+		if touch { // the same draw takes it back from the hits (see recordTouch)
+			s.droppedTouches.Add(skipSample)
+		}
+	}
 	if !c.rb.saturated.Load() && c.rb.saturated.CompareAndSwap(false, true) {
 		c.scheduleDrain()
 	}
@@ -752,11 +774,24 @@ func (c *Cache[K, V]) notify(key K, value V, cause Cause) {
 		if r := recover(); r != nil {
 			c.listenerPanics.Add(1)
 			if c.onPanic != nil {
-				c.onPanic(r, debug.Stack())
+				c.reportListenerPanic(r, cause)
 			} else {
 				slog.Error("concurrent: OnEvict panicked", "cause", cause.String(), "panic", r)
 			}
 		}
 	}()
 	c.onEvict(key, value, cause)
+}
+
+// reportListenerPanic hands OnEvict's panic to OnListenerPanic. A panic of
+// OnListenerPanic itself is recovered and logged (its value and OnEvict's,
+// as when OnListenerPanic is nil): on the maintenance goroutine it would
+// end the process, and on a caller's it would lose the calls after it.
+func (c *Cache[K, V]) reportListenerPanic(r any, cause Cause) {
+	defer func() {
+		if r2 := recover(); r2 != nil {
+			slog.Error("concurrent: OnListenerPanic panicked", "cause", cause.String(), "panic", r2, "OnEvict's panic", r)
+		}
+	}()
+	c.onPanic(r, debug.Stack())
 }

@@ -37,7 +37,8 @@ type Options[K comparable, V any] struct {
 	// OnListenerPanic, if set, receives the value and stack of each panic
 	// recovered from OnEvict. If nil, such panics are logged with
 	// [log/slog.Default] at level Error (the panic value and cause only, never
-	// the entry's key or value). Setting it without OnEvict is an error.
+	// the entry's key or value), as is a panic of OnListenerPanic itself,
+	// which is recovered too. Setting it without OnEvict is an error.
 	OnListenerPanic func(recovered any, stack []byte)
 
 	// ExpireAfterWrite, if positive, removes an entry this long after its

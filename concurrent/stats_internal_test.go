@@ -198,3 +198,35 @@ func TestSaturatedGetStillExpires(t *testing.T) {
 		t.Fatal("a saturated Get returned key 2, idle for 2 minutes with ExpireAfterAccess 1 minute")
 	}
 }
+
+// Stats documents its counters as monotonic over the cache's life, and
+// Touch as counting neither a hit nor a miss. Under contention a Touch whose
+// access is not queued (its node already waits in the stripe, or the stripe
+// is full, or the buffer is saturated) was counted as a hit only by sampling
+// (1 in 16, scaled by 16), but taken back from Hits exactly: 15 times in 16
+// a Touch lowered Hits by one, and 1 time in 16 raised it by 15, although no
+// Get ran at all.
+func TestTouchUnderContentionNeverChangesHits(t *testing.T) {
+	c := newFull64(t)
+	c.rb.grow() // contended mode, as after a failed CAS between two readers
+	// Queues key 0's node in this goroutine's stripe.
+	if _, ok := c.Get(0); !ok {
+		t.Fatal("miss")
+	}
+	check := func(phase string, want uint64) {
+		t.Helper()
+		for i := range 256 {
+			if _, ok := c.Touch(i % 4); !ok {
+				t.Fatal("Touch missed")
+			}
+			if h := c.Stats().Hits; h != want {
+				t.Fatalf("%s: Touch %d changed Stats.Hits from %d to %d (no Get ran; Touch counts no hit, and Hits is monotonic)", phase, i, want, h)
+			}
+		}
+	}
+	check("contended", c.Stats().Hits)
+	c.Sync()
+	saturateLocked(t, c) // Gets until a stripe is full, holding c.mu
+	defer c.mu.Unlock()
+	check("saturated", c.Stats().Hits)
+}
