@@ -26,8 +26,9 @@ const accessResolution = int64(time.Millisecond)
 // Time-ordered lists of nodes, one per expiry option, in which the front is
 // the next node to expire:
 //   - byWrite (ExpireAfterWrite): nodes in the order their values were
-//     written. A node's write time never changes (a replacement is a new
-//     node), so the list is exactly ordered by deadline.
+//     written (see placeByWrite). A node's write time never changes (a
+//     replacement is a new node), so the list is exactly ordered by
+//     deadline.
 //   - byAccess (ExpireAfterAccess): nodes ordered by the access time that
 //     placed them (placedAt), which an applied access event, or an
 //     insertion, sets to the node's stored access time. Where a read's event
@@ -168,6 +169,34 @@ func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64, ordered bool) {
 	after.tl.next[byAccess] = x
 }
 
+// placeByWrite puts x, a node of no list, into byWrite behind every node
+// written at or before it. Writes are applied in the order their writers
+// queued them, which is not always the order of their times: a writer
+// stamps its node and then queues it, and another may queue between the
+// two. At the back, as nearly always, unless a later write's node was
+// applied first; the walk passes only those.
+func (l *timeList[K, V]) placeByWrite(x *node[K, V]) {
+	after := l.tail
+	for after != nil && after.tl.born > x.tl.born {
+		after = after.tl.prev[byWrite]
+	}
+	if after == l.tail {
+		l.pushBack(x)
+		return
+	}
+	tl := x.tl
+	tl.in[byWrite], tl.prev[byWrite] = true, after
+	if after == nil {
+		tl.next[byWrite] = l.head
+		l.head.tl.prev[byWrite] = x
+		l.head = x
+		return
+	}
+	tl.next[byWrite] = after.tl.next[byWrite]
+	after.tl.next[byWrite].tl.prev[byWrite] = x
+	after.tl.next[byWrite] = x
+}
+
 // sortByAccess puts every node of byAccess back at its place for its
 // stored access time (the order of those times, ties in list order), in
 // O(n log n), and clears unordered.
@@ -270,7 +299,7 @@ func (e *expiry[K, V]) link(n *node[K, V], ordered bool) {
 		return
 	}
 	if e.ttl > 0 {
-		e.lists[byWrite].pushBack(n)
+		e.lists[byWrite].placeByWrite(n)
 	}
 	if e.tta > 0 {
 		e.lists[byAccess].placeByAccess(n, n.tl.accessed.Load(), ordered)

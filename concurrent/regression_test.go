@@ -1271,3 +1271,34 @@ func TestContendedExpiredEntryIsNoVictim(t *testing.T) {
 		t.Errorf("a write over the bound: removals %v, want [b:Expired]", *causes)
 	}
 }
+
+// TestExpireAfterWriteFindsAWriteQueuedLate: a writer stamps its node's
+// write time and then queues the write, and another writer may queue
+// between the two, so writes can be applied out of the order of their
+// times. byWrite kept the order they were applied in, and its front was
+// checked alone: the entry written first, applied second, expired behind
+// one still live, invisible to Get but counted by Len and listed by Keys
+// after Sync, until the other expired too (review finding).
+func TestExpireAfterWriteFindsAWriteQueuedLate(t *testing.T) {
+	clock := NewFakeClock()
+	c, err := New(Options[int, int]{MaxSize: 10, ExpireAfterWrite: 10 * time.Millisecond, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first := storeUnqueued(c, 1, 1) // stamped at 0, its writer paused before queuing
+	clock.Advance(time.Millisecond)
+	second := storeUnqueued(c, 2, 2) // stamped at 1 ms, queued first
+	c.mu.Lock()
+	c.applyWrite(writeTask[int, int]{n: second, op: opAdd})
+	c.applyWrite(writeTask[int, int]{n: first, op: opAdd})
+	c.mu.Unlock()
+	clock.Advance(9 * time.Millisecond) // key 1 written 10 ms ago, key 2 9 ms ago
+	c.Sync()
+	if _, ok := c.Get(1); ok {
+		t.Fatal("key 1 is visible 10 ms after its write")
+	}
+	if got := slices.Collect(c.Keys()); c.Len() != 1 || !slices.Equal(got, []int{2}) {
+		t.Fatalf("after Sync: Len %d, Keys %v; want 1 and [2]", c.Len(), got)
+	}
+}
