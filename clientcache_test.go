@@ -125,6 +125,26 @@ func (w *world) s3Key(t testing.TB, cfg keys.Config) keys.Client {
 	return k
 }
 
+// tenantSessionOf returns the session that signed r, a request for the
+// S3 path /bucket/tenant-N/..., and N, after checking that STS issued that
+// session for tenant N's role and that r carried the session's token. (The
+// fake S3 does not verify signatures.)
+func (w *world) tenantSessionOf(t *testing.T, r fakeaws.Request) (fakeaws.Assumption, int) {
+	t.Helper()
+	a, ok := w.sts.Issued(r.SignedBy)
+	if !ok {
+		t.Fatalf("%s %s signed by %q, which STS never issued", r.Method, r.Path, r.SignedBy)
+	}
+	var tenant int
+	if _, err := fmt.Sscanf(r.Path, "/bucket/tenant-%d/", &tenant); err != nil || a.RoleARN != roleARN(tenant) {
+		t.Fatalf("%s %s signed by a session of %s", r.Method, r.Path, a.RoleARN)
+	}
+	if !a.CarriesItsSessionToken(r) {
+		t.Fatalf("%s %s signed by %s without that session's token", r.Method, r.Path, r.SignedBy)
+	}
+	return a, tenant
+}
+
 func serviceKey(t testing.TB, cfg keys.Config, service string) keys.Client {
 	t.Helper()
 	k, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: service})
@@ -231,17 +251,7 @@ func TestTenantsCostOneAssumeRoleEachAcrossServices(t *testing.T) {
 		t.Fatalf("%d S3 requests, want %d", len(log), 2*tenants*goroutines)
 	}
 	for _, r := range log {
-		a, ok := w.sts.Issued(r.SignedBy)
-		if !ok {
-			t.Fatalf("%s %s signed by %q, which STS never issued", r.Method, r.Path, r.SignedBy)
-		}
-		var tn int
-		if _, err := fmt.Sscanf(r.Path, "/bucket/tenant-%d/", &tn); err != nil || a.RoleARN != roleARN(tn) {
-			t.Fatalf("%s %s signed by a session of %s", r.Method, r.Path, a.RoleARN)
-		}
-		if !a.CarriesItsSessionToken(r) {
-			t.Fatalf("%s %s signed by %s without that session's token", r.Method, r.Path, r.SignedBy)
-		}
+		a, tn := w.tenantSessionOf(t, r)
 		if a.SignedBy != "AKIDSERVICEBASE" || a.ExternalID != fmt.Sprint(externalIDOf, tn) || a.SessionName != "clientcache-test" {
 			t.Fatalf("AssumeRole request %+v", a.AssumeRoleRequest)
 		}

@@ -85,17 +85,7 @@ func TestWebIdentityTenantsAssumeTheirRolesOnce(t *testing.T) {
 		t.Fatalf("%d S3 requests, want 6", len(log))
 	}
 	for _, r := range log {
-		a, ok := w.sts.Issued(r.SignedBy)
-		if !ok {
-			t.Fatalf("%s %s signed by %q, which STS never issued", r.Method, r.Path, r.SignedBy)
-		}
-		var tenant int
-		if _, err := fmt.Sscanf(r.Path, "/bucket/tenant-%d/", &tenant); err != nil || a.RoleARN != roleARN(tenant) {
-			t.Fatalf("%s %s signed by a session of %s", r.Method, r.Path, a.RoleARN)
-		}
-		if !a.CarriesItsSessionToken(r) {
-			t.Fatalf("%s %s signed by %s without that session's token", r.Method, r.Path, r.SignedBy)
-		}
+		a, _ := w.tenantSessionOf(t, r)
 		if a.Action != "AssumeRoleWithWebIdentity" || a.WebIdentityToken != "oidc-token-for-tests" || a.SignedBy != "" || a.SessionName != "clientcache-webid" {
 			t.Fatalf("STS call %s by %q with token %q and session %q, want an unsigned AssumeRoleWithWebIdentity with the file's token",
 				a.Action, a.SignedBy, a.WebIdentityToken, a.SessionName)

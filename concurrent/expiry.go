@@ -151,22 +151,27 @@ func (l *timeList[K, V]) placeByAccess(x *node[K, V], at int64, ordered bool) {
 	for after != nil && after.tl.placedAt > at {
 		after = after.tl.prev[byAccess]
 	}
+	l.insertBehind(x, after)
+}
+
+// insertBehind puts x, a node of no list, behind after, or at the front if
+// after is nil.
+func (l *timeList[K, V]) insertBehind(x, after *node[K, V]) {
 	if after == l.tail {
 		l.pushBack(x)
 		return
 	}
-	// Insert x behind after (at the front if after is nil).
-	tl := x.tl
-	tl.in[byAccess], tl.prev[byAccess] = true, after
+	w, tl := l.which, x.tl
+	tl.in[w], tl.prev[w] = true, after
 	if after == nil {
-		tl.next[byAccess] = l.head
-		l.head.tl.prev[byAccess] = x
+		tl.next[w] = l.head
+		l.head.tl.prev[w] = x
 		l.head = x
 		return
 	}
-	tl.next[byAccess] = after.tl.next[byAccess]
-	after.tl.next[byAccess].tl.prev[byAccess] = x
-	after.tl.next[byAccess] = x
+	tl.next[w] = after.tl.next[w]
+	after.tl.next[w].tl.prev[w] = x
+	after.tl.next[w] = x
 }
 
 // placeByWrite puts x, a node of no list, into byWrite behind every node
@@ -180,21 +185,7 @@ func (l *timeList[K, V]) placeByWrite(x *node[K, V]) {
 	for after != nil && after.tl.born > x.tl.born {
 		after = after.tl.prev[byWrite]
 	}
-	if after == l.tail {
-		l.pushBack(x)
-		return
-	}
-	tl := x.tl
-	tl.in[byWrite], tl.prev[byWrite] = true, after
-	if after == nil {
-		tl.next[byWrite] = l.head
-		l.head.tl.prev[byWrite] = x
-		l.head = x
-		return
-	}
-	tl.next[byWrite] = after.tl.next[byWrite]
-	after.tl.next[byWrite].tl.prev[byWrite] = x
-	after.tl.next[byWrite] = x
+	l.insertBehind(x, after)
 }
 
 // sortByAccess puts every node of byAccess back at its place for its
