@@ -10,6 +10,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,9 +113,10 @@ type Options struct {
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction, a Derived build). 0 means no
 	// bound beyond the SDK's own; Close cancels loads in flight either way.
-	// A Derived build is given no context: a load that ends before its
-	// build returns fails with the context's error, and the build runs to
-	// its end on its own, its result dropped (Close waits for it).
+	// A client's constructor and a Derived build are given no context: a
+	// load that ends before its constructor or build returns fails with
+	// the context's error, and the constructor or build runs to its end on
+	// its own, its result dropped (Close waits for it).
 	LoadTimeout time.Duration
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
 	// with keys printed redacted. nil means no logging.
@@ -177,7 +179,7 @@ type Cache struct {
 	logger  *slog.Logger
 
 	loadOptions     map[string][]func(*config.LoadOptions) error // New's copy, read-only
-	builds          sync.WaitGroup                               // Derived builds given up on (buildBounded), still running
+	builds          sync.WaitGroup                               // constructors and Derived builds (buildBounded) still running
 	credentialCalls atomic.Uint64
 	clientBuilds    atomic.Uint64
 	poolsReleased   atomic.Int64
@@ -427,7 +429,7 @@ func (c *Cache) Close() error {
 		return err
 	}
 	err := errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
-	c.builds.Wait() // Derived builds that ignored their load's end (they have no context)
+	c.builds.Wait() // constructors and Derived builds that ignored their load's end (they have no context)
 	return err
 }
 
@@ -453,7 +455,10 @@ func typeName(t reflect.Type) string {
 
 // qualifiedTypeName is typeName with the package path of a named type, or
 // of the named type a pointer or slice holds:
-// "*github.com/aws/aws-sdk-go-v2/service/s3.Client".
+// "*github.com/aws/aws-sdk-go-v2/service/s3.Client". It is not unique: types
+// declared inside two functions of a package share it, and so do unnamed
+// types (arrays, maps, funcs, structs) of types of packages of one name,
+// which reflect prints with the package's name only; see uniqueTypeName.
 func qualifiedTypeName(t reflect.Type) string {
 	if t == nil {
 		return "<nil>"
@@ -467,4 +472,40 @@ func qualifiedTypeName(t reflect.Type) string {
 		return "[]" + qualifiedTypeName(t.Elem())
 	}
 	return t.String()
+}
+
+// typeNames holds the names uniqueTypeName gave.
+var typeNames struct {
+	byType sync.Map // reflect.Type -> string: the name given to a type
+	mu     sync.Mutex
+	taken  map[string]bool // guarded by mu: the names given
+}
+
+// uniqueTypeName is qualifiedTypeName(t), followed by "#2", "#3", ... for
+// the second, third, ... type of that name the process names: a name no
+// other type has, the same for t every time within one process (as a key's
+// fingerprint is), so that ClientKey.MarshalText is injective.
+func uniqueTypeName(t reflect.Type) string {
+	if t == nil {
+		return "<nil>"
+	}
+	if n, ok := typeNames.byType.Load(t); ok {
+		return n.(string)
+	}
+	typeNames.mu.Lock()
+	defer typeNames.mu.Unlock()
+	if n, ok := typeNames.byType.Load(t); ok {
+		return n.(string)
+	}
+	if typeNames.taken == nil {
+		typeNames.taken = make(map[string]bool)
+	}
+	base := qualifiedTypeName(t)
+	name := base
+	for i := 2; typeNames.taken[name]; i++ {
+		name = base + "#" + strconv.Itoa(i)
+	}
+	typeNames.taken[name] = true
+	typeNames.byType.Store(t, name)
+	return name
 }

@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"path"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -37,13 +40,17 @@ func (k ClientKey) GoString() string {
 // key's MarshalText (its label with the fingerprint). encoding/json names a
 // map's keys with it: two different keys must not share a name, while
 // String is equal for keys that differ only in credentials it prints as ***,
-// or in client types of two packages of one name.
+// or in client types of two packages of one name. Two types that the
+// package path and name do not tell apart (types declared inside two
+// functions of one package, unnamed types of types of packages of one name)
+// are told apart by a suffix ("#2") given to the second the process
+// marshals: like the fingerprint, the text is stable within one process.
 func (k ClientKey) MarshalText() ([]byte, error) {
 	text, err := k.Key.MarshalText()
 	if err != nil {
 		return nil, err
 	}
-	return append([]byte(qualifiedTypeName(k.Type)+" "), text...), nil
+	return append([]byte(uniqueTypeName(k.Type)+" "), text...), nil
 }
 
 // MarshalJSON returns {"type": the client type, "key": the keys.Client's
@@ -211,7 +218,15 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			// cfg.APIOptions (otelaws.AppendMiddlewares(&cfg.APIOptions))
 			// would otherwise write into the cached config's spare
 			// capacity, which every build of the identity shares.
-			client := newClient(copyConfig(ce.cfg), opts...)
+			// The constructor is given no context: it runs as a Derived
+			// build does, bounded by the load's (Options.LoadTimeout).
+			cfg := copyConfig(ce.cfg)
+			client, _, err := buildBounded(ctx, c, ce.tr, func() (C, error) { return newClient(cfg, opts...), nil })
+			if err != nil {
+				// The load's end, or the constructor's panic (a
+				// *concurrent.LoaderPanicError, as the engine makes).
+				return client, err
+			}
 			if isNil(client) {
 				return client, invalid("newClient", "returned a nil %s for %v", typeName(ck.Type), key)
 			}
@@ -275,13 +290,20 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		if err != nil {
 			return nil, err
 		}
+		var panicked *concurrent.LoaderPanicError
 		d, err := buildHolding(ce.tr, func() (D, error) {
-			d, err := buildBounded(ctx, c, ce.tr, func() (D, error) { return build(ce.client.(C)) })
+			d, p, err := buildBounded(ctx, c, ce.tr, func() (D, error) { return build(ce.client.(C)) })
+			panicked = p
 			if err == nil && isNil(d) {
 				err = invalid("Derived(build)", "returned a nil %s and no error", typeName(dk.typ))
 			}
 			return d, err
 		})
+		if panicked != nil {
+			// What the engine makes of a loader's panic, as it was before
+			// builds ran on a goroutine of their own: not redacted.
+			return nil, panicked
+		}
 		if err != nil {
 			// A build that calls the service fails with the SDK's errors,
 			// which hold the request (see redactLoadError).
@@ -295,20 +317,26 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	return e.v.(D), nil
 }
 
-// buildBounded runs build (a Derived build, which is given no context) on a
-// goroutine of the cache's and returns its result, or ctx's error once ctx
-// is done (Options.LoadTimeout, Close), so that the load, and every caller
-// waiting for it, is bounded as Options.LoadTimeout says. A build given up
-// on runs to its end on its own: it holds the client's pool t (acquired
-// here, let go when it returns) and its result is dropped; Close waits for
-// it. A panic of build is the load's, as if build had run on the load's
-// goroutine (or dropped with its result, if given up on).
-func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func() (D, error)) (D, error) {
+// buildBounded runs build (a client's constructor or a Derived build, which
+// are given no context) on a goroutine of the cache's and returns its
+// result, or ctx's error once ctx is done (Options.LoadTimeout, Close), so
+// that the load, and every caller waiting for it, is bounded as
+// Options.LoadTimeout says. A build given up on runs to its end on its own:
+// it holds the pool t (acquired here, let go when it returns, before its
+// result is handed over) and its result is dropped; Close waits for it. A
+// panic of build is the load's: it is returned, as the second result and
+// the error, as the *concurrent.LoaderPanicError the engine makes of a
+// loader's panic, with the build's own stack (raised again on the load's
+// goroutine, the stack would be that goroutine's, not the build's); a
+// runtime.Goexit of build ends the load's goroutine with runtime.Goexit, as
+// if build had run on it. A panic or Goexit of a build given up on is
+// dropped with its result.
+func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func() (D, error)) (D, *concurrent.LoaderPanicError, error) {
 	type result struct {
-		d        D
-		err      error
-		panicked bool
-		p        any
+		d      D
+		err    error
+		panic  *concurrent.LoaderPanicError
+		goexit bool
 	}
 	var (
 		mu        sync.Mutex
@@ -319,12 +347,17 @@ func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func
 	c.builds.Add(1)
 	go func() {
 		defer c.builds.Done()
-		defer t.release()
-		r := result{panicked: true}
+		r := result{goexit: true}
 		defer func() {
-			if r.panicked {
-				r.p = recover()
+			if r.goexit {
+				if p := recover(); p != nil {
+					r.goexit = false
+					r.panic = &concurrent.LoaderPanicError{Value: p, Stack: debug.Stack()}
+				}
 			}
+			// Let go before the result is handed over: the load holds t
+			// until it has decided what becomes of it.
+			t.release()
 			mu.Lock()
 			defer mu.Unlock()
 			if !abandoned {
@@ -332,35 +365,33 @@ func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func
 			}
 		}()
 		r.d, r.err = build()
-		r.panicked = false
+		r.goexit = false
 	}()
+	take := func(r result) (D, *concurrent.LoaderPanicError, error) {
+		if r.goexit {
+			runtime.Goexit()
+		}
+		if r.panic != nil {
+			var zero D
+			return zero, r.panic, r.panic
+		}
+		return r.d, nil, r.err
+	}
 	select {
 	case r := <-res:
-		return settle(r.d, r.err, r.panicked, r.p)
+		return take(r)
 	case <-ctx.Done():
 		mu.Lock()
 		defer mu.Unlock()
 		select {
 		case r := <-res:
-			return settle(r.d, r.err, r.panicked, r.p)
+			return take(r)
 		default:
 			abandoned = true
 			var zero D
-			return zero, ctx.Err()
+			return zero, nil, ctx.Err()
 		}
 	}
-}
-
-// settle returns a build's result, or panics again with what it panicked
-// with (runtime.Goexit: a nil value) on the load's goroutine.
-func settle[D any](d D, err error, panicked bool, p any) (D, error) {
-	if panicked {
-		if p == nil {
-			p = "Derived build called runtime.Goexit"
-		}
-		panic(p)
-	}
-	return d, err
 }
 
 // checkService rejects a key whose service is not the SDK package of the

@@ -1,0 +1,233 @@
+package clientcache_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/testwait"
+)
+
+// panickingPresignBuild is a Derived build that panics in a frame of its
+// own, which the LoaderPanicError's stack must show.
+//
+//go:noinline
+func panickingPresignBuild(*s3.Client) (*s3.PresignClient, error) {
+	panic("build failed in panickingPresignBuild")
+}
+
+// TestDerivedBuildPanicStackShowsTheBuild: a Derived build's panic reaches
+// the callers as the engine's *LoaderPanicError, whose Stack is "the loader
+// goroutine's stack at the panic". Since builds run on a goroutine of the
+// cache's (buildBounded), the panic was recovered there and raised again on
+// the load's goroutine, so the Stack showed buildBounded's settle, not the
+// build that panicked.
+func TestDerivedBuildPanicStackShowsTheBuild(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "panics", panickingPresignBuild)
+	var lpe *concurrent.LoaderPanicError
+	if !errors.As(err, &lpe) {
+		t.Fatalf("Derived with a build that panics: %v, want a *concurrent.LoaderPanicError", err)
+	}
+	if lpe.Value != "build failed in panickingPresignBuild" {
+		t.Errorf("LoaderPanicError.Value %v, want the build's panic value", lpe.Value)
+	}
+	if !bytes.Contains(lpe.Stack, []byte("panickingPresignBuild")) {
+		t.Errorf("LoaderPanicError.Stack does not show the build that panicked:\n%s", lpe.Stack)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("one pool, %d released", n)
+	}
+}
+
+// TestDerivedBuildGoexitIsReportedAsGoexit: a build that calls
+// runtime.Goexit (t.FailNow in a test's build) ends the load as the engine
+// reports a loader's Goexit: a *LoaderPanicError whose Value is nil
+// ("concurrent: loader called runtime.Goexit"). buildBounded made up a
+// panic value the build never passed ("Derived build called
+// runtime.Goexit"), so the error claimed a panic.
+func TestDerivedBuildGoexitIsReportedAsGoexit(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "goexit", func(*s3.Client) (*s3.PresignClient, error) {
+		runtime.Goexit()
+		return nil, nil
+	})
+	var lpe *concurrent.LoaderPanicError
+	if !errors.As(err, &lpe) {
+		t.Fatalf("Derived with a build that calls runtime.Goexit: %v, want a *concurrent.LoaderPanicError", err)
+	}
+	if lpe.Value != nil {
+		t.Errorf("LoaderPanicError.Value %q after runtime.Goexit, want nil (the build panicked with nothing)", lpe.Value)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("one pool, %d released", n)
+	}
+}
+
+// localClientType returns a client type named "client" declared in this
+// function; otherLocalClientType one of the same name declared in another.
+func localClientType() reflect.Type {
+	type client struct{ *s3.Client }
+	return reflect.TypeFor[*client]()
+}
+
+func otherLocalClientType() reflect.Type {
+	type client struct{ *s3.Client }
+	return reflect.TypeFor[*client]()
+}
+
+// TestClientKeysOfTypesOfOneNameMarshalToDistinctText: ClientKey.MarshalText
+// names the client type by its package path and name, which two different
+// types can share: types declared inside two functions of one package, and
+// unnamed types (an array, a map, a func, a struct) of types of packages of
+// one name (s3/types and dynamodb/types), which reflect prints with the
+// package's name only. Two different keys then marshalled to one text, and
+// a JSON object of per-key values held one name twice.
+func TestClientKeysOfTypesOfOneNameMarshalToDistinctText(t *testing.T) {
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	for _, pair := range [][2]reflect.Type{
+		{localClientType(), otherLocalClientType()},
+		{reflect.TypeFor[[1]s3types.Tag](), reflect.TypeFor[[1]ddbtypes.Tag]()},
+		{reflect.TypeFor[map[string]*s3types.Tag](), reflect.TypeFor[map[string]*ddbtypes.Tag]()},
+		{reflect.TypeFor[func() s3types.Tag](), reflect.TypeFor[func() ddbtypes.Tag]()},
+		{reflect.TypeFor[struct{ T s3types.Tag }](), reflect.TypeFor[struct{ T ddbtypes.Tag }]()},
+	} {
+		if pair[0] == pair[1] {
+			t.Fatalf("the test needs two different types: %v", pair[0])
+		}
+		k1 := clientcache.ClientKey{Type: pair[0], Key: key}
+		k2 := clientcache.ClientKey{Type: pair[1], Key: key}
+		t1, err1 := k1.MarshalText()
+		t2, err2 := k2.MarshalText()
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if bytes.Equal(t1, t2) {
+			t.Errorf("the keys of two client types (%v, %v) marshal to one text: %s", pair[0], pair[1], t1)
+		}
+		// Stable: a key marshals to the same text every time.
+		if again, _ := k1.MarshalText(); !bytes.Equal(again, t1) {
+			t.Errorf("a key marshals to %s, then %s", t1, again)
+		}
+	}
+}
+
+// TestLoadTimeoutBoundsAClientConstruction: Options.LoadTimeout "bounds
+// each load (config loading with its credential call, client construction,
+// a Derived build)", but a constructor is given no context, as a Derived
+// build is not, and one that hung (a constructor of the caller's that
+// calls a service or reads a file) kept every caller with no deadline of
+// its own waiting for ever, as a Derived build did before buildBounded.
+func TestLoadTimeoutBoundsAClientConstruction(t *testing.T) {
+	c, err := clientcache.New(clientcache.Options{LoadTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	release := make(chan struct{})
+	var builds, returned atomic.Int32
+	hang := func(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
+		if builds.Add(1) == 1 {
+			<-release
+			defer returned.Add(1)
+		}
+		return s3.NewFromConfig(cfg, optFns...)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+		_ = c.Close()
+	})
+	first := make(chan error, 1)
+	go func() {
+		_, err := clientcache.Client(context.Background(), c, key, hang)
+		first <- err
+	}()
+	testwait.Until(t, "Client to return after LoadTimeout, its constructor still running", func() bool {
+		select {
+		case err = <-first:
+			return true
+		default:
+			return false
+		}
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Client with a constructor that hangs past LoadTimeout: %v, want context.DeadlineExceeded", err)
+	}
+	cl, err := clientcache.Client(context.Background(), c, key, hang)
+	if err != nil || cl == nil || builds.Load() != 2 {
+		t.Fatalf("the next Client call: %v, %v after %d constructions, want a second construction's client", cl, err, builds.Load())
+	}
+	close(release)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if returned.Load() != 1 {
+		t.Fatal("Close returned before the constructor given up on had")
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("one pool, %d released", n)
+	}
+}
+
+// panickingConstructor is a client constructor that panics in a frame of
+// its own.
+//
+//go:noinline
+func panickingConstructor(aws.Config, ...func(*s3.Options)) *s3.Client {
+	panic("constructor failed in panickingConstructor")
+}
+
+// TestClientConstructorPanicAndGoexitReachTheCallers guards the
+// constructor's running on a goroutine of the cache's (buildBounded): its
+// panic still reaches the callers as the engine's *LoaderPanicError, with
+// its value and a stack showing it, and its runtime.Goexit as the engine
+// reports a loader's (a nil Value); neither keeps a hold on the pool.
+func TestClientConstructorPanicAndGoexitReachTheCallers(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	_, err := clientcache.Client(context.Background(), c, key, panickingConstructor)
+	var lpe *concurrent.LoaderPanicError
+	if !errors.As(err, &lpe) || lpe.Value != "constructor failed in panickingConstructor" || !bytes.Contains(lpe.Stack, []byte("panickingConstructor")) {
+		t.Fatalf("Client with a constructor that panics: %v, want a *concurrent.LoaderPanicError with its value and stack", err)
+	}
+	_, err = clientcache.Client(context.Background(), c, key, func(aws.Config, ...func(*s3.Options)) *s3.Client {
+		runtime.Goexit()
+		return nil
+	})
+	if lpe = nil; !errors.As(err, &lpe) || lpe.Value != nil {
+		t.Fatalf("Client with a constructor that calls runtime.Goexit: %v, want a *concurrent.LoaderPanicError with a nil Value", err)
+	}
+	if _, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("one pool, %d released", n)
+	}
+}
