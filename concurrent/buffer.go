@@ -52,9 +52,12 @@ type stripe[K comparable, V any] struct {
 	skipped atomic.Uint64 // hits whose node was already queued (contended mode; sampled)
 	dropped atomic.Uint64 // hits not recorded: stripe full under contention (sampled)
 	misses  atomic.Uint64
-	touched atomic.Uint64 // Touch calls that found their key and queued their event: recorded as hits, not counted
-	// droppedTouches is the part of dropped that touches added (sampled
-	// with the same draw): dropped reads, but not hits.
+	// touched counts the events of touches (see Cache.recordTouch) that
+	// claimed a position, which tail counts as hits: counted before the
+	// claim, and taken back if the claim failed (see Cache.pushRead).
+	touched atomic.Uint64
+	// droppedTouches counts touches not recorded (sampled as dropped is):
+	// dropped reads, but not hits, so not part of dropped.
 	droppedTouches atomic.Uint64
 	_              [cacheLine - 48]byte
 	slots          [stripeSize]unsafe.Pointer // *node[K, V]
@@ -227,20 +230,22 @@ func (b *readBuffer[K, V]) each(f func(*stripe[K, V])) {
 }
 
 // counts returns hits, misses and dropped reads over all stripes. The
-// reads of Touch are recorded as hits are, and taken off the hits here as
-// they were counted: exactly if queued, with the same sampled draw if
-// dropped, and not at all if skipped, which counts nothing (see
-// recordTouch). A touch is counted as touched after its read, so the hits
-// are never short of it; min guards a Stats racing the two adds.
+// events of touches claim positions as hits do, and the touched counts take
+// them back. A touch is counted as touched before it claims its position,
+// and every tail is read before any touched count, so the hits computed are
+// never more than were counted, only fewer while a touch is between its two
+// steps (Cache.Stats keeps Hits from going back for that). Touches that
+// claim no position are counted apart (droppedTouches) or not at all
+// (skipped), never as hits.
 func (b *readBuffer[K, V]) counts() (hits, misses, dropped uint64) {
 	var touched uint64
 	b.each(func(s *stripe[K, V]) {
 		d := s.dropped.Load()
 		hits += s.tail.Load() + s.skipped.Load() + d
 		misses += s.misses.Load()
-		dropped += d
-		touched += s.touched.Load() + s.droppedTouches.Load()
+		dropped += d + s.droppedTouches.Load()
 	})
+	b.each(func(s *stripe[K, V]) { touched += s.touched.Load() })
 	hits -= min(touched, hits)
 	return
 }

@@ -80,6 +80,7 @@ type Cache[K comparable, V any] struct {
 
 	removals       [numCauses]atomic.Uint64
 	listenerPanics atomic.Uint64
+	hitsSeen       atomic.Uint64 // the most Hits Stats reported (see Stats)
 
 	mu  sync.Mutex   // guards pol, the consumer side of rb and wb, and target/removed
 	pol policy[K, V] // the eviction order
@@ -234,25 +235,34 @@ func (c *Cache[K, V]) Touch(key K) (V, bool) {
 
 // recordTouch records an access to n that is not a request for its key
 // (Touch, and a Set that replaced n's value in place): in the read buffer,
-// as a hit's, which counts it as a hit, exactly (in exact mode) or as an
-// unbiased estimate (in contended mode); the touched count takes it back.
-//
-// Only an access that went into the buffer, counted exactly, is taken back
-// exactly. One counted by sampling (skipped as already queued, or dropped)
-// is taken back with the same draw, or not counted at all: taking back
-// exactly what was counted 1 time in 16 lowered Stats.Hits, which is
-// monotonic, by one for 15 contended touches in 16.
+// as a hit's, which counts it as a hit in the stripe's tail if its event
+// claims a position; the touched count takes that back (see pushRead). An
+// event not queued is not counted as a hit: one skipped as already queued
+// counts nothing, and a dropped one is counted as a dropped read only.
 func (c *Cache[K, V]) recordTouch(n *node[K, V]) {
-	var queued bool
 	if !c.rb.contended() {
-		r := c.rb.first.push(n)
-		queued = r == pushed || c.recordExactSlow(n, r, true)
-	} else {
-		queued = c.recordContended(n, true)
+		if r := c.pushRead(&c.rb.first, n, true); r != pushed {
+			c.recordExactSlow(n, r, true)
+		}
+		return
 	}
-	if queued && c.stats {
-		c.rb.pick().touched.Add(1)
+	c.recordContended(n, true)
+}
+
+// pushRead pushes n's event into s. For a touch (with RecordStats) it counts
+// the touch first and takes it back if the push failed: counted after the
+// push, a Stats between the two saw the touch as a hit, and the next Stats
+// took it back (see readBuffer.counts).
+func (c *Cache[K, V]) pushRead(s *stripe[K, V], n *node[K, V], touch bool) pushResult {
+	if !touch || !c.stats {
+		return s.push(n)
 	}
+	s.touched.Add(1)
+	r := s.push(n)
+	if r != pushed {
+		s.touched.Add(^uint64(0))
+	}
+	return r
 }
 
 // liveAfterRead reports whether n has not expired, and stores the access time
@@ -290,40 +300,38 @@ func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	c.recordContended(n, false)
 }
 
-// recordContended records a read in contended mode, and reports whether its
-// event went into a stripe (counted exactly by the stripe's tail). touch
-// says the read is no request (see recordTouch): if its event does not go
-// into a stripe, it is not counted as a hit.
-func (c *Cache[K, V]) recordContended(n *node[K, V], touch bool) bool {
+// recordContended records a read in contended mode. touch says the read is
+// no request (see recordTouch): if its event does not go into a stripe, it
+// is not counted as a hit.
+func (c *Cache[K, V]) recordContended(n *node[K, V], touch bool) {
 	if c.rb.saturated.Load() {
 		c.dropSaturated(touch)
-		return false
+		return
 	}
 	s := c.rb.pick()
 	if s.queued(n) {
 		if !touch {
 			c.countSampled(&s.skipped)
 		}
-		return false
+		return
 	}
 	if s.full() {
 		c.dropRead(s, touch)
-		return false
+		return
 	}
 	// Remember n before publishing its event, so that the drain that
 	// consumes the event clears the entry after this store, never before.
 	recent := &s.recent[recentIndex(n)]
 	recent.Store(n)
-	r := s.push(n)
+	r := c.pushRead(s, n, touch)
 	if r == pushed {
-		return true
+		return
 	}
 	recent.CompareAndSwap(n, nil)
 	if r == contended { // another reader took the slot: spread out more
 		c.rb.grow()
 	}
 	c.dropRead(s, touch)
-	return false
 }
 
 // dropSaturated counts a hit dropped because the read buffer is saturated.
@@ -333,9 +341,10 @@ func (c *Cache[K, V]) recordContended(n *node[K, V], touch bool) bool {
 func (c *Cache[K, V]) dropSaturated(touch bool) {
 	if c.stats && sampled() {
 		s := c.rb.pick()
-		s.dropped.Add(skipSample)
-		if touch {
+		if touch { // a dropped read, but no hit (see recordTouch)
 			s.droppedTouches.Add(skipSample)
+		} else {
+			s.dropped.Add(skipSample)
 		}
 	}
 }

@@ -578,7 +578,8 @@ func TestPanickingListenerIsRecoveredAndLosesNothing(t *testing.T) {
 // TestPanickingPanicHandlerIsRecovered: a panic of OnListenerPanic itself
 // was not recovered: on the maintenance goroutine it ended the process, and
 // on a caller's (here Clear's) it lost the listener calls after it (review
-// finding). It is logged, and every call is made.
+// finding). It is logged, and every call is made (on the maintenance
+// goroutine: TestPanickingPanicHandlerOnTheMaintenanceGoroutine).
 func TestPanickingPanicHandlerIsRecovered(t *testing.T) {
 	var buf bytes.Buffer
 	prev := slog.Default()
@@ -611,7 +612,7 @@ func TestPanickingPanicHandlerIsRecovered(t *testing.T) {
 	if out := buf.String(); strings.Count(out, "OnListenerPanic panicked") != 3 || !strings.Contains(out, "handler bug") || !strings.Contains(out, "listener bug") {
 		t.Fatalf("log = %q", out)
 	}
-	// On the maintenance goroutine: evictions beyond the bound.
+	// Evictions beyond the bound still work.
 	fill(t, c, "1", "2", "3", "4", "5", "6", "7")
 	c.Sync()
 	if c.Len() != 5 || len(rec.calls()) != 5 {

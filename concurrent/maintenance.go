@@ -397,13 +397,18 @@ func (c *Cache[K, V]) removeLocked(n *node[K, V]) (V, bool) {
 // removeAllLocked removes every entry with the given cause, linked ones in
 // eviction order first. Clear also makes the policy forget what it learned
 // (its clear, which for LFU allocates new tables sized from the bound);
-// Close only unlinks the nodes: a closed cache never uses the policy again,
-// and a new sketch for the largest LFU cache is about 1.75 GiB. Caller
+// Close of an LFU cache only unlinks the nodes: a closed cache never uses
+// the policy again, and a new sketch for the largest LFU cache is about
+// 1.75 GiB. LRU's clear allocates nothing, and LRU's remove leaves a node
+// of its heap in the heap's array (with its key) until a compaction, which
+// a closed cache would keep reachable: Close clears an LRU policy. Caller
 // holds c.mu.
 func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) []notification[K, V] {
+	_, isLRU := c.pol.(*lru[K, V])
+	unlinkOnly := cause == Closed && !isLRU
 	var linked []*node[K, V]
 	c.pol.ascend(func(x *node[K, V]) bool {
-		if cause == Closed {
+		if unlinkOnly {
 			linked = append(linked, x)
 		}
 		if v, ok := c.removeLocked(x); ok {
@@ -411,7 +416,7 @@ func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) [
 		}
 		return true
 	})
-	if cause == Closed {
+	if unlinkOnly {
 		for _, x := range linked {
 			c.pol.remove(x)
 		}
@@ -454,22 +459,20 @@ func (c *Cache[K, V]) newNode(key K) *node[K, V] {
 // finds the stripe full applies the buffered events itself, waiting for the
 // lock if need be, which keeps single-goroutine behaviour exact. A failed CAS
 // means another goroutine is reading: the buffer switches to contended mode.
-//
-// It reports whether the event went into the buffer (see recordContended,
-// which touch is passed on to).
-func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool) bool {
+// touch is recordTouch's (see pushRead and recordContended).
+func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool) {
 	for r != pushed {
 		if r == contended || c.rb.contended() {
 			c.rb.grow()
-			return c.recordContended(n, touch)
+			c.recordContended(n, touch)
+			return
 		}
 		c.mu.Lock()
 		notes := c.drainLocked(nil)
 		c.mu.Unlock()
 		c.deliver(notes)
-		r = c.rb.first.push(n)
+		r = c.pushRead(&c.rb.first, n, touch)
 	}
-	return true
 }
 
 // dropRead gives up recording a read under contention: its stripe is full.
@@ -477,9 +480,10 @@ func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool) b
 // readers doing maintenance work.
 func (c *Cache[K, V]) dropRead(s *stripe[K, V], touch bool) {
 	if c.stats && sampled() {
-		s.dropped.Add(skipSample)
-		if touch { // the same draw takes it back from the hits (see recordTouch)
+		if touch { // a dropped read, but no hit (see recordTouch)
 			s.droppedTouches.Add(skipSample)
+		} else {
+			s.dropped.Add(skipSample)
 		}
 	}
 	if !c.rb.saturated.Load() && c.rb.saturated.CompareAndSwap(false, true) {

@@ -69,6 +69,19 @@ func (c *Cache[K, V]) Stats() Stats {
 	}
 	if c.stats {
 		s.Hits, s.Misses, s.DroppedReads = c.rb.counts()
+		// counts may count fewer hits than were counted while a touch is
+		// between its two steps, never more: the most reported so far keeps
+		// Hits monotonic, and is never more than the count either.
+		for {
+			seen := c.hitsSeen.Load()
+			if s.Hits <= seen {
+				s.Hits = seen
+				break
+			}
+			if c.hitsSeen.CompareAndSwap(seen, s.Hits) {
+				break
+			}
+		}
 	}
 	for i := range s.removals {
 		s.removals[i] = c.removals[i].Load()
