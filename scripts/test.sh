@@ -8,8 +8,12 @@ cd "$(dirname "$0")/.."
 flags=(-race -shuffle=on -count=1)
 [ "${SHORT:-0}" = 1 ] && flags+=(-short)
 
-modules=$(git ls-files 'go.mod' '*/go.mod' 2>/dev/null | xargs -n1 dirname || echo .)
-for m in $modules; do
+# Every go.mod of the repository: those git tracks, or, outside a git
+# checkout (a release archive), those on disk.
+gomods=$(git ls-files 'go.mod' '*/go.mod' 2>/dev/null) ||
+  gomods=$(find . -name go.mod -not -path './.git/*' -not -path '*/testdata/*' | sed 's|^\./||' | sort)
+for f in $gomods; do
+  m=$(dirname "$f")
   echo "--- go test ${flags[*]} ./... in $m"
   (cd "$m" && go test "${flags[@]}" ./...)
 done

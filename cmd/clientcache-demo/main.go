@@ -44,6 +44,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/fakeaws"
 )
 
@@ -76,6 +77,9 @@ func main() {
 	default:
 		fail(fmt.Errorf("-policy %q: must be LRU or LFU", policy))
 	}
+	if err := s.validate(); err != nil {
+		fail(err) // before announcing a run
+	}
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		s.progress = os.Stderr // a terminal: draw progress bars
 	} else {
@@ -103,10 +107,17 @@ func (s settings) validate() error {
 		return errors.New("-workers must be at least 1")
 	case s.requests < 1 || s.naiveRequests < 0:
 		return errors.New("-requests must be positive and -naive-requests not negative")
-	case s.skew <= 1:
-		return errors.New("-skew must be greater than 1")
+	case !(s.skew > 1) || math.IsInf(s.skew, 1):
+		// NaN and +Inf pass a plain "<= 1" test, and rand.Zipf then
+		// loops for ever drawing the first tenant.
+		return fmt.Errorf("-skew %v: must be a finite number greater than 1", s.skew)
 	case s.size < 1:
 		return errors.New("-size must be at least 1")
+	case s.size > math.MaxInt/s.services:
+		// MaxClients is size x services: it must not overflow.
+		return fmt.Errorf("-size %d: must be at most %d with -services %d", s.size, math.MaxInt/s.services, s.services)
+	case s.policy == clientcache.LFU && s.size*s.services > concurrent.MaxLFUSize:
+		return fmt.Errorf("-size %d: with -policy LFU, -size x -services must be at most %d (concurrent.MaxLFUSize)", s.size, concurrent.MaxLFUSize)
 	case s.stsLatency < 0:
 		return errors.New("-sts-latency must not be negative")
 	}

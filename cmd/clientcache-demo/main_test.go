@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/fakeaws"
 
 	"github.com/clientcache/clientcache/internal/testwait"
@@ -79,6 +81,33 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 		mut(&s)
 		if _, err := run(context.Background(), s); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("-%s: got %v", name, err)
+		}
+	}
+}
+
+// TestDemoRejectsBadFlagsBeforeRunning: a -skew of NaN or +Inf passed the
+// check ("skew <= 1" is false for both) and the demo then hung for ever in
+// rand.Zipf; a -size whose MaxClients (size x services) overflows, or is
+// above the LFU engine's bound, failed only after the two other strategies
+// had run, with an error naming Options.MaxClients or Options.MaxConfigs,
+// not the flag.
+func TestDemoRejectsBadFlagsBeforeRunning(t *testing.T) {
+	base := settings{tenants: 5, services: 3, workers: 1, requests: 1, naiveRequests: 1, size: 1, skew: 1.1, policy: clientcache.LRU}
+	for name, mut := range map[string]func(*settings){
+		"skew NaN":                    func(s *settings) { s.skew = math.NaN() },
+		"skew +Inf":                   func(s *settings) { s.skew = math.Inf(1) },
+		"size overflowing MaxClients": func(s *settings) { s.size = math.MaxInt/3 + 1 },
+		"size above MaxLFUSize":       func(s *settings) { s.size = concurrent.MaxLFUSize; s.policy = clientcache.LFU },
+	} {
+		s := base
+		mut(&s)
+		err := s.validate()
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if flag := "-" + strings.Fields(name)[0]; !strings.Contains(err.Error(), flag) {
+			t.Errorf("%s: error %q does not name %s", name, err, flag)
 		}
 	}
 }

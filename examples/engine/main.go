@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -54,8 +55,12 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 	default:
 		return fmt.Errorf("-policy %q: must be LRU or LFU", policyName)
 	}
-	if tenants < 1 || workers < 1 || requests < 1 || skew <= 1 {
-		return errors.New("-tenants, -workers and -requests must be positive and -skew > 1")
+	if tenants < 1 || workers < 1 || requests < 1 {
+		return errors.New("-tenants, -workers and -requests must be positive")
+	}
+	if !(skew > 1) || math.IsInf(skew, 1) {
+		// NaN and +Inf pass "skew <= 1", and rand.Zipf then loops for ever.
+		return fmt.Errorf("-skew %v: must be a finite number greater than 1", skew)
 	}
 
 	var opened, closedTwice atomic.Int64

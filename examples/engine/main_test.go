@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -29,6 +30,12 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	if err := run(io.Discard, 50, -1, 4, 4000, 1.2, "LRU"); err == nil {
 		t.Fatal("a negative size must be an error")
+	}
+	// NaN and +Inf passed "skew <= 1" and the program hung in rand.Zipf.
+	for _, skew := range []float64{math.NaN(), math.Inf(1)} {
+		if err := run(io.Discard, 50, 8, 4, 4000, skew, "LRU"); err == nil || !strings.Contains(err.Error(), "-skew") {
+			t.Fatalf("-skew %v: got %v", skew, err)
+		}
 	}
 }
 
