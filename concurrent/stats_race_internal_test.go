@@ -70,8 +70,8 @@ func TestStatsRacingASaturatedTouchSeesNoHit(t *testing.T) {
 // cache kept such keys reachable for as long as it was itself.
 func TestClosedLRUCacheKeepsNoKey(t *testing.T) {
 	type key struct {
-		id  int
-		pad [256]byte
+		id int
+		_  [256]byte
 	}
 	c, err := New(Options[*key, int]{MaxSize: 8})
 	if err != nil {
