@@ -48,12 +48,7 @@ func TestDerivedBuildPanicStackShowsTheBuild(t *testing.T) {
 	if !bytes.Contains(lpe.Stack, []byte("panickingPresignBuild")) {
 		t.Errorf("LoaderPanicError.Stack does not show the build that panicked:\n%s", lpe.Stack)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.Stats().PoolsReleased; n != 1 {
-		t.Fatalf("one pool, %d released", n)
-	}
+	closeReleasingOnePool(t, c, "")
 }
 
 // TestDerivedBuildGoexitIsReportedAsGoexit: a build that calls
@@ -76,12 +71,7 @@ func TestDerivedBuildGoexitIsReportedAsGoexit(t *testing.T) {
 	if lpe.Value != nil {
 		t.Errorf("LoaderPanicError.Value %q after runtime.Goexit, want nil (the build panicked with nothing)", lpe.Value)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.Stats().PoolsReleased; n != 1 {
-		t.Fatalf("one pool, %d released", n)
-	}
+	closeReleasingOnePool(t, c, "")
 }
 
 // localClientType returns a client type named "client" declared in this
@@ -161,18 +151,9 @@ func TestLoadTimeoutBoundsAClientConstruction(t *testing.T) {
 		}
 		_ = c.Close()
 	})
-	first := make(chan error, 1)
-	go func() {
+	err = returnsInTime(t, "Client to return after LoadTimeout, its constructor still running", func() error {
 		_, err := clientcache.Client(context.Background(), c, key, hang)
-		first <- err
-	}()
-	testwait.Until(t, "Client to return after LoadTimeout, its constructor still running", func() bool {
-		select {
-		case err = <-first:
-			return true
-		default:
-			return false
-		}
+		return err
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Client with a constructor that hangs past LoadTimeout: %v, want context.DeadlineExceeded", err)
@@ -224,10 +205,24 @@ func TestClientConstructorPanicAndGoexitReachTheCallers(t *testing.T) {
 	if _, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.Stats().PoolsReleased; n != 1 {
-		t.Fatalf("one pool, %d released", n)
-	}
+	closeReleasingOnePool(t, c, "")
+}
+
+// returnsInTime runs f on a goroutine and returns its error, failing the
+// test (after testwait.Hang) if f does not return: a call that hangs fails
+// with what was awaited instead of hanging the test binary.
+func returnsInTime(t *testing.T, what string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	var err error
+	testwait.Until(t, what, func() bool {
+		select {
+		case err = <-done:
+			return true
+		default:
+			return false
+		}
+	})
+	return err
 }

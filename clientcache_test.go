@@ -98,6 +98,13 @@ func (w *world) tenant(t testing.TB, tenant int) keys.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w.config(t, role, keys.Label{Key: "tenant", Value: fmt.Sprint(tenant)})
+}
+
+// config returns the config identity of creds against the world's
+// endpoints, with labels.
+func (w *world) config(t testing.TB, creds keys.Credentials, labels ...keys.Label) keys.Config {
+	t.Helper()
 	k, err := keys.NewConfig(keys.ConfigInput{
 		Region:           "us-east-1",
 		CABundle:         w.ca,
@@ -107,8 +114,8 @@ func (w *world) tenant(t testing.TB, tenant int) keys.Config {
 		// only where S3 requires them.
 		RequestChecksumCalculation: keys.ChecksumWhenRequired,
 		ResponseChecksumValidation: keys.ChecksumWhenRequired,
-		Credentials:                role,
-		Labels:                     []keys.Label{{Key: "tenant", Value: fmt.Sprint(tenant)}},
+		Credentials:                creds,
+		Labels:                     labels,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +150,22 @@ func (w *world) tenantSessionOf(t *testing.T, r fakeaws.Request) (fakeaws.Assump
 		t.Fatalf("%s %s signed by %s without that session's token", r.Method, r.Path, r.SignedBy)
 	}
 	return a, tenant
+}
+
+// closeReleasingOnePool closes c, which built on one identity's pool, and
+// fails unless Close released that pool and nothing held it twice (why, if
+// not empty, says what a second hold would mean).
+func closeReleasingOnePool(t *testing.T, c *clientcache.Cache, why string) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		if why != "" {
+			t.Fatalf("one pool, %d released: %s", n, why)
+		}
+		t.Fatalf("one pool, %d released", n)
+	}
 }
 
 func serviceKey(t testing.TB, cfg keys.Config, service string) keys.Client {
@@ -678,18 +701,9 @@ func TestLoadTimeoutBoundsADerivedBuild(t *testing.T) {
 		}
 		return s3.NewPresignClient(cl), nil
 	}
-	first := make(chan error, 1)
-	go func() {
+	err = returnsInTime(t, "Derived to return after LoadTimeout, its build still running", func() error {
 		_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "hang", hang)
-		first <- err
-	}()
-	testwait.Until(t, "Derived to return after LoadTimeout, its build still running", func() bool {
-		select {
-		case err = <-first:
-			return true
-		default:
-			return false
-		}
+		return err
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Derived with a build that hangs past LoadTimeout: %v, want context.DeadlineExceeded", err)
@@ -1317,12 +1331,7 @@ func TestPoolIsHeldBeforeAnythingIsBuiltOnIt(t *testing.T) {
 		if _, err := clientcache.Client(context.Background(), c, serviceKey(t, cfgKey, "s3"), newClient); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if n := c.Stats().PoolsReleased; n != 1 {
-			t.Fatalf("one pool, %d released", n)
-		}
+		closeReleasingOnePool(t, c, "")
 	})
 	t.Run("Derived", func(t *testing.T) {
 		c := newClientCache(t, clientcache.Options{})
@@ -1339,12 +1348,7 @@ func TestPoolIsHeldBeforeAnythingIsBuiltOnIt(t *testing.T) {
 		if _, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", build); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if n := c.Stats().PoolsReleased; n != 1 {
-			t.Fatalf("one pool, %d released", n)
-		}
+		closeReleasingOnePool(t, c, "")
 	})
 }
 
@@ -2362,12 +2366,7 @@ func TestNilClientOrDerivedObjectIsAnError(t *testing.T) {
 	if cl, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, o ...func(*s3.Options)) s3Options { return s3.NewFromConfig(cfg, o...) }); err != nil || cl == nil {
 		t.Fatalf("the next call did not build: %v, %v", cl, err)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.Stats().PoolsReleased; n != 1 {
-		t.Fatalf("one pool, %d released: a failed build kept its hold", n)
-	}
+	closeReleasingOnePool(t, c, "a failed build kept its hold")
 }
 
 // TestClientOfAnotherServiceIsRefused pins a broken promise of ClientKey (a
@@ -2422,12 +2421,7 @@ func TestClientOfAnotherServiceIsRefused(t *testing.T) {
 	if _, err := clientcache.Client(ctx, c, key, func(cfg aws.Config, o ...func(*s3.Options)) s3Options { return s3.NewFromConfig(cfg, o...) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.Stats().PoolsReleased; n != 1 {
-		t.Fatalf("one pool, %d released: a refused build kept its hold", n)
-	}
+	closeReleasingOnePool(t, c, "a refused build kept its hold")
 }
 
 // TestClientKeyGoStringNamesItsType pins a lost field and a nondeterministic

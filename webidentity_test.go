@@ -29,18 +29,7 @@ func (w *world) webIdentityTenant(t testing.TB, tenant int, tokenFile string) ke
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := keys.NewConfig(keys.ConfigInput{
-		Region:                     "us-east-1",
-		CABundle:                   w.ca,
-		RetryMaxAttempts:           1,
-		RequestChecksumCalculation: keys.ChecksumWhenRequired,
-		ResponseChecksumValidation: keys.ChecksumWhenRequired,
-		Credentials:                creds,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return w.config(t, creds)
 }
 
 func writeToken(t *testing.T, token string) string {
