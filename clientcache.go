@@ -142,7 +142,11 @@ type Options struct {
 	// which the SDK resolves from the options (the provider then stands for
 	// them), or an assumed role whose chain starts there. With static,
 	// anonymous or web identity credentials the key's would replace it, so
-	// the load fails with ErrInvalid naming the options instead.
+	// the load fails with ErrInvalid naming the options instead. So does
+	// a ClientLogMode that logs what holds secrets (config.WithClientLogMode
+	// with aws.LogSigning, LogRequest, LogRequestWithBody or
+	// LogResponseWithBody: the session token header, an external ID, the
+	// credentials STS returns); a client's own options are the caller's.
 	// Credentials cache options (config.WithCredentialsCacheOptions: an
 	// ExpiryWindow) apply to every key's credentials cache, the ones the
 	// cache builds itself for static, assumed role and web identity

@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache"
@@ -1183,6 +1184,58 @@ func TestNamedCredentialsProvider(t *testing.T) {
 	}
 	if a, ok := w.sts.Issued(v.AccessKeyID); !ok || a.SignedBy != "AKIDNAMEDPROVIDER" {
 		t.Fatalf("the role's credentials were issued %v to a call signed by %q, want the named provider's AKIDNAMEDPROVIDER", ok, a.SignedBy)
+	}
+}
+
+// TestNamedLogModesThatPrintSecretsAreRefused: named options may set the
+// SDK's logger and log mode, which the cache's own STS client inherits
+// from the config: with response bodies logged, the AssumeRole answer (the
+// session's secret access key and token) went to the caller's logger, and
+// with request headers every request's X-Amz-Security-Token. Such modes
+// fail the load with ErrInvalid naming the options; others load.
+func TestNamedLogModesThatPrintSecretsAreRefused(t *testing.T) {
+	w := newWorld(t)
+	var logged bytes.Buffer
+	logger := logging.LoggerFunc(func(_ logging.Classification, format string, v ...interface{}) {
+		fmt.Fprintf(&logged, format+"\n", v...)
+	})
+	modes := map[string]aws.ClientLogMode{
+		"signing":       aws.LogSigning,
+		"request":       aws.LogRequest,
+		"request-body":  aws.LogRequestWithBody,
+		"response-body": aws.LogResponseWithBody,
+		"retries":       aws.LogRetries | aws.LogResponse, // no secret: loads
+	}
+	named := map[string][]func(*config.LoadOptions) error{}
+	for name, mode := range modes {
+		named[name] = []func(*config.LoadOptions) error{config.WithLogger(logger), config.WithClientLogMode(mode)}
+	}
+	c := newClientCache(t, clientcache.Options{LoadOptions: named})
+	for name := range modes {
+		in := w.tenant(t, 1).Input()
+		in.Name = name
+		key, err := keys.NewConfig(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Config(context.Background(), key)
+		if name == "retries" {
+			if err != nil {
+				t.Fatalf("named options with ClientLogMode %v: %v", modes[name], err)
+			}
+			continue
+		}
+		if want := fmt.Sprintf("Options.LoadOptions[%q]", name); !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("named options with ClientLogMode %v: %v; want ErrInvalid naming %s", modes[name], err, want)
+		}
+	}
+	if n := w.sts.Calls(); n != 1 {
+		t.Fatalf("%d AssumeRole calls, want 1 (the options that log no secret)", n)
+	}
+	for _, s := range []string{"SessionToken", "SecretAccessKey", "X-Amz-Security-Token", externalIDOf} {
+		if strings.Contains(logged.String(), s) {
+			t.Fatalf("the SDK's log (%d bytes) holds %s", logged.Len(), s)
+		}
 	}
 }
 

@@ -46,6 +46,12 @@ func (e *configEntry) release() {
 	e.source.release()
 }
 
+// secretLogModes are the SDK's log modes whose output holds secrets: the
+// canonical request (LogSigning) and request headers (LogRequest) carry the
+// session token, request bodies an AssumeRole call's external ID, and
+// response bodies the credentials STS returns.
+const secretLogModes = aws.LogSigning | aws.LogRequest | aws.LogRequestWithBody | aws.LogResponseWithBody
+
 // loadConfig builds the aws.Config for key. It runs as a GetOrLoad loader, so
 // once per identity however many callers miss it together.
 func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, error) {
@@ -79,6 +85,10 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		if o.Credentials != noCredentials && (k == keys.KindStatic || k == keys.KindAnonymous || k == keys.KindWebIdentity) {
 			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
 				"sets a credentials provider, which the key's credentials (%v) would replace: a config identity's credentials are its key's (keys.ConfigInput.Credentials)", k)
+		}
+		if o.ClientLogMode != nil && *o.ClientLogMode&secretLogModes != 0 {
+			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
+				"sets a ClientLogMode that logs signing, request headers or bodies, or response bodies, which hold the identity's secrets (the session token header, an external ID, the credentials STS returns to the cache's own STS client)")
 		}
 		return nil
 	})
