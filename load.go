@@ -52,6 +52,22 @@ func (e *configEntry) release() {
 // response bodies the credentials STS returns.
 const secretLogModes = aws.LogSigning | aws.LogRequest | aws.LogRequestWithBody | aws.LogResponseWithBody
 
+// refuseSecretLogMode returns a load option, to come after the named
+// options of key, that fails the load if they set a ClientLogMode of
+// secretLogModes. Both loads of an identity (the config's, and the one that
+// resolves default chain or profile credentials, whose own clients, STS for
+// a profile's role_arn, SSO, IMDS, log with that load's mode) run it: named
+// options run in each and may set a mode in one only.
+func refuseSecretLogMode(key keys.Config) func(*config.LoadOptions) error {
+	return func(o *config.LoadOptions) error {
+		if o.ClientLogMode != nil && *o.ClientLogMode&secretLogModes != 0 {
+			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
+				"sets a ClientLogMode that logs signing, request headers or bodies, or response bodies, which hold the identity's secrets (the session token header, an external ID, the credentials STS returns to the cache's own STS client)")
+		}
+		return nil
+	}
+}
+
 // loadConfig builds the aws.Config for key. It runs as a GetOrLoad loader, so
 // once per identity however many callers miss it together.
 func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, error) {
@@ -86,11 +102,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
 				"sets a credentials provider, which the key's credentials (%v) would replace: a config identity's credentials are its key's (keys.ConfigInput.Credentials)", k)
 		}
-		if o.ClientLogMode != nil && *o.ClientLogMode&secretLogModes != 0 {
-			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
-				"sets a ClientLogMode that logs signing, request headers or bodies, or response bodies, which hold the identity's secrets (the session token header, an external ID, the credentials STS returns to the cache's own STS client)")
-		}
-		return nil
+		return refuseSecretLogMode(key)(o)
 	})
 	// LoadDefaultConfig leaves the HTTP client unset unless something (a CA
 	// bundle) needs one, and every client constructor then builds its own
@@ -372,7 +384,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			hc = cfg.HTTPClient
 			containerHC = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 		}
-		opts := c.configOptions(pkey)
+		opts := append(c.configOptions(pkey), refuseSecretLogMode(key))
 		// DefaultsMode auto made the first load ask IMDS for the instance's
 		// region: the second gets the mode that answer resolved to
 		// (in-region, cross-region or standard, as each SDK client resolves
