@@ -19,7 +19,11 @@ type Stats struct {
 	// queued (already waiting in the buffer, or dropped) are counted by
 	// sampling (1 in 16, scaled by 16): an unbiased estimate within a
 	// fraction of a percent over many hits, at a tenth of the cost of
-	// counting each.
+	// counting each. A Stats that runs while a Touch (or a Set that
+	// replaces a value in place) is recording its access may count one hit
+	// fewer for each such call in flight, as if it were taken back before
+	// it was counted; Hits never goes back, and the next Stats after those
+	// calls have returned is exact again.
 	Hits, Misses uint64
 	// DroppedReads counts hits (and touches, and the accesses of Sets that
 	// replaced a value) whose access was not applied to the policy because,
