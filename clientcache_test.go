@@ -36,7 +36,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache"
@@ -1187,58 +1186,6 @@ func TestNamedCredentialsProvider(t *testing.T) {
 	}
 }
 
-// TestNamedLogModesThatPrintSecretsAreRefused: named options may set the
-// SDK's logger and log mode, which the cache's own STS client inherits
-// from the config: with response bodies logged, the AssumeRole answer (the
-// session's secret access key and token) went to the caller's logger, and
-// with request headers every request's X-Amz-Security-Token. Such modes
-// fail the load with ErrInvalid naming the options; others load.
-func TestNamedLogModesThatPrintSecretsAreRefused(t *testing.T) {
-	w := newWorld(t)
-	var logged bytes.Buffer
-	logger := logging.LoggerFunc(func(_ logging.Classification, format string, v ...interface{}) {
-		fmt.Fprintf(&logged, format+"\n", v...)
-	})
-	modes := map[string]aws.ClientLogMode{
-		"signing":       aws.LogSigning,
-		"request":       aws.LogRequest,
-		"request-body":  aws.LogRequestWithBody,
-		"response-body": aws.LogResponseWithBody,
-		"retries":       aws.LogRetries | aws.LogResponse, // no secret: loads
-	}
-	named := map[string][]func(*config.LoadOptions) error{}
-	for name, mode := range modes {
-		named[name] = []func(*config.LoadOptions) error{config.WithLogger(logger), config.WithClientLogMode(mode)}
-	}
-	c := newClientCache(t, clientcache.Options{LoadOptions: named})
-	for name := range modes {
-		in := w.tenant(t, 1).Input()
-		in.Name = name
-		key, err := keys.NewConfig(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Config(context.Background(), key)
-		if name == "retries" {
-			if err != nil {
-				t.Fatalf("named options with ClientLogMode %v: %v", modes[name], err)
-			}
-			continue
-		}
-		if want := fmt.Sprintf("Options.LoadOptions[%q]", name); !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), want) {
-			t.Fatalf("named options with ClientLogMode %v: %v; want ErrInvalid naming %s", modes[name], err, want)
-		}
-	}
-	if n := w.sts.Calls(); n != 1 {
-		t.Fatalf("%d AssumeRole calls, want 1 (the options that log no secret)", n)
-	}
-	for _, s := range []string{"SessionToken", "SecretAccessKey", "X-Amz-Security-Token", externalIDOf} {
-		if strings.Contains(logged.String(), s) {
-			t.Fatalf("the SDK's log (%d bytes) holds %s", logged.Len(), s)
-		}
-	}
-}
-
 // TestNamedLoadOptions: options that cannot be compared enter an identity by
 // name only; an unknown name is an error; an HTTP client brought by named
 // options is used, and its connections are the caller's.
@@ -1939,28 +1886,41 @@ func panics(f func()) func() error {
 	}
 }
 
+// roleProfile starts an STS endpoint and writes a shared config file whose
+// profile "tenant" assumes fakeaws.RoleARN(1) from profile "base" (static
+// keys with the base secret) and, if caBundle, trusts the endpoint through
+// a ca_bundle file of its own. The STS client the SDK builds for the
+// profile's role finds its endpoint in the environment only:
+// AWS_ENDPOINT_URL_STS is set for the test.
+func roleProfile(t *testing.T, caBundle bool) (*fakeaws.STS, string) {
+	t.Helper()
+	stssrv := fakeaws.NewSTS()
+	t.Cleanup(stssrv.Close)
+	dir := t.TempDir()
+	tenant := "[profile tenant]\nregion = us-east-1\n"
+	if caBundle {
+		caFile := filepath.Join(dir, "ca.pem")
+		if err := os.WriteFile(caFile, stssrv.CABundle(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tenant += "ca_bundle = " + caFile + "\n"
+	}
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte(tenant+"role_arn = "+fakeaws.RoleARN(1)+"\nsource_profile = base"+
+		"\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_STS", stssrv.URL())
+	return stssrv, cfgFile
+}
+
 // A profile that names its own ca_bundle and assumes a role: its AssumeRole
 // calls go through a pool the SDK builds from the cache's BuildableClient,
 // which the cache cannot reach to close. That connection stayed open (idle,
 // for the transport's 90 s) after Close; the pool now keeps no idle
 // connection, so Close leaves none.
 func TestProfileCABundleLeavesNoConnectionAfterClose(t *testing.T) {
-	stssrv := fakeaws.NewSTS()
-	t.Cleanup(stssrv.Close)
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, stssrv.CABundle(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgFile := filepath.Join(dir, "config")
-	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nca_bundle = "+caFile+
-		"\nrole_arn = "+fakeaws.RoleARN(1)+"\nsource_profile = base"+
-		"\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// The STS client the SDK builds for the profile's role finds its
-	// endpoint in the environment only.
-	t.Setenv("AWS_ENDPOINT_URL_STS", stssrv.URL())
+	stssrv, cfgFile := roleProfile(t, true)
 	creds, err := keys.ProfileCredentials("tenant")
 	if err != nil {
 		t.Fatal(err)
@@ -1983,14 +1943,7 @@ func TestProfileCABundleLeavesNoConnectionAfterClose(t *testing.T) {
 // the HTTP client LoadDefaultConfig was handed, a BuildableClient whose pool
 // the cache never closed, so the connection stayed open after Close.
 func TestDefaultChainLeavesNoConnectionAfterClose(t *testing.T) {
-	stssrv := fakeaws.NewSTS()
-	t.Cleanup(stssrv.Close)
-	cfgFile := filepath.Join(t.TempDir(), "config")
-	if err := os.WriteFile(cfgFile, []byte("[profile tenant]\nregion = us-east-1\nrole_arn = "+fakeaws.RoleARN(1)+
-		"\nsource_profile = base\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_ENDPOINT_URL_STS", stssrv.URL())
+	stssrv, cfgFile := roleProfile(t, false)
 	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Profile: "tenant",
 		Credentials: keys.DefaultCredentials(), CABundle: stssrv.CABundle()})
 	if err != nil {
