@@ -478,11 +478,11 @@ func qualifiedTypeName(t reflect.Type) string {
 	return t.String()
 }
 
-// typeNames holds the names uniqueTypeName gave.
+// typeNames holds the names uniqueTypeName gave, under its lock.
 var typeNames struct {
-	byType sync.Map // reflect.Type -> string: the name given to a type
-	mu     sync.Mutex
-	taken  map[string]bool // guarded by mu: the names given
+	sync.Mutex
+	byType map[reflect.Type]string
+	taken  map[string]bool
 }
 
 // uniqueTypeName is qualifiedTypeName(t), followed by "#2", "#3", ... for
@@ -493,16 +493,13 @@ func uniqueTypeName(t reflect.Type) string {
 	if t == nil {
 		return "<nil>"
 	}
-	if n, ok := typeNames.byType.Load(t); ok {
-		return n.(string)
+	typeNames.Lock()
+	defer typeNames.Unlock()
+	if n, ok := typeNames.byType[t]; ok {
+		return n
 	}
-	typeNames.mu.Lock()
-	defer typeNames.mu.Unlock()
-	if n, ok := typeNames.byType.Load(t); ok {
-		return n.(string)
-	}
-	if typeNames.taken == nil {
-		typeNames.taken = make(map[string]bool)
+	if typeNames.byType == nil {
+		typeNames.byType, typeNames.taken = map[reflect.Type]string{}, map[string]bool{}
 	}
 	base := qualifiedTypeName(t)
 	name := base
@@ -510,6 +507,6 @@ func uniqueTypeName(t reflect.Type) string {
 		name = base + "#" + strconv.Itoa(i)
 	}
 	typeNames.taken[name] = true
-	typeNames.byType.Store(t, name)
+	typeNames.byType[t] = name
 	return name
 }
