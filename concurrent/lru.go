@@ -307,6 +307,10 @@ func (p *lru[K, V]) setMax(int) {}
 
 func (p *lru[K, V]) len() int { return p.q.len() + len(p.h) - p.dead }
 
+// unlinkAll is clear, which allocates nothing and drops the heap (remove
+// would leave a node there, with its key, until a compaction).
+func (p *lru[K, V]) unlinkAll() { p.clear() }
+
 func (p *lru[K, V]) clear() {
 	p.q.clear()
 	for _, it := range p.h {

@@ -396,30 +396,18 @@ func (c *Cache[K, V]) removeLocked(n *node[K, V]) (V, bool) {
 
 // removeAllLocked removes every entry with the given cause, linked ones in
 // eviction order first. Clear also makes the policy forget what it learned
-// (its clear, which for LFU allocates new tables sized from the bound);
-// Close of an LFU cache only unlinks the nodes: a closed cache never uses
-// the policy again, and a new sketch for the largest LFU cache is about
-// 1.75 GiB. LRU's clear allocates nothing, and LRU's remove leaves a node
-// of its heap in the heap's array (with its key) until a compaction, which
-// a closed cache would keep reachable: Close clears an LRU policy. Caller
-// holds c.mu.
+// (its clear); Close only unlinks the nodes (unlinkAll), as a closed cache
+// never uses the policy again and clear allocates an LFU policy's tables
+// anew. Caller holds c.mu.
 func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) []notification[K, V] {
-	_, isLRU := c.pol.(*lru[K, V])
-	unlinkOnly := cause == Closed && !isLRU
-	var linked []*node[K, V]
 	c.pol.ascend(func(x *node[K, V]) bool {
-		if unlinkOnly {
-			linked = append(linked, x)
-		}
 		if v, ok := c.removeLocked(x); ok {
 			notes = append(notes, notification[K, V]{x.key, v, cause})
 		}
 		return true
 	})
-	if unlinkOnly {
-		for _, x := range linked {
-			c.pol.remove(x)
-		}
+	if cause == Closed {
+		c.pol.unlinkAll()
 	} else {
 		c.pol.clear()
 	}

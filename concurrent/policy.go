@@ -142,6 +142,12 @@ type policy[K comparable, V any] interface {
 	len() int
 	// clear unlinks every node and resets what the policy learned.
 	clear()
+	// unlinkAll unlinks every node of a policy that is not used again (the
+	// cache is closing). It must not allocate: unlike clear, it need not
+	// leave the policy ready for new nodes (an LFU policy's tables, sized
+	// from the bound, are about 1.75 GiB at MaxLFUSize), and it must keep
+	// no node reachable.
+	unlinkAll()
 	// clone returns an independent copy of the policy, in the same state,
 	// in which each linked node x is replaced by the unlinked node mapped(x).
 	clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V]

@@ -2706,10 +2706,16 @@ func (p *wtinylfu[K, V]) setMax(max int) {
 }
 
 func (p *wtinylfu[K, V]) clear() {
+	p.unlinkAll()
+	p.reset(p.max)
+}
+
+// unlinkAll empties the queues and keeps the tables: reset would allocate
+// new ones sized from the bound.
+func (p *wtinylfu[K, V]) unlinkAll() {
 	for _, q := range p.order() {
 		q.clear()
 	}
-	p.reset(p.max)
 }
 
 func (p *wtinylfu[K, V]) clone(mapped func(*node[K, V]) *node[K, V]) policy[K, V] {
