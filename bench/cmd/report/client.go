@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ func runClient(cfg config, s *section) error {
 		s.printf("| %s | %d | %s | %s | %s | %s | %s |\n", name, r.Samples, dur(r.P50), dur(r.P99), dur(r.Max), dur(b.P50), dur(b.P99))
 	}
 	s.printf("\n")
-	s.printf("theine's LoadingCache holds the lock of the key's shard while its loader runs, so hits on keys of the same shard (16 shards here) wait too; each reader soon meets such a key, and its requests due while it waits count as late. ")
+	s.printf("theine's LoadingCache holds the lock of the key's shard while its loader runs, so hits on keys of the same shard (%d shards here, at GOMAXPROCS %d) wait too; each reader soon meets such a key, and its requests due while it waits count as late. ", theineShards(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
 	s.printf("Tail latencies in microseconds need a quiet machine: on an overloaded one, a reader descheduled for a few milliseconds shows up in p99 for every cache.\n\n")
 	sp := hol["seedport"]
 	for _, cc := range []string{"clientcache-LRU", "clientcache-LFU"} {
@@ -75,6 +76,17 @@ func runClient(cfg config, s *section) error {
 			fmt.Sprintf("%s p99 %s (baseline without a load %s); seedport p99 %s, max %s (load %v)", cc, dur(r.P99), dur(base[cc].P99), dur(sp.P99), dur(sp.Max), holLoad))
 	}
 	return nil
+}
+
+// theineShards is the number of shards theine v0.6.3 gives a cache at
+// the given GOMAXPROCS (internal/store.go: the least power of two at or
+// above 2 x GOMAXPROCS, then kept within 16..128).
+func theineShards(procs int) int {
+	n := 1
+	for n < procs*2 {
+		n *= 2
+	}
+	return min(max(n, 16), 128)
 }
 
 func dur(d time.Duration) string {

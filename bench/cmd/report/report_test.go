@@ -91,3 +91,13 @@ func TestSpreadMedian(t *testing.T) {
 		}
 	}
 }
+
+func TestTheineShards(t *testing.T) {
+	for _, c := range []struct{ procs, want int }{
+		{1, 16}, {2, 16}, {8, 16}, {9, 32}, {16, 32}, {17, 64}, {64, 128}, {100, 128},
+	} {
+		if got := theineShards(c.procs); got != c.want {
+			t.Errorf("theineShards(%d) = %d, want %d", c.procs, got, c.want)
+		}
+	}
+}
