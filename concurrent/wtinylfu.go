@@ -2742,6 +2742,10 @@ func cloneWT[K comparable, V any, K2 comparable, V2 any](p *wtinylfu[K, V], mapp
 			y := mapped(x)
 			y.setBlind(x.isBlind())
 			y.setReturning(x.isReturning())
+			// The sketch's doorkeeper is copied, and with it the epoch
+			// of the marks: a node keeps its mark so that the clone
+			// skips the doorkeeper's probes for the same keys.
+			y.doorMark = x.doorMark
 			dst[i].pushBack(y)
 			return true
 		})

@@ -2512,3 +2512,41 @@ func TestLFUShrinkEvictsInItsDocumentedOrder(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestWTinyLFUCloneKeepsDoorMarks: a clone of the policy copies the sketch
+// and its doorkeeper, so each copied node keeps its doorkeeper mark; a node
+// left unmarked would make the clone probe the doorkeeper again for a key it
+// holds (the same counts, more cache misses).
+func TestWTinyLFUCloneKeepsDoorMarks(t *testing.T) {
+	h := newWTHarness(64, 1)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 5_000 {
+		k := rng.Uint64N(200)
+		if n := h.nodes[k]; n != nil {
+			h.p.access(n)
+		} else {
+			h.p.add(h.newNode(k))
+		}
+		for h.p.len() > 64 {
+			delete(h.nodes, h.p.evict().key)
+		}
+	}
+	copies := map[uint64]*node[uint64, int]{}
+	c := h.p.clone(func(x *node[uint64, int]) *node[uint64, int] {
+		y := &node[uint64, int]{key: x.key, hash: x.hash}
+		copies[x.key] = y
+		return y
+	}).(*wtinylfu[uint64, int])
+	marked := 0
+	for k, x := range h.nodes {
+		if x.doorMark == c.doorMark {
+			marked++
+		}
+		if got := copies[k].doorMark; got != x.doorMark {
+			t.Fatalf("key %d: clone's mark %d, original's %d", k, got, x.doorMark)
+		}
+	}
+	if marked == 0 {
+		t.Fatalf("no node holds the current mark %d: the test marks nothing", c.doorMark)
+	}
+}
