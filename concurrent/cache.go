@@ -76,6 +76,7 @@ type Cache[K comparable, V any] struct {
 	closed atomic.Bool
 
 	nextDeadline    atomic.Int64  // when the next entry expires (the expiry clock); noDeadline if none
+	armedDeadline   atomic.Int64  // the nextDeadline the maintenance goroutine's timer was last armed for (see armTimer)
 	maintenanceRuns atomic.Uint64 // times the maintenance goroutine woke to work
 
 	removals       [numCauses]atomic.Uint64
@@ -84,7 +85,10 @@ type Cache[K comparable, V any] struct {
 
 	mu  sync.Mutex   // guards pol, the consumer side of rb and wb, and target/removed
 	pol policy[K, V] // the eviction order
-	lru *lru[K, V]   // pol itself when it is LRU, to call it directly on the drain path
+	// maintaining is set while the maintenance goroutine drains (guarded
+	// by mu): its own drains need not wake it to re-arm its timer.
+	maintaining bool
+	lru         *lru[K, V] // pol itself when it is LRU, to call it directly on the drain path
 	// target, removed and removedValue carry the argument and results of
 	// removeTarget, a map callback built once so that evicting allocates
 	// nothing.
@@ -144,6 +148,7 @@ func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K,
 	}
 	c.exp.lists[byWrite].which, c.exp.lists[byAccess].which = byWrite, byAccess
 	c.nextDeadline.Store(noDeadline)
+	c.armedDeadline.Store(noDeadline)
 	c.closeCtx, c.cancelLoads = context.WithCancel(context.Background())
 	c.rb.init()
 	c.max.Store(int64(o.MaxSize))

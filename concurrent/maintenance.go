@@ -73,12 +73,30 @@ func maintenanceLoop[K comparable, V any](wp weak.Pointer[Cache[K, V]], wake, st
 	}
 }
 
-// untilNextDeadline returns how long until the next entry expires.
+// untilNextDeadline returns how long until the next entry expires, and
+// records the deadline as the one the timer is armed for.
+//
+// A drain on a caller's goroutine (Sync, Resize, All, a writer that found
+// the write buffer full) can find a deadline earlier than the timer's: under
+// contention an idle entry can wait behind a later one, and putting the
+// order right brings its deadline forward. expireLocked then wakes this
+// goroutine to re-arm. The two sides store and then load (nextDeadline and
+// armedDeadline, in opposite order), so at least one of them sees the
+// other's store: the caller sees the deadline armed here, or this loop sees
+// the caller's deadline on its second load and arms for that.
 func (c *Cache[K, V]) untilNextDeadline() (time.Duration, bool) {
 	if !c.expiring {
 		return 0, false
 	}
 	d := c.nextDeadline.Load()
+	for {
+		c.armedDeadline.Store(d)
+		again := c.nextDeadline.Load()
+		if again == d {
+			break
+		}
+		d = again
+	}
 	if d == noDeadline {
 		return 0, false
 	}
@@ -91,7 +109,9 @@ func (c *Cache[K, V]) maintain(stop chan struct{}) {
 	for {
 		c.mu.Lock()
 		c.status.Store(processingToIdle)
+		c.maintaining = true
 		notes := c.drainInTurnLocked(nil)
+		c.maintaining = false
 		done := c.status.CompareAndSwap(processingToIdle, idle)
 		c.mu.Unlock()
 		c.deliver(notes)
@@ -312,6 +332,14 @@ func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K,
 		next = noDeadline
 	}
 	c.nextDeadline.Store(next)
+	if !c.maintaining && next < c.armedDeadline.Load() {
+		// Earlier than the maintenance goroutine's timer: wake it to re-arm
+		// (see untilNextDeadline; that goroutine re-arms after each of its
+		// own drains anyway). Recording the deadline as armed now keeps the
+		// next drains from waking it again for the same one.
+		c.armedDeadline.Store(next)
+		c.scheduleDrain()
+	}
 	return notes
 }
 
