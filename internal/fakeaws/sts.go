@@ -53,6 +53,36 @@ func (a Assumption) CarriesItsSessionToken(r Request) bool {
 	return r.TokenDigest != [32]byte{} && r.TokenDigest == a.tokenDigest
 }
 
+// Format prints the request with its external ID and web identity token
+// as *** (or "" when absent) under every verb: the tests print requests in
+// their failure messages, which hold no secret either.
+func (r AssumeRoleRequest) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte("fakeaws.AssumeRoleRequest"))
+	}
+	_, _ = f.Write([]byte(r.redacted()))
+}
+
+func (r AssumeRoleRequest) redacted() string {
+	mask := func(s string) string {
+		if s == "" {
+			return `""`
+		}
+		return "***"
+	}
+	return fmt.Sprintf("{Action:%s RoleARN:%s SessionName:%s ExternalID:%s SourceIdentity:%s DurationSeconds:%d SignedBy:%s WebIdentityToken:%s}",
+		r.Action, r.RoleARN, r.SessionName, mask(r.ExternalID), r.SourceIdentity, r.DurationSeconds, r.SignedBy, mask(r.WebIdentityToken))
+}
+
+// Format prints the session as AssumeRoleRequest's Format does its request
+// (the method would otherwise be promoted, hiding the access key id).
+func (a Assumption) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte("fakeaws.Assumption"))
+	}
+	_, _ = f.Write([]byte("{AssumeRoleRequest:" + a.AssumeRoleRequest.redacted() + " AccessKeyID:" + a.AccessKeyID + "}"))
+}
+
 // Behavior tells the endpoint how to answer one call.
 type Behavior struct {
 	Delay time.Duration // wait before answering (a slow endpoint)
