@@ -92,6 +92,18 @@ func lineChart(path, title, xLabel, yLabel string, logX, logY bool, xTicks []flo
 		legend.Add(l.name, line, points)
 	}
 
+	// An axis whose values are all equal (a throughput run with -cpu 1)
+	// would be widened by gonum to [x-1, x+1], below zero on a log scale,
+	// where it panics: widen it by a factor of 2 each way instead.
+	for _, a := range []struct {
+		axis *plot.Axis
+		log  bool
+	}{{&p.X, logX}, {&p.Y, logY}} {
+		if a.log && a.axis.Min == a.axis.Max && a.axis.Min > 0 {
+			a.axis.Min, a.axis.Max = a.axis.Min/2, a.axis.Max*2
+		}
+	}
+
 	const width, height, legendWidth = 9 * vg.Inch, 5 * vg.Inch, 1.8 * vg.Inch
 	img := vgimg.New(width, height)
 	dc := draw.New(img)

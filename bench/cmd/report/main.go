@@ -26,8 +26,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clientcache/clientcache/bench"
 )
 
 // sections in the order RESULTS.md shows them.
@@ -75,16 +78,22 @@ func main() {
 	cfg.cmdline = "go run ./cmd/report " + strings.Join(os.Args[1:], " ")
 	cfg.only = split(*only)
 	cfg.traces = split(*traces)
+	// 0 stands for "not given" (the default depends on -quick); given, 0 is
+	// refused like any value below 1, not silently replaced by the default.
+	given := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	cfg.count = *countFlag
-	if cfg.count == 0 {
+	switch {
+	case given["count"] && cfg.count < 1:
+		fatal(fmt.Errorf("-count must be at least 1, got %d", cfg.count))
+	case cfg.count == 0 && cfg.quick:
+		cfg.count = 2
+	case cfg.count == 0:
 		cfg.count = 10
-		if cfg.quick {
-			cfg.count = 2
-		}
 	}
 	cfg.rivalRuns = *runsFlag
 	switch {
-	case cfg.rivalRuns < 0:
+	case given["rival-runs"] && cfg.rivalRuns < 1:
 		fatal(fmt.Errorf("-rival-runs must be at least 1, got %d", cfg.rivalRuns))
 	case cfg.rivalRuns == 0 && cfg.quick:
 		cfg.rivalRuns = 1
@@ -101,6 +110,9 @@ func main() {
 		if !slices.Contains(sections, s) {
 			fatal(fmt.Errorf("unknown section %q (sections: %s)", s, strings.Join(sections, ",")))
 		}
+	}
+	if err := cfg.validate(); err != nil {
+		fatal(err) // before any section runs or overwrites results/
 	}
 	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
 		fatal(err)
@@ -130,6 +142,37 @@ func main() {
 		fatal(err)
 	}
 	progress("report", "wrote %s", filepath.Join(cfg.out, "RESULTS.md"))
+}
+
+// validate checks the flags that the sections pass on (to go test, or to
+// the hit-ratio run) before anything runs: go test's own complaint went to
+// results/throughput.txt, which it overwrote, and the report said only "go
+// test: exit status 1"; an unknown -traces label failed only once the
+// throughput section (47 minutes) was done.
+func (c config) validate() error {
+	if c.count < 1 {
+		return fmt.Errorf("-count must be at least 1 (0 for the default), got %d", c.count)
+	}
+	cpus := split(c.cpu)
+	if len(cpus) == 0 {
+		return fmt.Errorf("-cpu %q: must list at least one number of CPUs", c.cpu)
+	}
+	for _, f := range cpus {
+		if n, err := strconv.Atoi(f); err != nil || n < 1 {
+			return fmt.Errorf("-cpu %q: %q is not a positive integer", c.cpu, f)
+		}
+	}
+	if n, ok := strings.CutSuffix(c.benchtime, "x"); ok {
+		if k, err := strconv.Atoi(n); err != nil || k < 1 {
+			return fmt.Errorf("-benchtime %q: Nx needs a positive integer N", c.benchtime)
+		}
+	} else if d, err := time.ParseDuration(c.benchtime); err != nil || d <= 0 {
+		return fmt.Errorf("-benchtime %q: must be a positive duration (1s) or a count (100x)", c.benchtime)
+	}
+	if err := bench.CheckLabels(c.traces); err != nil {
+		return fmt.Errorf("-traces: %w", err)
+	}
+	return nil
 }
 
 func split(s string) []string {

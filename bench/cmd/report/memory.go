@@ -21,6 +21,11 @@ func memoryChild(spec string) error {
 	if err != nil {
 		return fmt.Errorf("-memory-child %q: %w", spec, err)
 	}
+	if size < 1 {
+		// MeasureMemory writes keys 0 .. uint64(N)-1: a negative N wrapped
+		// round to 2^64 and the child wrote keys until it ran out of memory.
+		return fmt.Errorf("-memory-child %q: N must be at least 1", spec)
+	}
 	m, err := bench.MeasureMemory(name, size)
 	if err != nil {
 		return err

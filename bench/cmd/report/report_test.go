@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/clientcache/clientcache/bench"
 )
 
 const sample = `goos: linux
@@ -98,6 +101,85 @@ func TestTheineShards(t *testing.T) {
 	} {
 		if got := theineShards(c.procs); got != c.want {
 			t.Errorf("theineShards(%d) = %d, want %d", c.procs, got, c.want)
+		}
+	}
+}
+
+// TestThroughputChartOfOneCPU draws the chart of a run with -cpu 1, a
+// single value of the list: every x is 1, and the log-scale axis must not
+// be widened to [0, 2] (gonum's default for an empty range), which
+// panicked after the whole benchmark had run.
+func TestThroughputChartOfOneCPU(t *testing.T) {
+	stats, err := summarise(strings.NewReader(`goos: linux
+BenchmarkThroughput/cache=otter/reads=100       	 1000	        40.0 ns/op
+BenchmarkThroughput/cache=clientcache-LRU/reads=100       	 1000	        20.0 ns/op
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "chart.png")
+	if err := throughputChart(path, stats, []string{"clientcache-LRU", "otter"}, []int{1}, 100); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestThroughputRatiosSayWhichWayIsBetter: the section said "Ratios (higher
+// is better for clientcache)" over rows that include clientcache's ns/op ÷
+// the bare map's, where higher is worse (the goal is 1.5× or below).
+func TestThroughputRatiosSayWhichWayIsBetter(t *testing.T) {
+	var raw strings.Builder
+	for _, c := range []string{"clientcache-LRU", "clientcache-LFU", "otter", "xsync.Map"} {
+		for _, reads := range bench.Mixes {
+			for _, suffix := range []string{"", "-2"} {
+				fmt.Fprintf(&raw, "BenchmarkThroughput/cache=%s/reads=%d%s \t 1000 \t 10.0 ns/op\n", c, reads, suffix)
+			}
+		}
+	}
+	stats, err := summarise(strings.NewReader(raw.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{out: t.TempDir()}
+	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newSection("throughput")
+	if err := writeThroughput(cfg, s, stats, benchArgs(config{count: 1, cpu: "1,2", benchtime: "1x"})); err != nil {
+		t.Fatal(err)
+	}
+	md := s.md.String()
+	if strings.Contains(md, "Ratios (higher is better for clientcache)") {
+		t.Error("the ratios' note says higher is better for every row, ÷ xsync.Map included")
+	}
+	if !strings.Contains(md, "÷ the bare map's (lower is better") {
+		t.Error("the ratios' note does not say that lower is better against the bare map")
+	}
+}
+
+// TestValidateNamesTheFlag: bad values of the flags passed on to go test or
+// to the hit-ratio run are refused up front, naming the flag.
+func TestValidateNamesTheFlag(t *testing.T) {
+	good := config{count: 10, cpu: "1,2,4,8", benchtime: "1s"}
+	if err := good.validate(); err != nil {
+		t.Fatalf("default flags: %v", err)
+	}
+	for _, tc := range []struct {
+		flag string
+		cfg  func(*config)
+	}{
+		{"-count", func(c *config) { c.count = -3 }},
+		{"-cpu", func(c *config) { c.cpu = "0" }},
+		{"-cpu", func(c *config) { c.cpu = "abc" }},
+		{"-cpu", func(c *config) { c.cpu = "," }},
+		{"-benchtime", func(c *config) { c.benchtime = "abc" }},
+		{"-benchtime", func(c *config) { c.benchtime = "0s" }},
+		{"-benchtime", func(c *config) { c.benchtime = "0x" }},
+		{"-traces", func(c *config) { c.traces = []string{"nosuch"} }},
+	} {
+		c := good
+		tc.cfg(&c)
+		if err := c.validate(); err == nil || !strings.Contains(err.Error(), tc.flag) {
+			t.Errorf("%+v: got %v, want an error naming %s", c, err, tc.flag)
 		}
 	}
 }
