@@ -251,7 +251,7 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 			s.printf("\n")
 		}
 		s.printf("\n")
-		s.printf("Ratios (higher is better for clientcache): otter's ns/op ÷ clientcache's, and clientcache's ns/op ÷ the bare map's.\n\n")
+		s.printf("Ratios: otter's and seedport's ns/op ÷ clientcache's (higher is better for clientcache), and clientcache's ns/op ÷ the bare map's (lower is better: 1× would be a bare load; the goal is 1.5× or below).\n\n")
 		procHeader(s, "ratio", procs, " -cpu %d |", "---:|")
 		for _, cc := range []string{"clientcache-LRU", "clientcache-LFU"} {
 			for _, ref := range []struct{ name, label string }{{"otter", "otter ÷ " + cc}, {"seedport-" + cc[len(cc)-3:], "seedport-" + cc[len(cc)-3:] + " ÷ " + cc}} {
