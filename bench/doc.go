@@ -9,11 +9,14 @@
 // Flags of cmd/report: -only throughput,hitratio,memory,client (a subset;
 // the other sections of RESULTS.md keep their last figures), -quick, -count N
 // (default 10), -cpu LIST (default 1,2,4,8), -benchtime D (default 1s),
-// -traces a,b (hit-ratio traces), -out DIR, -assemble (rebuild RESULTS.md
-// only). Progress goes to standard error with an estimate of the time left.
+// -traces a,b (hit-ratio traces), -rival-runs N (replays of each randomly
+// seeded bounded rival, default 3), -out DIR, -assemble (rebuild RESULTS.md
+// only), -from-raw (re-summarise results/throughput.txt). Progress goes to
+// standard error with an estimate of the time left.
 // A full run takes roughly 70 minutes on 2 cores: about 55 for the
-// throughput benchmarks (2,080 results of 1s each, with set-up), 15 for the
-// hit ratios, one for memory and a few seconds for the client level.
+// throughput benchmarks (1,920 results of 1s each, with set-up: 12 caches,
+// 4 mixes, 4 -cpu values, 10 runs), 15 for the hit ratios, one for memory
+// and a few seconds for the client level.
 //
 // # What is measured
 //

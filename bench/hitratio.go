@@ -135,10 +135,17 @@ type Job struct {
 }
 
 // CheckLabels returns an error naming the first of labels that is no
-// trace's short name (see internal/trace.Files), or nil.
+// trace's short name (see internal/trace.Files), or nil. A trace's file
+// name is not its short name: trace.Lookup finds it, but Jobs selects by
+// short name, so a file name selected nothing and the run printed an empty
+// table.
 func CheckLabels(labels []string) error {
 	for _, label := range labels {
-		if _, ok := trace.Lookup(label); !ok {
+		f, ok := trace.Lookup(label)
+		if ok && f.Label != label {
+			return fmt.Errorf("no trace %q: use its short name, %q", label, f.Label)
+		}
+		if !ok {
 			return fmt.Errorf("no trace %q (see internal/trace.Files)", label)
 		}
 	}

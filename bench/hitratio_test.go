@@ -267,3 +267,18 @@ func TestCheckLabels(t *testing.T) {
 		t.Fatalf("CheckLabels(gli, nope) = %v, want an error naming nope", err)
 	}
 }
+
+// TestCheckLabelsRefusesFileNames: trace.Lookup finds a trace by its file
+// name too, but Jobs selects by short name, so `hitratio -traces
+// lirs-gli.trace.gz` passed the check and printed "0 rows", and cmd/report
+// wrote an empty hit-ratio section over the last one.
+func TestCheckLabelsRefusesFileNames(t *testing.T) {
+	if err := CheckLabels([]string{"gli", "oltp"}); err != nil {
+		t.Fatalf("short names: %v", err)
+	}
+	for _, bad := range []string{"lirs-gli.trace.gz", "nosuch", ""} {
+		if err := CheckLabels([]string{bad}); err == nil {
+			t.Errorf("CheckLabels(%q) accepted a name that Jobs selects nothing with (%d jobs)", bad, len(Jobs([]string{bad})))
+		}
+	}
+}

@@ -51,7 +51,11 @@ func main() {
 	}
 	bench.WriteTable(os.Stdout, rows)
 	if at, n, worst, where := bench.Summary(rows); n > 0 {
-		fmt.Printf("\nLFU >= best judged bounded rival in %d of %d rows; largest shortfall %.2f points at %s.\n", at, n, worst, where)
+		fmt.Printf("\nLFU >= best judged bounded rival in %d of %d rows", at, n)
+		if worst < 0 {
+			fmt.Printf("; largest shortfall %.2f points at %s", worst, where)
+		}
+		fmt.Println(".")
 	}
 	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best of the judged bounded rivals (otter with CleanUp, theine with Wait, golang-lru ARC); 2Q shown for context; -u = unbounded, as users call it, with peak size (one run). otter and theine seed themselves at random: bounded, each is the median of %d runs. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
 		*runs, len(rows), time.Since(start).Round(time.Second))
