@@ -1,6 +1,7 @@
 package concurrent
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -55,10 +56,15 @@ func (c *simCache) Set(k uint64) {
 	}
 }
 
-// simTraceDir returns the shared trace folder or skips the test.
+// simTraceDir returns the shared trace folder or skips the test if it is
+// absent (any other error, such as a CLIENTCACHE_TRACES naming no folder,
+// fails it).
 func simTraceDir(t testing.TB) string {
 	t.Helper()
 	dir, err := trace.Dir()
+	if err != nil && !errors.Is(err, trace.ErrNoTraces) {
+		t.Fatal(err)
+	}
 	if err != nil {
 		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
 	}
@@ -102,6 +108,9 @@ func TestSimTable(t *testing.T) {
 	want := os.Getenv("CLIENTCACHE_SIM")
 	if want == "" {
 		t.Skip("set CLIENTCACHE_SIM=all (or trace names) to print the policy table")
+	}
+	if want != "all" {
+		simCheckLabels(t, "CLIENTCACHE_SIM", want)
 	}
 	dir := simTraceDir(t)
 	var b strings.Builder
@@ -445,6 +454,9 @@ func TestSimAblations(t *testing.T) {
 		}
 	}
 	capacities := simEnvInts(t, "CLIENTCACHE_CAPACITIES")
+	if want != "1" && want != "all" {
+		simCheckLabels(t, "CLIENTCACHE_ABLATIONS", want)
+	}
 	dir := simTraceDir(t)
 	variants := simVariants
 	if list := os.Getenv("CLIENTCACHE_VARIANTS"); list != "" {
@@ -522,6 +534,19 @@ func TestSimAblations(t *testing.T) {
 		b.WriteString(r.line + "\n")
 	}
 	t.Log("\n" + b.String())
+}
+
+// simCheckLabels fails the test, naming the environment variable env, if
+// list (comma-separated) holds anything but trace labels (see trace.Files):
+// a misspelt or unknown label used to be skipped without a word, leaving an
+// empty table that passed.
+func simCheckLabels(t *testing.T, env, list string) {
+	t.Helper()
+	for _, label := range strings.Split(list, ",") {
+		if f, ok := trace.Lookup(label); !ok || f.Label != label {
+			t.Fatalf("%s: %q is not a trace label (see internal/trace.Files)", env, label)
+		}
+	}
 }
 
 // simEnvInts returns the comma-separated positive integers of the

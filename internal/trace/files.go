@@ -79,10 +79,17 @@ const rootModule = "github.com/clientcache/clientcache"
 // ../shared/traces relative to the root of the repository, found by walking
 // up from the working directory to the go.mod of the root module (so it works
 // from any package of the root module or of a nested module such as bench/).
-// The error wraps [ErrNoTraces] when the folder does not exist.
+// The error wraps [ErrNoTraces] when the folder beside the repository does
+// not exist; a $CLIENTCACHE_TRACES that names no folder is an error of its
+// own, naming the variable (the caller asked for that folder: tests fail
+// rather than skip).
 func Dir() (string, error) {
 	if d := os.Getenv(EnvDir); d != "" {
-		return checkDir(d)
+		dir, err := checkDir(d)
+		if err != nil {
+			return "", fmt.Errorf("trace: %s=%s: no such folder", EnvDir, d)
+		}
+		return dir, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {

@@ -309,9 +309,12 @@ func TestLookup(t *testing.T) {
 }
 
 func TestDirFromEnv(t *testing.T) {
+	// A folder the caller named that is not there is their mistake, not
+	// the traces' absence: the error names the variable, and tests that
+	// skip without the traces fail instead (they skipped, and passed).
 	t.Setenv(EnvDir, filepath.Join(t.TempDir(), "missing"))
-	if _, err := Dir(); !errors.Is(err, ErrNoTraces) {
-		t.Fatalf("Dir() error %v, want ErrNoTraces", err)
+	if _, err := Dir(); err == nil || errors.Is(err, ErrNoTraces) || !strings.Contains(err.Error(), EnvDir) {
+		t.Fatalf("Dir() error %v, want one naming %s, not ErrNoTraces", err, EnvDir)
 	}
 	d := t.TempDir()
 	t.Setenv(EnvDir, d)
@@ -320,10 +323,15 @@ func TestDirFromEnv(t *testing.T) {
 	}
 }
 
-// traceDir returns the shared trace folder or skips the test.
+// traceDir returns the shared trace folder or skips the test if it is
+// absent (any other error, such as a CLIENTCACHE_TRACES naming no folder,
+// fails it).
 func traceDir(t *testing.T) string {
 	t.Helper()
 	dir, err := Dir()
+	if err != nil && !errors.Is(err, ErrNoTraces) {
+		t.Fatal(err)
+	}
 	if err != nil {
 		t.Skipf("skipping: the shared traces are absent (%v); they live in ../shared/traces beside the repository", err)
 	}
