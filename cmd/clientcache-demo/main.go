@@ -107,6 +107,11 @@ func (s settings) validate() error {
 		return errors.New("-workers must be at least 1")
 	case s.requests < 1 || s.naiveRequests < 0:
 		return errors.New("-requests must be positive and -naive-requests not negative")
+	case s.workers > s.requests:
+		// Workers beyond the requests would have none to run, and the run
+		// keeps a slot per worker: -workers 1000000000 died out of memory
+		// (a 24 GB allocation) instead of naming the flag.
+		return fmt.Errorf("-workers %d: must be at most -requests (%d)", s.workers, s.requests)
 	case !(s.skew > 1) || math.IsInf(s.skew, 1):
 		// NaN and +Inf pass a plain "<= 1" test, and rand.Zipf then
 		// loops for ever drawing the first tenant.

@@ -98,6 +98,8 @@ func TestDemoRejectsBadFlagsBeforeRunning(t *testing.T) {
 		"skew +Inf":                   func(s *settings) { s.skew = math.Inf(1) },
 		"size overflowing MaxClients": func(s *settings) { s.size = math.MaxInt/3 + 1 },
 		"size above MaxLFUSize":       func(s *settings) { s.size = concurrent.MaxLFUSize; s.policy = clientcache.LFU },
+		// A slot per worker: -workers 1000000000 crashed out of memory.
+		"workers above -requests": func(s *settings) { s.workers = 1_000_000_000 },
 	} {
 		s := base
 		mut(&s)

@@ -62,6 +62,14 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 		// NaN and +Inf pass "skew <= 1", and rand.Zipf then loops for ever.
 		return fmt.Errorf("-skew %v: must be a finite number greater than 1", skew)
 	}
+	// The engine would refuse these too, but naming Options.MaxSize, not
+	// the flag.
+	if size < 0 {
+		return fmt.Errorf("-size %d: must be 0 (the engine's default, %d) or positive", size, concurrent.DefaultMaxSize)
+	}
+	if policy == concurrent.LFU && size > concurrent.MaxLFUSize {
+		return fmt.Errorf("-size %d: must be at most %d (concurrent.MaxLFUSize) with -policy LFU", size, concurrent.MaxLFUSize)
+	}
 
 	var opened, closedTwice atomic.Int64
 	c, err := concurrent.New(concurrent.Options[int, *pool]{

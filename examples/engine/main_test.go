@@ -28,8 +28,11 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run(io.Discard, 0, 8, 4, 4000, 1.2, "LRU"); err == nil {
 		t.Fatal("zero tenants must be an error")
 	}
-	if err := run(io.Discard, 50, -1, 4, 4000, 1.2, "LRU"); err == nil {
-		t.Fatal("a negative size must be an error")
+	if err := run(io.Discard, 50, -1, 4, 4000, 1.2, "LRU"); err == nil || !strings.Contains(err.Error(), "-size") {
+		t.Fatalf("a negative size must be an error naming -size, got %v", err)
+	}
+	if err := run(io.Discard, 50, 1<<40, 4, 4000, 1.2, "LFU"); err == nil || !strings.Contains(err.Error(), "-size") {
+		t.Fatalf("a size above MaxLFUSize with LFU must be an error naming -size, got %v", err)
 	}
 	// NaN and +Inf passed "skew <= 1" and the program hung in rand.Zipf.
 	for _, skew := range []float64{math.NaN(), math.Inf(1)} {
