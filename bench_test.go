@@ -15,7 +15,7 @@ import (
 // cache, constructor, options, service of the constructor and of the client
 // type, named load options, the key's value options) add to a hit.
 //
-//	go test -run '^$' -bench ClientHit -count 6 . | benchstat -col /impl -
+//	go test -run '^$' -bench ClientHit -count 6 . | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -
 func BenchmarkClientHit(b *testing.B) {
 	c, key := cachedS3Client(b)
 	ctx := context.Background()

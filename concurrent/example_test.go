@@ -155,7 +155,7 @@ func ExampleCache_LoadMissed() {
 // Touch keeps an entry that others were built from as recently used as they
 // are, without counting requests nobody made for it.
 func ExampleCache_Touch() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 2})
+	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 2, RecordStats: true})
 	defer c.Close()
 	_ = c.Set("base", 1)
 	_ = c.Set("other", 2)

@@ -42,7 +42,7 @@ import (
 //     tell a stale read, and LFU needs the node anyway): these two measure
 //     what it would save.
 //
-//     go test -run '^$' -bench 'ReadFloor|GetSerial' -count 6 ./concurrent/ | benchstat -col /impl -
+//     go test -run '^$' -bench 'ReadFloor|GetSerial' -count 6 ./concurrent/ | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -
 //
 // Each variant writes its loop out: a shared loop taking the per-read work as
 // a closure would add an indirect call to every variant but the bare load.
@@ -250,7 +250,7 @@ func (r *indexRing) push(x uint64) bool {
 // the bare map when nothing records the read. Its entries hold the value
 // beside the node pointer (24 bytes for uint64 keys and values, against 16):
 //
-//	go test -run '^$' -bench 'ReadFloorParallel|^BenchmarkGet$' -cpu 1,2,8 -count 6 ./concurrent/ | benchstat -col /impl -
+//	go test -run '^$' -bench 'ReadFloorParallel|^BenchmarkGet$' -cpu 1,2,8 -count 6 ./concurrent/ | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -
 func BenchmarkReadFloorParallel(b *testing.B) {
 	keys := BenchZipfKeys()
 	mask := uint64(len(keys) - 1)

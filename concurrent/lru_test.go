@@ -266,7 +266,7 @@ func lruKeys(each func(func(*node[int, int]) bool)) []int {
 // in eager mode only, and choosing as shipped: where the eager mode's
 // thresholds come from.
 //
-//	go test -run '^$' -bench LRUModes -count 6 ./concurrent/ | benchstat -col /mode -
+//	go test -run '^$' -bench LRUModes -count 6 ./concurrent/ | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /mode -
 func BenchmarkLRUModes(b *testing.B) {
 	for _, size := range []int{100, 1000, 10000} {
 		for _, permille := range []int{0, 1, 10, 30, 100} {

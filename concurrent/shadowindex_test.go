@@ -108,7 +108,7 @@ func TestShadowIndexLoad(t *testing.T) {
 // replaced: the engine's LRU policy over nodes found in a shadowIndex
 // (lruShadow):
 //
-//	go test -run '^$' -bench ShadowRequest -count 6 ./concurrent/ | benchstat -col /impl -
+//	go test -run '^$' -bench ShadowRequest -count 6 ./concurrent/ | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -
 //
 // No GC runs here, so the nodes' pointer writes cost no write barrier; in a
 // cache, whose writes allocate, they do (see hashLRU). (Until hashLRU, the
