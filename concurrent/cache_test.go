@@ -575,6 +575,45 @@ func TestPanickingListenerIsRecoveredAndLosesNothing(t *testing.T) {
 	}
 }
 
+// TestListenerPanicNilUnderGODEBUGPanicnilIsCounted: under
+// GODEBUG=panicnil=1, recover gives nil for panic(nil) and stops it, as
+// nothing else but a runtime.Goexit gives nil: the listener's panic went
+// uncounted and unreported, silently cutting the listener short. It is
+// counted and reported as a *runtime.PanicNilError, as without the setting.
+func TestListenerPanicNilUnderGODEBUGPanicnilIsCounted(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1")
+	var reported []any
+	c := newCache(t, concurrent.Options[string, int]{
+		OnEvict: func(string, int, concurrent.Cause) { panic(nil) },
+		OnListenerPanic: func(r any, stack []byte) {
+			if !bytes.Contains(stack, []byte("TestListenerPanicNil")) {
+				t.Errorf("stack does not show the listener: %s", stack)
+			}
+			reported = append(reported, r)
+		},
+	})
+	fill(t, c, "a", "b")
+	c.Clear()
+	if st := c.Stats(); st.ListenerPanics != 2 || len(reported) != 2 {
+		t.Fatalf("two listener calls panicked with nil: %d counted, %d reported", st.ListenerPanics, len(reported))
+	}
+	if _, ok := reported[0].(*runtime.PanicNilError); !ok {
+		t.Fatalf("reported %v (%T), want a *runtime.PanicNilError", reported[0], reported[0])
+	}
+}
+
+// TestClockPanicNilUnderGODEBUGPanicnilIsRefused: New calls Clock.Now once
+// to refuse a Clock whose Now panics; under GODEBUG=panicnil=1 a panic(nil)
+// recovered as nil passed for no panic, and the Clock was accepted.
+func TestClockPanicNilUnderGODEBUGPanicnilIsRefused(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1")
+	_, err := concurrent.New(concurrent.Options[string, int]{ExpireAfterWrite: time.Second,
+		Clock: clockFunc(func() time.Time { panic(nil) })})
+	if err == nil || !strings.Contains(err.Error(), "Options.Clock") {
+		t.Fatalf("New with a Clock whose Now panics with nil: %v, want an error naming Options.Clock", err)
+	}
+}
+
 // TestPanickingPanicHandlerIsRecovered: a panic of OnListenerPanic itself
 // was not recovered: on the maintenance goroutine it ended the process, and
 // on a caller's (here Clear's) it lost the listener calls after it (review

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
@@ -395,9 +396,15 @@ func callLoader[V any](ctx context.Context, loader func(context.Context) (V, err
 	normal := false
 	defer func() {
 		if !normal {
-			if r := recover(); r != nil {
-				err = &LoaderPanicError{Value: r, Stack: debug.Stack()}
+			r := recover()
+			if r == nil {
+				// runtime.Goexit, which goes on (this result is never
+				// read), or panic(nil) under GODEBUG=panicnil=1, which
+				// recover stops and reports as nil: callLoader then
+				// returns, and must not return a success.
+				r = new(runtime.PanicNilError)
 			}
+			err = &LoaderPanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	v, err = loader(ctx)

@@ -817,3 +817,25 @@ func TestListenerAskingForTheKeyALoadIsStoringDoesNotWaitForItself(t *testing.T)
 		t.Fatalf("the listener's GetOrLoad of k = %d, %v; want a new load's 3", r.v, r.err)
 	}
 }
+
+// TestLoaderPanicNilUnderGODEBUGPanicnilIsAPanic: under GODEBUG=panicnil=1 (a supported setting, which the runtime reads
+// again when the variable changes) panic(nil) is recovered with recover()
+// returning nil, as before Go 1.21. The loader's panic then went unnoticed:
+// callLoader returned normally with no error, and the load cached the zero
+// value as a success.
+func TestLoaderPanicNilUnderGODEBUGPanicnilIsAPanic(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1")
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	v, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) {
+		panic(nil)
+	})
+	if !errors.Is(err, concurrent.ErrLoaderPanic) {
+		t.Errorf("GetOrLoad = %d, %v; want ErrLoaderPanic", v, err)
+	}
+	if c.Contains("k") {
+		t.Errorf("the panicking load cached a value")
+	}
+	if st := c.Stats(); st.Loads != 0 || st.LoadErrors != 1 {
+		t.Errorf("stats: %d loads, %d errors; want 0, 1", st.Loads, st.LoadErrors)
+	}
+}

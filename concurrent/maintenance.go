@@ -790,28 +790,50 @@ func (c *Cache[K, V]) notify(key K, value V, cause Cause) {
 	if c.onEvict == nil {
 		return
 	}
+	r, stack, panicked := c.callListener(key, value, cause)
+	if !panicked {
+		return
+	}
+	c.listenerPanics.Add(1)
+	if c.onPanic != nil {
+		c.reportListenerPanic(r, stack, cause)
+	} else {
+		slog.Error("concurrent: OnEvict panicked", "cause", cause.String(), "panic", r)
+	}
+}
+
+// callListener calls OnEvict and reports whether it panicked, with what and,
+// for OnListenerPanic, the stack at the panic. A runtime.Goexit of the
+// listener goes on through it (it does not return): recover gives nil for a
+// Goexit, as for panic(nil) under GODEBUG=panicnil=1, which it stops, so
+// only returning tells the two apart.
+func (c *Cache[K, V]) callListener(key K, value V, cause Cause) (r any, stack []byte, panicked bool) {
+	normal := false
 	defer func() {
-		if r := recover(); r != nil {
-			c.listenerPanics.Add(1)
+		if !normal {
+			r, panicked = recover(), true
+			if r == nil {
+				r = new(runtime.PanicNilError) // as a panic(nil) is without that setting
+			}
 			if c.onPanic != nil {
-				c.reportListenerPanic(r, cause)
-			} else {
-				slog.Error("concurrent: OnEvict panicked", "cause", cause.String(), "panic", r)
+				stack = debug.Stack()
 			}
 		}
 	}()
 	c.onEvict(key, value, cause)
+	normal = true
+	return nil, nil, false
 }
 
 // reportListenerPanic hands OnEvict's panic to OnListenerPanic. A panic of
 // OnListenerPanic itself is recovered and logged (its value and OnEvict's,
 // as when OnListenerPanic is nil): on the maintenance goroutine it would
 // end the process, and on a caller's it would lose the calls after it.
-func (c *Cache[K, V]) reportListenerPanic(r any, cause Cause) {
+func (c *Cache[K, V]) reportListenerPanic(r any, stack []byte, cause Cause) {
 	defer func() {
 		if r2 := recover(); r2 != nil {
 			slog.Error("concurrent: OnListenerPanic panicked", "cause", cause.String(), "panic", r2, "OnEvict's panic", r)
 		}
 	}()
-	c.onPanic(r, debug.Stack())
+	c.onPanic(r, stack)
 }

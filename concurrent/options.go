@@ -2,6 +2,7 @@ package concurrent
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -205,7 +206,16 @@ func (o Options[K, V]) validated() (Options[K, V], error) {
 
 // nowPanics calls clk.Now and returns what it panicked with, if it did.
 func nowPanics(clk Clock) (r any) {
-	defer func() { r = recover() }()
+	normal := false
+	defer func() {
+		if !normal {
+			r = recover()
+			if r == nil { // panic(nil) under GODEBUG=panicnil=1, which recover stops (a Goexit goes on)
+				r = new(runtime.PanicNilError)
+			}
+		}
+	}()
 	clk.Now()
+	normal = true
 	return nil
 }
