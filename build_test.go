@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -18,6 +19,7 @@ import (
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/testwait"
+	"github.com/clientcache/clientcache/keys"
 )
 
 // panickingPresignBuild is a Derived build that panics in a frame of its
@@ -225,4 +227,91 @@ func returnsInTime(t *testing.T, what string, f func() error) error {
 		}
 	})
 	return err
+}
+
+// panicNilBuild is a Derived build that panics with nil.
+//
+//go:noinline
+func panicNilBuild(*s3.Client) (*s3.PresignClient, error) {
+	panic(nil)
+}
+
+// TestDerivedBuildPanicNilUnderGODEBUGPanicnilIsAPanic: under
+// GODEBUG=panicnil=1, recover gives nil for panic(nil), as for a
+// runtime.Goexit, and stops the panic. buildBounded took it for a Goexit
+// and ended the load's goroutine with one: the error claimed a Goexit (a
+// nil Value) and its stack showed no build.
+func TestDerivedBuildPanicNilUnderGODEBUGPanicnilIsAPanic(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1")
+	c := newClientCache(t, clientcache.Options{})
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "panicnil", panicNilBuild)
+	var lpe *concurrent.LoaderPanicError
+	if !errors.As(err, &lpe) {
+		t.Fatalf("Derived with a build that panics with nil: %v, want a *concurrent.LoaderPanicError", err)
+	}
+	if _, ok := lpe.Value.(*runtime.PanicNilError); !ok {
+		t.Errorf("LoaderPanicError.Value %v (%T), want a *runtime.PanicNilError", lpe.Value, lpe.Value)
+	}
+	if !bytes.Contains(lpe.Stack, []byte("panicNilBuild")) {
+		t.Errorf("LoaderPanicError.Stack does not show the build that panicked:\n%s", lpe.Stack)
+	}
+	closeReleasingOnePool(t, c, "")
+}
+
+// TestLoadTimeoutBoundsAConfigLoadWhoseNamedOptionHangs: Options.LoadTimeout
+// bounds config loading too, and a named load option is the caller's code,
+// given no context, as a constructor or a Derived build is: one that hangs
+// (it reads a file or asks a secret store) kept the config load, and every
+// caller without a deadline of its own, waiting for ever, LoadTimeout or
+// not (review finding). The config the abandoned load makes once the option
+// returns is released: two pools made, two released.
+func TestLoadTimeoutBoundsAConfigLoadWhoseNamedOptionHangs(t *testing.T) {
+	release := make(chan struct{})
+	var runs atomic.Int32
+	c, err := clientcache.New(clientcache.Options{
+		LoadTimeout: 50 * time.Millisecond,
+		LoadOptions: map[string][]func(*config.LoadOptions) error{"slow": {func(*config.LoadOptions) error {
+			if runs.Add(1) == 1 {
+				<-release
+			}
+			return nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			close(release)
+		}
+		_ = c.Close()
+	})
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSLOW", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: creds, Name: "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = returnsInTime(t, "Config, whose named load option hangs, returning at LoadTimeout", func() error {
+		_, err := c.Config(context.Background(), key)
+		return err
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Config with a named option that hangs past LoadTimeout: %v, want context.DeadlineExceeded", err)
+	}
+	if _, err := c.Config(context.Background(), key); err != nil {
+		t.Fatalf("the next Config call: %v, want a second load's config", err)
+	}
+	close(release)
+	released = true
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 2 {
+		t.Fatalf("two pools made, %d released", n)
+	}
 }

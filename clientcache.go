@@ -113,10 +113,11 @@ type Options struct {
 	// LoadTimeout, if positive, bounds each load (config loading with its
 	// credential call, client construction, a Derived build). 0 means no
 	// bound beyond the SDK's own; Close cancels loads in flight either way.
-	// A client's constructor and a Derived build are given no context: a
-	// load that ends before its constructor or build returns fails with
-	// the context's error, and the constructor or build runs to its end on
-	// its own, its result dropped (Close waits for it).
+	// A client's constructor, a Derived build and named load options are
+	// given no context: a load that ends before they return fails with the
+	// context's error, and the constructor, build or config load runs to
+	// its end on its own, its result dropped (a config's pool released;
+	// Close waits for it).
 	LoadTimeout time.Duration
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
 	// with keys printed redacted. nil means no logging.
@@ -349,7 +350,17 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 		return e, nil
 	}
 	return c.configs.LoadMissed(ctx, key, func(ctx context.Context) (*configEntry, error) {
-		e, err := c.loadConfig(ctx, key)
+		// On a goroutine of the cache's, as a client's constructor runs:
+		// the named load options, which LoadDefaultConfig runs, are the
+		// caller's code and are given no context, and one that hangs must
+		// not hold the load past its end (Options.LoadTimeout, Close). A
+		// load given up on runs to its end on its own; the entry it makes
+		// then is released (Close waits for it).
+		e, panicked, err := buildBounded(ctx, c, nil, func() (*configEntry, error) { return c.loadConfig(ctx, key) },
+			func(e *configEntry) { e.release() })
+		if panicked != nil {
+			return nil, panicked // as the engine makes of a loader's panic
+		}
 		// The SDK's errors can quote secrets (see redactLoadError).
 		return e, redactLoadError(err, key.Credentials())
 	})

@@ -221,7 +221,7 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			// The constructor is given no context: it runs as a Derived
 			// build does, bounded by the load's (Options.LoadTimeout).
 			cfg := copyConfig(ce.cfg)
-			client, _, err := buildBounded(ctx, c, ce.tr, func() (C, error) { return newClient(cfg, opts...), nil })
+			client, _, err := buildBounded(ctx, c, ce.tr, func() (C, error) { return newClient(cfg, opts...), nil }, nil)
 			if err != nil {
 				// The load's end, or the constructor's panic (a
 				// *concurrent.LoaderPanicError, as the engine makes).
@@ -292,7 +292,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		}
 		var panicked *concurrent.LoaderPanicError
 		d, err := buildHolding(ce.tr, func() (D, error) {
-			d, p, err := buildBounded(ctx, c, ce.tr, func() (D, error) { return build(ce.client.(C)) })
+			d, p, err := buildBounded(ctx, c, ce.tr, func() (D, error) { return build(ce.client.(C)) }, nil)
 			panicked = p
 			if err == nil && isNil(d) {
 				err = invalid("Derived(build)", "returned a nil %s and no error", typeName(dk.typ))
@@ -317,6 +317,26 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	return e.v.(D), nil
 }
 
+// runBuild calls build, turning its panic into a *LoaderPanicError with
+// the stack at the panic; a runtime.Goexit of build goes on through it (it
+// does not return). It tells the two apart by returning: recover gives nil
+// for a Goexit, and for panic(nil) under GODEBUG=panicnil=1, which it stops.
+func runBuild[D any](build func() (D, error)) (d D, panicked *concurrent.LoaderPanicError, err error) {
+	normal := false
+	defer func() {
+		if !normal {
+			p := recover()
+			if p == nil {
+				p = new(runtime.PanicNilError) // as a panic(nil) is without that setting
+			}
+			panicked = &concurrent.LoaderPanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	d, err = build()
+	normal = true
+	return d, nil, err
+}
+
 // buildBounded runs build (a client's constructor or a Derived build, which
 // are given no context) on a goroutine of the cache's and returns its
 // result, or ctx's error once ctx is done (Options.LoadTimeout, Close), so
@@ -330,8 +350,9 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 // goroutine, the stack would be that goroutine's, not the build's); a
 // runtime.Goexit of build ends the load's goroutine with runtime.Goexit, as
 // if build had run on it. A panic or Goexit of a build given up on is
-// dropped with its result.
-func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func() (D, error)) (D, *concurrent.LoaderPanicError, error) {
+// dropped with its result; a result it returned without error is handed to
+// drop, if not nil, for whatever it holds (a config load's pool).
+func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func() (D, error), drop func(D)) (D, *concurrent.LoaderPanicError, error) {
 	type result struct {
 		d      D
 		err    error
@@ -347,24 +368,22 @@ func buildBounded[D any](ctx context.Context, c *Cache, t *transport, build func
 	c.builds.Add(1)
 	go func() {
 		defer c.builds.Done()
-		r := result{goexit: true}
+		r := result{goexit: true} // stays if build calls runtime.Goexit
 		defer func() {
-			if r.goexit {
-				if p := recover(); p != nil {
-					r.goexit = false
-					r.panic = &concurrent.LoaderPanicError{Value: p, Stack: debug.Stack()}
-				}
-			}
 			// Let go before the result is handed over: the load holds t
 			// until it has decided what becomes of it.
 			t.release()
 			mu.Lock()
-			defer mu.Unlock()
-			if !abandoned {
+			dropped := abandoned
+			if !dropped {
 				res <- r
 			}
+			mu.Unlock()
+			if dropped && drop != nil && !r.goexit && r.panic == nil && r.err == nil {
+				drop(r.d)
+			}
 		}()
-		r.d, r.err = build()
+		r.d, r.panic, r.err = runBuild(build)
 		r.goexit = false
 	}()
 	take := func(r result) (D, *concurrent.LoaderPanicError, error) {
