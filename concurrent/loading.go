@@ -20,7 +20,10 @@ var (
 	ErrLoaderPanic = errors.New("concurrent: loader panicked")
 	// ErrRecursiveLoad is returned by [Cache.GetOrLoad] when a loader asks
 	// for the key it is loading, directly or through loads of other keys of
-	// the same cache (whoever started them): waiting would deadlock.
+	// the same cache that are waiting for each other (whoever started
+	// them): waiting would deadlock. A load further up whose loader has
+	// stopped waiting (its own wait timed out) is no cycle: asked for, it
+	// is waited for.
 	ErrRecursiveLoad = errors.New("concurrent: loader asked for the key it is loading")
 )
 
@@ -194,25 +197,31 @@ func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx con
 			continue
 		}
 		if f.key == any(key) && !f.node.finished() {
-			// A load of key on whose behalf we run is in flight. (One that
-			// has completed, its loader having given up waiting for ours,
-			// is no cycle: key then loads again.)
+			// The load of key on whose behalf we run is in flight. (One
+			// that has completed is no cycle: key then loads again.)
 			return zero, ErrRecursiveLoad
 		}
-		if self == nil {
-			self = f.node
-		}
+		// The nearest load of this cache up the chain is the one we wait
+		// for. Loads further up are in a cycle with the one we ask for only
+		// if each still waits for the next, which the wait-for graph
+		// knows: one that has stopped waiting (its wait timed out) while
+		// its load goes on is no cycle, and a frame of its key further up
+		// the chain must not refuse the wait.
+		self = f.node
+		break
 	}
 	if testHookAfterMiss != nil {
 		testHookAfterMiss()
 	}
-	cl, err := c.joinOrStart(ctx, key, loader, parent)
+	cl, waiting, err := c.joinOrStart(ctx, key, loader, parent, self)
 	if err != nil {
 		return zero, err
 	}
 	if self != nil {
-		if err := c.waitFor(self, &cl.loadNode); err != nil {
-			return zero, err
+		if !waiting {
+			if err := c.waitFor(self, &cl.loadNode); err != nil {
+				return zero, err
+			}
 		}
 		defer c.doneWaiting(self, &cl.loadNode)
 	}
@@ -299,8 +308,12 @@ func (c *Cache[K, V]) reachesLocked(from, to *loadNode) bool {
 }
 
 // joinOrStart returns the in-flight call for key, starting one if there is
-// none (or only a detached one).
-func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(context.Context) (V, error), parent *loadFrame) (*call[V], error) {
+// none (or only a detached one). If it starts one on behalf of the load self
+// (not nil), it records self's wait for it in the wait-for graph before the
+// loader runs, and reports so (waiting): a new load waits for nothing, so
+// the edge closes no cycle, and the loader, which may ask for self's key at
+// once, finds it.
+func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(context.Context) (V, error), parent *loadFrame, self *loadNode) (_ *call[V], waiting bool, _ error) {
 	var mine *call[V]
 	cl, _ := c.loads.Compute(key, func(cur *call[V], loaded bool) (*call[V], xsync.ComputeOp) {
 		if loaded && !cur.detached.Load() {
@@ -313,23 +326,29 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		return mine, xsync.UpdateOp
 	})
 	if mine == nil {
-		return cl, nil
+		return cl, false, nil
 	}
 	// A load that completed between our miss and our registration has
 	// stored its value (it stores before it unregisters): use it.
 	if e, ok := c.m.Load(key); ok && c.live(e.n) {
 		c.finishCall(key, mine, e.value, nil)
-		return mine, nil
+		return mine, false, nil
 	}
 	c.loadMu.RLock()
 	defer c.loadMu.RUnlock()
 	if c.loadsClosed {
 		c.finishCall(key, mine, *new(V), ErrClosed)
-		return mine, nil
+		return mine, false, nil
+	}
+	if self != nil {
+		c.waitMu.Lock()
+		self.waitsFor = append(self.waitsFor, &mine.loadNode)
+		c.waitMu.Unlock()
+		waiting = true
 	}
 	c.loadWG.Add(1)
 	go c.runLoad(ctx, key, mine, loader, parent)
-	return mine, nil
+	return mine, waiting, nil
 }
 
 // runLoad runs one load on its own goroutine and completes the call, however

@@ -839,3 +839,54 @@ func TestLoaderPanicNilUnderGODEBUGPanicnilIsAPanic(t *testing.T) {
 		t.Errorf("stats: %d loads, %d errors; want 0, 1", st.Loads, st.LoadErrors)
 	}
 }
+
+// TestNoRecursiveLoadOnceTheParentStoppedWaiting: a loader of a starts the load of b under its own context but stops waiting
+// for it (its wait times out) and goes on loading a. b's loader then asks for
+// a: a waits for nothing, so waiting for a cannot deadlock, and b's loader
+// must receive a's value. The recursion check matched a's frame in b's chain
+// of contexts while a's load was still in flight, whether or not a still
+// waited for b, and refused the wait with ErrRecursiveLoad ("waiting would
+// deadlock") at once.
+func TestNoRecursiveLoadOnceTheParentStoppedWaiting(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	gave, gate, finish := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	nested := make(chan result, 1)
+	a := goLoad(c, context.Background(), "a", func(ctx context.Context) (int, error) {
+		short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+		defer cancel()
+		_, err := c.GetOrLoad(short, "b", func(ctx context.Context) (int, error) {
+			<-gate // a's loader no longer waits for b
+			v, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return -1, nil })
+			nested <- result{v, err}
+			return v + 1, err
+		})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("a's wait for b: %v, want its own deadline", err)
+		}
+		close(gave)
+		select { // a's load goes on without b
+		case <-finish:
+			return 7, nil
+		case <-ctx.Done(): // Close, after a failure
+			return 0, ctx.Err()
+		}
+	})
+	<-gave
+	close(gate)
+	// b's loader either waits for a (a second waiter) or was refused.
+	for c.LoadWaiters("a") != 2 {
+		select {
+		case r := <-nested:
+			t.Fatalf("b's loader asked for a, which waits for nothing, and got %d, %v; want to wait for a's 7", r.v, r.err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(finish)
+	if r := receive(t, a); r.v != 7 || r.err != nil {
+		t.Fatalf("a = %v", r)
+	}
+	if r := receive(t, nested); r.v != 7 || r.err != nil {
+		t.Fatalf("b's loader's GetOrLoad(a) = %d, %v; want 7", r.v, r.err)
+	}
+	testwait.Until(t, "b loaded", func() bool { v, ok := c.Get("b"); return ok && v == 8 })
+}
