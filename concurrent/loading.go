@@ -132,7 +132,13 @@ type loadFrameKey struct{}
 // costs nothing unless a loader calls GetOrLoad of its own cache for a key
 // that is not present, and then a walk, under one mutex, of the loads the
 // awaited one waits for. Loads of different keys never wait on each other
-// unless their loaders ask for them, and a slow load never delays hits.
+// unless their loaders ask for them, or a listener asks: the listener calls
+// a load's store makes (for the entry its insertion evicted, the expired
+// value it replaced) and its Discarded call run on the load's goroutine
+// before its waiters are released, so a listener that there waits for a
+// load whose loader asked for the key being loaded waits for itself, until
+// its own context ends (no ErrRecursiveLoad: a listener is no load). A slow
+// load never delays hits.
 //
 // GetOrLoad returns an [*OptionError] if ctx or loader is nil and
 // [ErrClosed] after Close.
