@@ -95,12 +95,28 @@ func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
 	return pushed
 }
 
+// pushAt is push for a read made at at, stored in times at the event's
+// position before the event is published (the drain reads it after the
+// event).
+func (s *stripe[K, V]) pushAt(n *node[K, V], at int64, times *[stripeSize]int64) pushResult {
+	t := s.tail.Load()
+	if t-s.head.Load() >= stripeSize {
+		return full
+	}
+	if !s.tail.CompareAndSwap(t, t+1) {
+		return contended
+	}
+	times[t&(stripeSize-1)] = at
+	atomic.StorePointer(&s.slots[t&(stripeSize-1)], unsafe.Pointer(n))
+	return pushed
+}
+
 // drainTo applies published events with positions below limit to the policy,
 // in order, and advances head past them; events for nodes the policy does not
 // hold (not yet linked, or already gone) are skipped. It stops at the first
 // unpublished slot (a reader between its CAS and its store), which the next
 // drain picks up. Caller holds Cache.mu.
-func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
+func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V], notes []notification[K, V]) []notification[K, V] {
 	h := s.head.Load()
 	t := min(s.tail.Load(), limit)
 	// The recent table is used only in contended mode. The mode is read
@@ -111,6 +127,14 @@ func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 	// in between would leave such an entry uncleared, and the node's later
 	// reads skipped as already queued.
 	contended := c.rb.contended()
+	// In exact mode, with expiry, each read of the first stripe carries its
+	// time (recordReadAt): what had expired by then goes first. Every event
+	// below t was claimed in exact mode (the mode, read after tail, is
+	// exact), so each has its time.
+	var times *[stripeSize]int64
+	if !contended && s == &c.rb.first {
+		times = c.readTimes
+	}
 	for ; h < t; h++ {
 		slot := &s.slots[h&(stripeSize-1)]
 		n := (*node[K, V])(atomic.LoadPointer(slot))
@@ -123,9 +147,13 @@ func (s *stripe[K, V]) drainTo(limit uint64, c *Cache[K, V]) {
 				r.Store(nil)
 			}
 		}
+		if times != nil {
+			notes = c.expireAt(notes, times[h&(stripeSize-1)])
+		}
 		c.applyRead(n)
 	}
 	s.head.Store(h)
+	return notes
 }
 
 // readBuffer is a lossy, striped buffer of read events. It starts in exact

@@ -40,9 +40,13 @@ type Cache[K comparable, V any] struct {
 	closeMu  sync.Mutex // serialises Close; a second caller waits for the first
 	isClosed bool       // guarded by closeMu
 
-	expiring bool         // an expiry option is set
-	stats    bool         // Options.RecordStats: count hits, misses and dropped reads
-	exp      expiry[K, V] // its lists are guarded by mu
+	expiring bool // an expiry option is set
+	// readTimes holds, with expiry, the time of each read event of the
+	// first stripe, by position (see recordReadAt): a drain in exact mode
+	// expires what was due at a read before applying it.
+	readTimes *[stripeSize]int64
+	stats     bool         // Options.RecordStats: count hits, misses and dropped reads
+	exp       expiry[K, V] // its lists are guarded by mu
 
 	// Loading (see GetOrLoad).
 	loads       *xsync.Map[K, *call[V]] // loads in flight, one per key
@@ -76,7 +80,7 @@ type Cache[K comparable, V any] struct {
 	closed atomic.Bool
 
 	nextDeadline    atomic.Int64  // when the next entry expires (the expiry clock); noDeadline if none
-	armedDeadline   atomic.Int64  // the nextDeadline the maintenance goroutine's timer was last armed for (see armTimer)
+	armedDeadline   atomic.Int64  // the nextDeadline the maintenance goroutine's timer was last armed for (see untilNextDeadline)
 	maintenanceRuns atomic.Uint64 // times the maintenance goroutine woke to work
 
 	removals       [numCauses]atomic.Uint64
@@ -147,6 +151,9 @@ func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K,
 		c.exp.epoch = time.Now()
 	}
 	c.exp.lists[byWrite].which, c.exp.lists[byAccess].which = byWrite, byAccess
+	if c.expiring {
+		c.readTimes = new([stripeSize]int64)
+	}
 	c.nextDeadline.Store(noDeadline)
 	c.armedDeadline.Store(noDeadline)
 	c.closeCtx, c.cancelLoads = context.WithCancel(context.Background())
@@ -211,7 +218,14 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 
 // got completes a Get that found e (if ok) in the map.
 func (c *Cache[K, V]) got(e entry[K, V], ok bool) (V, bool) {
-	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
+	if ok && c.expiring {
+		if now, live := c.liveAfterRead(e.n); live {
+			c.recordReadAt(e.n, now, false)
+			return e.value, true
+		}
+		ok = false
+	}
+	if !ok {
 		if c.stats {
 			c.rb.pick().misses.Add(1)
 		}
@@ -230,7 +244,14 @@ func (c *Cache[K, V]) got(e entry[K, V], ok bool) (V, bool) {
 // allocates nothing and takes no lock except to apply a full read buffer.
 func (c *Cache[K, V]) Touch(key K) (V, bool) {
 	e, ok := c.m.Load(key)
-	if !ok || (c.expiring && !c.liveAfterRead(e.n)) {
+	if ok && c.expiring {
+		if now, live := c.liveAfterRead(e.n); live {
+			c.recordReadAt(e.n, now, true)
+			return e.value, true
+		}
+		ok = false
+	}
+	if !ok {
 		var zero V
 		return zero, false
 	}
@@ -247,7 +268,7 @@ func (c *Cache[K, V]) Touch(key K) (V, bool) {
 func (c *Cache[K, V]) recordTouch(n *node[K, V]) {
 	if !c.rb.contended() {
 		if r := c.pushRead(&c.rb.first, n, true); r != pushed {
-			c.recordExactSlow(n, r, true)
+			c.recordExactSlow(n, r, true, 0)
 		}
 		return
 	}
@@ -270,17 +291,51 @@ func (c *Cache[K, V]) pushRead(s *stripe[K, V], n *node[K, V], touch bool) pushR
 	return r
 }
 
-// liveAfterRead reports whether n has not expired, and stores the access time
-// for ExpireAfterAccess (at most once per expiry.res).
-func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) bool {
-	now := c.exp.now()
+// liveAfterRead reports whether n has not expired at now, the time it
+// returns, and stores the access time for ExpireAfterAccess (at most once per
+// expiry.res).
+func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) (now int64, live bool) {
+	now = c.exp.now()
 	if c.exp.expired(n, now) {
-		return false
+		return now, false
 	}
 	if c.exp.tta > 0 && now-n.tl.accessed.Load() >= c.exp.res {
 		n.tl.accessed.Store(now)
 	}
-	return true
+	return now, true
+}
+
+// recordReadAt is recordRead (or, if touch, recordTouch) for a cache with
+// expiry: a read made at now. In exact mode the time goes into readTimes
+// beside the event, so that the drain first removes what had expired by
+// then, as the maintenance goroutine's timer may have done before the read:
+// otherwise an entry that expired before the read was still in the policy
+// when the read was applied, or was not, depending on when the timer fired,
+// and an LFU cache used from one goroutine gave different orders from run to
+// run (a read that promotes an entry into a full protected segment demotes
+// another, and an expired entry counts towards that segment).
+func (c *Cache[K, V]) recordReadAt(n *node[K, V], now int64, touch bool) {
+	if !c.rb.contended() {
+		if r := c.pushReadAt(n, now, touch); r != pushed {
+			c.recordExactSlow(n, r, touch, now)
+		}
+		return
+	}
+	c.recordContended(n, touch)
+}
+
+// pushReadAt is pushRead into the first stripe, with the read's time stored
+// in readTimes before the event is published.
+func (c *Cache[K, V]) pushReadAt(n *node[K, V], now int64, touch bool) pushResult {
+	s := &c.rb.first
+	if touch && c.stats {
+		s.touched.Add(1)
+	}
+	r := s.pushAt(n, now, c.readTimes)
+	if r != pushed && touch && c.stats {
+		s.touched.Add(^uint64(0))
+	}
+	return r
 }
 
 // live reports whether n has not expired (without counting an access).
@@ -298,7 +353,7 @@ func (c *Cache[K, V]) live(n *node[K, V]) bool {
 func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	if !c.rb.contended() {
 		if r := c.rb.first.push(n); r != pushed {
-			c.recordExactSlow(n, r, false)
+			c.recordExactSlow(n, r, false, 0)
 		}
 		return
 	}

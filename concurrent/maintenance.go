@@ -174,6 +174,17 @@ func (c *Cache[K, V]) drainInTurnLocked(notes []notification[K, V]) []notificati
 
 func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notification[K, V] {
 	first := &c.rb.first
+	// The expiry at the end is as of now, read before the tasks are polled:
+	// a write the drain does not apply (the maintenance goroutine drains
+	// while the cache's goroutines go on writing) was made at this time or
+	// later. Read at the end, it expired the old node of a replacement made
+	// meanwhile, whose task then linked the new node as an insertion (for
+	// LFU another place in the order than a replacement's): the same
+	// operations of one goroutine gave different orders from run to run.
+	var now int64
+	if c.expiring {
+		now = c.exp.now()
+	}
 	// Reads claimed after this point may belong after a write that is queued
 	// but not yet visible to poll; they wait for the next drain.
 	snap := first.tail.Load()
@@ -182,7 +193,7 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 		if !ok {
 			break
 		}
-		first.drainTo(t.readPos, c)
+		notes = first.drainTo(t.readPos, c, notes)
 		notes = c.applyWriteInTime(notes, t)
 	}
 	// poll stops at a slot claimed by a writer that has not published its
@@ -197,7 +208,7 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 	if end := c.wb.tail.Load(); ahead && end != c.wb.head {
 		for pos := c.wb.head + 1; pos < end; pos++ {
 			if t, ok := c.wb.takeAhead(pos); ok {
-				first.drainTo(t.readPos, c)
+				notes = first.drainTo(t.readPos, c, notes)
 				notes = c.applyWriteInTime(notes, t)
 			}
 		}
@@ -205,14 +216,14 @@ func (c *Cache[K, V]) drain(notes []notification[K, V], ahead bool) []notificati
 	if c.rb.saturated.Load() {
 		c.rb.saturated.Store(false) // before the last pass over the stripes: a reader that finds one full again sets it again
 	}
-	first.drainTo(snap, c)
+	notes = first.drainTo(snap, c, notes)
 	if c.rb.contended() {
 		for _, s := range (*c.rb.table.Load())[1:] {
-			s.drainTo(math.MaxUint64, c)
+			notes = s.drainTo(math.MaxUint64, c, notes)
 		}
 	}
 	if c.expiring {
-		notes = c.expireLocked(notes)
+		notes = c.expireLocked(notes, now)
 	}
 	return notes
 }
@@ -225,7 +236,7 @@ func (c *Cache[K, V]) settleLocked(notes []notification[K, V]) []notification[K,
 	notes = c.drainLocked(notes)
 	if l := &c.exp.lists[byAccess]; c.expiring && l.unordered {
 		l.sortByAccess()
-		notes = c.expireLocked(notes)
+		notes = c.expireLocked(notes, c.exp.now())
 	}
 	return notes
 }
@@ -323,10 +334,11 @@ func (c *Cache[K, V]) evictOne() *node[K, V] {
 	return v
 }
 
-// expireLocked removes every entry whose lifetime has ended, and records the
-// next deadline for the maintenance goroutine's timer. Caller holds c.mu.
-func (c *Cache[K, V]) expireLocked(notes []notification[K, V]) []notification[K, V] {
-	notes = c.expireAt(notes, c.exp.now())
+// expireLocked removes every entry whose lifetime had ended at now, and
+// records the next deadline for the maintenance goroutine's timer. Caller
+// holds c.mu.
+func (c *Cache[K, V]) expireLocked(notes []notification[K, V], now int64) []notification[K, V] {
+	notes = c.expireAt(notes, now)
 	next, ok := c.exp.next()
 	if !ok {
 		next = noDeadline
@@ -476,7 +488,7 @@ func (c *Cache[K, V]) newNode(key K) *node[K, V] {
 // lock if need be, which keeps single-goroutine behaviour exact. A failed CAS
 // means another goroutine is reading: the buffer switches to contended mode.
 // touch is recordTouch's (see pushRead and recordContended).
-func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool) {
+func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool, now int64) {
 	for r != pushed {
 		if r == contended || c.rb.contended() {
 			c.rb.grow()
@@ -487,7 +499,11 @@ func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool) {
 		notes := c.drainLocked(nil)
 		c.mu.Unlock()
 		c.deliver(notes)
-		r = c.pushRead(&c.rb.first, n, touch)
+		if c.expiring {
+			r = c.pushReadAt(n, now, touch)
+		} else {
+			r = c.pushRead(&c.rb.first, n, touch)
+		}
 	}
 }
 
