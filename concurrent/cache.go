@@ -60,8 +60,6 @@ type Cache[K comparable, V any] struct {
 	loadsDone   atomic.Uint64
 	loadErrors  atomic.Uint64
 	loadNanos   atomic.Int64
-	waitMu      sync.Mutex // guards the loads' wait-for graph (loadNode.waitsFor and mark) and waitWalks
-	waitWalks   uint64     // walks of the graph made, to mark the loads each visited
 
 	// testHookAfterPoll, when set by a test (under mu), runs in a drain
 	// between taking the write tasks in turn and taking those out of turn.

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,11 +20,11 @@ var (
 	// [*LoaderPanicError] carrying the panic value and stack.
 	ErrLoaderPanic = errors.New("concurrent: loader panicked")
 	// ErrRecursiveLoad is returned by [Cache.GetOrLoad] when a loader asks
-	// for the key it is loading, directly or through loads of other keys of
-	// the same cache that are waiting for each other (whoever started
-	// them): waiting would deadlock. A load further up whose loader has
-	// stopped waiting (its own wait timed out) is no cycle: asked for, it
-	// is waited for.
+	// for the key it is loading, directly or through loads of other keys
+	// (of this cache or of others) that are waiting for each other,
+	// whoever started them: waiting would deadlock. A load further up
+	// whose loader has stopped waiting (its own wait timed out) is no
+	// cycle: asked for, it is waited for.
 	ErrRecursiveLoad = errors.New("concurrent: loader asked for the key it is loading")
 )
 
@@ -45,15 +46,16 @@ func (e *LoaderPanicError) Error() string {
 // Is makes errors.Is(err, ErrLoaderPanic) true.
 func (e *LoaderPanicError) Is(target error) bool { return target == ErrLoaderPanic }
 
-// loadNode is a load's vertex in its cache's wait-for graph: an edge from a
-// load to another says that its loader (or a goroutine using its context) is
-// waiting for the other in GetOrLoad. The graph has no cycle: an edge that
+// loadNode is a load's vertex in the wait-for graph of loads (of every
+// cache: a load of one cache may wait for a load of another that waits for
+// a third): an edge from a load to another says that its loader (or a
+// goroutine using its context) is waiting for the other in GetOrLoad. The graph has no cycle: an edge that
 // would close one is refused with ErrRecursiveLoad (see Cache.waitFor).
 type loadNode struct {
 	done chan struct{} // closed when the load has completed
 	// waitsFor holds the out-edges (one per wait in progress; the same load
 	// may appear more than once), and mark the last walk that visited the
-	// node. Both are guarded by Cache.waitMu.
+	// node. Both are guarded by waitMu.
 	waitsFor []*loadNode
 	mark     uint64
 }
@@ -83,6 +85,16 @@ type call[V any] struct {
 	// find the value, or start a new load if it has gone again.
 	detached atomic.Bool
 }
+
+// waitMu guards the wait-for graph of loads (loadNode.waitsFor and mark) and
+// waitWalks, the walks of the graph made, to mark the loads each visited.
+// The graph spans caches, so that an edge is the wait of the load right up
+// the chain of contexts, which ends when that wait ends, whatever cache the
+// load is of.
+var (
+	waitMu    sync.Mutex
+	waitWalks uint64
+)
 
 // testHookAfterMiss, when set by a test, runs between GetOrLoad's miss and its
 // registration of the load.
@@ -125,12 +137,13 @@ type loadFrameKey struct{}
 // A loader that asks for a key it is loading gets [ErrRecursiveLoad] at once,
 // provided it passes on the context it was given. So does a loader whose
 // wait for another load would close a cycle of loads each waiting for the
-// next, whoever started them (a load started by one caller asks for a key
-// whose load, started by another caller, asks for the first key): of the
-// loaders closing the cycle, the last to ask gets the error instead of
-// waiting, and the others then receive whatever its loader returns. This
-// costs nothing unless a loader calls GetOrLoad of its own cache for a key
-// that is not present, and then a walk, under one mutex, of the loads the
+// next, whoever started them and whatever caches they are of (a load
+// started by one caller asks for a key whose load, started by another
+// caller, asks for the first key): of the loaders closing the cycle, the
+// last to ask gets the error instead of waiting, and the others then receive
+// whatever its loader returns. This costs nothing unless a loader calls
+// GetOrLoad (of any cache) for a key that is not present, and then a walk,
+// under one mutex shared by every cache of the process, of the loads the
 // awaited one waits for. Loads of different keys never wait on each other
 // unless their loaders ask for them, or a listener asks: the listener calls
 // a load's store makes (for the entry its insertion evicted, the expired
@@ -197,24 +210,21 @@ func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx con
 		return zero, ErrClosed
 	}
 	parent, _ := ctx.Value(loadFrameKey{}).(*loadFrame)
-	var self *loadNode // the load of this cache on whose behalf we wait, if any
-	for f := parent; f != nil; f = f.parent {
-		if f.cache != c {
-			continue
-		}
-		if f.key == any(key) && !f.node.finished() {
-			// The load of key on whose behalf we run is in flight. (One
-			// that has completed is no cycle: key then loads again.)
+	var self *loadNode // the load on whose behalf we wait, if any (of any cache)
+	if parent != nil {
+		// The load right up the chain is the one whose loader waits; asking
+		// for its own key, it would wait for itself (a fast path: the graph
+		// would refuse that edge too). Loads further up are in a cycle with
+		// the one asked for only if each still waits for the next, which
+		// the wait-for graph knows: one that has stopped waiting (its wait
+		// timed out) while its load goes on is no cycle, and is waited for.
+		// The graph spans caches, so that a load of another cache in the
+		// chain takes its edge with it when its wait ends, and a cycle
+		// through several caches is refused too.
+		if parent.cache == c && parent.key == any(key) && !parent.node.finished() {
 			return zero, ErrRecursiveLoad
 		}
-		// The nearest load of this cache up the chain is the one we wait
-		// for. Loads further up are in a cycle with the one we ask for only
-		// if each still waits for the next, which the wait-for graph
-		// knows: one that has stopped waiting (its wait timed out) while
-		// its load goes on is no cycle, and a frame of its key further up
-		// the chain must not refuse the wait.
-		self = f.node
-		break
+		self = parent.node
 	}
 	if testHookAfterMiss != nil {
 		testHookAfterMiss()
@@ -266,9 +276,9 @@ func (c *Cache[K, V]) waitFor(self, target *loadNode) error {
 	if self.finished() || target.finished() {
 		return nil // no edge: doneWaiting finds none to remove
 	}
-	c.waitMu.Lock()
-	defer c.waitMu.Unlock()
-	if c.reachesLocked(target, self) {
+	waitMu.Lock()
+	defer waitMu.Unlock()
+	if reachesLocked(target, self) {
 		return ErrRecursiveLoad
 	}
 	self.waitsFor = append(self.waitsFor, target)
@@ -277,20 +287,20 @@ func (c *Cache[K, V]) waitFor(self, target *loadNode) error {
 
 // doneWaiting removes the edge waitFor recorded, if any.
 func (c *Cache[K, V]) doneWaiting(self, target *loadNode) {
-	c.waitMu.Lock()
+	waitMu.Lock()
 	if i := slices.Index(self.waitsFor, target); i >= 0 {
 		self.waitsFor = slices.Delete(self.waitsFor, i, i+1)
 	}
-	c.waitMu.Unlock()
+	waitMu.Unlock()
 }
 
 // reachesLocked reports whether a path of edges of loads in flight leads
 // from the load from to the load to (from itself included). The graph has no
 // cycle, and marks keep the walk to one visit per load. Caller holds
 // waitMu.
-func (c *Cache[K, V]) reachesLocked(from, to *loadNode) bool {
-	c.waitWalks++
-	walk := c.waitWalks
+func reachesLocked(from, to *loadNode) bool {
+	waitWalks++
+	walk := waitWalks
 	var buf [16]*loadNode
 	stack := append(buf[:0], from)
 	from.mark = walk
@@ -347,9 +357,9 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		return mine, false, nil
 	}
 	if self != nil {
-		c.waitMu.Lock()
+		waitMu.Lock()
 		self.waitsFor = append(self.waitsFor, &mine.loadNode)
-		c.waitMu.Unlock()
+		waitMu.Unlock()
 		waiting = true
 	}
 	c.loadWG.Add(1)
