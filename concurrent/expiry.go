@@ -261,6 +261,21 @@ func (e *expiry[K, V]) expired(n *node[K, V], now int64) bool {
 	return (e.ttl > 0 && now-n.tl.born >= e.ttl) || (e.tta > 0 && now-n.tl.accessed.Load() >= e.tta)
 }
 
+// earliest is a time before which no linked node can have expired, read from
+// the heads of the lists alone (in exact mode, when byAccess is in the order
+// of its placings; a node's last access is never before its placing):
+// expireAt at an earlier time removes nothing. Caller holds Cache.mu.
+func (e *expiry[K, V]) earliest() int64 {
+	d := int64(1<<63 - 1)
+	if h := e.lists[byWrite].head; h != nil && e.ttl > 0 {
+		d = after(h.tl.born, e.ttl)
+	}
+	if h := e.lists[byAccess].head; h != nil && e.tta > 0 {
+		d = min(d, after(h.tl.placedAt, e.tta))
+	}
+	return d
+}
+
 // deadline is when n expires as far as its fields say.
 func (e *expiry[K, V]) deadline(n *node[K, V]) int64 {
 	d := int64(1<<63 - 1)
