@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/clientcache/clientcache/concurrent"
 )
@@ -20,48 +19,12 @@ import (
 func TestNoRecursiveLoadOnceTheParentStoppedWaitingAcrossCaches(t *testing.T) {
 	c := newIntCache(t, concurrent.Options[string, int]{})
 	d := newIntCache(t, concurrent.Options[string, int]{})
-	gave, gate, finish := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	nested := make(chan result, 1)
-	a := goLoad(c, context.Background(), "a", func(ctx context.Context) (int, error) {
-		short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
-		defer cancel()
-		_, err := d.GetOrLoad(short, "x", func(ctx context.Context) (int, error) {
-			return c.GetOrLoad(ctx, "b", func(ctx context.Context) (int, error) {
-				<-gate // a's loader no longer waits for x
-				v, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return -1, nil })
-				nested <- result{v, err}
-				return v + 1, err
-			})
+	parentStoppedWaiting(t, c, func(ctx context.Context, asker func(context.Context) (int, error)) error {
+		_, err := d.GetOrLoad(ctx, "x", func(ctx context.Context) (int, error) {
+			return c.GetOrLoad(ctx, "b", asker)
 		})
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("a's wait for x: %v, want its own deadline", err)
-		}
-		close(gave)
-		select {
-		case <-finish:
-			return 7, nil
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
+		return err
 	})
-	<-gave
-	close(gate)
-	for c.LoadWaiters("a") != 2 {
-		select {
-		case r := <-nested:
-			close(finish)
-			receive(t, a)
-			t.Fatalf("b's loader asked for a, which waits for nothing, and got %d, %v; want to wait for a's 7", r.v, r.err)
-		case <-time.After(time.Millisecond):
-		}
-	}
-	close(finish)
-	if r := receive(t, a); r.v != 7 || r.err != nil {
-		t.Fatalf("a = %v", r)
-	}
-	if r := receive(t, nested); r.v != 7 || r.err != nil {
-		t.Fatalf("b's loader's GetOrLoad(a) = %d, %v; want 7", r.v, r.err)
-	}
 }
 
 // TestRecursiveLoadThroughAnotherCacheStillFails: a (cache c) waits for x
@@ -97,46 +60,10 @@ func TestRecursiveLoadThroughAnotherCacheStillFails(t *testing.T) {
 func TestNoRecursiveLoadOnceTheParentStoppedWaitingThroughAnotherCache(t *testing.T) {
 	c := newIntCache(t, concurrent.Options[string, int]{})
 	d := newIntCache(t, concurrent.Options[string, int]{})
-	gave, gate, finish := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	nested := make(chan result, 1)
-	a := goLoad(c, context.Background(), "a", func(ctx context.Context) (int, error) {
-		short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
-		defer cancel()
-		_, err := d.GetOrLoad(short, "x", func(ctx context.Context) (int, error) {
-			<-gate // a's loader no longer waits for x
-			v, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return -1, nil })
-			nested <- result{v, err}
-			return v + 1, err
-		})
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("a's wait for x: %v, want its own deadline", err)
-		}
-		close(gave)
-		select {
-		case <-finish:
-			return 7, nil
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
+	parentStoppedWaiting(t, c, func(ctx context.Context, asker func(context.Context) (int, error)) error {
+		_, err := d.GetOrLoad(ctx, "x", asker)
+		return err
 	})
-	<-gave
-	close(gate)
-	for c.LoadWaiters("a") != 2 {
-		select {
-		case r := <-nested:
-			close(finish)
-			receive(t, a)
-			t.Fatalf("x's loader asked for a, which waits for nothing, and got %d, %v; want to wait for a's 7", r.v, r.err)
-		case <-time.After(time.Millisecond):
-		}
-	}
-	close(finish)
-	if r := receive(t, a); r.v != 7 || r.err != nil {
-		t.Fatalf("a = %v", r)
-	}
-	if r := receive(t, nested); r.v != 7 || r.err != nil {
-		t.Fatalf("x's loader's GetOrLoad(a) = %d, %v; want 7", r.v, r.err)
-	}
 }
 
 // TestRecursiveLoadThroughAnotherCacheIsRefusedAtOnce: a (cache c) waits

@@ -840,31 +840,46 @@ func TestLoaderPanicNilUnderGODEBUGPanicnilIsAPanic(t *testing.T) {
 	}
 }
 
-// TestNoRecursiveLoadOnceTheParentStoppedWaiting: a loader of a starts the load of b under its own context but stops waiting
-// for it (its wait times out) and goes on loading a. b's loader then asks for
-// a: a waits for nothing, so waiting for a cannot deadlock, and b's loader
-// must receive a's value. The recursion check matched a's frame in b's chain
-// of contexts while a's load was still in flight, whether or not a still
-// waited for b, and refused the wait with ErrRecursiveLoad ("waiting would
-// deadlock") at once.
+// TestNoRecursiveLoadOnceTheParentStoppedWaiting: a loader of a starts the
+// load of b under its own context but stops waiting for it (its wait times
+// out) and goes on loading a. b's loader then asks for a: a waits for
+// nothing, so waiting for a cannot deadlock, and b's loader must receive a's
+// value. The recursion check matched a's frame in b's chain of contexts
+// while a's load was still in flight, whether or not a still waited for b,
+// and refused the wait with ErrRecursiveLoad ("waiting would deadlock") at
+// once.
 func TestNoRecursiveLoadOnceTheParentStoppedWaiting(t *testing.T) {
 	c := newIntCache(t, concurrent.Options[string, int]{})
+	parentStoppedWaiting(t, c, func(ctx context.Context, asker func(context.Context) (int, error)) error {
+		_, err := c.GetOrLoad(ctx, "b", asker)
+		return err
+	})
+	testwait.Until(t, "b loaded", func() bool { v, ok := c.Get("b"); return ok && v == 8 })
+}
+
+// parentStoppedWaiting runs the load of a (cache c), whose loader calls via
+// under a context that times out, stops waiting for it, and then loads 7.
+// via starts loads further down a chain whose last loader, asker, asks c for
+// a once a has stopped waiting: it must wait for a's 7, not get
+// ErrRecursiveLoad.
+func parentStoppedWaiting(t *testing.T, c *concurrent.Cache[string, int], via func(ctx context.Context, asker func(context.Context) (int, error)) error) {
+	t.Helper()
 	gave, gate, finish := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	nested := make(chan result, 1)
+	asked := make(chan result, 1)
+	asker := func(ctx context.Context) (int, error) {
+		<-gate // a's loader no longer waits
+		v, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return -1, nil })
+		asked <- result{v, err}
+		return v + 1, err
+	}
 	a := goLoad(c, context.Background(), "a", func(ctx context.Context) (int, error) {
 		short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 		defer cancel()
-		_, err := c.GetOrLoad(short, "b", func(ctx context.Context) (int, error) {
-			<-gate // a's loader no longer waits for b
-			v, err := c.GetOrLoad(ctx, "a", func(context.Context) (int, error) { return -1, nil })
-			nested <- result{v, err}
-			return v + 1, err
-		})
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("a's wait for b: %v, want its own deadline", err)
+		if err := via(short, asker); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("a's wait down the chain: %v, want its own deadline", err)
 		}
 		close(gave)
-		select { // a's load goes on without b
+		select { // a's load goes on without the chain
 		case <-finish:
 			return 7, nil
 		case <-ctx.Done(): // Close, after a failure
@@ -873,11 +888,13 @@ func TestNoRecursiveLoadOnceTheParentStoppedWaiting(t *testing.T) {
 	})
 	<-gave
 	close(gate)
-	// b's loader either waits for a (a second waiter) or was refused.
+	// The asker either waits for a (a second waiter) or was refused.
 	for c.LoadWaiters("a") != 2 {
 		select {
-		case r := <-nested:
-			t.Fatalf("b's loader asked for a, which waits for nothing, and got %d, %v; want to wait for a's 7", r.v, r.err)
+		case r := <-asked:
+			close(finish)
+			receive(t, a)
+			t.Fatalf("the loader down the chain asked for a, which waits for nothing, and got %d, %v; want to wait for a's 7", r.v, r.err)
 		case <-time.After(time.Millisecond):
 		}
 	}
@@ -885,8 +902,7 @@ func TestNoRecursiveLoadOnceTheParentStoppedWaiting(t *testing.T) {
 	if r := receive(t, a); r.v != 7 || r.err != nil {
 		t.Fatalf("a = %v", r)
 	}
-	if r := receive(t, nested); r.v != 7 || r.err != nil {
-		t.Fatalf("b's loader's GetOrLoad(a) = %d, %v; want 7", r.v, r.err)
+	if r := receive(t, asked); r.v != 7 || r.err != nil {
+		t.Fatalf("the asker's GetOrLoad(a) = %d, %v; want 7", r.v, r.err)
 	}
-	testwait.Until(t, "b loaded", func() bool { v, ok := c.Get("b"); return ok && v == 8 })
 }
