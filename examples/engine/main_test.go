@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/testwait"
 )
 
@@ -31,7 +32,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run(io.Discard, 50, -1, 4, 4000, 1.2, "LRU"); err == nil || !strings.Contains(err.Error(), "-size") {
 		t.Fatalf("a negative size must be an error naming -size, got %v", err)
 	}
-	if err := run(io.Discard, 50, 1<<40, 4, 4000, 1.2, "LFU"); err == nil || !strings.Contains(err.Error(), "-size") {
+	if err := run(io.Discard, 50, concurrent.MaxLFUSize+1, 4, 4000, 1.2, "LFU"); err == nil || !strings.Contains(err.Error(), "-size") {
 		t.Fatalf("a size above MaxLFUSize with LFU must be an error naming -size, got %v", err)
 	}
 	// NaN and +Inf passed "skew <= 1" and the program hung in rand.Zipf.
