@@ -82,23 +82,12 @@ func main() {
 	// refused like any value below 1, not silently replaced by the default.
 	given := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	cfg.count = *countFlag
-	switch {
-	case given["count"] && cfg.count < 1:
-		fatal(fmt.Errorf("-count must be at least 1, got %d", cfg.count))
-	case cfg.count == 0 && cfg.quick:
-		cfg.count = 2
-	case cfg.count == 0:
-		cfg.count = 10
+	var err error
+	if cfg.count, err = orDefault("count", *countFlag, given["count"], cfg.quick, 10, 2); err != nil {
+		fatal(err)
 	}
-	cfg.rivalRuns = *runsFlag
-	switch {
-	case given["rival-runs"] && cfg.rivalRuns < 1:
-		fatal(fmt.Errorf("-rival-runs must be at least 1, got %d", cfg.rivalRuns))
-	case cfg.rivalRuns == 0 && cfg.quick:
-		cfg.rivalRuns = 1
-	case cfg.rivalRuns == 0:
-		cfg.rivalRuns = 3
+	if cfg.rivalRuns, err = orDefault("rival-runs", *runsFlag, given["rival-runs"], cfg.quick, 3, 1); err != nil {
+		fatal(err)
 	}
 	if cfg.benchtime == "" {
 		cfg.benchtime = "1s"
@@ -173,6 +162,20 @@ func (c config) validate() error {
 		return fmt.Errorf("-traces: %w", err)
 	}
 	return nil
+}
+
+// orDefault returns the value v of the flag -name if it was given (refused
+// below 1), or else its default: full, or short with -quick.
+func orDefault(name string, v int, given, quick bool, full, short int) (int, error) {
+	switch {
+	case given && v < 1:
+		return 0, fmt.Errorf("-%s must be at least 1, got %d", name, v)
+	case given:
+		return v, nil
+	case quick:
+		return short, nil
+	}
+	return full, nil
 }
 
 func split(s string) []string {

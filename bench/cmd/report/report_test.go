@@ -183,3 +183,22 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestOrDefault: -count and -rival-runs take their default (by -quick)
+// only when not given; given, a value below 1 is refused, naming the flag.
+func TestOrDefault(t *testing.T) {
+	for _, tc := range []struct {
+		v            int
+		given, quick bool
+		want         int
+		err          bool
+	}{
+		{0, false, false, 10, false}, {0, false, true, 2, false}, {5, true, true, 5, false},
+		{0, true, false, 0, true}, {-3, true, true, 0, true},
+	} {
+		got, err := orDefault("count", tc.v, tc.given, tc.quick, 10, 2)
+		if got != tc.want || (err != nil) != tc.err || (err != nil && !strings.Contains(err.Error(), "-count")) {
+			t.Errorf("orDefault(count, %d, given %v, quick %v) = %d, %v; want %d, error %v naming -count", tc.v, tc.given, tc.quick, got, err, tc.want, tc.err)
+		}
+	}
+}
