@@ -83,21 +83,11 @@ func (s *stripe[K, V]) queued(n *node[K, V]) bool { return s.recent[recentIndex(
 // full reports whether the stripe has no free slot (without claiming one).
 func (s *stripe[K, V]) full() bool { return s.tail.Load()-s.head.Load() >= stripeSize }
 
-func (s *stripe[K, V]) push(n *node[K, V]) pushResult {
-	t := s.tail.Load()
-	if t-s.head.Load() >= stripeSize {
-		return full
-	}
-	if !s.tail.CompareAndSwap(t, t+1) {
-		return contended
-	}
-	atomic.StorePointer(&s.slots[t&(stripeSize-1)], unsafe.Pointer(n))
-	return pushed
-}
+func (s *stripe[K, V]) push(n *node[K, V]) pushResult { return s.pushAt(n, 0, nil) }
 
-// pushAt is push for a read made at at, stored in times at the event's
-// position before the event is published (the drain reads it after the
-// event).
+// pushAt is push for a read made at at: if times is not nil, at is stored
+// there at the event's position before the event is published (the drain
+// reads it after the event).
 func (s *stripe[K, V]) pushAt(n *node[K, V], at int64, times *[stripeSize]int64) pushResult {
 	t := s.tail.Load()
 	if t-s.head.Load() >= stripeSize {
@@ -106,7 +96,9 @@ func (s *stripe[K, V]) pushAt(n *node[K, V], at int64, times *[stripeSize]int64)
 	if !s.tail.CompareAndSwap(t, t+1) {
 		return contended
 	}
-	times[t&(stripeSize-1)] = at
+	if times != nil {
+		times[t&(stripeSize-1)] = at
+	}
 	atomic.StorePointer(&s.slots[t&(stripeSize-1)], unsafe.Pointer(n))
 	return pushed
 }

@@ -263,26 +263,23 @@ func (c *Cache[K, V]) Touch(key K) (V, bool) {
 // claims a position; the touched count takes that back (see pushRead). An
 // event not queued is not counted as a hit: one skipped as already queued
 // counts nothing, and a dropped one is counted as a dropped read only.
-func (c *Cache[K, V]) recordTouch(n *node[K, V]) {
-	if !c.rb.contended() {
-		if r := c.pushRead(&c.rb.first, n, true); r != pushed {
-			c.recordExactSlow(n, r, true, 0)
-		}
-		return
-	}
-	c.recordContended(n, true)
-}
+func (c *Cache[K, V]) recordTouch(n *node[K, V]) { c.recordReadAt(n, 0, true) }
 
-// pushRead pushes n's event into s. For a touch (with RecordStats) it counts
-// the touch first and takes it back if the push failed: counted after the
-// push, a Stats between the two saw the touch as a hit, and the next Stats
-// took it back (see readBuffer.counts).
-func (c *Cache[K, V]) pushRead(s *stripe[K, V], n *node[K, V], touch bool) pushResult {
+// pushRead pushes n's event, a read made at now, into s; into the first
+// stripe of a cache with expiry, with its time (see recordReadAt). For a
+// touch (with RecordStats) it counts the touch first and takes it back if
+// the push failed: counted after the push, a Stats between the two saw the
+// touch as a hit, and the next Stats took it back (see readBuffer.counts).
+func (c *Cache[K, V]) pushRead(s *stripe[K, V], n *node[K, V], touch bool, now int64) pushResult {
+	times := c.readTimes
+	if s != &c.rb.first {
+		times = nil
+	}
 	if !touch || !c.stats {
-		return s.push(n)
+		return s.pushAt(n, now, times)
 	}
 	s.touched.Add(1)
-	r := s.push(n)
+	r := s.pushAt(n, now, times)
 	if r != pushed {
 		s.touched.Add(^uint64(0))
 	}
@@ -303,8 +300,8 @@ func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) (now int64, live bool) {
 	return now, true
 }
 
-// recordReadAt is recordRead (or, if touch, recordTouch) for a cache with
-// expiry: a read made at now. In exact mode the time goes into readTimes
+// recordReadAt is recordRead (or, if touch, recordTouch) for a read made at
+// now (0 without expiry). With expiry, in exact mode the time goes into readTimes
 // beside the event, so that the drain first removes what had expired by
 // then, as the maintenance goroutine's timer may have done before the read:
 // otherwise an entry that expired before the read was still in the policy
@@ -314,26 +311,12 @@ func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) (now int64, live bool) {
 // another, and an expired entry counts towards that segment).
 func (c *Cache[K, V]) recordReadAt(n *node[K, V], now int64, touch bool) {
 	if !c.rb.contended() {
-		if r := c.pushReadAt(n, now, touch); r != pushed {
+		if r := c.pushRead(&c.rb.first, n, touch, now); r != pushed {
 			c.recordExactSlow(n, r, touch, now)
 		}
 		return
 	}
 	c.recordContended(n, touch)
-}
-
-// pushReadAt is pushRead into the first stripe, with the read's time stored
-// in readTimes before the event is published.
-func (c *Cache[K, V]) pushReadAt(n *node[K, V], now int64, touch bool) pushResult {
-	s := &c.rb.first
-	if touch && c.stats {
-		s.touched.Add(1)
-	}
-	r := s.pushAt(n, now, c.readTimes)
-	if r != pushed && touch && c.stats {
-		s.touched.Add(^uint64(0))
-	}
-	return r
 }
 
 // live reports whether n has not expired (without counting an access).
@@ -381,7 +364,7 @@ func (c *Cache[K, V]) recordContended(n *node[K, V], touch bool) {
 	// consumes the event clears the entry after this store, never before.
 	recent := &s.recent[recentIndex(n)]
 	recent.Store(n)
-	r := c.pushRead(s, n, touch)
+	r := c.pushRead(s, n, touch, 0)
 	if r == pushed {
 		return
 	}

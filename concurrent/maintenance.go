@@ -499,11 +499,7 @@ func (c *Cache[K, V]) recordExactSlow(n *node[K, V], r pushResult, touch bool, n
 		notes := c.drainLocked(nil)
 		c.mu.Unlock()
 		c.deliver(notes)
-		if c.expiring {
-			r = c.pushReadAt(n, now, touch)
-		} else {
-			r = c.pushRead(&c.rb.first, n, touch)
-		}
+		r = c.pushRead(&c.rb.first, n, touch, now)
 	}
 }
 
