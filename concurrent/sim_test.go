@@ -324,6 +324,10 @@ var simVariants = []simVariant{
 	{"cand16", wtAblation{candidateDivisor: 16}},
 	{"winpromote", wtAblation{windowPromote: true}},
 	{"tieadmit", wtAblation{admitMargin: -1}},
+	{"nofilter", wtAblation{admitMargin: -100}}, // a candidate wins every contest but against a blind victim (see admit)
+	{"nofilterret1", wtAblation{admitMargin: -100, victimReturn: 1}},
+	{"nofilterret4", wtAblation{admitMargin: -100, victimReturn: 4}},
+	{"ret1", wtAblation{victimReturn: 1}},
 	{"scl50k", wtAblation{stepScaleCap: 50_000, stepScaleCapVictim: 50_000}},
 	{"scl60k", wtAblation{stepScaleCap: 60_000, stepScaleCapVictim: 60_000}},
 	{"scl75k", wtAblation{stepScaleCap: 75_000, stepScaleCapVictim: 75_000}},

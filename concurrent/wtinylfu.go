@@ -1563,6 +1563,11 @@ type wtAblation struct {
 	// admitMargin requests ahead of the victim, not merely ahead (-1: a tie
 	// admits it too).
 	admitMargin int
+	// victimReturn > 0: a key missed within max/victimReturn contests of
+	// losing its place in the main area as a victim goes straight to the
+	// back of protected, as a key found in ARC's ghost lists goes to its
+	// frequent list (see returnsToProtected).
+	victimReturn int
 	// countSaturated: at every size, an increment that raises none of the
 	// key's counters counts toward the sketch's sample (as shipped, only up
 	// to wtDoubleSketch entries; see wtinylfu.skipSaturated); skipSaturated:
@@ -1948,9 +1953,32 @@ func (p *wtinylfu[K, V]) len() int {
 func (p *wtinylfu[K, V]) add(n *node[K, V]) {
 	p.ensureSketch()
 	p.record(n, false)
+	if p.off.victimReturn > 0 && p.returnsToProtected(n.hash) {
+		p.adapt(n.hash)
+		p.protected.pushBack(n)
+		p.demote()
+		p.admitFromWindow()
+		return
+	}
 	n.setReturning(p.adapt(n.hash))
 	p.window.pushBack(n)
 	p.admitFromWindow()
+}
+
+// returnsToProtected reports, for the victimReturn ablation, whether the
+// key of hash h lost its place in the main area as a victim in the last
+// max/victimReturn contests, so that add puts it straight into protected,
+// as ARC puts a key found in its ghost lists into its frequent list.
+func (p *wtinylfu[K, V]) returnsToProtected(h uint64) bool {
+	if p.lruMode {
+		return false
+	}
+	seq, kind, ok := p.ghosts.take(h)
+	if !ok {
+		return false
+	}
+	p.ghosts.put(h, seq, kind) // for adapt
+	return kind&wtGhostVictim != 0 && (p.ousted-seq)&wtGhostSeqMask < p.depthOf(p.off.victimReturn)
 }
 
 func (p *wtinylfu[K, V]) access(n *node[K, V]) { p.touch(n) }
