@@ -194,7 +194,9 @@ func (s *Sketch) IncrementSeen(h uint64) { s.count(s.mix(h)) }
 // Mind that an increment can end a sample, and the aging then empties the
 // doorkeeper of the key just counted too: read the epoch before and after
 // the increment, and remember it for the key only if it did not change. A
-// sketch without a doorkeeper changes epochs at the same points.
+// sketch without a doorkeeper changes epochs at every aging and at Clear;
+// having no doorkeeper to resize, it changes epochs at a Resize only if
+// the Resize ages it.
 func (s *Sketch) DoorEpoch() uint64 { return s.doorEpoch }
 
 // count adds one occurrence of the mixed hash m to its counters, aging the

@@ -929,3 +929,29 @@ func BenchmarkIncrementLarge(b *testing.B) {
 		})
 	}
 }
+
+// TestDoorEpochOnResize: DoorEpoch's doc once said "A sketch
+// without a doorkeeper changes epochs at the same points" as one with a
+// doorkeeper, but Resize(12 -> 13), which changes the doorkeeper's size
+// (1,024 -> 2,048 bits) without aging, changes the epoch only of the sketch
+// that has a doorkeeper. The doc now says a sketch without one changes
+// epochs at a Resize only if the Resize ages it; this pins both halves.
+func TestDoorEpochOnResize(t *testing.T) {
+	plain, door := New(12, 1), NewWithDoorkeeper(12, 1)
+	p0, d0 := plain.DoorEpoch(), door.DoorEpoch()
+	plain.Resize(13)
+	door.Resize(13)
+	if plain.DoorEpoch() != p0 || door.DoorEpoch() == d0 {
+		t.Fatalf("Resize(12 -> 13) without aging: epoch changed %v without a doorkeeper (doc: false), %v with one (doc: true)",
+			plain.DoorEpoch() != p0, door.DoorEpoch() != d0)
+	}
+	// A Resize that ages changes the epoch of both.
+	for k := uint64(0); plain.Additions() < 100; k++ {
+		plain.Increment(hashOf(k))
+	}
+	p1 := plain.DoorEpoch()
+	plain.Resize(9) // the same table (16 words), sample 90: aged
+	if plain.DoorEpoch() == p1 {
+		t.Fatal("a Resize that aged a sketch without a doorkeeper left its epoch")
+	}
+}
