@@ -308,7 +308,7 @@ func memTotal() string {
 // quick-mode section and for a full one.
 const (
 	quickBanner = "> **Provisional.** Sections marked quick mode were generated with `-quick` (`-count 2`, `-benchtime 100ms`, fewer traces) to validate the harness, on a shared 2-core machine (load average below each section); their timings say little. Regenerate with `cd bench && go run ./cmd/report` before quoting them.\n\n"
-	fullBanner  = "> Measured on a shared 2-core virtual machine. Its CPU time is shared with other guests, so timings vary between runs (hence the medians, confidence intervals and the load average given below each section); hit ratios, memory and loader counts do not depend on the load. Every figure here comes from the command under its section.\n\n"
+	fullBanner  = "> Measured on a shared 2-core virtual machine. Its CPU time is shared with other guests, so timings vary between runs (hence the medians, confidence intervals and the load average given below each section); hit ratios (but bounded ristretto's, which the hit-ratio section explains), memory and loader counts do not depend on the load. Every figure here comes from the command under its section.\n\n"
 	quickTiming = "Timing goals (throughput, head-of-line) judged from a quick-mode run say little either way; "
 	fullTiming  = "Timing goals (throughput, head-of-line) are judged from medians on a shared machine; "
 )
@@ -343,7 +343,7 @@ func assembleResults(cfg config) error {
 
 	fmt.Fprintf(&b, "## Goals\n\nThe issue's goals, with what these figures show. A goal marked MISSED is missed by the figure beside it. ")
 	b.WriteString(timing)
-	fmt.Fprintf(&b, "hit ratio, memory and stampede figures do not depend on the load (except the rivals' random seeds).\n\n")
+	fmt.Fprintf(&b, "hit ratio, memory and stampede figures do not depend on the load (except the rivals' random seeds, and bounded ristretto's hit ratios, which do).\n\n")
 	fmt.Fprintf(&b, "| section | goal | status | figure | made in |\n|---|---|---|---|---|\n")
 	for _, name := range sections {
 		_, err := os.Stat(cfg.results(name + ".md"))
