@@ -271,16 +271,17 @@ func (c *Cache[K, V]) recordTouch(n *node[K, V]) { c.recordReadAt(n, 0, true) }
 // the push failed: counted after the push, a Stats between the two saw the
 // touch as a hit, and the next Stats took it back (see readBuffer.counts).
 func (c *Cache[K, V]) pushRead(s *stripe[K, V], n *node[K, V], touch bool, now int64) pushResult {
-	times := c.readTimes
-	if s != &c.rb.first {
-		times = nil
+	counted := touch && c.stats
+	if counted {
+		s.touched.Add(1)
 	}
-	if !touch || !c.stats {
-		return s.pushAt(n, now, times)
+	var r pushResult
+	if c.readTimes != nil && s == &c.rb.first {
+		r = s.pushAt(n, now, c.readTimes)
+	} else {
+		r = s.push(n)
 	}
-	s.touched.Add(1)
-	r := s.pushAt(n, now, times)
-	if r != pushed {
+	if counted && r != pushed {
 		s.touched.Add(^uint64(0))
 	}
 	return r
