@@ -220,9 +220,24 @@ type section struct {
 	name  string
 	md    bytes.Buffer
 	goals []Goal
+	// cpu is the processor the figures were measured on: this machine's,
+	// or the one named in the raw output they were summarised from.
+	cpu string
+	// load is the load average at the end of the measurement, when that
+	// was not now (the figures were summarised from earlier raw output);
+	// "" for the load average now.
+	load string
 }
 
-func newSection(name string) *section { return &section{name: name} }
+// measuredLoad is the load average at the end of the section's measurement.
+func (s *section) measuredLoad() string {
+	if s.load != "" {
+		return s.load
+	}
+	return loadAverage()
+}
+
+func newSection(name string) *section { return &section{name: name, cpu: cpuModel()} }
 
 func (s *section) printf(format string, args ...any) { fmt.Fprintf(&s.md, format, args...) }
 
@@ -231,8 +246,8 @@ func (s *section) goal(goal, status, figure string) {
 }
 
 func (s *section) footer(cfg config, took time.Duration) {
-	s.printf("\n<sub>Section generated %s in %v by `cd bench && %s` (%s); machine load at the end: %s.</sub>\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second), strings.TrimSpace(cfg.cmdline), modeName(cfg.quick), loadAverage())
+	s.printf("\n<sub>Section generated %s in %v by `cd bench && %s` (%s), figures measured on %s; machine load at the end of the measurement: %s.</sub>\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second), strings.TrimSpace(cfg.cmdline), modeName(cfg.quick), s.cpu, s.measuredLoad())
 }
 
 func modeName(quick bool) string {
@@ -247,7 +262,7 @@ func modeName(quick bool) string {
 const quickMarker = "quick mode"
 
 func (s *section) save(cfg config) error {
-	load := loadAverage()
+	load := s.measuredLoad()
 	for i := range s.goals {
 		s.goals[i].Mode, s.goals[i].Load = modeName(cfg.quick), load
 	}
@@ -333,7 +348,7 @@ func assembleResults(cfg config) error {
 	b.WriteString(banner)
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "| machine | %s, %s/%s, %s RAM (host %s) |\n", cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), host)
+	fmt.Fprintf(&b, "| machine (where assembled; each section names the CPU its figures were measured on) | %s, %s/%s, %s RAM (host %s) |\n", cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), host)
 	fmt.Fprintf(&b, "| CPUs | %d logical (GOMAXPROCS %d): `-cpu 4` and `-cpu 8` oversubscribe them |\n", runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	fmt.Fprintf(&b, "| Go | %s |\n", goVersion())
 	fmt.Fprintf(&b, "| assembled | %s |\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
@@ -384,7 +399,7 @@ const commandsDoc = "## How to regenerate\n\n" +
 	"```sh\n" +
 	"go test -run '^$' -bench '^BenchmarkThroughput$' -benchmem -count 10 -cpu 1,2,4,8 -benchtime 1s -timeout 0 .\n" +
 	"```\n\n" +
-	"keeps its raw output in `results/throughput.txt`, summarises it with `golang.org/x/perf/benchmath` (median and 95% confidence interval, as benchstat does) " +
+	"keeps its raw output in `results/throughput.txt` (and the load average at its end in `results/throughput.load`, which `-from-raw` reports), summarises it with `golang.org/x/perf/benchmath` (median and 95% confidence interval, as benchstat does) " +
 	"and runs `go run golang.org/x/perf/cmd/benchstat -table /reads -row /gomaxprocs -col /cache results/throughput.txt` into `results/throughput-benchstat.txt`. " +
 	"The other sections run in the report's process, except memory, where each cache is measured by a fresh child process (`report -memory-child NAME:N`).\n\n"
 

@@ -31,7 +31,8 @@ type point struct {
 // stat is the summary of one configuration's runs.
 type stat struct {
 	ns     benchmath.Summary // ns/op: median and 95% interval
-	allocs float64           // median allocs/op
+	allocs float64           // median allocs/op, as go test prints it: truncated to an integer
+	bytes  float64           // median B/op (also truncated): above 0 where allocs/op 0 means below 1
 	hit    float64           // median hit percentage of the reads
 	n      int               // runs
 }
@@ -54,8 +55,15 @@ func runThroughput(cfg config, s *section) error {
 		if err != nil {
 			return err
 		}
+		if cpu := rawCPU(b); cpu != "" {
+			s.cpu = cpu
+		}
 		if saved, err := os.ReadFile(cfg.results("throughput.args")); err == nil {
 			args = strings.Split(strings.TrimSpace(string(saved)), "\n")
+		}
+		s.load = "not recorded"
+		if saved, err := os.ReadFile(cfg.results("throughput.load")); err == nil {
+			s.load = strings.TrimSpace(string(saved))
 		}
 		runBenchstat(cfg)
 		return writeThroughput(cfg, s, stats, args)
@@ -98,6 +106,12 @@ func runThroughput(cfg config, s *section) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	// Kept beside the raw output, for -from-raw to report the load the
+	// figures were measured under, not the load when it summarises them.
+	s.load = loadAverage()
+	if err := os.WriteFile(cfg.results("throughput.load"), []byte(s.load+"\n"), 0o644); err != nil {
+		return err
+	}
 
 	rawBytes, err := os.ReadFile(raw)
 	if err != nil {
@@ -106,6 +120,9 @@ func runThroughput(cfg config, s *section) error {
 	stats, err := summarise(bytes.NewReader(rawBytes))
 	if err != nil {
 		return err
+	}
+	if cpu := rawCPU(rawBytes); cpu != "" {
+		s.cpu = cpu
 	}
 	runBenchstat(cfg)
 	return writeThroughput(cfg, s, stats, args)
@@ -132,7 +149,7 @@ func benchstatArgs(file string) []string {
 // as benchstat does: the median and its 95% confidence interval, assuming
 // nothing about the distribution.
 func summarise(r io.Reader) (map[point]stat, error) {
-	type samples struct{ ns, allocs, hit []float64 }
+	type samples struct{ ns, allocs, bytes, hit []float64 }
 	all := map[point]*samples{}
 	br := benchfmt.NewReader(r, "throughput.txt")
 	for br.Scan() {
@@ -157,6 +174,8 @@ func summarise(r io.Reader) (map[point]stat, error) {
 				smp.ns = append(smp.ns, v.Value)
 			case "allocs/op":
 				smp.allocs = append(smp.allocs, v.Value)
+			case "B/op":
+				smp.bytes = append(smp.bytes, v.Value)
 			case "hit%":
 				smp.hit = append(smp.hit, v.Value)
 			}
@@ -174,12 +193,25 @@ func summarise(r io.Reader) (map[point]stat, error) {
 		if len(smp.allocs) > 0 {
 			st.allocs = benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.allocs, &benchmath.DefaultThresholds), 0.95).Center
 		}
+		if len(smp.bytes) > 0 {
+			st.bytes = benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.bytes, &benchmath.DefaultThresholds), 0.95).Center
+		}
 		if len(smp.hit) > 0 {
 			st.hit = benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.hit, &benchmath.DefaultThresholds), 0.95).Center
 		}
 		stats[p] = st
 	}
 	return stats, nil
+}
+
+// rawCPU returns the processor named by go test's "cpu:" line in raw, or "".
+func rawCPU(raw []byte) string {
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "cpu:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // parseName reads Throughput/cache=NAME/reads=N[-PROCS].
@@ -232,6 +264,7 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 		runs = max(runs, st.n)
 	}
 	s.printf("Figures: median ns/op of %d runs ± the 95%% confidence interval (±? where there are too few runs for one: benchmath needs 6), from `go %s`. ", runs, shellJoin(args))
+	s.printf("allocs/op are go test's, truncated to an integer; \"<1\" marks a median of 0 allocs/op with bytes allocated per op (fewer than one allocation per op, not none). ")
 	s.printf("**This machine has %d CPUs: at `-cpu` above that, goroutines share cores, and the figures measure contention, not parallel speed-up.**\n\n", numCPU())
 	s.printf("Raw output: [results/throughput.txt](results/throughput.txt); benchstat's table: [results/throughput-benchstat.txt](results/throughput-benchstat.txt).\n\n")
 
@@ -246,7 +279,7 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 					s.printf(" n/a | |")
 					continue
 				}
-				s.printf(" %s | %s |", fmtNs(st), fmtNum(st.allocs))
+				s.printf(" %s | %s |", fmtNs(st), fmtAllocs(st))
 			}
 			s.printf("\n")
 		}
@@ -268,6 +301,9 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 			s.printf("\n")
 		}
 		s.printf("\n")
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(stats)), func(p point) bool { return p.reads == reads }) {
+			continue // no results at this mix: nothing to chart (a log axis of no values panics)
+		}
 		png := fmt.Sprintf("throughput-reads%d.png", reads)
 		if err := throughputChart(cfg.results(png), stats, caches, procs, reads); err != nil {
 			return err
@@ -303,6 +339,16 @@ func fmtNs(st stat) string {
 		pct = fmt.Sprintf(" ±%.0f%%", 100*half/st.ns.Center)
 	}
 	return fmt.Sprintf("%.1f%s", st.ns.Center, pct)
+}
+
+// fmtAllocs formats the median allocs/op. go test prints allocs/op
+// truncated to an integer, so 0 with bytes allocated per op means some
+// allocations, fewer than one per op: "<1", not 0.
+func fmtAllocs(st stat) string {
+	if st.allocs == 0 && st.bytes > 0 {
+		return "<1"
+	}
+	return fmtNum(st.allocs)
 }
 
 func fmtNum(v float64) string {
@@ -370,8 +416,8 @@ func throughputGoals(s *section, stats map[point]stat, procs []int) {
 				continue
 			}
 			measured = true
-			ok = ok && a.allocs == 0
-			figs = append(figs, fmt.Sprintf("-cpu %d: %s", p, fmtNum(a.allocs)))
+			ok = ok && a.allocs == 0 && a.bytes == 0
+			figs = append(figs, fmt.Sprintf("-cpu %d: %s", p, fmtAllocs(a)))
 		}
 		s.goal(fmt.Sprintf("Reads: %s 0 allocs/op", cc), status(measured, ok), strings.Join(figs, "; "))
 	}
