@@ -2,6 +2,8 @@ package keys_test
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -216,5 +218,62 @@ func TestMarshalTextDistinguishesKeys(t *testing.T) {
 		if len(back) != 2 {
 			t.Errorf("%T: two keys marshal to %d distinct JSON object names", m, len(back))
 		}
+	}
+}
+
+// TestDecodingAKeyIsAnError (a review finding): a key has no decoder (its JSON and text
+// are a redacted view), yet encoding/json and encoding/xml decoded a key's
+// own output, or any object, into a struct field of key type without an
+// error, leaving the zero key there: for a Config or a ConfigInput's
+// Credentials, the SDK's default credential chain, the process's own
+// identity. A tenant's static-credentials key sent through a JSON job
+// payload came back as a different identity, silently. Decoding must fail,
+// naming the key type, and a JSON null must stay "not present".
+func TestDecodingAKeyIsAnError(t *testing.T) {
+	st, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDFAKE", SecretAccessKey: keys.NewSecret("fake-secret-not-real")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewConfig(keys.ConfigInput{Region: "eu-west-1", Credentials: st, Labels: []keys.Label{{Key: "tenant", Value: "acme"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := keys.NewClient(keys.ClientInput{Config: k, Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type job struct {
+		Config      keys.Config
+		Credentials keys.Credentials
+		Client      keys.Client
+	}
+	b, err := json.Marshal(job{k, st, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back job
+	err = json.Unmarshal(b, &back)
+	if err == nil {
+		t.Errorf("json.Unmarshal of a key's JSON succeeded: the Config decoded to the zero key (default chain: %v), the Credentials to %v",
+			back.Config == keys.Config{}, back.Credentials)
+	} else if !errors.Is(err, keys.ErrInvalid) {
+		t.Errorf("json.Unmarshal error %v does not match keys.ErrInvalid", err)
+	}
+	var in keys.ConfigInput
+	if err := json.Unmarshal([]byte(`{"Region":"eu-west-1","Credentials":{"kind":"static"}}`), &in); err == nil {
+		t.Errorf("a ConfigInput with credentials decoded without an error; its Credentials are the default chain: %v", in.Credentials == keys.Credentials{})
+	}
+	x, err := xml.Marshal(job{k, st, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xback job
+	if err := xml.Unmarshal(x, &xback); err == nil {
+		t.Errorf("xml.Unmarshal of a key's XML succeeded: the Config decoded to the zero key: %v", xback.Config == keys.Config{})
+	}
+	// null is "not present" to encoding/json: it leaves the key as it was.
+	keep := job{Config: k}
+	if err := json.Unmarshal([]byte(`{"Config":null}`), &keep); err != nil || keep.Config != k {
+		t.Errorf("a JSON null for a key: error %v, key kept %v", err, keep.Config == k)
 	}
 }

@@ -316,12 +316,22 @@ func (k Config) Format(f fmt.State, verb rune) { format(f, verb, "Config", k.att
 func (k Config) LogValue() slog.Value { return logValue(k.attrs(true)) }
 
 // MarshalJSON returns a JSON object of the label's fields and the
-// fingerprint. There is no UnmarshalJSON: a key cannot be rebuilt from its
-// redacted view.
+// fingerprint. A key cannot be rebuilt from its redacted view: see
+// [Config.UnmarshalJSON].
 func (k Config) MarshalJSON() ([]byte, error) { return marshalJSON(k.attrs(true)), nil }
 
+// UnmarshalJSON fails (but for a JSON null, which leaves k as it is): a key
+// cannot be rebuilt from its redacted view, and the zero key a decoder would
+// otherwise leave in its place is an identity of its own (the default
+// credential chain). The error matches [ErrInvalid].
+func (k *Config) UnmarshalJSON(b []byte) error { return unmarshalJSON(b, "Config") }
+
+// UnmarshalText fails: see [Config.UnmarshalJSON].
+func (k *Config) UnmarshalText([]byte) error { return errNoDecode("Config") }
+
 // MarshalText returns the label with the fingerprint, as %+v prints it:
-// encoding/json names a map's keys with it (gob and xml use it too), and two
+// encoding/json names a map's keys with it (encoding/xml uses it too;
+// encoding/gob refuses keys, which have no exported fields), and two
 // different keys must not share a name, while their labels alone are equal
 // when they differ only in credentials printed as ***.
 func (k Config) MarshalText() ([]byte, error) { return []byte(label("Config", k.attrs(true))), nil }
@@ -341,6 +351,12 @@ func (c Credentials) LogValue() slog.Value { return logValue(c.attrs(true)) }
 
 // MarshalJSON returns a JSON object of the label's fields and the fingerprint.
 func (c Credentials) MarshalJSON() ([]byte, error) { return marshalJSON(c.attrs(true)), nil }
+
+// UnmarshalJSON fails but for a JSON null; see [Config.UnmarshalJSON].
+func (c *Credentials) UnmarshalJSON(b []byte) error { return unmarshalJSON(b, "Credentials") }
+
+// UnmarshalText fails: see [Config.UnmarshalJSON].
+func (c *Credentials) UnmarshalText([]byte) error { return errNoDecode("Credentials") }
 
 // MarshalText returns the label with the fingerprint; see [Config.MarshalText].
 func (c Credentials) MarshalText() ([]byte, error) {
@@ -362,6 +378,26 @@ func (k Client) LogValue() slog.Value { return logValue(k.attrs(true)) }
 
 // MarshalJSON returns a JSON object of the label's fields and the fingerprint.
 func (k Client) MarshalJSON() ([]byte, error) { return marshalJSON(k.attrs(true)), nil }
+
+// UnmarshalJSON fails but for a JSON null; see [Config.UnmarshalJSON].
+func (k *Client) UnmarshalJSON(b []byte) error { return unmarshalJSON(b, "Client") }
+
+// UnmarshalText fails: see [Config.UnmarshalJSON].
+func (k *Client) UnmarshalText([]byte) error { return errNoDecode("Client") }
+
+// unmarshalJSON is the UnmarshalJSON of every key type: nil for a JSON null
+// (encoding/json's "not present"), errNoDecode otherwise.
+func unmarshalJSON(b []byte, typeName string) error {
+	if string(b) == "null" {
+		return nil
+	}
+	return errNoDecode(typeName)
+}
+
+// errNoDecode is the error of every key decoder.
+func errNoDecode(typeName string) error {
+	return fieldErr(typeName, "a key cannot be decoded from its JSON or text, a redacted view: build it with its constructor")
+}
 
 // MarshalText returns the label with the fingerprint; see [Config.MarshalText].
 func (k Client) MarshalText() ([]byte, error) { return []byte(label("Client", k.attrs(true))), nil }
