@@ -55,18 +55,7 @@ func TestAssemble(t *testing.T) {
 	s := newSection("client")
 	s.printf("## Client level\n\nbody\n")
 	s.goal("Stampede: exactly 1 loader call", met(true), "1 calls")
-	s.footer(cfg, 0)
-	if err := s.save(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := assembleResults(cfg); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(cfg.out, "RESULTS.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := string(b)
+	md := saveAndAssemble(t, cfg, s)
 	for _, want := range []string{
 		"| client | Stampede: exactly 1 loader call | met | 1 calls | quick mode, load ",
 		"| throughput | (section not generated yet) | not measured | | |",
@@ -316,20 +305,10 @@ func TestResultsNameTheCPUOfTheFigures(t *testing.T) {
 	if err := runThroughput(cfg, s); err != nil {
 		t.Fatal(err)
 	}
-	s.footer(cfg, 0)
-	if err := s.save(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := assembleResults(cfg); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(cfg.out, "RESULTS.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), cpu) {
+	md := saveAndAssemble(t, cfg, s)
+	if !strings.Contains(md, cpu) {
 		t.Errorf("RESULTS.md does not name %q, the CPU the throughput figures were measured on; its machine row: %q",
-			cpu, machineRow(string(b)))
+			cpu, machineRow(md))
 	}
 }
 
@@ -400,4 +379,22 @@ func TestFromRawReportsTheLoadOfTheMeasurement(t *testing.T) {
 	if len(s.goals) == 0 {
 		t.Error("no goals to check")
 	}
+}
+
+// saveAndAssemble adds s's footer, saves it into cfg's results and returns
+// the RESULTS.md assembled from them.
+func saveAndAssemble(t *testing.T, cfg config, s *section) string {
+	t.Helper()
+	s.footer(cfg, 0)
+	if err := s.save(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := assembleResults(cfg); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(cfg.out, "RESULTS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
