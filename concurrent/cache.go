@@ -22,6 +22,12 @@ import (
 //
 // A Cache owns one maintenance goroutine; [Cache.Close] stops it and hands the
 // remaining entries to [Options.OnEvict]. A Cache must not be copied.
+//
+// A Cache must be made by [New] (or [Cache.Clone]). A nil *Cache or a zero
+// Cache is a programming error: the methods that return an error return an
+// [*OptionError] naming the method ("(*Cache).Add"); the others panic
+// (except, on a zero Cache, Len, MaxSize, String and Stats, which report an
+// empty cache of bound 0).
 type Cache[K comparable, V any] struct {
 	// Read-mostly fields first, apart from the counters written on every
 	// read (inside rb, padded) and on every write (below rb).
@@ -177,6 +183,18 @@ func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K,
 	go maintenanceLoop(weak.Make(c), c.wake, c.stop, c.done)
 	c.cleanup = runtime.AddCleanup(c, func(stop chan struct{}) { close(stop) }, c.stop)
 	return c, nil
+}
+
+// unusable returns an *OptionError naming method if c is nil or a zero
+// Cache, whose nil fields the method would dereference.
+func (c *Cache[K, V]) unusable(method string) error {
+	switch {
+	case c == nil:
+		return &OptionError{Param: "(*Cache)." + method, Value: "nil *Cache", Reason: "make one with New"}
+	case c.m == nil:
+		return &OptionError{Param: "(*Cache)." + method, Value: "a zero Cache", Reason: "make one with New"}
+	}
+	return nil
 }
 
 // writeBufferSize scales the write buffer with the cache (a small cache needs
@@ -416,6 +434,9 @@ func (c *Cache[K, V]) Contains(key K) bool {
 // with cause [Expired].) If the insertion makes the cache exceed its maximum,
 // Add evicts before it returns.
 func (c *Cache[K, V]) Add(key K, value V) error {
+	if err := c.unusable("Add"); err != nil {
+		return err
+	}
 	if c.closed.Load() {
 		return ErrClosed
 	}
@@ -426,6 +447,9 @@ func (c *Cache[K, V]) Add(key K, value V) error {
 // to OnEvict with cause [Replaced]). A replacement counts as an access. If an
 // insertion makes the cache exceed its maximum, Set evicts before it returns.
 func (c *Cache[K, V]) Set(key K, value V) error {
+	if err := c.unusable("Set"); err != nil {
+		return err
+	}
 	if c.closed.Load() {
 		return ErrClosed
 	}
@@ -446,6 +470,10 @@ func (c *Cache[K, V]) Delete(key K) bool {
 // [Explicit]. (An expired entry not yet removed is absent: Pop removes it,
 // handing it to OnEvict with cause [Expired], and returns ErrNotFound.)
 func (c *Cache[K, V]) Pop(key K) (V, error) {
+	if err := c.unusable("Pop"); err != nil {
+		var zero V
+		return zero, err
+	}
 	v, ok := c.remove(key)
 	if !ok {
 		if c.closed.Load() {
@@ -528,6 +556,9 @@ func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
 // its policy has learned (window share, LRU mode), which a change of size
 // starts over.
 func (c *Cache[K, V]) Resize(n int) error {
+	if err := c.unusable("Resize"); err != nil {
+		return err
+	}
 	if n < 1 {
 		return &OptionError{Param: "Resize(n)", Value: n, Reason: "must be at least 1"}
 	}
@@ -605,6 +636,9 @@ func (c *Cache[K, V]) Clear() {
 // not call Close; a loader that ignores its context's cancellation delays
 // Close.
 func (c *Cache[K, V]) Close() error {
+	if err := c.unusable("Close"); err != nil {
+		return err
+	}
 	c.closeMu.Lock()
 	defer c.closeMu.Unlock()
 	if c.isClosed {
@@ -642,6 +676,9 @@ var testHookCloneLock, testHookCloneCopy func()
 // within the same bound. Entries written concurrently with Clone may be
 // missing from the copy. Clone returns [ErrClosed] once Close has begun.
 func (c *Cache[K, V]) Clone() (*Cache[K, V], error) {
+	if err := c.unusable("Clone"); err != nil {
+		return nil, err
+	}
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}

@@ -2,6 +2,7 @@ package concurrent_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -1089,5 +1090,54 @@ func TestCloneOfALargeLFUCacheAllocatesOnePolicy(t *testing.T) {
 	defer e.Close()
 	if got := after.TotalAlloc - before.TotalAlloc; got > policy*3/2 {
 		t.Fatalf("Clone allocated %d bytes; a new cache of the same bound allocates %d", got, policy)
+	}
+}
+
+// TestUnusableCacheIsAnError (a review finding): a nil or zero Cache (not
+// made by New) is a programming error that the root package reports as an error naming the parameter
+// (clientcache.Cache's doc), and the sibling package admission documents
+// ("The zero value is not usable"). The engine documented nothing, and every
+// method that returns an error died of a nil pointer dereference instead
+// of returning it.
+func TestUnusableCacheIsAnError(t *testing.T) {
+	ctx := context.Background()
+	load := func(context.Context) (int, error) { return 1, nil }
+	for name, mk := range map[string]func() *concurrent.Cache[int, int]{
+		"nil":  func() *concurrent.Cache[int, int] { return nil },
+		"zero": func() *concurrent.Cache[int, int] { return new(concurrent.Cache[int, int]) },
+	} {
+		var c *concurrent.Cache[int, int] // made afresh for each method: a panic may leave a zero Cache half changed
+		for method, call := range map[string]func() error{
+			"Add":        func() error { return c.Add(1, 1) },
+			"Set":        func() error { return c.Set(1, 1) },
+			"Pop":        func() error { _, err := c.Pop(1); return err },
+			"GetOrLoad":  func() error { _, err := c.GetOrLoad(ctx, 1, load); return err },
+			"LoadMissed": func() error { _, err := c.LoadMissed(ctx, 1, load); return err },
+			"Resize":     func() error { return c.Resize(3) },
+			"Clone":      func() error { _, err := c.Clone(); return err },
+			"Close":      func() error { return c.Close() },
+		} {
+			t.Run(name+"/"+method, func(t *testing.T) {
+				c = mk()
+				var err error
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							t.Fatalf("%s on a %s Cache panicked: %v", method, name, r)
+						}
+					}()
+					err = call()
+				}()
+				var oe *concurrent.OptionError
+				if !errors.Is(err, concurrent.ErrInvalidOption) || !errors.As(err, &oe) || oe.Param != "(*Cache)."+method {
+					t.Fatalf("%s on a %s Cache: err = %v, want an *OptionError naming (*Cache).%s", method, name, err, method)
+				}
+			})
+		}
+	}
+	// The doc's exceptions: these report an empty cache of bound 0.
+	z := new(concurrent.Cache[int, int])
+	if z.Len() != 0 || z.MaxSize() != 0 || z.Stats().Hits != 0 || z.String() == "" {
+		t.Errorf("a zero Cache: Len %d, MaxSize %d, String %q", z.Len(), z.MaxSize(), z.String())
 	}
 }

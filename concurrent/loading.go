@@ -156,6 +156,10 @@ type loadFrameKey struct{}
 // GetOrLoad returns an [*OptionError] if ctx or loader is nil and
 // [ErrClosed] after Close.
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
+	if err := c.unusable("GetOrLoad"); err != nil {
+		var zero V
+		return zero, err
+	}
 	if err := checkLoad("GetOrLoad", ctx, loader); err != nil {
 		var zero V
 		return zero, err
@@ -183,6 +187,10 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, loader func(ctx cont
 // calling loader, recording no access. It returns an [*OptionError] if
 // ctx or loader is nil and [ErrClosed] after Close.
 func (c *Cache[K, V]) LoadMissed(ctx context.Context, key K, loader func(ctx context.Context) (V, error)) (V, error) {
+	if err := c.unusable("LoadMissed"); err != nil {
+		var zero V
+		return zero, err
+	}
 	if err := checkLoad("LoadMissed", ctx, loader); err != nil {
 		var zero V
 		return zero, err
