@@ -331,11 +331,14 @@ const (
 // assembleResults writes RESULTS.md: the machine, the commands, the goals of
 // every section present, then the sections.
 func assembleResults(cfg config) error {
-	var bodies []string
+	var bodies, unnamed []string // unnamed: sections whose footer names no CPU (made before it did)
 	for _, name := range sections {
 		md, err := os.ReadFile(cfg.results(name + ".md"))
 		if err == nil {
 			bodies = append(bodies, string(md))
+			if !bytes.Contains(md, []byte(", figures measured on ")) {
+				unnamed = append(unnamed, name)
+			}
 		}
 	}
 	quick := slices.ContainsFunc(bodies, func(md string) bool { return strings.Contains(md, "("+quickMarker+")") })
@@ -348,7 +351,11 @@ func assembleResults(cfg config) error {
 	b.WriteString(banner)
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "| machine (where assembled; each section names the CPU its figures were measured on) | %s, %s/%s, %s RAM (host %s) |\n", cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), host)
+	cpus := "each section names the CPU its figures were measured on"
+	if len(unnamed) > 0 {
+		cpus = "each section names the CPU its figures were measured on, but " + strings.Join(unnamed, ", ") + ", made before footers did"
+	}
+	fmt.Fprintf(&b, "| machine (where assembled; %s) | %s, %s/%s, %s RAM (host %s) |\n", cpus, cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), host)
 	fmt.Fprintf(&b, "| CPUs | %d logical (GOMAXPROCS %d): `-cpu 4` and `-cpu 8` oversubscribe them |\n", runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	fmt.Fprintf(&b, "| Go | %s |\n", goVersion())
 	fmt.Fprintf(&b, "| assembled | %s |\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))

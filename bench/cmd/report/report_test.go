@@ -398,3 +398,101 @@ func saveAndAssemble(t *testing.T, cfg config, s *section) string {
 	}
 	return string(b)
 }
+
+// TestThroughputOfRawWithUnlistedCache (a review finding): a raw file whose
+// 50% mix holds only a cache the report no longer lists (here "clientcache",
+// an older name) panicked in the chart: the guard checked for points at the
+// mix, not for values the chart will plot.
+func TestThroughputOfRawWithUnlistedCache(t *testing.T) {
+	raw := sample + "BenchmarkThroughput/cache=clientcache/reads=50-2 \t 1000\t 60.0 ns/op\t 0 B/op\t 0 allocs/op\n"
+	stats, err := summarise(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{out: t.TempDir()}
+	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("writeThroughput panicked: %v", r)
+		}
+	}()
+	if err := writeThroughput(cfg, newSection("throughput"), stats, benchArgs(cfg)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFromRawAfterAFailedRunReportsNoOtherLoad (a review finding): a
+// throughput measurement that fails part way leaves its partial raw output in
+// results/throughput.txt, and it left the load file of the run before:
+// -from-raw then reported, for the new figures, the load of another
+// measurement.
+func TestFromRawAfterAFailedRunReportsNoOtherLoad(t *testing.T) {
+	const stale = "0.01 0.02 0.03 (1, 5, 15 min)" // the load file of an earlier, complete run
+	mod := t.TempDir()
+	for name, body := range map[string]string{
+		"go.mod": "module fake\n\ngo 1.24\n",
+		"fake_test.go": `package fake
+
+import "testing"
+
+func BenchmarkThroughput(b *testing.B) {
+	b.Run("cache=otter/reads=100", func(b *testing.B) { for b.Loop() {} })
+	b.Run("cache=otter/reads=75", func(b *testing.B) { b.Fatal("the run fails here") })
+}
+`,
+	} {
+		if err := os.WriteFile(mod+"/"+name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config{out: t.TempDir(), count: 1, cpu: "1", benchtime: "10x", cmdline: "go run ./cmd/report -only throughput"}
+	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.results("throughput.load"), []byte(stale+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Chdir(mod) // runThroughput runs go test in the current directory
+	if err := runThroughput(cfg, newSection("throughput")); err == nil {
+		t.Fatal("the measurement did not fail")
+	}
+	raw, _ := os.ReadFile(cfg.results("throughput.txt"))
+	if !strings.Contains(string(raw), "cache=otter/reads=100") {
+		t.Fatalf("no partial raw output:\n%s", raw)
+	}
+	cfg.fromRaw = true
+	s := newSection("throughput")
+	if err := runThroughput(cfg, s); err != nil {
+		t.Fatal(err)
+	}
+	s.footer(cfg, 0)
+	if strings.Contains(s.md.String(), stale) {
+		t.Errorf("-from-raw reports the figures of the failed run as measured at the load of the earlier run, %q", stale)
+	}
+}
+
+// TestMachineRowOfSectionsWithoutCPU (a review finding): RESULTS.md's machine
+// row said "each section names the CPU its figures were measured on", but a
+// section generated before footers named it (hitratio.md and client.md then)
+// names none, and the row then named the assembling machine's CPU for
+// figures measured on another.
+func TestMachineRowOfSectionsWithoutCPU(t *testing.T) {
+	cfg := config{out: t.TempDir(), cmdline: "go run ./cmd/report -only memory"}
+	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := "## Client level\n\nbody\n\n<sub>Section generated 2026-11-25 15:29 UTC in 2s by `cd bench && go run ./cmd/report -only client` (full mode); machine load at the end: 1.08 1.09 1.66 (1, 5, 15 min).</sub>\n\n"
+	if err := os.WriteFile(cfg.results("client.md"), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newSection("memory")
+	s.printf("## Memory\n\nbody\n")
+	row := machineRow(saveAndAssemble(t, cfg, s))
+	if strings.Contains(row, "each section names the CPU") && !strings.Contains(row, "client") {
+		t.Errorf("the machine row says each section names its CPU; client.md names none:\n%s", row)
+	}
+}

@@ -71,6 +71,12 @@ func runThroughput(cfg config, s *section) error {
 	if err := os.WriteFile(cfg.results("throughput.args"), []byte(strings.Join(args, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
+	// The load of the run before describes that run's raw output, which
+	// this one replaces: a run that fails leaves its partial output with no
+	// load rather than with another measurement's.
+	if err := os.Remove(cfg.results("throughput.load")); err != nil && !os.IsNotExist(err) {
+		return err
+	}
 	cpus := len(split(cfg.cpu))
 	total := cfg.count * cpus * len(bench.Mixes) * (len(bench.Kinds) + 1)
 	progress("throughput", "go %s (%d results expected)", shellJoin(args), total)
@@ -301,8 +307,10 @@ func writeThroughput(cfg config, s *section, stats map[point]stat, args []string
 			s.printf("\n")
 		}
 		s.printf("\n")
-		if !slices.ContainsFunc(slices.Collect(maps.Keys(stats)), func(p point) bool { return p.reads == reads }) {
-			continue // no results at this mix: nothing to chart (a log axis of no values panics)
+		if !slices.ContainsFunc(caches, func(c string) bool {
+			return slices.ContainsFunc(procs, func(p int) bool { st, ok := stats[point{c, reads, p}]; return ok && st.ns.Center > 0 })
+		}) {
+			continue // nothing to chart at this mix (a log axis of no values panics)
 		}
 		png := fmt.Sprintf("throughput-reads%d.png", reads)
 		if err := throughputChart(cfg.results(png), stats, caches, procs, reads); err != nil {
