@@ -313,8 +313,14 @@ func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) (now int64, live bool) {
 	if c.exp.expired(n, now) {
 		return now, false
 	}
-	if c.exp.tta > 0 && now-n.tl.accessed.Load() >= c.exp.res {
-		n.tl.accessed.Store(now)
+	if c.exp.tta > 0 {
+		// Never set it back: a reader whose earlier reading lost the race
+		// to a later one's store leaves the later time.
+		for a := n.tl.accessed.Load(); now-a >= c.exp.res && now > a; a = n.tl.accessed.Load() {
+			if n.tl.accessed.CompareAndSwap(a, now) {
+				break
+			}
+		}
 	}
 	return now, true
 }
@@ -616,7 +622,9 @@ func (c *Cache[K, V]) Clear() {
 		return true
 	})
 	c.mu.Lock()
-	notes := c.drainLocked(nil)
+	// settle, not only drain: an entry that expired behind a live one
+	// under contention is removed as Expired, as Sync would.
+	notes := c.settleLocked(nil)
 	notes = c.removeAllLocked(notes, Cleared)
 	c.mu.Unlock()
 	c.deliver(notes)
@@ -655,7 +663,7 @@ func (c *Cache[K, V]) Close() error {
 	close(c.stop)
 	<-c.done
 	c.mu.Lock()
-	notes := c.drainLocked(nil)
+	notes := c.settleLocked(nil)
 	notes = c.removeAllLocked(notes, Closed)
 	c.mu.Unlock()
 	c.deliver(notes)

@@ -1302,3 +1302,99 @@ func TestExpireAfterWriteFindsAWriteQueuedLate(t *testing.T) {
 		t.Fatalf("after Sync: Len %d, Keys %v; want 1 and [2]", c.Len(), got)
 	}
 }
+
+// stepClock advances by step at every reading (safe for concurrent use).
+type stepClock struct {
+	t    atomic.Int64
+	step int64
+}
+
+func (s *stepClock) Now() time.Time { return time.Unix(0, s.t.Add(s.step)) }
+
+// TestAccessTimeNeverGoesBack (a review finding): two goroutines read one entry of a cache
+// with ExpireAfterAccess. liveAfterRead loads the stored access time,
+// compared, then stored its own reading: a reader whose (earlier) reading
+// was stored after another reader's later one set the access time back.
+// The entry then expired ExpireAfterAccess after the older reading, though
+// a Get returned it at the later one (far more than the documented
+// resolution of 1 ms before its deadline). The old code failed within the
+// first few rounds.
+func TestAccessTimeNeverGoesBack(t *testing.T) {
+	const tta = 1000 * time.Hour
+	rounds := 2000
+	if raceEnabled || testing.Short() {
+		rounds = 300
+	}
+	for round := range rounds {
+		clk := &stepClock{step: int64(time.Millisecond)}
+		c, err := New(Options[int, int]{MaxSize: 10, ExpireAfterAccess: tta, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Set(1, 1)
+		e, _ := c.m.Load(1)
+		n := e.n
+		var maxSeen atomic.Int64 // the latest access time a Get was seen to store
+		var wg sync.WaitGroup
+		var stop atomic.Bool
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 2000 {
+					if stop.Load() {
+						return
+					}
+					c.Get(1)
+					a := n.tl.accessed.Load()
+					if a < maxSeen.Load() {
+						stop.Store(true)
+						return
+					}
+					for seen := maxSeen.Load(); a > seen && !maxSeen.CompareAndSwap(seen, a); seen = maxSeen.Load() {
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		seen, final := maxSeen.Load(), n.tl.accessed.Load()
+		if final >= seen {
+			c.Close()
+			continue
+		}
+		// A Get read the entry at seen (and returned it). Move the clock to
+		// 2 ms before seen + ExpireAfterAccess: the entry must still be live.
+		clk.t.Store(int64(c.exp.epoch.Sub(time.Unix(0, 0))) + seen + int64(tta) - 3*int64(time.Millisecond))
+		ok := c.Contains(1)
+		c.Close()
+		if !ok {
+			t.Fatalf("round %d: a Get returned the entry at t=%v, but it is gone at t=%v, before that read + ExpireAfterAccess (%v): its stored access time went back to t=%v",
+				round, time.Duration(seen), time.Duration(seen)+tta-2*time.Millisecond, tta, time.Duration(final))
+		}
+		t.Fatalf("round %d: stored access time went back from %v to %v", round, time.Duration(seen), time.Duration(final))
+	}
+}
+
+// TestClearAndCloseRemoveAHiddenExpiredEntryAsExpired (a review finding): under contention an entry
+// idle past ExpireAfterAccess can wait behind a live one (hiddenExpired):
+// invisible to Get and Contains. Delete, Pop, Add, PopVictim, Sync, Resize,
+// Clone and the snapshots all remove it with cause Expired, and so does
+// Clear in exact mode (its drain expires it first); but Clear and Close only
+// drained, without putting the list in order, and handed it to OnEvict as
+// Cleared / Closed, counting it in Removed(Cleared) / Removed(Closed)
+// though it had expired and was no longer present. They now settle, as
+// Sync does.
+func TestClearAndCloseRemoveAHiddenExpiredEntryAsExpired(t *testing.T) {
+	c, causes := hiddenExpired(t, 10)
+	c.Clear()
+	if want := []string{"b:Expired", "a:Cleared"}; !slices.Equal(*causes, want) {
+		t.Errorf("Clear: removals %v, want %v", *causes, want)
+	}
+	c.Close()
+
+	c, causes = hiddenExpired(t, 10)
+	c.Close()
+	if want := []string{"b:Expired", "a:Closed"}; !slices.Equal(*causes, want) {
+		t.Errorf("Close: removals %v, want %v", *causes, want)
+	}
+}
