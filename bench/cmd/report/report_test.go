@@ -321,11 +321,16 @@ func machineRow(md string) string {
 	return ""
 }
 
-// TestThroughputOfPartialRaw (a review finding): a raw file without every mix (report_test.go's own
-// sample has 100% and 75% reads only; or a -from-raw of a run of a subset)
-// must be summarised, not crash the report.
-func TestThroughputOfPartialRaw(t *testing.T) {
-	stats, err := summarise(strings.NewReader(sample))
+// TestThroughputOfPartialRaw (a review finding): a raw file without every
+// mix (report_test.go's own sample has 100% and 75% reads only; or a
+// -from-raw of a run of a subset) must be summarised, not crash the report.
+func TestThroughputOfPartialRaw(t *testing.T) { writeThroughputOf(t, sample) }
+
+// writeThroughputOf summarises raw and writes the throughput section from
+// it into a temporary directory, failing t if that panics or fails.
+func writeThroughputOf(t *testing.T, raw string) {
+	t.Helper()
+	stats, err := summarise(strings.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,23 +409,7 @@ func saveAndAssemble(t *testing.T, cfg config, s *section) string {
 // an older name) panicked in the chart: the guard checked for points at the
 // mix, not for values the chart will plot.
 func TestThroughputOfRawWithUnlistedCache(t *testing.T) {
-	raw := sample + "BenchmarkThroughput/cache=clientcache/reads=50-2 \t 1000\t 60.0 ns/op\t 0 B/op\t 0 allocs/op\n"
-	stats, err := summarise(strings.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config{out: t.TempDir()}
-	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("writeThroughput panicked: %v", r)
-		}
-	}()
-	if err := writeThroughput(cfg, newSection("throughput"), stats, benchArgs(cfg)); err != nil {
-		t.Fatal(err)
-	}
+	writeThroughputOf(t, sample+"BenchmarkThroughput/cache=clientcache/reads=50-2 \t 1000\t 60.0 ns/op\t 0 B/op\t 0 allocs/op\n")
 }
 
 // TestFromRawAfterAFailedRunReportsNoOtherLoad (a review finding): a
