@@ -44,6 +44,7 @@ type Assumption struct {
 	// tokenDigest is the SHA-256 of the session token issued with the key
 	// (the token itself is not kept, so that nothing can print it).
 	tokenDigest [32]byte
+	expires     time.Time
 }
 
 // CarriesItsSessionToken reports whether r carried the session token issued
@@ -163,7 +164,25 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.byRole[req.RoleARN]++
 	behavior := s.behavior
+	source, temporary := s.issued[req.SignedBy]
 	s.mu.Unlock()
+
+	// What real STS checks of the caller, short of the signature itself:
+	// AssumeRole must be signed, and a session it issued must be signed
+	// with its own session token and be unexpired.
+	if action == "AssumeRole" {
+		switch {
+		case req.SignedBy == "":
+			writeSTSError(w, http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+			return
+		case temporary && sha256.Sum256([]byte(r.Header.Get("X-Amz-Security-Token"))) != source.tokenDigest:
+			writeSTSError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return
+		case temporary && !time.Now().Before(source.expires):
+			writeSTSError(w, http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+			return
+		}
+	}
 
 	var b Behavior
 	if behavior != nil {
@@ -194,7 +213,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		expiration = time.Now().Add(-time.Hour)
 	}
 	token := randomHex(32)
-	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8), tokenDigest: sha256.Sum256([]byte(token))}
+	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8), tokenDigest: sha256.Sum256([]byte(token)), expires: expiration}
 	s.mu.Lock()
 	s.issued[a.AccessKeyID] = a
 	s.mu.Unlock()
