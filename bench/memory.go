@@ -19,9 +19,8 @@ type Memory struct {
 
 // MeasureMemory builds the cache called name with capacity n, writes n
 // distinct uint64 keys and values, applying buffered writes every syncEvery
-// writes and at the end, and returns the
-// growth of the live heap (HeapAlloc after two collections) from before the
-// cache was built. It counts everything the cache allocated: maps, nodes,
+// writes and at the end, and returns the growth of the live heap (HeapAlloc
+// after two collections) from before the cache was built. It counts everything the cache allocated: maps, nodes,
 // buffers and sketches. Run it in a fresh process, one cache at a time, so
 // that nothing else allocates meanwhile; the cache is closed afterwards.
 func MeasureMemory(name string, n int) (Memory, error) {

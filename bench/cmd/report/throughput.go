@@ -51,13 +51,6 @@ func runThroughput(cfg config, s *section) error {
 		if err != nil {
 			return err
 		}
-		stats, err := summarise(bytes.NewReader(b))
-		if err != nil {
-			return err
-		}
-		if cpu := rawCPU(b); cpu != "" {
-			s.cpu = cpu
-		}
 		if saved, err := os.ReadFile(cfg.results("throughput.args")); err == nil {
 			args = strings.Split(strings.TrimSpace(string(saved)), "\n")
 		}
@@ -65,8 +58,7 @@ func runThroughput(cfg config, s *section) error {
 		if saved, err := os.ReadFile(cfg.results("throughput.load")); err == nil {
 			s.load = strings.TrimSpace(string(saved))
 		}
-		runBenchstat(cfg)
-		return writeThroughput(cfg, s, stats, args)
+		return summariseRaw(cfg, s, b, args)
 	}
 	if err := os.WriteFile(cfg.results("throughput.args"), []byte(strings.Join(args, "\n")+"\n"), 0o644); err != nil {
 		return err
@@ -123,11 +115,17 @@ func runThroughput(cfg config, s *section) error {
 	if err != nil {
 		return err
 	}
-	stats, err := summarise(bytes.NewReader(rawBytes))
+	return summariseRaw(cfg, s, rawBytes, args)
+}
+
+// summariseRaw writes the throughput section from the raw output raw of go
+// args, and benchstat's table of it.
+func summariseRaw(cfg config, s *section, raw []byte, args []string) error {
+	stats, err := summarise(bytes.NewReader(raw))
 	if err != nil {
 		return err
 	}
-	if cpu := rawCPU(rawBytes); cpu != "" {
+	if cpu := rawCPU(raw); cpu != "" {
 		s.cpu = cpu
 	}
 	runBenchstat(cfg)
@@ -195,19 +193,23 @@ func summarise(r io.Reader) (map[point]stat, error) {
 		if len(smp.ns) == 0 {
 			continue
 		}
-		st := stat{n: len(smp.ns), ns: benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.ns, &benchmath.DefaultThresholds), 0.95)}
-		if len(smp.allocs) > 0 {
-			st.allocs = benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.allocs, &benchmath.DefaultThresholds), 0.95).Center
-		}
-		if len(smp.bytes) > 0 {
-			st.bytes = benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.bytes, &benchmath.DefaultThresholds), 0.95).Center
-		}
-		if len(smp.hit) > 0 {
-			st.hit = benchmath.AssumeNothing.Summary(benchmath.NewSample(smp.hit, &benchmath.DefaultThresholds), 0.95).Center
-		}
-		stats[p] = st
+		stats[p] = stat{n: len(smp.ns), ns: summary(smp.ns),
+			allocs: center(smp.allocs), bytes: center(smp.bytes), hit: center(smp.hit)}
 	}
 	return stats, nil
+}
+
+// summary is benchmath's median and 95% confidence interval of xs.
+func summary(xs []float64) benchmath.Summary {
+	return benchmath.AssumeNothing.Summary(benchmath.NewSample(xs, &benchmath.DefaultThresholds), 0.95)
+}
+
+// center is summary(xs)'s center, the median, or 0 if xs is empty.
+func center(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return summary(xs).Center
 }
 
 // rawCPU returns the processor named by go test's "cpu:" line in raw, or "".
