@@ -117,7 +117,7 @@ func New[K comparable, V any](o Options[K, V]) (*Cache[K, V], error) {
 // in its place: an LFU policy's tables are sized from the bound (about
 // 1.75 GiB at MaxLFUSize), and Clone allocated a second set only to drop it.
 func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K, V], error) {
-	o, err := o.validated()
+	o, clockNow, err := o.validated()
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K,
 		loadTimeout: o.LoadTimeout,
 	}
 	if o.Clock != nil {
-		c.exp.epoch = o.Clock.Now()
+		c.exp.epoch = clockNow // New calls Now once, in validated
 	} else {
 		c.exp.epoch = time.Now()
 	}

@@ -1141,3 +1141,36 @@ func TestUnusableCacheIsAnError(t *testing.T) {
 		t.Errorf("a zero Cache: Len %d, MaxSize %d, String %q", z.Len(), z.MaxSize(), z.String())
 	}
 }
+
+// "New returns an empty cache configured by o, or an *OptionError naming
+// the first invalid option."
+func TestNewNamesTheFirstInvalidOption(t *testing.T) {
+	cases := []struct {
+		o    concurrent.Options[string, int]
+		want string
+	}{
+		{concurrent.Options[string, int]{Policy: 9, ExpireAfterWrite: -1}, "Options.Policy"},
+		{concurrent.Options[string, int]{OnListenerPanic: func(any, []byte) {}, LoadTimeout: -1}, "Options.OnListenerPanic"},
+		{concurrent.Options[string, int]{Clock: (*concurrent.FakeClock)(nil), ExpireAfterWrite: time.Second, LoadTimeout: -1}, "Options.Clock"},
+		{concurrent.Options[string, int]{Policy: concurrent.LFU, MaxSize: concurrent.MaxLFUSize + 1, ExpireAfterAccess: -1}, "Options.MaxSize"},
+	}
+	for i, tc := range cases {
+		_, err := concurrent.New(tc.o)
+		var oe *concurrent.OptionError
+		if !errors.As(err, &oe) {
+			t.Fatalf("case %d: err = %v, want *OptionError", i, err)
+		}
+		if oe.Param != tc.want {
+			t.Errorf("case %d: error names %q, want the first invalid field %q (err: %v)", i, oe.Param, tc.want, err)
+		}
+	}
+}
+
+// Policy.String's doc: "LRU", "LFU", or "Policy(n)" for any other value.
+func TestPolicyStringOfEveryValue(t *testing.T) {
+	for p, want := range map[concurrent.Policy]string{concurrent.LRU: "LRU", concurrent.LFU: "LFU", 7: "Policy(7)"} {
+		if s := p.String(); s != want {
+			t.Errorf("Policy(%d).String() = %q, want %q", uint8(p), s, want)
+		}
+	}
+}

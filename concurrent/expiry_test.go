@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -450,5 +451,29 @@ func TestClockSetBackReadsAsStandingStill(t *testing.T) {
 		if keys := slices.Collect(c.Keys()); !slices.Equal(found, tc.want) || !slices.Equal(keys, tc.want) || c.Len() != len(tc.want) {
 			t.Errorf("at t0+%v: Get finds %v, Keys %v, Len %d; want %v for all three", tc.at, found, keys, c.Len(), tc.want)
 		}
+	}
+}
+
+type countingClock struct {
+	calls atomic.Int64
+	t     time.Time
+}
+
+func (c *countingClock) Now() time.Time {
+	c.calls.Add(1)
+	return c.t
+}
+
+// Options.Clock: "New calls Now once".
+func TestNewCallsClockNowOnce(t *testing.T) {
+	clk := &countingClock{t: time.Unix(1e9, 0)}
+	c, err := concurrent.New(concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := clk.calls.Load()
+	c.Close()
+	if n != 1 {
+		t.Fatalf("New called Clock.Now %d times, the doc says once", n)
 	}
 }

@@ -167,48 +167,58 @@ func (c Cause) Evicted() bool { return c == Size || c == Expired }
 // lfuSizeReason is the reason of the error for a bound above MaxLFUSize.
 var lfuSizeReason = fmt.Sprintf("must be at most MaxLFUSize (%d) with Policy LFU", MaxLFUSize)
 
-// validated returns the options with defaults applied, or an *OptionError.
-func (o Options[K, V]) validated() (Options[K, V], error) {
+// validated returns the options with defaults applied and, if a Clock is
+// set, its reading (New calls its Now once), or an *OptionError
+// naming the first invalid option in the order Options declares its fields
+// (a bound above MaxLFUSize is MaxSize's error, checked once Policy is known
+// to be valid).
+func (o Options[K, V]) validated() (Options[K, V], time.Time, error) {
+	var now time.Time // the Clock's reading, New's one call of its Now
 	if o.MaxSize < 0 {
-		return o, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: "must be 0 (default 10) or positive"}
+		return o, now, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: "must be 0 (default 10) or positive"}
 	}
 	if o.MaxSize == 0 {
 		o.MaxSize = DefaultMaxSize
 	}
+	if o.Policy != LRU && o.Policy != LFU {
+		return o, now, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}
+	}
+	if o.Policy == LFU && o.MaxSize > MaxLFUSize {
+		return o, now, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: lfuSizeReason}
+	}
+	if o.OnListenerPanic != nil && o.OnEvict == nil {
+		return o, now, &OptionError{Param: "Options.OnListenerPanic", Value: fmt.Sprintf("%T", o.OnListenerPanic), Reason: "receives only panics of OnEvict: set OnEvict, or leave OnListenerPanic nil"}
+	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"Options.ExpireAfterWrite", o.ExpireAfterWrite}, {"Options.ExpireAfterAccess", o.ExpireAfterAccess}, {"Options.LoadTimeout", o.LoadTimeout}} {
+	}{{"Options.ExpireAfterWrite", o.ExpireAfterWrite}, {"Options.ExpireAfterAccess", o.ExpireAfterAccess}} {
 		if d.v < 0 {
-			return o, &OptionError{Param: d.name, Value: d.v, Reason: "must be 0 (none) or positive"}
+			return o, now, &OptionError{Param: d.name, Value: d.v, Reason: "must be 0 (none) or positive"}
 		}
 	}
 	if o.Clock != nil && o.ExpireAfterWrite == 0 && o.ExpireAfterAccess == 0 {
 		// The clock's type, not its value: the error may be logged.
-		return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
+		return o, now, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: "is used only for expiry: set ExpireAfterWrite or ExpireAfterAccess, or leave Clock nil"}
 	}
 	if o.Clock != nil {
 		// A nil pointer or nil func in the interface is not nil: New
 		// used to panic calling its Now (a nil dereference), not name the
 		// option.
-		if r := nowPanics(o.Clock); r != nil {
-			return o, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: fmt.Sprintf("its Now panicked (%v): a nil pointer or func? Leave Clock nil for the system's clock", r)}
+		var r any
+		if now, r = nowPanics(o.Clock); r != nil {
+			return o, now, &OptionError{Param: "Options.Clock", Value: fmt.Sprintf("%T", o.Clock), Reason: fmt.Sprintf("its Now panicked (%v): a nil pointer or func? Leave Clock nil for the system's clock", r)}
 		}
 	}
-	if o.OnListenerPanic != nil && o.OnEvict == nil {
-		return o, &OptionError{Param: "Options.OnListenerPanic", Value: fmt.Sprintf("%T", o.OnListenerPanic), Reason: "receives only panics of OnEvict: set OnEvict, or leave OnListenerPanic nil"}
+	if o.LoadTimeout < 0 {
+		return o, now, &OptionError{Param: "Options.LoadTimeout", Value: o.LoadTimeout, Reason: "must be 0 (none) or positive"}
 	}
-	if o.Policy != LRU && o.Policy != LFU {
-		return o, &OptionError{Param: "Options.Policy", Value: o.Policy, Reason: "must be LRU or LFU"}
-	}
-	if o.Policy == LFU && o.MaxSize > MaxLFUSize {
-		return o, &OptionError{Param: "Options.MaxSize", Value: o.MaxSize, Reason: lfuSizeReason}
-	}
-	return o, nil
+	return o, now, nil
 }
 
-// nowPanics calls clk.Now and returns what it panicked with, if it did.
-func nowPanics(clk Clock) (r any) {
+// nowPanics calls clk.Now and returns its reading, or what it panicked with,
+// if it did.
+func nowPanics(clk Clock) (now time.Time, r any) {
 	normal := false
 	defer func() {
 		if !normal {
@@ -218,7 +228,7 @@ func nowPanics(clk Clock) (r any) {
 			}
 		}
 	}()
-	clk.Now()
+	now = clk.Now()
 	normal = true
-	return nil
+	return now, nil
 }
