@@ -92,7 +92,8 @@ const MaxLFUSize = 1 << (22 + 4*(bits.UintSize/64))
 // check: the array length is negative otherwise).
 var _ [admission.MaxCapacity - MaxLFUSize]struct{}
 
-// String returns "LRU" or "LFU".
+// String returns "LRU" or "LFU", and "Policy(n)" for any other value n (the
+// value an *OptionError for Options.Policy prints).
 func (p Policy) String() string {
 	switch p {
 	case LRU:

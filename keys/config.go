@@ -67,9 +67,12 @@ type Label struct {
 // identity from an unset field unless the field says otherwise.
 type ConfigInput struct {
 	// Region, such as "us-east-1". Without Endpoint it must have the shape
-	// of an AWS region (two to four letters, one to three lowercase words, a
-	// number: us-east-1, us-gov-west-1, eusc-de-east-1); with Endpoint, any
-	// signing region of 1-63 characters of [a-z0-9-] ("auto", "nyc3").
+	// of an AWS region: two to four lowercase letters, one to three
+	// lowercase words of 2-10 letters and a number of one or two digits,
+	// joined by "-", at most 32 bytes, no word "fips" (a pseudo-region such
+	// as fips-us-east-1): us-east-1, us-gov-west-1, eusc-de-east-1. With
+	// Endpoint, any signing region of 1-63 characters of [a-z0-9-] starting
+	// and ending with a letter or digit ("auto", "nyc3").
 	// Regions are case-sensitive and not rewritten.
 	Region string
 	// Profile is the shared config profile (config.WithSharedConfigProfile):

@@ -19,7 +19,8 @@ const (
 	Disabled
 )
 
-// String returns "unset", "enabled" or "disabled".
+// String returns "unset", "enabled" or "disabled", and "Tristate(n)" for
+// any other value n.
 func (t Tristate) String() string {
 	switch t {
 	case Unset:
@@ -94,7 +95,8 @@ const (
 	ChecksumWhenRequired
 )
 
-// String returns "unset", "when_supported" or "when_required".
+// String returns "unset", "when_supported" or "when_required", and
+// "ChecksumMode(n)" for any other value n.
 func (m ChecksumMode) String() string {
 	switch m {
 	case ChecksumUnset:
@@ -122,7 +124,8 @@ const (
 	EndpointDiscoveryDisabled
 )
 
-// String returns "unset", "auto", "enabled" or "disabled".
+// String returns "unset", "auto", "enabled" or "disabled", and
+// "EndpointDiscovery(n)" for any other value n.
 func (d EndpointDiscovery) String() string {
 	switch d {
 	case EndpointDiscoveryUnset:
@@ -167,7 +170,7 @@ const (
 )
 
 // String returns "default", "anonymous", "static", "profile", "assume-role"
-// or "web-identity".
+// or "web-identity", and "CredentialsKind(n)" for any other value n.
 func (k CredentialsKind) String() string {
 	switch k {
 	case KindDefault:

@@ -402,3 +402,45 @@ func TestLabelsSequenceIsReusable(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// ConfigInput.Region's documented rules, with and without Endpoint.
+func TestRegionRulesAsDocumented(t *testing.T) {
+	check := func(region, endpoint string, ok bool) {
+		t.Helper()
+		_, err := keys.NewConfig(keys.ConfigInput{Region: region, Endpoint: endpoint})
+		if ok && err != nil || !ok && !errors.Is(err, keys.ErrInvalid) {
+			t.Errorf("Region %q, Endpoint %q: err %v, want accepted %v", region, endpoint, err, ok)
+		}
+	}
+	const ep = "https://minio.example"
+	for _, r := range []string{"auto", "nyc3", "a", "9", "a-b"} {
+		check(r, ep, true)
+	}
+	for _, r := range []string{"-auto", "auto-", "-", "a-", "Auto"} {
+		check(r, ep, false)
+	}
+	for _, r := range []string{"us-east-1", "us-gov-west-1", "eusc-de-east-1", "ap-southeast-12"} {
+		check(r, "", true)
+	}
+	for _, r := range []string{"us-e-1", "us-east-100", "us-abcdefghijk-1", "fips-us-east-1", "us-fips-1", "u-east-1", "us-1"} {
+		check(r, "", false)
+	}
+}
+
+// Each String doc lists the names it returns, and "T(n)" for other values.
+func TestEnumStringsOfEveryValue(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{keys.Disabled.String(), "disabled"},
+		{keys.Tristate(9).String(), "Tristate(9)"},
+		{keys.ChecksumWhenRequired.String(), "when_required"},
+		{keys.ChecksumMode(9).String(), "ChecksumMode(9)"},
+		{keys.EndpointDiscoveryAuto.String(), "auto"},
+		{keys.EndpointDiscovery(9).String(), "EndpointDiscovery(9)"},
+		{keys.KindWebIdentity.String(), "web-identity"},
+		{keys.CredentialsKind(9).String(), "CredentialsKind(9)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("String() = %q, want %q", c.got, c.want)
+		}
+	}
+}
