@@ -76,7 +76,7 @@ import "github.com/clientcache/clientcache/admission"
 // the cap (column growscaled), on P3 at 400,000 entries bursts of candidate
 // ghost hits, each growing the window by 133 entries, swung it between 0%
 // and 75% of the cache (see below). Averaged over seeds 1 to 10 on the 24
-// rows of more than 1,024 entries (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
+// rows of the six traces with caches of more than 1,024 entries (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 // CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10
 // CLIENTCACHE_VARIANTS=shipped,growscaled,scl60k,c75v100 go test -run
 // TestSimAblations -v ./concurrent/), the cap raised P3 at 400,000 from
@@ -215,7 +215,7 @@ import "github.com/clientcache/clientcache/admission"
 // at 5,000 rise to 63.82% and 81.65% (ARC 64.31% and 81.89%), web12 at
 // 10,000 to 84.93% (ARC 84.92%), and P3 falls at every size (at 25,000
 // from 15.37% to 13.97%, below theine's 14.47%; at 100,000 to 36.90%; at
-// 600,000 by 0.01). Averaged over seeds 1, 2 and 3 on the 24 rows of more than
+// 600,000 by 0.01). Averaged over seeds 1, 2 and 3 on the 24 rows of the six traces with caches of more than
 // 1,024 entries (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 // CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_VARIANTS=shipped,sdiv1500,gdiv1500
 // go test -run TestSimAblations -v ./concurrent/), they meet 16 and 15
@@ -273,7 +273,7 @@ import "github.com/clientcache/clientcache/admission"
 // 5.56, P3 at 100,000 39.83% -> 40.24% (caps of 2, 3 and 6: 62, 64 and 65
 // rows, 8.05, 5.83 and 5.72 points;
 // CLIENTCACHE_VARIANTS=shipped,scap2,scap3,scap4,scap6,bigscap3,bigscap4).
-// Over seeds 1 to 10 on the 24 rows of more than 1,024 entries
+// Over seeds 1 to 10 on the 24 rows of the six traces with caches of more than 1,024 entries
 // (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 // CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10
 // CLIENTCACHE_VARIANTS=shipped,bigscap3,bigscap4,scap6,scap8) it is not:
@@ -294,7 +294,7 @@ import "github.com/clientcache/clientcache/admission"
 // max/6,000 instead of max/12,000 (growthFactor; columns gfac1, gfac2), or
 // a constant 4 or 2 steps instead of half the key's estimate (growthConst;
 // gconst4, gconst4f1, gconst2f1). Each lifts P3 and lowers scarab, below
-// ARC at 50,000 (seeds 1 to 3, the 24 rows of more than 1,024 entries,
+// ARC at 50,000 (seeds 1 to 3, the 24 rows of the six traces with caches of more than 1,024 entries,
 // CLIENTCACHE_VARIANTS=shipped,shrink4,gfac1,gfac2,gconst4,gconst4f1,gconst2f1:
 // gconst2f1 P3 at 100,000 39.83% -> 41.14%, at 400,000 75.05% -> 75.70%,
 // scarab at 50,000 69.99% -> 68.96%, 17 rows met with 4.75 points against
@@ -494,7 +494,7 @@ import "github.com/clientcache/clientcache/admission"
 // newest keys, and was measured and not kept (columns start5 to start99:
 // a window of 5% to 99% of the cache at first, above wtDuelSize entries;
 // startall5 and startall10: at every size). Averaged over seeds 1 to 10 on
-// the 24 rows of more than 1,024 entries
+// the 24 rows of the six traces with caches of more than 1,024 entries
 // (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 // CLIENTCACHE_SEEDS=1,2,3,4,5,6,7,8,9,10
 // CLIENTCACHE_VARIANTS=shipped,start5,start10,start15,start20,start25 go
@@ -542,7 +542,7 @@ import "github.com/clientcache/clientcache/admission"
 // 99% full; firstage and firstclear: the first contest ages or clears the
 // sketch; firstage5 to firstage20 and firstclear10: only if less than 5%,
 // 10% or 20% of the requests before it hit, a fill of keys nearly all
-// new). Over seeds 1, 2 and 3 on the 24 rows of more than 1,024 entries and
+// new). Over seeds 1, 2 and 3 on the 24 rows of the six traces with caches of more than 1,024 entries and
 // Glimpse (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12,gli
 // CLIENTCACHE_SEEDS=1,2,3
 // CLIENTCACHE_VARIANTS=nofillage,lazybig25,lazybig50,lazybig75,lazybig90,lazybig99,firstage,firstclear,firstage5,firstage10,firstage20,firstclear10
@@ -582,7 +582,7 @@ import "github.com/clientcache/clientcache/admission"
 // most of what aging at once gives P3 (seed 1, P3 at 100,000: at once
 // 40.76%, after 0.25, 0.5, 1, 2 and 4 x max requests 41.14%, 40.95%,
 // 40.96%, 40.10% and 40.25%, without 39.80%; a prototype of the delay).
-// On the 24 rows of more than 1,024 entries, over seeds 1, 2 and 3
+// On the 24 rows of the six traces with caches of more than 1,024 entries, over seeds 1, 2 and 3
 // (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 // CLIENTCACHE_SEEDS=1,2,3 CLIENTCACHE_VARIANTS=shipped,nofillage), only P3
 // moves: at 100,000 from 39.83% to 42.39%, at 25,000 from 15.37% to 15.17%;
@@ -621,7 +621,7 @@ import "github.com/clientcache/clientcache/admission"
 // at that rate, was measured and not kept (columns ga2 to ga20: after fill
 // aging, the sketch ages whenever the candidate ghost hits of a period of
 // max/4 requests reach 2 to 20 per 1,000 of them, at most once every max
-// requests; ga5c4: every 4 x max). With seed 1 on the 24 rows above
+// requests; ga5c4: every 4 x max). With seed 1 on the 24 rows of the six traces with caches above
 // wtDuelSize entries (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 // CLIENTCACHE_SEEDS=1 CLIENTCACHE_VARIANTS=shipped,ga2,ga5,ga10,ga20,ga5c4),
 // the web rows at 5,000 and 10,000 move by -0.09 to +0.25 points (none to
@@ -770,7 +770,7 @@ import "github.com/clientcache/clientcache/admission"
 //     with its watch table kept above wtDuelSize entries too, and biases
 //     of 0, 5 and 20 requests; ltbm1, ltbm2: only ties of estimates of at
 //     most 1 or 2 learned), measured later, over seeds 1 to 3 on the 24
-//     rows of more than 1,024 entries
+//     rows of the six traces with caches of more than 1,024 entries
 //     (CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12
 //     CLIENTCACHE_VARIANTS=shipped,ltb0,ltb5,ltb20,ltbm1,ltbm2): P3 at
 //     100,000 rises from 39.83% to 41.27-41.37% with every bias, above
@@ -798,7 +798,7 @@ import "github.com/clientcache/clientcache/admission"
 //     at best, and at most +0.30 points (bigtie13: P3 at 100,000 39.83% ->
 //     40.04%, at 400,000 75.05% -> 75.15%, both still below ARC). Every
 //     tie admitting the candidate above wtDuelSize entries (bigtie1;
-//     measured later, over seeds 1 to 3 on the 24 rows of more than 1,024
+//     measured later, over seeds 1 to 3 on the 24 rows of the six traces with caches of more than 1,024
 //     entries, CLIENTCACHE_ABLATIONS=p3,scarab,oltp,zipf,web07,web12): 12
 //     rows met against 18, -5.38 points (OLTP at 2,000 47.46% -> 46.00%,
 //     P3 at 25,000 15.37% -> 13.79%), P3 at 400,000 75.36%.

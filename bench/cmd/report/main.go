@@ -1,7 +1,7 @@
 // Command report regenerates every published benchmark figure of clientcache
 // and writes RESULTS.md, with PNG charts and raw data in results/.
 //
-//	cd bench && go run ./cmd/report                 # everything (about 70 minutes on 2 cores)
+//	cd bench && go run ./cmd/report                 # everything (about 60 minutes on 2 cores)
 //	cd bench && go run ./cmd/report -quick          # the same harness at small scale
 //	cd bench && go run ./cmd/report -only memory,client
 //
@@ -396,7 +396,7 @@ func assembleResults(cfg config) error {
 
 const commandsDoc = "## How to regenerate\n\n" +
 	"```sh\n" +
-	"cd bench && go run ./cmd/report                    # everything: -count 10 -cpu 1,2,4,8, every trace (roughly 70 minutes on 2 cores)\n" +
+	"cd bench && go run ./cmd/report                    # everything: -count 10 -cpu 1,2,4,8, every trace (roughly 60 minutes on 2 cores)\n" +
 	"cd bench && go run ./cmd/report -quick             # the whole harness at small scale (-count 2, -benchtime 100ms, 5 traces, small-cache sweep at 8, 64, 512)\n" +
 	"cd bench && go run ./cmd/report -only hitratio -traces oltp,gli   # one section, some traces\n" +
 	"cd bench && go run ./cmd/report -assemble          # rebuild RESULTS.md from results/*.md\n" +
