@@ -79,15 +79,19 @@ func (c *Cache) mustBeUsable(param string) {
 
 // DefaultMaxEntries is the bound used for each of the three caches when its
 // option is 0: the original library's default. A service with many tenants
-// should set MaxConfigs to the number of tenants active at once and
-// MaxClients to that times the services each uses.
+// should set MaxConfigs to the number of config identities active at once
+// (its tenants', and the source identities their roles are assumed from,
+// which are cached configs too: one more for tenants assumed from the
+// service's own credentials) and MaxClients to the tenants times the
+// services each uses.
 const DefaultMaxEntries = 10
 
 // Options configures a [Cache]. The zero value is valid.
 type Options struct {
 	// MaxConfigs bounds the loaded configs (one per config identity: its
-	// credentials cache and connection pool). 0 means DefaultMaxEntries;
-	// negative is an error.
+	// credentials cache and connection pool; the source identity an assumed
+	// role is assumed from is one too). 0 means DefaultMaxEntries; negative
+	// is an error.
 	MaxConfigs int
 	// MaxClients bounds the service clients. 0 means DefaultMaxEntries;
 	// negative is an error.
@@ -190,7 +194,8 @@ type Cache struct {
 	poolsReleased   atomic.Int64
 }
 
-// New returns an empty cache, or an error naming the first invalid option.
+// New returns an empty cache, or an error naming the first invalid option,
+// in the order Options declares its fields.
 func New(o Options) (*Cache, error) {
 	for _, f := range []struct {
 		name string
@@ -203,14 +208,14 @@ func New(o Options) (*Cache, error) {
 			return nil, invalid(f.name, "%d: must be at most %d (concurrent.MaxLFUSize) with Policy LFU", f.v, concurrent.MaxLFUSize)
 		}
 	}
+	if o.Policy != LRU && o.Policy != LFU {
+		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
+	}
 	if o.IdleTimeout < 0 {
 		return nil, invalid("Options.IdleTimeout", "%v: must be 0 (never) or positive", o.IdleTimeout)
 	}
 	if o.LoadTimeout < 0 {
 		return nil, invalid("Options.LoadTimeout", "%v: must be 0 (none) or positive", o.LoadTimeout)
-	}
-	if o.Policy != LRU && o.Policy != LFU {
-		return nil, invalid("Options.Policy", "%v: must be LRU or LFU", o.Policy)
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {
@@ -281,7 +286,8 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 
 // Config returns the aws.Config of the identity key, loading it on a miss:
 // once, however many goroutines miss it together. The config's credentials
-// are an aws.CredentialsCache shared by every client of the identity, and its
+// are an aws.CredentialsCache shared by every client of the identity
+// (aws.AnonymousCredentials, which need no cache, for anonymous ones), and its
 // HTTP client uses a connection pool the cache owns, closed when the identity
 // and every client built on it have been evicted (unless the identity's
 // Options.LoadOptions bring an HTTP client of the caller's).

@@ -2744,3 +2744,88 @@ func TestClientHitCountsNoConfigMiss(t *testing.T) {
 		t.Fatalf("20 client hits counted %d config hits, %d misses and %d loads, want none", after.Hits-before.Hits, after.Misses-before.Misses, after.Loads-before.Loads)
 	}
 }
+
+// TestNewNamesTheFirstInvalidOptionInFieldOrder: New's doc says it names
+// the first invalid option; Options declares Policy before IdleTimeout and
+// LoadTimeout, as concurrent.Options does (whose New was mended to check in
+// that order).
+func TestNewNamesTheFirstInvalidOptionInFieldOrder(t *testing.T) {
+	for _, tc := range []struct {
+		o    clientcache.Options
+		want string
+	}{
+		{clientcache.Options{Policy: 9, IdleTimeout: -1}, "Options.Policy"},
+		{clientcache.Options{Policy: 9, LoadTimeout: -1}, "Options.Policy"},
+		{clientcache.Options{MaxDerived: -1, Policy: 9}, "Options.MaxDerived"},
+		{clientcache.Options{IdleTimeout: -1, LoadTimeout: -1}, "Options.IdleTimeout"},
+		{clientcache.Options{MaxClients: concurrent.MaxLFUSize + 1, Policy: clientcache.LFU, IdleTimeout: -1}, "Options.MaxClients"},
+	} {
+		_, err := clientcache.New(tc.o)
+		if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%+v) = %v, want ErrInvalid naming %s (the first invalid field in Options' order)", tc.o, err, tc.want)
+		}
+	}
+}
+
+// TestMaxConfigsCountsTheSourceIdentityOfAssumedRoles: tenants assumed from
+// the service's own credentials hold one more cached config, their base.
+// DefaultMaxEntries' doc advised MaxConfigs = the tenants active at once:
+// with that bound, tenants used in turn evicted one another, and every call
+// was an AssumeRole. The bound that holds them counts the base too.
+func TestMaxConfigsCountsTheSourceIdentityOfAssumedRoles(t *testing.T) {
+	const tenants, rounds = 3, 3
+	for _, tc := range []struct {
+		max     int
+		atLeast int64 // AssumeRole calls
+		atMost  int64
+	}{
+		{tenants, tenants * rounds, tenants * rounds}, // the base takes a slot: thrashing
+		{tenants + 1, tenants, tenants},               // tenants and their base: one call each
+	} {
+		w := newWorld(t)
+		c := newClientCache(t, clientcache.Options{MaxConfigs: tc.max})
+		for range rounds {
+			for tn := 1; tn <= tenants; tn++ {
+				if _, err := c.Config(context.Background(), w.tenant(t, tn)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if n := w.sts.Calls(); n < tc.atLeast || n > tc.atMost {
+			t.Fatalf("MaxConfigs %d, %d tenants of one base used in turn %d times: %d AssumeRole calls, want %d to %d",
+				tc.max, tenants, rounds, n, tc.atLeast, tc.atMost)
+		}
+	}
+}
+
+// TestConfigCredentialsAreWhatConfigsDocSays: Config's doc says the
+// config's credentials are an aws.CredentialsCache; anonymous credentials
+// are aws.AnonymousCredentials, in no cache (the SDK recognises them
+// there to skip signing), as the doc now says.
+func TestConfigCredentialsAreWhatConfigsDocSays(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", baseSecret)
+	c := newClientCache(t, clientcache.Options{})
+	for _, tc := range []struct {
+		creds keys.Credentials
+		cache bool
+	}{
+		{staticIdentity(t, 1).Credentials(), true},
+		{keys.DefaultCredentials(), true},
+		{keys.AnonymousCredentials(), false},
+	} {
+		key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: tc.creds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := c.Config(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, isCache := cfg.Credentials.(*aws.CredentialsCache)
+		_, isAnon := cfg.Credentials.(aws.AnonymousCredentials)
+		if isCache != tc.cache || (!tc.cache && !isAnon) {
+			t.Errorf("%v credentials: Config's Credentials is a %T", tc.creds.Kind(), cfg.Credentials)
+		}
+	}
+}
