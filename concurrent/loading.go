@@ -20,7 +20,8 @@ var (
 	// [*LoaderPanicError] carrying the panic value and stack.
 	ErrLoaderPanic = errors.New("concurrent: loader panicked")
 	// ErrRecursiveLoad is returned by [Cache.GetOrLoad] when a loader asks
-	// for the key it is loading, directly or through loads of other keys
+	// for the key it is loading (and not since stored by an explicit write,
+	// whose value it gets instead), directly or through loads of other keys
 	// (of this cache or of others) that are waiting for each other,
 	// whoever started them: waiting would deadlock. A load further up
 	// whose loader has stopped waiting (its own wait timed out) is no
@@ -230,6 +231,12 @@ func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx con
 		// chain takes its edge with it when its wait ends, and a cycle
 		// through several caches is refused too.
 		if parent.cache == c && parent.key == any(key) && !parent.node.finished() {
+			// Unless the key is present (an explicit write won over the
+			// load): as for any LoadMissed of a present key, its value is
+			// returned, and nothing waits.
+			if e, ok := c.m.Load(key); ok && c.live(e.n) {
+				return e.value, nil
+			}
 			return zero, ErrRecursiveLoad
 		}
 		self = parent.node
@@ -345,7 +352,8 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		}
 		mine = &call[V]{loadNode: loadNode{done: make(chan struct{})}}
 		// Counted before it is visible, so that a writer that finds no load
-		// counted cannot miss this one (see detachLoadLocked).
+		// counted has entered its critical section first: the lookup below
+		// waits for it (see detachLoadLocked).
 		c.loading.Add(1)
 		return mine, xsync.UpdateOp
 	})
@@ -353,9 +361,23 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		return cl, false, nil
 	}
 	// A load that completed between our miss and our registration has
-	// stored its value (it stores before it unregisters): use it.
-	if e, ok := c.m.Load(key); ok && c.live(e.n) {
-		c.finishCall(key, mine, e.value, nil)
+	// stored its value (it stores before it unregisters): use it. So has
+	// an explicit write of key in progress, which looked for a load to
+	// detach before this one was registered: the key is looked up inside
+	// its critical section, which waits for such a write to finish (a Load
+	// would miss its value, not visible yet, and this load, which the
+	// write did not detach, would then run and store over the write's
+	// place). A write that comes after finds this load registered.
+	var (
+		present entry[K, V]
+		found   bool
+	)
+	c.m.Compute(key, func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
+		present, found = cur, loaded
+		return cur, xsync.CancelOp
+	})
+	if found && c.live(present.n) {
+		c.finishCall(key, mine, present.value, nil)
 		return mine, false, nil
 	}
 	c.loadMu.RLock()

@@ -906,3 +906,203 @@ func parentStoppedWaiting(t *testing.T, c *concurrent.Cache[string, int], via fu
 		t.Fatalf("the asker's GetOrLoad(a) = %d, %v; want 7", r.v, r.err)
 	}
 }
+
+// gateClock is a fake clock whose Now, once armed, blocks the given call
+// (counted from the arming) until released: a test can hold a write inside
+// the map's per-key critical section, where a new node reads the clock.
+type gateClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	blockAt int // the call to block, counted from arming; 0: disarmed
+	calls   int
+	reached chan struct{}
+	release chan struct{}
+}
+
+func newGateClock() *gateClock {
+	return &gateClock{now: time.Unix(1_700_000_000, 0), reached: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (g *gateClock) arm(call int) {
+	g.mu.Lock()
+	g.blockAt, g.calls = call, 0
+	g.mu.Unlock()
+}
+
+func (g *gateClock) Now() time.Time {
+	g.mu.Lock()
+	now := g.now
+	if g.blockAt == 0 {
+		g.mu.Unlock()
+		return now
+	}
+	g.calls++
+	block := g.calls == g.blockAt
+	if block {
+		g.blockAt = 0
+	}
+	g.mu.Unlock()
+	if block {
+		close(g.reached)
+		<-g.release
+	}
+	return now
+}
+
+// setRacingALoadStart holds a Set of an absent key "k" inside its critical
+// section (after it has looked for loads of k to detach, before its value
+// is visible) while another caller's LoadMissed of k starts a load, then lets
+// the Set finish. It returns the load's first waiter and a function that lets
+// the loader return 7. If the load's start waits for the Set (the loader is
+// not called within a second), the Set is let go then.
+func setRacingALoadStart(t *testing.T, c *concurrent.Cache[string, int], clock *gateClock) (first <-chan result, finish func()) {
+	t.Helper()
+	started, release := make(chan struct{}), make(chan struct{})
+	loader := func(context.Context) (int, error) {
+		close(started)
+		<-release
+		return 7, nil
+	}
+	// store reads the clock once before its critical section and once
+	// inside it, for the new node.
+	clock.arm(2)
+	set := make(chan error, 1)
+	go func() { set <- c.Set("k", 5) }()
+	<-clock.reached
+	ch := make(chan result, 1)
+	go func() {
+		v, err := c.LoadMissed(context.Background(), "k", loader)
+		ch <- result{v, err}
+	}()
+	select {
+	case <-started:
+	case <-time.After(time.Second):
+	}
+	close(clock.release)
+	if err := <-set; err != nil {
+		t.Fatal(err)
+	}
+	// Unless the loader runs already, the caller's lookup waited for the
+	// Set: let it finish (with the Set's value) before the test goes on.
+	select {
+	case <-started:
+	case r := <-ch:
+		ch <- r
+	case <-time.After(hang):
+		t.Fatal("the racing LoadMissed hangs")
+	}
+	return ch, func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}
+}
+
+// TestSetWinsOverALoadStartingDuringIt: a Set of k and a load of k that
+// starts while the Set is storing are concurrent, but once Set has returned
+// the Set has happened while the load ran, so it wins (GetOrLoad's
+// documentation): a LoadMissed called afterwards returns the present value
+// without joining the load, and the load's value is Discarded, never stored.
+func TestSetWinsOverALoadStartingDuringIt(t *testing.T) {
+	clock := newGateClock()
+	var rec recorder
+	c := newIntCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: rec.onEvict})
+	first, finish := setRacingALoadStart(t, c, clock)
+	defer finish()
+
+	after := make(chan result, 1)
+	go func() {
+		v, err := c.LoadMissed(context.Background(), "k", func(context.Context) (int, error) { return 9, nil })
+		after <- result{v, err}
+	}()
+	// Either it returns at once (the present value), or it has joined the
+	// load in flight: let the loader return then.
+	var r result
+	deadline := time.After(hang)
+wait:
+	for {
+		select {
+		case r = <-after:
+			break wait
+		case <-deadline:
+			t.Fatal("LoadMissed hangs")
+		default:
+			if c.LoadWaiters("k") == 2 {
+				finish()
+				r = receive(t, after)
+				break wait
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	finish()
+	receive(t, first)
+	if r.v != 5 || r.err != nil {
+		t.Errorf("LoadMissed after Set(k, 5) returned = %d, %v; want 5, nil (the present value)", r.v, r.err)
+	}
+	if v, ok := c.Get("k"); v != 5 || !ok {
+		t.Errorf("Get(k) = %d, %v; want 5", v, ok)
+	}
+}
+
+// TestLoadOverlappingASetDoesNotStoreAfterTheSetsValueIsEvicted: the Set
+// happened while the load ran, so the load's value must not be stored, even
+// once the Set's value has been evicted for the bound (the write won: the
+// loaded value, possibly older than the Set's, is Discarded).
+func TestLoadOverlappingASetDoesNotStoreAfterTheSetsValueIsEvicted(t *testing.T) {
+	clock := newGateClock()
+	var rec recorder
+	c := newIntCache(t, concurrent.Options[string, int]{MaxSize: 1, ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: rec.onEvict})
+	first, finish := setRacingALoadStart(t, c, clock)
+	defer finish()
+	if err := c.Set("other", 1); err != nil { // evicts k's 5 for the bound
+		t.Fatal(err)
+	}
+	finish()
+	// The first caller was concurrent with the Set: it may get the Set's 5
+	// or the loaded 7.
+	r := receive(t, first)
+	if (r.v != 5 && r.v != 7) || r.err != nil {
+		t.Fatalf("the load's waiter got %v, want 5 or 7", r)
+	}
+	if v, ok := c.Get("k"); ok {
+		t.Errorf("Get(k) = %d after the load that overlapped Set(k, 5) completed; want absent (the Set won)", v)
+	}
+	if r.v == 7 && !slices.Contains(rec.calls(), removal{"k", 7, concurrent.Discarded}) {
+		t.Errorf("listener calls %v: the loaded 7 was not Discarded", rec.calls())
+	}
+}
+
+// TestLoadMissedOfItsOwnKeyFromALoaderReturnsThePresentValue: a loader
+// that asks LoadMissed for the key it is loading once a Set has stored it
+// (the Set won over the load) gets the present value, as GetOrLoad gives it
+// and as LoadMissed documents for a present key ("its value is returned
+// without calling loader"): nothing would wait, so there is no recursive
+// load to refuse.
+func TestLoadMissedOfItsOwnKeyFromALoaderReturnsThePresentValue(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	started, stored, asked := make(chan struct{}), make(chan struct{}), make(chan result, 2)
+	waiter := goLoad(c, context.Background(), "k", func(ctx context.Context) (int, error) {
+		close(started)
+		<-stored
+		v, err := c.GetOrLoad(ctx, "k", func(context.Context) (int, error) { return 9, nil })
+		asked <- result{v, err}
+		v, err = c.LoadMissed(ctx, "k", func(context.Context) (int, error) { return 9, nil })
+		asked <- result{v, err}
+		return 7, nil
+	})
+	<-started
+	if err := c.Set("k", 5); err != nil {
+		t.Fatal(err)
+	}
+	close(stored)
+	receive(t, waiter)
+	if r := <-asked; r.v != 5 || r.err != nil {
+		t.Errorf("the loader's GetOrLoad of its own key, present = %d, %v; want 5, nil", r.v, r.err)
+	}
+	if r := <-asked; r.v != 5 || r.err != nil {
+		t.Errorf("the loader's LoadMissed of its own key, present = %d, %v; want 5, nil", r.v, r.err)
+	}
+}
