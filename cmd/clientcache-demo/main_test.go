@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,12 @@ import (
 // them, as main does for the demo (an AWS_PROFILE failed every run), and
 // checks that no goroutine leaks.
 func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("CLIENTCACHE_DEMO_ARGS"); ok {
+		// Run as the demo itself (TestDemoRejectsStrayArguments).
+		os.Args = append([]string{"clientcache-demo"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
 	if err := fakeaws.IsolateEnv(); err != nil {
 		fmt.Fprintln(os.Stderr, "isolating the tests from the machine's AWS settings:", err)
 		os.Exit(1)
@@ -147,5 +155,52 @@ func TestDemoIgnoresTheCallersAWSSettings(t *testing.T) {
 	s := settings{tenants: 3, services: 3, workers: 1, requests: 5, naiveRequests: 5, size: 8, skew: 1.2, policy: clientcache.LRU}
 	if _, err := run(context.Background(), s); err != nil {
 		t.Fatalf("the demo failed with the caller's AWS_PROFILE set: %v", err)
+	}
+}
+
+// TestPeakHeapExcludesThePreviousStrategy: each strategy's peak live heap
+// must be its own. The run collected garbage once before sampling, but what
+// the previous strategy left (its pools, connections and buffers, dropped
+// when its servers closed) survives one collection: the next strategy's
+// first sample counted it, so a small run after the client-per-request one
+// reported several MB it never allocated (found by a review helper).
+func TestPeakHeapExcludesThePreviousStrategy(t *testing.T) {
+	ctx := context.Background()
+	s := settings{tenants: 50, services: 3, workers: 4, requests: 40, naiveRequests: 300, size: 64, skew: 1.2, policy: clientcache.LRU}
+	small := func(w *fakeaws.World) (strategy, error) { return newCached(w, s) }
+	for range 3 {
+		runtime.GC() // whatever earlier tests left
+	}
+	alone, err := runOne(ctx, s, "alone", s.requests, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runOne(ctx, s, "client per request", s.naiveRequests, func(w *fakeaws.World) (strategy, error) {
+		return &perRequest{w: w, services: s.services}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := runOne(ctx, s, "after", s.requests, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("peak live heap: %.1f MB alone, %.1f MB after a client-per-request run", float64(alone.peakHeapBytes)/(1<<20), float64(after.peakHeapBytes)/(1<<20))
+	if after.peakHeapBytes > alone.peakHeapBytes+3<<20 {
+		t.Errorf("peak live heap of the same run: %.1f MB alone, %.1f MB after a client-per-request run",
+			float64(alone.peakHeapBytes)/(1<<20), float64(after.peakHeapBytes)/(1<<20))
+	}
+}
+
+// TestDemoRejectsStrayArguments: flag parsing stops at the first argument
+// that is not a flag, and the demo ignored what was left, so a value typed
+// without its flag made every flag after it ignored: "-requests 4 7 -policy
+// LFU" ran clientcache with LRU, its table said so, and it exited 0 (found
+// by a review helper).
+func TestDemoRejectsStrayArguments(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "CLIENTCACHE_DEMO_ARGS=-tenants 2 -workers 1 -requests 4 -naive-requests 0 7 -policy LFU")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unexpected argument "7"`) {
+		t.Fatalf("the demo ran with a stray argument (err %v):\n%s", err, out)
 	}
 }
