@@ -1174,3 +1174,108 @@ func TestPolicyStringOfEveryValue(t *testing.T) {
 		}
 	}
 }
+
+// writeGateClock is a Clock whose next armed calls of Now each stop until the
+// test releases them: it hands the test a channel to close on arrived.
+type writeGateClock struct {
+	armed   atomic.Int32
+	arrived chan chan struct{}
+	mu      sync.Mutex
+	now     time.Time
+}
+
+func (g *writeGateClock) Now() time.Time {
+	if g.armed.Load() > 0 && g.armed.Add(-1) >= 0 {
+		gate := make(chan struct{})
+		g.arrived <- gate
+		<-gate
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.now
+}
+
+// A write racing Close that has stored its value must hand it to OnEvict
+// with cause Closed, and a listener's runtime.Goexit must not lose a call
+// (package documentation): "not before the other entries removed with that
+// one have been notified". Here two Sets of one key start before Close and
+// store after it: the second replaces the first's value, and the listener
+// call for that replacement ends its goroutine with runtime.Goexit. The
+// first writer's settle then finds its node replaced, and the second's never
+// runs: the second value stays in the closed cache (Len 1) and is never
+// handed to OnEvict.
+func TestWriteRacingCloseWithGoexitListenerKeepsNoEntry(t *testing.T) {
+	clk := &writeGateClock{arrived: make(chan chan struct{}), now: time.Unix(1_700_000_000, 0)}
+	var mu sync.Mutex
+	reports := map[int][]concurrent.Cause{}
+	c, err := concurrent.New(concurrent.Options[int, int]{
+		MaxSize:          4,
+		ExpireAfterWrite: time.Hour, // a replacement makes a new node
+		Clock:            clk,
+		OnEvict: func(k, v int, cause concurrent.Cause) {
+			mu.Lock()
+			reports[v] = append(reports[v], cause)
+			mu.Unlock()
+			if v == 100 && cause == concurrent.Replaced {
+				runtime.Goexit() // t.FailNow in a listener, say
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(v int) (gate chan struct{}, done chan struct{}) {
+		done = make(chan struct{})
+		clk.armed.Store(1)
+		go func() {
+			defer close(done)
+			if err := c.Set(0, v); err != nil {
+				t.Errorf("Set(0, %d) = %v after passing the closed check", v, err)
+			}
+		}()
+		return <-clk.arrived, done // stopped in the store's clock reading, before it stores
+	}
+	g0, done0 := set(100)
+	g1, done1 := set(101)
+
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Hold the maintenance lock (a snapshot stopped in its drain's clock
+	// reading) so that the first writer's settle waits for it.
+	clk.armed.Store(1)
+	snapDone := make(chan struct{})
+	go func() {
+		defer close(snapDone)
+		for range c.Keys() {
+		}
+	}()
+	gs := <-clk.arrived
+
+	close(g0) // stores 100, then waits for the lock to settle
+	for c.Len() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(g1) // replaces 100 by 101; the listener call for 100 ends the goroutine
+	select {
+	case <-done1: // the listener's Goexit ended the second writer
+	case <-time.After(time.Second): // or it waits for the lock (settling first)
+	}
+	close(gs)
+	<-done1
+	<-snapDone
+	<-done0
+
+	mu.Lock()
+	defer mu.Unlock()
+	if got := reports[100]; len(got) != 1 || got[0] != concurrent.Replaced {
+		t.Errorf("value 100: reported %v, want [Replaced]", got)
+	}
+	if got := reports[101]; len(got) != 1 || got[0] != concurrent.Closed {
+		t.Errorf("value 101, stored by a Set that returned nil: reported %v, want [Closed]", got)
+	}
+	if n := c.Len(); n != 0 {
+		t.Errorf("Len after Close and the writes' return = %d, want 0", n)
+	}
+}

@@ -638,6 +638,11 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 		// the load detached would load the key again.
 		cl.detached.Store(true)
 	}
+	// Deferred, so that it runs even if a listener call below ends the
+	// goroutine with runtime.Goexit: called after them, it was skipped, and
+	// a value this write stored into a cache whose Close had already emptied
+	// it stayed there, never handed to OnEvict.
+	defer c.settleAfterClose(key, n)
 	var buf [2]notification[K, V] // an eviction and the replaced value, without allocating
 	switch {
 	case n == old.n: // replaced in place
@@ -652,7 +657,6 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 	default:
 		c.deliver(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opAdd}, true))
 	}
-	c.settleAfterClose(key, n)
 	return nil
 }
 
