@@ -1,0 +1,351 @@
+package clientcache_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/testwait"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// recordingSTS is a plain-HTTP STS endpoint that answers AssumeRole and
+// AssumeRoleWithWebIdentity and keeps the form of every call, so that a
+// test can check what the cache sent. It never prints a form.
+type recordingSTS struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	forms []url.Values
+}
+
+func newRecordingSTS(t *testing.T) *recordingSTS {
+	t.Helper()
+	s := &recordingSTS{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.forms = append(s.forms, r.PostForm)
+		n := len(s.forms)
+		s.mu.Unlock()
+		action := r.PostForm.Get("Action")
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<%[1]sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%[1]sResult>`+
+			`<Credentials><AccessKeyId>ASIARECORDED%[2]d</AccessKeyId><SecretAccessKey>recorded-secret-%[2]d</SecretAccessKey>`+
+			`<SessionToken>recorded-token-%[2]d</SessionToken><Expiration>%[3]s</Expiration></Credentials>`+
+			`<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>`+
+			`</%[1]sResult><ResponseMetadata><RequestId>r%[2]d</RequestId></ResponseMetadata></%[1]sResponse>`,
+			action, n, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// calls returns the forms of the calls of action so far.
+func (s *recordingSTS) calls(action string) []url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []url.Values
+	for _, f := range s.forms {
+		if f.Get("Action") == action {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkParam compares one request parameter, printing it only when it is
+// not a secret.
+func checkParam(t *testing.T, form url.Values, name, want string, secret bool) {
+	t.Helper()
+	if got := form.Get(name); got != want {
+		if secret {
+			t.Errorf("%s sent %s: present %v, want the key's value", form.Get("Action"), name, got != "")
+		} else {
+			t.Errorf("%s sent %s=%q, want %q", form.Get("Action"), name, got, want)
+		}
+	}
+}
+
+// TestAssumeRoleSendsEveryInputOfTheKey: the STS AssumeRole call a load
+// makes carries every input of the key's assumed role (session name,
+// duration, external ID, inline policy, source identity), and
+// AssumeRoleWithWebIdentity its session name and duration.
+func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
+	sts := newRecordingSTS(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+
+	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDRECORDBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	const externalID = "ext-id-recorded"
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		Source:         base,
+		RoleARN:        "arn:aws:iam::123456789012:role/recorded",
+		SessionName:    "recorded-session",
+		ExternalID:     keys.NewSecret(externalID),
+		Duration:       2 * time.Hour,
+		Policy:         policy,
+		SourceIdentity: "recorded-source",
+		STSRegion:      "us-east-1",
+		STSEndpoint:    sts.srv.URL,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	calls := sts.calls("AssumeRole")
+	if len(calls) != 1 {
+		t.Fatalf("%d AssumeRole calls, want 1", len(calls))
+	}
+	form := calls[0]
+	checkParam(t, form, "RoleArn", "arn:aws:iam::123456789012:role/recorded", false)
+	checkParam(t, form, "RoleSessionName", "recorded-session", false)
+	checkParam(t, form, "DurationSeconds", "7200", false)
+	checkParam(t, form, "Policy", policy, false)
+	checkParam(t, form, "SourceIdentity", "recorded-source", false)
+	checkParam(t, form, "ExternalId", externalID, true)
+
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("recorded-web-identity-token"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	web, err := keys.WebIdentityCredentials(keys.WebIdentityInput{
+		RoleARN:     "arn:aws:iam::123456789012:role/recorded-web",
+		TokenFile:   tokenFile,
+		SessionName: "recorded-web-session",
+		Duration:    3 * time.Hour,
+		STSRegion:   "us-east-1",
+		STSEndpoint: sts.srv.URL,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wkey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: web})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(ctx, wkey); err != nil {
+		t.Fatal(err)
+	}
+	wcalls := sts.calls("AssumeRoleWithWebIdentity")
+	if len(wcalls) != 1 {
+		t.Fatalf("%d AssumeRoleWithWebIdentity calls, want 1", len(wcalls))
+	}
+	checkParam(t, wcalls[0], "RoleArn", "arn:aws:iam::123456789012:role/recorded-web", false)
+	checkParam(t, wcalls[0], "RoleSessionName", "recorded-web-session", false)
+	checkParam(t, wcalls[0], "DurationSeconds", "10800", false)
+}
+
+// TestUseOfARoleCountsNoHitOfItsSource: a hit of an assumed role's config
+// is a use of its source identity too, but not a request for it: the
+// config Stats count one hit, not two (Options.IdleTimeout's doc).
+func TestUseOfARoleCountsNoHitOfItsSource(t *testing.T) {
+	sts := newRecordingSTS(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDRECORDBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		Source: base, RoleARN: "arn:aws:iam::123456789012:role/recorded", SessionName: "recorded-session",
+		STSRegion: "us-east-1", STSEndpoint: sts.srv.URL,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats().Configs
+	for range 5 {
+		if _, err := c.Config(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := c.Stats().Configs
+	if hits, misses := after.Hits-before.Hits, after.Misses-before.Misses; hits != 5 || misses != 0 {
+		t.Fatalf("5 hits of an assumed role's config counted %d hits and %d misses, want 5 and 0", hits, misses)
+	}
+}
+
+// TestEveryKeyConfigInputReachesTheAWSConfig: the value inputs of a config
+// identity are the loaded aws.Config's settings, each of the two checksum
+// modes included.
+func TestEveryKeyConfigInputReachesTheAWSConfig(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		mode     keys.ChecksumMode
+		request  aws.RequestChecksumCalculation
+		response aws.ResponseChecksumValidation
+	}{
+		{keys.ChecksumWhenRequired, aws.RequestChecksumCalculationWhenRequired, aws.ResponseChecksumValidationWhenRequired},
+		{keys.ChecksumWhenSupported, aws.RequestChecksumCalculationWhenSupported, aws.ResponseChecksumValidationWhenSupported},
+	} {
+		key, err := keys.NewConfig(keys.ConfigInput{
+			Region:                     "eu-west-3",
+			Endpoint:                   "http://127.0.0.1:9",
+			RetryMode:                  keys.RetryModeAdaptive,
+			RetryMaxAttempts:           4,
+			AppID:                      "app-" + tc.mode.String(),
+			RequestChecksumCalculation: tc.mode,
+			ResponseChecksumValidation: tc.mode,
+			Credentials:                keys.AnonymousCredentials(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := c.Config(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Region != "eu-west-3" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:9" ||
+			cfg.RetryMode != aws.RetryModeAdaptive || cfg.RetryMaxAttempts != 4 || cfg.AppID != "app-"+tc.mode.String() {
+			t.Errorf("%v: region %q, endpoint %q, retry mode %q, max attempts %d, app ID %q",
+				key, cfg.Region, aws.ToString(cfg.BaseEndpoint), cfg.RetryMode, cfg.RetryMaxAttempts, cfg.AppID)
+		}
+		if cfg.RequestChecksumCalculation != tc.request || cfg.ResponseChecksumValidation != tc.response {
+			t.Errorf("%v: request checksum %v, response checksum %v; want %v and %v",
+				key, cfg.RequestChecksumCalculation, cfg.ResponseChecksumValidation, tc.request, tc.response)
+		}
+	}
+}
+
+// TestDerivedObjectsOfTwoNamesAreTwoObjects: name is part of a derived
+// object's identity: two names of one type on one client are built and
+// cached apart.
+func TestDerivedObjectsOfTwoNamesAreTwoObjects(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	build := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	a, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign-a", build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign-b", build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatal("Derived returned one object for two names")
+	}
+	again, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "presign-a", build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != a {
+		t.Fatal("Derived built a cached name again")
+	}
+	if st := c.Stats(); st.Derived.Loads != 2 {
+		t.Fatalf("%d derived loads for two names, want 2", st.Derived.Loads)
+	}
+}
+
+// TestZeroBoundsAreDefaultMaxEntries: Options' zero bounds mean
+// DefaultMaxEntries for each of the three caches.
+func TestZeroBoundsAreDefaultMaxEntries(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	n := clientcache.DefaultMaxEntries
+	want := fmt.Sprintf("configs: 0/%d, clients: 0/%d, derived: 0/%d", n, n, n)
+	if got := c.String(); !strings.Contains(got, want) {
+		t.Fatalf("a cache of zero Options is %s, want bounds %s", got, want)
+	}
+}
+
+// TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen: a client the
+// caller kept after its identity and client were evicted goes on working,
+// but a request it makes then leaves no connection open (transport's
+// RoundTrip). Over HTTP/2, closing idle connections once the response's
+// headers arrive cannot close the connection of a stream still reading its
+// body: the request itself must ask for its connection to be closed.
+func TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
+	w := newWorld(t)
+	var open sync.Map // net.Conn -> struct{}
+	count := func() int {
+		n := 0
+		open.Range(func(any, any) bool { n++; return true })
+		return n
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 {
+			t.Errorf("request over %s", r.Proto)
+		}
+		rw.Header().Set("ETag", `"e"`)
+		rw.WriteHeader(http.StatusOK)
+		// The body comes after the headers: the stream is still open
+		// when the client's RoundTrip returns.
+		rw.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond)
+		_, _ = rw.Write([]byte(" "))
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ConnState = func(conn net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Store(conn, struct{}{})
+		case http.StateClosed, http.StateHijacked:
+			open.Delete(conn)
+		}
+	}
+	srv.StartTLS() // httptest's own certificate, which w.ca trusts
+	t.Cleanup(srv.Close)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDKEPTCLIENT", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey := w.config(t, creds)
+	key, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL, S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(ctx, cl, "kept/a", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !clientcache.DeleteClient[*s3.Client](c, key) || !c.DeleteConfig(cfgKey) {
+		t.Fatal("the client or its config was not cached")
+	}
+	testwait.Until(t, "the released pool's idle connection to close", func() bool { return count() == 0 })
+	for i := range 2 {
+		if err := put(ctx, cl, fmt.Sprintf("kept/b%d", i), "b"); err != nil {
+			t.Fatal(err)
+		}
+		testwait.Until(t, "the kept client's request to leave no connection open", func() bool { return count() == 0 })
+	}
+}
