@@ -34,8 +34,8 @@ type consCfg struct {
 
 type consLedger struct {
 	mu       sync.Mutex
-	stored   map[int]string          // value -> how it entered
-	rejected map[int]bool            // values the cache refused
+	stored   map[int]string // value -> how it entered
+	rejected map[int]bool   // values the cache refused
 	reports  map[int][]concurrent.Cause
 	explicit map[int]string // values returned by Pop/PopVictim
 	byCause  [16]uint64
