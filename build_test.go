@@ -136,6 +136,12 @@ func TestLoadTimeoutBoundsAClientConstruction(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	// The config first, so that LoadTimeout bounds the construction alone
+	// (see TestLoadTimeoutBoundsADerivedBuild).
+	warmUnderLoadTimeout(t, func() error {
+		_, err := c.Config(context.Background(), key.Config())
+		return err
+	})
 	release := make(chan struct{})
 	var builds, returned atomic.Int32
 	hang := func(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
@@ -313,5 +319,22 @@ func TestLoadTimeoutBoundsAConfigLoadWhoseNamedOptionHangs(t *testing.T) {
 	}
 	if n := c.Stats().PoolsReleased; n != 2 {
 		t.Fatalf("two pools made, %d released", n)
+	}
+}
+
+// warmUnderLoadTimeout calls load until it succeeds: a cache with a short
+// LoadTimeout, in a CI run beside other busy processes, can give up on a
+// load (an AssumeRole over TLS, a config's construction) before it is done.
+// Tests of what LoadTimeout bounds warm what they do not test this way.
+func warmUnderLoadTimeout(t *testing.T, load func() error) {
+	t.Helper()
+	for deadline := time.Now().Add(testwait.Hang); ; {
+		err := load()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || time.Now().After(deadline) {
+			t.Fatalf("warming up: %v", err)
+		}
 	}
 }

@@ -692,6 +692,15 @@ func TestLoadTimeoutBoundsADerivedBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := w.s3Key(t, w.tenant(t, 1))
+	// The config and the client first, so that LoadTimeout bounds the
+	// build alone: in a CI run beside other busy processes, the first
+	// Derived call gave up after 50 ms before its build had started (the
+	// AssumeRole over TLS and the client's construction took longer), and
+	// failed with 0 builds.
+	warmUnderLoadTimeout(t, func() error {
+		_, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig)
+		return err
+	})
 	release := make(chan struct{})
 	var builds, returned atomic.Int32
 	hang := func(cl *s3.Client) (*s3.PresignClient, error) {
