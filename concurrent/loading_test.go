@@ -564,6 +564,11 @@ func TestSlowLoadDelaysNeitherOtherLoadsNorHits(t *testing.T) {
 	c := newIntCache(t, concurrent.Options[string, int]{})
 	_ = c.Set("hot", 1)
 	release := make(chan struct{})
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	// After a failure below, the cache's Close (an earlier cleanup) would
+	// wait for the slow load for ever, and the failure's message would
+	// never be printed.
+	t.Cleanup(releaseOnce)
 	slow := goLoad(c, context.Background(), "slow", func(context.Context) (int, error) { <-release; return 1, nil })
 	testwait.Until(t, "the slow load", func() bool { return c.LoadWaiters("slow") == 1 })
 	// While it is in flight, hits and other keys' loads complete.
@@ -575,16 +580,13 @@ func TestSlowLoadDelaysNeitherOtherLoadsNorHits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	close(release)
+	releaseOnce()
 	receive(t, slow)
 }
 
 func TestLoadTimeoutBoundsTheLoad(t *testing.T) {
 	c := newIntCache(t, concurrent.Options[string, int]{LoadTimeout: 20 * time.Millisecond})
-	_, err := c.GetOrLoad(context.Background(), "k", func(ctx context.Context) (int, error) {
-		<-ctx.Done()
-		return 0, ctx.Err()
-	})
+	_, err := c.GetOrLoad(context.Background(), "k", untilDone)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want the loader's DeadlineExceeded", err)
 	}
@@ -595,10 +597,7 @@ func TestCloseCancelsLoadsAndReleasesWaiters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waiter := goLoad(c, context.Background(), "k", func(ctx context.Context) (int, error) {
-		<-ctx.Done()
-		return 0, ctx.Err()
-	})
+	waiter := goLoad(c, context.Background(), "k", untilDone)
 	testwait.Until(t, "the waiter", func() bool { return c.LoadWaiters("k") == 1 })
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
@@ -608,6 +607,18 @@ func TestCloseCancelsLoadsAndReleasesWaiters(t *testing.T) {
 	}
 	if _, err := c.GetOrLoad(context.Background(), "k", func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, concurrent.ErrClosed) {
 		t.Fatalf("GetOrLoad after Close = %v", err)
+	}
+}
+
+// untilDone is a loader that returns when its context ends, or after hang
+// with an error that says the context never ended (so that a test whose
+// cache fails to end it fails with that message, not by timing out).
+func untilDone(ctx context.Context) (int, error) {
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(hang):
+		return 0, errors.New("the loader's context never ended")
 	}
 }
 
@@ -813,7 +824,9 @@ func TestListenerAskingForTheKeyALoadIsStoringDoesNotWaitForItself(t *testing.T)
 	if r.v != 2 || r.err != nil {
 		t.Fatalf("GetOrLoad = %v, want 2", r)
 	}
-	if r := <-refreshed; r.v != 3 || r.err != nil {
+	// receive, not a bare receive: a listener that is never called for a
+	// would leave the test waiting for ever, with no message.
+	if r := receive(t, refreshed); r.v != 3 || r.err != nil {
 		t.Fatalf("the listener's GetOrLoad of k = %d, %v; want a new load's 3", r.v, r.err)
 	}
 }
