@@ -71,6 +71,24 @@ func (s *recordingSTS) calls(action string) []url.Values {
 
 // checkParam compares one request parameter, printing it only when it is
 // not a secret.
+// onlyCallFor loads the config of creds in us-east-1 (one attempt) and
+// returns the form of the one action call it made to s.
+func (s *recordingSTS) onlyCallFor(t *testing.T, c *clientcache.Cache, creds keys.Credentials, action string) url.Values {
+	t.Helper()
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	calls := s.calls(action)
+	if len(calls) != 1 {
+		t.Fatalf("%d %s calls, want 1", len(calls), action)
+	}
+	return calls[0]
+}
+
 func checkParam(t *testing.T, form url.Values, name, want string, secret bool) {
 	t.Helper()
 	if got := form.Get(name); got != want {
@@ -89,7 +107,6 @@ func checkParam(t *testing.T, form url.Values, name, want string, secret bool) {
 func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
 	sts := newRecordingSTS(t)
 	c := newClientCache(t, clientcache.Options{})
-	ctx := context.Background()
 
 	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDRECORDBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
 	if err != nil {
@@ -111,18 +128,7 @@ func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: role})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Config(ctx, key); err != nil {
-		t.Fatal(err)
-	}
-	calls := sts.calls("AssumeRole")
-	if len(calls) != 1 {
-		t.Fatalf("%d AssumeRole calls, want 1", len(calls))
-	}
-	form := calls[0]
+	form := sts.onlyCallFor(t, c, role, "AssumeRole")
 	checkParam(t, form, "RoleArn", "arn:aws:iam::123456789012:role/recorded", false)
 	checkParam(t, form, "RoleSessionName", "recorded-session", false)
 	checkParam(t, form, "DurationSeconds", "7200", false)
@@ -145,20 +151,10 @@ func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wkey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: web})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Config(ctx, wkey); err != nil {
-		t.Fatal(err)
-	}
-	wcalls := sts.calls("AssumeRoleWithWebIdentity")
-	if len(wcalls) != 1 {
-		t.Fatalf("%d AssumeRoleWithWebIdentity calls, want 1", len(wcalls))
-	}
-	checkParam(t, wcalls[0], "RoleArn", "arn:aws:iam::123456789012:role/recorded-web", false)
-	checkParam(t, wcalls[0], "RoleSessionName", "recorded-web-session", false)
-	checkParam(t, wcalls[0], "DurationSeconds", "10800", false)
+	wform := sts.onlyCallFor(t, c, web, "AssumeRoleWithWebIdentity")
+	checkParam(t, wform, "RoleArn", "arn:aws:iam::123456789012:role/recorded-web", false)
+	checkParam(t, wform, "RoleSessionName", "recorded-web-session", false)
+	checkParam(t, wform, "DurationSeconds", "10800", false)
 }
 
 // TestUseOfARoleCountsNoHitOfItsSource: a hit of an assumed role's config
