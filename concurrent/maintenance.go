@@ -638,12 +638,10 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 		// the load detached would load the key again.
 		cl.detached.Store(true)
 	}
-	// Deferred, so that it runs even if a listener call below ends the
-	// goroutine with runtime.Goexit: called after them, it was skipped, and
-	// a value this write stored into a cache whose Close had already emptied
-	// it stayed there, never handed to OnEvict.
-	defer c.settleAfterClose(key, n)
-	var buf [2]notification[K, V] // an eviction and the replaced value, without allocating
+	var (
+		buf   [2]notification[K, V] // an eviction and the replaced value, without allocating
+		notes []notification[K, V]
+	)
 	switch {
 	case n == old.n: // replaced in place
 		// An access, recorded as Touch records one: in the read buffer,
@@ -651,13 +649,34 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 		// keep their place among the reads: see drain), and not counted as
 		// a hit.
 		c.recordTouch(n)
-		c.notify(key, old.value, cause)
+		notes = append(buf[:0], notification[K, V]{key, old.value, cause})
 	case old.n != nil:
-		c.deliverWith(c.afterWrite(buf[:0], writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), key, old.value, cause)
+		notes = append(c.afterWrite(buf[:0], writeTask[K, V]{n: n, old: old.n, op: opReplace}, false), notification[K, V]{key, old.value, cause})
 	default:
-		c.deliver(c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opAdd}, true))
+		notes = c.afterWrite(buf[:0], writeTask[K, V]{n: n, op: opAdd}, true)
 	}
+	if c.onEvict != nil && len(notes) > 0 {
+		c.deliverThenSettle(notes, key, n)
+		return nil
+	}
+	for _, x := range notes {
+		c.removals[x.cause].Add(1) // all notify does without a listener
+	}
+	c.settleAfterClose(key, n)
 	return nil
+}
+
+// deliverThenSettle delivers a store's notes, then settles its node n after
+// Close (settleAfterClose). The settle is deferred, so that it runs even if
+// a listener call ends the goroutine with runtime.Goexit: called after
+// them, it was skipped, and a value the write stored into a cache whose
+// Close had already emptied it stayed there, never handed to OnEvict. A
+// function of its own, called only when there is a listener to call: a
+// defer in store cost every write about 80 instructions more, listener or
+// not (cachegrind over BenchmarkMixed, LRU, 90% reads).
+func (c *Cache[K, V]) deliverThenSettle(notes []notification[K, V], key K, n *node[K, V]) {
+	defer c.settleAfterClose(key, n)
+	c.deliver(notes)
 }
 
 // remove deletes key from the map and notifies Explicit; a load of key in
