@@ -20,10 +20,11 @@ var (
 	// [*LoaderPanicError] carrying the panic value and stack.
 	ErrLoaderPanic = errors.New("concurrent: loader panicked")
 	// ErrRecursiveLoad is returned by [Cache.GetOrLoad] when a loader asks
-	// for the key it is loading (and not since stored by an explicit write,
-	// whose value it gets instead), directly or through loads of other keys
-	// (of this cache or of others) that are waiting for each other,
-	// whoever started them: waiting would deadlock. A load further up
+	// for the key it is loading (unless an explicit write has since
+	// detached that load: then it gets the written value, or a new
+	// load's), directly or through loads of other keys (of this cache or
+	// of others) that are waiting for each other, whoever started them:
+	// waiting would deadlock. A load further up
 	// whose loader has stopped waiting (its own wait timed out) is no
 	// cycle: asked for, it is waited for.
 	ErrRecursiveLoad = errors.New("concurrent: loader asked for the key it is loading")
@@ -59,6 +60,14 @@ type loadNode struct {
 	// node. Both are guarded by waitMu.
 	waitsFor []*loadNode
 	mark     uint64
+	// detached is set by an explicit write of the key (Set, Add, Delete,
+	// Pop, Clear) made inside the map's per-key critical section: the
+	// load's result then goes to its waiters but is not stored, and new
+	// callers, its own loader's included, start a new load rather than
+	// join this one. The load sets it too once the value it stored is
+	// visible (see store): new callers then find the value, or start a new
+	// load if it has gone again.
+	detached atomic.Bool
 }
 
 // finished reports whether the load has completed: it waits for nothing any
@@ -78,13 +87,6 @@ type call[V any] struct {
 	val      V
 	err      error
 	waiters  atomic.Int32 // callers waiting (for tests and diagnostics)
-	// detached is set by an explicit write of the key (Set, Add, Delete,
-	// Pop, Clear) made inside the map's per-key critical section: the
-	// load's result then goes to its waiters but is not stored, and new
-	// callers start a new load rather than join this one. The load sets it
-	// too once the value it stored is visible (see store): new callers then
-	// find the value, or start a new load if it has gone again.
-	detached atomic.Bool
 }
 
 // waitMu guards the wait-for graph of loads (loadNode.waitsFor and mark) and
@@ -230,13 +232,10 @@ func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx con
 		// The graph spans caches, so that a load of another cache in the
 		// chain takes its edge with it when its wait ends, and a cycle
 		// through several caches is refused too.
-		if parent.cache == c && parent.key == any(key) && !parent.node.finished() {
-			// Unless the key is present (an explicit write won over the
-			// load): as for any LoadMissed of a present key, its value is
-			// returned, and nothing waits.
-			if e, ok := c.m.Load(key); ok && c.live(e.n) {
-				return e.value, nil
-			}
+		// A load detached by an explicit write is no longer the key's load
+		// (joinOrStart neither joins nor waits for it): its loader is then
+		// served as any caller, the written value or a new load.
+		if parent.cache == c && parent.key == any(key) && !parent.node.finished() && !parent.node.detached.Load() {
 			return zero, ErrRecursiveLoad
 		}
 		self = parent.node

@@ -1119,3 +1119,35 @@ func TestLoadMissedOfItsOwnKeyFromALoaderReturnsThePresentValue(t *testing.T) {
 		t.Errorf("the loader's LoadMissed of its own key, present = %d, %v; want 5, nil", r.v, r.err)
 	}
 }
+
+// TestLoaderOfADetachedLoadAskingForItsKeyGetsANewLoad: once an explicit
+// write has detached a load, the load is no longer its key's: its loader
+// asking for the key is served as any caller. With the written value gone
+// again (Set, then Delete), that is a new load, not ErrRecursiveLoad (which
+// the loader got while the recursion test looked only at the key).
+func TestLoaderOfADetachedLoadAskingForItsKeyGetsANewLoad(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	started, written, asked := make(chan struct{}), make(chan struct{}), make(chan result, 2)
+	waiter := goLoad(c, context.Background(), "k", func(ctx context.Context) (int, error) {
+		close(started)
+		<-written
+		v, err := c.GetOrLoad(ctx, "k", func(context.Context) (int, error) { return 9, nil })
+		asked <- result{v, err}
+		v, err = c.LoadMissed(ctx, "k", func(context.Context) (int, error) { return 8, nil })
+		asked <- result{v, err}
+		return 7, nil
+	})
+	<-started
+	if err := c.Set("k", 5); err != nil {
+		t.Fatal(err)
+	}
+	c.Delete("k")
+	close(written)
+	receive(t, waiter)
+	if r := receive(t, asked); r.v != 9 || r.err != nil {
+		t.Errorf("the detached load's loader's GetOrLoad of its key = %d, %v; want a new load's 9", r.v, r.err)
+	}
+	if r := receive(t, asked); r.v != 9 || r.err != nil {
+		t.Errorf("then its LoadMissed of the key = %d, %v; want the 9 stored by that load", r.v, r.err)
+	}
+}
