@@ -1279,3 +1279,43 @@ func TestWriteRacingCloseWithGoexitListenerKeepsNoEntry(t *testing.T) {
 		t.Errorf("Len after Close and the writes' return = %d, want 0", n)
 	}
 }
+
+// Stats.Evictions counts removals by the cache's own decision: by size and
+// by expiry. An entry that expired and was removed by Sync counts.
+func TestStatsEvictionsCountExpiredEntries(t *testing.T) {
+	clock := concurrent.NewFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2, ExpireAfterWrite: time.Minute, Clock: clock})
+	fill(t, c, "a", "b")
+	clock.Advance(time.Minute)
+	c.Sync() // removes a and b as Expired
+	fill(t, c, "c", "d", "e")
+	c.Sync() // c is evicted by size
+	st := c.Stats()
+	if st.Removed(concurrent.Expired) != 2 || st.Removed(concurrent.Size) != 1 {
+		t.Fatalf("Removed(Expired) = %d, Removed(Size) = %d; want 2 and 1", st.Removed(concurrent.Expired), st.Removed(concurrent.Size))
+	}
+	if got := st.Evictions(); got != 3 {
+		t.Fatalf("Evictions() = %d; want 3 (2 expired + 1 by size)", got)
+	}
+}
+
+// MaxLFUSize is the largest bound of an LFU cache, itself included:
+// Resize to it is allowed (MaxLFUSize+1 is refused:
+// TestResizeOfLFUAboveMaxLFUSizeIsAnError).
+func TestResizeOfLFUToExactlyMaxLFUSizeIsAllowed(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 2, Policy: concurrent.LFU})
+	if err := c.Resize(concurrent.MaxLFUSize); err != nil {
+		t.Fatalf("Resize(MaxLFUSize) = %v; want nil", err)
+	}
+	if got := c.MaxSize(); got != concurrent.MaxLFUSize {
+		t.Fatalf("MaxSize() = %d; want %d", got, concurrent.MaxLFUSize)
+	}
+}
+
+// New accepts an LFU bound of exactly MaxLFUSize.
+func TestNewAcceptsAnLFUBoundOfExactlyMaxLFUSize(t *testing.T) {
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: concurrent.MaxLFUSize, Policy: concurrent.LFU})
+	if got := c.MaxSize(); got != concurrent.MaxLFUSize {
+		t.Fatalf("MaxSize() = %d; want %d", got, concurrent.MaxLFUSize)
+	}
+}
