@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,84 +17,49 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
 	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
 
-// recordingSTS is a plain-HTTP STS endpoint that answers AssumeRole and
-// AssumeRoleWithWebIdentity and keeps the form of every call, so that a
-// test can check what the cache sent. It never prints a form.
-type recordingSTS struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	forms []url.Values
-}
-
-func newRecordingSTS(t *testing.T) *recordingSTS {
+// onlyRequestFor loads the config of creds against w's endpoints and
+// returns the one request of action it made to w's STS (whose behaviour it
+// sets, to record the requests).
+func (w *world) onlyRequestFor(t *testing.T, c *clientcache.Cache, creds keys.Credentials, action string) fakeaws.AssumeRoleRequest {
 	t.Helper()
-	s := &recordingSTS{}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
-			return
+	var (
+		mu   sync.Mutex
+		reqs []fakeaws.AssumeRoleRequest
+	)
+	w.sts.SetBehavior(func(r fakeaws.AssumeRoleRequest) fakeaws.Behavior {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Action == action {
+			reqs = append(reqs, r)
 		}
-		s.mu.Lock()
-		s.forms = append(s.forms, r.PostForm)
-		n := len(s.forms)
-		s.mu.Unlock()
-		action := r.PostForm.Get("Action")
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprintf(w, `<%[1]sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%[1]sResult>`+
-			`<Credentials><AccessKeyId>ASIARECORDED%[2]d</AccessKeyId><SecretAccessKey>recorded-secret-%[2]d</SecretAccessKey>`+
-			`<SessionToken>recorded-token-%[2]d</SessionToken><Expiration>%[3]s</Expiration></Credentials>`+
-			`<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>`+
-			`</%[1]sResult><ResponseMetadata><RequestId>r%[2]d</RequestId></ResponseMetadata></%[1]sResponse>`,
-			action, n, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-// calls returns the forms of the calls of action so far.
-func (s *recordingSTS) calls(action string) []url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []url.Values
-	for _, f := range s.forms {
-		if f.Get("Action") == action {
-			out = append(out, f)
-		}
+		return fakeaws.Behavior{}
+	})
+	defer w.sts.SetBehavior(nil)
+	if _, err := c.Config(context.Background(), w.config(t, creds)); err != nil {
+		t.Fatal(err)
 	}
-	return out
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reqs) != 1 {
+		t.Fatalf("%d %s calls, want 1", len(reqs), action)
+	}
+	return reqs[0]
 }
 
 // checkParam compares one request parameter, printing it only when it is
 // not a secret.
-// onlyCallFor loads the config of creds in us-east-1 (one attempt) and
-// returns the form of the one action call it made to s.
-func (s *recordingSTS) onlyCallFor(t *testing.T, c *clientcache.Cache, creds keys.Credentials, action string) url.Values {
+func checkParam(t *testing.T, action, name, got, want string, secret bool) {
 	t.Helper()
-	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Config(context.Background(), key); err != nil {
-		t.Fatal(err)
-	}
-	calls := s.calls(action)
-	if len(calls) != 1 {
-		t.Fatalf("%d %s calls, want 1", len(calls), action)
-	}
-	return calls[0]
-}
-
-func checkParam(t *testing.T, form url.Values, name, want string, secret bool) {
-	t.Helper()
-	if got := form.Get(name); got != want {
+	if got != want {
 		if secret {
-			t.Errorf("%s sent %s: present %v, want the key's value", form.Get("Action"), name, got != "")
+			t.Errorf("%s sent %s: present %v, want the key's value", action, name, got != "")
 		} else {
-			t.Errorf("%s sent %s=%q, want %q", form.Get("Action"), name, got, want)
+			t.Errorf("%s sent %s=%q, want %q", action, name, got, want)
 		}
 	}
 }
@@ -105,7 +69,7 @@ func checkParam(t *testing.T, form url.Values, name, want string, secret bool) {
 // duration, external ID, inline policy, source identity), and
 // AssumeRoleWithWebIdentity its session name and duration.
 func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
-	sts := newRecordingSTS(t)
+	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{})
 
 	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDRECORDBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
@@ -123,18 +87,18 @@ func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
 		Policy:         policy,
 		SourceIdentity: "recorded-source",
 		STSRegion:      "us-east-1",
-		STSEndpoint:    sts.srv.URL,
+		STSEndpoint:    w.sts.URL(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	form := sts.onlyCallFor(t, c, role, "AssumeRole")
-	checkParam(t, form, "RoleArn", "arn:aws:iam::123456789012:role/recorded", false)
-	checkParam(t, form, "RoleSessionName", "recorded-session", false)
-	checkParam(t, form, "DurationSeconds", "7200", false)
-	checkParam(t, form, "Policy", policy, false)
-	checkParam(t, form, "SourceIdentity", "recorded-source", false)
-	checkParam(t, form, "ExternalId", externalID, true)
+	r := w.onlyRequestFor(t, c, role, "AssumeRole")
+	checkParam(t, r.Action, "RoleArn", r.RoleARN, "arn:aws:iam::123456789012:role/recorded", false)
+	checkParam(t, r.Action, "RoleSessionName", r.SessionName, "recorded-session", false)
+	checkParam(t, r.Action, "DurationSeconds", fmt.Sprint(r.DurationSeconds), "7200", false)
+	checkParam(t, r.Action, "Policy", r.Policy, policy, false)
+	checkParam(t, r.Action, "SourceIdentity", r.SourceIdentity, "recorded-source", false)
+	checkParam(t, r.Action, "ExternalId", r.ExternalID, externalID, true)
 
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("recorded-web-identity-token"), 0o600); err != nil {
@@ -146,39 +110,25 @@ func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
 		SessionName: "recorded-web-session",
 		Duration:    3 * time.Hour,
 		STSRegion:   "us-east-1",
-		STSEndpoint: sts.srv.URL,
+		STSEndpoint: w.sts.URL(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wform := sts.onlyCallFor(t, c, web, "AssumeRoleWithWebIdentity")
-	checkParam(t, wform, "RoleArn", "arn:aws:iam::123456789012:role/recorded-web", false)
-	checkParam(t, wform, "RoleSessionName", "recorded-web-session", false)
-	checkParam(t, wform, "DurationSeconds", "10800", false)
+	wr := w.onlyRequestFor(t, c, web, "AssumeRoleWithWebIdentity")
+	checkParam(t, wr.Action, "RoleArn", wr.RoleARN, "arn:aws:iam::123456789012:role/recorded-web", false)
+	checkParam(t, wr.Action, "RoleSessionName", wr.SessionName, "recorded-web-session", false)
+	checkParam(t, wr.Action, "DurationSeconds", fmt.Sprint(wr.DurationSeconds), "10800", false)
 }
 
 // TestUseOfARoleCountsNoHitOfItsSource: a hit of an assumed role's config
 // is a use of its source identity too, but not a request for it: the
 // config Stats count one hit, not two (Options.IdleTimeout's doc).
 func TestUseOfARoleCountsNoHitOfItsSource(t *testing.T) {
-	sts := newRecordingSTS(t)
+	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
-	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDRECORDBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
-		Source: base, RoleARN: "arn:aws:iam::123456789012:role/recorded", SessionName: "recorded-session",
-		STSRegion: "us-east-1", STSEndpoint: sts.srv.URL,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: role})
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := w.tenant(t, 1)
 	if _, err := c.Config(ctx, key); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ type AssumeRoleRequest struct {
 	// Action is "AssumeRole" or "AssumeRoleWithWebIdentity".
 	Action                                           string
 	RoleARN, SessionName, ExternalID, SourceIdentity string
+	Policy                                           string // the inline session policy, if any
 	DurationSeconds                                  int
 	SignedBy                                         string // the caller's access key id; none for a web identity
 	WebIdentityToken                                 string // AssumeRoleWithWebIdentity's token
@@ -149,6 +150,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		SessionName:    r.PostForm.Get("RoleSessionName"),
 		ExternalID:     r.PostForm.Get("ExternalId"),
 		SourceIdentity: r.PostForm.Get("SourceIdentity"),
+		Policy:         r.PostForm.Get("Policy"),
 		SignedBy:       SigningKeyID(r),
 	}
 	if action == "AssumeRoleWithWebIdentity" {
