@@ -85,6 +85,12 @@ func TestAnatomyFollow(t *testing.T) {
 	if hits, switches := an.Follow(); hits != 30 || switches != 1 {
 		t.Errorf("Follow = %d hits, %d switches; want 30, 1", hits, switches)
 	}
+	// Starting as the second cache, the follower takes its 0 over the
+	// first run, moves to the first cache (10 against 0) for its 0 over
+	// the second, and back (9.5 against 20) for the third run's 20.
+	if hits, switches := an.FollowSecond(); hits != 20 || switches != 2 {
+		t.Errorf("FollowSecond = %d hits, %d switches; want 20, 2", hits, switches)
+	}
 	// A tie keeps the follower where it is.
 	an.ByRun = [2][]int{{5, 5}, {5, 5}}
 	if hits, switches := an.Follow(); hits != 10 || switches != 0 {
