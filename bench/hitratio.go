@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -26,7 +27,7 @@ type Result struct {
 	Bounded          bool
 	Rival            bool
 	Judged           bool
-	Err              error // the cache could not be built
+	Err              error // the cache could not be built, or capacity or trace was unusable (a capacity below 1, no accesses)
 }
 
 // Row is every score on one trace at one capacity.
@@ -90,6 +91,9 @@ func (r Row) best(keep func(Result) bool, score func(Result) int) (Result, bool)
 // times (at least once) and scored by its median run, so that one lucky or
 // unlucky seed does not decide a comparison; every other contender, being
 // deterministic, or unbounded and shown only for context, is replayed once.
+// A capacity below 1 or a trace with no accesses is every result's Err:
+// the caches would take 0 for a default size or for no bound, and score
+// above the optimum, or every cache would tie at 0.
 func Measure(name string, keys []uint64, capacity int, contenders []Contender, runs int) Row {
 	row := Row{
 		Trace: name, Capacity: capacity, Accesses: len(keys),
@@ -105,6 +109,14 @@ func Measure(name string, keys []uint64, capacity int, contenders []Contender, r
 // it is randomised and bounded, see Measure).
 func measureOne(keys []uint64, capacity int, c Contender, runs int) Result {
 	res := Result{Name: c.Name, Bounded: c.Bounded, Rival: c.Rival, Judged: c.Judged}
+	switch {
+	case capacity < 1:
+		res.Err = fmt.Errorf("bench: capacity %d: must be at least 1", capacity)
+		return res
+	case len(keys) == 0:
+		res.Err = errors.New("bench: the trace has no accesses")
+		return res
+	}
 	n := 1
 	if c.Random && c.Bounded {
 		n = max(runs, 1)

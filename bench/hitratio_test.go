@@ -76,6 +76,36 @@ func TestContendersAreBounded(t *testing.T) {
 	}
 }
 
+// TestMeasureRefusesCapacityBelowOne: at capacity 0, Bélády's optimum and
+// the textbook LRU score 0, but clientcache took MaxSize 0 for its default of
+// 10 entries and otter for no bound at all, so "bounded" caches scored above
+// the optimum; at -1, mutexmap and seedport held one entry. Every contender's
+// result is an error naming the capacity instead.
+func TestMeasureRefusesCapacityBelowOne(t *testing.T) {
+	keys := zipfTrace(2_000)
+	for _, capacity := range []int{0, -1} {
+		row := Measure("zipf", keys, capacity, AllContenders, 1)
+		for _, r := range row.Results {
+			if r.Err == nil || !strings.Contains(r.Err.Error(), "capacity") {
+				t.Errorf("capacity %d: %s: %d hits (optimum %d), peak %d, error %v; want an error naming the capacity",
+					capacity, r.Name, r.Hits, row.Optimal, r.Peak, r.Err)
+			}
+		}
+	}
+}
+
+// TestMeasureRefusesAnEmptyTrace: a trace with no accesses scored 0 hits
+// everywhere, and cmd/report counted such a point as "clientcache-LFU at or
+// above the best bounded rival" (0 >= 0).
+func TestMeasureRefusesAnEmptyTrace(t *testing.T) {
+	row := Measure("empty", nil, 100, AllContenders, 1)
+	for _, r := range row.Results {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "no accesses") {
+			t.Errorf("%s: error %v, want one saying the trace has no accesses", r.Name, r.Err)
+		}
+	}
+}
+
 func TestLFUIsDeterministic(t *testing.T) {
 	keys := zipfTrace(30_000)
 	lfu, _ := Lookup("clientcache-LFU")
