@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -124,7 +125,9 @@ type Options struct {
 	// Close waits for it).
 	LoadTimeout time.Duration
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
-	// with keys printed redacted. nil means no logging.
+	// with keys printed redacted. nil means no logging; a Logger without a
+	// handler (the zero slog.Logger), or whose handler is a nil pointer, is
+	// an error.
 	Logger *slog.Logger
 
 	// LoadOptions are named sets of LoadDefaultConfig options that cannot
@@ -217,6 +220,14 @@ func New(o Options) (*Cache, error) {
 	if o.LoadTimeout < 0 {
 		return nil, invalid("Options.LoadTimeout", "%v: must be 0 (none) or positive", o.LoadTimeout)
 	}
+	if o.Logger != nil {
+		// A Logger without a handler (the zero slog.Logger), or with a nil
+		// pointer for one, panics at every use: each load would fail with
+		// a nil-pointer panic naming no option.
+		if r := loggerPanics(o.Logger); r != nil {
+			return nil, invalid("Options.Logger", "its handler panicked (%v): a slog.Logger without a handler (the zero slog.Logger) or with a nil one? Make one with slog.New, or leave Logger nil for no logging", r)
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(o.LoadOptions)) {
 		if name == "" {
 			return nil, invalid("Options.LoadOptions", "the empty name cannot be referred to by a key")
@@ -264,6 +275,22 @@ func New(o Options) (*Cache, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// loggerPanics asks l's handler whether it logs at level Debug, and returns
+// what that panicked with, if it did.
+func loggerPanics(l *slog.Logger) (r any) {
+	normal := false
+	defer func() {
+		if !normal {
+			if r = recover(); r == nil { // panic(nil) under GODEBUG=panicnil=1
+				r = new(runtime.PanicNilError)
+			}
+		}
+	}()
+	l.Handler().Enabled(context.Background(), slog.LevelDebug)
+	normal = true
+	return nil
 }
 
 func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, concurrent.Cause)) concurrent.Options[K, V] {

@@ -809,6 +809,22 @@ func TestDictLikeAccess(t *testing.T) {
 	}
 }
 
+// TestPopClientNamesTheZeroKey: AddClient, Client and Derived refuse the zero
+// keys.Client (it names no service, and NewClient never returns it) with
+// ErrInvalid naming their key parameter, so no client is ever cached under
+// it. PopClient answered ErrNotFound, which hid the caller's unbuilt key as
+// a miss.
+func TestPopClientNamesTheZeroKey(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	if err := clientcache.AddClient(c, keys.Client{}, s3.New(s3.Options{})); !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "AddClient(key)") {
+		t.Fatalf("AddClient with the zero key = %v, want ErrInvalid naming AddClient(key)", err)
+	}
+	_, err := clientcache.PopClient[*s3.Client](c, keys.Client{})
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "PopClient(key)") {
+		t.Fatalf("PopClient with the zero key = %v, want ErrInvalid naming PopClient(key)", err)
+	}
+}
+
 func TestLogsAreDebugAndRedacted(t *testing.T) {
 	w := newWorld(t)
 	var buf bytes.Buffer
@@ -2774,6 +2790,32 @@ func TestNewNamesTheFirstInvalidOptionInFieldOrder(t *testing.T) {
 			t.Errorf("New(%+v) = %v, want ErrInvalid naming %s (the first invalid field in Options' order)", tc.o, err, tc.want)
 		}
 	}
+}
+
+// TestNewRejectsALoggerWithoutHandler: the zero slog.Logger (new(slog.Logger),
+// &slog.Logger{}) has no handler, and every call of its methods dereferences
+// it, as a Logger around a nil handler pointer does. New accepted both, and
+// every load then failed with a nil-pointer panic (concurrent.ErrLoaderPanic)
+// that named no option.
+func TestNewRejectsALoggerWithoutHandler(t *testing.T) {
+	for name, logger := range map[string]*slog.Logger{
+		"the zero slog.Logger":    new(slog.Logger),
+		"a nil *slog.JSONHandler": slog.New((*slog.JSONHandler)(nil)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := clientcache.New(clientcache.Options{Logger: logger})
+			if err == nil {
+				defer c.Close()
+				_, err := c.Config(context.Background(), staticIdentity(t, 1))
+				t.Fatalf("New accepted it; Config then returned %v", err)
+			}
+			if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Options.Logger") {
+				t.Fatalf("New = %v, want ErrInvalid naming Options.Logger", err)
+			}
+		})
+	}
+	// A working logger is accepted.
+	newClientCache(t, clientcache.Options{Logger: slog.New(slog.DiscardHandler)})
 }
 
 // TestMaxConfigsCountsTheSourceIdentityOfAssumedRoles: tenants assumed from
