@@ -609,11 +609,17 @@ func DeleteClient[C any](c *Cache, key keys.Client) bool {
 }
 
 // PopClient evicts the client of type C for key and returns it, or
-// ErrNotFound.
+// ErrNotFound. The zero keys.Client, under which AddClient and Client cache
+// nothing, is an error (ErrInvalid).
 func PopClient[C any](c *Cache, key keys.Client) (C, error) {
 	var zero C
 	if err := c.unusable("PopClient(c)"); err != nil {
 		return zero, err
+	}
+	if key.Service() == "" {
+		// No client is ever cached under it (AddClient and Client refuse
+		// it): a key the caller never built, not a miss.
+		return zero, invalid("PopClient(key)", "the zero keys.Client has no service")
 	}
 	e, err := c.clients.Pop(ClientKey{Type: reflect.TypeFor[C](), Key: key})
 	if err != nil {
