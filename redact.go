@@ -94,9 +94,11 @@ const processOutputPrefix = "process output: "
 // (aws_session_token = ..., X-Amz-Security-Token=...), headers
 // (x-amz-session-token: ...) and flags (--aws-secret-access-key=...). A
 // quoted value runs to its closing quote (past escaped ones), or, cut
-// short, to the end of its run of text; an unquoted one to a space or a
-// delimiter (, ; & } ]). Group 1 is the name and separator, kept; group 2
-// the value, masked (inside its quotes, if quoted).
+// short, to the end of its run of text; an unquoted one to a space, a
+// delimiter (, ; & } ]) or a double quote (the field may stand inside a
+// quoted string, whose closing quote ends it). Group 1 is the name and
+// separator, kept; group 2 the value, masked (inside its quotes, if
+// quoted).
 var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
 
 // redactLoadError returns err inside a redactedError whose text is err's,

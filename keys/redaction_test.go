@@ -97,12 +97,11 @@ func redactionShard(t *testing.T, r *rand.Rand, from, to int) {
 			v = c
 		}
 		outputs := rendertest.All(v)
-		// The access key ID is not a secret, but keys print it as *** too.
-		if i%4 != 3 {
-			for _, o := range outputs {
-				if strings.Contains(o.Text, id) && !strings.HasPrefix(o.Path, "dump") {
-					t.Fatalf("iteration %d: %s shows the access key ID", i, o.Path)
-				}
+		// The access key ID is not a secret, but keys print it as *** too
+		// (a client key, through its config's).
+		for _, o := range outputs {
+			if strings.Contains(o.Text, id) && !strings.HasPrefix(o.Path, "dump") {
+				t.Fatalf("iteration %d: %s shows the access key ID", i, o.Path)
 			}
 		}
 
