@@ -22,7 +22,13 @@
 //
 // Each loads at most once however many goroutines miss it together (the
 // others wait for that load, each bounded by its own context), and a failed
-// load caches nothing. When the last holder of a connection pool (its config
+// load caches nothing. A load's errors are handed out redacted (see
+// [Cache.Config]). A panic of the caller's code that a load runs (a client
+// constructor, a [Derived] build, named load options) fails the load, and
+// every call waiting for it, with a [*concurrent.LoaderPanicError] (matched
+// by [concurrent.ErrLoaderPanic]) that holds the panic's value and stack as
+// they were, not redacted: what that code panics with is the caller's to
+// keep free of secrets. When the last holder of a connection pool (its config
 // and every client or derived object built on it) is evicted, its idle
 // connections are closed; a client the caller kept after that goes on
 // working, and each of its requests closes its connection when done. The
