@@ -138,6 +138,10 @@ type Options struct {
 	// can hold (empty, or refused by keys.NewConfig), is an error of New.
 	// New copies the map and its slices: later changes do not reach the
 	// cache.
+	// They run after the options the cache makes of the key's settings and
+	// of its own (its HTTP client), so what they set wins: options that set
+	// a region load every key that names them in that region, whatever the
+	// key's Region says.
 	// An HTTP client set by these options is the caller's: used as given (a
 	// BuildableClient keeps its settings, and the SDK's constructors then
 	// copy it, so each client gets a pool of its own, as without the
