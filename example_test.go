@@ -3,9 +3,15 @@ package clientcache_test
 import (
 	"context"
 	"fmt"
+	"go/doc"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -208,4 +214,37 @@ func ExampleClientKey() {
 	// Output:
 	// false false true
 	// true
+}
+
+// TestEveryExampleIsRun: go test runs an example only if its function ends
+// with an output comment (a comment group that starts with "Output:"); an
+// example whose output comment follows a prose comment line, with no blank
+// line between them, is compiled but never run, so what it prints is checked
+// by nothing (concurrent's ExampleNew was). Every example of every module in
+// the repository must be run.
+func TestEveryExampleIsRun(t *testing.T) {
+	fset := token.NewFileSet()
+	examples := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		for _, ex := range doc.Examples(f) {
+			examples++
+			if ex.Output == "" && !ex.EmptyOutput {
+				t.Errorf("%s: Example%s has no output comment go test recognises: it is compiled, never run", path, ex.Name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if examples == 0 {
+		t.Fatal("no example found: the walk does not see the test files")
+	}
 }

@@ -18,6 +18,7 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
+	// The deferred Close hands back what remains, least recently used first.
 	defer c.Close()
 
 	_ = c.Set("a", 1)
@@ -25,7 +26,6 @@ func ExampleNew() {
 	c.Get("a")        // a is now the most recently used
 	_ = c.Set("c", 3) // over the bound: b goes before Set returns
 	fmt.Println(c.Len(), c.Contains("b"))
-	// The deferred Close hands back what remains, least recently used first.
 	// Output:
 	// evicted b=2 (Size)
 	// 2 false
