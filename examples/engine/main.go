@@ -58,6 +58,12 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 	if tenants < 1 || workers < 1 || requests < 1 {
 		return errors.New("-tenants, -workers and -requests must be positive")
 	}
+	if workers > requests {
+		// Workers beyond the requests would have none to run, and each is
+		// still started: -workers 1000000000 -requests 10 started a
+		// billion goroutines for 10 requests.
+		return fmt.Errorf("-workers %d: must be at most -requests (%d)", workers, requests)
+	}
 	if !(skew > 1) || math.IsInf(skew, 1) {
 		// NaN and +Inf pass "skew <= 1", and rand.Zipf then loops for ever.
 		return fmt.Errorf("-skew %v: must be a finite number greater than 1", skew)

@@ -35,6 +35,13 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run(io.Discard, 50, concurrent.MaxLFUSize+1, 4, 4000, 1.2, "LFU"); err == nil || !strings.Contains(err.Error(), "-size") {
 		t.Fatalf("a size above MaxLFUSize with LFU must be an error naming -size, got %v", err)
 	}
+	// Workers beyond the requests have none to run, yet each was started:
+	// -workers 1000000000 -requests 10 started a billion goroutines (10
+	// requests from 10,000,000 took 42 s) instead of naming the flag, as
+	// the demo does.
+	if err := run(io.Discard, 50, 8, 100_000, 10, 1.2, "LRU"); err == nil || !strings.Contains(err.Error(), "-workers") {
+		t.Fatalf("-workers above -requests must be an error naming -workers, got %v", err)
+	}
 	// NaN and +Inf passed "skew <= 1" and the program hung in rand.Zipf.
 	for _, skew := range []float64{math.NaN(), math.Inf(1)} {
 		if err := run(io.Discard, 50, 8, 4, 4000, skew, "LRU"); err == nil || !strings.Contains(err.Error(), "-skew") {
