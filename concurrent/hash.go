@@ -58,14 +58,20 @@ func mix64(x uint64) uint64 {
 }
 
 // hashString folds s eight bytes at a time into a running state, each word
-// through a multiply and rotate, and finalises with the length and mix64.
+// mixed with the seed, through a multiply and rotate, and finalises with the
+// length and mix64.
 func hashString(s string, seed uint64) uint64 {
 	const m = 0x9e3779b97f4a7c15 // 2^64 / golden ratio, odd
 	h := seed ^ uint64(len(s))*m
 	for len(s) >= 8 {
 		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		h = (h ^ mix64(w)) * m
+		// The seed goes into each word's mix: were it only in h's start,
+		// a difference in bit 63 of one word's mix, which the multiply
+		// keeps and the rotate moves to bit 30, would cancel one there in
+		// the next word's, and crafted strings would collide under every
+		// seed.
+		h = (h ^ mix64(w^seed)) * m
 		h = h<<31 | h>>33
 		s = s[8:]
 	}

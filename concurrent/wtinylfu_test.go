@@ -2550,3 +2550,58 @@ func TestWTinyLFUCloneKeepsDoorMarks(t *testing.T) {
 		t.Fatalf("no node holds the current mark %d: the test marks nothing", c.doorMark)
 	}
 }
+
+// unmix64 inverts mix64 (a test helper for building colliding keys).
+func unmix64(x uint64) uint64 {
+	unshift := func(x uint64, s uint) uint64 {
+		for y := x >> s; y != 0; y >>= s {
+			x ^= y
+		}
+		return x
+	}
+	inverse := func(a uint64) uint64 { // of an odd a, modulo 2^64 (Newton)
+		y := a
+		for range 6 {
+			y *= 2 - a*y
+		}
+		return y
+	}
+	x = unshift(x, 31)
+	x *= inverse(0x94d049bb133111eb)
+	x = unshift(x, 27)
+	x *= inverse(0xbf58476d1ce4e5b9)
+	return unshift(x, 30)
+}
+
+// TestStringHashCollisionsDependOnTheSeed: Options.Seed says a seed drawn
+// at random per cache "keeps crafted keys from aiming at sketch
+// collisions". Two 16-byte strings whose first words' mixes differ in bit
+// 63 and second words' mixes in bit 30 (where the rotate moves bit 63) must
+// not collide under every seed, or crafted string keys pin the same sketch
+// counters whatever the seed.
+func TestStringHashCollisionsDependOnTheSeed(t *testing.T) {
+	word := func(w uint64) string {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(w >> (8 * i))
+		}
+		return string(b[:])
+	}
+	if unmix64(mix64(12345)) != 12345 {
+		t.Fatal("unmix64 does not invert mix64")
+	}
+	a, b := uint64(0x0123456789abcdef), uint64(0xfedcba9876543210)
+	s1 := word(a) + word(b)
+	s2 := word(unmix64(mix64(a)^1<<63)) + word(unmix64(mix64(b)^1<<30))
+	rng := rand.New(rand.NewPCG(1, 2))
+	same := 0
+	for range 100 {
+		h := newHasher[string](rng.Uint64() | 1)
+		if h.hash(s1) == h.hash(s2) {
+			same++
+		}
+	}
+	if same > 1 {
+		t.Fatalf("%q and %q have the same hash under %d of 100 random seeds", s1, s2, same)
+	}
+}
