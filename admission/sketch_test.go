@@ -2,6 +2,7 @@ package admission
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -953,5 +954,228 @@ func TestDoorEpochOnResize(t *testing.T) {
 	plain.Resize(9) // the same table (16 words), sample 90: aged
 	if plain.DoorEpoch() == p1 {
 		t.Fatal("a Resize that aged a sketch without a doorkeeper left its epoch")
+	}
+}
+
+// setCounter sets counter x (in counters order) of s to v.
+func setCounter(s *Sketch, x, v int) {
+	w, shift := &s.table[x/16], uint(x%16)*4
+	*w = *w&^(15<<shift) | uint64(v)<<shift
+}
+
+// TestFrequencyIsTheSmallestOfFourCounters: Frequency returns the smallest
+// of the key's four counters, whichever of them it is.
+func TestFrequencyIsTheSmallestOfFourCounters(t *testing.T) {
+	s := New(64, 5)
+	h := hashOf(1)
+	idx := counterIndexes(s, h)
+	for low := range 4 {
+		for i, x := range idx {
+			setCounter(s, x, 9+i) // 9 to 12
+		}
+		setCounter(s, idx[low], 2)
+		if f := s.Frequency(h); f != 2 {
+			t.Fatalf("counter %d of 4 is the smallest (2), the others 9 to 12: frequency %d", low, f)
+		}
+	}
+}
+
+// TestSkipSaturatedCountsARaiseOfAnyCounter: with SetSkipSaturated(true),
+// only an increment that raises none of the four counters is left out of
+// the sample; one that raises any one of them, the last included, counts.
+func TestSkipSaturatedCountsARaiseOfAnyCounter(t *testing.T) {
+	h := hashOf(1)
+	for open := range 4 {
+		s := New(64, 5)
+		s.SetSkipSaturated(true)
+		idx := counterIndexes(s, h)
+		for _, x := range idx {
+			setCounter(s, x, maxCounter)
+		}
+		setCounter(s, idx[open], maxCounter-1)
+		s.Increment(h)
+		if s.Additions() != 1 {
+			t.Fatalf("counter %d of 4 below 15: the increment that raised it counted %d additions, want 1", open, s.Additions())
+		}
+		s.Increment(h)
+		if s.Additions() != 1 {
+			t.Fatalf("all four counters at 15: the increment counted (additions %d, want 1)", s.Additions())
+		}
+	}
+}
+
+// TestClearEmptiesTheDoorkeeper: Clear forgets every count, the one a key
+// seen once holds in the doorkeeper too, and the next occurrence is a
+// first one again.
+func TestClearEmptiesTheDoorkeeper(t *testing.T) {
+	s := NewWithDoorkeeper(64, 11)
+	h := hashOf(1)
+	s.Increment(h)
+	if s.Frequency(h) != 1 {
+		t.Fatalf("seen once: estimate %d, want 1", s.Frequency(h))
+	}
+	s.Clear()
+	if f := s.Frequency(h); f != 0 {
+		t.Fatalf("after Clear: estimate %d, want 0", f)
+	}
+	s.Increment(h)
+	if s.Additions() != 0 || s.Frequency(h) != 1 {
+		t.Fatalf("first occurrence after Clear: additions %d (want 0), estimate %d (want 1)", s.Additions(), s.Frequency(h))
+	}
+}
+
+// TestResizeToTheSampleInProgressAges: a Resize whose new sample size
+// equals the increments counted so far ages the sketch ("at or above the
+// new sample size").
+func TestResizeToTheSampleInProgressAges(t *testing.T) {
+	s := New(8, 1) // one block, sample 80
+	for k := uint64(0); s.Additions() < 20; k++ {
+		s.Increment(hashOf(k))
+	}
+	epoch := s.DoorEpoch()
+	s.Resize(2) // the same table, sample 20
+	if s.Additions() >= s.SampleSize() || s.DoorEpoch() == epoch {
+		t.Fatalf("after Resize(2) with 20 additions: Additions() = %d, SampleSize() = %d, aged %v", s.Additions(), s.SampleSize(), s.DoorEpoch() != epoch)
+	}
+}
+
+// TestMaxCapacityValue: MaxCapacity is 1<<30 on 64-bit platforms and 1<<23
+// on 32-bit ones, as documented.
+func TestMaxCapacityValue(t *testing.T) {
+	want := 1 << 30
+	if bits.UintSize == 32 {
+		want = 1 << 23
+	}
+	if MaxCapacity != want {
+		t.Fatalf("MaxCapacity = %d on a %d-bit platform, want %d", MaxCapacity, bits.UintSize, want)
+	}
+}
+
+// TestIncrementSeenSkipsTheDoorkeeper: IncrementSeen goes straight to the
+// counters: called for a key the doorkeeper does not hold, it counts the
+// occurrence the doorkeeper should have absorbed.
+func TestIncrementSeenSkipsTheDoorkeeper(t *testing.T) {
+	s := NewWithDoorkeeper(64, 3)
+	h := hashOf(1)
+	s.IncrementSeen(h)
+	if s.Additions() != 1 || s.Frequency(h) != 1 {
+		t.Fatalf("IncrementSeen of a new key: additions %d, estimate %d; want 1, 1 (counted, not absorbed)", s.Additions(), s.Frequency(h))
+	}
+	s.Increment(h) // now the doorkeeper absorbs it
+	if s.Additions() != 1 || s.Frequency(h) != 2 {
+		t.Fatalf("then Increment: additions %d, estimate %d; want 1, 2", s.Additions(), s.Frequency(h))
+	}
+}
+
+// TestDoorkeeperHoldsAKeyOnlyWithAllThreeBits: the doorkeeper probes three
+// bits; a key two of whose bits are set (by other keys) is not held.
+func TestDoorkeeperHoldsAKeyOnlyWithAllThreeBits(t *testing.T) {
+	s := NewWithDoorkeeper(1000, 3)
+	h := hashOf(1)
+	m := s.mix(h)
+	var probes [3]uint64
+	for i := range probes {
+		probes[i] = s.door.probe(m, i)
+	}
+	if probes[0] == probes[1] || probes[1] == probes[2] || probes[0] == probes[2] {
+		t.Fatalf("probes %v collide: pick another key", probes)
+	}
+	for unset := range 3 {
+		clear(s.door.bits)
+		for i, b := range probes {
+			if i != unset {
+				s.door.bits[b/64] |= 1 << (b % 64)
+			}
+		}
+		if f := s.Frequency(h); f != 0 {
+			t.Fatalf("bit %d of 3 unset: estimate %d, want 0", unset, f)
+		}
+	}
+	s.door.bits[probes[0]/64] |= 1 << (probes[0] % 64)
+	s.door.bits[probes[1]/64] |= 1 << (probes[1] % 64)
+	s.door.bits[probes[2]/64] |= 1 << (probes[2] % 64)
+	if f := s.Frequency(h); f != 1 {
+		t.Fatalf("all three bits set: estimate %d, want 1", f)
+	}
+}
+
+// TestDoorkeeperFalsePositives: filled with a whole sample of distinct keys
+// (8 bits each, three probes over the whole filter), the doorkeeper holds
+// about 3% of keys it never saw (doorkeeper.go: 3.04%).
+func TestDoorkeeperFalsePositives(t *testing.T) {
+	s := NewWithDoorkeeper(1638, 7) // sample 16,380: 131,040 bits, 131,072 with rounding
+	if got := len(s.door.bits) * 64; got != 131072 {
+		t.Fatalf("%d filter bits, want 131072", got)
+	}
+	for k := range uint64(s.SampleSize()) {
+		s.Increment(hashOf(k))
+	}
+	const tries = 100_000
+	held := 0
+	for k := uint64(1 << 40); k < 1<<40+tries; k++ {
+		if s.Frequency(hashOf(k)) > 0 {
+			held++
+		}
+	}
+	if rate := float64(held) / tries; rate < 0.02 || rate > 0.04 {
+		t.Fatalf("false positive rate %.2f%%, want about 3%% (8 bits per key, 3 probes)", 100*rate)
+	}
+}
+
+// TestClearChangesTheEpochWithoutADoorkeeper: "A sketch without a
+// doorkeeper changes epochs at every aging and at Clear."
+func TestClearChangesTheEpochWithoutADoorkeeper(t *testing.T) {
+	s := New(64, 1)
+	before := s.DoorEpoch()
+	s.Clear()
+	if s.DoorEpoch() == before {
+		t.Fatal("Clear of a sketch without a doorkeeper left its epoch")
+	}
+}
+
+// TestNegativeCapacityPanicNamesCapacity: the panic for a negative
+// capacity names the parameter and the value.
+func TestNegativeCapacityPanicNamesCapacity(t *testing.T) {
+	for _, f := range []func(){
+		func() { New(-3, 0) },
+		func() { NewWithDoorkeeper(-3, 0) },
+		func() { New(10, 0).Resize(-3) },
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, "capacity") || !strings.Contains(msg, "-3") {
+					t.Errorf("capacity -3: panic %v, want one naming capacity and -3", r)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// TestMixAvalanches: the seed is mixed into a key's hash with MurmurHash3's
+// finaliser, in which every output bit depends on every input bit: flipping
+// one input bit flips each output bit about half the time.
+func TestMixAvalanches(t *testing.T) {
+	s := New(0, 0x1234)
+	rng := rand.New(rand.NewPCG(9, 10))
+	const n = 4000
+	var flips [64][64]int
+	for range n {
+		h := rng.Uint64()
+		m := s.mix(h)
+		for i := range 64 {
+			d := m ^ s.mix(h^1<<i)
+			for j := range 64 {
+				flips[i][j] += int(d >> j & 1)
+			}
+		}
+	}
+	for i := range 64 {
+		for j := range 64 {
+			if p := float64(flips[i][j]) / n; p < 0.4 || p > 0.6 {
+				t.Fatalf("input bit %d flips output bit %d with probability %.3f, want about 0.5", i, j, p)
+			}
+		}
 	}
 }
