@@ -148,7 +148,9 @@ type Options struct {
 	// cache), its connections left alone. Otherwise the identity's pool is
 	// the cache's (see [Cache.Config]): an *http.Client whose Transport is
 	// the cache's own RoundTripper (do not type-assert it to
-	// *http.Transport).
+	// *http.Transport). With a key's CABundle, an HTTP client they set
+	// must be an *awshttp.BuildableClient, the only kind the SDK adds a CA
+	// bundle to: another fails the load with ErrInvalid naming the options.
 	// They may set a credentials provider (config.WithCredentialsProvider)
 	// only for keys whose credentials are the default chain or a profile's,
 	// which the SDK resolves from the options (the provider then stands for

@@ -1235,6 +1235,21 @@ func TestNamedLoadOptions(t *testing.T) {
 	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), `"unknown"`) {
 		t.Fatalf("unregistered name: %v", err)
 	}
+	// With a CA bundle in the key, the SDK could not add it to this client
+	// (not a BuildableClient), and failed with an error naming neither.
+	in := w.tenant(t, 1).Input()
+	in.Name = "my-http-client"
+	withCA, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.CABundle == nil {
+		t.Fatal("the tenant's key has no CA bundle: the case below tests nothing")
+	}
+	_, err = c.Config(context.Background(), withCA)
+	if want := `Options.LoadOptions["my-http-client"]`; !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "CABundle") {
+		t.Fatalf("a key's CABundle with named options' own *http.Client: %v; want ErrInvalid naming %s and the CABundle", err, want)
+	}
 	// A custom HTTP client does not trust httptest's certificate by itself:
 	// trust it the way such a caller would.
 	mine.Transport.(roundTripCounter).next.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: certPool(t, w.ca)}

@@ -112,11 +112,19 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// (IMDS, asked for the instance's region in DefaultsMode auto) copy it
 	// into pools the cache cannot reach, so it keeps no idle connection; the
 	// identity's pool, taken out of it below, does (newTransport).
+	// The SDK adds a CA bundle only to a BuildableClient: a key's CABundle
+	// with another client of the caller's failed with the SDK's error,
+	// which named neither.
 	var own *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
 			own = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 			o.HTTPClient = own
+			return nil
+		}
+		if _, ok := o.HTTPClient.(*awshttp.BuildableClient); !ok && key.CABundle() != nil {
+			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
+				"sets an HTTP client (%T) that the key's CABundle cannot be added to (the SDK adds one only to an *awshttp.BuildableClient): give that client the trust itself and leave keys.ConfigInput.CABundle empty, or set a BuildableClient", o.HTTPClient)
 		}
 		return nil
 	})
