@@ -485,3 +485,57 @@ func TestMachineRowOfSectionsWithoutCPU(t *testing.T) {
 		t.Errorf("the machine row says each section names its CPU; client.md names none:\n%s", row)
 	}
 }
+
+// TestReadGoalsNeedReadsThatHit: the read goals are about hits ("a hit
+// within 1.5× of a bare xsync.Map load"); a raw output whose reads at 100%
+// reads missed (hit% below 100) times misses, and must not meet them.
+func TestReadGoalsNeedReadsThatHit(t *testing.T) {
+	var raw strings.Builder
+	for _, c := range []struct {
+		cache string
+		ns    float64
+		hit   float64
+	}{
+		{"clientcache-LRU", 4.0, 0}, {"clientcache-LFU", 4.0, 37.5}, {"otter", 11.0, 100},
+		{"seedport-LRU", 40.0, 100}, {"seedport-LFU", 100.0, 100}, {"xsync.Map", 3.5, 100},
+	} {
+		fmt.Fprintf(&raw, "BenchmarkThroughput/cache=%s/reads=100-2 \t 1000 \t %.1f ns/op\t %.1f hit%%\t 0 B/op\t 0 allocs/op\n", c.cache, c.ns, c.hit)
+	}
+	stats, err := summarise(strings.NewReader(raw.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSection("throughput")
+	throughputGoals(s, stats, []int{2})
+	for _, g := range s.goals {
+		if strings.Contains(g.Goal, "0 allocs/op") {
+			continue // not about the time of a hit
+		}
+		if g.Status == "met" {
+			t.Errorf("goal %q met by reads that missed: %s", g.Goal, g.Figure)
+		}
+	}
+}
+
+// TestMemoryGoalNeedsTheEntriesHeld: bytes per entry are divided by the
+// entries the cache holds, and are 0 for a cache that holds none (or none
+// measured); 0 bytes per entry must not meet "at or below otter's".
+func TestMemoryGoalNeedsTheEntriesHeld(t *testing.T) {
+	res := map[string]map[int]bench.Memory{}
+	for _, name := range []string{"clientcache-LRU", "clientcache-LFU", "otter"} {
+		res[name] = map[int]bench.Memory{}
+		for _, n := range bench.MemorySizes {
+			res[name][n] = bench.Memory{Cache: name, N: n, Held: n, Bytes: int64(90 * n), PerHeld: 90}
+		}
+	}
+	n := bench.MemorySizes[0]
+	res["clientcache-LRU"][n] = bench.Memory{Cache: "clientcache-LRU", N: n} // held nothing
+	delete(res["clientcache-LFU"], n)                                        // not measured
+	s := newSection("memory")
+	memoryGoals(s, res)
+	for _, g := range s.goals {
+		if g.Status == "met" {
+			t.Errorf("goal %q met with a cache holding no entry at N=%d: %s", g.Goal, n, g.Figure)
+		}
+	}
+}

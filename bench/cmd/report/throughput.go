@@ -34,6 +34,7 @@ type stat struct {
 	allocs float64           // median allocs/op, as go test prints it: truncated to an integer
 	bytes  float64           // median B/op (also truncated): above 0 where allocs/op 0 means below 1
 	hit    float64           // median hit percentage of the reads
+	hitN   int               // runs that reported a hit percentage
 	n      int               // runs
 }
 
@@ -194,7 +195,7 @@ func summarise(r io.Reader) (map[point]stat, error) {
 			continue
 		}
 		stats[p] = stat{n: len(smp.ns), ns: summary(smp.ns),
-			allocs: center(smp.allocs), bytes: center(smp.bytes), hit: center(smp.hit)}
+			allocs: center(smp.allocs), bytes: center(smp.bytes), hit: center(smp.hit), hitN: len(smp.hit)}
 	}
 	return stats, nil
 }
@@ -378,6 +379,16 @@ func ratio(stats map[point]stat, a, b point) string {
 	return fmt.Sprintf("%.2f×", x.ns.Center/y.ns.Center)
 }
 
+// missedReads returns ", reads hit X%" for a configuration whose reads, all
+// of keys stored before the clock started, did not all hit (its ns/op then
+// times misses, not the hits the read goals are about), or "".
+func missedReads(name string, st stat) string {
+	if st.hitN == 0 || st.hit >= 100 {
+		return ""
+	}
+	return fmt.Sprintf(", %s's reads hit %.2f%%", name, st.hit)
+}
+
 func throughputGoals(s *section, stats map[point]stat, procs []int) {
 	const reads = 100
 	for _, cc := range []string{"clientcache-LRU", "clientcache-LFU"} {
@@ -391,8 +402,9 @@ func throughputGoals(s *section, stats map[point]stat, procs []int) {
 				continue
 			}
 			measured = true
-			ok = ok && a.ns.Center <= o.ns.Center
-			figs = append(figs, fmt.Sprintf("-cpu %d: %.1f vs %.1f ns/op", p, a.ns.Center, o.ns.Center))
+			miss := missedReads(cc, a) + missedReads("otter", o)
+			ok = ok && a.ns.Center <= o.ns.Center && miss == ""
+			figs = append(figs, fmt.Sprintf("-cpu %d: %.1f vs %.1f ns/op%s", p, a.ns.Center, o.ns.Center, miss))
 		}
 		s.goal(fmt.Sprintf("Reads: %s at or above otter's throughput at every -cpu", cc), status(measured, ok), strings.Join(figs, "; "))
 
@@ -400,7 +412,8 @@ func throughputGoals(s *section, stats map[point]stat, procs []int) {
 		sp, okS := stats[point{"seedport-" + pol, reads, 2}]
 		if okA && okS {
 			r := sp.ns.Center / a.ns.Center
-			s.goal(fmt.Sprintf("Reads: %s at least 5× seedport-%s at -cpu 2", cc, pol), met(r >= 5), fmt.Sprintf("%.2f× (%.1f vs %.1f ns/op)", r, a.ns.Center, sp.ns.Center))
+			miss := missedReads(cc, a) + missedReads("seedport-"+pol, sp)
+			s.goal(fmt.Sprintf("Reads: %s at least 5× seedport-%s at -cpu 2", cc, pol), met(r >= 5 && miss == ""), fmt.Sprintf("%.2f× (%.1f vs %.1f ns/op%s)", r, a.ns.Center, sp.ns.Center, miss))
 		} else {
 			s.goal(fmt.Sprintf("Reads: %s at least 5× seedport at -cpu 2", cc), "not measured", "no -cpu 2 run")
 		}
@@ -414,8 +427,9 @@ func throughputGoals(s *section, stats map[point]stat, procs []int) {
 			}
 			measured = true
 			r := a.ns.Center / m.ns.Center
-			ok = ok && r <= 1.5
-			figs = append(figs, fmt.Sprintf("-cpu %d: %.2f×", p, r))
+			miss := missedReads(cc, a) + missedReads("xsync.Map", m)
+			ok = ok && r <= 1.5 && miss == ""
+			figs = append(figs, fmt.Sprintf("-cpu %d: %.2f×%s", p, r, miss))
 		}
 		s.goal(fmt.Sprintf("Reads: a %s hit within 1.5× of a bare xsync.Map load", cc), status(measured, ok), strings.Join(figs, "; "))
 
