@@ -67,6 +67,10 @@ func newWorld(t *testing.T) *world {
 	}
 	stssrv := fakeaws.NewSTS()
 	t.Cleanup(func() { s3srv.Close(); stssrv.Close() })
+	// The static keys whose AssumeRole signatures STS verifies.
+	for _, id := range []string{"AKIDSERVICEBASE", "AKIDRECORDBASE", "AKIDSTSREGION", "AKIDNAMEDPROVIDER", "AKIDENVBASE", "AKIDSLASH"} {
+		stssrv.AddUser(id, baseSecret)
+	}
 	// Both present httptest's certificate; trust it through the identity's
 	// custom CA bundle, as a service behind a private CA would.
 	if !bytes.Equal(s3srv.CABundle(), stssrv.CABundle()) {
@@ -1936,6 +1940,7 @@ func roleProfile(t *testing.T, caBundle bool) (*fakeaws.STS, string) {
 	t.Helper()
 	stssrv := fakeaws.NewSTS()
 	t.Cleanup(stssrv.Close)
+	stssrv.AddUser("AKIDBASE", baseSecret)
 	dir := t.TempDir()
 	tenant := "[profile tenant]\nregion = us-east-1\n"
 	if caBundle {

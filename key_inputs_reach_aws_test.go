@@ -295,3 +295,30 @@ func TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
 		testwait.Until(t, "the kept client's request to leave no connection open", func() bool { return count() == 0 })
 	}
 }
+
+// TestAssumeRoleIsSignedForItsSTSRegion: the AssumeRole call of a key whose
+// STSRegion differs from its config's region is signed for STSRegion
+// (keys.AssumeRoleInput.STSRegion: "the region of the STS client"), which
+// STS requires of the credential scope; the fake STS, like sts.amazonaws.com,
+// accepts only fakeaws.STSRegion. Every other test signs for the config's
+// region too, so none failed with STSRegion dropped.
+func TestAssumeRoleIsSignedForItsSTSRegion(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	base, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSTSREGION", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base, RoleARN: roleARN(1), SessionName: "sts-region",
+		STSRegion: fakeaws.STSRegion, STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "eu-west-3", CABundle: w.ca, RetryMaxAttempts: 1, Credentials: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(context.Background(), key); err != nil {
+		t.Fatalf("a role whose STSRegion is %s, in a config of eu-west-3: %v", fakeaws.STSRegion, err)
+	}
+}

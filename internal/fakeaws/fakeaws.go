@@ -7,21 +7,30 @@
 // count what a client cache is meant to save: TLS handshakes, open
 // connections, credential calls, and which access key signed each request.
 //
-// Neither verifies signatures; the access key id is read from the
-// Authorization header's Credential= field, which is enough to prove which
-// identity signed a request.
+// The access key id of a request is read from the Authorization header's
+// Credential= field. The STS endpoint verifies the SigV4 signature of the
+// keys whose secret it knows (those it issued, and those of [STS.AddUser]);
+// S3 verifies none.
 package fakeaws
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Server is an HTTPS test endpoint with connection accounting.
@@ -145,6 +154,50 @@ func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
 func (s *Server) Close() { s.srv.Close() }
 
 var credentialRE = regexp.MustCompile(`Credential=([^/,\s]+)/`)
+
+var scopeRE = regexp.MustCompile(`Credential=[^/,\s]+/[0-9]{8}/([^/,\s]*)/([^/,\s]*)/aws4_request`)
+
+// credentialScope returns the region and service of the credential scope in
+// a SigV4 Authorization header ("" for each if there is none).
+func credentialScope(r *http.Request) (region, service string) {
+	m := scopeRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return "", ""
+	}
+	return m[1], m[2]
+}
+
+var signedHeadersRE = regexp.MustCompile(`SignedHeaders=([^,\s]+)`)
+
+// signatureMatches reports whether r, whose body was body, carries the SigV4
+// signature of accessKeyID and secretAccessKey: the one the SDK's signer
+// computes of r's signed headers, body, credential scope and X-Amz-Date.
+func signatureMatches(r *http.Request, body []byte, accessKeyID, secretAccessKey string) bool {
+	region, service := credentialScope(r)
+	signedAt, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil {
+		return false
+	}
+	m := signedHeadersRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return false
+	}
+	again, err := http.NewRequest(r.Method, "https://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	for _, h := range strings.Split(m[1], ";") {
+		if h != "host" && h != "content-length" { // the signer's own, from the URL and body
+			again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
+		}
+	}
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: accessKeyID, SecretAccessKey: secretAccessKey, SessionToken: r.Header.Get("X-Amz-Security-Token")}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, again, hex.EncodeToString(sum[:]), service, region, signedAt); err != nil {
+		return false
+	}
+	return again.Header.Get("Authorization") == r.Header.Get("Authorization")
+}
 
 // SigningKeyID returns the access key id in a SigV4 Authorization header, or
 // "" if the request is not signed.

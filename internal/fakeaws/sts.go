@@ -1,17 +1,23 @@
 package fakeaws
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// STSRegion is the region of the STS endpoint, as of sts.amazonaws.com: an
+// AssumeRole must be signed for it (and for the service sts).
+const STSRegion = "us-east-1"
 
 // STS is an STS endpoint that answers AssumeRole and
 // AssumeRoleWithWebIdentity with fresh temporary credentials (a new access
@@ -24,6 +30,7 @@ type STS struct {
 	mu       sync.Mutex
 	byRole   map[string]int64
 	issued   map[string]Assumption // by issued access key id
+	users    map[string]string     // secret access key by access key id (AddUser)
 	behavior func(r AssumeRoleRequest) Behavior
 }
 
@@ -45,6 +52,7 @@ type Assumption struct {
 	// tokenDigest is the SHA-256 of the session token issued with the key
 	// (the token itself is not kept, so that nothing can print it).
 	tokenDigest [32]byte
+	secret      string // the secret access key issued, to verify signatures
 	expires     time.Time
 }
 
@@ -99,9 +107,20 @@ type Behavior struct {
 
 // NewSTS starts an STS endpoint.
 func NewSTS() *STS {
-	s := &STS{byRole: map[string]int64{}, issued: map[string]Assumption{}}
+	s := &STS{byRole: map[string]int64{}, issued: map[string]Assumption{}, users: map[string]string{}}
 	s.Server = newServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// AddUser makes the endpoint verify the signature of AssumeRole calls
+// signed with accessKeyID (an IAM user's, or any long-term key's): one
+// computed with another secret than secretAccessKey is refused with
+// SignatureDoesNotMatch, as STS does. Calls signed with keys neither added
+// nor issued by the endpoint are not verified.
+func (s *STS) AddUser(accessKeyID, secretAccessKey string) {
+	s.mu.Lock()
+	s.users[accessKeyID] = secretAccessKey
+	s.mu.Unlock()
 }
 
 // SetBehavior makes every later call answer as f decides (nil: succeed).
@@ -135,6 +154,12 @@ func (s *STS) Issued(accessKeyID string) (Assumption, bool) {
 }
 
 func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body) // kept for the signature
+	if err != nil {
+		writeSTSError(w, http.StatusBadRequest, "InvalidRequest", "the body does not read")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := r.ParseForm(); err != nil {
 		writeSTSError(w, http.StatusBadRequest, "InvalidRequest", "the form does not parse")
 		return
@@ -167,21 +192,37 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	s.byRole[req.RoleARN]++
 	behavior := s.behavior
 	source, temporary := s.issued[req.SignedBy]
+	secret, known := s.users[req.SignedBy]
 	s.mu.Unlock()
+	if temporary {
+		secret, known = source.secret, true
+	}
 
-	// What real STS checks of the caller, short of the signature itself:
-	// AssumeRole must be signed, and a session it issued must be signed
-	// with its own session token and be unexpired.
+	// What real STS checks of the caller: AssumeRole must be signed, for
+	// the endpoint's region and for sts; a session it issued must be signed
+	// with its own session token and be unexpired; and the signature must be
+	// that of the key's secret (verified for the keys whose secret the
+	// endpoint knows).
 	if action == "AssumeRole" {
+		region, service := credentialScope(r)
 		switch {
 		case req.SignedBy == "":
 			writeSTSError(w, http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+			return
+		case region != STSRegion:
+			writeSTSError(w, http.StatusForbidden, "SignatureDoesNotMatch", "Credential should be scoped to a valid region. ")
+			return
+		case service != "sts":
+			writeSTSError(w, http.StatusForbidden, "SignatureDoesNotMatch", "Credential should be scoped to correct service: 'sts'. ")
 			return
 		case temporary && sha256.Sum256([]byte(r.Header.Get("X-Amz-Security-Token"))) != source.tokenDigest:
 			writeSTSError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
 			return
 		case temporary && !time.Now().Before(source.expires):
 			writeSTSError(w, http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+			return
+		case known && !signatureMatches(r, body, req.SignedBy, secret):
+			writeSTSError(w, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 			return
 		}
 	}
@@ -215,14 +256,14 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		expiration = time.Now().Add(-time.Hour)
 	}
 	token := randomHex(32)
-	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8), tokenDigest: sha256.Sum256([]byte(token)), expires: expiration}
+	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIA" + randomHex(8), tokenDigest: sha256.Sum256([]byte(token)), secret: randomHex(20), expires: expiration}
 	s.mu.Lock()
 	s.issued[a.AccessKeyID] = a
 	s.mu.Unlock()
 	result := assumeRoleResult{
 		Credentials: stsCredentials{
 			AccessKeyID:     a.AccessKeyID,
-			SecretAccessKey: randomHex(20),
+			SecretAccessKey: a.secret,
 			SessionToken:    token,
 			Expiration:      expiration.UTC().Format(time.RFC3339),
 		},

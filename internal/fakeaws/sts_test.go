@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithy "github.com/aws/smithy-go"
 )
 
 // TestAssumeRoleRequestPrintsNoSecret: the root tests' failure messages
@@ -23,11 +25,11 @@ func TestAssumeRoleRequestPrintsNoSecret(t *testing.T) {
 	)
 	req := AssumeRoleRequest{Action: "AssumeRoleWithWebIdentity", RoleARN: "arn:aws:iam::123456789012:role/r",
 		SessionName: "s", ExternalID: externalID, WebIdentityToken: webToken}
-	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIAX"}
+	a := Assumption{AssumeRoleRequest: req, AccessKeyID: "ASIAX", secret: "issued-secret"}
 	for _, v := range []any{req, a, &req, &a} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 			out := fmt.Sprintf(verb, v)
-			for _, s := range []struct{ name, value string }{{"external ID", externalID}, {"web identity token", webToken}} {
+			for _, s := range []struct{ name, value string }{{"external ID", externalID}, {"web identity token", webToken}, {"secret access key", "issued-secret"}} {
 				if strings.Contains(out, s.value) {
 					t.Errorf("%T under %s prints the %s", v, verb, s.name)
 				}
@@ -38,7 +40,7 @@ func TestAssumeRoleRequestPrintsNoSecret(t *testing.T) {
 
 func stsClientOf(s *STS, creds aws.CredentialsProvider) *sts.Client {
 	return sts.New(sts.Options{
-		Region: "us-east-1", Credentials: creds, HTTPClient: s.srv.Client(),
+		Region: STSRegion, Credentials: creds, HTTPClient: s.srv.Client(),
 		BaseEndpoint: aws.String(s.URL()), RetryMaxAttempts: 1,
 	})
 }
@@ -91,5 +93,74 @@ func TestSTSRejectsWhatRealSTSRejects(t *testing.T) {
 	// Chaining with the right token still works.
 	if _, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider(id, secret, token)), "arn:aws:iam::123456789012:role/e"); err != nil {
 		t.Errorf("chained AssumeRole with the session's token: %v", err)
+	}
+}
+
+// TestSTSRejectsACredentialScopeOfAnotherRegionOrService: real STS answers
+// an AssumeRole whose SigV4 credential scope names a region other than the
+// endpoint's (sts.amazonaws.com's is us-east-1) or a service other than sts
+// with 403 SignatureDoesNotMatch ("Credential should be scoped to a valid
+// region", "... to correct service: 'sts'"). The fake issued credentials to
+// both, so no test could fail for an STS client signing for the wrong region
+// (keys.AssumeRoleInput.STSRegion dropped, say).
+func TestSTSRejectsACredentialScopeOfAnotherRegionOrService(t *testing.T) {
+	s := NewSTS()
+	defer s.Close()
+	ctx := context.Background()
+	creds := credentials.NewStaticCredentialsProvider("AKIDBASE", "base-secret", "")
+	for _, tc := range []struct {
+		name string
+		opt  func(*sts.Options)
+	}{
+		{"region eu-west-1", func(o *sts.Options) { o.Region = "eu-west-1" }},
+		{"no region", func(o *sts.Options) { o.Region = "" }},
+		{"service s3", sts.WithSigV4SigningName("s3")},
+	} {
+		c := sts.New(sts.Options{
+			Region: STSRegion, Credentials: creds, HTTPClient: s.srv.Client(),
+			BaseEndpoint: aws.String(s.URL()), RetryMaxAttempts: 1,
+		}, tc.opt)
+		_, err := assume(ctx, c, "arn:aws:iam::123456789012:role/a")
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
+			t.Errorf("AssumeRole signed for %s: got %v, want SignatureDoesNotMatch", tc.name, err)
+		}
+	}
+	if _, err := assume(ctx, stsClientOf(s, creds), "arn:aws:iam::123456789012:role/a"); err != nil {
+		t.Errorf("AssumeRole signed for %s and sts: %v", STSRegion, err)
+	}
+}
+
+// TestSTSRejectsASignatureOfAnotherSecret: real STS answers a request whose
+// SigV4 signature was computed with a secret access key other than its
+// access key id's with 403 SignatureDoesNotMatch. The fake read only the
+// access key id (and the session token) and issued credentials to such a
+// call, so a test's "signed by" proved only which key id a request named,
+// not that it was signed with that key's secret.
+func TestSTSRejectsASignatureOfAnotherSecret(t *testing.T) {
+	s := NewSTS()
+	defer s.Close()
+	ctx := context.Background()
+	out, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDBASE", "base-secret", "")), "arn:aws:iam::123456789012:role/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, token := *out.Credentials.AccessKeyId, *out.Credentials.SessionToken
+	_, err = assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider(id, "not-the-secret", token)), "arn:aws:iam::123456789012:role/b")
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
+		t.Errorf("AssumeRole signed by an issued session's key and token with another secret: got %v, want SignatureDoesNotMatch", err)
+	}
+	if _, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider(id, *out.Credentials.SecretAccessKey, token)), "arn:aws:iam::123456789012:role/c"); err != nil {
+		t.Errorf("AssumeRole signed with the session's own secret: %v", err)
+	}
+
+	s.AddUser("AKIDUSER", "user-secret")
+	_, err = assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDUSER", "not-the-secret", "")), "arn:aws:iam::123456789012:role/d")
+	if !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
+		t.Errorf("AssumeRole signed by an added user's key with another secret: got %v, want SignatureDoesNotMatch", err)
+	}
+	if _, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDUSER", "user-secret", "")), "arn:aws:iam::123456789012:role/e"); err != nil {
+		t.Errorf("AssumeRole signed with the added user's secret: %v", err)
 	}
 }

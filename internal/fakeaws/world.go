@@ -36,7 +36,9 @@ func NewWorld(buckets ...string) (*World, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &World{S3: s, STS: NewSTS()}, nil
+	w := &World{S3: s, STS: NewSTS()}
+	w.STS.AddUser(BaseAccessKeyID, BaseSecret)
+	return w, nil
 }
 
 // Close shuts both endpoints down.
