@@ -19,7 +19,12 @@ const (
 	// admission window whose size adapts to the workload. Until the cache's
 	// first hit, a candidate seen as often as the victim (both once) wins
 	// its contest, so that a full cache that has never hit keeps its newest
-	// entries, as LRU does; an entry admitted that way, until it is hit,
+	// entries, as LRU does, but for a few (at most 5% over its first ten
+	// fills): the sketch's noise (keys sharing counters, the doorkeeper's
+	// false positives) estimates some keys asked for once at 2 or more, and
+	// they win their contests, so over a longer stream of new keys without
+	// a hit older entries build up, a large share of the cache after a hundred
+	// fills; an entry admitted that way, until it is hit,
 	// loses its place only to a candidate estimated at least two requests
 	// ahead of it (after a loop's first wrap, it is asked for again before
 	// the candidates). In a cache of at most 1,024 entries, a
