@@ -108,3 +108,46 @@ func TestSimLFURegressions(t *testing.T) {
 		})
 	}
 }
+
+// TestLFUResistsAScan: once a hot set is established, one pass over many
+// keys asked for once each leaves most of the hot set in an LFU cache (the
+// sketch turns the scan's keys away at the window's exit), where LRU loses
+// all of it.
+func TestLFUResistsAScan(t *testing.T) {
+	for _, max := range []int{10, 100, 1000, 3000} {
+		for _, p := range []concurrent.Policy{concurrent.LFU, concurrent.LRU} {
+			c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: max, Policy: p, Seed: 11})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hot := max / 2
+			request := func(k int) {
+				if _, ok := c.Get(k); !ok {
+					_ = c.Set(k, k)
+				}
+			}
+			for range 10 {
+				for k := range hot {
+					request(k)
+				}
+			}
+			for k := range 20 * max {
+				request(1_000_000 + k)
+			}
+			kept := 0
+			for k := range hot {
+				if c.Contains(k) {
+					kept++
+				}
+			}
+			_ = c.Close()
+			t.Logf("%v at %d: %d of %d hot keys kept after a scan of %d", p, max, kept, hot, 20*max)
+			switch {
+			case p == concurrent.LFU && kept < hot*9/10:
+				t.Errorf("LFU at %d: a scan of %d cold keys left %d of %d hot keys", max, 20*max, kept, hot)
+			case p == concurrent.LRU && kept != 0:
+				t.Errorf("LRU at %d: %d hot keys survived a scan of %d", max, kept, 20*max)
+			}
+		}
+	}
+}
