@@ -149,6 +149,47 @@ func TestExpiredEntriesGoBeforeLiveOnes(t *testing.T) {
 	}
 }
 
+// Entries whose lifetimes end at the same instant are removed, and handed to
+// OnEvict, in eviction order (the order Keys yields): calls for one
+// operation are made in eviction order. Written at one instant of the clock,
+// a, b and c expire together, in the order they were written; placed in
+// front of the entries with the same time instead of behind them, they
+// expired as c, b, a.
+func TestEntriesExpiringTogetherAreRemovedInEvictionOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    concurrent.Options[string, int]
+	}{
+		{"ExpireAfterWrite", concurrent.Options[string, int]{ExpireAfterWrite: time.Hour}},
+		{"ExpireAfterAccess", concurrent.Options[string, int]{ExpireAfterAccess: time.Hour}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := concurrent.NewFakeClock()
+			var rec recorder
+			o := tc.o
+			o.MaxSize, o.Clock, o.OnEvict = 10, clock, rec.onEvict
+			c := newCache(t, o)
+			for _, k := range []string{"a", "b", "c"} {
+				_ = c.Set(k, 0)
+			}
+			order := slices.Collect(c.Keys())
+			clock.Advance(time.Hour)
+			c.Sync()
+			rec.await(t, 3)
+			var got []string
+			for _, r := range rec.calls() {
+				if r.cause != concurrent.Expired {
+					t.Fatalf("%q removed with cause %v", r.k, r.cause)
+				}
+				got = append(got, r.k)
+			}
+			if !slices.Equal(got, order) {
+				t.Errorf("expired in the order %v; the eviction order was %v", got, order)
+			}
+		})
+	}
+}
+
 func TestIterationSkipsExpiredEntries(t *testing.T) {
 	clock := concurrent.NewFakeClock()
 	c := newCache(t, concurrent.Options[string, int]{ExpireAfterWrite: time.Minute, Clock: clock})
@@ -412,6 +453,45 @@ func TestLFUExpiryIsExactWhenTheDrainRuns(t *testing.T) {
 	}
 	if a, b := run(false), run(true); a != b {
 		t.Errorf("the same calls gave two outcomes:\n without a pause: %s\n with a pause:    %s", a, b)
+	}
+}
+
+// A read made at the very instant an entry's lifetime ends comes after that
+// entry's expiry (an entry has expired once its age reaches
+// ExpireAfterWrite), however late the read's event is applied: the drain
+// expires what was due at the read's time before it applies the read, as a
+// drain run just before the read (Sync here) would have. For LFU the order
+// of the two changes the policy's order: applied before the expiry, the
+// read of 7 left the eviction order [21 11 7 13] instead of [11 21 7 13].
+func TestLFUReadAtAnEntrysDeadlineIsAppliedAfterItsExpiry(t *testing.T) {
+	run := func(syncFirst bool) string {
+		clock := concurrent.NewFakeClock()
+		c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 4, Policy: concurrent.LFU, Seed: 1, ExpireAfterWrite: 10 * time.Minute, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.Set(1, 1)
+		_ = c.Set(21, 21)
+		_ = c.Set(0, 0)
+		clock.Advance(2 * time.Minute)
+		_ = c.Set(21, 21)
+		clock.Advance(2 * time.Minute)
+		c.Get(1)
+		clock.Advance(time.Minute)
+		_ = c.Set(7, 7)
+		_ = c.Set(7, 7)
+		_ = c.Set(11, 11)
+		clock.Advance(5 * time.Minute) // 1, written at 0, expires now
+		if syncFirst {
+			c.Sync()
+		}
+		c.Get(7)
+		_ = c.Set(13, 13)
+		return fmt.Sprint(slices.Collect(c.Keys()))
+	}
+	if a, b := run(false), run(true); a != b {
+		t.Errorf("the same calls gave two eviction orders:\n read's event applied late: %s\n drained before the read:   %s", a, b)
 	}
 }
 

@@ -477,6 +477,29 @@ func TestNoRecursiveLoadOnceTheParentLoadCompleted(t *testing.T) {
 	}
 }
 
+// A loader's context outlives its load when the loader hands it to a
+// goroutine of its own (context.WithoutCancel keeps its values, the load's
+// frame among them). Once the load has completed, that goroutine asking for
+// the key is no recursion: the key is no longer being loaded. Here the load
+// fails, so nothing is stored and nothing detaches it; the later GetOrLoad
+// must start a new load, not get ErrRecursiveLoad.
+func TestLoaderContextAskingForItsKeyAfterTheLoadFailedLoadsAgain(t *testing.T) {
+	c := newIntCache(t, concurrent.Options[string, int]{})
+	unavailable := errors.New("unavailable")
+	var kept context.Context
+	_, err := c.GetOrLoad(context.Background(), "k", func(ctx context.Context) (int, error) {
+		kept = context.WithoutCancel(ctx)
+		return 0, unavailable
+	})
+	if !errors.Is(err, unavailable) {
+		t.Fatalf("first load: %v, want the loader's error", err)
+	}
+	v, err := c.GetOrLoad(kept, "k", func(context.Context) (int, error) { return 5, nil })
+	if v != 5 || err != nil {
+		t.Fatalf("GetOrLoad from the failed load's context = %d, %v; want 5 from a new load", v, err)
+	}
+}
+
 // A cycle of loads started by different callers: the load of key i, started
 // by caller i, asks for key i+1, and the last asks for the first. The
 // recursion check used to follow only the calling goroutine's chain of

@@ -718,6 +718,50 @@ func TestMaintenanceDrainKeepsOneGoroutinesWritesInOrder(t *testing.T) {
 	}
 }
 
+// A write made while the maintenance goroutine drains (its status
+// processingToIdle) must make that goroutine drain again before it parks:
+// otherwise the write's task stays buffered, and the entry is not removed
+// when its lifetime ends (no Expired call, no timer armed for it) until some
+// later operation happens to drain. Here the write is made from inside the
+// maintenance goroutine's drain, after its poll, and the clock then passes
+// the entry's lifetime: the next drain must expire it. Its lifetime is an
+// hour, so that no timer fires during the test.
+func TestWriteDuringTheMaintenanceDrainIsDrained(t *testing.T) {
+	clock := NewFakeClock()
+	expired := make(chan string, 4)
+	c, err := New(Options[string, int]{ExpireAfterWrite: time.Hour, Clock: clock, OnEvict: func(k string, _ int, cause Cause) {
+		if cause == Expired {
+			expired <- k
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.Set("trigger", 0)
+	c.Sync()
+	testwait.Until(t, "the maintenance goroutine to go idle", func() bool { return c.status.Load() == idle })
+	var wrote atomic.Bool
+	c.mu.Lock() // the hook is read under mu
+	c.testHookAfterPoll = func() {
+		if c.maintaining && !wrote.Load() {
+			wrote.Store(true)
+			_ = c.Set("k", 1) // queued while the drain is processing
+			clock.Advance(time.Hour)
+		}
+	}
+	c.mu.Unlock()
+	c.Delete("trigger") // wakes the maintenance goroutine
+	select {
+	case k := <-expired:
+		if k != "k" {
+			t.Fatalf("expired %q, want k", k)
+		}
+	case <-time.After(testwait.Hang):
+		t.Fatalf("k, written during the maintenance drain (hook ran: %v), never expired: its write was left in the buffer", wrote.Load())
+	}
+}
+
 // With both expiry options, events applied out of order (under contention,
 // before the access order was kept ordered by time) could leave the head of
 // the write order behind a live entry of the access order, idle for

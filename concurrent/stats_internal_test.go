@@ -230,3 +230,29 @@ func TestTouchUnderContentionNeverChangesHits(t *testing.T) {
 	defer c.mu.Unlock()
 	check("saturated", c.Stats().Hits)
 }
+
+// A Touch that is the first reader to find its stripe full in contended mode
+// drops its access (dropRead) and, sampled, counts it as a dropped read, but
+// never as a hit: Touch counts no request, and Hits is monotonic. Counted
+// with the dropped hits, it raised Hits by 16 now and then although no Get
+// ran. The buffer's saturated flag is cleared before each Touch, so that
+// each one finds the stripe full (rather than dropping after one load).
+func TestTouchFindingItsStripeFullCountsNoHit(t *testing.T) {
+	c := newFull64(t)
+	saturateLocked(t, c) // contended mode, this goroutine's stripe full; holds c.mu
+	defer c.mu.Unlock()
+	want := c.Stats().Hits
+	dropped := c.Stats().DroppedReads
+	for i := range 512 {
+		c.rb.saturated.Store(false)
+		if _, ok := c.Touch(i % 64); !ok {
+			t.Fatal("Touch missed")
+		}
+		if h := c.Stats().Hits; h != want {
+			t.Fatalf("Touch %d changed Stats.Hits from %d to %d (no Get ran; Touch counts no hit)", i, want, h)
+		}
+	}
+	if c.Stats().DroppedReads == dropped {
+		t.Fatal("no Touch was counted in DroppedReads, although each was dropped at a full stripe")
+	}
+}
