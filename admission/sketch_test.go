@@ -474,6 +474,14 @@ func TestZeroAllocs(t *testing.T) {
 // its key byte chooses likewise (bit 0x40: several blocks): the model then
 // loses its counts if the table changes size, its doorkeeper marks if the
 // doorkeeper is emptied, and ages as often as Resize ages the sketch.
+//
+// The model above is a lower bound, which no overcount can break: a second
+// model holds every counter of the table, placed by counterIndexes, and
+// raised only by the increments the doorkeeper lets through. After an
+// increment the key's four counters must equal their model; after every
+// aging, Clear and Resize, and at the end, all counters must; and every
+// estimate must be the smallest of the key's four model counters, plus one
+// if the doorkeeper holds the key.
 func FuzzSketch(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
@@ -531,12 +539,19 @@ func FuzzSketch(f *testing.F) {
 			}
 		}
 		adds := 0
+		cells := make([]int, len(s.table)*16) // the model of the counters
+		halve := func() {
+			for x := range cells {
+				cells[x] /= 2
+			}
+		}
 		for i := 1; i+1 < len(ops); i += 2 {
 			k := uint64(ops[i+1] % 64)
 			op := ops[i] % 4
 			if resizes {
 				op = ops[i] % 5
 			}
+			checkAll := op > 1 // Age, Clear and Resize touch every counter
 			switch op {
 			case 0:
 				before := s.Additions()
@@ -545,8 +560,25 @@ func FuzzSketch(f *testing.F) {
 				if !door && counted && adds+1 >= s.SampleSize() { // this increment ages the sketch
 					odd = oddAfterIncrement(s, hashOf(k))
 				}
+				reaches := !door || s.door.contains(s.mix(hashOf(k))) // not absorbed
+				epoch := s.DoorEpoch()
 				s.Increment(hashOf(k))
 				seen.count(mirror, k)
+				idx := counterIndexes(s, hashOf(k))
+				if reaches {
+					for _, x := range idx {
+						cells[x] = min(cells[x]+1, maxCounter)
+					}
+				}
+				if s.DoorEpoch() != epoch { // the increment aged the sketch
+					halve()
+					checkAll = true
+				}
+				for _, x := range idx {
+					if got := int(s.table[x/16] >> (4 * (x % 16)) & maxCounter); got != cells[x] {
+						t.Fatalf("op %d: key %d counter %d, model %d", i, k, got, cells[x])
+					}
+				}
 				e := model[k]
 				if door && !e.seen {
 					e.seen = true
@@ -573,16 +605,28 @@ func FuzzSketch(f *testing.F) {
 				if want := estimate(model[k]); got < want || got > maxCounter {
 					t.Fatalf("op %d: key %d estimate %d, model %d", i, k, got, want)
 				}
+				want := maxCounter
+				for _, x := range counterIndexes(s, hashOf(k)) {
+					want = min(want, cells[x])
+				}
+				if door && s.door.contains(s.mix(hashOf(k))) {
+					want = min(want+1, maxCounter)
+				}
+				if got != want {
+					t.Fatalf("op %d: key %d estimate %d, the smallest of its model counters (plus the doorkeeper's one) %d", i, k, got, want)
+				}
 			case 2:
 				odd := oddCounters(s)
 				s.Age()
 				mirror.Age()
 				age()
+				halve()
 				adds = aged(adds, odd)
 			case 3:
 				s.Clear()
 				mirror.Clear()
 				clear(model)
+				clear(cells)
 				adds = 0
 			case 4:
 				c := capacity(ops[i+1], ops[i+1]&0x40 != 0)
@@ -605,6 +649,7 @@ func FuzzSketch(f *testing.F) {
 						model[k] = entry{seen: e.seen}
 					}
 					adds = 0
+					cells = make([]int, len(s.table)*16)
 				}
 				if s.DoorEpoch() != epoch && len(odds) == 0 { // emptied without aging
 					for k, e := range model {
@@ -614,7 +659,11 @@ func FuzzSketch(f *testing.F) {
 				for _, odd := range odds {
 					age()
 					adds = aged(adds, odd)
+					halve()
 				}
+			}
+			if checkAll && !sameCounters(s, cells) {
+				t.Fatalf("op %d: the counters differ from their model", i)
 			}
 			if !sameSketch(s, mirror) {
 				t.Fatalf("op %d: the sketch counting with IncrementSeen differs from the one counting with Increment", i)
@@ -623,12 +672,32 @@ func FuzzSketch(f *testing.F) {
 				t.Fatalf("op %d: sketch counted %d additions, model %d", i, s.additions, adds)
 			}
 		}
+		if !sameCounters(s, cells) {
+			t.Fatalf("end: the counters differ from their model")
+		}
 		for k, e := range model {
 			if got := s.Frequency(hashOf(k)); got < estimate(e) {
 				t.Fatalf("end: key %d estimate %d, model %d", k, got, estimate(e))
 			}
 		}
 	})
+}
+
+// sameCounters reports whether the counters of s are cells, in counters
+// order, without building that slice (FuzzSketch calls it after every
+// aging, Clear and Resize).
+func sameCounters(s *Sketch, cells []int) bool {
+	if len(cells) != len(s.table)*16 {
+		return false
+	}
+	for w, word := range s.table {
+		for i := range 16 {
+			if int(word>>(4*i)&maxCounter) != cells[w*16+i] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // epochCounter counts keys into a sketch as a caller of IncrementSeen

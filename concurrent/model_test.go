@@ -126,7 +126,63 @@ func TestLRUMatchesReferenceModel(t *testing.T) {
 
 func runLRUModel(t *testing.T, capacity, ops int, seed uint64) {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 42))
+	runLRUModelFrom(t, capacity, ops, rand.New(rand.NewPCG(seed, 42)))
+}
+
+// FuzzLRUMatchesReferenceModel runs the checks of
+// TestLRUMatchesReferenceModel on operations chosen by the fuzzer's bytes
+// (one byte per choice, 0 once they run out) instead of a random stream,
+// at capacities 1 to 16. It is slower than the other targets (a run of a
+// few thousand operations takes milliseconds); scripts/fuzz.sh gives it a
+// smaller budget.
+func FuzzLRUMatchesReferenceModel(f *testing.F) {
+	// Each operation is a key byte and a choice byte (see runLRUModelFrom:
+	// below 40 Get, 60 Set, 72 Add, 80 Delete, 85 Pop, 88 PopVictim, 93
+	// Contains, 98 Sync+Keys, 99 Resize to a third byte, then Clear or Resize
+	// back by a third byte).
+	// Capacity 1: Set 0, Set 1 (evicts 0), Get 0, Get 1, Add 1, PopVictim, Keys.
+	f.Add(uint8(0), []byte{0, 50, 1, 50, 0, 0, 1, 0, 1, 65, 0, 86, 0, 95})
+	// Capacity 3: Set 1 2 3, Get 1, Add 4 (evicts 2), Add 4 again, Set 1
+	// (replaces), Delete 3, Pop 4, Contains 1, Set 5 6, PopVictim, Keys,
+	// Resize(1), Keys, Resize back, Clear, Keys.
+	f.Add(uint8(2), []byte{1, 50, 2, 50, 3, 50, 1, 0, 4, 65, 4, 65, 1, 55, 3, 75, 4, 82, 1, 90,
+		5, 50, 6, 50, 0, 86, 0, 95, 0, 98, 0, 0, 95, 0, 99, 5, 0, 99, 0, 0, 95})
+	// Capacity 8, over 1,024 operations each: Sets that all evict (the
+	// policy turns eager), Sets and hits that evict nothing (back to lazy),
+	// then a mix of every operation.
+	var long []byte
+	for i := range 1100 {
+		long = append(long, byte(i%18), 50)
+	}
+	for i := range 1100 {
+		long = append(long, byte(i%8), 50, byte(i%8), 0)
+	}
+	for i := range 1100 {
+		long = append(long, byte(i*7), byte(i*13))
+	}
+	f.Add(uint8(7), long)
+	f.Fuzz(func(t *testing.T, capacity uint8, ops []byte) {
+		// At most about 4,000 operations, so that every run is quick:
+		// enough for the policy to change modes twice.
+		ops = ops[:min(len(ops), 8192)]
+		runLRUModelFrom(t, 1+int(capacity%16), len(ops)/2, &byteChoices{b: ops})
+	})
+}
+
+// byteChoices makes each choice of a model run from the next byte.
+type byteChoices struct{ b []byte }
+
+func (c *byteChoices) IntN(n int) int {
+	if len(c.b) == 0 {
+		return 0
+	}
+	v := int(c.b[0]) % n
+	c.b = c.b[1:]
+	return v
+}
+
+func runLRUModelFrom(t *testing.T, capacity, ops int, rng interface{ IntN(int) int }) {
+	t.Helper()
 	ref := newRefLRU(capacity)
 	var got []string
 	c, err := concurrent.New(concurrent.Options[int, int]{

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fuzz each target of ./fuzz for a fixed budget, one after another, and fail
-# on the first crasher. The seeds in fuzz/testdata/fuzz already run as
-# ordinary tests with go test; a crasher found here is written there too:
+# Fuzz each target of the module for a fixed budget, one after another, and
+# fail on the first crasher. The seeds in each package's testdata/fuzz already
+# run as ordinary tests with go test; a crasher found here is written there too:
 # commit it as a regression seed once fixed.
 #
 # The budget is a count of executions per target (go test -fuzztime Nx), not a
@@ -22,23 +22,35 @@ esac
 
 # budget prints the default execution count of one target: FuzzRedaction
 # renders every value it builds through every output path (rendertest.All), so
-# it runs about 20 times slower than the others.
+# it runs about 20 times slower than the others; FuzzSketch compares the
+# whole table with its model after most operations; and
+# FuzzLRUMatchesReferenceModel runs up to 4,000 cache operations an input.
 budget() {
   case "$1" in
     FuzzRedaction) echo $((10000 * scale)) ;;
+    FuzzSketch) echo $((50000 * scale)) ;;
+    FuzzLRUMatchesReferenceModel) echo $((5000 * scale)) ;;
     *) echo $((200000 * scale)) ;;
   esac
 }
 
-targets=$(go test ./fuzz -list '^Fuzz' | grep '^Fuzz' || true)
-if [ -z "$targets" ]; then
-  echo "fuzz.sh: no fuzz targets found in ./fuzz" >&2
+# Every package of the module with a fuzz target: ./fuzz (keys), admission
+# (the sketch), concurrent (the LRU against its reference model).
+pkgs=$(go list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do
+  if grep -qs '^func Fuzz' "$dir"/*_test.go; then echo "$pkg"; fi
+done)
+if [ -z "$pkgs" ]; then
+  echo "fuzz.sh: no fuzz targets found" >&2
   exit 1
 fi
 
-for target in $targets; do
-  limit=${FUZZTIME:-$(budget "$target")x}
-  echo "--- $target for $limit"
-  go test ./fuzz -run '^$' -fuzz "^${target}\$" -fuzztime "$limit"
+n=0
+for pkg in $pkgs; do
+  for target in $(go test "$pkg" -list '^Fuzz' | grep '^Fuzz' || true); do
+    limit=${FUZZTIME:-$(budget "$target")x}
+    echo "--- $pkg $target for $limit"
+    go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$limit"
+    n=$((n + 1))
+  done
 done
-echo "--- fuzz.sh: $(echo "$targets" | wc -l) targets, no crasher"
+echo "--- fuzz.sh: $n targets, no crasher"
