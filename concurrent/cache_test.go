@@ -1711,3 +1711,78 @@ func TestLFUIdleHotKeysCannotPinTheCache(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundUnderConcurrentReplacingWritersWithExpiry checks the documented
+// worst case, Len() <= MaxSize() + W, in a cache with expiry, where a Set
+// replacing a value publishes a new node: writers Set a few hot keys, so that
+// most writes replace. W is over-counted (every Set in progress counts, not
+// only insertions): the sampler reads how many writes had finished before
+// Len and how many had started after it. Once the writers have returned,
+// Len() <= MaxSize() without any Sync. The race is narrow: each
+// configuration runs several rounds.
+func TestBoundUnderConcurrentReplacingWritersWithExpiry(t *testing.T) {
+	rounds, per := 5, 20_000
+	if testing.Short() || concurrent.RaceEnabled {
+		rounds, per = 3, 2_000 // under the race detector, 5 x 20,000 took 80 s
+	}
+	for _, procs := range []int{1, 2, 8} {
+		for _, max := range []int{1, 2} {
+			t.Run(fmt.Sprintf("procs=%d/max=%d", procs, max), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				for round := range rounds {
+					if err := replacingWritersRound(max, per); err != nil {
+						t.Fatalf("round %d: %v", round, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func replacingWritersRound(max, per int) error {
+	c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: max, ExpireAfterWrite: time.Hour})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	const writers, keys = 8, 4
+	var started, finished atomic.Int64
+	var stop atomic.Bool
+	var worst atomic.Value // string
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for !stop.Load() {
+			before := finished.Load()
+			n := int64(c.Len())
+			after := started.Load()
+			if n > int64(max)+(after-before) && worst.Load() == nil {
+				worst.Store(fmt.Sprintf("Len %d > MaxSize %d + %d writes in progress", n, max, after-before))
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for i := range per {
+				k := rng.IntN(keys)
+				started.Add(1)
+				_ = c.Set(k, i)
+				finished.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	stop.Store(true)
+	<-sampled
+	if s := worst.Load(); s != nil {
+		return fmt.Errorf("%s", s)
+	}
+	if c.Len() > c.MaxSize() {
+		return fmt.Errorf("Len %d > MaxSize %d after all writers returned", c.Len(), c.MaxSize())
+	}
+	return nil
+}

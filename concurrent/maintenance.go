@@ -404,10 +404,11 @@ func (c *Cache[K, V]) evictionCause(v *node[K, V], now int64) Cause {
 // evictInFlightLocked evicts, with cause Size, entries the policy does not
 // hold yet (their writers are in flight: stored, counted, their tasks not
 // yet published) until the cache is within its bound. It is the last resort
-// of a shrinking Resize once the policy is empty: the writers of these
-// entries may not be inserting (a replacement does not overflow), so none of
-// them would evict. The writer's task, published later, finds its node
-// retired and skips it. O(n): it walks the map. Caller holds c.mu.
+// of a shrinking Resize, and of an insertion that overflows the bound, once
+// the policy is empty: the writers of these entries may not be inserting (a
+// replacement does not overflow), so none of them would evict. The writer's
+// task, published later, finds its node retired and skips it. O(n): it walks
+// the map. Caller holds c.mu.
 func (c *Cache[K, V]) evictInFlightLocked(notes []notification[K, V]) []notification[K, V] {
 	c.m.Range(func(_ K, e entry[K, V]) bool {
 		if c.size.Load() <= c.max.Load() {
@@ -529,11 +530,17 @@ func (c *Cache[K, V]) afterWrite(notes []notification[K, V], t writeTask[K, V], 
 	for !c.wb.offer(t) {
 		// Full: apply it ourselves. A write is never dropped. If the drain
 		// cannot progress (the head slot is claimed by a writer not yet done
-		// publishing), let that writer run.
+		// publishing), let that writer run; otherwise retry at once: a
+		// yield after every drain handed the processor to any busy
+		// goroutine for a whole time slice, every few writes.
 		c.mu.Lock()
+		head := c.wb.head
 		notes = c.drainLocked(notes)
+		stuck := c.wb.head == head
 		c.mu.Unlock()
-		runtime.Gosched()
+		if stuck {
+			runtime.Gosched()
+		}
 	}
 	if inserted && c.size.Load() > c.max.Load() {
 		c.mu.Lock()
@@ -543,6 +550,14 @@ func (c *Cache[K, V]) afterWrite(notes []notification[K, V], t writeTask[K, V], 
 		// still in flight, which gives the documented bound.
 		notes = c.drainLocked(notes)
 		notes = c.evictLocked(notes)
+		if c.size.Load() > c.max.Load() {
+			// The policy ran out: what it held were the old nodes of
+			// replacements in flight (with expiry a replacement publishes a
+			// new node), whose writers never evict. Evict their entries
+			// directly, as a shrinking Resize does, or this insertion
+			// returns above the bound with no insertion in flight.
+			notes = c.evictInFlightLocked(notes)
+		}
 		c.mu.Unlock()
 		return notes
 	}
