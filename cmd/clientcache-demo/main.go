@@ -64,7 +64,7 @@ func main() {
 	flag.IntVar(&s.workers, "workers", 16, "concurrent goroutines")
 	flag.IntVar(&s.requests, "requests", 10_000, "requests per strategy")
 	flag.IntVar(&s.naiveRequests, "naive-requests", 500, "requests for the client-per-request strategy (each leaves connections idle for 90 s)")
-	flag.Float64Var(&s.skew, "skew", 1.1, "Zipf exponent of tenant popularity (> 1)")
+	flag.Float64Var(&s.skew, "skew", 1.1, "Zipf exponent of tenant popularity (> 1: at least 1.000000001)")
 	flag.StringVar(&policy, "policy", "LRU", "clientcache eviction policy: LRU or LFU")
 	flag.IntVar(&s.size, "size", 256, "clientcache MaxConfigs (MaxClients is size x services)")
 	flag.DurationVar(&s.stsLatency, "sts-latency", 10*time.Millisecond, "time the STS endpoint takes per AssumeRole")
@@ -103,6 +103,11 @@ func fail(err error) {
 	os.Exit(1)
 }
 
+// minSkew is the smallest -skew: within about 1e-12 of 1, rand.Zipf loses
+// its precision and draws tenants beyond -tenants (1.0000000000000002 drew
+// tenant 2 of -tenants 2) from a distorted distribution.
+const minSkew = 1 + 1e-9
+
 func (s settings) validate() error {
 	switch {
 	case s.tenants < 1:
@@ -118,10 +123,10 @@ func (s settings) validate() error {
 		// keeps a slot per worker: -workers 1000000000 died out of memory
 		// (a 24 GB allocation) instead of naming the flag.
 		return fmt.Errorf("-workers %d: must be at most -requests (%d)", s.workers, s.requests)
-	case !(s.skew > 1) || math.IsInf(s.skew, 1):
+	case !(s.skew >= minSkew) || math.IsInf(s.skew, 1):
 		// NaN and +Inf pass a plain "<= 1" test, and rand.Zipf then
 		// loops for ever drawing the first tenant.
-		return fmt.Errorf("-skew %v: must be a finite number greater than 1", s.skew)
+		return fmt.Errorf("-skew %v: must be a finite number of at least %v", s.skew, minSkew)
 	case s.size < 1:
 		return errors.New("-size must be at least 1")
 	case s.size > math.MaxInt/s.services:

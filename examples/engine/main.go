@@ -35,7 +35,7 @@ func main() {
 	size := flag.Int("size", 64, "cache bound (MaxSize; 0 means the engine's default, 10)")
 	workers := flag.Int("workers", 8, "concurrent goroutines")
 	requests := flag.Int("requests", 200_000, "total requests")
-	skew := flag.Float64("skew", 1.1, "Zipf exponent of tenant popularity (> 1)")
+	skew := flag.Float64("skew", 1.1, "Zipf exponent of tenant popularity (> 1: at least 1.000000001)")
 	policyName := flag.String("policy", "LRU", "eviction policy: LRU or LFU")
 	flag.Parse()
 
@@ -44,6 +44,11 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// minSkew is the smallest -skew: within about 1e-12 of 1, rand.Zipf loses
+// its precision and draws tenants beyond -tenants from a distorted
+// distribution (as the demo, cmd/clientcache-demo, found).
+const minSkew = 1 + 1e-9
 
 func run(out io.Writer, tenants, size, workers, requests int, skew float64, policyName string) error {
 	var policy concurrent.Policy
@@ -64,9 +69,9 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 		// billion goroutines for 10 requests.
 		return fmt.Errorf("-workers %d: must be at most -requests (%d)", workers, requests)
 	}
-	if !(skew > 1) || math.IsInf(skew, 1) {
+	if !(skew >= minSkew) || math.IsInf(skew, 1) {
 		// NaN and +Inf pass "skew <= 1", and rand.Zipf then loops for ever.
-		return fmt.Errorf("-skew %v: must be a finite number greater than 1", skew)
+		return fmt.Errorf("-skew %v: must be a finite number of at least %v", skew, minSkew)
 	}
 	// The engine would refuse these too, but naming Options.MaxSize, not
 	// the flag.

@@ -42,8 +42,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run(io.Discard, 50, 8, 100_000, 10, 1.2, "LRU"); err == nil || !strings.Contains(err.Error(), "-workers") {
 		t.Fatalf("-workers above -requests must be an error naming -workers, got %v", err)
 	}
-	// NaN and +Inf passed "skew <= 1" and the program hung in rand.Zipf.
-	for _, skew := range []float64{math.NaN(), math.Inf(1)} {
+	// NaN and +Inf passed "skew <= 1" and the program hung in rand.Zipf;
+	// just above 1, rand.Zipf draws beyond its range.
+	for _, skew := range []float64{math.NaN(), math.Inf(1), math.Nextafter(1, 2)} {
 		if err := run(io.Discard, 50, 8, 4, 4000, skew, "LRU"); err == nil || !strings.Contains(err.Error(), "-skew") {
 			t.Fatalf("-skew %v: got %v", skew, err)
 		}
