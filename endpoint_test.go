@@ -2,6 +2,10 @@ package clientcache_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,5 +75,62 @@ func TestEndpointTrailingSlashReachesTheSDK(t *testing.T) {
 	// "/p" and "/p/" are two identities; "/" and no path are one.
 	if seen[0] == seen[1] || seen[2] != seen[3] {
 		t.Errorf("keys of .../p, .../p/, .../ and ...: %v", seen)
+	}
+}
+
+// TestEndpointPortReachesTheSDK sends GetCallerIdentity through clients
+// cached for endpoints that differ in how their port is written, and
+// compares the Host header each sends (the header SigV4 signs) with the one
+// an SDK client built for the same endpoint sends. The SDK drops the
+// scheme's default port written as such (":80" for http), but sends a port
+// with leading zeros as written ("Host: 127.0.0.1:0<port>", signed so): it
+// does not treat it as the same port, nor ":080" as the default one.
+func TestEndpointPortReachesTheSDK(t *testing.T) {
+	var mu sync.Mutex
+	var last string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		last = r.Host
+		mu.Unlock()
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(ctx, cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostOf := func(cl *sts.Client) string {
+		t.Helper()
+		mu.Lock()
+		last = ""
+		mu.Unlock()
+		_, _ = cl.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}) // the server answers 403
+		mu.Lock()
+		defer mu.Unlock()
+		if last == "" {
+			t.Fatal("the server saw no request")
+		}
+		return last
+	}
+	for _, endpoint := range []string{"http://127.0.0.1:" + port, "http://127.0.0.1:0" + port, "http://127.0.0.1:00" + port} {
+		want := hostOf(sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) }))
+		k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "sts", Endpoint: endpoint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := clientcache.Client(ctx, c, k, sts.NewFromConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hostOf(cl); got != want {
+			t.Errorf("the client cached for %q (key endpoint %q) sent Host %q; an SDK client for it sends %q", endpoint, k.Endpoint(), got, want)
+		}
 	}
 }

@@ -44,8 +44,8 @@
 //
 //   - Endpoints (config, client, STS): scheme and the ASCII letters of the
 //     host lowercased (an IPv6 zone excepted; a non-ASCII letter is another
-//     host name); the scheme's default port (80, 443) dropped and
-//     leading zeros of a port removed; a path of a single "/" dropped
+//     host name); the scheme's default port ("80", "443", written so)
+//     dropped, any other port kept as given; a path of a single "/" dropped
 //     (any other path is kept, a trailing "/" included: the SDK sends an
 //     operation whose path is "/" to "/p/" on "https://h/p/" and to "/p" on
 //     "https://h/p").

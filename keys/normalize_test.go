@@ -91,8 +91,12 @@ func TestEndpointHostEscapesThatCannotBeWrittenBack(t *testing.T) {
 func TestNormaliseEndpointDefaultPort(t *testing.T) {
 	sameConfig(t, endpoint("https://example.com:443"), endpoint("https://example.com"))
 	sameConfig(t, endpoint("http://example.com:80"), endpoint("http://example.com"))
-	sameConfig(t, endpoint("https://example.com:0443"), endpoint("https://example.com"))
-	sameConfig(t, endpoint("http://localhost:09000"), endpoint("http://localhost:9000"))
+	// A port with leading zeros is kept: the SDK sends and signs the Host
+	// header as written ("example.com:0443"), and drops only ":443" itself
+	// (TestEndpointPortReachesTheSDK in the root package sends them).
+	differentConfig(t, endpoint("https://example.com:0443"), endpoint("https://example.com"))
+	differentConfig(t, endpoint("http://localhost:09000"), endpoint("http://localhost:9000"))
+	differentConfig(t, endpoint("http://example.com:080"), endpoint("http://example.com"))
 	// Only the scheme's own default port is dropped.
 	differentConfig(t, endpoint("https://example.com:80"), endpoint("https://example.com"))
 	differentConfig(t, endpoint("http://example.com:443"), endpoint("http://example.com"))

@@ -344,8 +344,9 @@ const maxEndpoint = 2048
 //     case-insensitive in ASCII, and only there: net/http sends a non-ASCII
 //     host name as given; the zone of an IPv6 literal, an interface name, is
 //     kept as given);
-//   - a port equal to the scheme's default (80 for http, 443 for https) is
-//     dropped, and a port with leading zeros is written without them;
+//   - a port written as the scheme's default ("80" for http, "443" for
+//     https) is dropped; any other port is kept as given, leading zeros
+//     included (the SDK sends "Host: h:0443" for "https://h:0443");
 //   - a path of a single "/" is dropped, so "https://h/" and "https://h"
 //     are one endpoint: the SDK joins an operation's path to either as to
 //     "/". Any other path is kept as given, a trailing "/" included:
@@ -427,8 +428,11 @@ func normalizeEndpoint(raw string) (string, string) {
 		if err != nil || n < 1 || n > 65535 {
 			return "", "has a port outside 1-65535"
 		}
-		if !(scheme == "http" && n == 80 || scheme == "https" && n == 443) {
-			host += ":" + strconv.Itoa(n)
+		// Only the default port as written is dropped, as the SDK drops it
+		// from the Host header it signs and sends; a port with leading
+		// zeros is kept as given: the SDK sends it so ("Host: h:0443").
+		if !(scheme == "http" && p == "80" || scheme == "https" && p == "443") {
+			host += ":" + p
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
 		return "", "has an empty port"
