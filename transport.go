@@ -3,6 +3,7 @@ package clientcache
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -113,6 +114,13 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 // connections again once it has its connection: a connection that went idle
 // meanwhile is closed, and the Transport goes back to closing those that
 // become idle later.
+//
+// That holds for HTTP/1.1 only. An HTTP/2 connection (the SDK's transport
+// attempts HTTP/2 with endpoints that offer it) is closed by
+// CloseIdleConnections only if it has no stream open at that moment, and
+// nothing closes it when its last stream ends later: so the body of an
+// HTTP/2 response closes the idle connections again when it is closed (its
+// stream is then done), if the pool is released by then.
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	released := t.released.Load()
 	if released && !r.Close {
@@ -124,7 +132,30 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if released || t.released.Load() {
 		t.tr.CloseIdleConnections()
 	}
+	if err == nil && resp.ProtoMajor == 2 && resp.Body != nil && resp.Body != http.NoBody {
+		// An HTTP/2 connection has no "close newly idle connections"
+		// state: one whose streams were in flight at release goes idle,
+		// and stays open for the idle timeout, when its last stream ends.
+		// Its stream is done once its body is closed: close the idle
+		// connections again then, if the pool is released by that time.
+		resp.Body = &releasedBody{ReadCloser: resp.Body, t: t}
+	}
 	return resp, err
+}
+
+// releasedBody is the body of an HTTP/2 response of the pool t: closing it
+// closes t's idle connections, its own's included, if t is released.
+type releasedBody struct {
+	io.ReadCloser
+	t *transport
+}
+
+func (b *releasedBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.t.released.Load() {
+		b.t.tr.CloseIdleConnections()
+	}
+	return err
 }
 
 // CloseIdleConnections closes the pool's idle connections (for

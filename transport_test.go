@@ -2,6 +2,7 @@ package clientcache_test
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -735,4 +736,116 @@ func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
 			t.Errorf("another origin (%s) received the %s header (%d bytes)", bURL, header, len(v))
 		}
 	}
+}
+
+// TestReleasedPoolLeavesNoHTTP2ConnectionOpen: the identity's pool speaks
+// HTTP/2 to an endpoint that offers it (the SDK's transport settings force
+// the attempt). A request in flight when the pool is released (Close), before
+// or after its response's head arrived, must leave no connection open once
+// it is done, as over HTTP/1.1 (see TestReleasedPoolLeavesNoConnectionOpen),
+// and so must a request made later through the kept client. net/http closes
+// an HTTP/1.1 connection that goes idle after CloseIdleConnections, but not
+// an HTTP/2 one: it stayed open for the idle timeout (90 s).
+func TestReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
+	for _, afterHead := range []bool{false, true} {
+		t.Run(fmt.Sprintf("released after the response head: %v", afterHead), func(t *testing.T) {
+			releasedPoolLeavesNoHTTP2ConnectionOpen(t, afterHead)
+		})
+	}
+}
+
+func releasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T, afterHead bool) {
+	arrived, finish := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	var protos sync.Map
+	open := new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+		slow := false
+		first.Do(func() { slow = true })
+		if slow {
+			// The response's head first, its body later: the stream is
+			// still open when RoundTrip returns.
+			if !afterHead {
+				close(arrived)
+				<-finish
+			}
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			if afterHead {
+				<-finish
+			} else {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		_, _ = w.Write([]byte("x"))
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDHTTP2", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: ca, RetryMaxAttempts: 1, Credentials: creds,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL, S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(head func()) error {
+		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
+		if err == nil {
+			head()
+			_, err = io.Copy(io.Discard, out.Body)
+			out.Body.Close()
+		}
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- get(func() {
+			if afterHead {
+				close(arrived)
+			}
+		})
+	}()
+	<-arrived
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(finish)
+	if err := <-done; err != nil {
+		t.Fatalf("the request in flight during Close: %v", err)
+	}
+	if _, ok := protos.Load("HTTP/2.0"); !ok {
+		t.Fatal("the request did not use HTTP/2: the test proves nothing")
+	}
+	testwait.Until(t, "the HTTP/2 connection of a request in flight during Close to close once it is done", func() bool { return open.Load() == 0 })
+
+	if err := get(func() {}); err != nil {
+		t.Fatalf("a request through a client kept after Close: %v", err)
+	}
+	testwait.Until(t, "the HTTP/2 connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
 }
