@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
 	"os"
@@ -2899,4 +2900,145 @@ func TestConfigCredentialsAreWhatConfigsDocSays(t *testing.T) {
 			t.Errorf("%v credentials: Config's Credentials is a %T", tc.creds.Kind(), cfg.Credentials)
 		}
 	}
+}
+
+// s3Holder is a derived object that holds its client (as a transfer manager
+// does), so that its requests go through the pool the derived entry holds.
+type s3Holder struct{ c *s3.Client }
+
+// TestPoolsUnderChurnWithKeptClients: goroutines use the clients and derived
+// objects of more tenants than the caches hold (assumed roles and static
+// identities), keep some of them across evictions and go on using them,
+// while others evict (DeleteConfig, DeleteClient, the idle timeout) and,
+// at the end, Close races with them. No request fails (a kept client keeps
+// working after its pool is released), every pool is released exactly once
+// (PoolsReleased never exceeds the configs loaded, and equals them after
+// Close), and once Close returned and every kept client is done, no
+// connection to S3 or STS stays open.
+func TestPoolsUnderChurnWithKeptClients(t *testing.T) {
+	rounds := 60
+	if testing.Short() {
+		rounds = 20
+	}
+	const tenants, statics, workers = 3, 2, 6
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("CLIENTCACHE_CHURN_SEED"); s != "" {
+		if _, err := fmt.Sscan(s, &seed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("seed %d (CLIENTCACHE_CHURN_SEED)", seed)
+	w := newWorld(t)
+	const idle = time.Minute
+	clock := testclock.New()
+	c := newClientCache(t, clientcache.WithClock(clientcache.Options{MaxConfigs: 2, MaxClients: 2, MaxDerived: 2, IdleTimeout: idle}, clock))
+	ctx := context.Background()
+	type tenantKeys struct {
+		cfg    keys.Config
+		s3     keys.Client
+		prefix string
+	}
+	var ts []tenantKeys
+	for tn := range tenants {
+		cfg := w.tenant(t, tn)
+		ts = append(ts, tenantKeys{cfg, w.s3Key(t, cfg), fmt.Sprintf("tenant-%d/", tn)})
+	}
+	for n := range statics {
+		creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: fmt.Sprint("AKIDCHURN", n), SecretAccessKey: keys.NewSecret(baseSecret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := w.config(t, creds)
+		ts = append(ts, tenantKeys{cfg, w.s3Key(t, cfg), fmt.Sprintf("static-%d/", n)})
+	}
+	hold := func(cl *s3.Client) (*s3Holder, error) { return &s3Holder{cl}, nil }
+	var closed atomic.Bool
+	checkCounts := func() {
+		// Before Close, no load fails: a pool is released only after its
+		// load has been counted. (Close fails the loads in flight, whose
+		// pools, if made, are released too.)
+		wasClosed := closed.Load()
+		st := c.Stats()
+		if !wasClosed && st.PoolsReleased > int64(st.Configs.Loads) {
+			t.Errorf("%d pools released, but only %d configs loaded (one pool each), %d load errors", st.PoolsReleased, st.Configs.Loads, st.Configs.LoadErrors)
+		}
+	}
+
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := mathrand.New(mathrand.NewPCG(uint64(seed), uint64(g)))
+			var kept []*s3.Client
+			for i := range rounds {
+				tk := ts[rng.IntN(len(ts))]
+				var cl *s3.Client
+				var err error
+				switch op := rng.IntN(10); {
+				case op < 4:
+					cl, err = clientcache.Client(ctx, c, tk.s3, s3.NewFromConfig)
+				case op < 7:
+					var h *s3Holder
+					h, err = clientcache.Derived(ctx, c, tk.s3, s3.NewFromConfig, "holder", hold)
+					if err == nil {
+						cl = h.c
+					}
+				case op < 8:
+					c.DeleteConfig(tk.cfg)
+				case op < 9:
+					clientcache.DeleteClient[*s3.Client](c, tk.s3)
+				default:
+					clock.Advance(idle / 2)
+				}
+				if err != nil {
+					// Close cancels the loads in flight.
+					if closed.Load() && (errors.Is(err, clientcache.ErrClosed) || errors.Is(err, context.Canceled)) {
+						cl = nil
+					} else {
+						t.Errorf("worker %d round %d: %v", g, i, err)
+						return
+					}
+				}
+				if cl != nil && rng.IntN(3) == 0 {
+					kept = append(kept, cl)
+				}
+				// A request through this round's client, and one through a
+				// client kept from an earlier round (evicted since, maybe).
+				use := []*s3.Client{cl}
+				if len(kept) > 0 {
+					use = append(use, kept[rng.IntN(len(kept))])
+				}
+				for _, u := range use {
+					if u == nil {
+						continue
+					}
+					obj := fmt.Sprintf("%sw%d-r%d", tk.prefix, g, i)
+					if err := put(ctx, u, obj, obj); err != nil {
+						t.Errorf("worker %d round %d: a request through a client: %v", g, i, err)
+						return
+					}
+				}
+				checkCounts()
+			}
+		}()
+	}
+	// Close races with the workers' last rounds.
+	time.Sleep(time.Duration(seed%50) * time.Millisecond)
+	closed.Store(true)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	// Every loaded config's pool is released once; so is the pool of a
+	// load Close failed, if it made one.
+	st := c.Stats()
+	if st.PoolsReleased < int64(st.Configs.Loads) || st.PoolsReleased > int64(st.Configs.Loads+st.Configs.LoadErrors) {
+		t.Fatalf("%d configs loaded (one pool each) and %d failed, %d pools released", st.Configs.Loads, st.Configs.LoadErrors, st.PoolsReleased)
+	}
+	testwait.Until(t, "every S3 connection to close after Close, once every kept client is done", func() bool { return w.s3.OpenConnections() == 0 })
+	testwait.Until(t, "every STS connection to close after Close", func() bool { return w.sts.OpenConnections() == 0 })
 }
