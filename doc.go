@@ -38,6 +38,14 @@
 // them an HTTP client that keeps no idle connection, so that nothing stays
 // open after Close either.
 //
+// That holds over HTTP/1.1, the protocol of the package's tests. With an
+// endpoint that negotiates HTTP/2 (the SDK's transport offers it to every
+// endpoint) it does not hold yet: a pool released while an upload's
+// stream is being retired can leave that connection open until its idle
+// timeout, and a client kept after its pool was released can see a request
+// fail ("cannot rewind body after connection loss") when another request
+// shares its HTTP/2 connection.
+//
 // # Identity
 //
 // Keys come from package [github.com/clientcache/clientcache/keys]: they are
