@@ -3,9 +3,7 @@ package clientcache_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,13 +235,8 @@ func TestZeroBoundsAreDefaultMaxEntries(t *testing.T) {
 // body: the request itself must ask for its connection to be closed.
 func TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
 	w := newWorld(t)
-	var open sync.Map // net.Conn -> struct{}
-	count := func() int {
-		n := 0
-		open.Range(func(any, any) bool { n++; return true })
-		return n
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	// httptest's own certificate, which w.ca trusts.
+	srv, open := connCountingHTTP2Server(t, func(rw http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 2 {
 			t.Errorf("request over %s", r.Proto)
 		}
@@ -254,18 +247,7 @@ func TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
 		rw.(http.Flusher).Flush()
 		time.Sleep(20 * time.Millisecond)
 		_, _ = rw.Write([]byte(" "))
-	}))
-	srv.EnableHTTP2 = true
-	srv.Config.ConnState = func(conn net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Store(conn, struct{}{})
-		case http.StateClosed, http.StateHijacked:
-			open.Delete(conn)
-		}
-	}
-	srv.StartTLS() // httptest's own certificate, which w.ca trusts
-	t.Cleanup(srv.Close)
+	})
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
 	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDKEPTCLIENT", SecretAccessKey: keys.NewSecret(baseSecret)})
@@ -287,12 +269,12 @@ func TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
 	if !clientcache.DeleteClient[*s3.Client](c, key) || !c.DeleteConfig(cfgKey) {
 		t.Fatal("the client or its config was not cached")
 	}
-	testwait.Until(t, "the released pool's idle connection to close", func() bool { return count() == 0 })
+	testwait.Until(t, "the released pool's idle connection to close", func() bool { return open.Load() == 0 })
 	for i := range 2 {
 		if err := put(ctx, cl, fmt.Sprintf("kept/b%d", i), "b"); err != nil {
 			t.Fatal(err)
 		}
-		testwait.Until(t, "the kept client's request to leave no connection open", func() bool { return count() == 0 })
+		testwait.Until(t, "the kept client's request to leave no connection open", func() bool { return open.Load() == 0 })
 	}
 }
 

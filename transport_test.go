@@ -561,24 +561,8 @@ func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDINFLIGHT", SecretAccessKey: keys.NewSecret(baseSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, Credentials: creds,
-		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL, S3: keys.S3Options{UsePathStyle: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := pathStyleS3Client(t, c, "AKIDINFLIGHT", nil, srv.URL)
 	get := func() error {
 		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
 		if err == nil {
@@ -665,6 +649,16 @@ func TestReleasedPoolClosesInFlightConnectionAfterALaterRequest(t *testing.T) {
 // connCountingServer starts a plain HTTP server with handler h and returns
 // it with the count of its connections currently open.
 func connCountingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	return startConnCountingServer(t, h, false)
+}
+
+// connCountingHTTP2Server is connCountingServer over TLS with HTTP/2
+// enabled (httptest's own certificate, which the worlds' CA bundle trusts).
+func connCountingHTTP2Server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	return startConnCountingServer(t, h, true)
+}
+
+func startConnCountingServer(t *testing.T, h http.HandlerFunc, http2 bool) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	open := new(atomic.Int64)
 	srv := httptest.NewUnstartedServer(h)
@@ -676,9 +670,39 @@ func connCountingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *at
 			open.Add(-1)
 		}
 	}
-	srv.Start()
+	if http2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return srv, open
+}
+
+// pathStyleS3Client returns the cached S3 client (path-style, one attempt)
+// of a static identity signing as accessKeyID, trusting ca (nil: the
+// system's roots) and sending to endpoint.
+func pathStyleS3Client(t *testing.T, c *clientcache.Cache, accessKeyID string, ca []byte, endpoint string) *s3.Client {
+	t.Helper()
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: accessKeyID, SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: ca, RetryMaxAttempts: 1, Credentials: creds,
+		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: endpoint, S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clientcache.Client(context.Background(), c, k, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }
 
 // TestRedirectNeverSendsTheSSOBearerTokenToAnotherOrigin pins a credential
@@ -758,8 +782,7 @@ func releasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T, afterHead bool) {
 	arrived, finish := make(chan struct{}), make(chan struct{})
 	var first sync.Once
 	var protos sync.Map
-	open := new(atomic.Int64)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, open := connCountingHTTP2Server(t, func(w http.ResponseWriter, r *http.Request) {
 		protos.Store(r.Proto, true)
 		slow := false
 		first.Do(func() { slow = true })
@@ -779,41 +802,14 @@ func releasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T, afterHead bool) {
 			}
 		}
 		_, _ = w.Write([]byte("x"))
-	}))
-	srv.EnableHTTP2 = true
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	})
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	c, err := clientcache.New(clientcache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDHTTP2", SecretAccessKey: keys.NewSecret(baseSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: ca, RetryMaxAttempts: 1, Credentials: creds,
-		RequestChecksumCalculation: keys.ChecksumWhenRequired, ResponseChecksumValidation: keys.ChecksumWhenRequired})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3", Endpoint: srv.URL, S3: keys.S3Options{UsePathStyle: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	cl, err := clientcache.Client(ctx, c, k, s3.NewFromConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := pathStyleS3Client(t, c, "AKIDHTTP2", ca, srv.URL)
 	get := func(head func()) error {
 		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
 		if err == nil {
