@@ -58,14 +58,7 @@ func TestEndpointTrailingSlashReachesTheSDK(t *testing.T) {
 		if got := lastPath(); got != tc.path {
 			t.Fatalf("an SDK client for %q sent to %q, want %q (the SDK changed: revisit keys' endpoint normalisation)", endpoint, got, tc.path)
 		}
-		k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "sts", Endpoint: endpoint})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl, err := clientcache.Client(ctx, c, k, sts.NewFromConfig)
-		if err != nil {
-			t.Fatal(err)
-		}
+		k, cl := cachedSTSClient(t, c, cfgKey, endpoint)
 		assume(cl)
 		if got := lastPath(); got != tc.path {
 			t.Errorf("the client cached for %q (key endpoint %q) sent to %q, want %q", endpoint, k.Endpoint(), got, tc.path)
@@ -121,16 +114,24 @@ func TestEndpointPortReachesTheSDK(t *testing.T) {
 	}
 	for _, endpoint := range []string{"http://127.0.0.1:" + port, "http://127.0.0.1:0" + port, "http://127.0.0.1:00" + port} {
 		want := hostOf(sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) }))
-		k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "sts", Endpoint: endpoint})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl, err := clientcache.Client(ctx, c, k, sts.NewFromConfig)
-		if err != nil {
-			t.Fatal(err)
-		}
+		k, cl := cachedSTSClient(t, c, cfgKey, endpoint)
 		if got := hostOf(cl); got != want {
 			t.Errorf("the client cached for %q (key endpoint %q) sent Host %q; an SDK client for it sends %q", endpoint, k.Endpoint(), got, want)
 		}
 	}
+}
+
+// cachedSTSClient returns the key of an STS client of cfgKey sending to
+// endpoint, and the client c caches for it.
+func cachedSTSClient(t *testing.T, c *clientcache.Cache, cfgKey keys.Config, endpoint string) (keys.Client, *sts.Client) {
+	t.Helper()
+	k, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "sts", Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clientcache.Client(context.Background(), c, k, sts.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, cl
 }
