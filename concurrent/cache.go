@@ -590,11 +590,7 @@ func (c *Cache[K, V]) resize(n int) []notification[K, V] {
 		c.pol.setMax(n)
 		c.max.Store(int64(n))
 	}
-	notes = c.evictLocked(notes)
-	if c.size.Load() > int64(n) {
-		notes = c.evictInFlightLocked(notes)
-	}
-	return notes
+	return c.evictToBoundLocked(notes)
 }
 
 // Sync applies every buffered read and write to the policy, removes expired

@@ -383,7 +383,7 @@ func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, 
 	for c.size.Load() > c.max.Load() {
 		v := c.evictOne()
 		if v == nil {
-			break // the excess is in flight: its writers evict when they finish
+			break // the excess is in flight (see evictToBoundLocked)
 		}
 		if value, ok := c.removeLocked(v); ok {
 			notes = append(notes, notification[K, V]{v.key, value, c.evictionCause(v, now)})
@@ -401,14 +401,27 @@ func (c *Cache[K, V]) evictionCause(v *node[K, V], now int64) Cause {
 	return Size
 }
 
+// evictToBoundLocked is evictLocked, then, if the policy ran out with the
+// cache still over its bound, evictInFlightLocked: what the policy held were
+// the old nodes of replacements in flight (with expiry a replacement
+// publishes a new node), whose writers never evict, so a shrinking Resize or
+// an overflowing insertion would otherwise return above the bound with no
+// insertion in flight. Caller holds c.mu.
+func (c *Cache[K, V]) evictToBoundLocked(notes []notification[K, V]) []notification[K, V] {
+	notes = c.evictLocked(notes)
+	if c.size.Load() > c.max.Load() {
+		notes = c.evictInFlightLocked(notes)
+	}
+	return notes
+}
+
 // evictInFlightLocked evicts, with cause Size, entries the policy does not
 // hold yet (their writers are in flight: stored, counted, their tasks not
-// yet published) until the cache is within its bound. It is the last resort
-// of a shrinking Resize, and of an insertion that overflows the bound, once
-// the policy is empty: the writers of these entries may not be inserting (a
-// replacement does not overflow), so none of them would evict. The writer's
-// task, published later, finds its node retired and skips it. O(n): it walks
-// the map. Caller holds c.mu.
+// yet published) until the cache is within its bound: evictToBoundLocked's
+// last resort once the policy is empty. The writers of these entries may not
+// be inserting (a replacement does not overflow), so none of them would
+// evict. The writer's task, published later, finds its node retired and
+// skips it. O(n): it walks the map. Caller holds c.mu.
 func (c *Cache[K, V]) evictInFlightLocked(notes []notification[K, V]) []notification[K, V] {
 	c.m.Range(func(_ K, e entry[K, V]) bool {
 		if c.size.Load() <= c.max.Load() {
@@ -549,15 +562,7 @@ func (c *Cache[K, V]) afterWrite(notes []notification[K, V], t writeTask[K, V], 
 		// the entries counted but not linked afterwards are those of writers
 		// still in flight, which gives the documented bound.
 		notes = c.drainLocked(notes)
-		notes = c.evictLocked(notes)
-		if c.size.Load() > c.max.Load() {
-			// The policy ran out: what it held were the old nodes of
-			// replacements in flight (with expiry a replacement publishes a
-			// new node), whose writers never evict. Evict their entries
-			// directly, as a shrinking Resize does, or this insertion
-			// returns above the bound with no insertion in flight.
-			notes = c.evictInFlightLocked(notes)
-		}
+		notes = c.evictToBoundLocked(notes)
 		c.mu.Unlock()
 		return notes
 	}
