@@ -24,5 +24,5 @@ func NewContainerCredentials(accessKeyID, secretAccessKey, sessionToken string) 
 			"Token":           sessionToken,
 			"Expiration":      time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 		})
-	}), false)
+	}), plainHTTP)
 }

@@ -48,16 +48,26 @@ type Server struct {
 // Request is one request the endpoint served.
 type Request struct {
 	Method, Path string
+	Proto        string // "HTTP/1.1" or "HTTP/2.0"
 	SignedBy     string // access key id from the Authorization header
 	// TokenDigest is the SHA-256 of the X-Amz-Security-Token header (zero
 	// if absent): see Assumption.CarriesItsSessionToken.
 	TokenDigest [32]byte
 }
 
-func newServer(h http.Handler) *Server { return startServer(h, true) }
+func newServer(h http.Handler) *Server { return startServer(h, https) }
 
-// startServer starts an endpoint speaking HTTPS (useTLS) or plain HTTP.
-func startServer(h http.Handler, useTLS bool) *Server {
+// protocol is what an endpoint speaks.
+type protocol int
+
+const (
+	plainHTTP protocol = iota // HTTP/1.1 without TLS
+	https                     // HTTP/1.1 over TLS
+	https2                    // HTTP/2 over TLS, the one protocol offered in the handshake (ALPN)
+)
+
+// startServer starts an endpoint speaking proto.
+func startServer(h http.Handler, proto protocol) *Server {
 	s := &Server{byKey: map[string]int64{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
@@ -66,7 +76,7 @@ func startServer(h http.Handler, useTLS bool) *Server {
 		if id != "" {
 			s.byKey[id]++
 		}
-		req := Request{Method: r.Method, Path: r.URL.Path, SignedBy: id}
+		req := Request{Method: r.Method, Path: r.URL.Path, Proto: r.Proto, SignedBy: id}
 		if tok := r.Header.Get("X-Amz-Security-Token"); tok != "" {
 			req.TokenDigest = sha256.Sum256([]byte(tok))
 		}
@@ -83,7 +93,7 @@ func startServer(h http.Handler, useTLS bool) *Server {
 		}
 	}
 	s.srv.Config.ErrorLog = discardLog
-	if !useTLS {
+	if proto == plainHTTP {
 		s.srv.Start()
 		return s
 	}
@@ -93,6 +103,7 @@ func startServer(h http.Handler, useTLS bool) *Server {
 			return nil, nil
 		},
 	}
+	s.srv.EnableHTTP2 = proto == https2
 	s.srv.StartTLS()
 	return s
 }

@@ -48,5 +48,5 @@ func NewIMDS(role, accessKeyID, secretAccessKey, sessionToken string) *Server {
 		default:
 			http.NotFound(w, r)
 		}
-	}), false)
+	}), plainHTTP)
 }

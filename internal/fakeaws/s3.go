@@ -18,13 +18,16 @@ type S3 struct {
 
 // NewS3 starts an S3 endpoint with the given buckets. Clients must use
 // path-style addressing.
-func NewS3(buckets ...string) (*S3, error) { return newS3(true, buckets) }
+func NewS3(buckets ...string) (*S3, error) { return newS3(https, buckets) }
+
+// NewS3HTTP2 is NewS3 offering HTTP/2, which the SDK's transport takes.
+func NewS3HTTP2(buckets ...string) (*S3, error) { return newS3(https2, buckets) }
 
 // NewPlainS3 is NewS3 over plain HTTP, for identities without a custom CA
 // bundle (which trust the system's roots, not httptest's certificate).
-func NewPlainS3(buckets ...string) (*S3, error) { return newS3(false, buckets) }
+func NewPlainS3(buckets ...string) (*S3, error) { return newS3(plainHTTP, buckets) }
 
-func newS3(useTLS bool, buckets []string) (*S3, error) {
+func newS3(proto protocol, buckets []string) (*S3, error) {
 	backend := s3mem.New()
 	for _, b := range buckets {
 		if err := backend.CreateBucket(b); err != nil {
@@ -32,7 +35,7 @@ func newS3(useTLS bool, buckets []string) (*S3, error) {
 		}
 	}
 	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	return &S3{Server: startServer(fake.Server(), useTLS), backend: backend}, nil
+	return &S3{Server: startServer(fake.Server(), proto), backend: backend}, nil
 }
 
 // CreateBucket adds a bucket.

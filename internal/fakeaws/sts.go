@@ -106,9 +106,14 @@ type Behavior struct {
 }
 
 // NewSTS starts an STS endpoint.
-func NewSTS() *STS {
+func NewSTS() *STS { return newSTS(https) }
+
+// NewSTSHTTP2 is NewSTS offering HTTP/2, which the SDK's transport takes.
+func NewSTSHTTP2() *STS { return newSTS(https2) }
+
+func newSTS(proto protocol) *STS {
 	s := &STS{byRole: map[string]int64{}, issued: map[string]Assumption{}, users: map[string]string{}}
-	s.Server = newServer(http.HandlerFunc(s.serve))
+	s.Server = startServer(http.HandlerFunc(s.serve), proto)
 	return s
 }
 
