@@ -62,11 +62,22 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	s3srv, err := fakeaws.NewS3("bucket")
+	return newWorldOver(t, false)
+}
+
+// newWorldOver is newWorld with endpoints speaking HTTP/2 if http2 is set
+// (HTTP/1.1 otherwise).
+func newWorldOver(t *testing.T, http2 bool) *world {
+	t.Helper()
+	newS3, newSTS := fakeaws.NewS3, fakeaws.NewSTS
+	if http2 {
+		newS3, newSTS = fakeaws.NewS3HTTP2, fakeaws.NewSTSHTTP2
+	}
+	s3srv, err := newS3("bucket")
 	if err != nil {
 		t.Fatal(err)
 	}
-	stssrv := fakeaws.NewSTS()
+	stssrv := newSTS()
 	t.Cleanup(func() { s3srv.Close(); stssrv.Close() })
 	// The static keys whose AssumeRole signatures STS verifies.
 	for _, id := range []string{"AKIDSERVICEBASE", "AKIDRECORDBASE", "AKIDSTSREGION", "AKIDNAMEDPROVIDER", "AKIDENVBASE", "AKIDSLASH"} {
@@ -2914,8 +2925,16 @@ type s3Holder struct{ c *s3.Client }
 // working after its pool is released), every pool is released exactly once
 // (PoolsReleased never exceeds the configs loaded, and equals them after
 // Close), and once Close returned and every kept client is done, no
-// connection to S3 or STS stays open.
+// connection to S3 or STS stays open. It runs with endpoints speaking
+// HTTP/1.1 and HTTP/2: over HTTP/2, requests of a kept client failed
+// ("cannot rewind body after connection loss") when they shared a
+// connection with others asking for it to be closed.
 func TestPoolsUnderChurnWithKeptClients(t *testing.T) {
+	t.Run("HTTP1", func(t *testing.T) { poolsUnderChurnWithKeptClients(t, false) })
+	t.Run("HTTP2", func(t *testing.T) { poolsUnderChurnWithKeptClients(t, true) })
+}
+
+func poolsUnderChurnWithKeptClients(t *testing.T, http2 bool) {
 	rounds := 60
 	if testing.Short() {
 		rounds = 20
@@ -2928,7 +2947,7 @@ func TestPoolsUnderChurnWithKeptClients(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (CLIENTCACHE_CHURN_SEED)", seed)
-	w := newWorld(t)
+	w := newWorldOver(t, http2)
 	const idle = time.Minute
 	clock := testclock.New()
 	c := newClientCache(t, clientcache.WithClock(clientcache.Options{MaxConfigs: 2, MaxClients: 2, MaxDerived: 2, IdleTimeout: idle}, clock))
@@ -2950,6 +2969,23 @@ func TestPoolsUnderChurnWithKeptClients(t *testing.T) {
 		}
 		cfg := w.config(t, creds)
 		ts = append(ts, tenantKeys{cfg, w.s3Key(t, cfg), fmt.Sprintf("static-%d/", n)})
+	}
+	{
+		// One upload first, through a cache of its own, so that both
+		// endpoints serve a request (Close may win the race against the
+		// workers' first ones) and the protocol check below proves
+		// something.
+		warm := newClientCache(t, clientcache.Options{})
+		cl, err := clientcache.Client(ctx, warm, ts[0].s3, s3.NewFromConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := put(ctx, cl, ts[0].prefix+"warm", "warm"); err != nil {
+			t.Fatal(err)
+		}
+		if err := warm.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	hold := func(cl *s3.Client) (*s3Holder, error) { return &s3Holder{cl}, nil }
 	var closed atomic.Bool
@@ -3041,4 +3077,15 @@ func TestPoolsUnderChurnWithKeptClients(t *testing.T) {
 	}
 	testwait.Until(t, "every S3 connection to close after Close, once every kept client is done", func() bool { return w.s3.OpenConnections() == 0 })
 	testwait.Until(t, "every STS connection to close after Close", func() bool { return w.sts.OpenConnections() == 0 })
+	want := "HTTP/1.1"
+	if http2 {
+		want = "HTTP/2.0"
+	}
+	for _, srv := range []*fakeaws.Server{w.s3.Server, w.sts.Server} {
+		for _, r := range srv.Log() {
+			if r.Proto != want {
+				t.Fatalf("%s %s came over %s, not %s", r.Method, r.Path, r.Proto, want)
+			}
+		}
+	}
 }

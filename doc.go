@@ -29,22 +29,16 @@
 // by [concurrent.ErrLoaderPanic]) that holds the panic's value and stack as
 // they were, not redacted: what that code panics with is the caller's to
 // keep free of secrets. When the last holder of a connection pool (its config
-// and every client or derived object built on it) is evicted, its idle
-// connections are closed; a client the caller kept after that goes on
-// working, and each of its requests closes its connection when done. The
-// credential calls the SDK makes for the default
-// chain or a profile (STS, SSO, IMDS, the container endpoint) go through
-// clients the SDK builds, whose pools the cache cannot reach: the cache hands
-// them an HTTP client that keeps no idle connection, so that nothing stays
-// open after Close either.
-//
-// That holds over HTTP/1.1, the protocol of the package's tests. With an
-// endpoint that negotiates HTTP/2 (the SDK's transport offers it to every
-// endpoint) it does not hold yet: a pool released while an upload's
-// stream is being retired can leave that connection open until its idle
-// timeout, and a client kept after its pool was released can see a request
-// fail ("cannot rewind body after connection loss") when another request
-// shares its HTTP/2 connection.
+// and every client or derived object built on it) is evicted, its
+// connections are closed as soon as none of its requests is in flight (a
+// request is in flight until its response body has been read to the end or
+// closed); a client the caller kept after that goes on working, and its
+// connections are closed in turn whenever its requests are done. That holds
+// over HTTP/1.1 and HTTP/2 alike. The credential calls the SDK makes for the
+// default chain or a profile (STS, SSO, IMDS, the container endpoint) go
+// through clients the SDK builds, whose pools the cache cannot reach: the
+// cache hands them an HTTP client that keeps no idle connection, so that
+// nothing stays open after Close either.
 //
 // # Identity
 //

@@ -26,7 +26,7 @@ var LimitedRedirect = limitedRedirect
 func PoolTransport(hc any) *http.Transport {
 	if c, ok := hc.(*http.Client); ok {
 		if t, ok := c.Transport.(*transport); ok {
-			return t.tr
+			return t.gen.Load().tr
 		}
 	}
 	return nil

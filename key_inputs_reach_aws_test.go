@@ -229,10 +229,10 @@ func TestZeroBoundsAreDefaultMaxEntries(t *testing.T) {
 
 // TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen: a client the
 // caller kept after its identity and client were evicted goes on working,
-// but a request it makes then leaves no connection open (transport's
-// RoundTrip). Over HTTP/2, closing idle connections once the response's
-// headers arrive cannot close the connection of a stream still reading its
-// body: the request itself must ask for its connection to be closed.
+// but a request it makes then leaves no connection open once it is done
+// (transport's generations). Over HTTP/2, closing idle connections once the
+// response's headers arrive cannot close the connection of a stream still
+// reading its body.
 func TestKeptClientOfAReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
 	w := newWorld(t)
 	// httptest's own certificate, which w.ca trusts.

@@ -2,11 +2,14 @@ package clientcache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -15,17 +18,29 @@ import (
 // transport is an HTTP connection pool the cache owns: one per loaded config
 // identity, shared by every client built from that config. It counts its
 // holders (the config entry, and each cached client and derived object built
-// on it) and closes its idle connections when the last one lets go, so that
+// on it) and closes its connections when the last one lets go, so that
 // evicting a tenant releases its sockets instead of leaving them idle for 90
 // seconds.
+//
+// Requests go through a generation: a net/http Transport of the pool's
+// settings that knows the connections it dialed and counts its requests in
+// flight. Until the pool is released there is one generation. Once it is
+// released, a generation with no request in flight is sealed: it takes no
+// new request, and every connection it dialed is closed, idle or not, since
+// no request is using it. A request that finds the generation sealed (one of
+// a client the caller kept) opens a new one, which is sealed in turn when
+// its requests are done. So a released pool keeps no connection open while
+// none of its requests is in flight, over HTTP/1.1 and HTTP/2 alike, without
+// asking a request to close its connection (which, over HTTP/2, failed
+// other requests sharing that connection) and without waiting for net/http
+// to find a connection idle (an HTTP/2 stream is retired in a goroutine of
+// its own, after its response body was closed).
 type transport struct {
-	tr     *http.Transport
 	client *http.Client
 	refs   atomic.Int64
 	// released is set when the last holder lets go. A client the caller
-	// kept goes on working, but each of its requests then closes its
-	// connection when done (see RoundTrip), so that a released pool never
-	// keeps one open.
+	// kept goes on working, through generations of their own (see the
+	// type's comment).
 	released atomic.Bool
 	closes   *atomic.Int64 // the cache's count of pools released
 	// sources are the pools of the source identities this identity's
@@ -33,6 +48,14 @@ type transport struct {
 	// pool is released: the identity's clients refresh through them.
 	// Written before the pool is published.
 	sources []*transport
+
+	// template holds the pool's settings; it sends nothing itself: each
+	// generation is a clone of it. dial is its DialContext, which each
+	// generation wraps to know its connections.
+	template *http.Transport
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	gen      atomic.Pointer[generation]
+	genMu    sync.Mutex // held to replace a sealed generation
 }
 
 // newTransport takes the transport out of the cache's own buildable client
@@ -44,7 +67,11 @@ type transport struct {
 func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transport {
 	tr := from.GetTransport()
 	tr.DisableKeepAlives = false
-	t := &transport{tr: tr, closes: closes}
+	t := &transport{template: tr, dial: tr.DialContext, closes: closes}
+	if t.dial == nil {
+		t.dial = new(net.Dialer).DialContext // net/http's own default
+	}
+	t.gen.Store(t.newGeneration())
 	t.client = &http.Client{Transport: t, CheckRedirect: limitedRedirect, Timeout: from.GetTimeout()}
 	t.refs.Store(1) // the config entry's
 	return t
@@ -100,68 +127,193 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 	return v, err
 }
 
-// RoundTrip sends r through the pool. Once the pool is released, r asks for
-// its connection to be closed after the response (Request.Close, on a copy):
-// CloseIdleConnections closed the connections idle at release, and net/http
-// those of requests then in flight as they finish, but a request made later
-// would leave its connection idle, and open, for the idle timeout.
-//
-// A later request also undoes that CloseIdleConnections: net/http stops
-// closing newly idle connections as soon as a request asks the Transport for
-// one, so the connection of a request in flight at release would go idle,
-// and stay open, once done. So every request that finds the pool released,
-// before or after it was sent (one racing release), closes the idle
-// connections again once it has its connection: a connection that went idle
-// meanwhile is closed, and the Transport goes back to closing those that
-// become idle later.
-//
-// That holds for HTTP/1.1 only. An HTTP/2 connection (the SDK's transport
-// attempts HTTP/2 with endpoints that offer it) is closed by
-// CloseIdleConnections only if it has no stream open at that moment, and
-// nothing closes it when its last stream ends later: so the body of an
-// HTTP/2 response closes the idle connections again when it is closed (its
-// stream is then done), if the pool is released by then.
+// RoundTrip sends r through the pool's generation, counted in flight until
+// its response body has been read to its end, failed, or been closed (or
+// until RoundTrip fails).
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	released := t.released.Load()
-	if released && !r.Close {
-		c := *r
-		c.Close = true
-		r = &c
+	g := t.enter()
+	resp, err := g.tr.RoundTrip(r)
+	if err != nil || resp.Body == nil || resp.Body == http.NoBody {
+		t.exit(g)
+		return resp, err
 	}
-	resp, err := t.tr.RoundTrip(r)
-	if released || t.released.Load() {
-		t.tr.CloseIdleConnections()
+	tb := &trackedBody{ReadCloser: resp.Body, t: t, g: g}
+	if w, ok := resp.Body.(io.Writer); ok {
+		// A protocol switch (101): the body is the connection, and
+		// net/http's callers write to it.
+		resp.Body = &trackedRWBody{trackedBody: tb, w: w}
+	} else {
+		resp.Body = tb
 	}
-	if err == nil && resp.ProtoMajor == 2 && resp.Body != nil && resp.Body != http.NoBody {
-		// An HTTP/2 connection has no "close newly idle connections"
-		// state: one whose streams were in flight at release goes idle,
-		// and stays open for the idle timeout, when its last stream ends.
-		// Its stream is done once its body is closed: close the idle
-		// connections again then, if the pool is released by that time.
-		resp.Body = &releasedBody{ReadCloser: resp.Body, t: t}
-	}
-	return resp, err
+	return resp, nil
 }
 
-// releasedBody is the body of an HTTP/2 response of the pool t: closing it
-// closes t's idle connections, its own's included, if t is released.
-type releasedBody struct {
+// enter counts a request in flight in the pool's generation and returns it,
+// opening a new generation if that one is sealed.
+func (t *transport) enter() *generation {
+	for {
+		g := t.gen.Load()
+		if s := g.state.Load(); s&sealed == 0 {
+			if g.state.CompareAndSwap(s, s+inFlight) {
+				return g
+			}
+			continue
+		}
+		t.genMu.Lock()
+		if t.gen.Load() == g {
+			t.gen.Store(t.newGeneration())
+		}
+		t.genMu.Unlock()
+	}
+}
+
+// exit counts a request of g done, and seals g if it was the last in flight
+// and the pool is released.
+func (t *transport) exit(g *generation) {
+	if g.state.Add(-inFlight) == 0 && t.released.Load() {
+		g.seal()
+	}
+}
+
+// newGeneration clones the template into a generation of its own, whose
+// connections are dialed through dial and known to it.
+func (t *transport) newGeneration() *generation {
+	g := &generation{conns: make(map[*trackedConn]struct{})}
+	g.tr = t.template.Clone()
+	g.tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := t.dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return g.track(c)
+	}
+	return g
+}
+
+// The bits of generation.state.
+const (
+	sealed   = 1 // set once: the generation takes no new request
+	inFlight = 2 // one request in flight
+)
+
+// generation is a run of a pool's requests through one net/http Transport
+// (see transport).
+type generation struct {
+	tr *http.Transport
+	// state is the requests in flight (times inFlight), plus sealed once
+	// sealed: one word, so that no request can enter a generation after
+	// the check that none is in flight.
+	state atomic.Int64
+
+	mu     sync.Mutex
+	conns  map[*trackedConn]struct{} // the connections open, nil once closed
+	closed bool                      // closeAll ran: a connection dialed later is closed at once
+}
+
+// seal seals g if no request is in flight, and then closes every connection
+// it dialed.
+func (g *generation) seal() {
+	if g.state.CompareAndSwap(0, sealed) {
+		g.closeAll()
+	}
+}
+
+// closeAll closes every connection of g, idle or not: g is sealed with no
+// request in flight, so none is in use, and none will be.
+func (g *generation) closeAll() {
+	g.tr.CloseIdleConnections()
+	g.mu.Lock()
+	conns := g.conns
+	g.conns, g.closed = nil, true
+	g.mu.Unlock()
+	for c := range conns {
+		_ = c.Conn.Close()
+	}
+}
+
+// errSealed fails a connection that finished dialing after its generation
+// was sealed: net/http dials on for a request that got another connection,
+// or gave up, and no request can use this one.
+var errSealed = errors.New("clientcache: connection dialed after its pool was released")
+
+// track lists c as a connection of g, or closes it if g is closed already.
+func (g *generation) track(c net.Conn) (net.Conn, error) {
+	tc := &trackedConn{Conn: c, g: g}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		_ = c.Close()
+		return nil, errSealed
+	}
+	g.conns[tc] = struct{}{}
+	g.mu.Unlock()
+	return tc, nil
+}
+
+// trackedConn is a connection a generation dialed: closing it takes it off
+// the generation's list.
+type trackedConn struct {
+	net.Conn
+	g *generation
+}
+
+func (c *trackedConn) Close() error {
+	c.g.mu.Lock()
+	delete(c.g.conns, c)
+	c.g.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// ReadFrom keeps the connection's own ReadFrom (sendfile or splice on a
+// TCP connection) for net/http's writes of a plain HTTP request body.
+func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+
+// trackedBody is the body of a response of the generation g of the pool t:
+// the request is in flight until the body has been read to its end, failed,
+// or been closed, whichever comes first.
+type trackedBody struct {
 	io.ReadCloser
-	t *transport
+	t    *transport
+	g    *generation
+	done atomic.Bool
 }
 
-func (b *releasedBody) Close() error {
-	err := b.ReadCloser.Close()
-	if b.t.released.Load() {
-		b.t.tr.CloseIdleConnections()
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.exit()
 	}
+	return n, err
+}
+
+func (b *trackedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.exit()
 	return err
 }
 
-// CloseIdleConnections closes the pool's idle connections (for
-// http.Client.CloseIdleConnections).
-func (t *transport) CloseIdleConnections() { t.tr.CloseIdleConnections() }
+func (b *trackedBody) exit() {
+	if b.done.CompareAndSwap(false, true) {
+		b.t.exit(b.g)
+	}
+}
 
+// trackedRWBody is a trackedBody that can be written to (that of a protocol
+// switch, the connection itself).
+type trackedRWBody struct {
+	*trackedBody
+	w io.Writer
+}
+
+func (b *trackedRWBody) Write(p []byte) (int, error) { return b.w.Write(p) }
+
+// CloseIdleConnections closes the idle connections of the pool's generation
+// (for http.Client.CloseIdleConnections).
+func (t *transport) CloseIdleConnections() { t.gen.Load().tr.CloseIdleConnections() }
+
+// release lets go of a holder of t. The last one releases the pool: it is
+// counted, and its generation is sealed, and its connections closed, as soon
+// as no request is in flight (now, or when the last one is done).
 func (t *transport) release() {
 	// A nil transport is an HTTP client of the caller's: not ours to close.
 	if t != nil && t.refs.Add(-1) == 0 {
@@ -169,7 +321,7 @@ func (t *transport) release() {
 		// Counted first, so that whoever sees a connection closed here
 		// sees the release counted in Stats.PoolsReleased.
 		t.closes.Add(1)
-		t.tr.CloseIdleConnections()
+		t.gen.Load().seal()
 		for _, s := range t.sources {
 			s.release()
 		}

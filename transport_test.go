@@ -845,3 +845,181 @@ func releasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T, afterHead bool) {
 	}
 	testwait.Until(t, "the HTTP/2 connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
 }
+
+// TestReleasedPoolClosesHTTP2ConnectionOfAFinishedUpload: a request with a
+// body (an upload: PutObject) over HTTP/2 whose response has none returns
+// from RoundTrip before net/http has retired its stream (it closes the
+// request body, then forgets the stream, in a goroutine of its own). A pool
+// released then (the config evicted right after the upload returned) had
+// CloseIdleConnections skip the connection, whose stream was still listed,
+// and nothing closed it once the stream was gone: it stayed open for the
+// idle timeout (90 s). The request body's Close is held here to make that
+// window certain.
+func TestReleasedPoolClosesHTTP2ConnectionOfAFinishedUpload(t *testing.T) {
+	var protos sync.Map
+	srv, open := connCountingHTTP2Server(t, func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK) // no body: END_STREAM on the head
+	})
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	c := newClientCache(t, clientcache.Options{})
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", CABundle: ca, Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closing, proceed := make(chan struct{}), make(chan struct{})
+	body := &heldCloseBody{Reader: strings.NewReader("payload"), closing: closing, proceed: proceed}
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/bucket/object", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("the request used %s: the test proves nothing", resp.Proto)
+	}
+	<-closing                    // net/http is retiring the stream
+	if !c.DeleteConfig(cfgKey) { // the pool's last holder: released
+		t.Fatal("the config was not cached")
+	}
+	close(proceed)
+	testwait.Until(t, "the HTTP/2 connection of an upload done before the release to close", func() bool { return open.Load() == 0 })
+}
+
+// heldCloseBody is a request body whose Close closes closing, then waits
+// until proceed is closed.
+type heldCloseBody struct {
+	io.Reader
+	once             sync.Once
+	closing, proceed chan struct{}
+}
+
+func (b *heldCloseBody) Close() error {
+	b.once.Do(func() { close(b.closing); <-b.proceed })
+	return nil
+}
+
+// TestKeptClientUploadsOverHTTP2AfterRelease: uploads (PutObject, whose body
+// net/http cannot rewind) made concurrently through an S3 client the caller
+// kept after its pool was released, to an endpoint speaking HTTP/2. Each
+// request asked for its connection to be closed (Request.Close), which marks
+// a shared HTTP/2 connection as not to be reused: an upload that had
+// reserved a stream on it failed ("cannot rewind body after connection
+// loss"). Every upload must succeed, and the released pool must leave no
+// connection open once they are done.
+func TestKeptClientUploadsOverHTTP2AfterRelease(t *testing.T) {
+	var protos sync.Map
+	srv, open := connCountingHTTP2Server(t, func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+	})
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := pathStyleS3Client(t, c, "AKIDKEPTH2", ca, srv.URL)
+	if err := c.Close(); err != nil { // the pool's last holder lets go
+		t.Fatal(err)
+	}
+	workers, uploads := 8, 40
+	if testing.Short() {
+		uploads = 10
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	var firstErr sync.Once
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range uploads {
+				_, err := cl.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("bucket"),
+					Key: aws.String(fmt.Sprintf("object-%d-%d", w, i)), Body: strings.NewReader("payload")})
+				if err != nil {
+					failed.Add(1)
+					firstErr.Do(func() { t.Errorf("an upload through the kept client: %v", err) })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d uploads failed", n, workers*uploads)
+	}
+	if _, ok := protos.Load("HTTP/2.0"); !ok {
+		t.Fatal("the uploads did not use HTTP/2: the test proves nothing")
+	}
+	testwait.Until(t, "the released pool's HTTP/2 connections to close once the uploads are done", func() bool { return open.Load() == 0 })
+}
+
+// TestProtocolSwitchThroughTheIdentityPool: the identity's HTTP client is
+// the caller's to use for anything, a protocol switch (101) included, whose
+// response body net/http makes the connection itself, written to through
+// io.ReadWriteCloser. The pool's wrapping of response bodies (to know when a
+// request is done) must keep that.
+func TestProtocolSwitchThroughTheIdentityPool(t *testing.T) {
+	srv, _ := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		_ = brw.Flush()
+		line, err := brw.ReadString('\n')
+		if err != nil {
+			return
+		}
+		_, _ = brw.WriteString(strings.ToUpper(line))
+		_ = brw.Flush()
+	})
+	c := newClientCache(t, clientcache.Options{})
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), cfgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "echo")
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("status %d, want 101", resp.StatusCode)
+	}
+	rw, ok := resp.Body.(io.ReadWriteCloser)
+	if !ok {
+		t.Fatalf("the body of a protocol switch is a %T, which cannot be written to", resp.Body)
+	}
+	if _, err := io.WriteString(rw, "hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, len("HELLO\n"))
+	if _, err := io.ReadFull(rw, buf); err != nil {
+		t.Fatal(err)
+	}
+	if string(buf) != "HELLO\n" {
+		t.Fatalf("echoed %q", buf)
+	}
+}

@@ -1,0 +1,68 @@
+package clientcache
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+)
+
+// TestSealedGenerationClosesALateConnection: net/http goes on dialing for a
+// request that got another connection or gave up, and keeps what it dials.
+// A connection a sealed generation finishes dialing is closed at once (no
+// request of it can be in flight), not kept, idle, for the idle timeout.
+func TestSealedGenerationClosesALateConnection(t *testing.T) {
+	var closes atomic.Int64
+	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	g := tr.gen.Load()
+	tr.release()
+	if g.state.Load() != sealed {
+		t.Fatalf("a released pool with no request in flight: generation state %d, want sealed", g.state.Load())
+	}
+	mine, theirs := net.Pipe()
+	defer theirs.Close()
+	c, err := g.track(mine)
+	if !errors.Is(err, errSealed) || c != nil {
+		t.Fatalf("a connection dialed after the seal: %v, %v", c, err)
+	}
+	if _, err := mine.Write([]byte("x")); !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("the late connection is open: writing to it gave %v", err)
+	}
+}
+
+// TestGenerationIsSealedByTheLastRequestInFlight: a pool released with a
+// request in flight keeps its generation (and its connections) until that
+// request is done, then seals it; a request entering a sealed generation
+// opens a new one, which its own exit seals.
+func TestGenerationIsSealedByTheLastRequestInFlight(t *testing.T) {
+	var closes atomic.Int64
+	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	g0 := tr.enter()
+	tr.release()
+	if s := g0.state.Load(); s != inFlight {
+		t.Fatalf("released with a request in flight: state %d, want %d (not sealed)", s, inFlight)
+	}
+	if g := tr.enter(); g != g0 {
+		t.Fatal("a request entering while another is in flight opened a new generation")
+	} else {
+		tr.exit(g)
+	}
+	tr.exit(g0)
+	if s := g0.state.Load(); s != sealed {
+		t.Fatalf("the last request in flight done: state %d, want sealed", s)
+	}
+	g1 := tr.enter()
+	if g1 == g0 {
+		t.Fatal("a request entered a sealed generation")
+	}
+	tr.exit(g1)
+	if s := g1.state.Load(); s != sealed {
+		t.Fatalf("the new generation's last request done: state %d, want sealed", s)
+	}
+	if n := closes.Load(); n != 1 {
+		t.Fatalf("%d releases counted, want 1", n)
+	}
+}
