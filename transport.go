@@ -78,8 +78,8 @@ func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transpor
 }
 
 // acquire adds a holder and reports whether it could. A pool whose last
-// holder let go is released for good (its idle connections closed and
-// counted) and never held again, so that it is released once: the caller
+// holder let go is released for good (counted, its connections closed once
+// none of its requests is in flight) and never held again, so that it is released once: the caller
 // then looks its holder up again, which loads a new one.
 func (t *transport) acquire() bool {
 	if t == nil {
