@@ -2,6 +2,10 @@ package clientcache_test
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -84,4 +88,52 @@ func cachedS3Client(t testing.TB) (*clientcache.Cache, keys.Client) {
 		t.Fatal(err)
 	}
 	return c, key
+}
+
+// BenchmarkPoolRequest is a GET through an identity's pool (the HTTP client
+// of a config the cache loaded) to a loopback HTTP/1.1 server, the
+// connection kept alive between requests, beside the same GET through a
+// plain net/http Transport of the same settings: what the pool adds to a
+// request (counting it in flight, wrapping its response body).
+//
+//	go test -run '^$' -bench PoolRequest -count 6 . | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -
+func BenchmarkPoolRequest(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("x")) }))
+	b.Cleanup(srv.Close)
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Close() })
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), cfgKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool := cfg.HTTPClient.(*http.Client)
+	plainTransport := clientcache.PoolTransport(pool).Clone()
+	plainTransport.DialContext = new(net.Dialer).DialContext // not the pool's, which tracks its connections
+	b.Cleanup(plainTransport.CloseIdleConnections)
+	plain := &http.Client{Transport: plainTransport}
+	for _, impl := range []struct {
+		name string
+		hc   *http.Client
+	}{{"net/http", plain}, {"pool", pool}} {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := impl.hc.Get(srv.URL)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+		})
+	}
 }
