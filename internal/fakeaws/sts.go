@@ -120,8 +120,9 @@ func newSTS(proto protocol) *STS {
 // AddUser makes the endpoint verify the signature of AssumeRole calls
 // signed with accessKeyID (an IAM user's, or any long-term key's): one
 // computed with another secret than secretAccessKey is refused with
-// SignatureDoesNotMatch, as STS does. Calls signed with keys neither added
-// nor issued by the endpoint are not verified.
+// SignatureDoesNotMatch, as STS does. A call signed with a key neither added
+// nor issued by the endpoint is refused with InvalidClientTokenId, as STS
+// refuses a key it does not know.
 func (s *STS) AddUser(accessKeyID, secretAccessKey string) {
 	s.mu.Lock()
 	s.users[accessKeyID] = secretAccessKey
@@ -205,9 +206,9 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 
 	// What real STS checks of the caller: AssumeRole must be signed, for
 	// the endpoint's region and for sts; a session it issued must be signed
-	// with its own session token and be unexpired; and the signature must be
-	// that of the key's secret (verified for the keys whose secret the
-	// endpoint knows).
+	// with its own session token and be unexpired; the key must be known
+	// (added or issued); and the signature must be that of the key's
+	// secret.
 	if action == "AssumeRole" {
 		region, service := credentialScope(r)
 		switch {
@@ -226,7 +227,10 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		case temporary && !time.Now().Before(source.expires):
 			writeSTSError(w, http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 			return
-		case known && !signatureMatches(r, body, req.SignedBy, secret):
+		case !known:
+			writeSTSError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return
+		case !signatureMatches(r, body, req.SignedBy, secret):
 			writeSTSError(w, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 			return
 		}

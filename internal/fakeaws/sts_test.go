@@ -60,6 +60,7 @@ func assume(ctx context.Context, c *sts.Client, role string) (*sts.AssumeRoleOut
 func TestSTSRejectsWhatRealSTSRejects(t *testing.T) {
 	s := NewSTS()
 	defer s.Close()
+	s.AddUser("AKIDBASE", "base-secret")
 	ctx := context.Background()
 	base := stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDBASE", "base-secret", ""))
 	out, err := assume(ctx, base, "arn:aws:iam::123456789012:role/a")
@@ -106,6 +107,7 @@ func TestSTSRejectsWhatRealSTSRejects(t *testing.T) {
 func TestSTSRejectsACredentialScopeOfAnotherRegionOrService(t *testing.T) {
 	s := NewSTS()
 	defer s.Close()
+	s.AddUser("AKIDBASE", "base-secret")
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("AKIDBASE", "base-secret", "")
 	for _, tc := range []struct {
@@ -140,6 +142,7 @@ func TestSTSRejectsACredentialScopeOfAnotherRegionOrService(t *testing.T) {
 func TestSTSRejectsASignatureOfAnotherSecret(t *testing.T) {
 	s := NewSTS()
 	defer s.Close()
+	s.AddUser("AKIDBASE", "base-secret")
 	ctx := context.Background()
 	out, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDBASE", "base-secret", "")), "arn:aws:iam::123456789012:role/a")
 	if err != nil {
@@ -162,5 +165,25 @@ func TestSTSRejectsASignatureOfAnotherSecret(t *testing.T) {
 	}
 	if _, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDUSER", "user-secret", "")), "arn:aws:iam::123456789012:role/e"); err != nil {
 		t.Errorf("AssumeRole signed with the added user's secret: %v", err)
+	}
+}
+
+// TestSTSRejectsAnUnknownKey: real STS answers a call signed with an access
+// key id it does not know (neither an IAM user's nor one it issued) with 403
+// InvalidClientTokenId. The fake issued credentials to any key it was not
+// told about, so a test passed whose identity signed its AssumeRole with a
+// key id nobody gave it.
+func TestSTSRejectsAnUnknownKey(t *testing.T) {
+	s := NewSTS()
+	defer s.Close()
+	ctx := context.Background()
+	_, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDNOBODY", "some-secret", "")), "arn:aws:iam::123456789012:role/a")
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidClientTokenId" {
+		t.Errorf("AssumeRole signed with an unknown key: got %v, want InvalidClientTokenId", err)
+	}
+	s.AddUser("AKIDNOBODY", "some-secret")
+	if _, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDNOBODY", "some-secret", "")), "arn:aws:iam::123456789012:role/a"); err != nil {
+		t.Errorf("AssumeRole signed with the key once added: %v", err)
 	}
 }
