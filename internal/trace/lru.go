@@ -1,6 +1,9 @@
 package trace
 
-import "container/list"
+import (
+	"container/list"
+	"fmt"
+)
 
 // LRU is a textbook least-recently-used cache of keys, the reference that
 // the library's LRU policy must match access for access: a map and a
@@ -11,8 +14,12 @@ type LRU struct {
 	where    map[uint64]*list.Element
 }
 
-// NewLRU returns an empty LRU holding at most capacity keys.
+// NewLRU returns an empty LRU holding at most capacity keys (none if 0). It
+// panics if capacity is negative.
 func NewLRU(capacity int) *LRU {
+	if capacity < 0 {
+		panic(fmt.Sprintf("trace: NewLRU: capacity %d is negative", capacity))
+	}
 	return &LRU{capacity: capacity, order: list.New(), where: map[uint64]*list.Element{}}
 }
 
@@ -41,8 +48,12 @@ func (c *LRU) Keys() []uint64 {
 	return out
 }
 
-// LRUHits returns the hits of a textbook LRU of capacity entries on keys.
+// LRUHits returns the hits of a textbook LRU of capacity entries on keys. It
+// panics if capacity is negative.
 func LRUHits(keys []uint64, capacity int) int {
+	if capacity < 0 {
+		panic(fmt.Sprintf("trace: LRUHits: capacity %d is negative", capacity))
+	}
 	c := NewLRU(capacity)
 	hits := 0
 	for _, k := range keys {

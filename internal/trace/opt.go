@@ -1,5 +1,7 @@
 package trace
 
+import "fmt"
+
 // Optimal returns the number of hits Bélády's optimal policy scores on keys
 // with a cache of capacity entries: on a miss with a full cache it drops,
 // among the cached keys and the missed key itself, the one whose next use is
@@ -13,8 +15,13 @@ package trace
 // Cost: O(n log n) time for n accesses, with next-use positions computed in
 // one backward pass and a max-heap of next uses whose outdated entries are
 // skipped when they surface; about 20 bytes of memory per access.
+//
+// A capacity of 0 scores no hit; Optimal panics if capacity is negative.
 func Optimal(keys []uint64, capacity int) int {
-	if capacity <= 0 || len(keys) == 0 {
+	if capacity < 0 {
+		panic(fmt.Sprintf("trace: Optimal: capacity %d is negative", capacity))
+	}
+	if capacity == 0 || len(keys) == 0 {
 		return 0
 	}
 	ids, distinct := dense(keys)

@@ -383,3 +383,36 @@ func TestOptimalOnRealTraces(t *testing.T) {
 		t.Fatalf("loop@512: OPT %.2f%%, want 50.5%%", p)
 	}
 }
+
+// TestNegativeCapacityPanics: a negative capacity is a caller's bug, which
+// NewLRU, LRUHits and Optimal used to take as 0 (a cache holding nothing)
+// and answer for. Each now panics, naming itself and the capacity; 0 stays
+// valid.
+func TestNegativeCapacityPanics(t *testing.T) {
+	keys := []uint64{1, 2, 1}
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"NewLRU", func() { NewLRU(-1) }},
+		{"LRUHits", func() { LRUHits(keys, -1) }},
+		{"Optimal", func() { Optimal(keys, -1) }},
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				msg, _ := r.(string)
+				if !strings.Contains(msg, tc.name) || !strings.Contains(msg, "-1") {
+					t.Errorf("%s with capacity -1: recovered %v, want a panic naming %s and the capacity", tc.name, r, tc.name)
+				}
+			}()
+			tc.f()
+		}()
+	}
+	if h := LRUHits(keys, 0); h != 0 {
+		t.Errorf("LRUHits with capacity 0: %d hits", h)
+	}
+	if h := Optimal(keys, 0); h != 0 {
+		t.Errorf("Optimal with capacity 0: %d hits", h)
+	}
+}
