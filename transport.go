@@ -129,10 +129,22 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 
 // RoundTrip sends r through the pool's generation, counted in flight until
 // its response body has been read to its end, failed, or been closed (or
-// until RoundTrip fails).
-func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+// until RoundTrip fails), and until net/http has closed its request body:
+// over HTTP/2, a server may answer (2xx, its stream ended) before it has
+// read the request body, and net/http goes on sending it (full duplex).
+func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	g := t.enter()
+	r := orig
+	if r.Body != nil && r.Body != http.NoBody {
+		g.state.Add(inFlight) // g has a request in flight: not sealed
+		r = new(http.Request)
+		*r = *orig // a RoundTripper does not modify its request
+		r.Body = &trackedReqBody{ReadCloser: orig.Body, t: t, g: g}
+	}
 	resp, err := g.tr.RoundTrip(r)
+	if resp != nil && resp.Request == r {
+		resp.Request = orig
+	}
 	if err != nil || resp.Body == nil || resp.Body == http.NoBody {
 		t.exit(g)
 		return resp, err
@@ -298,14 +310,37 @@ func (b *trackedBody) exit() {
 	}
 }
 
+// trackedReqBody is the body of a request of the generation g of the pool
+// t, in flight until net/http has closed it (which it does once it has sent
+// it, or given up, even after RoundTrip returned).
+type trackedReqBody struct {
+	io.ReadCloser
+	t    *transport
+	g    *generation
+	done atomic.Bool
+}
+
+func (b *trackedReqBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.done.CompareAndSwap(false, true) {
+		b.t.exit(b.g)
+	}
+	return err
+}
+
 // trackedRWBody is a trackedBody that can be written to (that of a protocol
-// switch, the connection itself).
+// switch, the connection itself), in flight until it is closed.
 type trackedRWBody struct {
 	*trackedBody
 	w io.Writer
 }
 
 func (b *trackedRWBody) Write(p []byte) (int, error) { return b.w.Write(p) }
+
+// Read reads the connection. Its read side ending (the peer half-closed it)
+// or failing does not end the exchange, which the caller may go on writing
+// to: the request is in flight until the body is closed.
+func (b *trackedRWBody) Read(p []byte) (int, error) { return b.ReadCloser.Read(p) }
 
 // CloseIdleConnections closes the idle connections of the pool's generation
 // (for http.Client.CloseIdleConnections).
@@ -317,10 +352,11 @@ func (t *transport) CloseIdleConnections() { t.gen.Load().tr.CloseIdleConnection
 func (t *transport) release() {
 	// A nil transport is an HTTP client of the caller's: not ours to close.
 	if t != nil && t.refs.Add(-1) == 0 {
-		t.released.Store(true)
-		// Counted first, so that whoever sees a connection closed here
-		// sees the release counted in Stats.PoolsReleased.
+		// Counted first, so that whoever sees a connection of the pool
+		// closed (here, or by its last request in flight once released
+		// is set) sees the release counted in Stats.PoolsReleased.
 		t.closes.Add(1)
+		t.released.Store(true)
 		t.gen.Load().seal()
 		for _, s := range t.sources {
 			s.release()
