@@ -79,10 +79,15 @@ func newWorldOver(t *testing.T, http2 bool) *world {
 	}
 	stssrv := newSTS()
 	t.Cleanup(func() { s3srv.Close(); stssrv.Close() })
-	// The static keys whose AssumeRole signatures STS verifies.
+	// The static keys whose AssumeRole signatures STS verifies, and whose
+	// requests S3 verifies (IAM users' keys, valid for both).
 	for _, id := range []string{"AKIDSERVICEBASE", "AKIDRECORDBASE", "AKIDSTSREGION", "AKIDNAMEDPROVIDER", "AKIDENVBASE", "AKIDSLASH"} {
 		stssrv.AddUser(id, baseSecret)
+		s3srv.AddUser(id, baseSecret)
 	}
+	// S3 verifies the signatures of the sessions STS issues too, and
+	// refuses any other key unless a test adds it (w.s3.AddUser).
+	s3srv.TrustIssuer(stssrv)
 	// Both present httptest's certificate; trust it through the identity's
 	// custom CA bundle, as a service behind a private CA would.
 	if !bytes.Equal(s3srv.CABundle(), stssrv.CABundle()) {
@@ -151,7 +156,8 @@ func (w *world) s3Key(t testing.TB, cfg keys.Config) keys.Client {
 // tenantSessionOf returns the session that signed r, a request for the
 // S3 path /bucket/tenant-N/..., and N, after checking that STS issued that
 // session for tenant N's role and that r carried the session's token. (The
-// fake S3 does not verify signatures.)
+// fake S3, which trusts the world's STS, verified too that r was signed with
+// the session's secret, or refused it.)
 func (w *world) tenantSessionOf(t *testing.T, r fakeaws.Request) (fakeaws.Assumption, int) {
 	t.Helper()
 	a, ok := w.sts.Issued(r.SignedBy)
@@ -283,8 +289,8 @@ func TestTenantsCostOneAssumeRoleEachAcrossServices(t *testing.T) {
 		t.Fatalf("%d configs loaded, want %d", st.Configs.Loads, tenants+1)
 	}
 	// Every S3 request was signed with the access key id of a session issued
-	// for its tenant and carried that session's token. (The fake S3 does not
-	// verify signatures.)
+	// for its tenant and carried that session's token (and, as the fake S3
+	// verifies, was signed with the session's secret).
 	log := w.s3.Log()
 	if len(log) != 2*tenants*goroutines {
 		t.Fatalf("%d S3 requests, want %d", len(log), 2*tenants*goroutines)
@@ -2967,6 +2973,7 @@ func poolsUnderChurnWithKeptClients(t *testing.T, http2 bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		w.s3.AddUser(fmt.Sprint("AKIDCHURN", n), baseSecret)
 		cfg := w.config(t, creds)
 		ts = append(ts, tenantKeys{cfg, w.s3Key(t, cfg), fmt.Sprintf("static-%d/", n)})
 	}

@@ -156,6 +156,7 @@ func TestDerivedErrorHoldsNoSecret(t *testing.T) {
 		token  = "DERIVEDTOKENFwoGZXIvYXdzEJrFIELDS"
 	)
 	w := newWorld(t)
+	w.s3.AddSession("AKIDDERIVED", secret, token)
 	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDDERIVED", SecretAccessKey: keys.NewSecret(secret), SessionToken: keys.NewSecret(token)})
 	if err != nil {
 		t.Fatal(err)

@@ -205,6 +205,7 @@ func TestEveryIdentityOwnsOnePool(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(srv.Close)
+			srv.AddUser("AKIDPOOL", baseSecret)
 			c := newClientCache(t, clientcache.Options{LoadOptions: tc.loadOptions})
 			ctx := context.Background()
 			creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDPOOL", SecretAccessKey: keys.NewSecret(baseSecret)})
@@ -278,6 +279,7 @@ func TestCallerBuildableHTTPClientIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	srv.AddUser("AKIDMINE", baseSecret)
 	mine := awshttp.NewBuildableClient().WithTimeout(250 * time.Millisecond)
 	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
 		"timeout-250ms": {config.WithHTTPClient(mine)},

@@ -57,8 +57,8 @@ type Assumption struct {
 }
 
 // CarriesItsSessionToken reports whether r carried the session token issued
-// with a's access key id (in X-Amz-Security-Token). The endpoints do not
-// verify signatures: this and the access key id are what a test can check.
+// with a's access key id (in X-Amz-Security-Token). (An S3 endpoint that
+// trusts the issuer refuses a request without it: [S3.TrustIssuer].)
 func (a Assumption) CarriesItsSessionToken(r Request) bool {
 	return r.TokenDigest != [32]byte{} && r.TokenDigest == a.tokenDigest
 }

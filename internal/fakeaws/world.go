@@ -38,6 +38,8 @@ func NewWorld(buckets ...string) (*World, error) {
 	}
 	w := &World{S3: s, STS: NewSTS()}
 	w.STS.AddUser(BaseAccessKeyID, BaseSecret)
+	// S3 serves the tenants' sessions, which STS issues.
+	w.S3.TrustIssuer(w.STS)
 	return w, nil
 }
 
