@@ -1,6 +1,7 @@
 package clientcache_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -90,15 +91,23 @@ func cachedS3Client(t testing.TB) (*clientcache.Cache, keys.Client) {
 	return c, key
 }
 
-// BenchmarkPoolRequest is a GET through an identity's pool (the HTTP client
-// of a config the cache loaded) to a loopback HTTP/1.1 server, the
-// connection kept alive between requests, beside the same GET through a
-// plain net/http Transport of the same settings: what the pool adds to a
-// request (counting it in flight, wrapping its response body).
+// BenchmarkPoolRequest is a GET, and a PUT of 1 KiB, through an identity's
+// pool (the HTTP client of a config the cache loaded) to a loopback HTTP/1.1
+// server, the connection kept alive between requests, beside the same
+// requests through a plain net/http Transport of the same settings: what the
+// pool adds to a request (counting it in flight, wrapping its response body
+// and, for a PUT, its request body). The PUT's body is a reader net/http
+// does not know, as the SDK sends it (body=stream), or a *bytes.Reader
+// (body=memory), whose headers and body net/http writes together, unless
+// the body is wrapped, as the pool wraps it: then it writes the headers
+// first.
 //
-//	go test -run '^$' -bench PoolRequest -count 6 . | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -
+//	go test -run '^$' -bench PoolRequest -count 6 . | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -row /method,/body -
 func BenchmarkPoolRequest(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("x")) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = w.Write([]byte("x"))
+	}))
 	b.Cleanup(srv.Close)
 	c, err := clientcache.New(clientcache.Options{})
 	if err != nil {
@@ -118,22 +127,37 @@ func BenchmarkPoolRequest(b *testing.B) {
 	plainTransport.DialContext = new(net.Dialer).DialContext // not the pool's, which tracks its connections
 	b.Cleanup(plainTransport.CloseIdleConnections)
 	plain := &http.Client{Transport: plainTransport}
-	for _, impl := range []struct {
-		name string
-		hc   *http.Client
-	}{{"net/http", plain}, {"pool", pool}} {
-		b.Run("impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				resp, err := impl.hc.Get(srv.URL)
-				if err != nil {
-					b.Fatal(err)
+	payload := bytes.Repeat([]byte("x"), 1024)
+	for _, method := range []string{"GET", "PUT/body=stream", "PUT/body=memory"} {
+		for _, impl := range []struct {
+			name string
+			hc   *http.Client
+		}{{"net/http", plain}, {"pool", pool}} {
+			b.Run("method="+method+"/impl="+impl.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					m, body, length := http.MethodGet, io.Reader(nil), int64(0)
+					switch method {
+					case "PUT/body=stream":
+						m, body, length = http.MethodPut, struct{ io.Reader }{bytes.NewReader(payload)}, int64(len(payload))
+					case "PUT/body=memory":
+						m, body, length = http.MethodPut, bytes.NewReader(payload), int64(len(payload))
+					}
+					req, err := http.NewRequest(m, srv.URL, body)
+					if err != nil {
+						b.Fatal(err)
+					}
+					req.ContentLength = length // as the SDK sets it
+					resp, err := impl.hc.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+						b.Fatal(err)
+					}
+					resp.Body.Close()
 				}
-				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-					b.Fatal(err)
-				}
-				resp.Body.Close()
-			}
-		})
+			})
+		}
 	}
 }
