@@ -95,9 +95,9 @@ func (r Row) best(keep func(Result) bool, score func(Result) int) (Result, bool)
 // the caches would take 0 for a default size or for no bound, and score
 // above the optimum, or every cache would tie at 0.
 func Measure(name string, keys []uint64, capacity int, contenders []Contender, runs int) Row {
-	row := Row{
-		Trace: name, Capacity: capacity, Accesses: len(keys),
-		Optimal: trace.Optimal(keys, capacity), LRU: trace.LRUHits(keys, capacity),
+	row := Row{Trace: name, Capacity: capacity, Accesses: len(keys)}
+	if capacity >= 1 { // the references panic below 0
+		row.Optimal, row.LRU = trace.Optimal(keys, capacity), trace.LRUHits(keys, capacity)
 	}
 	for _, c := range contenders {
 		row.Results = append(row.Results, measureOne(keys, capacity, c, runs))
