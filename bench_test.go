@@ -109,20 +109,7 @@ func BenchmarkPoolRequest(b *testing.B) {
 		_, _ = w.Write([]byte("x"))
 	}))
 	b.Cleanup(srv.Close)
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = c.Close() })
-	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := c.Config(context.Background(), cfgKey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pool := cfg.HTTPClient.(*http.Client)
+	pool, _ := identityHTTPClient(b, nil)
 	plainTransport := clientcache.PoolTransport(pool).Clone()
 	plainTransport.DialContext = new(net.Dialer).DialContext // not the pool's, which tracks its connections
 	b.Cleanup(plainTransport.CloseIdleConnections)
