@@ -1,6 +1,7 @@
 package clientcache_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -947,15 +948,7 @@ func TestKeptClientUploadsOverHTTP2AfterRelease(t *testing.T) {
 // io.ReadWriteCloser. The pool's wrapping of response bodies (to know when a
 // request is done) must keep that.
 func TestProtocolSwitchThroughTheIdentityPool(t *testing.T) {
-	srv, _ := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
-		conn, brw, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-		_ = brw.Flush()
+	url := switchingServer(t, "", func(_ net.Conn, brw *bufio.ReadWriter) {
 		line, err := brw.ReadString('\n')
 		if err != nil {
 			return
@@ -964,7 +957,7 @@ func TestProtocolSwitchThroughTheIdentityPool(t *testing.T) {
 		_ = brw.Flush()
 	})
 	hc, _ := identityHTTPClient(t, nil)
-	rw := switchProtocols(t, hc, srv.URL)
+	rw := switchProtocols(t, hc, url)
 	if _, err := io.WriteString(rw, "hello\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -1002,6 +995,25 @@ func identityHTTPClient(t testing.TB, ca []byte) (*http.Client, func()) {
 	}
 }
 
+// switchingServer starts a plain HTTP server that switches the connection
+// of every request to the "echo" protocol (101), sends greeting on it, and
+// hands it to serve, and returns the server's URL.
+func switchingServer(t *testing.T, greeting string, serve func(conn net.Conn, brw *bufio.ReadWriter)) string {
+	t.Helper()
+	srv, _ := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n" + greeting)
+		_ = brw.Flush()
+		serve(conn, brw)
+	})
+	return srv.URL
+}
+
 // switchProtocols asks the server at url to switch hc's connection to the
 // "echo" protocol and returns the switched connection (the response body).
 func switchProtocols(t *testing.T, hc *http.Client, url string) io.ReadWriteCloser {
@@ -1034,22 +1046,14 @@ func switchProtocols(t *testing.T, hc *http.Client, url string) io.ReadWriteClos
 // pool was released and the read side ended.
 func TestReleasedPoolKeepsAProtocolSwitchOpenAfterItsReadSideEnds(t *testing.T) {
 	got := make(chan string, 1)
-	srv, _ := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
-		conn, brw, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nbye\n")
-		_ = brw.Flush()
+	url := switchingServer(t, "bye\n", func(conn net.Conn, brw *bufio.ReadWriter) {
 		_ = conn.(*net.TCPConn).CloseWrite() // the server is done talking, still listening
 		line, _ := brw.ReadString('\n')
 		got <- line
 	})
 	hc, release := identityHTTPClient(t, nil)
 	release() // the caller kept hc
-	rw := switchProtocols(t, hc, srv.URL)
+	rw := switchProtocols(t, hc, url)
 	all, err := io.ReadAll(rw)
 	if err != nil || string(all) != "bye\n" {
 		t.Fatalf("read %q, %v", all, err)
