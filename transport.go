@@ -129,11 +129,13 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 
 // RoundTrip sends r through the pool's generation, counted in flight until
 // its response body has been read to its end, failed, or been closed (or
-// until RoundTrip fails), and until net/http has closed its request body:
-// over HTTP/2, a server may answer (2xx, its stream ended) before it has
-// read the request body, and net/http goes on sending it (full duplex).
+// until RoundTrip fails), and until net/http has closed its request body
+// (the last one it took: a retry sends one of Request.GetBody), or the
+// request's context is done: over HTTP/2, a server may answer (2xx, its
+// stream ended) before it has read the request body, and net/http goes on
+// sending it (full duplex).
 //
-// The cost, besides two small allocations: net/http writes the headers of
+// The cost, besides a few small allocations: net/http writes the headers of
 // a request whose body is a *bytes.Reader, *bytes.Buffer or *strings.Reader
 // together with its body, and those of any other body (the wrapped one
 // included) first, in a write of their own (BenchmarkPoolRequest). The
@@ -141,15 +143,37 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	g := t.enter()
 	r := orig
+	var rb *reqBodies
 	if r.Body != nil && r.Body != http.NoBody {
-		g.state.Add(inFlight) // g has a request in flight: not sealed
+		rb = &reqBodies{t: t, g: g}
 		r = new(http.Request)
 		*r = *orig // a RoundTripper does not modify its request
-		r.Body = &trackedReqBody{ReadCloser: orig.Body, t: t, g: g}
+		r.Body = rb.track(&rb.first, orig.Body)
+		if orig.GetBody != nil {
+			// net/http retries a request (HTTP/2 REFUSED_STREAM or
+			// GOAWAY, a reused HTTP/1.1 connection lost) with a body
+			// GetBody gives: the request is in flight until that
+			// one is sent.
+			r.GetBody = func() (io.ReadCloser, error) {
+				b, err := orig.GetBody()
+				if err != nil || b == nil || b == http.NoBody || rb.returned.Load() {
+					return b, err // (net/http's response may hand r on)
+				}
+				return rb.track(new(trackedReqBody), b), nil
+			}
+		}
 	}
 	resp, err := g.tr.RoundTrip(r)
 	if resp != nil && resp.Request == r {
 		resp.Request = orig
+	}
+	if rb != nil {
+		rb.returned.Store(true)
+		if err != nil {
+			rb.abandon() // the request failed: nothing of it is sent on
+		} else {
+			rb.abandonWhenDone(orig.Context())
+		}
 	}
 	if err != nil || resp.Body == nil || resp.Body == http.NoBody {
 		t.exit(g)
@@ -316,20 +340,72 @@ func (b *trackedBody) exit() {
 	}
 }
 
-// trackedReqBody is the body of a request of the generation g of the pool
-// t, in flight until net/http has closed it (which it does once it has sent
-// it, or given up, even after RoundTrip returned).
-type trackedReqBody struct {
-	io.ReadCloser
+// reqBodies are the request bodies of one request of the generation g of
+// the pool t: its own, and those Request.GetBody gave net/http to retry it.
+// The request is in flight until net/http has closed the last of them it
+// took (which it does once it has sent it, or given up, even after
+// RoundTrip returned): a body it took before is one it gave up, and one
+// it took and dropped (net/http's HTTP/2 retry, when the connection went
+// away, rewinds the body, then leaves the retry to the Transport, which
+// rewinds it again) is never closed.
+type reqBodies struct {
 	t    *transport
 	g    *generation
-	done atomic.Bool
+	cur  atomic.Pointer[trackedReqBody] // the last body taken, nil once closed
+	stop atomic.Pointer[func() bool]    // stops abandonWhenDone's watch
+	// returned is set once RoundTrip returned: no retry takes a body
+	// of GetBody then.
+	returned atomic.Bool
+	first    trackedReqBody
+}
+
+// track makes b, wrapping body, the request's current body, counting the
+// request in flight in g if its body was closed (or none was taken yet).
+// It runs within RoundTrip, which holds g: g is not sealed.
+func (rb *reqBodies) track(b *trackedReqBody, body io.ReadCloser) *trackedReqBody {
+	b.ReadCloser, b.rb = body, rb
+	if rb.cur.Swap(b) == nil {
+		rb.g.state.Add(inFlight)
+	}
+	return b
+}
+
+// abandon ends the request's body: RoundTrip failed.
+func (rb *reqBodies) abandon() {
+	if rb.cur.Swap(nil) != nil {
+		rb.t.exit(rb.g)
+	}
+}
+
+// abandonWhenDone ends the request's body once ctx is done, if net/http
+// has not closed it by then: a request cancelled sends nothing more (over
+// HTTP/2 its stream is reset, over HTTP/1.1 its connection closed), but
+// net/http closes its body only once a Read it is blocked in returns,
+// which, for a body the caller stopped feeding, may be never.
+func (rb *reqBodies) abandonWhenDone(ctx context.Context) {
+	if ctx.Done() == nil || rb.cur.Load() == nil {
+		return
+	}
+	stop := context.AfterFunc(ctx, rb.abandon)
+	rb.stop.Store(&stop)
+	if rb.cur.Load() == nil { // closed meanwhile
+		stop()
+	}
+}
+
+// trackedReqBody is a request body of reqBodies.
+type trackedReqBody struct {
+	io.ReadCloser
+	rb *reqBodies
 }
 
 func (b *trackedReqBody) Close() error {
 	err := b.ReadCloser.Close()
-	if b.done.CompareAndSwap(false, true) {
-		b.t.exit(b.g)
+	if b.rb.cur.CompareAndSwap(b, nil) {
+		if stop := b.rb.stop.Load(); stop != nil {
+			(*stop)()
+		}
+		b.rb.t.exit(b.rb.g)
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package clientcache_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"encoding/pem"
@@ -1231,8 +1232,12 @@ func TestReleasedPoolOddRequests(t *testing.T) {
 // (200, END_STREAM on the head) as soon as its head arrives, then goes on
 // reading the request body (full duplex, as golang.org/issue/13444 allows),
 // and sends on got the body bytes each stream carried once it ends or the
-// connection fails.
-func fullDuplexH2Server(t *testing.T) (url string, ca []byte, got <-chan string) {
+// connection fails. It refuses the first request it receives as refuse says:
+// "" (it does not), "refuse" (RST_STREAM REFUSED_STREAM) or "goaway" (GOAWAY
+// naming no stream processed, the connection left open), both of which
+// net/http retries, rewinding the body with Request.GetBody. open counts
+// the server's connections open.
+func fullDuplexH2Server(t *testing.T, refuse string) (url string, ca []byte, got <-chan string, open *atomic.Int64) {
 	t.Helper()
 	cert := httptest.NewUnstartedServer(nil)
 	cert.StartTLS()
@@ -1245,13 +1250,17 @@ func fullDuplexH2Server(t *testing.T) (url string, ca []byte, got <-chan string)
 	}
 	t.Cleanup(func() { ln.Close() })
 	ch := make(chan string, 10)
+	open = new(atomic.Int64)
+	var refused atomic.Bool
 	go func() {
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			open.Add(1)
 			go func() {
+				defer open.Add(-1)
 				defer conn.Close()
 				bodies := map[uint32]*bytes.Buffer{}
 				defer func() {
@@ -1287,6 +1296,14 @@ func fullDuplexH2Server(t *testing.T) (url string, ca []byte, got <-chan string)
 							frame(4, 1, 0, nil)
 						}
 					case 1: // HEADERS: answer at once, 200 with END_STREAM
+						if refuse != "" && refused.CompareAndSwap(false, true) {
+							if refuse == "refuse" {
+								frame(3, 0, stream, []byte{0, 0, 0, 7}) // RST_STREAM REFUSED_STREAM
+							} else {
+								frame(7, 0, 0, make([]byte, 8)) // GOAWAY, last stream 0, NO_ERROR
+							}
+							continue
+						}
 						bodies[stream] = new(bytes.Buffer)
 						frame(1, 0x4|0x1, stream, []byte{0x88})
 					case 0: // DATA
@@ -1306,7 +1323,7 @@ func fullDuplexH2Server(t *testing.T) (url string, ca []byte, got <-chan string)
 			}()
 		}
 	}()
-	return "https://" + ln.Addr().String(), ca, ch
+	return "https://" + ln.Addr().String(), ca, ch, open
 }
 
 // TestReleasedPoolLetsAFullDuplexUploadFinish: over HTTP/2, a server may
@@ -1317,7 +1334,7 @@ func fullDuplexH2Server(t *testing.T) (url string, ca []byte, got <-chan string)
 func TestReleasedPoolLetsAFullDuplexUploadFinish(t *testing.T) {
 	for _, released := range []bool{false, true} {
 		t.Run(fmt.Sprintf("released=%v", released), func(t *testing.T) {
-			url, ca, got := fullDuplexH2Server(t)
+			url, ca, got, _ := fullDuplexH2Server(t, "")
 			hc, release := identityHTTPClient(t, ca)
 			if released {
 				release()
@@ -1348,6 +1365,215 @@ func TestReleasedPoolLetsAFullDuplexUploadFinish(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("the server received nothing")
 			}
+		})
+	}
+}
+
+// TestReleasedPoolLetsARetriedFullDuplexUploadFinish: net/http retries a
+// request the server refused (RST_STREAM REFUSED_STREAM, or GOAWAY before
+// the stream was processed), closing its body and sending one that
+// Request.GetBody gives instead. The retried request is in flight until
+// that body is sent: a released pool must not cut the upload short, and
+// must close its connections once it is done.
+func TestReleasedPoolLetsARetriedFullDuplexUploadFinish(t *testing.T) {
+	for _, refuse := range []string{"refuse", "goaway"} {
+		for _, released := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/released=%v", refuse, released), func(t *testing.T) {
+				url, ca, got, open := fullDuplexH2Server(t, refuse)
+				hc, release := identityHTTPClient(t, ca)
+				if released {
+					release()
+				}
+				first, _ := io.Pipe() // the first body, never written: the request is refused
+				pr, pw := io.Pipe()   // what every body GetBody gives reads
+				var rewound atomic.Int64
+				req, err := http.NewRequest(http.MethodPut, url+"/stream", first)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.GetBody = func() (io.ReadCloser, error) {
+					rewound.Add(1)
+					return io.NopCloser(pr), nil
+				}
+				go func() { _, _ = pw.Write([]byte("first,")) }()
+				resp, err := hc.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if resp.ProtoMajor != 2 || resp.StatusCode != 200 || rewound.Load() == 0 {
+					t.Fatalf("%s %d, body rewound %d times: the test proves nothing", resp.Proto, resp.StatusCode, rewound.Load())
+				}
+				t.Logf("the body rewound %d times", rewound.Load())
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				time.Sleep(50 * time.Millisecond)
+				_, werr := pw.Write([]byte("second"))
+				pw.Close()
+				select {
+				case b := <-got:
+					if b != "first,second" {
+						t.Fatalf("the server received %q (the last write: %v)", b, werr)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatal("the server received nothing")
+				}
+				if released {
+					testwait.Until(t, "the released pool's connections to close once the upload is done", func() bool { return open.Load() == 0 })
+				}
+			})
+		}
+	}
+}
+
+// TestReleasedPoolMoreOddRequests: after release, a kept HTTP client's
+// Expect: 100-continue (accepted, and refused without reading the body),
+// request trailers, a non-nil body of ContentLength 0 (empty and not),
+// http.NoBody, and responses net/http decompresses (gzip, read to its end or
+// closed early) succeed and leave nothing open, over HTTP/1.1 and HTTP/2.
+func TestReleasedPoolMoreOddRequests(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("http2=%v", h2), func(t *testing.T) {
+			srv, open := startConnCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/refuse":
+					w.WriteHeader(http.StatusExpectationFailed)
+					return
+				case "/gzip":
+					w.Header().Set("Content-Encoding", "gzip")
+					zw := gzip.NewWriter(w)
+					_, _ = zw.Write([]byte(strings.Repeat("z", 100000)))
+					_ = zw.Close()
+					return
+				}
+				b, _ := io.ReadAll(r.Body)
+				_, _ = fmt.Fprintf(w, "%s|%s", b, r.Trailer.Get("X-T"))
+			}, h2)
+			var ca []byte
+			if h2 {
+				ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+			}
+			hc, release := identityHTTPClient(t, ca)
+			release()
+			for _, tc := range []struct {
+				name, method, path string
+				body               io.Reader
+				prep               func(*http.Request)
+				want               string // "" : not checked
+				readAll            bool
+			}{
+				{"100-continue", http.MethodPut, "/", strings.NewReader("payload"), func(r *http.Request) { r.Header.Set("Expect", "100-continue") }, "payload|", true},
+				{"100-continue refused", http.MethodPut, "/refuse", io.MultiReader(strings.NewReader("payload")), func(r *http.Request) { r.Header.Set("Expect", "100-continue") }, "", true},
+				{"trailers", http.MethodPut, "/", io.MultiReader(strings.NewReader("payload")), func(r *http.Request) {
+					r.Trailer = http.Header{"X-T": {"tv"}}
+					r.ContentLength = -1
+				}, "payload|tv", true},
+				{"GET, length 0, empty body", http.MethodGet, "/", io.MultiReader(), nil, "|", true},
+				{"PUT, length 0, a body", http.MethodPut, "/", io.MultiReader(strings.NewReader("abc")), func(r *http.Request) { r.ContentLength = 0 }, "abc|", true},
+				{"NoBody", http.MethodPut, "/", http.NoBody, nil, "|", true},
+				{"gzip read", http.MethodGet, "/gzip", nil, nil, strings.Repeat("z", 100000), true},
+				{"gzip closed early", http.MethodGet, "/gzip", nil, nil, "", false},
+			} {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				req, err := http.NewRequestWithContext(ctx, tc.method, srv.URL+tc.path, tc.body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.prep != nil {
+					tc.prep(req)
+				}
+				resp, err := hc.Do(req)
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if h2 != (resp.ProtoMajor == 2) {
+					t.Fatalf("%s used %s", tc.name, resp.Proto)
+				}
+				if tc.readAll {
+					b, err := io.ReadAll(resp.Body)
+					if err != nil || (tc.want != "" && string(b) != tc.want) {
+						t.Fatalf("%s: read %.40q, %v", tc.name, b, err)
+					}
+				}
+				resp.Body.Close()
+				cancel()
+				testwait.Until(t, tc.name+": no connection open", func() bool { return open.Load() == 0 })
+			}
+		})
+	}
+}
+
+// TestReleasedPoolCancelledUpload: a kept client's upload, its body a pipe
+// the caller stops feeding, cancelled (before the response, or after a
+// response the server sent early) while another connection of the pool is
+// idle: once cancelled, nothing of the request is in flight, and the
+// released pool's connections all close, without the caller closing its
+// pipe. Not run: HTTP/1.1 cancelled before the response, where net/http's
+// own RoundTrip does not return before the body's Read does (its write
+// loop is blocked in it, cancelled or not), and the request is in flight
+// until then.
+func TestReleasedPoolCancelledUpload(t *testing.T) {
+	for _, c := range []struct{ h2, early bool }{{false, true}, {true, false}, {true, true}} {
+		h2, early := c.h2, c.early
+		t.Run(fmt.Sprintf("http2=%v/early=%v", h2, early), func(t *testing.T) {
+			srv, open := startConnCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/upload" {
+					return
+				}
+				if early {
+					_ = http.NewResponseController(w).EnableFullDuplex()
+					w.WriteHeader(http.StatusOK)
+					w.(http.Flusher).Flush()
+				}
+				_, _ = io.Copy(io.Discard, r.Body)
+			}, h2)
+			var ca []byte
+			if h2 {
+				ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+			}
+			hc, release := identityHTTPClient(t, ca)
+			release()
+			pr, pw := io.Pipe()
+			t.Cleanup(func() { pw.Close() })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPut, srv.URL+"/upload", pr)
+			go func() { _, _ = pw.Write([]byte("some")) }()
+			type result struct {
+				resp *http.Response
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() {
+				resp, err := hc.Do(req)
+				done <- result{resp, err}
+			}()
+			if early {
+				// The caller has the response (its body never ends: the
+				// server reads the upload to its end) and closes it.
+				res := <-done
+				if res.err != nil {
+					t.Fatal(res.err)
+				}
+				res.resp.Body.Close()
+			} else {
+				time.Sleep(100 * time.Millisecond)
+			}
+			if !h2 {
+				// Another connection of the pool, idle.
+				resp, err := hc.Get(srv.URL + "/other")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			cancel()
+			if !early {
+				if res := <-done; res.err == nil {
+					t.Fatal("the cancelled upload succeeded")
+				}
+			}
+			testwait.Until(t, "no connection open once the upload is cancelled", func() bool { return open.Load() == 0 })
 		})
 	}
 }
