@@ -133,7 +133,12 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 // (the last one it took: a retry sends one of Request.GetBody), or the
 // request's context is done: over HTTP/2, a server may answer (2xx, its
 // stream ended) before it has read the request body, and net/http goes on
-// sending it (full duplex).
+// sending it (full duplex). (Not watched: the deprecated Request.Cancel.
+// A request cancelled through it alone, whose body net/http never closes
+// because the caller stopped feeding it, stays in flight; watching it
+// would cost a goroutine for every request with a body that an
+// http.Client with a Timeout sends, since the Client sets Cancel then, and
+// also ends the context at the timeout.)
 //
 // The cost, besides a few small allocations: net/http writes the headers of
 // a request whose body is a *bytes.Reader, *bytes.Buffer or *strings.Reader
@@ -163,7 +168,20 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			}
 		}
 	}
+	sent := false
+	defer func() {
+		if !sent {
+			// A panic (of the caller's GetBody, Proxy or trace hook)
+			// unwinds to the caller: the request is over.
+			if rb != nil {
+				rb.returned.Store(true)
+				rb.abandon()
+			}
+			t.exit(g)
+		}
+	}()
 	resp, err := g.tr.RoundTrip(r)
+	sent = true
 	if resp != nil && resp.Request == r {
 		resp.Request = orig
 	}

@@ -1,16 +1,22 @@
 package clientcache
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // TestSealedGenerationClosesALateConnection: net/http goes on dialing for a
@@ -114,4 +120,51 @@ func TestUnreleasedPoolForgetsClosedConnections(t *testing.T) {
 			t.Errorf("the generation lists %d connections", n)
 		}
 	}
+}
+
+// TestReqBodiesCountOnce: however net/http's Close of a request body (its
+// own, or one GetBody gave) and the request's cancellation (its context
+// done before or after RoundTrip returned) interleave, the request is
+// counted done exactly once, and nothing watching the context is left
+// running.
+func TestReqBodiesCountOnce(t *testing.T) {
+	var closes atomic.Int64
+	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	defer tr.release()
+	before := runtime.NumGoroutine()
+	for i := range 400 {
+		g := tr.enter()
+		rb := &reqBodies{t: tr, g: g}
+		first := rb.track(&rb.first, io.NopCloser(strings.NewReader("x")))
+		var second *trackedReqBody
+		if i%2 == 1 { // a retry: net/http took a body of GetBody
+			second = rb.track(new(trackedReqBody), io.NopCloser(strings.NewReader("x")))
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%4 >= 2 {
+			cancel() // done before RoundTrip returned
+		}
+		rb.returned.Store(true)
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() { defer wg.Done(); first.Close() }()
+		go func() {
+			defer wg.Done()
+			if second != nil {
+				second.Close()
+			}
+		}()
+		go func() { defer wg.Done(); cancel() }()
+		rb.abandonWhenDone(ctx)
+		wg.Wait()
+		tr.exit(g) // the response's
+		testwait.Until(t, "the request to be counted done", func() bool {
+			s := g.state.Load()
+			if s < 0 {
+				t.Fatalf("generation state %d: counted done twice", s)
+			}
+			return s == 0
+		})
+	}
+	testwait.Until(t, "no goroutine left watching a context", func() bool { return runtime.NumGoroutine() <= before })
 }

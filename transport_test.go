@@ -1577,3 +1577,33 @@ func TestReleasedPoolCancelledUpload(t *testing.T) {
 		})
 	}
 }
+
+// TestReleasedPoolSurvivesAPanickingGetBody: a panic in the caller's
+// Request.GetBody (net/http calls it to retry a refused HTTP/2 stream)
+// unwinds through RoundTrip to the caller, who may recover (as net/http's
+// server does for a handler). The request is over then: a released pool
+// must still close its connections.
+func TestReleasedPoolSurvivesAPanickingGetBody(t *testing.T) {
+	url, ca, _, open := fullDuplexH2Server(t, "refuse")
+	hc, release := identityHTTPClient(t, ca)
+	release()
+	first, _ := io.Pipe() // never written: the request is refused
+	req, err := http.NewRequest(http.MethodPut, url+"/stream", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rewound atomic.Int64
+	req.GetBody = func() (io.ReadCloser, error) {
+		rewound.Add(1)
+		panic("GetBody")
+	}
+	recovered := func() (p any) {
+		defer func() { p = recover() }()
+		_, _ = hc.Do(req)
+		return nil
+	}()
+	if recovered != "GetBody" || rewound.Load() == 0 {
+		t.Fatalf("recovered %v, GetBody called %d times: the test proves nothing", recovered, rewound.Load())
+	}
+	testwait.Until(t, "the released pool's connections to close after the panic", func() bool { return open.Load() == 0 })
+}
