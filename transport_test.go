@@ -1344,28 +1344,37 @@ func TestReleasedPoolLetsAFullDuplexUploadFinish(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			go func() { _, _ = pw.Write([]byte("first,")) }()
-			resp, err := hc.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.ProtoMajor != 2 || resp.StatusCode != 200 {
-				t.Fatalf("%s %d: the test proves nothing", resp.Proto, resp.StatusCode)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			time.Sleep(50 * time.Millisecond)
-			_, werr := pw.Write([]byte("second"))
-			pw.Close()
-			select {
-			case b := <-got:
-				if b != "first,second" {
-					t.Fatalf("the server received %q (the last write: %v)", b, werr)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("the server received nothing")
-			}
+			uploadFullDuplex(t, hc, req, pw, got)
 		})
+	}
+}
+
+// uploadFullDuplex sends req through hc to fullDuplexH2Server (which
+// answers at once, then reads the body), its body reading pw's writes:
+// "first," before the response, "second" after it. It fails t unless the
+// server received both.
+func uploadFullDuplex(t *testing.T, hc *http.Client, req *http.Request, pw *io.PipeWriter, got <-chan string) {
+	t.Helper()
+	go func() { _, _ = pw.Write([]byte("first,")) }()
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 {
+		t.Fatalf("%s %d: the test proves nothing", resp.Proto, resp.StatusCode)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	time.Sleep(50 * time.Millisecond) // the response is done: a seal would come now
+	_, werr := pw.Write([]byte("second"))
+	pw.Close()
+	select {
+	case b := <-got:
+		if b != "first,second" {
+			t.Fatalf("the server received %q (the last write: %v)", b, werr)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server received nothing")
 	}
 }
 
@@ -1395,28 +1404,11 @@ func TestReleasedPoolLetsARetriedFullDuplexUploadFinish(t *testing.T) {
 					rewound.Add(1)
 					return io.NopCloser(pr), nil
 				}
-				go func() { _, _ = pw.Write([]byte("first,")) }()
-				resp, err := hc.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if resp.ProtoMajor != 2 || resp.StatusCode != 200 || rewound.Load() == 0 {
-					t.Fatalf("%s %d, body rewound %d times: the test proves nothing", resp.Proto, resp.StatusCode, rewound.Load())
+				uploadFullDuplex(t, hc, req, pw, got)
+				if rewound.Load() == 0 {
+					t.Fatal("the body was not rewound: the test proves nothing")
 				}
 				t.Logf("the body rewound %d times", rewound.Load())
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				time.Sleep(50 * time.Millisecond)
-				_, werr := pw.Write([]byte("second"))
-				pw.Close()
-				select {
-				case b := <-got:
-					if b != "first,second" {
-						t.Fatalf("the server received %q (the last write: %v)", b, werr)
-					}
-				case <-time.After(5 * time.Second):
-					t.Fatal("the server received nothing")
-				}
 				if released {
 					testwait.Until(t, "the released pool's connections to close once the upload is done", func() bool { return open.Load() == 0 })
 				}
