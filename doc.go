@@ -32,7 +32,8 @@
 // and every client or derived object built on it) is evicted, its
 // connections are closed as soon as none of its requests is in flight (a
 // request is in flight until its response body has been read to the end or
-// closed); a client the caller kept after that goes on working, and its
+// closed, and its request body sent, or until its context is done); a
+// client the caller kept after that goes on working, and its
 // connections are closed in turn whenever its requests are done. That holds
 // over HTTP/1.1 and HTTP/2 alike. The credential calls the SDK makes for the
 // default chain or a profile (STS, SSO, IMDS, the container endpoint) go
