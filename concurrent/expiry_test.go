@@ -150,18 +150,22 @@ func TestExpiredEntriesGoBeforeLiveOnes(t *testing.T) {
 }
 
 // Entries whose lifetimes end at the same instant are removed, and handed to
-// OnEvict, in eviction order (the order Keys yields): calls for one
-// operation are made in eviction order. Written at one instant of the clock,
-// a, b and c expire together, in the order they were written; placed in
-// front of the entries with the same time instead of behind them, they
-// expired as c, b, a.
+// OnEvict, in eviction order (the order Keys yields) in an LRU cache: calls
+// for one operation are made in eviction order. Written at one instant of
+// the clock, a, b and c expire together, in the order they were written;
+// placed in front of the entries with the same time instead of behind them,
+// they expired as c, b, a. Read at that instant too (within one tick of the
+// access resolution), a is the most recently used: it expired first, as
+// a read that stored no newer access time left it in its place.
 func TestEntriesExpiringTogetherAreRemovedInEvictionOrder(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		o    concurrent.Options[string, int]
+		read string // read after the writes, at the same instant
 	}{
-		{"ExpireAfterWrite", concurrent.Options[string, int]{ExpireAfterWrite: time.Hour}},
-		{"ExpireAfterAccess", concurrent.Options[string, int]{ExpireAfterAccess: time.Hour}},
+		{"ExpireAfterWrite", concurrent.Options[string, int]{ExpireAfterWrite: time.Hour}, ""},
+		{"ExpireAfterAccess", concurrent.Options[string, int]{ExpireAfterAccess: time.Hour}, ""},
+		{"ExpireAfterAccess, a read", concurrent.Options[string, int]{ExpireAfterAccess: time.Hour}, "a"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := concurrent.NewFakeClock()
@@ -171,6 +175,11 @@ func TestEntriesExpiringTogetherAreRemovedInEvictionOrder(t *testing.T) {
 			c := newCache(t, o)
 			for _, k := range []string{"a", "b", "c"} {
 				_ = c.Set(k, 0)
+			}
+			if tc.read != "" {
+				if _, ok := c.Get(tc.read); !ok {
+					t.Fatalf("%q missing", tc.read)
+				}
 			}
 			order := slices.Collect(c.Keys())
 			clock.Advance(time.Hour)

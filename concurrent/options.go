@@ -59,7 +59,9 @@ type Options[K comparable, V any] struct {
 	// An expired entry is invisible to Get, Contains and GetOrLoad at once;
 	// it is removed, with cause Expired, by the next maintenance (the
 	// maintenance goroutine arms one timer for the next deadline) and
-	// counts towards Len until then. Under contention, reads are recorded
+	// counts towards Len until then. Entries expiring at the same instant
+	// are removed in the order of their last accesses (in an LRU cache, the
+	// eviction order). Under contention, reads are recorded
 	// out of order, and an idle entry can wait behind one read later until
 	// that one expires too (or until Sync, Resize, All, Keys or Values,
 	// which put the order right first). PopVictim does not return such an
