@@ -60,8 +60,9 @@ type Options[K comparable, V any] struct {
 	// it is removed, with cause Expired, by the next maintenance (the
 	// maintenance goroutine arms one timer for the next deadline) and
 	// counts towards Len until then. Entries expiring at the same instant
-	// are removed in the order of their last accesses (in an LRU cache, the
-	// eviction order). Under contention, reads are recorded
+	// are removed in the order their access times were set: a read within
+	// the tick of the entry's last access does not move it, so that order
+	// can differ from the eviction order. Under contention, reads are recorded
 	// out of order, and an idle entry can wait behind one read later until
 	// that one expires too (or until Sync, Resize, All, Keys or Values,
 	// which put the order right first). PopVictim does not return such an
