@@ -30,7 +30,8 @@ type Options[K comparable, V any] struct {
 	// locks, so it may call back into the cache, except to Close it (a Close
 	// in progress holds off other calls of Close until its listener calls
 	// are done: see [Cache.Close]). Calls for one operation are
-	// made in eviction order before that operation returns; for a load,
+	// made in eviction order (expired entries in the order they expire:
+	// see ExpireAfterAccess for ties) before that operation returns; for a load,
 	// before its waiters receive the value, so a listener called on a
 	// load's goroutine must not wait for a load that waits for that one
 	// (see [Cache.GetOrLoad]). A panic in
