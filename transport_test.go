@@ -550,36 +550,79 @@ func TestRedirectNeverSendsTheSSECustomerKeyToAnotherOrigin(t *testing.T) {
 	}
 }
 
-// A pool released (the cache closed, or its last holder evicted) while a
-// request is in flight, and a client the caller kept using after that: a
-// released pool keeps no connection open once its requests are done. The
-// first case net/http handles (CloseIdleConnections also closes connections
-// that become idle later, until the next request); in the second, the
-// connection of a request made after the release stayed open, idle, for
-// the transport's idle timeout (90 s).
+// TestReleasedPoolLeavesNoConnectionOpen: a pool released (the cache
+// closed) while a request is in flight, before or after its response's head
+// arrived, and a client the caller kept using after that: a released pool
+// keeps no connection open once its requests are done, over HTTP/1.1 and
+// HTTP/2. Over HTTP/1.1, the connection of a request made after the release
+// stayed open, idle, for the transport's idle timeout (90 s); over HTTP/2,
+// so did that of the request in flight (net/http closes an HTTP/1.1
+// connection that goes idle after CloseIdleConnections, but not an HTTP/2
+// one).
 func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
+	for _, http2 := range []bool{false, true} {
+		for _, afterHead := range []bool{false, true} {
+			t.Run(fmt.Sprintf("http2=%v/afterHead=%v", http2, afterHead), func(t *testing.T) {
+				releasedPoolLeavesNoConnectionOpen(t, http2, afterHead)
+			})
+		}
+	}
+}
+
+func releasedPoolLeavesNoConnectionOpen(t *testing.T, http2, afterHead bool) {
 	arrived, finish := make(chan struct{}), make(chan struct{})
 	var first sync.Once
-	srv, open := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
-		first.Do(func() { close(arrived); <-finish })
+	var protos sync.Map
+	srv, open := startConnCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+		slow := false
+		first.Do(func() { slow = true })
+		if slow {
+			// The response's head first, its body later: the request is
+			// still in flight when RoundTrip returns.
+			if !afterHead {
+				close(arrived)
+				<-finish
+			}
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			if afterHead {
+				<-finish
+			} else {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
 		_, _ = w.Write([]byte("x"))
-	})
+	}, http2)
+	var ca []byte // HTTP/2: trust httptest's certificate
+	proto := "HTTP/1.1"
+	if http2 {
+		ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		proto = "HTTP/2.0"
+	}
 	c, err := clientcache.New(clientcache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cl := pathStyleS3Client(t, c, "AKIDINFLIGHT", nil, srv.URL)
-	get := func() error {
+	cl := pathStyleS3Client(t, c, "AKIDINFLIGHT", ca, srv.URL)
+	get := func(head func()) error {
 		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
 		if err == nil {
+			head()
 			_, err = io.Copy(io.Discard, out.Body)
 			out.Body.Close()
 		}
 		return err
 	}
 	done := make(chan error, 1)
-	go func() { done <- get() }()
+	go func() {
+		done <- get(func() {
+			if afterHead {
+				close(arrived)
+			}
+		})
+	}()
 	<-arrived
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
@@ -588,11 +631,14 @@ func TestReleasedPoolLeavesNoConnectionOpen(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("the request in flight during Close: %v", err)
 	}
+	if _, ok := protos.Load(proto); !ok {
+		t.Fatalf("the request did not use %s: the test proves nothing", proto)
+	}
 	testwait.Until(t, "the connection of a request in flight during Close to close once it is done", func() bool { return open.Load() == 0 })
 
 	// The caller kept the client: its requests still work, and leave no
 	// connection open.
-	if err := get(); err != nil {
+	if err := get(func() {}); err != nil {
 		t.Fatalf("a request through a client kept after Close: %v", err)
 	}
 	testwait.Until(t, "the connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
@@ -751,90 +797,6 @@ func assertHeaderStaysAtItsOrigin(t *testing.T, header, value string) {
 			t.Errorf("another origin (%s) received the %s header (%d bytes)", bURL, header, len(v))
 		}
 	}
-}
-
-// TestReleasedPoolLeavesNoHTTP2ConnectionOpen: the identity's pool speaks
-// HTTP/2 to an endpoint that offers it (the SDK's transport settings force
-// the attempt). A request in flight when the pool is released (Close), before
-// or after its response's head arrived, must leave no connection open once
-// it is done, as over HTTP/1.1 (see TestReleasedPoolLeavesNoConnectionOpen),
-// and so must a request made later through the kept client. net/http closes
-// an HTTP/1.1 connection that goes idle after CloseIdleConnections, but not
-// an HTTP/2 one: it stayed open for the idle timeout (90 s).
-func TestReleasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T) {
-	for _, afterHead := range []bool{false, true} {
-		t.Run(fmt.Sprintf("released after the response head: %v", afterHead), func(t *testing.T) {
-			releasedPoolLeavesNoHTTP2ConnectionOpen(t, afterHead)
-		})
-	}
-}
-
-func releasedPoolLeavesNoHTTP2ConnectionOpen(t *testing.T, afterHead bool) {
-	arrived, finish := make(chan struct{}), make(chan struct{})
-	var first sync.Once
-	var protos sync.Map
-	srv, open := connCountingHTTP2Server(t, func(w http.ResponseWriter, r *http.Request) {
-		protos.Store(r.Proto, true)
-		slow := false
-		first.Do(func() { slow = true })
-		if slow {
-			// The response's head first, its body later: the stream is
-			// still open when RoundTrip returns.
-			if !afterHead {
-				close(arrived)
-				<-finish
-			}
-			w.WriteHeader(http.StatusOK)
-			w.(http.Flusher).Flush()
-			if afterHead {
-				<-finish
-			} else {
-				time.Sleep(20 * time.Millisecond)
-			}
-		}
-		_, _ = w.Write([]byte("x"))
-	})
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	c, err := clientcache.New(clientcache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	cl := pathStyleS3Client(t, c, "AKIDHTTP2", ca, srv.URL)
-	get := func(head func()) error {
-		out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("object")})
-		if err == nil {
-			head()
-			_, err = io.Copy(io.Discard, out.Body)
-			out.Body.Close()
-		}
-		return err
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- get(func() {
-			if afterHead {
-				close(arrived)
-			}
-		})
-	}()
-	<-arrived
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	close(finish)
-	if err := <-done; err != nil {
-		t.Fatalf("the request in flight during Close: %v", err)
-	}
-	if _, ok := protos.Load("HTTP/2.0"); !ok {
-		t.Fatal("the request did not use HTTP/2: the test proves nothing")
-	}
-	testwait.Until(t, "the HTTP/2 connection of a request in flight during Close to close once it is done", func() bool { return open.Load() == 0 })
-
-	if err := get(func() {}); err != nil {
-		t.Fatalf("a request through a client kept after Close: %v", err)
-	}
-	testwait.Until(t, "the HTTP/2 connection of a request made after Close to close once it is done", func() bool { return open.Load() == 0 })
 }
 
 // TestReleasedPoolClosesHTTP2ConnectionOfAFinishedUpload: a request with a
