@@ -51,6 +51,20 @@ func putGet(ctx context.Context, c *s3.Client) error {
 }
 
 // wantS3Error fails unless err is the API error code from S3.
+// userS3 starts an S3 endpoint with newS3 (NewS3 or NewPlainS3) and the
+// bucket "bucket", closed at the end of the test, knowing the user AKIDUSER
+// (secret "user-secret").
+func userS3(t *testing.T, newS3 func(buckets ...string) (*S3, error)) *S3 {
+	t.Helper()
+	s, err := newS3("bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.AddUser("AKIDUSER", "user-secret")
+	return s
+}
+
 func wantS3Error(t *testing.T, what string, err error, code string) {
 	t.Helper()
 	var ae smithy.APIError
@@ -67,12 +81,7 @@ func wantS3Error(t *testing.T, what string, err error, code string) {
 // proved only which key id a request named, not that the client signed it
 // with that key's secret.
 func TestS3VerifiesSignaturesOfAddedUsers(t *testing.T) {
-	s, err := NewS3("bucket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	s.AddUser("AKIDUSER", "user-secret")
+	s := userS3(t, NewS3)
 	ctx := context.Background()
 	if err := putGet(ctx, s3ClientOf(s, static("AKIDUSER", "user-secret", ""))); err != nil {
 		t.Errorf("signed with the added user's key and secret: %v", err)
@@ -152,12 +161,7 @@ func TestS3VerifiesSessionsOfATrustedSTS(t *testing.T) {
 // (400 InvalidRequest); a STREAMING-UNSIGNED-PAYLOAD-TRAILER upload (the
 // SDK's with checksums) is verified as the SDK signs it.
 func TestS3VerifiesThePayloadHash(t *testing.T) {
-	s, err := NewPlainS3("bucket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	s.AddUser("AKIDUSER", "user-secret")
+	s := userS3(t, NewPlainS3)
 	ctx := context.Background()
 	creds := aws.Credentials{AccessKeyID: "AKIDUSER", SecretAccessKey: "user-secret"}
 	if err := putGet(ctx, s3ClientOf(s, static("AKIDUSER", "user-secret", ""))); err != nil {
@@ -259,12 +263,7 @@ func do(t *testing.T, req *http.Request) (int, string) {
 // SignatureDoesNotMatch otherwise), with a session's token in its query,
 // and until X-Amz-Expires has passed (403 AccessDenied).
 func TestS3VerifiesPresignedURLs(t *testing.T) {
-	s, err := NewPlainS3("bucket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	s.AddUser("AKIDUSER", "user-secret")
+	s := userS3(t, NewPlainS3)
 	s.AddSession("ASIASESSION", "session-secret", "session-token")
 	ctx := context.Background()
 	if err := putGet(ctx, s3ClientOf(s, static("AKIDUSER", "user-secret", ""))); err != nil {
