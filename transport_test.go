@@ -594,10 +594,8 @@ func releasedPoolLeavesNoConnectionOpen(t *testing.T, http2, afterHead bool) {
 		}
 		_, _ = w.Write([]byte("x"))
 	}, http2)
-	var ca []byte // HTTP/2: trust httptest's certificate
-	proto := "HTTP/1.1"
+	ca, proto := caOf(srv), "HTTP/1.1"
 	if http2 {
-		ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 		proto = "HTTP/2.0"
 	}
 	c, err := clientcache.New(clientcache.Options{})
@@ -681,6 +679,15 @@ func TestReleasedPoolClosesInFlightConnectionAfterALaterRequest(t *testing.T) {
 		t.Fatalf("the request in flight during the release: %v", err)
 	}
 	testwait.Until(t, "every connection of a released pool to close once its requests are done", func() bool { return open.Load() == 0 })
+}
+
+// caOf is the PEM of a TLS server's certificate, for a key's CABundle (nil
+// for a plain HTTP server).
+func caOf(srv *httptest.Server) []byte {
+	if srv.TLS == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 }
 
 // connCountingServer starts a plain HTTP server with handler h and returns
@@ -815,7 +822,7 @@ func TestReleasedPoolClosesHTTP2ConnectionOfAFinishedUpload(t *testing.T) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK) // no body: END_STREAM on the head
 	})
-	hc, release := identityHTTPClient(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	hc, release := identityHTTPClient(t, caOf(srv))
 	closing, proceed := make(chan struct{}), make(chan struct{})
 	body := &heldCloseBody{Reader: strings.NewReader("payload"), closing: closing, proceed: proceed}
 	req, err := http.NewRequest(http.MethodPut, srv.URL+"/bucket/object", body)
@@ -865,7 +872,7 @@ func TestKeptClientUploadsOverHTTP2AfterRelease(t *testing.T) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)
 	})
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	ca := caOf(srv)
 	c, err := clientcache.New(clientcache.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -1048,10 +1055,7 @@ func TestKeptClientUnderReleaseStress(t *testing.T) {
 				}
 			}
 			srv, open := startConnCountingServer(t, h, h2)
-			var ca []byte
-			if h2 {
-				ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-			}
+			ca := caOf(srv)
 			c, err := clientcache.New(clientcache.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -1128,11 +1132,7 @@ func TestReleasedPoolOddRequests(t *testing.T) {
 					_, _ = w.Write([]byte("hello"))
 				}
 			}, h2)
-			var ca []byte // HTTP/2: trust httptest's certificate
-			if h2 {
-				ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-			}
-			hc, release := identityHTTPClient(t, ca)
+			hc, release := identityHTTPClient(t, caOf(srv))
 			release()
 			do := func(method, path string, body io.Reader) (*http.Response, error) {
 				req, err := http.NewRequest(method, srv.URL+path, body)
@@ -1402,11 +1402,7 @@ func TestReleasedPoolMoreOddRequests(t *testing.T) {
 				b, _ := io.ReadAll(r.Body)
 				_, _ = fmt.Fprintf(w, "%s|%s", b, r.Trailer.Get("X-T"))
 			}, h2)
-			var ca []byte
-			if h2 {
-				ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-			}
-			hc, release := identityHTTPClient(t, ca)
+			hc, release := identityHTTPClient(t, caOf(srv))
 			release()
 			for _, tc := range []struct {
 				name, method, path string
@@ -1480,11 +1476,7 @@ func TestReleasedPoolCancelledUpload(t *testing.T) {
 				}
 				_, _ = io.Copy(io.Discard, r.Body)
 			}, h2)
-			var ca []byte
-			if h2 {
-				ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-			}
-			hc, release := identityHTTPClient(t, ca)
+			hc, release := identityHTTPClient(t, caOf(srv))
 			release()
 			pr, pw := io.Pipe()
 			t.Cleanup(func() { pw.Close() })
