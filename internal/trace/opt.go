@@ -1,6 +1,9 @@
 package trace
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Optimal returns the number of hits Bélády's optimal policy scores on keys
 // with a cache of capacity entries: on a miss with a full cache it drops,
@@ -16,11 +19,13 @@ import "fmt"
 // one backward pass and a max-heap of next uses whose outdated entries are
 // skipped when they surface; about 20 bytes of memory per access.
 //
-// A capacity of 0 scores no hit; Optimal panics if capacity is negative.
+// A capacity of 0 scores no hit; Optimal panics if capacity is negative or
+// if keys holds more than [MaxOptimalAccesses] accesses.
 func Optimal(keys []uint64, capacity int) int {
 	if capacity < 0 {
 		panic(fmt.Sprintf("trace: Optimal: capacity %d is negative", capacity))
 	}
+	checkOptimalLen(len(keys))
 	if capacity == 0 || len(keys) == 0 {
 		return 0
 	}
@@ -69,6 +74,18 @@ func Optimal(keys []uint64, capacity int) int {
 		size++
 	}
 	return hits
+}
+
+// MaxOptimalAccesses is the longest trace [Optimal] takes: it stores
+// positions and key numbers in 32 bits to halve its memory, and uses the
+// trace's length as the position of "never again".
+const MaxOptimalAccesses = math.MaxInt32
+
+// checkOptimalLen panics if a trace of n accesses is too long for Optimal.
+func checkOptimalLen(n int) {
+	if uint64(n) > MaxOptimalAccesses {
+		panic(fmt.Sprintf("trace: Optimal: %d accesses, more than MaxOptimalAccesses (%d)", n, MaxOptimalAccesses))
+	}
 }
 
 // dense renames keys 0 .. distinct-1 in order of first appearance.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -415,4 +416,22 @@ func TestNegativeCapacityPanics(t *testing.T) {
 	if h := Optimal(keys, 0); h != 0 {
 		t.Errorf("Optimal with capacity 0: %d hits", h)
 	}
+}
+
+// TestOptimalRefusesTooLongATrace checks the length guard Optimal runs
+// first (a trace past it would need 16 GiB of keys to test through Optimal
+// itself): its 32-bit positions would wrap past MaxOptimalAccesses.
+func TestOptimalRefusesTooLongATrace(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("an int cannot hold more than MaxOptimalAccesses here")
+	}
+	checkOptimalLen(MaxOptimalAccesses) // the longest trace it takes
+	var n uint64 = MaxOptimalAccesses + 1
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "Optimal") || !strings.Contains(msg, strconv.FormatUint(n, 10)) {
+			t.Errorf("checkOptimalLen(%d): recovered %q, want a panic naming Optimal and the length", n, msg)
+		}
+	}()
+	checkOptimalLen(int(n))
 }
