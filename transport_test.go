@@ -1379,6 +1379,87 @@ func TestReleasedPoolLetsARetriedFullDuplexUploadFinish(t *testing.T) {
 	}
 }
 
+// TestPoolRetriesAnUploadOnALostHTTP1Connection: over HTTP/1.1, net/http
+// retries a replayable request (here a PUT with an Idempotency-Key) whose
+// reused connection the server closed without answering, rewinding the body
+// with Request.GetBody. The pool counts the retried request in flight once,
+// until the retry's body is sent and its response read: once the pool is
+// released (before the upload, the client kept, or after it), every
+// connection closes. A slow download in flight throughout keeps the
+// generation open, so that a kept client's upload, too, can reuse a
+// connection (a sealed generation's are closed).
+func TestPoolRetriesAnUploadOnALostHTTP1Connection(t *testing.T) {
+	for _, releasedFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("releasedFirst=%v", releasedFirst), func(t *testing.T) {
+			var puts atomic.Int64
+			finish := make(chan struct{})
+			srv, open := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.URL.Path == "/slow":
+					w.WriteHeader(http.StatusOK)
+					w.(http.Flusher).Flush()
+					<-finish
+					return
+				case r.Method == http.MethodPut && puts.Add(1) == 1:
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					conn.Close() // lost before an answer
+					return
+				}
+				b, _ := io.ReadAll(r.Body)
+				_, _ = fmt.Fprintf(w, "%s %s", r.Method, b)
+			})
+			hc, release := identityHTTPClient(t, nil)
+			slow, err := hc.Get(srv.URL + "/slow")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if releasedFirst {
+				release()
+			}
+			resp, err := hc.Get(srv.URL) // the connection the upload reuses
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			req, err := http.NewRequest(http.MethodPut, srv.URL, strings.NewReader("payload"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Idempotency-Key", "upload-1")
+			var rewound atomic.Int64
+			getBody := req.GetBody
+			req.GetBody = func() (io.ReadCloser, error) {
+				rewound.Add(1)
+				return getBody()
+			}
+			resp, err = hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || string(b) != "PUT payload" {
+				t.Fatalf("the retried upload's response: %q, %v; want %q", b, err, "PUT payload")
+			}
+			if puts.Load() != 2 || rewound.Load() == 0 {
+				t.Fatalf("%d PUTs reached the server, the body was rewound %d times: want a retry, or the test proves nothing", puts.Load(), rewound.Load())
+			}
+			close(finish)
+			_, _ = io.Copy(io.Discard, slow.Body)
+			slow.Body.Close()
+			if !releasedFirst {
+				release()
+			}
+			testwait.Until(t, "the released pool's connections to close once the retried upload is done", func() bool { return open.Load() == 0 })
+		})
+	}
+}
+
 // TestReleasedPoolMoreOddRequests: after release, a kept HTTP client's
 // Expect: 100-continue (accepted, and refused without reading the body),
 // request trailers, a non-nil body of ContentLength 0 (empty and not),
