@@ -260,21 +260,23 @@ func New(o Options) (*Cache, error) {
 	}
 	var err error
 	if c.configs, err = concurrent.New(engineOptions(o, o.MaxConfigs, func(k keys.Config, e *configEntry, cause concurrent.Cause) {
+		// Released whatever the Logger does: its handler is the caller's
+		// code, and may panic (the engine recovers OnEvict's panics).
+		defer e.release()
 		c.logger.Debug("clientcache: config removed", "key", k, "cause", cause.String())
-		e.release()
 	})); err != nil {
 		return nil, err
 	}
 	if c.clients, err = concurrent.New(engineOptions(o, o.MaxClients, func(k ClientKey, e *clientEntry, cause concurrent.Cause) {
+		defer e.tr.release()
 		c.logger.Debug("clientcache: client removed", "key", k, "cause", cause.String())
-		e.tr.release()
 	})); err != nil {
 		_ = c.configs.Close()
 		return nil, err
 	}
 	if c.derived, err = concurrent.New(engineOptions(o, o.MaxDerived, func(k derivedKey, e *derivedEntry, cause concurrent.Cause) {
+		defer e.tr.release()
 		c.logger.Debug("clientcache: derived object removed", "key", k.client, "name", k.name, "cause", cause.String())
-		e.tr.release()
 	})); err != nil {
 		_ = c.configs.Close()
 		_ = c.clients.Close()

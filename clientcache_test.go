@@ -875,6 +875,60 @@ func TestLogsAreDebugAndRedacted(t *testing.T) {
 	assertNoSecret(t, out)
 }
 
+// panickyHandler logs at Debug to nowhere, and panics on the records whose
+// message holds panicOn: a Logger whose handler fails on some records (a
+// writer that panics, a buggy formatter) passes New's check, which only
+// asks the handler whether it is enabled.
+type panickyHandler struct {
+	slog.Handler
+	panicOn string
+}
+
+func (h panickyHandler) Handle(ctx context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.panicOn) {
+		panic("log handler failed")
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// TestEvictionReleasesPoolsWhateverTheLoggerDoes: the caches' OnEvict
+// logs the removal before letting go of the entry's pool, so a Logger whose
+// handler panics on that record leaves every pool unreleased: Close does not
+// close the connections it promises to close, and Stats.PoolsReleased stays
+// at 0. The log is the caller's code; releasing the pool must not depend on
+// it.
+func TestEvictionReleasesPoolsWhateverTheLoggerDoes(t *testing.T) {
+	saved := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // the engine reports OnEvict's panic there
+	defer slog.SetDefault(saved)
+	logger := slog.New(panickyHandler{slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), "removed"})
+	c := newClientCache(t, clientcache.Options{Logger: logger})
+	w := newWorld(t)
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := w.s3Key(t, w.config(t, creds))
+	cl, err := clientcache.Client(context.Background(), c, key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(context.Background(), cl, "logger/object", "body"); err != nil {
+		t.Fatal(err)
+	}
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	if _, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Errorf("Close released %d pools of the one identity's (its config, client and derived object evicted), want 1", n)
+	}
+	testwait.Until(t, "the S3 connection to close after Close", func() bool { return w.s3.OpenConnections() == 0 })
+}
+
 type lockedWriter struct {
 	w  io.Writer
 	mu *sync.Mutex
