@@ -1401,6 +1401,10 @@ func TestPoolRetriesAnUploadOnALostHTTP1Connection(t *testing.T) {
 					<-finish
 					return
 				case r.Method == http.MethodPut && puts.Add(1) == 1:
+					// The whole request read first: a body written after
+					// the close would fail the write, which net/http does
+					// not retry.
+					_, _ = io.Copy(io.Discard, r.Body)
 					conn, _, err := w.(http.Hijacker).Hijack()
 					if err != nil {
 						t.Error(err)
@@ -1412,6 +1416,9 @@ func TestPoolRetriesAnUploadOnALostHTTP1Connection(t *testing.T) {
 				b, _ := io.ReadAll(r.Body)
 				_, _ = fmt.Fprintf(w, "%s %s", r.Method, b)
 			})
+			var once sync.Once
+			done := func() { once.Do(func() { close(finish) }) }
+			t.Cleanup(done) // before the server's Close, which waits for /slow
 			hc, release := identityHTTPClient(t, nil)
 			slow, err := hc.Get(srv.URL + "/slow")
 			if err != nil {
@@ -1449,7 +1456,7 @@ func TestPoolRetriesAnUploadOnALostHTTP1Connection(t *testing.T) {
 			if puts.Load() != 2 || rewound.Load() == 0 {
 				t.Fatalf("%d PUTs reached the server, the body was rewound %d times: want a retry, or the test proves nothing", puts.Load(), rewound.Load())
 			}
-			close(finish)
+			done()
 			_, _ = io.Copy(io.Discard, slow.Body)
 			slow.Body.Close()
 			if !releasedFirst {
