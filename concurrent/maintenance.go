@@ -423,13 +423,18 @@ func (c *Cache[K, V]) evictToBoundLocked(notes []notification[K, V]) []notificat
 // evict. The writer's task, published later, finds its node retired and
 // skips it. O(n): it walks the map. Caller holds c.mu.
 func (c *Cache[K, V]) evictInFlightLocked(notes []notification[K, V]) []notification[K, V] {
+	now := int64(0)
+	if c.expiring {
+		now = c.exp.now()
+	}
 	c.m.Range(func(_ K, e entry[K, V]) bool {
 		if c.size.Load() <= c.max.Load() {
 			return false
 		}
 		if !e.n.linked() {
 			if v, ok := c.removeLocked(e.n); ok {
-				notes = append(notes, notification[K, V]{e.n.key, v, Size})
+				// One whose lifetime has ended goes as Expired, as from evictLocked.
+				notes = append(notes, notification[K, V]{e.n.key, v, c.evictionCause(e.n, now)})
 			}
 		}
 		return true
@@ -466,10 +471,20 @@ func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) [
 		c.pol.clear()
 	}
 	c.exp.clear()
-	// Entries whose insertion is not applied yet (in flight) are not linked.
+	// Entries whose insertion is not applied yet (in flight) are not linked,
+	// so the settle before did not expire them: one whose lifetime has
+	// ended goes as Expired, as a linked one did.
+	now := int64(0)
+	if c.expiring {
+		now = c.exp.now()
+	}
 	c.m.Range(func(_ K, e entry[K, V]) bool {
 		if v, ok := c.removeLocked(e.n); ok {
-			notes = append(notes, notification[K, V]{e.n.key, v, cause})
+			cs := cause
+			if c.expiring && c.exp.expired(e.n, now) {
+				cs = Expired
+			}
+			notes = append(notes, notification[K, V]{e.n.key, v, cs})
 		}
 		return true
 	})

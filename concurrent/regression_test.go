@@ -1594,3 +1594,80 @@ func TestWriterThatDrainsAFullWriteBufferDoesNotYield(t *testing.T) {
 		t.Fatal("the writer yielded the processor after its drain had emptied the write buffer")
 	}
 }
+
+// TestInFlightEntryEvictedAfterItExpiredIsExpired: a shrinking
+// Resize that runs out of policy entries evicts the entries of writes in
+// flight (evictInFlightLocked). One whose lifetime has ended (Get already
+// misses it) is evicted for its expiry, as every other path that removes an
+// expired entry reports it (evictLocked, PopVictim, Delete, Add, Set,
+// Clear, Close): cause Expired, not Size.
+func TestInFlightEntryEvictedAfterItExpiredIsExpired(t *testing.T) {
+	inFlightExpired(t, func(c *Cache[int, int]) {
+		if err := c.Resize(1); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestInFlightExpiredEntryClearedIsExpired: Clear and Close
+// remove an expired entry the policy holds as Expired (they settle first,
+// f3ae5e2); one whose write is still in flight must not go as Cleared or
+// Closed instead.
+func TestInFlightExpiredEntryClearedIsExpired(t *testing.T) {
+	t.Run("Clear", func(t *testing.T) { inFlightExpired(t, func(c *Cache[int, int]) { c.Clear() }) })
+	t.Run("Close", func(t *testing.T) { inFlightExpired(t, func(c *Cache[int, int]) { _ = c.Close() }) })
+}
+
+func inFlightExpired(t *testing.T, op func(c *Cache[int, int])) {
+	t.Helper()
+	type removed struct {
+		K, V  int
+		Cause Cause
+	}
+	var got []removed
+	clk := NewFakeClock()
+	c, err := New(Options[int, int]{MaxSize: 3, ExpireAfterWrite: 10 * time.Millisecond, Clock: clk,
+		OnEvict: func(k, v int, cause Cause) { got = append(got, removed{k, v, cause}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 2 {
+		_ = c.Set(i, i)
+	}
+	c.Sync()
+	// Two Set(i, 100+i) calls paused in offer, after their map update (as in
+	// TestShrinkingResizeEvictsEntriesOfPausedReplacingWriters).
+	var tasks []writeTask[int, int]
+	var publish []func(writeTask[int, int])
+	for i := range 2 {
+		n := c.newNode(i)
+		var old *node[int, int]
+		c.m.Compute(i, func(cur entry[int, int], _ bool) (entry[int, int], xsync.ComputeOp) {
+			cur.n.retired.Store(true)
+			old = cur.n
+			return entry[int, int]{value: 100 + i, n: n}, xsync.UpdateOp
+		})
+		tasks = append(tasks, writeTask[int, int]{n: n, old: old, op: opReplace})
+		publish = append(publish, pauseWriter(t, c))
+	}
+	clk.Advance(time.Hour) // every value's lifetime has ended
+	for i := range 2 {
+		if _, ok := c.Get(i); ok {
+			t.Fatalf("Get(%d) hits an expired entry", i)
+		}
+	}
+	op(c)
+	for _, r := range got {
+		if r.Cause != Expired {
+			t.Errorf("removed %+v: its lifetime had ended, want cause Expired", r)
+		}
+	}
+	if len(got) == 0 {
+		t.Fatalf("the operation removed nothing (Len %d)", c.Len())
+	}
+	for i, p := range publish {
+		p(tasks[i])
+	}
+	c.Sync()
+}
