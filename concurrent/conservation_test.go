@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -425,4 +426,337 @@ func TestConservationStatsOneGoroutine(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loadLedger tracks every value handed to the cache, by loads included.
+type loadLedger struct {
+	mu       sync.Mutex
+	stored   map[int]string
+	failed   map[int]bool // values returned beside a loader error: never reported
+	reports  map[int][]concurrent.Cause
+	byCause  [16]uint64
+	next     atomic.Int64
+	okLoads  atomic.Uint64
+	errLoads atomic.Uint64
+}
+
+func (l *loadLedger) fresh() int { return int(l.next.Add(1)) }
+
+func (l *loadLedger) add(v int, how string) {
+	l.mu.Lock()
+	l.stored[v] = how
+	l.mu.Unlock()
+}
+
+// TestConservationOfLoadedValues: loads that succeed, fail, panic, time out,
+// are abandoned by their waiters, or whose loaders write their own key,
+// racing Set, Delete, Clear, Resize and Close: every loaded value is
+// reported exactly once (stored then removed, or Discarded), no failed
+// load's value is ever reported, and Stats agree with the loader calls and
+// with the listener.
+func TestConservationOfLoadedValues(t *testing.T) {
+	for _, pol := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		for _, exp := range []time.Duration{0, 3 * time.Millisecond} {
+			for _, closeRace := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%v/exp=%v/close=%v", pol, exp, closeRace), func(t *testing.T) {
+					for seed := uint64(1); seed <= 3; seed++ {
+						runLoadConservation(t, pol, exp, closeRace, seed)
+					}
+				})
+			}
+		}
+	}
+}
+
+func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration, closeRace bool, seed uint64) {
+	t.Helper()
+	led := &loadLedger{stored: map[int]string{}, failed: map[int]bool{}, reports: map[int][]concurrent.Cause{}}
+	const keys = 6
+	var cRef atomic.Pointer[concurrent.Cache[int, int]]
+	opts := concurrent.Options[int, int]{
+		MaxSize: 3, Policy: pol, Seed: seed, LoadTimeout: 50 * time.Millisecond,
+		OnEvict: func(k, v int, cause concurrent.Cause) {
+			led.mu.Lock()
+			led.reports[v] = append(led.reports[v], cause)
+			led.byCause[cause]++
+			led.mu.Unlock()
+			if v%7 == 0 { // listeners may call back into the cache, loads included
+				_, _ = cRef.Load().GetOrLoad(context.Background(), k, func(context.Context) (int, error) {
+					nv := led.fresh()
+					led.add(nv, "listener load")
+					led.okLoads.Add(1)
+					return nv, nil
+				})
+			}
+		},
+	}
+	var clk *concurrent.FakeClock
+	if exp > 0 {
+		clk = concurrent.NewFakeClock()
+		opts.Clock, opts.ExpireAfterWrite, opts.ExpireAfterAccess = clk, exp, exp/2
+	}
+	c, err := concurrent.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cRef.Store(c)
+	boom := errors.New("boom")
+	work := func(w, n int) {
+		r := rand.New(rand.NewPCG(seed, uint64(w)))
+		for range n {
+			k := r.IntN(keys)
+			switch r.IntN(12) {
+			case 0, 1, 2, 3:
+				mode := r.IntN(10)
+				ctx := context.Background()
+				var cancel context.CancelFunc = func() {}
+				if r.IntN(4) == 0 {
+					ctx, cancel = context.WithTimeout(ctx, time.Duration(r.IntN(200))*time.Microsecond)
+				}
+				_, _ = c.GetOrLoad(ctx, k, func(lctx context.Context) (int, error) {
+					v := led.fresh()
+					if r := rand.IntN(3); r > 0 {
+						time.Sleep(time.Duration(r*50) * time.Microsecond)
+					}
+					switch mode {
+					case 0:
+						led.mu.Lock()
+						led.failed[v] = true
+						led.mu.Unlock()
+						led.errLoads.Add(1)
+						return v, boom
+					case 1:
+						led.errLoads.Add(1)
+						panic("loader panic")
+					case 2: // the loader writes its own key
+						nv := led.fresh()
+						if err := c.Set(k, nv); err == nil {
+							led.add(nv, "loader Set")
+						}
+					case 3:
+						c.Delete(k)
+					case 5: // ends its goroutine
+						led.errLoads.Add(1)
+						runtime.Goexit()
+					case 6:
+						if rand.IntN(4) == 0 {
+							c.Clear()
+						}
+					case 4: // asks for another key
+						_, _ = c.GetOrLoad(lctx, (k+1)%keys, func(context.Context) (int, error) {
+							v2 := led.fresh()
+							led.add(v2, "nested load")
+							led.okLoads.Add(1)
+							return v2, nil
+						})
+					}
+					led.add(v, "load")
+					led.okLoads.Add(1)
+					return v, nil
+				})
+				cancel()
+			case 4, 5:
+				v := led.fresh()
+				if err := c.Set(k, v); err == nil {
+					led.add(v, "Set")
+				}
+			case 6:
+				c.Delete(k)
+			case 7:
+				if r.IntN(4) == 0 {
+					c.Clear()
+				}
+			case 8:
+				_ = c.Resize(1 + r.IntN(4))
+			case 9:
+				c.Get(k)
+			case 10:
+				if clk != nil {
+					clk.Advance(time.Millisecond)
+				}
+			case 11:
+				c.Sync()
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); work(w, 300) }()
+	}
+	if closeRace {
+		time.Sleep(2 * time.Millisecond)
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	led.mu.Lock()
+	defer led.mu.Unlock()
+	bad := 0
+	errorf := func(format string, args ...any) {
+		if bad++; bad <= 10 {
+			t.Errorf("seed %d: "+format, append([]any{seed}, args...)...)
+		}
+	}
+	for v, how := range led.stored {
+		if rs := led.reports[v]; len(rs) != 1 {
+			errorf("value %d (%s): reported %v, want once", v, how, rs)
+		}
+	}
+	for v := range led.failed {
+		if rs := led.reports[v]; len(rs) != 0 {
+			errorf("failed load's value %d reported %v", v, rs)
+		}
+	}
+	for v, rs := range led.reports {
+		if _, ok := led.stored[v]; !ok {
+			errorf("value %d reported %v, never stored", v, rs)
+		}
+	}
+	st := c.Stats()
+	for cause := concurrent.Explicit; cause <= concurrent.Discarded; cause++ {
+		if st.Removed(cause) != led.byCause[cause] {
+			errorf("Stats.Removed(%v) = %d, listener saw %d", cause, st.Removed(cause), led.byCause[cause])
+		}
+	}
+	if st.Loads != led.okLoads.Load() || st.LoadErrors != led.errLoads.Load() {
+		errorf("Stats Loads/LoadErrors = %d/%d, loader calls %d/%d", st.Loads, st.LoadErrors, led.okLoads.Load(), led.errLoads.Load())
+	}
+	if st.Len != 0 || c.LoadsInFlight() != 0 {
+		errorf("after Close: Len %d, loads in flight %d", st.Len, c.LoadsInFlight())
+	}
+}
+
+// TestLoadsAreDeterministicFromOneGoroutine: the same operations from one
+// goroutine, loads included (loaders that fail, write their own key, read
+// other keys or load them), with expiry on a fake clock, give the same
+// results, listener calls and Len on every run, and Len never exceeds
+// MaxSize.
+func TestLoadsAreDeterministicFromOneGoroutine(t *testing.T) {
+	for _, pol := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		for _, exp := range []time.Duration{0, 5 * time.Millisecond} {
+			t.Run(fmt.Sprintf("%v/exp=%v", pol, exp), func(t *testing.T) {
+				runs := 20
+				if concurrent.RaceEnabled {
+					runs = 5
+				}
+				var first []string
+				for run := range runs {
+					tr := loadDeterministicRun(t, pol, exp)
+					if run == 0 {
+						first = tr
+						continue
+					}
+					for i := range min(len(tr), len(first)) {
+						if tr[i] != first[i] {
+							lo := max(0, i-8)
+							t.Fatalf("run %d differs at step %d:\n got %q\nfirst %q", run, i, tr[lo:min(len(tr), i+4)], first[lo:min(len(first), i+4)])
+						}
+					}
+					if len(tr) != len(first) {
+						t.Fatalf("run %d: %d steps, first run %d", run, len(tr), len(first))
+					}
+				}
+			})
+		}
+	}
+}
+
+func loadDeterministicRun(t *testing.T, pol concurrent.Policy, exp time.Duration) []string {
+	t.Helper()
+	var tr []string
+	var mu sync.Mutex
+	log := func(s string) { mu.Lock(); tr = append(tr, s); mu.Unlock() }
+	expired := map[int]int{}
+	opts := concurrent.Options[int, int]{
+		MaxSize: 4, Policy: pol, Seed: 42,
+		OnEvict: func(k, v int, cause concurrent.Cause) {
+			if cause == concurrent.Expired { // may come from the maintenance goroutine at any time (doc.go)
+				mu.Lock()
+				expired[v]++
+				mu.Unlock()
+				return
+			}
+			log(fmt.Sprintf("evict %d=%d %v", k, v, cause))
+		},
+	}
+	var clk *concurrent.FakeClock
+	if exp > 0 {
+		clk = concurrent.NewFakeClock()
+		opts.Clock, opts.ExpireAfterWrite, opts.ExpireAfterAccess = clk, 2*exp, exp
+	}
+	c, err := concurrent.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := rand.New(rand.NewPCG(9, 9))
+	boom := errors.New("boom")
+	next := 0
+	for i := range 3000 {
+		k := r.IntN(10)
+		next++
+		v := next
+		switch op := r.IntN(10); op {
+		case 0, 1, 2:
+			mode := r.IntN(6)
+			k2 := r.IntN(10)
+			got, err := c.GetOrLoad(context.Background(), k, func(ctx context.Context) (int, error) {
+				switch mode {
+				case 0:
+					return v, boom
+				case 1:
+					_ = c.Set(k, -v)
+				case 2:
+					c.Get(k2)
+				case 3:
+					_, _ = c.GetOrLoad(ctx, k2, func(context.Context) (int, error) { return v + 100000, nil })
+				case 4:
+					c.Delete(k)
+				}
+				return v, nil
+			})
+			log(fmt.Sprintf("%d load %d = %d %v", i, k, got, err))
+		case 3, 4:
+			got, ok := c.Get(k)
+			log(fmt.Sprintf("%d get %d = %d %v", i, k, got, ok))
+		case 5:
+			log(fmt.Sprintf("%d set %d %v", i, k, c.Set(k, v)))
+		case 6:
+			log(fmt.Sprintf("%d delete %d %v", i, k, c.Delete(k)))
+		case 7:
+			if clk != nil {
+				clk.Advance(time.Millisecond)
+			}
+		case 8:
+			if r.IntN(10) == 0 {
+				_ = c.Resize(2 + r.IntN(4))
+			}
+		case 9:
+			kk, vv, ok := c.PopVictim()
+			log(fmt.Sprintf("%d popvictim %d=%d %v", i, kk, vv, ok))
+		}
+		if c.Len() > c.MaxSize() {
+			t.Fatalf("step %d: Len %d > MaxSize %d", i, c.Len(), c.MaxSize())
+		}
+		if clk == nil { // with expiry, Len counts expired entries until the maintenance goroutine removes them
+			log(fmt.Sprintf("len %d", c.Len()))
+		} else if i%100 == 0 {
+			c.Sync()
+			log(fmt.Sprintf("len after Sync %d", c.Len()))
+		}
+	}
+	var keys []int
+	for k := range c.Keys() {
+		keys = append(keys, k)
+	}
+	log(fmt.Sprint("keys ", keys))
+	c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	return append(tr, fmt.Sprint("expired ", expired))
 }
