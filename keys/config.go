@@ -72,8 +72,11 @@ type ConfigInput struct {
 	// joined by "-", at most 32 bytes, no word "fips" (a pseudo-region such
 	// as fips-us-east-1): us-east-1, us-gov-west-1, eusc-de-east-1. With
 	// Endpoint, any signing region of 1-63 characters of [a-z0-9-] starting
-	// and ending with a letter or digit ("auto", "nyc3").
-	// Regions are case-sensitive and not rewritten.
+	// and ending with a letter or digit ("auto", "nyc3"). Either way, no
+	// "fips-" or "-fips" anywhere (the SDK strips those and turns FIPS on,
+	// which fails with a custom endpoint: set FIPS instead), and not
+	// aws-global (S3 signs it as us-east-1). Regions are case-sensitive and
+	// not rewritten.
 	Region string
 	// Profile is the shared config profile (config.WithSharedConfigProfile):
 	// 1-256 bytes of text without control characters, surrounding white space,

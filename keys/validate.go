@@ -25,7 +25,22 @@ const (
 	reasonRegionLoose = "not a signing region name (want 1-63 characters of [a-z0-9-], starting and ending with a letter or digit)"
 )
 
+// Pseudo-regions the SDK rewrites: a service client strips "fips-" and
+// "-fips" from its region and turns FIPS on (finalizeClientEndpointResolverOptions
+// in each service), which fails with a custom endpoint at the first request;
+// S3 signs "aws-global" as us-east-1.
+const (
+	reasonRegionFIPS      = `holds "fips-" or "-fips", which the SDK strips from a region, turning FIPS on: name the region and set FIPS`
+	reasonRegionAWSGlobal = "aws-global, which the SDK's S3 client signs as us-east-1: name us-east-1"
+)
+
 func checkRegion(s string, customEndpoint bool) string {
+	if strings.Contains(s, "fips-") || strings.Contains(s, "-fips") {
+		return reasonRegionFIPS
+	}
+	if s == "aws-global" {
+		return reasonRegionAWSGlobal
+	}
 	if customEndpoint {
 		if checkLooseRegion(s) {
 			return ""

@@ -1,12 +1,20 @@
 package keys_test
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/clientcache/clientcache/internal/testcert"
 	"github.com/clientcache/clientcache/keys"
@@ -596,5 +604,108 @@ func TestProfileNamesNoFileCanHoldAreRefused(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Field != "Config.Profile" {
 			t.Errorf("NewConfig with Profile %q: error %v, want a FieldError for Config.Profile", p, err)
 		}
+	}
+}
+
+// signingCapture records the Authorization header of the one request a client
+// sends, and fails it.
+type signingCapture struct{ auth string }
+
+func (c *signingCapture) Do(r *http.Request) (*http.Response, error) {
+	c.auth = r.Header.Get("Authorization")
+	return nil, errors.New("not sent")
+}
+
+// sdkSigningRegions returns the region each of STS, S3 and SQS signs with
+// when built with this region and base endpoint, or the error of the first
+// that refuses to build a request.
+func sdkSigningRegions(region, endpoint string) (map[string]string, error) {
+	out := map[string]string{}
+	c := &signingCapture{}
+	cfg := aws.Config{Region: region, BaseEndpoint: aws.String(endpoint), HTTPClient: c, RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	ctx := context.Background()
+	scope := func(name string) error {
+		// Credential=AKID/<date>/<region>/<service>/aws4_request
+		_, rest, ok := strings.Cut(c.auth, "Credential=")
+		if !ok {
+			return errors.New(name + ": no request signed")
+		}
+		parts := strings.Split(strings.SplitN(rest, ",", 2)[0], "/")
+		out[name] = parts[2]
+		c.auth = ""
+		return nil
+	}
+	for _, call := range []struct {
+		name string
+		do   func() error
+	}{
+		{"sts", func() error { _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, nil); return err }},
+		{"s3", func() error {
+			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).
+				GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("b"), Key: aws.String("k")})
+			return err
+		}},
+		{"sqs", func() error { _, err := sqs.NewFromConfig(cfg).ListQueues(ctx, nil); return err }},
+	} {
+		err := call.do()
+		if c.auth == "" {
+			return nil, err // refused before sending
+		}
+		if err := scope(call.name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// TestAcceptedRegionIsTheOneTheSDKSigns: with a custom endpoint, a key accepts
+// any signing region of [a-z0-9-] and says the region is "only the signing
+// region". The SDK does not take every such region as given: a region
+// containing "fips-" or "-fips" (fips-us-east-1, us-east-1-fips,
+// nyc-fips-3) turns FIPS on and every client then fails to resolve its
+// endpoint ("FIPS and custom endpoint are not supported"), an error at the
+// first request naming no parameter; and S3 signs "aws-global" as
+// us-east-1. A region the key accepts must be sent as given.
+func TestAcceptedRegionIsTheOneTheSDKSigns(t *testing.T) {
+	const endpoint = "http://localhost:9000"
+	for _, region := range []string{
+		"auto", "nyc3", "us-east-1", "fips", // accepted and sent as given
+		"fips-us-east-1", "us-east-1-fips", "nyc-fips-3", "nofips-1", "aws-global",
+	} {
+		_, kerr := keys.NewConfig(keys.ConfigInput{Endpoint: endpoint, Region: region})
+		sdk, err := sdkSigningRegions(region, endpoint)
+		sdkOK := err == nil
+		for _, r := range sdk {
+			sdkOK = sdkOK && r == region
+		}
+		if kerr == nil && !sdkOK {
+			t.Errorf("Config.Region %q with an endpoint is accepted, but the SDK does not sign with it (signed %v, error %v)", region, sdk, err)
+		}
+		if kerr != nil && sdkOK {
+			t.Errorf("Config.Region %q with an endpoint is refused (%v), but the SDK signs with it as given", region, kerr)
+		}
+		if kerr != nil {
+			var fe *keys.FieldError
+			if !errors.As(kerr, &fe) || fe.Field != "Config.Region" {
+				t.Errorf("Config.Region %q: error %v, want a FieldError on Config.Region", region, kerr)
+			}
+		}
+	}
+	// The same rule for the client's region and the STS region.
+	cfg := must(keys.NewConfig(keys.ConfigInput{Endpoint: endpoint}))
+	for _, region := range []string{"fips-us-east-1", "us-east-1-fips", "nyc-fips-3"} {
+		if _, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Region: region}); err == nil {
+			t.Errorf("Client.Region %q with an endpoint is accepted: the SDK turns FIPS on and fails", region)
+		}
+		if _, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "s1", STSRegion: region, STSEndpoint: endpoint}); err == nil {
+			t.Errorf("AssumeRole STSRegion %q with an STS endpoint is accepted: the SDK turns FIPS on and fails", region)
+		}
+	}
+	// Without an endpoint the AWS shape must not hold a word the SDK reads
+	// as FIPS either: "us-nofips-1" has the shape, and the SDK would call
+	// us-no1 with FIPS on.
+	if _, err := keys.NewConfig(keys.ConfigInput{Region: "us-nofips-1"}); err == nil {
+		t.Errorf("Config.Region us-nofips-1 is accepted: the SDK rewrites it to us-no1 with FIPS on")
 	}
 }
