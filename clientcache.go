@@ -479,7 +479,10 @@ func (c *Cache) Stats() Stats {
 // is empty for good: the calls that would load or store (Config, Client,
 // Derived, AddClient) and PopClient return ErrClosed, and the others see an
 // empty cache (GetClient reports false, Len is 0, Stats still counts). A
-// second Close returns nil and does nothing.
+// second Close returns nil and does nothing. Close waits for the
+// constructors, Derived builds and named load options still running, even
+// those whose load it cancelled: none of them may call Close on their cache,
+// which would wait for itself.
 func (c *Cache) Close() error {
 	if err := c.unusable("(*Cache).Close"); err != nil {
 		return err
