@@ -1659,8 +1659,10 @@ func TestNewCopiesLoadOptions(t *testing.T) {
 // TestErrorsNameTheCallersParameter pins misleading errors: Derived's bad
 // arguments were reported as Client's ("Client(key)", "Client(newClient)",
 // ...), and found only inside the derived load; a key naming unregistered
-// load options was reported as Config's key whatever the call. Each error
-// names the parameter of the call that received it, before anything loads.
+// load options was reported as Config's key whatever the call (and AddClient
+// cached a client under it, which Client and Derived then refused to find).
+// Each error names the parameter of the call that received it, before
+// anything loads or is cached.
 func TestErrorsNameTheCallersParameter(t *testing.T) {
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
@@ -1710,6 +1712,9 @@ func TestErrorsNameTheCallersParameter(t *testing.T) {
 			_, err := clientcache.Client(ctx, c, unregistered, s3.NewFromConfig)
 			return err
 		}, "Client(key)"},
+		{"AddClient unregistered load options", func() error {
+			return clientcache.AddClient(c, unregistered, s3.New(s3.Options{Region: "us-east-1"}))
+		}, "AddClient(key)"},
 		{"Config unregistered load options", func() error {
 			_, err := c.Config(ctx, unregistered.Config())
 			return err

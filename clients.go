@@ -584,13 +584,17 @@ func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 //
 // client must not be nil, and an SDK service client (or a type whose Options
 // method returns an SDK service's options, such as a wrapper embedding one)
-// must be of the key's service, as for [Client]: an error otherwise.
+// must be of the key's service, and key must not name load options that
+// Options.LoadOptions does not register, as for [Client]: an error otherwise.
 func AddClient[C any](c *Cache, key keys.Client, client C) error {
 	if err := c.unusable("AddClient(c)"); err != nil {
 		return err
 	}
 	if key.Service() == "" {
 		return invalid("AddClient(key)", "the zero keys.Client has no service")
+	}
+	if err := c.checkLoadOptionsName("AddClient(key)", key.Config()); err != nil {
+		return err
 	}
 	if isNil(client) {
 		return invalid("AddClient(client)", "nil %s", typeName(reflect.TypeFor[C]()))
