@@ -1063,6 +1063,32 @@ func TestCloseOfALargeLFUCacheAllocatesNoNewTables(t *testing.T) {
 	}
 }
 
+// Close empties an LFU cache without allocating the policy's tables anew
+// (TestCloseOfALargeLFUCacheAllocatesNoNewTables); a Clear after Close,
+// which changes nothing on a closed cache, must not allocate them either
+// (about 29 MB at a bound of 1<<20, 1.75 GiB at MaxLFUSize).
+func TestClearAfterCloseAllocatesNoTables(t *testing.T) {
+	c, err := concurrent.New(concurrent.Options[int, int]{MaxSize: 1 << 20, Policy: concurrent.LFU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if err := c.Set(i, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c.Clear()
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Fatalf("Clear after Close of an LFU cache of bound 1<<20 allocated %d bytes", got)
+	}
+}
+
 // Clone made the clone with New, which built a whole policy (for LFU, a
 // sketch, doorkeeper and ghost tables sized from the bound), and then put
 // the copy of the original's policy in its place: at MaxLFUSize, about 1.75

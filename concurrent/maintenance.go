@@ -465,7 +465,9 @@ func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) [
 		}
 		return true
 	})
-	if cause == Closed {
+	if cause == Closed || c.closed.Load() {
+		// A closed cache never uses its policy again: a Clear after (or
+		// racing) Close must not allocate an LFU policy's tables anew.
 		c.pol.unlinkAll()
 	} else {
 		c.pol.clear()
