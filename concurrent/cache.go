@@ -560,7 +560,8 @@ func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
 // package documentation (Len() <= MaxSize() + W) holds for n. Resizing to
 // the current bound changes nothing: in particular an LFU cache keeps what
 // its policy has learned (window share, LRU mode), which a change of size
-// starts over.
+// starts over. Resize returns [ErrClosed], and changes nothing, once Close
+// has begun.
 func (c *Cache[K, V]) Resize(n int) error {
 	if err := c.unusable("Resize"); err != nil {
 		return err
@@ -574,23 +575,37 @@ func (c *Cache[K, V]) Resize(n int) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	c.deliver(c.resize(n))
-	return nil
+	if testHookResizeLock != nil {
+		testHookResizeLock()
+	}
+	notes, err := c.resize(n)
+	c.deliver(notes)
+	return err
 }
+
+// testHookResizeLock, when set by a test, runs as Resize is about to take
+// the cache's lock.
+var testHookResizeLock func()
 
 // resize does Resize's work under c.mu, which it releases even if the policy
 // panics (the bound is stored only once the policy has taken it). The events
 // buffered before the call are applied first, at the old size, as they were
-// when they happened.
-func (c *Cache[K, V]) resize(n int) []notification[K, V] {
+// when they happened. It returns ErrClosed, and changes nothing, if Close
+// began since Resize checked: Close sets closed before it takes c.mu to
+// empty the cache, and a closed cache's policy is never sized anew (an LFU
+// policy would allocate its tables for nothing).
+func (c *Cache[K, V]) resize(n int) ([]notification[K, V], error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
 	notes := c.settleLocked(nil)
 	if int64(n) != c.max.Load() {
 		c.pol.setMax(n)
 		c.max.Store(int64(n))
 	}
-	return c.evictToBoundLocked(notes)
+	return c.evictToBoundLocked(notes), nil
 }
 
 // Sync applies every buffered read and write to the policy, removes expired

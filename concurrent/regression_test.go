@@ -374,6 +374,34 @@ func TestCloneRacingCloseReturnsErrClosed(t *testing.T) {
 	}
 }
 
+// Resize, too, checked for Close only before it took the lock: a Close in
+// between emptied the cache, and Resize then sized the closed cache's
+// policy anew (an LFU policy's tables allocated for nothing), changed its
+// MaxSize and returned nil.
+func TestResizeRacingCloseReturnsErrClosed(t *testing.T) {
+	for _, p := range []Policy{LRU, LFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			c, err := New(Options[int, int]{MaxSize: 10, Policy: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 5 {
+				_ = c.Set(i, i)
+			}
+			testHookResizeLock = func() {
+				testHookResizeLock = nil
+				if err := c.Close(); err != nil {
+					t.Error(err)
+				}
+			}
+			t.Cleanup(func() { testHookResizeLock = nil })
+			if err := c.Resize(1 << 16); !errors.Is(err, ErrClosed) || c.MaxSize() != 10 {
+				t.Fatalf("Resize racing Close: error %v, MaxSize %d; want ErrClosed and 10", err, c.MaxSize())
+			}
+		})
+	}
+}
+
 // An insertion that overflows the bound is linked by whichever drain comes
 // first, and its writer evicts afterwards. A Clone whose drain came first
 // used to copy the excess: a clone over its bound with no write in flight.
