@@ -106,17 +106,26 @@ func Example() {
 func ExampleClient() {
 	w, tenant := exampleWorld(1)
 	defer w.Close()
-	cache, _ := clientcache.New(clientcache.Options{})
+	cache, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer cache.Close()
 	ctx := context.Background()
 
-	s3c, _ := clientcache.Client(ctx, cache, tenant.S3, s3.NewFromConfig)
-	ddb, _ := clientcache.Client(ctx, cache, tenant.DynamoDB, dynamodb.NewFromConfig)
+	s3c, err := clientcache.Client(ctx, cache, tenant.S3, s3.NewFromConfig)
+	if err != nil {
+		panic(err)
+	}
+	ddb, err := clientcache.Client(ctx, cache, tenant.DynamoDB, dynamodb.NewFromConfig)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println("same pool:", s3c.Options().HTTPClient == ddb.Options().HTTPClient)
 	fmt.Println("AssumeRole calls:", w.STS.Calls())
 
 	// A key for S3 never returns a DynamoDB client.
-	_, err := clientcache.Client(ctx, cache, tenant.S3, dynamodb.NewFromConfig)
+	_, err = clientcache.Client(ctx, cache, tenant.S3, dynamodb.NewFromConfig)
 	fmt.Println(err)
 	// Output:
 	// same pool: true
@@ -128,14 +137,20 @@ func ExampleClient() {
 func ExampleCache_Config() {
 	w, tenant := exampleWorld(2)
 	defer w.Close()
-	cache, _ := clientcache.New(clientcache.Options{})
+	cache, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer cache.Close()
 
 	cfg, err := cache.Config(context.Background(), tenant.Config)
 	if err != nil {
 		panic(err)
 	}
-	creds, _ := cfg.Credentials.Retrieve(context.Background())
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(cfg.Region, creds.Source, strings.HasPrefix(creds.AccessKeyID, "ASIA"))
 	// Output:
 	// us-east-1 AssumeRoleProvider true
@@ -146,13 +161,25 @@ func ExampleCache_Config() {
 func ExampleDerived() {
 	w, tenant := exampleWorld(3)
 	defer w.Close()
-	cache, _ := clientcache.New(clientcache.Options{})
+	cache, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer cache.Close()
 	presigner := func(c *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(c), nil }
 
-	p1, _ := clientcache.Derived(context.Background(), cache, tenant.S3, s3.NewFromConfig, "presign", presigner)
-	p2, _ := clientcache.Derived(context.Background(), cache, tenant.S3, s3.NewFromConfig, "presign", presigner)
-	req, _ := p1.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("report.csv")})
+	p1, err := clientcache.Derived(context.Background(), cache, tenant.S3, s3.NewFromConfig, "presign", presigner)
+	if err != nil {
+		panic(err)
+	}
+	p2, err := clientcache.Derived(context.Background(), cache, tenant.S3, s3.NewFromConfig, "presign", presigner)
+	if err != nil {
+		panic(err)
+	}
+	req, err := p1.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("report.csv")})
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(p1 == p2, req.Method, strings.Contains(req.URL, "X-Amz-Signature="))
 	// Output:
 	// true GET true
@@ -163,7 +190,10 @@ func ExampleDerived() {
 func ExampleGetClient() {
 	w, tenant := exampleWorld(4)
 	defer w.Close()
-	cache, _ := clientcache.New(clientcache.Options{})
+	cache, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer cache.Close()
 
 	_, ok := clientcache.GetClient[*s3.Client](cache, tenant.S3)
@@ -194,10 +224,19 @@ func ExampleDefaultClient() {
 	if err != nil {
 		panic(err)
 	}
-	_, _ = client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k"), Body: strings.NewReader("v")})
-	out, _ := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k")})
-	body, _ := io.ReadAll(out.Body)
+	_, err = client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k"), Body: strings.NewReader("v")})
+	if err != nil {
+		panic(err)
+	}
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k")})
+	if err != nil {
+		panic(err)
+	}
+	body, err := io.ReadAll(out.Body)
 	out.Body.Close()
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(string(body))
 	// Output:
 	// v
