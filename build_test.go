@@ -338,3 +338,42 @@ func warmUnderLoadTimeout(t *testing.T, load func() error) {
 		}
 	}
 }
+
+// TestClientBuildsCountsOnlyBuildsThatLoaded: Stats.ClientBuilds said it
+// "counts service clients constructed", but it counts the builds that loaded
+// a client: a constructor that runs to its end after Options.LoadTimeout
+// ended its load (Close waits for it) has constructed a client that is
+// dropped and not counted.
+func TestClientBuildsCountsOnlyBuildsThatLoaded(t *testing.T) {
+	ck, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.NewClient(keys.ClientInput{Config: ck, Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientcache.New(clientcache.Options{LoadTimeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var constructed atomic.Int64
+	release := make(chan struct{})
+	_, err = clientcache.Client(context.Background(), c, k, func(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
+		<-release // outlives the load
+		constructed.Add(1)
+		return s3.NewFromConfig(cfg, optFns...)
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Client: %v, want the load's deadline", err)
+	}
+	close(release)
+	if err := c.Close(); err != nil { // waits for the constructor
+		t.Fatal(err)
+	}
+	st := c.Stats()
+	t.Logf("constructor calls that returned a client: %d; Stats.ClientBuilds: %d", constructed.Load(), st.ClientBuilds)
+	if constructed.Load() != 1 || st.ClientBuilds != 0 {
+		t.Fatalf("constructed %d, ClientBuilds %d: want 1 and 0 (ClientBuilds counts the builds that loaded a client)", constructed.Load(), st.ClientBuilds)
+	}
+}

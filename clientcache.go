@@ -453,7 +453,10 @@ type Stats struct {
 	// builds (static, assume-role, web identity): each AssumeRole call is
 	// one. Fetches inside the SDK's default chain are not counted.
 	CredentialCalls uint64
-	// ClientBuilds counts service clients constructed.
+	// ClientBuilds counts the service clients constructed for a load that
+	// received them. A constructor still running when its load ended
+	// (Options.LoadTimeout, Close), one that panicked and one whose client
+	// was refused (nil, or of another service) are not counted.
 	ClientBuilds uint64
 	// PoolsReleased counts connection pools whose idle connections were
 	// closed because their last holder was evicted, or because the load
