@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The race detector is built with cgo, and cgo needs a C compiler: without
+# one on PATH, go turns cgo off and every go test -race stops at once with
+# "-race requires cgo", naming no remedy.
+if [ "$(go env CGO_ENABLED)" != 1 ]; then
+  echo "test.sh: the race detector needs cgo, which is off (go env CGO_ENABLED is 0: no C compiler on PATH?)." >&2
+  echo "test.sh: install a C compiler (gcc or clang, e.g. apt-get install gcc), or set CGO_ENABLED=1 and CC." >&2
+  exit 1
+fi
+
 flags=(-race -shuffle=on -count=1)
 [ "${SHORT:-0}" = 1 ] && flags+=(-short)
 
