@@ -25,8 +25,10 @@ import (
 //
 // A Cache must be made by [New] (or [Cache.Clone]). A nil *Cache or a zero
 // Cache is a programming error: the methods that return an error return an
-// [*OptionError] naming the method ("(*Cache).Add"); the others panic
-// (except, on a zero Cache, Len, MaxSize, String and Stats, which report an
+// [*OptionError] naming the method ("(*Cache).Add"); the others panic, with
+// that error as the panic value (except Get, Touch and Contains, whose hit
+// path has no room for the check: they panic with a nil dereference; and
+// except, on a zero Cache, Len, MaxSize, String and Stats, which report an
 // empty cache of bound 0).
 type Cache[K comparable, V any] struct {
 	// Read-mostly fields first, apart from the counters written on every
@@ -195,6 +197,14 @@ func (c *Cache[K, V]) unusable(method string) error {
 		return &OptionError{Param: "(*Cache)." + method, Value: "a zero Cache", Reason: "make one with New"}
 	}
 	return nil
+}
+
+// mustBeUsable panics with unusable's *OptionError, if any: for the
+// methods that return no error.
+func (c *Cache[K, V]) mustBeUsable(method string) {
+	if err := c.unusable(method); err != nil {
+		panic(err)
+	}
 }
 
 // writeBufferSize scales the write buffer with the cache (a small cache needs
@@ -467,6 +477,7 @@ func (c *Cache[K, V]) Set(key K, value V) error {
 // expired entry not yet removed is not present: Delete removes it, handing
 // it to OnEvict with cause [Expired], and reports false.)
 func (c *Cache[K, V]) Delete(key K) bool {
+	c.mustBeUsable("Delete")
 	_, ok := c.remove(key)
 	return ok
 }
@@ -500,6 +511,7 @@ func (c *Cache[K, V]) Pop(key K) (V, error) {
 // [Options].ExpireAfterAccess) is removed with cause [Expired] instead and
 // passed over.
 func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
+	c.mustBeUsable("PopVictim")
 	c.mu.Lock()
 	notes := c.drainLocked(nil)
 	now := int64(0)
@@ -616,6 +628,7 @@ func (c *Cache[K, V]) resize(n int) ([]notification[K, V], error) {
 // maintenance goroutine made just before (expiry) may still be running on
 // that goroutine.
 func (c *Cache[K, V]) Sync() {
+	c.mustBeUsable("Sync")
 	c.mu.Lock()
 	notes := c.settleLocked(nil)
 	notes = c.evictLocked(notes)
@@ -628,6 +641,7 @@ func (c *Cache[K, V]) Sync() {
 // their waiters but are not stored). Entries stored concurrently with Clear
 // may survive it.
 func (c *Cache[K, V]) Clear() {
+	c.mustBeUsable("Clear")
 	c.loads.Range(func(_ K, cl *call[V]) bool {
 		cl.detached.Store(true)
 		return true
@@ -833,6 +847,7 @@ func (d *Cache[K, V]) abandon() {
 // Keys returns the keys in eviction order, the next victim first (see
 // [Cache.All]). Like All, it iterates over a snapshot.
 func (c *Cache[K, V]) Keys() iter.Seq[K] {
+	c.mustBeUsable("Keys")
 	return func(yield func(K) bool) {
 		for _, kv := range c.snapshot(false) {
 			if !yield(kv.key) {
@@ -845,6 +860,7 @@ func (c *Cache[K, V]) Keys() iter.Seq[K] {
 // Values returns the values in eviction order, the next victim first (see
 // [Cache.All]). Like All, it iterates over a snapshot.
 func (c *Cache[K, V]) Values() iter.Seq[V] {
+	c.mustBeUsable("Values")
 	return func(yield func(V) bool) {
 		for _, kv := range c.snapshot(false) {
 			if !yield(kv.value) {
@@ -872,11 +888,17 @@ func (c *Cache[K, V]) Values() iter.Seq[V] {
 // wait meanwhile), then yields from the copy without holding any lock: the
 // loop body may use the cache freely, and changes made meanwhile are not
 // reflected. Reading entries through All does not count as access.
-func (c *Cache[K, V]) All() iter.Seq2[K, V] { return c.entries(false) }
+func (c *Cache[K, V]) All() iter.Seq2[K, V] {
+	c.mustBeUsable("All")
+	return c.entries(false)
+}
 
 // Backward is [Cache.All] in reverse: the entry PopVictim would take last
 // first.
-func (c *Cache[K, V]) Backward() iter.Seq2[K, V] { return c.entries(true) }
+func (c *Cache[K, V]) Backward() iter.Seq2[K, V] {
+	c.mustBeUsable("Backward")
+	return c.entries(true)
+}
 
 func (c *Cache[K, V]) entries(backward bool) iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {

@@ -1170,6 +1170,63 @@ func TestUnusableCacheIsAnError(t *testing.T) {
 	}
 }
 
+// TestUnusableCachePanicsNamingTheMethod: the methods of a nil or zero
+// Cache that return no error panic with the *OptionError naming the method
+// (Get, Touch and Contains excepted: a check on their path would cost every
+// hit, and they die of a nil dereference). Sync, Clear, PopVictim and the
+// iterators used to die of a nil dereference with the cache's lock held, so
+// that on a zero Cache whose panic was recovered the next Sync hung for
+// good.
+func TestUnusableCachePanicsNamingTheMethod(t *testing.T) {
+	drain := func(seq func(func(int) bool)) {
+		for range seq {
+		}
+	}
+	for name, mk := range map[string]func() *concurrent.Cache[int, int]{
+		"nil":  func() *concurrent.Cache[int, int] { return nil },
+		"zero": func() *concurrent.Cache[int, int] { return new(concurrent.Cache[int, int]) },
+	} {
+		for method, call := range map[string]func(c *concurrent.Cache[int, int]){
+			"Delete":    func(c *concurrent.Cache[int, int]) { c.Delete(1) },
+			"PopVictim": func(c *concurrent.Cache[int, int]) { c.PopVictim() },
+			"Sync":      func(c *concurrent.Cache[int, int]) { c.Sync() },
+			"Clear":     func(c *concurrent.Cache[int, int]) { c.Clear() },
+			"Keys":      func(c *concurrent.Cache[int, int]) { drain(c.Keys()) },
+			"Values":    func(c *concurrent.Cache[int, int]) { drain(c.Values()) },
+			"All": func(c *concurrent.Cache[int, int]) {
+				drain(func(y func(int) bool) { c.All()(func(k, _ int) bool { return y(k) }) })
+			},
+			"Backward": func(c *concurrent.Cache[int, int]) {
+				drain(func(y func(int) bool) { c.Backward()(func(k, _ int) bool { return y(k) }) })
+			},
+		} {
+			t.Run(name+"/"+method, func(t *testing.T) {
+				c := mk()
+				for _, m := range []string{method, "Sync"} { // then Sync: nothing left locked
+					done := make(chan any, 1)
+					go func() {
+						defer func() { done <- recover() }()
+						if m == method {
+							call(c)
+						} else {
+							c.Sync()
+						}
+					}()
+					select {
+					case r := <-done:
+						oe, ok := r.(*concurrent.OptionError)
+						if !ok || oe.Param != "(*Cache)."+m {
+							t.Fatalf("%s on a %s Cache panicked with %v, want the *OptionError naming (*Cache).%s", m, name, r, m)
+						}
+					case <-time.After(10 * time.Second):
+						t.Fatalf("%s on a %s Cache hangs (after %s)", m, name, method)
+					}
+				}
+			})
+		}
+	}
+}
+
 // "New returns an empty cache configured by o, or an *OptionError naming
 // the first invalid option."
 func TestNewNamesTheFirstInvalidOption(t *testing.T) {
