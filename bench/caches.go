@@ -19,7 +19,7 @@ type Contender struct {
 	// Rival is false for clientcache's own policies.
 	Rival bool
 	// Judged marks the rivals that cmd/hitratio's "rival" column compares
-	// clientcache's LFU with: otter v2 with CleanUp, theine with Wait, and
+	// clientcache's LFU with: otter v2 with CleanUp (maintenance inline), theine with Wait, and
 	// golang-lru's ARC. (cmd/report compares with every bounded rival.)
 	Judged bool
 	// Random is true for a cache that seeds itself at random (its hashes,
@@ -83,6 +83,9 @@ func contender(name, suffix string, judged bool) Contender {
 	}
 	bounded := suffix == ""
 	syncEach := bounded && eventual[name]
+	if bounded && name == "otter" {
+		k.New = newOtterInline // see newOtterInline
+	}
 	return Contender{
 		Name: name + suffix, Bounded: bounded, Rival: k.Rival, Judged: judged, Random: randomised[name], Background: background[name],
 		New: func(n int) (Cache, error) {

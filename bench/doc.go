@@ -38,7 +38,8 @@
 //     at the capacities listed for it, and capacities 8 to 512 on the Zipf and
 //     OLTP traces, replayed from one goroutine through each cache's public API:
 //     a Get, and on a miss a Set. The rivals that bound their size only
-//     eventually are measured twice: bounded (otter with CleanUp after each
+//     eventually are measured twice: bounded (otter with maintenance inline, a
+//     synchronous Executor, and CleanUp after each
 //     write, theine and ristretto with Wait after each write: the cache never
 //     holds more than its maximum) and unbounded, as users call them (their
 //     buffered writes let them overshoot the maximum or lose writes; the peak

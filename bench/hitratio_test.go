@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/clientcache/clientcache/internal/trace"
+	"github.com/maypok86/otter/v2"
 )
 
 // sharedTraceDir returns the shared traces' folder, skipping the test with
@@ -311,4 +312,47 @@ func TestCheckLabelsRefusesFileNames(t *testing.T) {
 			t.Errorf("CheckLabels(%q) accepted a name that Jobs selects nothing with (%d jobs)", bad, len(Jobs([]string{bad})))
 		}
 	}
+}
+
+// TestBoundedOtterAppliesItsReads: the bounded otter of the hit-ratio
+// table must score as otter does when every read it records is applied (its
+// maintenance run on the caller); with the default executor its reads were
+// dropped while the drain goroutine it had started was pending, and its runs
+// fell wholly below those of the same cache with maintenance inline.
+func TestBoundedOtterAppliesItsReads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays two traces ten times")
+	}
+	dir := sharedTraceDir(t)
+	otterC, _ := Lookup("otter")
+	for _, p := range []struct {
+		label string
+		cap   int
+	}{{"gli", 500}, {"cs", 1000}} {
+		f, _ := trace.Lookup(p.label)
+		keys, err := f.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := measureOne(keys, p.cap, otterC, 5)
+		ref := measureOne(keys, p.cap, otterApplyingEveryRead(), 5)
+		pc := func(h int) float64 { return trace.Percent(h, len(keys)) }
+		if got.MaxHits < ref.MinHits {
+			t.Errorf("%s@%d: bounded otter runs %.2f..%.2f (median %.2f), all below otter applying every read %.2f..%.2f (median %.2f)",
+				p.label, p.cap, pc(got.MinHits), pc(got.MaxHits), pc(got.Hits), pc(ref.MinHits), pc(ref.MaxHits), pc(ref.Hits))
+		}
+	}
+}
+
+// otterApplyingEveryRead is otter with its maintenance on the caller (a
+// synchronous Executor), built here apart from the contenders.
+func otterApplyingEveryRead() Contender {
+	return Contender{Name: "otter-inline", Bounded: true, Rival: true, Random: true,
+		New: func(n int) (Cache, error) {
+			c, err := otter.New(&otter.Options[uint64, uint64]{MaximumSize: n, Executor: func(fn func()) { fn() }})
+			if err != nil {
+				return nil, err
+			}
+			return &replayed{kv: otterKV{c}, sync: true}, nil
+		}}
 }

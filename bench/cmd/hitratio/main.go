@@ -57,6 +57,6 @@ func main() {
 		}
 		fmt.Println(".")
 	}
-	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best of the judged bounded rivals (otter with CleanUp, theine with Wait, golang-lru ARC); 2Q shown for context; -u = unbounded, as users call it, with peak size (one run). otter and theine seed themselves at random: bounded, each is the median of %d runs. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
+	fmt.Printf("\nhit %%; /OPT = fraction of Bélády's optimum; =tb: clientcache LRU equals a textbook LRU; rival = best of the judged bounded rivals (otter with a synchronous Executor and CleanUp, theine with Wait, golang-lru ARC); 2Q shown for context; -u = unbounded, as users call it, with peak size (one run). otter and theine seed themselves at random: bounded, each is the median of %d runs. cache2k web traces: CC BY 4.0. %d rows in %v.\n",
 		*runs, len(rows), time.Since(start).Round(time.Second))
 }

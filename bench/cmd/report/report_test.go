@@ -539,3 +539,55 @@ func TestMemoryGoalNeedsTheEntriesHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestHitRatioCellsLandInTheirRowAndColumn gives every contender a
+// distinct score at each of two capacities and checks each table cell.
+func TestHitRatioCellsLandInTheirRowAndColumn(t *testing.T) {
+	cfg := config{out: t.TempDir(), rivalRuns: 3}
+	if err := os.MkdirAll(cfg.results(""), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	caps := []int{100, 250}
+	rows := map[jobKey]bench.Row{}
+	want := map[string][]string{}
+	for ci, c := range caps {
+		r := bench.Row{Trace: "gli", Capacity: c, Accesses: 10000, Optimal: 9000 + ci, LRU: 1000 + ci}
+		for i, con := range append(bench.AllContenders, bench.Contender{Name: again, Bounded: true}) {
+			h := 2000 + 100*i + ci
+			r.Results = append(r.Results, bench.Result{Name: con.Name, Hits: h, MinHits: h, MaxHits: h, Runs: 1,
+				Bounded: con.Bounded, Rival: con.Rival, Peak: 7*h + ci})
+			v := fmt.Sprintf("%.2f", 100*float64(h)/10000)
+			if !con.Bounded {
+				v += fmt.Sprintf(" (peak %d)", 7*h+ci)
+			}
+			want[con.Name] = append(want[con.Name], v)
+		}
+		want["**OPT (Bélády)**"] = append(want["**OPT (Bélády)**"], fmt.Sprintf("%.2f", 100*float64(9000+ci)/10000))
+		want["textbook LRU"] = append(want["textbook LRU"], fmt.Sprintf("%.2f", 100*float64(1000+ci)/10000))
+		rows[jobKey{"gli", c}] = r
+	}
+	s := newSection("hitratio")
+	if err := writeHitRatio(cfg, s, []table{{"gli", "gli", caps}}, rows); err != nil {
+		t.Fatal(err)
+	}
+	md := s.md.String()
+	for name, cells := range want {
+		label := name
+		if name == "clientcache-LRU" || name == "clientcache-LFU" {
+			label = "**" + name + "**"
+		}
+		if name == again {
+			continue
+		}
+		got := row(md, "### gli", label)
+		if len(got) != 3 {
+			t.Errorf("%s: row %q", name, got)
+			continue
+		}
+		for i := range cells {
+			if strings.TrimSpace(got[i+1]) != cells[i] {
+				t.Errorf("%s @%d: cell %q, want %q", name, caps[i], strings.TrimSpace(got[i+1]), cells[i])
+			}
+		}
+	}
+}
