@@ -117,7 +117,7 @@ func TestConfigErrorHoldsNoSecretInItsFields(t *testing.T) {
 	)
 	sts := fakeaws.NewSTS()
 	defer sts.Close()
-	sts.AddUser("AKIDFIELDS", srcSecret)
+	sts.AddSession("AKIDFIELDS", srcSecret, srcToken)
 	sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Fail: "AccessDenied"} })
 	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDFIELDS", SecretAccessKey: keys.NewSecret(srcSecret), SessionToken: keys.NewSecret(srcToken)})
 	if err != nil {

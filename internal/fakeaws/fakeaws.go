@@ -9,7 +9,8 @@
 //
 // The access key id of a request is read from the Authorization header's
 // Credential= field. The STS endpoint verifies the SigV4 signature of the
-// keys whose secret it knows (those it issued, and those of [STS.AddUser]);
+// keys whose secret it knows (those it issued, and those of [STS.AddUser]
+// and [STS.AddSession]);
 // S3 verifies the signature of every request, and serves only keys it knows
 // (those of [S3.AddUser] and [S3.AddSession], and those a trusted STS
 // endpoint issued: [S3.TrustIssuer]).

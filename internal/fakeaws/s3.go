@@ -11,6 +11,7 @@ import (
 	"log"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -245,11 +246,14 @@ func parseSigV4(r *http.Request) (a sigV4, ok bool) {
 //     ExpiredToken;
 //   - no or an unknown X-Amz-Content-Sha256: 400 InvalidRequest or
 //     InvalidArgument;
+//   - an x-amz-* header (but x-amz-content-sha256) that the signature does
+//     not cover: 403 AccessDenied;
 //   - a signature that is not the SDK signer's of the request with the
 //     key's secret: 403 SignatureDoesNotMatch;
 //   - a hex payload hash that is not the body's: 400
 //     XAmzContentSHA256Mismatch;
-//   - a presigned URL past its X-Amz-Expires: 403 AccessDenied.
+//   - a presigned URL past its X-Amz-Expires, or dated more than 15
+//     minutes ahead: 403 AccessDenied.
 //
 // The signature is computed over the request's method, path, query, signed
 // headers, declared payload hash and credential scope, the region being the
@@ -297,10 +301,14 @@ func (s *S3) authenticate(w http.ResponseWriter, r *http.Request) bool {
 		return fail(http.StatusNotImplemented, "NotImplemented", "The fake S3 does not verify chunk signatures: "+a.payloadHash+" is not supported.")
 	case !known && !hexSHA256RE.MatchString(a.payloadHash):
 		return fail(http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+	case unsignedAmzHeader(r, a.signedHeaders) != "":
+		return fail(http.StatusForbidden, "AccessDenied", "There were headers present in the request which were not signed")
 	case !s3SignatureMatches(r, a, key.secret):
 		return fail(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	case a.presigned && !time.Now().Before(a.signedAt.Add(a.expires)):
 		return fail(http.StatusForbidden, "AccessDenied", "Request has expired")
+	case a.presigned && a.signedAt.After(time.Now().Add(15*time.Minute)):
+		return fail(http.StatusForbidden, "AccessDenied", "Request is not yet valid")
 	}
 	if !known { // a hex SHA-256 of the body: check it
 		body, err := io.ReadAll(r.Body)
@@ -313,6 +321,19 @@ func (s *S3) authenticate(w http.ResponseWriter, r *http.Request) bool {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	return true
+}
+
+// unsignedAmzHeader returns the first x-amz-* header of r (lower case)
+// that signed does not list, "" if none: real S3 refuses a request carrying
+// one (x-amz-content-sha256 alone may go unsigned).
+func unsignedAmzHeader(r *http.Request, signed []string) string {
+	for k := range r.Header {
+		h := strings.ToLower(k)
+		if strings.HasPrefix(h, "x-amz-") && h != "x-amz-content-sha256" && !slices.Contains(signed, h) {
+			return h
+		}
+	}
+	return ""
 }
 
 // s3SignatureMatches reports whether a's signature of r is the one the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,7 @@ type STS struct {
 	byRole   map[string]int64
 	issued   map[string]Assumption // by issued access key id
 	users    map[string]string     // secret access key by access key id (AddUser)
+	sessions map[string]signingKey // by access key id (AddSession)
 	behavior func(r AssumeRoleRequest) Behavior
 }
 
@@ -112,7 +114,7 @@ func NewSTS() *STS { return newSTS(https) }
 func NewSTSHTTP2() *STS { return newSTS(https2) }
 
 func newSTS(proto protocol) *STS {
-	s := &STS{byRole: map[string]int64{}, issued: map[string]Assumption{}, users: map[string]string{}}
+	s := &STS{byRole: map[string]int64{}, issued: map[string]Assumption{}, users: map[string]string{}, sessions: map[string]signingKey{}}
 	s.Server = startServer(http.HandlerFunc(s.serve), proto)
 	return s
 }
@@ -126,6 +128,16 @@ func newSTS(proto protocol) *STS {
 func (s *STS) AddUser(accessKeyID, secretAccessKey string) {
 	s.mu.Lock()
 	s.users[accessKeyID] = secretAccessKey
+	s.mu.Unlock()
+}
+
+// AddSession makes the endpoint verify AssumeRole calls signed with
+// temporary credentials issued elsewhere (or made up by a test), as
+// [S3.AddSession] does: accessKeyID and secretAccessKey with sessionToken,
+// which never expire. Such a call is role chaining (at most an hour).
+func (s *STS) AddSession(accessKeyID, secretAccessKey, sessionToken string) {
+	s.mu.Lock()
+	s.sessions[accessKeyID] = signingKey{secret: secretAccessKey, temporary: true, tokenDigest: sha256.Sum256([]byte(sessionToken))}
 	s.mu.Unlock()
 }
 
@@ -199,16 +211,21 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	behavior := s.behavior
 	source, temporary := s.issued[req.SignedBy]
 	secret, known := s.users[req.SignedBy]
+	session, isSession := s.sessions[req.SignedBy]
 	s.mu.Unlock()
 	if temporary {
 		secret, known = source.secret, true
+	} else if isSession {
+		secret, known, temporary = session.secret, true, true
+		source = Assumption{tokenDigest: session.tokenDigest} // never expires
 	}
 
 	// What real STS checks of the caller: AssumeRole must be signed, for
 	// the endpoint's region and for sts; a session it issued must be signed
 	// with its own session token and be unexpired; the key must be known
-	// (added or issued); and the signature must be that of the key's
-	// secret.
+	// (added or issued), and carry a session token only if temporary; the
+	// signing time must be within 15 minutes of now; and the signature must
+	// be that of the key's secret.
 	if action == "AssumeRole" {
 		region, service := credentialScope(r)
 		switch {
@@ -224,16 +241,46 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		case temporary && sha256.Sum256([]byte(r.Header.Get("X-Amz-Security-Token"))) != source.tokenDigest:
 			writeSTSError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
 			return
-		case temporary && !time.Now().Before(source.expires):
+		case temporary && !source.expires.IsZero() && !time.Now().Before(source.expires):
 			writeSTSError(w, http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 			return
-		case !known:
+		case !known, !temporary && r.Header.Get("X-Amz-Security-Token") != "":
+			// (A session token goes with a temporary key only.)
 			writeSTSError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return
+		case signedAtSkewed(r):
+			writeSTSError(w, http.StatusForbidden, "SignatureDoesNotMatch", "Signature expired or not yet current: the request time is more than 15 min. away from the current time.")
 			return
 		case !signatureMatches(r, body, req.SignedBy, secret):
 			writeSTSError(w, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 			return
 		}
+	}
+
+	// What real STS checks of the parameters: a role ARN (20 characters at
+	// least), a session name of 2-64 characters of [\w+=,.@-], a web
+	// identity token of 4 characters at least; and a duration of 15
+	// minutes to 12 hours, at most an hour when a role session assumes a
+	// role (role chaining).
+	switch d := req.DurationSeconds; {
+	case len(req.RoleARN) < 20:
+		writeSTSError(w, http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20")
+		return
+	case !sessionNameRE.MatchString(req.SessionName):
+		writeSTSError(w, http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64")
+		return
+	case action == "AssumeRoleWithWebIdentity" && len(req.WebIdentityToken) < 4:
+		writeSTSError(w, http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4")
+		return
+	case d < 900:
+		writeSTSError(w, http.StatusBadRequest, "ValidationError", fmt.Sprintf("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", d))
+		return
+	case d > 43200:
+		writeSTSError(w, http.StatusBadRequest, "ValidationError", fmt.Sprintf("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200", d))
+		return
+	case action == "AssumeRole" && temporary && d > 3600:
+		writeSTSError(w, http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return
 	}
 
 	var b Behavior
@@ -316,6 +363,20 @@ type stsCredentials struct {
 type assumedRoleUser struct {
 	Arn           string `xml:"Arn"`
 	AssumedRoleID string `xml:"AssumedRoleId"`
+}
+
+var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+// signedAtSkewed reports whether r's X-Amz-Date is more than 15 minutes
+// from now, which real STS refuses ("Signature expired", "Signature not yet
+// current"). A missing or bad date is left to the signature check.
+func signedAtSkewed(r *http.Request) bool {
+	at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil {
+		return false
+	}
+	skew := time.Since(at)
+	return skew > 15*time.Minute || skew < -15*time.Minute
 }
 
 func writeSTSError(w http.ResponseWriter, status int, code, message string) {
