@@ -125,3 +125,27 @@ func TestAgeHalvesSaturatedNeighbours(t *testing.T) {
 		t.Fatalf("after aging: %#x %#x %#x", s.table[0], s.table[1], s.table[2])
 	}
 }
+
+// TestResizeKeepsTheDoorkeeperOfTheSameSize pins Resize's doc: a new table
+// loses every counter, but a doorkeeper whose size stays keeps its keys, so
+// a key seen five times estimates 1 afterwards (0 once the doorkeeper is
+// emptied by a change of its size).
+func TestResizeKeepsTheDoorkeeperOfTheSameSize(t *testing.T) {
+	const h = uint64(0x9e3779b97f4a7c15)
+	s := NewWithDoorkeeper(8, 1)
+	for range 5 {
+		s.Increment(h)
+	}
+	words, doorBits := len(s.table), len(s.door.bits)
+	s.Resize(9)
+	if len(s.table) == words || len(s.door.bits) != doorBits {
+		t.Fatalf("8 to 9: table %d to %d words, doorkeeper %d to %d words; want a new table and the same doorkeeper", words, len(s.table), doorBits, len(s.door.bits))
+	}
+	if f := s.Frequency(h); f != 1 {
+		t.Fatalf("after a new table with the same doorkeeper: estimate %d, want 1", f)
+	}
+	s.Resize(1000)
+	if f := s.Frequency(h); f != 0 {
+		t.Fatalf("after a new table and a new doorkeeper: estimate %d, want 0", f)
+	}
+}

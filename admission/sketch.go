@@ -102,8 +102,10 @@ func NewWithDoorkeeper(capacity int, seed uint64) *Sketch {
 }
 
 // Resize sizes the sketch for a new capacity. When the size of the table
-// changes, every count is lost (a count-min sketch cannot be rehashed); the
-// sample size always follows the capacity, and so does the doorkeeper's size:
+// changes, every counter is lost (a count-min sketch cannot be rehashed),
+// though not the doorkeeper's keys if its size stays: a key it holds still
+// estimates 1. The sample size always follows the capacity, and so does the
+// doorkeeper's size:
 // when that changes (with any change of the sample size that crosses a power
 // of two of bits, even if the table keeps its size), the doorkeeper is
 // emptied, so each key seen once in the current sample loses the one its
