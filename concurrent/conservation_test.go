@@ -428,24 +428,13 @@ func TestConservationStatsOneGoroutine(t *testing.T) {
 	}
 }
 
-// loadLedger tracks every value handed to the cache, by loads included.
+// loadLedger is consLedger for loads: it also keeps the values returned
+// beside a loader error, and counts the loader calls.
 type loadLedger struct {
-	mu       sync.Mutex
-	stored   map[int]string
+	consLedger
 	failed   map[int]bool // values returned beside a loader error: never reported
-	reports  map[int][]concurrent.Cause
-	byCause  [16]uint64
-	next     atomic.Int64
 	okLoads  atomic.Uint64
 	errLoads atomic.Uint64
-}
-
-func (l *loadLedger) fresh() int { return int(l.next.Add(1)) }
-
-func (l *loadLedger) add(v int, how string) {
-	l.mu.Lock()
-	l.stored[v] = how
-	l.mu.Unlock()
 }
 
 // TestConservationOfLoadedValues: loads that succeed, fail, panic, time out,
@@ -470,7 +459,7 @@ func TestConservationOfLoadedValues(t *testing.T) {
 
 func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration, closeRace bool, seed uint64) {
 	t.Helper()
-	led := &loadLedger{stored: map[int]string{}, failed: map[int]bool{}, reports: map[int][]concurrent.Cause{}}
+	led := &loadLedger{consLedger: consLedger{stored: map[int]string{}, reports: map[int][]concurrent.Cause{}}, failed: map[int]bool{}}
 	const keys = 6
 	var cRef atomic.Pointer[concurrent.Cache[int, int]]
 	opts := concurrent.Options[int, int]{
@@ -483,7 +472,7 @@ func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration,
 			if v%7 == 0 { // listeners may call back into the cache, loads included
 				_, _ = cRef.Load().GetOrLoad(context.Background(), k, func(context.Context) (int, error) {
 					nv := led.fresh()
-					led.add(nv, "listener load")
+					led.store(nv, "listener load")
 					led.okLoads.Add(1)
 					return nv, nil
 				})
@@ -531,7 +520,7 @@ func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration,
 					case 2: // the loader writes its own key
 						nv := led.fresh()
 						if err := c.Set(k, nv); err == nil {
-							led.add(nv, "loader Set")
+							led.store(nv, "loader Set")
 						}
 					case 3:
 						c.Delete(k)
@@ -545,12 +534,12 @@ func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration,
 					case 4: // asks for another key
 						_, _ = c.GetOrLoad(lctx, (k+1)%keys, func(context.Context) (int, error) {
 							v2 := led.fresh()
-							led.add(v2, "nested load")
+							led.store(v2, "nested load")
 							led.okLoads.Add(1)
 							return v2, nil
 						})
 					}
-					led.add(v, "load")
+					led.store(v, "load")
 					led.okLoads.Add(1)
 					return v, nil
 				})
@@ -558,7 +547,7 @@ func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration,
 			case 4, 5:
 				v := led.fresh()
 				if err := c.Set(k, v); err == nil {
-					led.add(v, "Set")
+					led.store(v, "Set")
 				}
 			case 6:
 				c.Delete(k)

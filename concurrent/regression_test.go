@@ -463,6 +463,31 @@ func TestShrinkingResizeEvictsEntriesQueuedBehindAPausedWriter(t *testing.T) {
 	}
 }
 
+// pauseReplacingWriters makes n calls Set(i, 100+i) (i < n) stand paused in
+// offer, after their map update: each a replacement (with a new node) whose
+// task is not published. The function it returns publishes them.
+func pauseReplacingWriters(t *testing.T, c *Cache[int, int], n int) (publish func()) {
+	t.Helper()
+	var tasks []writeTask[int, int]
+	var pubs []func(writeTask[int, int])
+	for i := range n {
+		nd := c.newNode(i)
+		var old *node[int, int]
+		c.m.Compute(i, func(cur entry[int, int], _ bool) (entry[int, int], xsync.ComputeOp) {
+			cur.n.retired.Store(true)
+			old = cur.n
+			return entry[int, int]{value: 100 + i, n: nd}, xsync.UpdateOp
+		})
+		tasks = append(tasks, writeTask[int, int]{n: nd, old: old, op: opReplace})
+		pubs = append(pubs, pauseWriter(t, c))
+	}
+	return func() {
+		for i, p := range pubs {
+			p(tasks[i])
+		}
+	}
+}
+
 // Writers paused after storing a replacement and before publishing its task
 // leave entries the policy cannot see (their old nodes, which it holds, are
 // retired). A shrinking Resize to fewer entries than such writers used to
@@ -483,29 +508,14 @@ func TestShrinkingResizeEvictsEntriesOfPausedReplacingWriters(t *testing.T) {
 		_ = c.Set(i, i)
 	}
 	c.Sync()
-	// Three Set(i, 100+i) calls paused in offer, after their map update.
-	var tasks []writeTask[int, int]
-	var publish []func(writeTask[int, int])
-	for i := range 3 {
-		n := c.newNode(i)
-		var old *node[int, int]
-		c.m.Compute(i, func(cur entry[int, int], _ bool) (entry[int, int], xsync.ComputeOp) {
-			cur.n.retired.Store(true)
-			old = cur.n
-			return entry[int, int]{value: 100 + i, n: n}, xsync.UpdateOp
-		})
-		tasks = append(tasks, writeTask[int, int]{n: n, old: old, op: opReplace})
-		publish = append(publish, pauseWriter(t, c))
-	}
+	publish := pauseReplacingWriters(t, c, 3)
 	if err := c.Resize(1); err != nil {
 		t.Fatal(err)
 	}
 	if c.Len() != 1 || len(got) != 2 || got[0].Cause != Size || got[1].Cause != Size || got[0].V < 100 || got[1].V < 100 {
 		t.Fatalf("after Resize(1): Len %d, listener calls %v; want Len 1 and two new values evicted", c.Len(), got)
 	}
-	for i, p := range publish {
-		p(tasks[i])
-	}
+	publish()
 	c.Sync()
 	keys := slices.Collect(c.Keys())
 	if c.Len() != 1 || len(keys) != 1 {
@@ -1664,21 +1674,7 @@ func inFlightExpired(t *testing.T, op func(c *Cache[int, int])) {
 		_ = c.Set(i, i)
 	}
 	c.Sync()
-	// Two Set(i, 100+i) calls paused in offer, after their map update (as in
-	// TestShrinkingResizeEvictsEntriesOfPausedReplacingWriters).
-	var tasks []writeTask[int, int]
-	var publish []func(writeTask[int, int])
-	for i := range 2 {
-		n := c.newNode(i)
-		var old *node[int, int]
-		c.m.Compute(i, func(cur entry[int, int], _ bool) (entry[int, int], xsync.ComputeOp) {
-			cur.n.retired.Store(true)
-			old = cur.n
-			return entry[int, int]{value: 100 + i, n: n}, xsync.UpdateOp
-		})
-		tasks = append(tasks, writeTask[int, int]{n: n, old: old, op: opReplace})
-		publish = append(publish, pauseWriter(t, c))
-	}
+	publish := pauseReplacingWriters(t, c, 2)
 	clk.Advance(time.Hour) // every value's lifetime has ended
 	for i := range 2 {
 		if _, ok := c.Get(i); ok {
@@ -1694,8 +1690,6 @@ func inFlightExpired(t *testing.T, op func(c *Cache[int, int])) {
 	if len(got) == 0 {
 		t.Fatalf("the operation removed nothing (Len %d)", c.Len())
 	}
-	for i, p := range publish {
-		p(tasks[i])
-	}
+	publish()
 	c.Sync()
 }
