@@ -400,7 +400,7 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 		e, panicked, err := buildBounded(ctx, c, nil, func() (*configEntry, error) { return c.loadConfig(ctx, key) },
 			func(e *configEntry) { e.release() })
 		if panicked != nil {
-			return nil, panicked // as the engine makes of a loader's panic
+			return nil, redactPanic(panicked, key.Credentials()) // as the engine makes of a loader's panic, redacted
 		}
 		// The SDK's errors can quote secrets (see redactLoadError).
 		return e, redactLoadError(err, key.Credentials())

@@ -70,7 +70,8 @@ func (k ClientKey) LogValue() slog.Value {
 
 type clientEntry struct {
 	client any
-	tr     *transport // nil for a client added by hand
+	tr     *transport     // nil for a client added by hand
+	issued *issuedSecrets // the config entry's (nil for a client added by hand)
 }
 
 // derivedKey is the identity of a derived object: its type, the client it
@@ -221,7 +222,10 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			// The constructor is given no context: it runs as a Derived
 			// build does, bounded by the load's (Options.LoadTimeout).
 			cfg := copyConfig(ce.cfg)
-			client, _, err := buildBounded(ctx, c, ce.tr, func() (C, error) { return newClient(cfg, opts...), nil }, nil)
+			client, panicked, err := buildBounded(ctx, c, ce.tr, func() (C, error) { return newClient(cfg, opts...), nil }, nil)
+			if panicked != nil {
+				return client, redactPanic(panicked, key.Config().Credentials(), ce.issued.secrets()...)
+			}
 			if err != nil {
 				// The load's end, or the constructor's panic (a
 				// *concurrent.LoaderPanicError, as the engine makes).
@@ -242,7 +246,7 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			return nil, err
 		}
 		c.clientBuilds.Add(1)
-		return &clientEntry{client: client, tr: ce.tr}, nil
+		return &clientEntry{client: client, tr: ce.tr, issued: ce.issued}, nil
 	})
 }
 
@@ -300,14 +304,14 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 			return d, err
 		})
 		if panicked != nil {
-			// What the engine makes of a loader's panic, as it was before
-			// builds ran on a goroutine of their own: not redacted.
-			return nil, panicked
+			// What the engine makes of a loader's panic, redacted as a
+			// build's error is.
+			return nil, redactPanic(panicked, key.Config().Credentials(), ce.issued.secrets()...)
 		}
 		if err != nil {
 			// A build that calls the service fails with the SDK's errors,
 			// which hold the request (see redactLoadError).
-			return nil, redactLoadError(fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err), key.Config().Credentials())
+			return nil, redactLoadError(fmt.Errorf("clientcache: building %s %q: %w", typeName(dk.typ), name, err), key.Config().Credentials(), ce.issued.secrets()...)
 		}
 		return &derivedEntry{v: d, tr: ce.tr}, nil
 	})

@@ -26,9 +26,11 @@
 // [Cache.Config]). A panic of the caller's code that a load runs (a client
 // constructor, a [Derived] build, named load options) fails the load, and
 // every call waiting for it, with a [*concurrent.LoaderPanicError] (matched
-// by [concurrent.ErrLoaderPanic]) that holds the panic's value and stack as
-// they were, not redacted: what that code panics with is the caller's to
-// keep free of secrets. When the last holder of a connection pool (its config
+// by [concurrent.ErrLoaderPanic]) that holds the panic's stack and value,
+// redacted as a load's error is: a value that is aws.Credentials, or whose
+// text holds a secret the redaction knows (panic(err) on an SDK error that
+// quotes one, say), is replaced by an error of its redacted text, through
+// which [errors.Is] and [errors.As] still see the value if it was an error. When the last holder of a connection pool (its config
 // and every client or derived object built on it) is evicted, its
 // connections are closed as soon as none of its requests is in flight (a
 // request is in flight until its response body has been read to the end or

@@ -38,6 +38,9 @@ type configEntry struct {
 	// other input), so it cannot mark "none".
 	sourceKey keys.Config
 	hasSource bool
+	// issued are the secrets the identity's credentials provider handed
+	// out, for redaction.
+	issued *issuedSecrets
 }
 
 // release lets go of what the entry holds.
@@ -164,14 +167,15 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			return nil, err
 		}
 	}
-	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable, cacheOpts)
+	issued := &issuedSecrets{}
+	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable, cacheOpts, issued)
 	if err != nil {
 		return nil, err
 	}
 	if provider != nil {
 		cfg.Credentials = provider
 	}
-	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey, hasSource: creds.Kind() == keys.KindAssumeRole}
+	e := &configEntry{cfg: cfg, tr: tr, sourceKey: sourceKey, hasSource: creds.Kind() == keys.KindAssumeRole, issued: issued}
 	if source != nil {
 		// The credentials refresh through the source identity's pool for
 		// as long as anything uses this identity's: the identity's own pool
@@ -323,7 +327,7 @@ func ownRootCAs(tr *http.Transport) {
 // a panic it holds nothing. cacheOpts, if not nil, are the named load
 // options' credentials cache options, for the aws.CredentialsCache it wraps a
 // provider of its own in.
-func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient, cacheOpts func(*aws.CredentialsCacheOptions)) (p aws.CredentialsProvider, source *transport, err error) {
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient, cacheOpts func(*aws.CredentialsCacheOptions), issued *issuedSecrets) (p aws.CredentialsProvider, source *transport, err error) {
 	var cacheOptFns []func(*aws.CredentialsCacheOptions)
 	if cacheOpts != nil {
 		cacheOptFns = append(cacheOptFns, cacheOpts)
@@ -431,7 +435,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 	default:
 		return nil, nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
 	}
-	counting := &countingProvider{p: p, calls: &c.credentialCalls}
+	counting := &countingProvider{p: p, calls: &c.credentialCalls, issued: issued}
 	p = counting
 	if creds.Kind() == keys.KindAssumeRole || creds.Kind() == keys.KindWebIdentity {
 		// Fetched here under the load's ctx, not through the cache's
@@ -573,11 +577,16 @@ func (p *primedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) 
 // countingProvider counts the fetches of the provider it wraps (inside an
 // aws.CredentialsCache, so a fetch is a real credential call).
 type countingProvider struct {
-	p     aws.CredentialsProvider
-	calls *atomic.Uint64
+	p      aws.CredentialsProvider
+	calls  *atomic.Uint64
+	issued *issuedSecrets // records what it hands out
 }
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	p.calls.Add(1)
-	return p.p.Retrieve(ctx)
+	creds, err := p.p.Retrieve(ctx)
+	if err == nil {
+		p.issued.record(creds)
+	}
+	return creds, err
 }

@@ -7,7 +7,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/keys"
 )
@@ -20,9 +24,10 @@ import (
 // fields. A load's error carries the SDK's error, so the cache hands out
 // every error a config load returns inside a redactedError, whose text is
 // the error's with the secrets the identity holds (the secret access keys,
-// session tokens and external IDs of its credentials' chain), a credential
-// process's output, and the values of fields named like secrets, replaced
-// by ***. errors.Is and errors.As see through it to the SDK's error, but
+// session tokens and external IDs of its credentials' chain, and the last
+// credentials its providers handed out: an assumed role's come from STS),
+// a credential process's output, and the values of fields named like
+// secrets, replaced by ***. errors.Is and errors.As see through it to the SDK's error, but
 // errors.Unwrap does not: error reporters that walk a chain with it print
 // each error's own text, and dumps that follow fields by reflection reach
 // the request's. An SDK error taken out with errors.As is the SDK's, fields
@@ -104,11 +109,11 @@ var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?acces
 // redactLoadError returns err inside a redactedError whose text is err's,
 // redacted (see above), for the identity whose credentials are creds. nil
 // stays nil.
-func redactLoadError(err error, creds keys.Credentials) error {
+func redactLoadError(err error, creds keys.Credentials, issued ...string) error {
 	if err == nil {
 		return nil
 	}
-	secrets := chainSecrets(creds)
+	secrets := append(chainSecrets(creds), issued...)
 	text, ok := errorText(err)
 	if ok {
 		text = redactText(text, secrets)
@@ -248,4 +253,70 @@ func chainSecrets(creds keys.Credentials) []string {
 		out = append(out, m.SecretAccessKey(), m.SessionToken(), m.ExternalID())
 	}
 	return out
+}
+
+// redactPanic returns p, or, if its value prints a secret of creds' chain or
+// a field named like a secret under %v or %#v, or is credentials (whose %v
+// prints the secret access key and session token unnamed: an assumed role's
+// are STS's, which redaction does not know), a copy whose Value is a
+// redactedError of the value's redacted text (the same Stack). A panic's
+// value is the caller's, as a returned error is, and is handed out as
+// LoaderPanicError.Value and in its text.
+func redactPanic(p *concurrent.LoaderPanicError, creds keys.Credentials, issued ...string) *concurrent.LoaderPanicError {
+	if p == nil || p.Value == nil {
+		return p
+	}
+	secrets := append(chainSecrets(creds), issued...)
+	leaks := func(s string) bool { return redactText(s, secrets) != s }
+	text := fmt.Sprint(p.Value) // fmt recovers a panicking Error or String method
+	var msg string
+	switch p.Value.(type) {
+	case aws.Credentials, *aws.Credentials:
+		msg = fmt.Sprintf("%T (not printed: it holds credentials)", p.Value)
+	default:
+		if !leaks(text) && !leaks(fmt.Sprintf("%#v", p.Value)) {
+			return p
+		}
+		msg = redactText(text, secrets)
+	}
+	orig, _ := p.Value.(error)
+	return &concurrent.LoaderPanicError{Value: newRedactedError(msg, orig, leaks), Stack: p.Stack}
+}
+
+// issuedSecrets are the secret access keys and session tokens the providers
+// the cache builds for an identity (static, assume-role, web identity) have
+// handed out: an assumed role's are STS's, which the key does not hold, and
+// which errors and panics of the identity's builds may print. It keeps the
+// last few (credentials stay valid for a while after a refresh). A nil
+// *issuedSecrets holds none.
+type issuedSecrets struct {
+	mu sync.Mutex
+	s  []string
+}
+
+const maxIssuedSecrets = 8 // four credentials
+
+func (i *issuedSecrets) record(c aws.Credentials) {
+	if i == nil {
+		return
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for _, v := range []string{c.SecretAccessKey, c.SessionToken} {
+		if v != "" && !slices.Contains(i.s, v) {
+			i.s = append(i.s, v)
+		}
+	}
+	if n := len(i.s); n > maxIssuedSecrets {
+		i.s = slices.Delete(i.s, 0, n-maxIssuedSecrets)
+	}
+}
+
+func (i *issuedSecrets) secrets() []string {
+	if i == nil {
+		return nil
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return slices.Clone(i.s)
 }
