@@ -227,9 +227,7 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 				return client, redactPanic(panicked, key.Config().Credentials(), ce.issued.secrets()...)
 			}
 			if err != nil {
-				// The load's end, or the constructor's panic (a
-				// *concurrent.LoaderPanicError, as the engine makes).
-				return client, err
+				return client, err // the load's end (its context's error)
 			}
 			if isNil(client) {
 				return client, invalid("newClient", "returned a nil %s for %v", typeName(ck.Type), key)
