@@ -450,8 +450,10 @@ type Stats struct {
 	// (hits, misses, loads, load errors and time, evictions by cause).
 	Configs, Clients, Derived concurrent.Stats
 	// CredentialCalls counts credential fetches of the providers the cache
-	// builds (static, assume-role, web identity): each AssumeRole call is
-	// one. Fetches inside the SDK's default chain are not counted.
+	// builds (static, assume-role, web identity): each fetch of an assumed
+	// role is one, even if the SDK retried its AssumeRole call within it
+	// (keys.ConfigInput.RetryMaxAttempts). Fetches inside the SDK's
+	// default chain are not counted.
 	CredentialCalls uint64
 	// ClientBuilds counts the service clients constructed for a load that
 	// received them. A constructor still running when its load ended

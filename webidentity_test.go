@@ -162,3 +162,27 @@ func TestWebIdentityTokenFileIsReadAtTheCall(t *testing.T) {
 		t.Fatalf("credentials issued for %+v, want the late token's", a.AssumeRoleRequest)
 	}
 }
+
+// TestWebIdentityRefreshRereadsToken: a web identity's refresh reads its
+// token file again (a rotated token), not the token the load read.
+func TestWebIdentityRefreshRereadsToken(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	tok := writeToken(t, "first")
+	cfg, err := c.Config(ctx, w.webIdentityTenant(t, 1, tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tok, []byte("second"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Credentials.(*aws.CredentialsCache).Invalidate()
+	v, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := w.sts.Issued(v.AccessKeyID); a.WebIdentityToken != "second" {
+		t.Fatalf("the refreshed credentials were issued for token %q, want the rotated %q", a.WebIdentityToken, "second")
+	}
+}
