@@ -280,12 +280,7 @@ func runConservation(t *testing.T, cfg consCfg, seed uint64) {
 
 	led.mu.Lock()
 	defer led.mu.Unlock()
-	bad := 0
-	errorf := func(format string, args ...any) {
-		if bad++; bad <= 10 {
-			t.Errorf(format, args...)
-		}
-	}
+	errorf := firstErrors(t, "")
 	for v, how := range led.stored {
 		if rs := led.reports[v]; len(rs) != 1 {
 			errorf("value %d (%s): reported %d times %v, want once", v, how, len(rs), rs)
@@ -424,6 +419,17 @@ func TestConservationStatsOneGoroutine(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// firstErrors returns a t.Errorf that reports only the first ten failures,
+// each after prefix: one broken invariant fails a run many times over.
+func firstErrors(t *testing.T, prefix string) func(format string, args ...any) {
+	bad := 0
+	return func(format string, args ...any) {
+		if bad++; bad <= 10 {
+			t.Errorf(prefix+format, args...)
 		}
 	}
 }
@@ -585,12 +591,7 @@ func runLoadConservation(t *testing.T, pol concurrent.Policy, exp time.Duration,
 	}
 	led.mu.Lock()
 	defer led.mu.Unlock()
-	bad := 0
-	errorf := func(format string, args ...any) {
-		if bad++; bad <= 10 {
-			t.Errorf("seed %d: "+format, append([]any{seed}, args...)...)
-		}
-	}
+	errorf := firstErrors(t, fmt.Sprintf("seed %d: ", seed))
 	for v, how := range led.stored {
 		if rs := led.reports[v]; len(rs) != 1 {
 			errorf("value %d (%s): reported %v, want once", v, how, rs)

@@ -339,66 +339,48 @@ func TestCloneTakesTheBoundItCopiesUnderTheLock(t *testing.T) {
 	}
 }
 
-// Clone used to check for Close only before it made the new cache: a Close
-// between that check and Clone's lock emptied the original, and Clone
-// returned an open, empty copy with a nil error.
-func TestCloneRacingCloseReturnsErrClosed(t *testing.T) {
-	for _, p := range []Policy{LRU, LFU} {
-		t.Run(p.String(), func(t *testing.T) {
-			c, err := New(Options[int, int]{MaxSize: 10, Policy: p})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range 5 {
-				_ = c.Set(i, i)
-			}
-			testHookCloneLock = func() {
-				testHookCloneLock = nil
-				if err := c.Close(); err != nil {
-					t.Error(err)
-				}
-			}
-			t.Cleanup(func() { testHookCloneLock = nil })
+// Clone and Resize used to check for Close only before they took the lock:
+// a Close in between emptied the original, and Clone returned an open,
+// empty copy with a nil error, and Resize sized the closed cache's policy
+// anew (an LFU policy's tables allocated for nothing), changed its MaxSize
+// and returned nil. A hook before each one's lock closes the cache there.
+func TestCloneAndResizeRacingCloseReturnErrClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hook *func()
+		call func(c *Cache[int, int]) error
+	}{
+		{"Clone", &testHookCloneLock, func(c *Cache[int, int]) error {
 			d, err := c.Clone()
 			if d != nil {
 				defer d.Close()
+				return fmt.Errorf("a clone (Len %d), error %v", d.Len(), err)
 			}
-			if !errors.Is(err, ErrClosed) || d != nil {
-				n := -1
-				if d != nil {
-					n = d.Len()
+			return err
+		}},
+		{"Resize", &testHookResizeLock, func(c *Cache[int, int]) error { return c.Resize(1 << 16) }},
+	} {
+		for _, p := range []Policy{LRU, LFU} {
+			t.Run(tc.name+"/"+p.String(), func(t *testing.T) {
+				c, err := New(Options[int, int]{MaxSize: 10, Policy: p})
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Fatalf("Clone racing Close: clone %v (Len %d), error %v; want nil and ErrClosed", d != nil, n, err)
-			}
-		})
-	}
-}
-
-// Resize, too, checked for Close only before it took the lock: a Close in
-// between emptied the cache, and Resize then sized the closed cache's
-// policy anew (an LFU policy's tables allocated for nothing), changed its
-// MaxSize and returned nil.
-func TestResizeRacingCloseReturnsErrClosed(t *testing.T) {
-	for _, p := range []Policy{LRU, LFU} {
-		t.Run(p.String(), func(t *testing.T) {
-			c, err := New(Options[int, int]{MaxSize: 10, Policy: p})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range 5 {
-				_ = c.Set(i, i)
-			}
-			testHookResizeLock = func() {
-				testHookResizeLock = nil
-				if err := c.Close(); err != nil {
-					t.Error(err)
+				for i := range 5 {
+					_ = c.Set(i, i)
 				}
-			}
-			t.Cleanup(func() { testHookResizeLock = nil })
-			if err := c.Resize(1 << 16); !errors.Is(err, ErrClosed) || c.MaxSize() != 10 {
-				t.Fatalf("Resize racing Close: error %v, MaxSize %d; want ErrClosed and 10", err, c.MaxSize())
-			}
-		})
+				*tc.hook = func() {
+					*tc.hook = nil
+					if err := c.Close(); err != nil {
+						t.Error(err)
+					}
+				}
+				t.Cleanup(func() { *tc.hook = nil })
+				if err := tc.call(c); !errors.Is(err, ErrClosed) || c.MaxSize() != 10 {
+					t.Fatalf("%s racing Close: %v, MaxSize %d; want ErrClosed (and no clone) and MaxSize 10", tc.name, err, c.MaxSize())
+				}
+			})
+		}
 	}
 }
 
