@@ -113,12 +113,20 @@ func redactLoadError(err error, creds keys.Credentials, issued ...string) error 
 	if err == nil {
 		return nil
 	}
-	secrets := append(chainSecrets(creds), issued...)
+	secrets, leaks := redaction(creds, issued)
 	text, ok := errorText(err)
 	if ok {
 		text = redactText(text, secrets)
 	}
-	return newRedactedError(text, err, func(s string) bool { return redactText(s, secrets) != s })
+	return newRedactedError(text, err, leaks)
+}
+
+// redaction returns what a load's errors and panics are redacted of (the
+// secrets of creds' chain, and issued, those its providers handed out) and
+// whether a text holds something redaction masks.
+func redaction(creds keys.Credentials, issued []string) (secrets []string, leaks func(string) bool) {
+	secrets = append(chainSecrets(creds), issued...)
+	return secrets, func(s string) bool { return redactText(s, secrets) != s }
 }
 
 // errorText is err's text. An Error method that panics on a nil pointer
@@ -266,8 +274,7 @@ func redactPanic(p *concurrent.LoaderPanicError, creds keys.Credentials, issued 
 	if p == nil || p.Value == nil {
 		return p
 	}
-	secrets := append(chainSecrets(creds), issued...)
-	leaks := func(s string) bool { return redactText(s, secrets) != s }
+	secrets, leaks := redaction(creds, issued)
 	text := fmt.Sprint(p.Value) // fmt recovers a panicking Error or String method
 	var msg string
 	switch p.Value.(type) {
