@@ -116,8 +116,17 @@ type Options struct {
 	// error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
-	// credential call, client construction, a Derived build). 0 means no
-	// bound beyond the SDK's own; Close cancels loads in flight either way.
+	// credential call, client construction, a Derived build), and each
+	// credential fetch of the providers the cache builds (static, assumed
+	// role, web identity), the refreshes of a cached identity's credentials
+	// included. Those refreshes run under no caller's context, as
+	// aws.CredentialsCache runs them, because every request that finds the
+	// credentials expired waits for the same one, and an assumed role's load
+	// can be one of them (its source identity's refresh): without the bound,
+	// an STS call that hangs would outlive the load it holds up. A refresh
+	// that fails is not kept: the next use of the credentials fetches again.
+	// 0 means no bound beyond the SDK's own; Close cancels loads and those
+	// fetches in flight either way.
 	// A client's constructor, a Derived build and named load options are
 	// given no context: a load that ends before they return fails with the
 	// context's error, and the constructor, build or config load runs to
@@ -198,6 +207,9 @@ type Cache struct {
 
 	loadOptions     map[string][]func(*config.LoadOptions) error // New's copy, read-only
 	builds          sync.WaitGroup                               // constructors and Derived builds (buildBounded) still running
+	life            context.Context                              // done at Close: ends the credential fetches of the cache's providers
+	endLife         context.CancelFunc
+	loadTimeout     time.Duration // Options.LoadTimeout, which bounds those fetches too
 	credentialCalls atomic.Uint64
 	clientBuilds    atomic.Uint64
 	poolsReleased   atomic.Int64
@@ -247,7 +259,8 @@ func New(o Options) (*Cache, error) {
 			}
 		}
 	}
-	c := &Cache{logger: o.Logger}
+	c := &Cache{logger: o.Logger, loadTimeout: o.LoadTimeout}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	// A copy, map and slices: the caller may go on writing its own.
 	if len(o.LoadOptions) > 0 {
 		c.loadOptions = make(map[string][]func(*config.LoadOptions) error, len(o.LoadOptions))
@@ -479,7 +492,8 @@ func (c *Cache) Stats() Stats {
 	}
 }
 
-// Close cancels loads in flight, evicts everything (closing every connection
+// Close cancels loads in flight and the credential fetches (refreshes) of
+// the providers the cache built, evicts everything (closing every connection
 // pool the cache owns) and stops the cache's goroutines. Afterwards the cache
 // is empty for good: the calls that would load or store (Config, Client,
 // Derived, AddClient) and PopClient return ErrClosed, and the others see an
@@ -492,6 +506,7 @@ func (c *Cache) Close() error {
 	if err := c.unusable("(*Cache).Close"); err != nil {
 		return err
 	}
+	c.endLife()
 	err := errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
 	c.builds.Wait() // constructors and Derived builds that ignored their load's end (they have no context)
 	return err

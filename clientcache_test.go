@@ -555,6 +555,88 @@ func TestLoadEndsItsRoleCall(t *testing.T) {
 	})
 }
 
+// TestSourceRefreshEndsWithItsBounds: an assumed role's load can wait for
+// its source identity's refresh (the source's credentials expired), which
+// aws.CredentialsCache runs under a context that never ends, because
+// every request of the source's clients may join it. Options.LoadTimeout
+// bounds that refresh as it bounds a load, and Close cancels it. It once
+// outlived the load it held up, and Close, for as long as STS took.
+func TestSourceRefreshEndsWithItsBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    clientcache.Options
+	}{{"LoadTimeout", clientcache.Options{LoadTimeout: 300 * time.Millisecond}}, {"Close", clientcache.Options{}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			t.Cleanup(w.sts.CloseClientConnections) // a call still stalled (the defect) ends before the endpoint's Close
+			c := newClientCache(t, tc.o)
+			ctx := context.Background()
+			source, chained := w.chain(t)
+			// The source's load gets credentials already expired by the
+			// host's clock: the chained role's AssumeRole, signed with
+			// them, refreshes them first, and that call stalls.
+			w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+			if _, err := c.Config(ctx, source); err != nil {
+				t.Fatal(err)
+			}
+			w.sts.SetBehavior(func(r fakeaws.AssumeRoleRequest) fakeaws.Behavior {
+				if r.RoleARN == roleARN(1) {
+					return fakeaws.Behavior{Delay: time.Hour}
+				}
+				return fakeaws.Behavior{}
+			})
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Config(ctx, chained)
+				done <- err
+			}()
+			if tc.o.LoadTimeout == 0 {
+				testwait.Until(t, "the source's refresh to start", func() bool { return w.sts.InFlight() == 1 })
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := <-done; err == nil {
+				t.Fatal("the chained role's load succeeded")
+			}
+			if n := w.sts.CallsFor(roleARN(1)); n != 2 {
+				t.Fatalf("the source role was assumed %d times, want 2 (its load, its refresh)", n)
+			}
+			testwait.Until(t, "the source's refresh to end", func() bool { return w.sts.InFlight() == 0 })
+			if tc.o.LoadTimeout > 0 {
+				// The refresh that failed left nothing behind: the next
+				// load refreshes the source's credentials again.
+				w.sts.SetBehavior(nil)
+				if _, err := c.Config(ctx, chained); err != nil {
+					t.Fatalf("the chained role's load once STS answered: %v", err)
+				}
+				if n := w.sts.CallsFor(roleARN(1)); n != 3 {
+					t.Fatalf("the source role was assumed %d times, want 3", n)
+				}
+			}
+		})
+	}
+}
+
+// chain returns the identity of tenant 1's role (assumed from static
+// credentials), unlabelled, and that of a role assumed from it (role
+// chaining), whose source identity it is.
+func (w *world) chain(t *testing.T) (source, chained keys.Config) {
+	t.Helper()
+	source = w.config(t, w.tenant(t, 1).Credentials())
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		Source:      source.Credentials(),
+		RoleARN:     "arn:aws:iam::123456789012:role/chained",
+		SessionName: "clientcache-test",
+		STSRegion:   "us-east-1",
+		STSEndpoint: w.sts.URL(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return source, w.config(t, role)
+}
+
 // assertNoSecret fails the test if s holds one of the world's secrets. Its
 // message names the secret and where it starts, never the output itself,
 // which would print the secret it found.

@@ -3,10 +3,12 @@ package clientcache
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/defaults"
@@ -435,7 +437,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 	default:
 		return nil, nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
 	}
-	counting := &countingProvider{p: p, calls: &c.credentialCalls, issued: issued}
+	counting := &countingProvider{p: p, calls: &c.credentialCalls, issued: issued, life: c.life, timeout: c.loadTimeout}
 	p = counting
 	if creds.Kind() == keys.KindAssumeRole || creds.Kind() == keys.KindWebIdentity {
 		// Fetched here under the load's ctx, not through the cache's
@@ -575,15 +577,32 @@ func (p *primedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) 
 }
 
 // countingProvider counts the fetches of the provider it wraps (inside an
-// aws.CredentialsCache, so a fetch is a real credential call).
+// aws.CredentialsCache, so a fetch is a real credential call), and bounds
+// each: the cache's Close ends it, and so does Options.LoadTimeout. The
+// credentials cache calls it under a context that never ends (see
+// Options.LoadTimeout), which it runs the fetch under with those bounds
+// added.
 type countingProvider struct {
-	p      aws.CredentialsProvider
-	calls  *atomic.Uint64
-	issued *issuedSecrets // records what it hands out
+	p       aws.CredentialsProvider
+	calls   *atomic.Uint64
+	issued  *issuedSecrets  // records what it hands out
+	life    context.Context // the cache's, done at Close
+	timeout time.Duration   // Options.LoadTimeout; 0: none
 }
+
+// errFetchTimeout is the cause of a fetch's end at Options.LoadTimeout.
+var errFetchTimeout = errors.New("clientcache: a credential fetch took longer than Options.LoadTimeout")
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	p.calls.Add(1)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(p.life, func() { cancel(ErrClosed) })()
+	if p.timeout > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeoutCause(ctx, p.timeout, errFetchTimeout)
+		defer cancelTimeout()
+	}
 	creds, err := p.p.Retrieve(ctx)
 	if err == nil {
 		p.issued.record(creds)
