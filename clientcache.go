@@ -136,7 +136,11 @@ type Options struct {
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
 	// with keys printed redacted. nil means no logging; a Logger without a
 	// handler (the zero slog.Logger), or whose handler is a nil pointer, is
-	// an error.
+	// an error. A handler that panics on a load's record fails that load,
+	// with an error naming Options.Logger; one that panics on an
+	// eviction's record does not stop the eviction, nor keep the entry's
+	// pool open: the panic is counted in Stats' ListenerPanics and logged
+	// with slog.Default at level Error (see concurrent.Options.OnEvict).
 	Logger *slog.Logger
 
 	// LoadOptions are named sets of LoadDefaultConfig options that cannot

@@ -973,6 +973,31 @@ func (h panickyHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// TestALoggerThatPanicsFailsTheLoadNamingIt: a Logger whose handler
+// panics on a load's record fails that load with an error naming
+// Options.Logger and the record. It failed as "concurrent: loader panicked:"
+// followed by the handler's panic, naming nothing of the caller's.
+func TestALoggerThatPanicsFailsTheLoadNamingIt(t *testing.T) {
+	w := newWorld(t)
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := w.s3Key(t, w.config(t, creds))
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	for _, on := range []string{"loading config", "building client", "building derived object"} {
+		logger := slog.New(panickyHandler{slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), on})
+		c := newClientCache(t, clientcache.Options{Logger: logger})
+		_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign)
+		if err == nil || !strings.Contains(err.Error(), "Options.Logger panicked logging \"clientcache: "+on+"\": log handler failed") {
+			t.Errorf("a Logger panicking on %q: the load returned %v, want an error naming Options.Logger and the record", on, err)
+		}
+		if n := c.Len(); n != 0 {
+			t.Errorf("a Logger panicking on %q: %d clients cached after the load failed", on, n)
+		}
+	}
+}
+
 // TestEvictionReleasesPoolsWhateverTheLoggerDoes: the caches' OnEvict
 // logs the removal before letting go of the entry's pool, so a Logger whose
 // handler panics on that record leaves every pool unreleased: Close does not

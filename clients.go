@@ -203,7 +203,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 		return e, nil
 	}
 	return c.clients.LoadMissed(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
-		c.logger.DebugContext(ctx, "clientcache: building client", "key", ck)
+		if err := c.logLoad(ctx, "clientcache: building client", "key", ck); err != nil {
+			return nil, err
+		}
 		// Hold the identity's pool before building on it.
 		ce, err := held(ctx, func() (*configEntry, error) { return c.configEntry(ctx, key.Config()) },
 			func(ce *configEntry) *transport { return ce.tr })
@@ -285,7 +287,9 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		return e.v.(D), nil
 	}
 	e, err := c.derived.LoadMissed(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
-		c.logger.DebugContext(ctx, "clientcache: building derived object", "key", dk.client, "name", name, "type", typeName(dk.typ))
+		if err := c.logLoad(ctx, "clientcache: building derived object", "key", dk.client, "name", name, "type", typeName(dk.typ)); err != nil {
+			return nil, err
+		}
 		// Hold the client's pool before building on the client.
 		ce, err := held(ctx, func() (*clientEntry, error) { return clientEntryFor(ctx, c, key, newClient, apply, optFns) },
 			func(ce *clientEntry) *transport { return ce.tr })

@@ -73,10 +73,29 @@ func refuseSecretLogMode(key keys.Config) func(*config.LoadOptions) error {
 	}
 }
 
+// logLoad logs a load's start at level Debug. The Logger's handler is the
+// caller's code: a panic of it fails the load with an error naming
+// Options.Logger (New only asks the handler whether it is enabled, and one
+// may panic on some records only), instead of the anonymous panic of a
+// loader.
+func (c *Cache) logLoad(ctx context.Context, msg string, args ...any) (err error) {
+	normal := false
+	defer func() {
+		if !normal {
+			err = fmt.Errorf("clientcache: Options.Logger panicked logging %q: %v", msg, recover())
+		}
+	}()
+	c.logger.DebugContext(ctx, msg, args...)
+	normal = true
+	return nil
+}
+
 // loadConfig builds the aws.Config for key. It runs as a GetOrLoad loader, so
 // once per identity however many callers miss it together.
 func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, error) {
-	c.logger.DebugContext(ctx, "clientcache: loading config", "key", key)
+	if err := c.logLoad(ctx, "clientcache: loading config", "key", key); err != nil {
+		return nil, err
+	}
 	creds := key.Credentials()
 	if err := c.checkLoadOptionsName("Config(key)", key); err != nil {
 		return nil, err // Config, Client and Derived checked it first: a safety net
