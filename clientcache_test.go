@@ -2329,7 +2329,7 @@ func TestCallersHTTPClientIsNotGivenToTheContainerProvider(t *testing.T) {
 
 	// The SDK alone, for reference, on an endpoint of its own (the SDK's
 	// pool keeps its connection open).
-	ref := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	ref := fakeaws.NewPodIdentityCredentials("pod-identity-token", "AKIDCONTAINER", baseSecret, "container-token")
 	t.Cleanup(ref.Close)
 	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", ref.URL()+"/creds")
 	ctx := context.Background()
@@ -2343,7 +2343,7 @@ func TestCallersHTTPClientIsNotGivenToTheContainerProvider(t *testing.T) {
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("the SDK itself sent %d container credential requests through the caller's client: the test proves nothing", n)
 	}
-	srv := fakeaws.NewContainerCredentials("AKIDCONTAINER", baseSecret, "container-token")
+	srv := fakeaws.NewPodIdentityCredentials("pod-identity-token", "AKIDCONTAINER", baseSecret, "container-token")
 	t.Cleanup(srv.Close)
 	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
 

@@ -99,7 +99,7 @@ func TestAssumeRoleSendsEveryInputOfTheKey(t *testing.T) {
 	checkParam(t, r.Action, "ExternalId", r.ExternalID, externalID, true)
 
 	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("recorded-web-identity-token"), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte(fakeaws.WebIdentityToken("recorded")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	web, err := keys.WebIdentityCredentials(keys.WebIdentityInput{

@@ -254,8 +254,14 @@ func TestEveryIdentityOwnsOnePool(t *testing.T) {
 					t.Fatalf("client %d uses its own HTTP client (%T), not the identity's", i, hc)
 				}
 			}
+			// Each client signs for its own region, which S3 requires to be
+			// its bucket's.
+			if err := srv.CreateBucketIn("us-west-2", "bucket-us-west-2"); err != nil {
+				t.Fatal(err)
+			}
 			for i, cl := range s3Clients {
-				if err := put(ctx, cl, fmt.Sprint("object-", i), "x"); err != nil {
+				bucket := []string{"bucket", "bucket-us-west-2"}[i]
+				if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprint("object-", i)), Body: strings.NewReader("x")}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -50,7 +51,8 @@ func TestWebIdentityTenantsAssumeTheirRolesOnce(t *testing.T) {
 	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
-	token := writeToken(t, "oidc-token-for-tests")
+	oidc := fakeaws.WebIdentityToken("tests")
+	token := writeToken(t, oidc)
 	for tenant := range 2 {
 		key := w.s3Key(t, w.webIdentityTenant(t, tenant, token))
 		for range 3 {
@@ -75,10 +77,10 @@ func TestWebIdentityTenantsAssumeTheirRolesOnce(t *testing.T) {
 	}
 	for _, r := range log {
 		a, _ := w.tenantSessionOf(t, r)
-		if a.Action != "AssumeRoleWithWebIdentity" || a.WebIdentityToken != "oidc-token-for-tests" || a.SignedBy != "" || a.SessionName != "clientcache-webid" {
+		if a.Action != "AssumeRoleWithWebIdentity" || a.WebIdentityToken != oidc || a.SignedBy != "" || a.SessionName != "clientcache-webid" {
 			// Not the token itself: a failure message holds no secret.
 			t.Fatalf("STS call %s by %q with the file's token %v and session %q, want an unsigned AssumeRoleWithWebIdentity with the file's token",
-				a.Action, a.SignedBy, a.WebIdentityToken == "oidc-token-for-tests", a.SessionName)
+				a.Action, a.SignedBy, a.WebIdentityToken == oidc, a.SessionName)
 		}
 	}
 }
@@ -91,7 +93,7 @@ func TestRoleChainedFromAWebIdentity(t *testing.T) {
 	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
-	base := w.webIdentityTenant(t, 0, writeToken(t, "oidc-token-for-tests"))
+	base := w.webIdentityTenant(t, 0, writeToken(t, fakeaws.WebIdentityToken("tests")))
 	for tenant := 1; tenant <= 2; tenant++ {
 		role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: base.Credentials(), RoleARN: roleARN(tenant),
 			SessionName: "chained", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
@@ -147,7 +149,8 @@ func TestWebIdentityTokenFileIsReadAtTheCall(t *testing.T) {
 	if n := w.sts.Calls(); n != 0 {
 		t.Fatalf("%d STS calls without a token", n)
 	}
-	if err := os.WriteFile(token, []byte("late-token"), 0o600); err != nil {
+	late := fakeaws.WebIdentityToken("late")
+	if err := os.WriteFile(token, []byte(late), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := c.Config(ctx, key)
@@ -158,7 +161,7 @@ func TestWebIdentityTokenFileIsReadAtTheCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, ok := w.sts.Issued(creds.AccessKeyID); !ok || a.WebIdentityToken != "late-token" {
+	if a, ok := w.sts.Issued(creds.AccessKeyID); !ok || a.WebIdentityToken != late {
 		t.Fatalf("credentials issued for %+v, want the late token's", a.AssumeRoleRequest)
 	}
 }
@@ -169,12 +172,13 @@ func TestWebIdentityRefreshRereadsToken(t *testing.T) {
 	w := newWorld(t)
 	c := newClientCache(t, clientcache.Options{})
 	ctx := context.Background()
-	tok := writeToken(t, "first")
+	second := fakeaws.WebIdentityToken("second")
+	tok := writeToken(t, fakeaws.WebIdentityToken("first"))
 	cfg, err := c.Config(ctx, w.webIdentityTenant(t, 1, tok))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(tok, []byte("second"), 0o600); err != nil {
+	if err := os.WriteFile(tok, []byte(second), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Credentials.(*aws.CredentialsCache).Invalidate()
@@ -182,7 +186,7 @@ func TestWebIdentityRefreshRereadsToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := w.sts.Issued(v.AccessKeyID); a.WebIdentityToken != "second" {
-		t.Fatalf("the refreshed credentials were issued for token %q, want the rotated %q", a.WebIdentityToken, "second")
+	if a, _ := w.sts.Issued(v.AccessKeyID); a.WebIdentityToken != second {
+		t.Fatal("the refreshed credentials were not issued for the rotated token") // (no token printed: a secret)
 	}
 }

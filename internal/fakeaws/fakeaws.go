@@ -11,9 +11,13 @@
 // Credential= field. The STS endpoint verifies the SigV4 signature of the
 // keys whose secret it knows (those it issued, and those of [STS.AddUser]
 // and [STS.AddSession]);
-// S3 verifies the signature of every request, and serves only keys it knows
-// (those of [S3.AddUser] and [S3.AddSession], and those a trusted STS
-// endpoint issued: [S3.TrustIssuer]).
+// S3 verifies the signature of every request, scoped to the region of the
+// bucket it addresses ([S3Region] unless made by [S3.CreateBucketIn]), and
+// serves only keys it knows (those of [S3.AddUser] and [S3.AddSession], and
+// those a trusted STS endpoint issued: [S3.TrustIssuer]). STS issues
+// credentials for a web identity token that is an unexpired JWT
+// ([WebIdentityToken] makes one); IMDS issues its session token to a PUT
+// naming a valid TTL; [NewPodIdentityCredentials] requires the pod's token.
 package fakeaws
 
 import (

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,13 +15,19 @@ import (
 // document (region us-east-1, which the SDK asks for in DefaultsMode auto)
 // and role's
 // credentials, valid for an hour, to requests that carry the session token
-// it issued.
+// it issued (to a PUT with a TTL of 1 to 21600 seconds, as IMDS requires).
 func NewIMDS(role, accessKeyID, secretAccessKey, sessionToken string) *Server {
 	const token = "imds-session-token"
 	const credsPath = "/latest/meta-data/iam/security-credentials/"
 	return startServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
+			// IMDS requires the token's TTL, 1 second to 6 hours.
+			ttl, err := strconv.Atoi(r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
+			if err != nil || ttl < 1 || ttl > 21600 {
+				http.Error(w, "bad request", http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", strconv.Itoa(ttl))
 			_, _ = w.Write([]byte(token))
 			return
 		}

@@ -333,7 +333,7 @@ func TestSTSValidatesParameters(t *testing.T) {
 			t.Errorf("AssumeRoleWithWebIdentity with token %q: got %v, want ValidationError", token, err)
 		}
 	}
-	if err := web("a-token"); err != nil {
+	if err := web(testJWT(time.Hour)); err != nil {
 		t.Errorf("AssumeRoleWithWebIdentity with a token: %v", err)
 	}
 	if _, err := assume(ctx, base, "arn:aws:iam::123456789012:role/a"); err != nil {

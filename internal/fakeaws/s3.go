@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -37,13 +38,18 @@ type S3 struct {
 	backend *s3mem.Backend
 
 	mu       sync.Mutex
+	regions  map[string]string     // region by bucket
 	users    map[string]string     // secret access key by access key id (AddUser)
 	sessions map[string]signingKey // by access key id (AddSession)
 	issuers  []*STS                // whose issued credentials are valid here
 }
 
-// NewS3 starts an S3 endpoint with the given buckets. Clients must use
-// path-style addressing.
+// S3Region is the region of the buckets NewS3 makes and of
+// [S3.CreateBucket]'s: a request for one must be signed for it.
+const S3Region = "us-east-1"
+
+// NewS3 starts an S3 endpoint with the given buckets, in [S3Region].
+// Clients must use path-style addressing.
 func NewS3(buckets ...string) (*S3, error) { return newS3(https, buckets) }
 
 // NewS3HTTP2 is NewS3 offering HTTP/2, which the SDK's transport takes.
@@ -54,14 +60,13 @@ func NewS3HTTP2(buckets ...string) (*S3, error) { return newS3(https2, buckets) 
 func NewPlainS3(buckets ...string) (*S3, error) { return newS3(plainHTTP, buckets) }
 
 func newS3(proto protocol, buckets []string) (*S3, error) {
-	backend := s3mem.New()
+	s := &S3{backend: s3mem.New(), regions: map[string]string{}, users: map[string]string{}, sessions: map[string]signingKey{}}
 	for _, b := range buckets {
-		if err := backend.CreateBucket(b); err != nil {
+		if err := s.CreateBucket(b); err != nil {
 			return nil, err
 		}
 	}
-	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
-	s := &S3{backend: backend, users: map[string]string{}, sessions: map[string]signingKey{}}
+	fake := gofakes3.New(s.backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
 	s.Server = startServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.authenticate(w, r) {
 			fake.ServeHTTP(w, r)
@@ -70,8 +75,33 @@ func newS3(proto protocol, buckets []string) (*S3, error) {
 	return s, nil
 }
 
-// CreateBucket adds a bucket.
-func (s *S3) CreateBucket(name string) error { return s.backend.CreateBucket(name) }
+// CreateBucket adds a bucket in [S3Region].
+func (s *S3) CreateBucket(name string) error { return s.CreateBucketIn(S3Region, name) }
+
+// CreateBucketIn adds a bucket in region: requests for it must be signed
+// for region, as real S3 requires (whichever endpoint serves them).
+func (s *S3) CreateBucketIn(region, name string) error {
+	if region == "" {
+		return errors.New("fakeaws: a bucket needs a region")
+	}
+	if err := s.backend.CreateBucket(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.regions[name] = region
+	s.mu.Unlock()
+	return nil
+}
+
+// bucketRegion returns the region of the bucket r addresses (path-style),
+// "" if r addresses none or one created by a client (whose region the
+// endpoint does not check).
+func (s *S3) bucketRegion(r *http.Request) string {
+	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.regions[bucket]
+}
 
 // AddUser makes the endpoint accept requests signed with accessKeyID and
 // secretAccessKey (an IAM user's, or any long-term key's), without a
@@ -238,6 +268,9 @@ func parseSigV4(r *http.Request) (a sigV4, ok bool) {
 //     InvalidArgument; a malformed header: 400 AuthorizationHeaderMalformed
 //     (scoped to another service than s3 included); a malformed presigned
 //     query: 400 AuthorizationQueryParametersError;
+//   - a request for a bucket scoped to another region than the bucket's:
+//     400 AuthorizationHeaderMalformed (AuthorizationQueryParametersError
+//     if presigned), naming the bucket's region;
 //   - no valid X-Amz-Date: 403 AccessDenied;
 //   - a key neither added nor issued by a trusted STS, or an issued key
 //     without a session token: 403 InvalidAccessKeyId;
@@ -256,12 +289,15 @@ func parseSigV4(r *http.Request) (a sigV4, ok bool) {
 //     minutes ahead: 403 AccessDenied.
 //
 // The signature is computed over the request's method, path, query, signed
-// headers, declared payload hash and credential scope, the region being the
-// one the client scoped it to (the endpoint has no region of its own).
+// headers, declared payload hash and credential scope. The endpoint stands
+// for every regional endpoint at once: a request for a bucket must be
+// scoped to the bucket's region, a service-level one (ListBuckets) may be
+// scoped to any.
 func (s *S3) authenticate(w http.ResponseWriter, r *http.Request) bool {
 	a, signed := parseSigV4(r)
+	var region string // named in a wrong-region refusal
 	fail := func(status int, code, message string) bool {
-		writeS3Error(w, r, status, code, message, a.accessKeyID)
+		writeS3Error(w, r, status, code, message, a.accessKeyID, region)
 		return false
 	}
 	if !signed {
@@ -278,6 +314,12 @@ func (s *S3) authenticate(w http.ResponseWriter, r *http.Request) bool {
 		return fail(http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
 	case a.service != "s3":
 		return fail(http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed; incorrect service \""+a.service+"\". This endpoint belongs to \"s3\".")
+	case s.bucketRegion(r) != "" && a.region != s.bucketRegion(r):
+		region = s.bucketRegion(r)
+		if a.presigned {
+			return fail(http.StatusBadRequest, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; the region '"+a.region+"' is wrong; expecting '"+region+"'")
+		}
+		return fail(http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed; the region '"+a.region+"' is wrong; expecting '"+region+"'")
 	case a.signedAt.IsZero():
 		return fail(http.StatusForbidden, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
 	case a.scopeDate != a.signedAt.Format("20060102"):
@@ -392,8 +434,10 @@ func s3SignatureMatches(r *http.Request, a sigV4, secret string) bool {
 	return hmac.Equal([]byte(want), []byte(a.signature))
 }
 
-// writeS3Error answers as S3 does: an XML Error document (none for HEAD).
-func writeS3Error(w http.ResponseWriter, r *http.Request, status int, code, message, accessKeyID string) {
+// writeS3Error answers as S3 does: an XML Error document (none for HEAD),
+// naming region if not "" (the region a request should have been signed
+// for).
+func writeS3Error(w http.ResponseWriter, r *http.Request, status int, code, message, accessKeyID, region string) {
 	requestID := strings.ToUpper(randomHex(8))
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("X-Amz-Request-Id", requestID)
@@ -406,10 +450,11 @@ func writeS3Error(w http.ResponseWriter, r *http.Request, status int, code, mess
 		Code           string   `xml:"Code"`
 		Message        string   `xml:"Message"`
 		AWSAccessKeyID string   `xml:"AWSAccessKeyId,omitempty"`
+		Region         string   `xml:"Region,omitempty"`
 		RequestID      string   `xml:"RequestId"`
 		HostID         string   `xml:"HostId"`
 	}
-	e := s3Error{Code: code, Message: message, RequestID: requestID, HostID: randomHex(16)}
+	e := s3Error{Code: code, Message: message, Region: region, RequestID: requestID, HostID: randomHex(16)}
 	if code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" {
 		e.AWSAccessKeyID = accessKeyID
 	}

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -259,7 +262,8 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 
 	// What real STS checks of the parameters: a role ARN (20 characters at
 	// least), a session name of 2-64 characters of [\w+=,.@-], a web
-	// identity token of 4 characters at least; and a duration of 15
+	// identity token of 4 characters at least that is an unexpired JWT (its
+	// signature, issuer and audience are not checked); and a duration of 15
 	// minutes to 12 hours, at most an hour when a role session assumes a
 	// role (role chaining).
 	switch d := req.DurationSeconds; {
@@ -271,6 +275,12 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case action == "AssumeRoleWithWebIdentity" && len(req.WebIdentityToken) < 4:
 		writeSTSError(w, http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4")
+		return
+	case action == "AssumeRoleWithWebIdentity" && !jwtShaped(req.WebIdentityToken):
+		writeSTSError(w, http.StatusBadRequest, "InvalidIdentityToken", "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.")
+		return
+	case action == "AssumeRoleWithWebIdentity" && jwtExpired(req.WebIdentityToken):
+		writeSTSError(w, http.StatusBadRequest, "ExpiredTokenException", "The web identity token that was passed is expired or is not valid. Get a new identity token from the identity provider and then retry the request.")
 		return
 	case d < 900:
 		writeSTSError(w, http.StatusBadRequest, "ValidationError", fmt.Sprintf("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", d))
@@ -324,7 +334,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 			Expiration:      expiration.UTC().Format(time.RFC3339),
 		},
 		User: assumedRoleUser{
-			Arn:           fmt.Sprintf("%s/%s", req.RoleARN, req.SessionName),
+			Arn:           assumedRoleARN(req.RoleARN, req.SessionName),
 			AssumedRoleID: "AROA" + randomHex(8) + ":" + req.SessionName,
 		},
 	}
@@ -366,6 +376,73 @@ type assumedRoleUser struct {
 }
 
 var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+// assumedRoleARN returns the ARN of a session of a role, as STS answers it
+// in AssumedRoleUser: arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION,
+// NAME being the role's name without its path (a role ARN of another shape
+// is returned with the session appended).
+func assumedRoleARN(roleARN, session string) string {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
+		return roleARN + "/" + session
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", parts[1], parts[4], name, session)
+}
+
+// WebIdentityToken returns a web identity token the endpoint accepts: a JWT
+// (not signed by any identity provider: the endpoint checks only its shape
+// and its expiry) for subject, expiring in an hour.
+func WebIdentityToken(subject string) string { return newJWT(subject, time.Now().Add(time.Hour)) }
+
+func newJWT(subject string, expires time.Time) string {
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(map[string]string{"alg": "RS256", "typ": "JWT"}) + "." +
+		enc(map[string]any{"iss": "https://oidc.fakeaws.test", "aud": "sts.amazonaws.com", "sub": subject,
+			"iat": time.Now().Unix(), "exp": expires.Unix()}) + "." +
+		base64.RawURLEncoding.EncodeToString([]byte(randomHex(16)))
+}
+
+// jwtShaped reports whether token is a JWS in compact form, as STS requires
+// of a web identity token: three base64url parts without padding, the first
+// two JSON objects.
+func jwtShaped(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for i, p := range parts {
+		b, err := base64.RawURLEncoding.DecodeString(p)
+		if err != nil {
+			return false
+		}
+		var obj map[string]any
+		if i < 2 && json.Unmarshal(b, &obj) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// jwtExpired reports whether a JWT's exp claim (seconds since the epoch)
+// is past; a token without one does not expire here.
+func jwtExpired(token string) bool {
+	parts := strings.Split(token, ".")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var claims struct {
+		Exp *float64 `json:"exp"`
+	}
+	if json.Unmarshal(b, &claims) != nil || claims.Exp == nil {
+		return false
+	}
+	return !time.Now().Before(time.Unix(int64(*claims.Exp), 0))
+}
 
 // signedAtSkewed reports whether r's X-Amz-Date is more than 15 minutes
 // from now, which real STS refuses ("Signature expired", "Signature not yet
