@@ -264,7 +264,6 @@ func New(o Options) (*Cache, error) {
 		}
 	}
 	c := &Cache{logger: o.Logger, loadTimeout: o.LoadTimeout}
-	c.life, c.endLife = context.WithCancel(context.Background())
 	// A copy, map and slices: the caller may go on writing its own.
 	if len(o.LoadOptions) > 0 {
 		c.loadOptions = make(map[string][]func(*config.LoadOptions) error, len(o.LoadOptions))
@@ -299,6 +298,7 @@ func New(o Options) (*Cache, error) {
 		_ = c.clients.Close()
 		return nil, err
 	}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	return c, nil
 }
 
@@ -496,9 +496,11 @@ func (c *Cache) Stats() Stats {
 	}
 }
 
-// Close cancels loads in flight and the credential fetches (refreshes) of
-// the providers the cache built, evicts everything (closing every connection
-// pool the cache owns) and stops the cache's goroutines. Afterwards the cache
+// Close cancels loads in flight and the credential fetches (refreshes) in
+// flight of the providers the cache built, evicts everything (closing every
+// connection pool the cache owns) and stops the cache's goroutines. A config
+// or client the caller kept goes on working, refreshing its credentials
+// when they expire, as after an eviction. Afterwards the cache
 // is empty for good: the calls that would load or store (Config, Client,
 // Derived, AddClient) and PopClient return ErrClosed, and the others see an
 // empty cache (GetClient reports false, Len is 0, Stats still counts). A

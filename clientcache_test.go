@@ -618,6 +618,30 @@ func TestSourceRefreshEndsWithItsBounds(t *testing.T) {
 	}
 }
 
+// TestClientKeptPastCloseRefreshesItsCredentials: the package documentation
+// says a client the caller kept after the eviction of its pool's last
+// holder goes on working, and Close evicts everything. A client kept past
+// Close whose assumed role's credentials expire must still be able to
+// refresh them: Close ends the fetches in flight, not every later one.
+func TestClientKeptPastCloseRefreshesItsCredentials(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	// Credentials already expired: every use of them refreshes.
+	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	cl, err := clientcache.Client(ctx, c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sts.SetBehavior(nil)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(ctx, cl, "tenant-1/x", "x"); err != nil {
+		t.Fatalf("a client kept past Close failed its request (context canceled: %v)", errors.Is(err, context.Canceled))
+	}
+}
+
 // chain returns the identity of tenant 1's role (assumed from static
 // credentials), unlabelled, and that of a role assumed from it (role
 // chaining), whose source identity it is.

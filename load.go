@@ -597,7 +597,8 @@ func (p *primedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) 
 
 // countingProvider counts the fetches of the provider it wraps (inside an
 // aws.CredentialsCache, so a fetch is a real credential call), and bounds
-// each: the cache's Close ends it, and so does Options.LoadTimeout. The
+// each: the cache's Close ends it if it is in flight then, and so does
+// Options.LoadTimeout. The
 // credentials cache calls it under a context that never ends (see
 // Options.LoadTimeout), which it runs the fetch under with those bounds
 // added.
@@ -616,7 +617,11 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 	p.calls.Add(1)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	defer context.AfterFunc(p.life, func() { cancel(ErrClosed) })()
+	// Close ends the fetches in flight, not those of a config or client
+	// the caller kept past it, which go on working (see the package doc).
+	if p.life.Err() == nil {
+		defer context.AfterFunc(p.life, func() { cancel(ErrClosed) })()
+	}
 	if p.timeout > 0 {
 		var cancelTimeout context.CancelFunc
 		ctx, cancelTimeout = context.WithTimeoutCause(ctx, p.timeout, errFetchTimeout)

@@ -34,11 +34,14 @@ func ExampleNew() {
 }
 
 func ExampleCache_Add() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{})
+	c, err := concurrent.New(concurrent.Options[string, int]{})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 
 	fmt.Println(c.Add("k", 1))
-	err := c.Add("k", 2) // never overwrites
+	err = c.Add("k", 2) // never overwrites
 	fmt.Println(errors.Is(err, concurrent.ErrExists), err)
 	v, _ := c.Get("k")
 	fmt.Println(v)
@@ -49,7 +52,10 @@ func ExampleCache_Add() {
 }
 
 func ExampleCache_All() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 3})
+	c, err := concurrent.New(concurrent.Options[string, int]{MaxSize: 3})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 	_ = c.Set("a", 1)
 	_ = c.Set("b", 2)
@@ -69,7 +75,10 @@ func ExampleCache_All() {
 }
 
 func ExampleCache_Resize() {
-	c, _ := concurrent.New(concurrent.Options[int, string]{MaxSize: 5})
+	c, err := concurrent.New(concurrent.Options[int, string]{MaxSize: 5})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 	for i := range 5 {
 		_ = c.Set(i, fmt.Sprint("v", i))
@@ -83,7 +92,10 @@ func ExampleCache_Resize() {
 }
 
 func ExampleCache_Stats() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 1, RecordStats: true})
+	c, err := concurrent.New(concurrent.Options[string, int]{MaxSize: 1, RecordStats: true})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 	_ = c.Set("a", 1)
 	c.Get("a")
@@ -97,9 +109,12 @@ func ExampleCache_Stats() {
 }
 
 func ExampleCache_Close() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{
+	c, err := concurrent.New(concurrent.Options[string, int]{
 		OnEvict: func(k string, _ int, cause concurrent.Cause) { fmt.Println(k, cause) },
 	})
+	if err != nil {
+		panic(err)
+	}
 	_ = c.Set("a", 1)
 	_ = c.Set("b", 2)
 	fmt.Println(c.Close())
@@ -112,7 +127,10 @@ func ExampleCache_Close() {
 }
 
 func ExampleCache_GetOrLoad() {
-	c, _ := concurrent.New(concurrent.Options[string, string]{})
+	c, err := concurrent.New(concurrent.Options[string, string]{})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 	ctx := context.Background()
 	load := func(ctx context.Context) (string, error) {
@@ -131,7 +149,10 @@ func ExampleCache_GetOrLoad() {
 
 // A hit allocates nothing when the loader closure is made only on a miss.
 func ExampleCache_LoadMissed() {
-	c, _ := concurrent.New(concurrent.Options[string, string]{RecordStats: true})
+	c, err := concurrent.New(concurrent.Options[string, string]{RecordStats: true})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 	get := func(ctx context.Context, tenant string) (string, error) {
 		if v, ok := c.Get(tenant); ok {
@@ -155,7 +176,10 @@ func ExampleCache_LoadMissed() {
 // Touch keeps an entry that others were built from as recently used as they
 // are, without counting requests nobody made for it.
 func ExampleCache_Touch() {
-	c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 2, RecordStats: true})
+	c, err := concurrent.New(concurrent.Options[string, int]{MaxSize: 2, RecordStats: true})
+	if err != nil {
+		panic(err)
+	}
 	defer c.Close()
 	_ = c.Set("base", 1)
 	_ = c.Set("other", 2)
@@ -173,7 +197,10 @@ func ExampleCache_Touch() {
 // Seed makes an LFU cache's choices the same on every run.)
 func ExampleLFU() {
 	survivors := func(p concurrent.Policy) int {
-		c, _ := concurrent.New(concurrent.Options[string, int]{MaxSize: 50, Policy: p, Seed: 1})
+		c, err := concurrent.New(concurrent.Options[string, int]{MaxSize: 50, Policy: p, Seed: 1})
+		if err != nil {
+			panic(err)
+		}
 		defer c.Close()
 		get := func(k string) {
 			if _, ok := c.Get(k); !ok {
