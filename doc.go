@@ -70,7 +70,8 @@
 // output and the values of fields named like secrets replaced by ***.
 // errors.Is and errors.As still find the SDK's error in it (an error taken
 // out with errors.As is the SDK's, fields included, and errors.As finds none
-// whose own text holds a secret); errors.Unwrap does not,
+// whose own text, or the text of an error it wraps, holds a secret);
+// errors.Unwrap does not,
 // so an error reporter that walks the chain and prints each link's text
 // prints only the redacted one, and a dump that follows its fields by
 // reflection does not reach the SDK's request, whose headers and context

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/fakeaws"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -48,6 +50,9 @@ func assertNoLeak(t *testing.T, what string, err error, secrets ...string) {
 	}
 	for how, s := range leakPrints(err) {
 		for n, secret := range secrets {
+			if secret == "" {
+				continue // none (static credentials without a session token)
+			}
 			if i := strings.Index(s, secret); i >= 0 {
 				// Which secret by its position only: a failure message
 				// must not print it, not even in part.
@@ -226,4 +231,191 @@ func TestNoLeakDerivedErrorWithSTSCredentials(t *testing.T) {
 	assertNoLeak(t, "Derived (assumed role) with a build returning an error printing its credentials", err, got.SecretAccessKey, got.SessionToken)
 	_, err = clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "creds-panic-text", build(true))
 	assertNoLeak(t, "Derived (assumed role) with a build panicking with a text printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+}
+
+// TestNoLeakProfileCredentials: a profile's credentials are the SDK's (a
+// role_arn the SDK assumes itself, or static keys in the shared config
+// file), so they never passed through the provider that records what the
+// cache's own providers hand out: a Derived build's error, or a panic's
+// text, that printed them unnamed (%v of aws.Credentials) was handed out as
+// it was, while an assumed role of the cache's is redacted
+// (TestNoLeakDerivedErrorWithSTSCredentials).
+func TestNoLeakProfileCredentials(t *testing.T) {
+	stssrv, cfgFile := roleProfile(t, false)
+	for _, profile := range []string{"tenant", "base"} {
+		t.Run(profile, func(t *testing.T) {
+			creds, err := keys.ProfileCredentials(profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: stssrv.CABundle(),
+				SharedConfigFiles: []string{cfgFile}, SharedCredentialsFiles: []string{}, Credentials: creds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newClientCache(t, clientcache.Options{})
+			var got aws.Credentials
+			build := func(panics bool) func(cl *s3.Client) (*s3.PresignClient, error) {
+				return func(cl *s3.Client) (*s3.PresignClient, error) {
+					creds, err := cl.Options().Credentials.Retrieve(context.Background())
+					if err != nil {
+						return nil, err
+					}
+					got = creds
+					if panics {
+						panic(fmt.Sprint("refusing ", creds))
+					}
+					return nil, fmt.Errorf("refusing %v", creds)
+				}
+			}
+			_, err = clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "creds-error", build(false))
+			if got.SecretAccessKey == "" {
+				t.Fatalf("no credentials: %v", err)
+			}
+			assertNoLeak(t, "Derived (profile "+profile+") with a build returning an error printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+			_, err = clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "creds-panic-text", build(true))
+			assertNoLeak(t, "Derived (profile "+profile+") with a build panicking with a text printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+			// A client constructor's panic (another client identity of the
+			// same config, so that it is built anew).
+			key2, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Region: "us-west-2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = clientcache.Client(context.Background(), c, key2, func(cfg aws.Config, o ...func(*s3.Options)) *s3.Client {
+				creds, _ := cfg.Credentials.Retrieve(context.Background())
+				panic(fmt.Sprint("refusing ", creds))
+			})
+			assertNoLeak(t, "Client (profile "+profile+") with a constructor panicking with a text printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+		})
+	}
+}
+
+// auditLoad returns a cache whose named load options "audit" add API
+// middleware to the cache's own STS client that fails the call (panics, or
+// returns an error) quoting what it audits: the request's body, or the
+// response's (after STS answered), as an audit that refuses a call might.
+// got receives the response bodies it read.
+func auditLoad(t *testing.T, response, panics bool, got *[]string) *clientcache.Cache {
+	t.Helper()
+	audit := func(stack *middleware.Stack) error {
+		return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("audit", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			var msg string
+			if response {
+				out, md, err := next.HandleDeserialize(ctx, in)
+				if err != nil {
+					return out, md, err
+				}
+				body, _ := io.ReadAll(out.RawResponse.(*smithyhttp.Response).Body)
+				*got = append(*got, string(body))
+				msg = fmt.Sprintf("audit refused the response %s", body)
+			} else {
+				body, _ := io.ReadAll(in.Request.(*smithyhttp.Request).GetStream())
+				msg = fmt.Sprintf("audit refused the request %s", body)
+			}
+			if panics {
+				panic(msg)
+			}
+			return middleware.DeserializeOutput{}, middleware.Metadata{}, errors.New(msg)
+		}), middleware.After)
+	}
+	return newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"audit": {config.WithAPIOptions([]func(*middleware.Stack) error{audit})},
+	}})
+}
+
+// TestNoLeakConfigLoadAuditOfSTSResponse: as TestNoLeakConfigLoadPanic,
+// with middleware that quotes STS's response: the XML body holds the
+// credentials STS issued (<SecretAccessKey>, <SessionToken>), which the
+// load's fetch failed before recording, and which redaction's fields rule
+// did not know in XML's form.
+func TestNoLeakConfigLoadAuditOfSTSResponse(t *testing.T) {
+	w := newWorld(t)
+	role := w.tenant(t, 9).Credentials()
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: w.ca, Credentials: role, Name: "audit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	element := regexp.MustCompile(`<(SecretAccessKey|SessionToken)>([^<]+)<`)
+	for _, panics := range []bool{false, true} {
+		var bodies []string
+		c := auditLoad(t, true, panics, &bodies)
+		_, err := c.Config(context.Background(), key)
+		var secrets []string
+		for _, b := range bodies {
+			for _, m := range element.FindAllStringSubmatch(b, -1) {
+				secrets = append(secrets, m[2])
+			}
+		}
+		if len(secrets) == 0 {
+			t.Fatalf("the audit read no credentials in STS's response (%d bodies); the load: %v", len(bodies), err)
+		}
+		assertNoLeak(t, fmt.Sprintf("Config with named options whose middleware quotes STS's response (panics: %v)", panics), err, secrets...)
+	}
+}
+
+// TestNoLeakConfigLoadAuditOfWebIdentityRequest: as TestNoLeakConfigLoadPanic,
+// for a web identity: the AssumeRoleWithWebIdentity request's body holds
+// the token (WebIdentityToken=...), which is no secret of the key's (it
+// holds the file's path) and whose field name the fields rule did not know.
+func TestNoLeakConfigLoadAuditOfWebIdentityRequest(t *testing.T) {
+	const token = "LEAKWEBIDTOKENeyJhbGciOiJSUzI1NiJ9.payload.sig"
+	w := newWorld(t)
+	creds, err := keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleARN(4), TokenFile: writeToken(t, token),
+		SessionName: "leak", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: w.ca, Credentials: creds, Name: "audit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, panics := range []bool{false, true} {
+		c := auditLoad(t, false, panics, nil)
+		_, err := c.Config(context.Background(), key)
+		assertNoLeak(t, fmt.Sprintf("Config (web identity) with named options whose middleware quotes the request (panics: %v)", panics), err, token)
+	}
+}
+
+// TestProfileCredentialsInvalidateFetchesAnew: a profile's credentials
+// are recorded for redaction (TestNoLeakProfileCredentials) behind a cache
+// of the cache's around the SDK's: Config's credentials are still an
+// aws.CredentialsCache, and its Invalidate still makes the next use fetch
+// anew (an AssumeRole call for a profile's role_arn), not hand out the
+// SDK's cached ones.
+func TestProfileCredentialsInvalidateFetchesAnew(t *testing.T) {
+	stssrv, cfgFile := roleProfile(t, false)
+	creds, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: stssrv.CABundle(),
+		SharedConfigFiles: []string{cfgFile}, SharedCredentialsFiles: []string{}, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientCache(t, clientcache.Options{})
+	cfg := retrieve(t, c, key, "")
+	cache, ok := cfg.Credentials.(*aws.CredentialsCache)
+	if !ok {
+		t.Fatalf("Config's credentials are a %T, want an aws.CredentialsCache", cfg.Credentials)
+	}
+	first, err := cache.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 1 {
+		t.Fatalf("%d AssumeRole calls, want 1", n)
+	}
+	cache.Invalidate()
+	again, err := cache.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 2 || again.AccessKeyID == first.AccessKeyID {
+		t.Fatalf("after Invalidate: %d AssumeRole calls (want 2), the same access key %v (want a new one)", n, again.AccessKeyID == first.AccessKeyID)
+	}
 }

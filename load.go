@@ -448,7 +448,16 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %s: %w", key, what, err)
 		}
-		return pcfg.Credentials, nil, nil
+		if pcfg.Credentials == nil {
+			return nil, nil, nil
+		}
+		// The SDK's provider (in the SDK's aws.CredentialsCache) hands out
+		// what redaction must know too (a role_arn's STS credentials, a
+		// profile's static keys), so that a build's error or panic that
+		// prints them is redacted: a cache of the cache's own, as the
+		// config's doc promises, holds it behind a provider that records
+		// what it hands out.
+		return aws.NewCredentialsCache(&recordingProvider{p: pcfg.Credentials, issued: issued}), nil, nil
 	case keys.KindAssumeRole, keys.KindWebIdentity:
 		if p, source, err = c.roleProvider(ctx, key, creds, sourceKey, cfg); err != nil {
 			return nil, source, err
@@ -632,4 +641,48 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 		p.issued.record(creds)
 	}
 	return creds, err
+}
+
+// recordingProvider records in issued what p, the SDK's provider of the
+// default chain or a profile (an aws.CredentialsCache), hands out, for
+// redaction, as countingProvider does for the providers the cache builds.
+// It stands between p and a cache of the cache's (the config's
+// credentials), which calls it only when its own credentials are expired,
+// as p's then are, or were invalidated: p is then invalidated too, so that
+// the caller's Invalidate still fetches anew. Its type checks
+// (aws.IsCredentialsProvider) and sources are p's.
+type recordingProvider struct {
+	p      aws.CredentialsProvider
+	issued *issuedSecrets
+	last   aws.Credentials // handed out last; guarded by the cache's single fetch
+}
+
+func (r *recordingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := r.p.Retrieve(ctx)
+	if err == nil && creds == r.last && !creds.Expired() {
+		// p still holds what the cache was invalidated of.
+		if inv, ok := r.p.(interface{ Invalidate() }); ok {
+			inv.Invalidate()
+			creds, err = r.p.Retrieve(ctx)
+		}
+	}
+	if err != nil {
+		return creds, err
+	}
+	r.last = creds
+	r.issued.record(creds)
+	return creds, nil
+}
+
+// IsCredentialsProvider reports whether p is target's type (aws.IsCredentialsProvider).
+func (r *recordingProvider) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(r.p, target)
+}
+
+// ProviderSources returns p's sources, if it has them.
+func (r *recordingProvider) ProviderSources() []aws.CredentialSource {
+	if s, ok := r.p.(aws.CredentialProviderSource); ok {
+		return s.ProviderSources()
+	}
+	return nil
 }

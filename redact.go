@@ -32,7 +32,8 @@ import (
 // each error's own text, and dumps that follow fields by reflection reach
 // the request's. An SDK error taken out with errors.As is the SDK's, fields
 // included; errors.As finds none whose text redaction would change (whose
-// text holds a secret), so that printing what it finds prints no secret.
+// text holds a secret), nor one that wraps such an error, so that printing
+// what it finds, or what that wraps, prints no secret.
 
 // redactedError is an error whose text had secrets redacted. It has no
 // Unwrap method (see above); Is and As look into the error it redacts. It
@@ -66,21 +67,74 @@ func (e *redactedError) Is(target error) bool { return errors.Is(e.orig(), targe
 
 // As finds in the error whose text was redacted, or one it wraps, the first
 // that target can hold, and sets target to it (errors.As), unless that
-// error's text holds something redaction masks (a secret): target is then
-// left at its zero value and As reports false, since whoever asked would
-// print it.
+// error's text, or the text of an error it wraps, holds something redaction
+// masks (a secret): target is then left at its zero value and As reports
+// false, since whoever asked would print it, or what it wraps.
 func (e *redactedError) As(target any) bool {
 	if !errors.As(e.orig(), target) {
 		return false
 	}
 	v := reflect.ValueOf(target).Elem()
-	if found, ok := v.Interface().(error); ok && found != nil {
-		if text, ok := errorText(found); !ok || e.leaks(text) {
-			v.SetZero()
-			return false
-		}
+	if found, ok := v.Interface().(error); ok && found != nil && chainLeaks(found, e.leaks) {
+		v.SetZero()
+		return false
 	}
 	return true
+}
+
+// maxChainLinks bounds the links chainLeaks reads: a chain longer (an
+// error that wraps itself by value, a join graph reaching one error by many
+// paths) counts as leaking.
+const maxChainLinks = 256
+
+// chainLeaks reports whether the text of err, or of an error it wraps
+// (through Unwrap() error or Unwrap() []error), holds something leaks
+// finds, or cannot be read.
+func chainLeaks(err error, leaks func(string) bool) bool {
+	seen := map[error]bool{} // pointers only: other errors may not be hashable
+	stack := []error{err}
+	for n := 0; len(stack) > 0; n++ {
+		if n == maxChainLinks {
+			return true
+		}
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if e == nil {
+			continue
+		}
+		if reflect.ValueOf(e).Kind() == reflect.Pointer {
+			if seen[e] {
+				continue
+			}
+			seen[e] = true
+		}
+		if text, ok := errorText(e); !ok || leaks(text) {
+			return true
+		}
+		wrapped, ok := unwrapped(e)
+		if !ok && !isNilPointer(e) {
+			return true // (a typed-nil link wraps nothing)
+		}
+		stack = append(stack, wrapped...)
+	}
+	return false
+}
+
+// unwrapped returns the errors err wraps; ok is false if its Unwrap method
+// panicked (on a typed-nil link, say).
+func unwrapped(err error) (out []error, ok bool) {
+	defer func() {
+		if recover() != nil {
+			out, ok = nil, false
+		}
+	}()
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return []error{u.Unwrap()}, true
+	case interface{ Unwrap() []error }:
+		return u.Unwrap(), true
+	}
+	return nil, true
 }
 
 // redactMask replaces each secret.
@@ -96,15 +150,25 @@ const processOutputPrefix = "process output: "
 // escaped double quotes, as JSON quoted with %q has them), its name's
 // words run together or joined by _ or -, with its value on the same line:
 // JSON ("SecretAccessKey":"..."), shared config and query strings
-// (aws_session_token = ..., X-Amz-Security-Token=...), headers
-// (x-amz-session-token: ...) and flags (--aws-secret-access-key=...). A
+// (aws_session_token = ..., X-Amz-Security-Token=...,
+// WebIdentityToken=...), headers (x-amz-session-token: ...) and flags
+// (--aws-secret-access-key=...). A
 // quoted value runs to its closing quote (past escaped ones), or, cut
 // short, to the end of its run of text; an unquoted one to a space, a
 // delimiter (, ; & } ]) or a double quote (the field may stand inside a
 // quoted string, whose closing quote ends it). Group 1 is the name and
 // separator, kept; group 2 the value, masked (inside its quotes, if
 // quoted).
-var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
+var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|identity[_-]?token|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
+
+// secretElement matches an XML element named like a secret, as STS's
+// responses have them (<SecretAccessKey>...</SecretAccessKey>,
+// <SessionToken>), its name with a namespace prefix or not, its start tag
+// with attributes or not, and its < and > as they are or escaped as JSON
+// escapes them (\u003c, \u003e). Group 1 is the value, masked: it runs to
+// the next < or backslash (the end tag, plain or escaped), or, cut short,
+// to the end of the text.
+var secretElement = regexp.MustCompile(`(?i)(?:<|\\u003c)(?:[\w.-]+:)?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|identity[_-]?token)(?:\s[^<>]*)?(?:>|\\u003e)([^<\\]*)`)
 
 // redactLoadError returns err inside a redactedError whose text is err's,
 // redacted (see above), for the identity whose credentials are creds. nil
@@ -153,7 +217,7 @@ func isNilPointer(err error) bool {
 }
 
 // redactText replaces in s each of secrets, a credential process's output
-// and the value of each field named like a secret. The three rules find
+// and the value of each field or XML element named like a secret. The rules find
 // what they mask in s as given, and the places they find are masked
 // together, each run of overlapping ones by one ***: a rule applied after
 // another would search a text the first had changed, where a secret may
@@ -207,6 +271,9 @@ func redactText(s string, secrets []string) string {
 			}
 		}
 		spans = append(spans, span{from, to})
+	}
+	for _, m := range secretElement.FindAllStringSubmatchIndex(s, -1) {
+		spans = append(spans, span{m[2], m[3]})
 	}
 	if len(spans) == 0 {
 		return s
@@ -264,7 +331,8 @@ func chainSecrets(creds keys.Credentials) []string {
 }
 
 // redactPanic returns p, or, if its value prints a secret of creds' chain or
-// a field named like a secret under %v or %#v, or is credentials (whose %v
+// a field named like a secret under %v or %#v, or is an error that wraps one
+// whose text does (see chainLeaks), or is credentials (whose %v
 // prints the secret access key and session token unnamed: an assumed role's
 // are STS's, which redaction does not know), a copy whose Value is a
 // redactedError of the value's redacted text (the same Stack). A panic's
@@ -281,7 +349,8 @@ func redactPanic(p *concurrent.LoaderPanicError, creds keys.Credentials, issued 
 	case aws.Credentials, *aws.Credentials:
 		msg = fmt.Sprintf("%T (not printed: it holds credentials)", p.Value)
 	default:
-		if !leaks(text) && !leaks(fmt.Sprintf("%#v", p.Value)) {
+		valueErr, isErr := p.Value.(error)
+		if !leaks(text) && !leaks(fmt.Sprintf("%#v", p.Value)) && (!isErr || !chainLeaks(valueErr, leaks)) {
 			return p
 		}
 		msg = redactText(text, secrets)

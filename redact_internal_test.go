@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -52,6 +53,13 @@ func TestRedactText(t *testing.T) {
 		{"escaped quote in escaped JSON", `"{\"SessionToken\":\"ab\\\"cdSECRET\"}"`, `"{\"SessionToken\":\"***\"}"`, nil},
 		{"a short secret inside words", "AccessDenied in us-east-1 for user", "AccessDenied in us-east-1 for user", []string{"us"}},
 		{"a short secret as a word", "external id us was refused", "external id *** was refused", []string{"us"}},
+		// Review findings: STS's XML (a response an audit quotes), and the
+		// web identity token of an AssumeRoleWithWebIdentity request.
+		{"XML elements", `<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>wJalr/SECRET+x=</SecretAccessKey><SessionToken>FwoG+TOKEN==</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration></Credentials>`,
+			`<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>***</SecretAccessKey><SessionToken>***</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration></Credentials>`, nil},
+		{"XML with a prefix and attributes, cut short", `<sts:SessionToken xmlns:sts="x">FwoGTOKEN`, `<sts:SessionToken xmlns:sts="x">***`, nil},
+		{"XML escaped by JSON", `{"body":"\u003cSecretAccessKey\u003ewJalrSECRET\u003c/SecretAccessKey\u003e"}`, `{"body":"\u003cSecretAccessKey\u003e***\u003c/SecretAccessKey\u003e"}`, nil},
+		{"web identity token", "Action=AssumeRoleWithWebIdentity&WebIdentityToken=eyJhbGci.payload.sig&Version=2011-06-15", "Action=AssumeRoleWithWebIdentity&WebIdentityToken=***&Version=2011-06-15", nil},
 	} {
 		if got := redactText(tc.in, tc.secrets); got != tc.want {
 			t.Errorf("%s: redactText(%q) =\n%q, want\n%q", tc.name, tc.in, got, tc.want)
@@ -254,3 +262,70 @@ type quietWrapper struct {
 
 func (q quietWrapper) Error() string { return q.msg }
 func (q quietWrapper) Unwrap() error { return q.err }
+
+// TestRedactedErrorAsFindsNoChainToASecret: errors.As checked the text of
+// the error it found, but not of those that error wraps: a wrapper whose
+// own text leaves out the wrapped error's (a build's error type of the
+// caller's, {Op, Err} printing only Op) was handed out, and its Unwrap, or
+// its Err field, reached the SDK's error quoting a secret, which errors.Unwrap
+// of the redacted error does not reach.
+func TestRedactedErrorAsFindsNoChainToASecret(t *testing.T) {
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDAS", SecretAccessKey: keys.NewSecret("as-chain-secret-0123456789")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := fmt.Errorf("sdk: signed with as-chain-secret-0123456789: %w", context.DeadlineExceeded)
+	for _, orig := range []error{
+		quietWrapper{msg: "build failed", err: inner},
+		fmt.Errorf("clientcache: building: %w", errors.Join(errors.New("one"), quietWrapper{msg: "build failed", err: inner})),
+	} {
+		got := redactLoadError(orig, static)
+		var q quietWrapper
+		if errors.As(got, &q) {
+			walk(q, func(e error) {
+				if strings.Contains(e.Error(), "as-chain-secret") {
+					t.Errorf("%T: errors.As hands out a %T whose chain reaches a link (%T) whose text quotes a secret", orig, q, e)
+				}
+			})
+		}
+		if !errors.Is(got, context.DeadlineExceeded) {
+			t.Errorf("%T: errors.Is no longer finds context.DeadlineExceeded", orig)
+		}
+	}
+	// What wraps nothing secret is still found.
+	clean := quietWrapper{msg: "build failed", err: context.Canceled}
+	var q quietWrapper
+	if !errors.As(redactLoadError(clean, static), &q) || q != clean {
+		t.Errorf("errors.As does not find a wrapper whose chain holds no secret")
+	}
+}
+
+// TestRedactPanicOfAQuietWrapper: a panic with an error whose own text
+// holds no secret, but which wraps one that does (a must-style build's
+// panic(&BuildError{Op, Err}) on an SDK error quoting a secret), was
+// handed out as it was: the LoaderPanicError's Value, and its Unwrap,
+// reached the secret.
+func TestRedactPanicOfAQuietWrapper(t *testing.T) {
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDPQ", SecretAccessKey: keys.NewSecret("panic-chain-secret-0123456789")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := fmt.Errorf("sdk: signed with panic-chain-secret-0123456789: %w", context.DeadlineExceeded)
+	got := redactPanic(&concurrent.LoaderPanicError{Value: quietWrapper{msg: "build failed", err: inner}}, static)
+	v, ok := got.Value.(error)
+	if !ok {
+		t.Fatalf("the panic's value came back as a %T, want an error", got.Value)
+	}
+	walk(v, func(e error) {
+		if strings.Contains(e.Error(), "panic-chain-secret") {
+			t.Errorf("the panic's value (%T) reaches a link (%T) whose text quotes a secret", v, e)
+		}
+	})
+	var q quietWrapper
+	if errors.As(v, &q) {
+		t.Errorf("errors.As finds the quiet wrapper, whose Unwrap reaches the secret, in the panic's value")
+	}
+	if !errors.Is(v, context.DeadlineExceeded) {
+		t.Errorf("errors.Is no longer finds context.DeadlineExceeded in the panic's value")
+	}
+}
