@@ -116,17 +116,21 @@ type Options struct {
 	// error.
 	IdleTimeout time.Duration
 	// LoadTimeout, if positive, bounds each load (config loading with its
-	// credential call, client construction, a Derived build), and each
+	// credential call, client construction, a Derived build), each
 	// credential fetch of the providers the cache builds (static, assumed
 	// role, web identity), the refreshes of a cached identity's credentials
-	// included. Those refreshes run under no caller's context, as
-	// aws.CredentialsCache runs them, because every request that finds the
-	// credentials expired waits for the same one, and an assumed role's load
-	// can be one of them (its source identity's refresh): without the bound,
-	// an STS call that hangs would outlive the load it holds up. A refresh
-	// that fails is not kept: the next use of the credentials fetches again.
+	// included, and each call (STS, SSO, IMDS, the container endpoint) of
+	// the default chain's and profile credentials' refreshes. Those
+	// refreshes run under no caller's context, as aws.CredentialsCache runs
+	// them, because every request that finds the credentials expired waits
+	// for the same one, and an assumed role's load can be one of them (its
+	// source identity's refresh): without the bound, an STS call that hangs
+	// would outlive the load it holds up. A refresh that fails is not kept:
+	// the next use of the credentials fetches again. A fetch or call that
+	// ends at the bound fails with an error that names this option (and
+	// matches context.DeadlineExceeded).
 	// 0 means no bound beyond the SDK's own; Close cancels loads and those
-	// fetches in flight either way.
+	// fetches and calls in flight either way.
 	// A client's constructor, a Derived build and named load options are
 	// given no context: a load that ends before they return fails with the
 	// context's error, and the constructor, build or config load runs to
@@ -211,9 +215,8 @@ type Cache struct {
 
 	loadOptions     map[string][]func(*config.LoadOptions) error // New's copy, read-only
 	builds          sync.WaitGroup                               // constructors and Derived builds (buildBounded) still running
-	life            context.Context                              // done at Close: ends the credential fetches of the cache's providers
-	endLife         context.CancelFunc
-	loadTimeout     time.Duration // Options.LoadTimeout, which bounds those fetches too
+	fetches         fetchLife                                    // the credential fetches in flight, which Close ends and waits for
+	loadTimeout     time.Duration                                // Options.LoadTimeout, which bounds those fetches too
 	credentialCalls atomic.Uint64
 	clientBuilds    atomic.Uint64
 	poolsReleased   atomic.Int64
@@ -298,7 +301,7 @@ func New(o Options) (*Cache, error) {
 		_ = c.clients.Close()
 		return nil, err
 	}
-	c.life, c.endLife = context.WithCancel(context.Background())
+	c.fetches.life, c.fetches.end = context.WithCancel(context.Background())
 	return c, nil
 }
 
@@ -497,24 +500,30 @@ func (c *Cache) Stats() Stats {
 }
 
 // Close cancels loads in flight and the credential fetches (refreshes) in
-// flight of the providers the cache built, evicts everything (closing every
-// connection pool the cache owns) and stops the cache's goroutines. A config
-// or client the caller kept goes on working, refreshing its credentials
-// when they expire, as after an eviction. Afterwards the cache
-// is empty for good: the calls that would load or store (Config, Client,
-// Derived, AddClient) and PopClient return ErrClosed, and the others see an
-// empty cache (GetClient reports false, Len is 0, Stats still counts). A
-// second Close returns nil and does nothing. Close waits for the
-// constructors, Derived builds and named load options still running, even
-// those whose load it cancelled: none of them may call Close on their cache,
-// which would wait for itself.
+// flight, those of the providers the cache built and the calls of the SDK's
+// default chain and profile credentials (the requests waiting for them fail
+// with an error matching ErrClosed), evicts everything (closing every
+// connection pool the cache owns) and stops the cache's goroutines.
+// Afterwards the cache is empty for good: the calls that would load or store
+// (Config, Client, Derived, AddClient) and PopClient return ErrClosed, and
+// the others see an empty cache (GetClient reports false, Len is 0, Stats
+// still counts). A client the caller kept goes on working, as one kept after
+// its eviction does: its credentials' later refreshes run as they would
+// without the cache (Options.LoadTimeout still bounds those of the providers
+// the cache built). A second Close returns nil and does nothing. Close waits
+// for the constructors, Derived builds and named load options still running,
+// even those whose load it cancelled, and for the credential fetches it
+// ended to return (an HTTP client of the caller's that ignores its
+// request's context holds it up): none of them may call Close on their
+// cache, which would wait for itself.
 func (c *Cache) Close() error {
 	if err := c.unusable("(*Cache).Close"); err != nil {
 		return err
 	}
-	c.endLife()
+	c.fetches.close()
 	err := errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
-	c.builds.Wait() // constructors and Derived builds that ignored their load's end (they have no context)
+	c.builds.Wait()  // constructors and Derived builds that ignored their load's end (they have no context)
+	c.fetches.wait() // credential fetches, ended above, returning
 	return err
 }
 

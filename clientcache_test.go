@@ -18,6 +18,7 @@ import (
 	"math/big"
 	mathrand "math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
@@ -618,16 +619,91 @@ func TestSourceRefreshEndsWithItsBounds(t *testing.T) {
 	}
 }
 
-// TestClientKeptPastCloseRefreshesItsCredentials: the package documentation
-// says a client the caller kept after the eviction of its pool's last
-// holder goes on working, and Close evicts everything. A client kept past
-// Close whose assumed role's credentials expire must still be able to
-// refresh them: Close ends the fetches in flight, not every later one.
-func TestClientKeptPastCloseRefreshesItsCredentials(t *testing.T) {
+// TestDefaultChainRefreshEndsAtClose: the default chain's and a profile's
+// credentials are the SDK's, refreshed (as every aws.CredentialsCache
+// refreshes) under a context that never ends, through clients the SDK
+// builds from the cache's second load. A refresh in flight at Close went on
+// for as long as its endpoint took, its connection open after Close (which
+// the package documentation says leaves nothing open); it ends at Close.
+func TestDefaultChainRefreshEndsAtClose(t *testing.T) {
+	t.Run("profile role", func(t *testing.T) {
+		stssrv, cfgFile := roleProfile(t, false)
+		t.Cleanup(stssrv.CloseClientConnections) // a call still stalled (the defect) ends before the endpoint's Close
+		cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Profile: "tenant",
+			Credentials: keys.DefaultCredentials(), CABundle: stssrv.CABundle()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+		refreshEndsAtClose(t, cfgKey, func() { // the next call stalls
+			stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} })
+		}, stssrv.InFlight, stssrv)
+	})
+	t.Run("container endpoint", func(t *testing.T) {
+		var stall atomic.Bool
+		var inFlight atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if stall.Load() {
+				inFlight.Add(1)
+				defer inFlight.Add(-1)
+				<-r.Context().Done()
+				panic(http.ErrAbortHandler)
+			}
+			_ = json.NewEncoder(w).Encode(map[string]string{"AccessKeyId": "AKIDCONTAINER", "SecretAccessKey": baseSecret,
+				"Token": "container-token", "Expiration": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)})
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(srv.CloseClientConnections)
+		t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/creds")
+		cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refreshEndsAtClose(t, cfgKey, func() { stall.Store(true) }, inFlight.Load, nil)
+	})
+}
+
+// refreshEndsAtClose loads key, whose credentials the endpoint issues
+// expired, makes the endpoint stall (stall), starts a refresh, closes the
+// cache, and fails unless the refresh's call ends (inFlight 0) and, if srv
+// is not nil, its connection closes.
+func refreshEndsAtClose(t *testing.T, key keys.Config, stall func(), inFlight func() int64, srv interface{ OpenConnections() int64 }) {
+	t.Helper()
+	c := newUnclosedCache(t, clientcache.Options{})
+	cfg := retrieve(t, c, key, "")
+	stall()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		_, err := cfg.Credentials.Retrieve(ctx)
+		done <- err
+	}()
+	testwait.Until(t, "the refresh to reach the endpoint", func() bool { return inFlight() == 1 })
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the refresh in flight at Close to end", func() bool { return inFlight() == 0 })
+	err := <-done
+	done <- err // for the Cleanup
+	if !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("the refresh that Close ended failed with an error that is not ErrClosed (context.Canceled: %v)", errors.Is(err, context.Canceled))
+	}
+	if srv != nil {
+		testwait.Until(t, "no connection open after Close", func() bool { return srv.OpenConnections() == 0 })
+	}
+}
+
+// TestKeptClientRefreshesAfterClose: a client kept after Close goes on
+// working, as one kept after its eviction does (see the package
+// documentation); Close ends the credential fetches in flight, not the
+// later ones. Every refresh of an assumed role's credentials after Close
+// failed with context.Canceled, so the kept client failed for good once
+// its credentials expired.
+func TestKeptClientRefreshesAfterClose(t *testing.T) {
 	w := newWorld(t)
-	c := newClientCache(t, clientcache.Options{})
+	c := newUnclosedCache(t, clientcache.Options{})
 	ctx := context.Background()
-	// Credentials already expired: every use of them refreshes.
 	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
 	cl, err := clientcache.Client(ctx, c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig)
 	if err != nil {
@@ -637,9 +713,180 @@ func TestClientKeptPastCloseRefreshesItsCredentials(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := put(ctx, cl, "tenant-1/x", "x"); err != nil {
-		t.Fatalf("a client kept past Close failed its request (context canceled: %v)", errors.Is(err, context.Canceled))
+	if err := put(ctx, cl, "tenant-1/kept", "x"); err != nil {
+		t.Fatalf("a kept client's request after Close failed (context.Canceled: %v, ErrClosed: %v)",
+			errors.Is(err, context.Canceled), errors.Is(err, clientcache.ErrClosed))
 	}
+	if n := w.sts.CallsFor(roleARN(1)); n != 2 {
+		t.Fatalf("the role was assumed %d times, want 2 (the load, the kept client's refresh)", n)
+	}
+
+	// The same for a profile's role, which the SDK refreshes (Close ends
+	// its calls in flight only: TestDefaultChainRefreshEndsAtClose).
+	stssrv, cfgFile := roleProfile(t, false)
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Profile: "tenant",
+		Credentials: keys.DefaultCredentials(), CABundle: stssrv.CABundle()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = newUnclosedCache(t, clientcache.Options{})
+	stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	cfg := retrieve(t, c, cfgKey, "")
+	stssrv.SetBehavior(nil)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		t.Fatalf("a kept config's refresh after Close failed (ErrClosed: %v)", errors.Is(err, clientcache.ErrClosed))
+	}
+}
+
+// TestRefreshErrorNamesItsBound: a refresh that the cache ends, at
+// Options.LoadTimeout or at Close, fails the request that waits for it
+// with an error that says so (errors.Is ErrClosed; the text names
+// Options.LoadTimeout). The SDK reported only the context's error
+// (context deadline exceeded, context canceled), and the causes the cache
+// set were lost.
+func TestRefreshErrorNamesItsBound(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    clientcache.Options
+	}{{"LoadTimeout", clientcache.Options{LoadTimeout: 300 * time.Millisecond}}, {"Close", clientcache.Options{}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			t.Cleanup(w.sts.CloseClientConnections)
+			c := newUnclosedCache(t, tc.o)
+			ctx := context.Background()
+			w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+			cl, err := clientcache.Client(ctx, c, w.s3Key(t, w.tenant(t, 1)), s3.NewFromConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} })
+			done := make(chan error, 1)
+			go func() { done <- put(ctx, cl, "tenant-1/x", "x") }()
+			if tc.o.LoadTimeout == 0 {
+				testwait.Until(t, "the refresh to start", func() bool { return w.sts.InFlight() == 1 })
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err = <-done
+			if err == nil {
+				t.Fatal("the request succeeded")
+			}
+			assertNoSecret(t, err.Error())
+			if tc.o.LoadTimeout > 0 {
+				if !strings.Contains(err.Error(), "Options.LoadTimeout") || !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("the request's error does not name Options.LoadTimeout, or is not context.DeadlineExceeded: %v", err)
+				}
+			} else if !errors.Is(err, clientcache.ErrClosed) {
+				t.Fatalf("the request's error is not ErrClosed: %v", err)
+			}
+		})
+	}
+}
+
+// TestCloseWaitsForTheFetchesItEnds: Close ends the credential fetches in
+// flight and, as it waits for the loads and builds it cancels, waits for
+// them to return. It returned at once, the fetch (on a goroutine of the
+// SDK's credentials cache) still running after it: here in an HTTP client
+// of the caller's that takes a moment to give up once its request's context
+// ends, as any transport does to unwind.
+func TestCloseWaitsForTheFetchesItEnds(t *testing.T) {
+	w := newWorld(t)
+	var stall, returned atomic.Bool
+	entered := make(chan struct{}, 1)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(t, w.ca)}}
+	t.Cleanup(tr.CloseIdleConnections)
+	mine := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if !stall.Load() {
+			return tr.RoundTrip(r)
+		}
+		entered <- struct{}{}
+		<-r.Context().Done()
+		time.Sleep(100 * time.Millisecond) // unwinding: not a timing assertion, the fetch's return is checked below
+		returned.Store(true)
+		return nil, r.Context().Err()
+	})}
+	c := newUnclosedCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{"mine": {config.WithHTTPClient(mine)}}})
+	in := w.tenant(t, 1).Input()
+	in.CABundle, in.Name = nil, "mine"
+	key, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	cfg, err := c.Config(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stall.Store(true)
+	done := make(chan error, 1)
+	go func() {
+		_, err := cfg.Credentials.Retrieve(ctx)
+		done <- err
+	}()
+	<-entered
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !returned.Load() {
+		t.Fatal("Close returned before the credential fetch it ended")
+	}
+	if err := <-done; !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("the fetch that Close ended failed with an error that is not ErrClosed (context.Canceled: %v)", errors.Is(err, context.Canceled))
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestProfileSourceRefreshEndsAtLoadTimeout: a role assumed from a
+// profile's credentials (here a profile that assumes a role itself, which
+// the SDK refreshes) can wait, in its load, for its source's refresh, as
+// TestSourceRefreshEndsWithItsBounds's role waits for a source the cache
+// built. Options.LoadTimeout bounds that refresh too: it went on after the
+// load it held up had failed, for as long as STS took.
+func TestProfileSourceRefreshEndsAtLoadTimeout(t *testing.T) {
+	stssrv, cfgFile := roleProfile(t, false)
+	t.Cleanup(stssrv.CloseClientConnections)
+	profile, err := keys.ProfileCredentials("tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: profile, RoleARN: "arn:aws:iam::123456789012:role/chained",
+		SessionName: "clientcache-test", STSRegion: "us-east-1", STSEndpoint: stssrv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(creds keys.Credentials) keys.Config {
+		k, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, CABundle: stssrv.CABundle(),
+			RetryMaxAttempts: 1, Credentials: creds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	c := newClientCache(t, clientcache.Options{LoadTimeout: 300 * time.Millisecond})
+	ctx := context.Background()
+	stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	retrieve(t, c, key(profile), "")
+	stssrv.SetBehavior(func(r fakeaws.AssumeRoleRequest) fakeaws.Behavior {
+		if r.RoleARN == fakeaws.RoleARN(1) {
+			return fakeaws.Behavior{Delay: time.Hour}
+		}
+		return fakeaws.Behavior{}
+	})
+	if _, err := c.Config(ctx, key(role)); err == nil {
+		t.Fatal("the chained role's load succeeded")
+	}
+	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 2 {
+		t.Fatalf("the profile's role was assumed %d times, want 2 (its load, its refresh)", n)
+	}
+	testwait.Until(t, "the profile's refresh to end at Options.LoadTimeout", func() bool { return stssrv.InFlight() == 0 })
 }
 
 // chain returns the identity of tenant 1's role (assumed from static

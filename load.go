@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/keys"
@@ -417,7 +419,11 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			hc = cfg.HTTPClient
 			containerHC = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 		}
-		opts := append(c.configOptions(pkey), refuseSecretLogMode(key))
+		// The SDK's providers refresh through clients built from this
+		// load: boundCalls, added to those clients' API options after the
+		// named options' (the container provider's included: the SDK
+		// gives it the config's), bounds each of their calls.
+		opts := append(c.configOptions(pkey), refuseSecretLogMode(key), config.WithAPIOptions([]func(*middleware.Stack) error{c.boundCalls}))
 		// DefaultsMode auto made the first load ask IMDS for the instance's
 		// region: the second gets the mode that answer resolved to
 		// (in-region, cross-region or standard, as each SDK client resolves
@@ -465,7 +471,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 	default:
 		return nil, nil, fmt.Errorf("clientcache: credentials of %v: unsupported kind %v", key, creds.Kind())
 	}
-	counting := &countingProvider{p: p, calls: &c.credentialCalls, issued: issued, life: c.life, timeout: c.loadTimeout}
+	counting := &countingProvider{p: p, calls: &c.credentialCalls, issued: issued, life: &c.fetches, timeout: c.loadTimeout}
 	p = counting
 	if creds.Kind() == keys.KindAssumeRole || creds.Kind() == keys.KindWebIdentity {
 		// Fetched here under the load's ctx, not through the cache's
@@ -606,17 +612,17 @@ func (p *primedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) 
 
 // countingProvider counts the fetches of the provider it wraps (inside an
 // aws.CredentialsCache, so a fetch is a real credential call), and bounds
-// each: the cache's Close ends it if it is in flight then, and so does
-// Options.LoadTimeout. The
+// each: the cache's Close ends it if it is in flight (see fetchLife), and
+// Options.LoadTimeout does. The
 // credentials cache calls it under a context that never ends (see
 // Options.LoadTimeout), which it runs the fetch under with those bounds
 // added.
 type countingProvider struct {
 	p       aws.CredentialsProvider
 	calls   *atomic.Uint64
-	issued  *issuedSecrets  // records what it hands out
-	life    context.Context // the cache's, done at Close
-	timeout time.Duration   // Options.LoadTimeout; 0: none
+	issued  *issuedSecrets // records what it hands out
+	life    *fetchLife     // the cache's: Close ends the fetch
+	timeout time.Duration  // Options.LoadTimeout; 0: none
 }
 
 // errFetchTimeout is the cause of a fetch's end at Options.LoadTimeout.
@@ -624,13 +630,8 @@ var errFetchTimeout = errors.New("clientcache: a credential fetch took longer th
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	p.calls.Add(1)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	// Close ends the fetches in flight, not those of a config or client
-	// the caller kept past it, which go on working (see the package doc).
-	if p.life.Err() == nil {
-		defer context.AfterFunc(p.life, func() { cancel(ErrClosed) })()
-	}
+	ctx, end := p.life.begin(ctx)
+	defer end()
 	if p.timeout > 0 {
 		var cancelTimeout context.CancelFunc
 		ctx, cancelTimeout = context.WithTimeoutCause(ctx, p.timeout, errFetchTimeout)
@@ -640,7 +641,87 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 	if err == nil {
 		p.issued.record(creds)
 	}
-	return creds, err
+	return creds, withCause(ctx, err)
+}
+
+// boundCalls is an API option that bounds each call of the clients the
+// SDK builds for the default chain's and a profile's credential calls (STS,
+// SSO, IMDS, the container endpoint), whose refreshes run, as every
+// aws.CredentialsCache runs them, under a context that never ends: as
+// countingProvider bounds the fetches of the cache's own providers, Close
+// ends a call in flight, and so does Options.LoadTimeout.
+func (c *Cache) boundCalls(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("clientcache.CredentialCallBounds",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			ctx, end := c.fetches.begin(ctx)
+			defer end()
+			if c.loadTimeout > 0 {
+				var cancelTimeout context.CancelFunc
+				ctx, cancelTimeout = context.WithTimeoutCause(ctx, c.loadTimeout, errFetchTimeout)
+				defer cancelTimeout()
+			}
+			out, md, err := next.HandleInitialize(ctx, in)
+			return out, md, withCause(ctx, err)
+		}), middleware.Before)
+}
+
+// fetchLife is the life of a cache's credential fetches: those in flight
+// at Close end with it (cause ErrClosed), and Close waits for them to
+// return, as it waits for the loads and builds it cancels. A fetch started
+// after Close, by a client the caller kept (which goes on working, see the
+// package documentation), runs as it would without the cache.
+type fetchLife struct {
+	life     context.Context // done at Close
+	end      context.CancelFunc
+	mu       sync.RWMutex // guards closed, so that no fetch is added once Close waits
+	closed   bool
+	inFlight sync.WaitGroup // fetches begun before Close
+}
+
+// begin returns ctx for a fetch, ended at Close if the cache is open now,
+// and the function to call when the fetch returns.
+func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return ctx, func() { cancel(nil) }
+	}
+	l.inFlight.Add(1)
+	l.mu.RUnlock()
+	stop := context.AfterFunc(l.life, func() { cancel(ErrClosed) })
+	return ctx, func() {
+		stop()
+		cancel(nil)
+		l.inFlight.Done()
+	}
+}
+
+// close ends the fetches in flight; no fetch begun afterwards is ended.
+func (l *fetchLife) close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.end()
+}
+
+// wait waits for the fetches close ended to return.
+func (l *fetchLife) wait() { l.inFlight.Wait() }
+
+// withCause returns err wrapped in the cause of ctx's end if that is the
+// cache's (Close, Options.LoadTimeout), which the SDK's error does not
+// name (it reports context.Canceled or DeadlineExceeded): so that
+// errors.Is(err, ErrClosed) holds, and the text names the option.
+func withCause(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause == ErrClosed || cause == errFetchTimeout {
+		if !errors.Is(err, cause) {
+			return fmt.Errorf("%w: %w", cause, err)
+		}
+	}
+	return err
 }
 
 // recordingProvider records in issued what p, the SDK's provider of the
