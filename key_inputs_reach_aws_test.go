@@ -1,7 +1,9 @@
 package clientcache_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
@@ -303,4 +308,132 @@ func TestAssumeRoleIsSignedForItsSTSRegion(t *testing.T) {
 	if _, err := c.Config(context.Background(), key); err != nil {
 		t.Fatalf("a role whose STSRegion is %s, in a config of eu-west-3: %v", fakeaws.STSRegion, err)
 	}
+}
+
+// TestKeysRefuseEndpointSettingsTheSDKRefuses pins keys that were accepted
+// but could never build a working client: FIPS or dual-stack Enabled with a
+// custom endpoint (the config's, a client's, or an assumed role's STS
+// endpoint), and S3 Accelerate with path style, a custom endpoint or FIPS.
+// The cache built the clients, and every request failed in the SDK's
+// endpoint rules ("FIPS and custom endpoint are not supported"), an error
+// naming no parameter. Each case first shows that the SDK itself refuses
+// the settings (an SDK client configured by hand, against the fake S3 and
+// STS on loopback), then that the key constructor refuses them naming the
+// parameter; controls that the SDK accepts must stay accepted.
+func TestKeysRefuseEndpointSettingsTheSDKRefuses(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	type settings struct {
+		configEndpoint, clientEndpoint, stsEndpoint bool
+		fips, dualStack                             keys.Tristate
+		accelerate, pathStyle                       bool
+	}
+	for _, tc := range []struct {
+		name      string
+		s         settings
+		wantField string // "" for accepted
+	}{
+		{"FIPS with the config's endpoint", settings{configEndpoint: true, fips: keys.Enabled, pathStyle: true}, "Config.FIPS"},
+		{"dual-stack with the config's endpoint", settings{configEndpoint: true, dualStack: keys.Enabled, pathStyle: true}, "Config.DualStack"},
+		{"FIPS with an STS endpoint", settings{stsEndpoint: true, fips: keys.Enabled}, "Config.FIPS"},
+		{"dual-stack with an STS endpoint", settings{stsEndpoint: true, dualStack: keys.Enabled}, "Config.DualStack"},
+		{"client endpoint on a FIPS config", settings{clientEndpoint: true, fips: keys.Enabled, pathStyle: true}, "Client.Endpoint"},
+		{"client endpoint on a dual-stack config", settings{clientEndpoint: true, dualStack: keys.Enabled, pathStyle: true}, "Client.Endpoint"},
+		{"accelerate with path style", settings{accelerate: true, pathStyle: true}, "Client.S3.UseAccelerate"},
+		{"accelerate with a client endpoint", settings{clientEndpoint: true, accelerate: true}, "Client.S3.UseAccelerate"},
+		{"accelerate with the config's endpoint", settings{configEndpoint: true, accelerate: true}, "Client.S3.UseAccelerate"},
+		{"accelerate with FIPS", settings{accelerate: true, fips: keys.Enabled}, "Client.S3.UseAccelerate"},
+		// Controls, which the SDK accepts.
+		{"FIPS disabled with endpoints", settings{configEndpoint: true, stsEndpoint: true, fips: keys.Disabled, pathStyle: true}, ""},
+		{"dual-stack disabled with a client endpoint", settings{clientEndpoint: true, dualStack: keys.Disabled, pathStyle: true}, ""},
+		{"accelerate with dual-stack", settings{accelerate: true, dualStack: keys.Enabled}, ""},
+		{"FIPS and dual-stack without endpoints", settings{fips: keys.Enabled, dualStack: keys.Enabled}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.s
+			// The SDK, configured by hand.
+			opts := []func(*config.LoadOptions) error{
+				config.WithRegion("us-east-1"), config.WithCustomCABundle(bytes.NewReader(w.ca)), config.WithRetryMaxAttempts(1),
+				config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+				config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+				config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSERVICEBASE", baseSecret, "")),
+			}
+			if s.configEndpoint {
+				opts = append(opts, config.WithBaseEndpoint(w.s3.URL()))
+			}
+			if on, set := s.fips.Bool(); set {
+				opts = append(opts, config.WithUseFIPSEndpoint(map[bool]aws.FIPSEndpointState{true: aws.FIPSEndpointStateEnabled, false: aws.FIPSEndpointStateDisabled}[on]))
+			}
+			if on, set := s.dualStack.Bool(); set {
+				opts = append(opts, config.WithUseDualStackEndpoint(map[bool]aws.DualStackEndpointState{true: aws.DualStackEndpointStateEnabled, false: aws.DualStackEndpointStateDisabled}[on]))
+			}
+			cfg, err := config.LoadDefaultConfig(ctx, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sdkErr error
+			if s.stsEndpoint {
+				_, sdkErr = sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(w.sts.URL()) }).
+					GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			}
+			if s.stsEndpoint && sdkErr != nil && !strings.Contains(sdkErr.Error(), "endpoint rule error") {
+				sdkErr = nil // the fake STS answers GetCallerIdentity with InvalidAction: the endpoint resolved
+			}
+			if sdkErr == nil && (!s.stsEndpoint || s.clientEndpoint || s.configEndpoint || s.accelerate || s.pathStyle) {
+				_, sdkErr = s3.NewFromConfig(cfg, func(o *s3.Options) {
+					if s.clientEndpoint {
+						o.BaseEndpoint = aws.String(w.s3.URL())
+					}
+					o.UseAccelerate, o.UsePathStyle = s.accelerate, s.pathStyle
+					if !s.clientEndpoint && !s.configEndpoint {
+						// Resolve the endpoint only: no request to AWS.
+						o.HTTPClient = refuseAll{}
+					}
+				}).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("bucket")})
+				if sdkErr != nil && !strings.Contains(sdkErr.Error(), "endpoint rule error") {
+					sdkErr = nil // resolved, and sent (or refused by refuseAll)
+				}
+			}
+			if refused := sdkErr != nil; refused != (tc.wantField != "") {
+				t.Fatalf("the SDK's endpoint rules refuse the settings: %v (error %v); the test expects %v", refused, sdkErr, tc.wantField != "")
+			}
+
+			// The keys.
+			var creds keys.Credentials
+			if s.stsEndpoint {
+				creds, err = keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleARN(1), SessionName: "variants", STSEndpoint: w.sts.URL()})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			in := keys.ConfigInput{Region: "us-east-1", FIPS: s.fips, DualStack: s.dualStack, Credentials: creds}
+			if s.configEndpoint {
+				in.Endpoint = w.s3.URL()
+			}
+			cfgKey, err := keys.NewConfig(in)
+			if err == nil {
+				cin := keys.ClientInput{Config: cfgKey, Service: "s3", S3: keys.S3Options{UseAccelerate: s.accelerate, UsePathStyle: s.pathStyle}}
+				if s.clientEndpoint {
+					cin.Endpoint = w.s3.URL()
+				}
+				_, err = keys.NewClient(cin)
+			}
+			var fe *keys.FieldError
+			switch {
+			case tc.wantField == "" && err != nil:
+				t.Fatalf("settings the SDK accepts are refused: %v", err)
+			case tc.wantField != "" && err == nil:
+				t.Fatalf("settings the SDK's endpoint rules refuse are accepted: no error naming %s", tc.wantField)
+			case tc.wantField != "" && (!errors.As(err, &fe) || fe.Field != tc.wantField):
+				t.Fatalf("error %v, want a *keys.FieldError naming %s", err, tc.wantField)
+			}
+		})
+	}
+}
+
+// refuseAll is an HTTP client that sends nothing.
+type refuseAll struct{}
+
+func (refuseAll) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("refuseAll: no request leaves this test")
 }

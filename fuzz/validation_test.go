@@ -118,6 +118,9 @@ func FuzzValidation(f *testing.F) {
 				t.Fatalf("an accepted config does not re-validate to itself (error %v)", err)
 			}
 			checkKey(t, k)
+			if (k.FIPS() == keys.Enabled || k.DualStack() == keys.Enabled) && (k.Endpoint() != "" || hasSTSEndpoint(k.Credentials())) {
+				t.Fatalf("a config with FIPS or dual-stack enabled and a custom endpoint is accepted: the SDK refuses every request of it")
+			}
 		}
 
 		c, err := keys.NewClient(keys.ClientInput{
@@ -135,8 +138,26 @@ func FuzzValidation(f *testing.F) {
 				t.Fatalf("an accepted client does not re-validate to itself (error %v)", err)
 			}
 			checkKey(t, c)
+			cfg := c.Config()
+			if c.Endpoint() != "" && (cfg.FIPS() == keys.Enabled || cfg.DualStack() == keys.Enabled) {
+				t.Fatalf("a client endpoint on a config with FIPS or dual-stack enabled is accepted: the SDK refuses every request of it")
+			}
+			if s3 := c.S3(); s3.UseAccelerate && (s3.UsePathStyle || c.Endpoint() != "" || cfg.Endpoint() != "" || cfg.FIPS() == keys.Enabled) {
+				t.Fatalf("S3 Accelerate with path style, a custom endpoint or FIPS is accepted: S3 refuses every request of it")
+			}
 		}
 	})
+}
+
+// hasSTSEndpoint reports whether c or a role it is assumed from calls STS at
+// a custom endpoint.
+func hasSTSEndpoint(c keys.Credentials) bool {
+	for ; c != (keys.Credentials{}); c = c.Source() {
+		if c.STSEndpoint() != "" {
+			return true
+		}
+	}
+	return false
 }
 
 type key interface {

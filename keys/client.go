@@ -35,7 +35,10 @@ func (k Client) val() clientValue {
 // allowed only for the service "s3".
 type S3Options struct {
 	// UsePathStyle and UseAccelerate: nothing but the caller sets these, so
-	// false is the SDK's default.
+	// false is the SDK's default. UseAccelerate is refused with UsePathStyle,
+	// with a custom endpoint (the client's or the config's) and with FIPS
+	// Enabled in the config: S3's endpoint rules fail every request of such
+	// a client.
 	UsePathStyle  bool
 	UseAccelerate bool
 	// UseARNRegion, DisableS3Express (s3.Options.DisableS3ExpressSessionAuth)
@@ -67,7 +70,9 @@ type ClientInput struct {
 	// endpoint.
 	Region string
 	// Endpoint overrides the config's base endpoint for this client. Same
-	// rules and normalisation as [ConfigInput.Endpoint].
+	// rules and normalisation as [ConfigInput.Endpoint], and refused when the
+	// config's FIPS or DualStack is Enabled (the SDK's endpoint rules refuse
+	// both with a custom endpoint).
 	Endpoint string
 	// Name stands for the client options that cannot be compared (API
 	// options, middleware, a custom retryer): the AWS layer requires those
@@ -98,6 +103,14 @@ func NewClient(in ClientInput) (Client, error) {
 			return Client{}, fieldErr(f+"Endpoint", r)
 		}
 	}
+	if v.endpoint != "" {
+		switch {
+		case in.Config.FIPS() == Enabled:
+			return Client{}, fieldErr(f+"Endpoint", "set on a Config whose FIPS is enabled: the SDK's endpoint rules refuse FIPS with a custom endpoint, so every request would fail")
+		case in.Config.DualStack() == Enabled:
+			return Client{}, fieldErr(f+"Endpoint", "set on a Config whose DualStack is enabled: the SDK's endpoint rules refuse dual-stack with a custom endpoint, so every request would fail")
+		}
+	}
 	if in.Region != "" {
 		if r := checkRegion(in.Region, v.endpoint != "" || in.Config.Endpoint() != ""); r != "" {
 			return Client{}, fieldErr(f+"Region", r)
@@ -122,6 +135,17 @@ func NewClient(in ClientInput) (Client, error) {
 		} {
 			if !t.t.valid() {
 				return Client{}, fieldErr(f+"S3."+t.name, "unknown Tristate value")
+			}
+		}
+		if in.S3.UseAccelerate {
+			// S3's endpoint rules fail every request of such a client.
+			switch {
+			case in.S3.UsePathStyle:
+				return Client{}, fieldErr(f+"S3.UseAccelerate", "with UsePathStyle: S3's endpoint rules refuse path-style addressing with Accelerate")
+			case v.endpoint != "" || in.Config.Endpoint() != "":
+				return Client{}, fieldErr(f+"S3.UseAccelerate", "with a custom endpoint (Endpoint, or the Config's): S3's endpoint rules refuse Accelerate with a custom endpoint")
+			case in.Config.FIPS() == Enabled:
+				return Client{}, fieldErr(f+"S3.UseAccelerate", "on a Config whose FIPS is enabled: S3's endpoint rules refuse Accelerate with FIPS")
 			}
 		}
 		v.s3 = in.S3

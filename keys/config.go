@@ -98,7 +98,11 @@ type ConfigInput struct {
 	// not "https://h/p" to the SDK). At most 2048 bytes, as given and once
 	// normalised (escaping can lengthen the path).
 	Endpoint string
-	// FIPS and DualStack select FIPS and dual-stack endpoints.
+	// FIPS and DualStack select FIPS and dual-stack endpoints. Neither may
+	// be Enabled with a custom endpoint (Endpoint, or an STSEndpoint of
+	// Credentials or of any role it is assumed from): the SDK's endpoint
+	// rules, of every service, fail each request that asks for both ("FIPS
+	// and custom endpoint are not supported"). Disabled is allowed.
 	FIPS      Tristate
 	DualStack Tristate
 	// DefaultsMode is the SDK defaults mode.
@@ -230,10 +234,44 @@ func NewConfig(in ConfigInput) (Config, error) {
 		return Config{}, err
 	}
 	v.credentials = in.Credentials
+	if err := checkEndpointVariants(f, v); err != nil {
+		return Config{}, err
+	}
 	if v == (configValue{}) {
 		return Config{}, nil
 	}
 	return Config{h: unique.Make(v)}, nil
+}
+
+// checkEndpointVariants refuses FIPS or dual-stack endpoints Enabled with a
+// custom endpoint: the config's, or the STS endpoint of its credentials or
+// of a role they are assumed from (the cache builds each STS client of the
+// chain from this config, FIPS and dual-stack settings included). Every
+// service's endpoint rules fail such a request ("Invalid Configuration: FIPS
+// and custom endpoint are not supported"; S3: "A custom endpoint cannot be
+// combined with FIPS"), so the key could never build a working client.
+func checkEndpointVariants(f string, v configValue) error {
+	if v.fips != Enabled && v.dualStack != Enabled {
+		return nil
+	}
+	which := ""
+	if v.endpoint != "" {
+		which = "Endpoint"
+	} else {
+		for c := v.credentials; c != (Credentials{}); c = c.Source() {
+			if c.STSEndpoint() != "" {
+				which = "an STSEndpoint of Credentials"
+				break
+			}
+		}
+	}
+	if which == "" {
+		return nil
+	}
+	if v.fips == Enabled {
+		return fieldErr(f+"FIPS", "enabled with a custom endpoint ("+which+"): the SDK's endpoint rules refuse FIPS with a custom endpoint, so every request would fail")
+	}
+	return fieldErr(f+"DualStack", "enabled with a custom endpoint ("+which+"): the SDK's endpoint rules refuse dual-stack with a custom endpoint, so every request would fail")
 }
 
 func checkFiles(field string, files []string) (string, error) {

@@ -116,7 +116,9 @@ func (m ChecksumMode) valid() bool { return m <= ChecksumWhenRequired }
 // from the shared config, then auto), auto, enabled and disabled.
 type EndpointDiscovery uint8
 
-// The endpoint discovery states, in the SDK's order.
+// The endpoint discovery states. The numbering is not the SDK's (whose
+// disabled comes before enabled), and the encoding of a key pins it: the AWS
+// layer maps each state by name.
 const (
 	EndpointDiscoveryUnset EndpointDiscovery = iota
 	EndpointDiscoveryAuto

@@ -13,7 +13,7 @@ func ExampleNewConfig() {
 		Region:   "eu-west-1",
 		Profile:  "prod",
 		Endpoint: "HTTPS://S3.Example.com:443/", // normalised
-		FIPS:     keys.Enabled,
+		FIPS:     keys.Disabled,                 // Enabled is refused with a custom endpoint, as the SDK refuses it
 		Labels:   []keys.Label{{Key: "tenant", Value: "acme"}, {Key: "env", Value: "prod"}},
 	})
 	if err != nil {
@@ -23,9 +23,9 @@ func ExampleNewConfig() {
 	fmt.Println(k.Endpoint(), k.FIPS())
 	fmt.Println(k.Fingerprint()) // stable across processes: this key has no secret
 	// Output:
-	// Config{region=eu-west-1 profile=prod endpoint=https://s3.example.com fips=enabled labels={env=prod tenant=acme} credentials={kind=default}}
-	// https://s3.example.com enabled
-	// d6cf12ee6e43423c
+	// Config{region=eu-west-1 profile=prod endpoint=https://s3.example.com fips=disabled labels={env=prod tenant=acme} credentials={kind=default}}
+	// https://s3.example.com disabled
+	// 4a3bdab30426c9e4
 }
 
 func ExampleStaticCredentials() {

@@ -28,7 +28,7 @@ func fullConfigInput(t testing.TB) keys.ConfigInput {
 		SharedConfigFiles:          []string{"/etc/aws/config", "/home/a/.aws/config"},
 		SharedCredentialsFiles:     []string{},
 		Endpoint:                   "https://s3.example.com:8443/base",
-		FIPS:                       keys.Enabled,
+		FIPS:                       keys.Disabled, // Enabled is refused with an endpoint
 		DualStack:                  keys.Disabled,
 		DefaultsMode:               keys.DefaultsModeInRegion,
 		RetryMode:                  keys.RetryModeAdaptive,
@@ -47,7 +47,7 @@ func TestConfigAccessors(t *testing.T) {
 	in := fullConfigInput(t)
 	k := must(keys.NewConfig(in))
 	if k.Region() != "eu-west-1" || k.Profile() != "prod" || k.Endpoint() != "https://s3.example.com:8443/base" ||
-		k.FIPS() != keys.Enabled || k.DualStack() != keys.Disabled || k.DefaultsMode() != keys.DefaultsModeInRegion ||
+		k.FIPS() != keys.Disabled || k.DualStack() != keys.Disabled || k.DefaultsMode() != keys.DefaultsModeInRegion ||
 		k.RetryMode() != keys.RetryModeAdaptive || k.RetryMaxAttempts() != 5 || k.AppID() != "inventory" ||
 		k.RequestChecksumCalculation() != keys.ChecksumWhenRequired || k.ResponseChecksumValidation() != keys.ChecksumWhenSupported ||
 		k.Name() != "custom-http-client" || k.Credentials() != in.Credentials {
@@ -116,13 +116,13 @@ func TestInputRoundTrip(t *testing.T) {
 
 	c := must(keys.NewClient(keys.ClientInput{
 		Config: k, Service: "S3", Region: "us-west-2", Endpoint: "HTTP://Minio:80/", Name: "mw",
-		S3: keys.S3Options{UsePathStyle: true, UseAccelerate: true, UseARNRegion: keys.Enabled, DisableS3Express: keys.Disabled, DisableMultiRegionAccessPoints: keys.Enabled},
+		S3: keys.S3Options{UsePathStyle: true, UseARNRegion: keys.Enabled, DisableS3Express: keys.Disabled, DisableMultiRegionAccessPoints: keys.Enabled},
 	}))
 	if again := must(keys.NewClient(c.Input())); again != c {
 		t.Errorf("NewClient(c.Input()) != c")
 	}
 	if c.Config() != k || c.Service() != "s3" || c.Region() != "us-west-2" || c.Endpoint() != "http://minio" || c.Name() != "mw" ||
-		c.S3() != (keys.S3Options{UsePathStyle: true, UseAccelerate: true, UseARNRegion: keys.Enabled, DisableS3Express: keys.Disabled, DisableMultiRegionAccessPoints: keys.Enabled}) ||
+		c.S3() != (keys.S3Options{UsePathStyle: true, UseARNRegion: keys.Enabled, DisableS3Express: keys.Disabled, DisableMultiRegionAccessPoints: keys.Enabled}) ||
 		c.DynamoDB() != (keys.DynamoDBOptions{}) {
 		t.Errorf("client accessors wrong: %+v", c)
 	}
@@ -242,9 +242,8 @@ func TestDistinctInputsDistinctKeys(t *testing.T) {
 		"creds files":      func(in *keys.ConfigInput) { in.SharedCredentialsFiles = []string{"/c"} },
 		"nil creds files":  func(in *keys.ConfigInput) { in.SharedCredentialsFiles = nil },
 		"endpoint":         func(in *keys.ConfigInput) { in.Endpoint = "https://s3.example.com:8443" },
-		"fips":             func(in *keys.ConfigInput) { in.FIPS = keys.Disabled },
 		"fips unset":       func(in *keys.ConfigInput) { in.FIPS = keys.Unset },
-		"dual-stack":       func(in *keys.ConfigInput) { in.DualStack = keys.Enabled },
+		"dual-stack unset": func(in *keys.ConfigInput) { in.DualStack = keys.Unset },
 		"defaults mode":    func(in *keys.ConfigInput) { in.DefaultsMode = keys.DefaultsModeCrossRegion },
 		"retry mode":       func(in *keys.ConfigInput) { in.RetryMode = keys.RetryModeStandard },
 		"max attempts":     func(in *keys.ConfigInput) { in.RetryMaxAttempts = 6 },
@@ -319,7 +318,7 @@ func TestDistinctInputsDistinctKeys(t *testing.T) {
 		{Config: k, Service: "s3", Endpoint: "http://x"},
 		{Config: k, Service: "s3", Name: "n"},
 		{Config: k, Service: "s3", S3: keys.S3Options{UsePathStyle: true}},
-		{Config: k, Service: "s3", S3: keys.S3Options{UseAccelerate: true}},
+		{Service: "s3", S3: keys.S3Options{UseAccelerate: true}}, // refused with an endpoint, which k may have
 		{Config: k, Service: "s3", S3: keys.S3Options{UseARNRegion: keys.Enabled}},
 		{Config: k, Service: "s3", S3: keys.S3Options{UseARNRegion: keys.Disabled}},
 		{Config: k, Service: "s3", S3: keys.S3Options{DisableS3Express: keys.Enabled}},

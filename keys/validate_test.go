@@ -709,3 +709,54 @@ func TestAcceptedRegionIsTheOneTheSDKSigns(t *testing.T) {
 		t.Errorf("Config.Region us-nofips-1 is accepted: the SDK rewrites it to us-no1 with FIPS on")
 	}
 }
+
+// TestEndpointVariantsWithACustomEndpointAreRefused pins keys the SDK's
+// endpoint rules make useless (see TestKeysRefuseEndpointSettingsTheSDKRefuses
+// in the root package, which shows the SDK refusing each): FIPS or dual-stack
+// Enabled with a custom endpoint, including the STS endpoint of a role
+// further down the credentials chain, and S3 Accelerate with path style, an
+// endpoint or FIPS. Each error names the parameter.
+func TestEndpointVariantsWithACustomEndpointAreRefused(t *testing.T) {
+	withSTS := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		RoleARN: "arn:aws:iam::123456789012:role/base", SessionName: "base", STSEndpoint: "https://sts.local",
+	}))
+	chained := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{
+		Source: withSTS, RoleARN: "arn:aws:iam::123456789012:role/top", SessionName: "top",
+	}))
+	fipsCfg := must(keys.NewConfig(keys.ConfigInput{Region: "us-east-1", FIPS: keys.Enabled}))
+	dsCfg := must(keys.NewConfig(keys.ConfigInput{Region: "us-east-1", DualStack: keys.Enabled}))
+	epCfg := must(keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Endpoint: "https://s3.local"}))
+	for _, tc := range []struct {
+		name  string
+		err   error
+		field string
+	}{
+		{"FIPS with an endpoint", errOf(keys.NewConfig(keys.ConfigInput{Endpoint: "https://s3.local", FIPS: keys.Enabled})), "Config.FIPS"},
+		{"dual-stack with an endpoint", errOf(keys.NewConfig(keys.ConfigInput{Endpoint: "https://s3.local", DualStack: keys.Enabled})), "Config.DualStack"},
+		{"FIPS with a chain's STS endpoint", errOf(keys.NewConfig(keys.ConfigInput{FIPS: keys.Enabled, Credentials: chained})), "Config.FIPS"},
+		{"dual-stack with an STS endpoint", errOf(keys.NewConfig(keys.ConfigInput{DualStack: keys.Enabled, Credentials: withSTS})), "Config.DualStack"},
+		{"client endpoint on FIPS", errOf(keys.NewClient(keys.ClientInput{Config: fipsCfg, Service: "sqs", Endpoint: "https://sqs.local"})), "Client.Endpoint"},
+		{"client endpoint on dual-stack", errOf(keys.NewClient(keys.ClientInput{Config: dsCfg, Service: "sqs", Endpoint: "https://sqs.local"})), "Client.Endpoint"},
+		{"accelerate with path style", errOf(keys.NewClient(keys.ClientInput{Service: "s3", S3: keys.S3Options{UseAccelerate: true, UsePathStyle: true}})), "Client.S3.UseAccelerate"},
+		{"accelerate with an endpoint", errOf(keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: "https://s3.local", S3: keys.S3Options{UseAccelerate: true}})), "Client.S3.UseAccelerate"},
+		{"accelerate with the config's endpoint", errOf(keys.NewClient(keys.ClientInput{Config: epCfg, Service: "s3", S3: keys.S3Options{UseAccelerate: true}})), "Client.S3.UseAccelerate"},
+		{"accelerate with FIPS", errOf(keys.NewClient(keys.ClientInput{Config: fipsCfg, Service: "s3", S3: keys.S3Options{UseAccelerate: true}})), "Client.S3.UseAccelerate"},
+	} {
+		var fe *keys.FieldError
+		if !errors.As(tc.err, &fe) || fe.Field != tc.field {
+			t.Errorf("%s: error %v, want one naming %s", tc.name, tc.err, tc.field)
+		}
+	}
+	// What the SDK accepts stays accepted.
+	for _, in := range []keys.ConfigInput{
+		{Endpoint: "https://s3.local", FIPS: keys.Disabled, DualStack: keys.Disabled, Credentials: chained},
+		{FIPS: keys.Enabled, DualStack: keys.Enabled, Region: "us-east-1"},
+	} {
+		if _, err := keys.NewConfig(in); err != nil {
+			t.Errorf("accepted by the SDK, refused here: %v", err)
+		}
+	}
+	if _, err := keys.NewClient(keys.ClientInput{Config: dsCfg, Service: "s3", S3: keys.S3Options{UseAccelerate: true}}); err != nil {
+		t.Errorf("accelerate with dual-stack, accepted by the SDK, refused here: %v", err)
+	}
+}
