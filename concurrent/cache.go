@@ -76,6 +76,10 @@ type Cache[K comparable, V any] struct {
 	// map's per-key critical section of a load's store, before the stored
 	// entry is visible.
 	testHookStoreLoad func()
+	// testHookLiveRead, when set by a test before the reads it is for,
+	// runs in a read (Get, Touch) of a cache with ExpireAfterAccess between
+	// its finding the entry live and its storing the access time.
+	testHookLiveRead func()
 
 	rb readBuffer[K, V]
 
@@ -323,11 +327,20 @@ func (c *Cache[K, V]) liveAfterRead(n *node[K, V]) (now int64, live bool) {
 	if c.exp.expired(n, now) {
 		return now, false
 	}
+	if c.testHookLiveRead != nil {
+		c.testHookLiveRead()
+	}
 	if c.exp.tta > 0 {
 		// Never set it back: a reader whose earlier reading lost the race
-		// to a later one's store leaves the later time.
-		for a := n.tl.accessed.Load(); now-a >= c.exp.res && now > a; a = n.tl.accessed.Load() {
-			if n.tl.accessed.CompareAndSwap(a, now) {
+		// to a later one's store leaves the later time. A removal that
+		// found n idle since the check above (at a later time) has set
+		// idleBit (see expiry.expire): this read comes after it.
+		for {
+			a := n.tl.accessed.Load()
+			if a&idleBit != 0 {
+				return now, false
+			}
+			if now-a < c.exp.res || now <= a || n.tl.accessed.CompareAndSwap(a, now) {
 				break
 			}
 		}
@@ -790,7 +803,7 @@ func (c *Cache[K, V]) cloneInto(d *Cache[K, V]) (notes []notification[K, V], clo
 		if x.tl != nil {
 			y = newTimedNode[K, V](x.key, x.tl.born)
 			y.tl.placedAt = x.tl.placedAt
-			y.tl.accessed.Store(x.tl.accessed.Load())
+			y.tl.accessed.Store(x.tl.lastAccess())
 		} else {
 			y = &node[K, V]{key: x.key}
 		}

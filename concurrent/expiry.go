@@ -61,13 +61,24 @@ const (
 // timeLinks is a node's times, and its membership in the time-ordered lists
 // (guarded by Cache.mu). Times are nanoseconds on the cache's clock.
 type timeLinks[K comparable, V any] struct {
-	born     int64        // when the value was written; fixed
-	accessed atomic.Int64 // the last access the read path stored
+	born int64 // when the value was written; fixed
+	// accessed is the last access the read path stored, with idleBit set
+	// once a removal has found the node idle (see expiry.expire); read it
+	// with lastAccess.
+	accessed atomic.Int64
 	prev     [2]*node[K, V]
 	next     [2]*node[K, V]
 	in       [2]bool
 	placedAt int64 // the access time that put the node at its place in byAccess
 }
+
+// idleBit, set in timeLinks.accessed, marks a node a removal found idle for
+// ExpireAfterAccess (see expiry.expire): a read no longer stores its access,
+// and misses. Times are below it (146 years after the cache's epoch).
+const idleBit = 1 << 62
+
+// lastAccess returns the last access the read path stored, without idleBit.
+func (tl *timeLinks[K, V]) lastAccess() int64 { return tl.accessed.Load() &^ idleBit }
 
 type timeList[K comparable, V any] struct {
 	head, tail *node[K, V]
@@ -198,7 +209,7 @@ func (l *timeList[K, V]) sortByAccess() {
 	}
 	var all []placed
 	for x := l.head; x != nil; x = x.tl.next[byAccess] {
-		all = append(all, placed{x.tl.accessed.Load(), x})
+		all = append(all, placed{x.tl.lastAccess(), x})
 	}
 	slices.SortStableFunc(all, func(a, b placed) int { return cmp.Compare(a.at, b.at) })
 	l.clear()
@@ -258,7 +269,36 @@ func (e *expiry[K, V]) now() int64 {
 
 // expired reports whether n's lifetime has ended at now.
 func (e *expiry[K, V]) expired(n *node[K, V], now int64) bool {
-	return (e.ttl > 0 && now-n.tl.born >= e.ttl) || (e.tta > 0 && now-n.tl.accessed.Load() >= e.tta)
+	return (e.ttl > 0 && now-n.tl.born >= e.ttl) || (e.tta > 0 && now-n.tl.lastAccess() >= e.tta)
+}
+
+// expire is expired for a caller about to remove n as expired, or to name
+// the cause of its removal. If n's idle period has ended, it first sets
+// idleBit in the access time it judged (a CAS): a read that found n live,
+// having read the clock before now, but has not stored its access yet then
+// finds the bit and misses (see Cache.liveAfterRead); one that stored its
+// access first makes the CAS fail, and n is live. Without it such a read
+// returned n's value as a hit while n was removed as idle all the same,
+// handed to OnEvict as Expired before the read had returned: the read was
+// lost. The bit changes no judgement of expired, at any time: a drain that
+// expires as of an earlier time (a buffered read's, a write's) finds n as
+// it would have without it.
+func (e *expiry[K, V]) expire(n *node[K, V], now int64) bool {
+	if e.ttl > 0 && now-n.tl.born >= e.ttl {
+		return true // a read does not extend this lifetime: nothing to claim
+	}
+	if e.tta == 0 {
+		return false
+	}
+	for {
+		a := n.tl.accessed.Load()
+		if now-(a&^idleBit) < e.tta {
+			return false
+		}
+		if a&idleBit != 0 || n.tl.accessed.CompareAndSwap(a, a|idleBit) {
+			return true
+		}
+	}
 }
 
 // earliest is a time before which no linked node can have expired, read from
@@ -283,7 +323,7 @@ func (e *expiry[K, V]) deadline(n *node[K, V]) int64 {
 		d = after(n.tl.born, e.ttl)
 	}
 	if e.tta > 0 {
-		d = min(d, after(n.tl.accessed.Load(), e.tta))
+		d = min(d, after(n.tl.lastAccess(), e.tta))
 	}
 	return d
 }
@@ -308,7 +348,7 @@ func (e *expiry[K, V]) link(n *node[K, V], ordered bool) {
 		e.lists[byWrite].placeByWrite(n)
 	}
 	if e.tta > 0 {
-		e.lists[byAccess].placeByAccess(n, n.tl.accessed.Load(), ordered)
+		e.lists[byAccess].placeByAccess(n, n.tl.lastAccess(), ordered)
 	}
 }
 
@@ -330,7 +370,7 @@ func (e *expiry[K, V]) unlink(n *node[K, V]) {
 // ns for LRU). Caller holds Cache.mu.
 func (e *expiry[K, V]) touch(n *node[K, V], ordered bool) {
 	if e.tta > 0 && n.tl.in[byAccess] {
-		if a := n.tl.accessed.Load(); a != n.tl.placedAt {
+		if a := n.tl.lastAccess(); a != n.tl.placedAt {
 			e.lists[byAccess].placeByAccess(n, a, ordered)
 		}
 	}
@@ -361,15 +401,15 @@ func (e *expiry[K, V]) next() (int64, bool) {
 // leaving it would make the timer fire again at once. Caller holds
 // Cache.mu.
 func (e *expiry[K, V]) due(now int64, ordered bool) *node[K, V] {
-	if h := e.lists[byWrite].head; h != nil && e.expired(h, now) {
+	if h := e.lists[byWrite].head; h != nil && e.expire(h, now) {
 		return h
 	}
 	l := &e.lists[byAccess]
 	for h := l.head; h != nil; h = l.head {
-		if e.expired(h, now) {
+		if e.expire(h, now) {
 			return h
 		}
-		a := h.tl.accessed.Load()
+		a := h.tl.lastAccess()
 		if a == h.tl.placedAt {
 			return nil // in its place and not expired: nothing behind it is
 		}

@@ -395,7 +395,7 @@ func (c *Cache[K, V]) evictLocked(notes []notification[K, V]) []notification[K, 
 // evictionCause is the cause of evicting the victim v for the bound at
 // now: Expired if its lifetime had ended, else Size.
 func (c *Cache[K, V]) evictionCause(v *node[K, V], now int64) Cause {
-	if c.expiring && c.exp.expired(v, now) {
+	if c.expiring && c.exp.expire(v, now) {
 		return Expired
 	}
 	return Size
@@ -483,7 +483,7 @@ func (c *Cache[K, V]) removeAllLocked(notes []notification[K, V], cause Cause) [
 	c.m.Range(func(_ K, e entry[K, V]) bool {
 		if v, ok := c.removeLocked(e.n); ok {
 			cs := cause
-			if c.expiring && c.exp.expired(e.n, now) {
+			if c.expiring && c.exp.expire(e.n, now) {
 				cs = Expired
 			}
 			notes = append(notes, notification[K, V]{e.n.key, v, cs})
@@ -636,7 +636,7 @@ func (c *Cache[K, V]) store(key K, value V, mode storeMode, cl *call[V]) error {
 		now = c.exp.now()
 	}
 	c.m.Compute(key, func(cur entry[K, V], loaded bool) (entry[K, V], xsync.ComputeOp) {
-		live := loaded && (!c.expiring || !c.exp.expired(cur.n, now))
+		live := loaded && (!c.expiring || !c.exp.expire(cur.n, now))
 		if (mode == storeAdd && live) || (mode == storeLoad && (live || cl.detached.Load())) {
 			exists = true
 			return cur, xsync.CancelOp
@@ -736,7 +736,7 @@ func (c *Cache[K, V]) remove(key K) (V, bool) {
 		}
 		c.retire(cur.n)
 		old = cur
-		expired = c.expiring && c.exp.expired(cur.n, now)
+		expired = c.expiring && c.exp.expire(cur.n, now)
 		return entry[K, V]{}, xsync.DeleteOp
 	})
 	if old.n == nil {
