@@ -15,9 +15,9 @@
 // standard error with an estimate of the time left.
 // A full run takes roughly 60 minutes on 2 cores: about 47 for the
 // throughput benchmarks (1,920 results of 1s each, with set-up: 12 caches,
-// 4 mixes, 4 -cpu values, 10 runs), 12 for the hit ratios, under one for
+// 4 mixes, 4 -cpu values, 10 runs), 8 for the hit ratios, under one for
 // memory and a few seconds for the client level (the committed run:
-// results/throughput.txt ends in 2832s, the sections' footers give 11m34s,
+// results/throughput.txt ends in 2832s, the sections' footers give 7m31s,
 // 17s and 2s).
 //
 // # What is measured
