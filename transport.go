@@ -128,8 +128,10 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 }
 
 // RoundTrip sends r through the pool's generation, counted in flight until
-// its response body has been read to its end, failed, or been closed (or
-// until RoundTrip fails), and until net/http has closed its request body
+// its response body has been read to its end, failed, or been closed, or
+// the request's context is done (or until RoundTrip fails; a protocol
+// switch's body, the connection, until it is closed), and until net/http
+// has closed its request body
 // (the last one it took: a retry sends one of Request.GetBody), or the
 // request's context is done: over HTTP/2, a server may answer (2xx, its
 // stream ended) before it has read the request body, and net/http goes on
@@ -140,7 +142,8 @@ func buildHolding[V any](t *transport, build func() (V, error)) (v V, err error)
 // http.Client with a Timeout sends, since the Client sets Cancel then, and
 // also ends the context at the timeout.)
 //
-// The cost, besides a few small allocations: net/http writes the headers of
+// The cost, besides a few small allocations (a context.AfterFunc for a
+// request whose context can end): net/http writes the headers of
 // a request whose body is a *bytes.Reader, *bytes.Buffer or *strings.Reader
 // together with its body, and those of any other body (the wrapped one
 // included) first, in a write of their own (BenchmarkPoolRequest). The
@@ -204,6 +207,15 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 		resp.Body = &trackedRWBody{trackedBody: tb, w: w}
 	} else {
 		resp.Body = tb
+		// A request whose context is done reads nothing more: net/http
+		// ends its body (over HTTP/2 it resets the stream, over HTTP/1.1
+		// it closes the connection), but a caller that neither reads nor
+		// closes it would keep it in flight, and a released pool's
+		// HTTP/2 connection open, for ever.
+		if ctx := orig.Context(); ctx.Done() != nil {
+			stop := context.AfterFunc(ctx, tb.exit)
+			tb.stop.Store(&stop)
+		}
 	}
 	return resp, nil
 }
@@ -330,12 +342,13 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Co
 
 // trackedBody is the body of a response of the generation g of the pool t:
 // the request is in flight until the body has been read to its end, failed,
-// or been closed, whichever comes first.
+// or been closed, or the request's context is done, whichever comes first.
 type trackedBody struct {
 	io.ReadCloser
 	t    *transport
 	g    *generation
 	done atomic.Bool
+	stop atomic.Pointer[func() bool] // stops the watch of the request's context, if any
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
@@ -354,6 +367,9 @@ func (b *trackedBody) Close() error {
 
 func (b *trackedBody) exit() {
 	if b.done.CompareAndSwap(false, true) {
+		if stop := b.stop.Load(); stop != nil {
+			(*stop)()
+		}
 		b.t.exit(b.g)
 	}
 }

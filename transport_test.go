@@ -1647,3 +1647,37 @@ func TestReleasedPoolSurvivesAPanickingGetBody(t *testing.T) {
 	}
 	testwait.Until(t, "the released pool's connections to close after the panic", func() bool { return open.Load() == 0 })
 }
+
+// TestReleasedPoolResponseEndsWithItsContext pins a broken promise of the
+// package doc: a request is in flight "until its response body has been
+// read to the end or closed, and its request body sent, or until its
+// context is done". A response whose body the caller neither read nor
+// closed stayed in flight after its context was done, so a released pool
+// kept its HTTP/2 connection open (net/http resets the stream, not the
+// connection) until its idle timeout, 90 s.
+func TestReleasedPoolResponseEndsWithItsContext(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("http2=%v", h2), func(t *testing.T) {
+			srv, open := startConnCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				w.(http.Flusher).Flush()
+				<-r.Context().Done() // the body never ends on its own
+			}, h2)
+			hc, release := identityHTTPClient(t, caOf(srv))
+			release()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/slow", nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h2 != (resp.ProtoMajor == 2) {
+				t.Fatalf("the request used %s: the test proves nothing", resp.Proto)
+			}
+			t.Cleanup(func() { resp.Body.Close() })
+			cancel() // the body is neither read nor closed
+			testwait.Until(t, "no connection open once the request's context is done", func() bool { return open.Load() == 0 })
+		})
+	}
+}
