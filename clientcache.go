@@ -133,7 +133,8 @@ type Options struct {
 	// fetches and calls in flight either way.
 	// A client's constructor, a Derived build and named load options are
 	// given no context: a load that ends before they return fails with the
-	// context's error, and the constructor, build or config load runs to
+	// context's error (naming Options.LoadTimeout, or matching ErrClosed,
+	// beside context.DeadlineExceeded or Canceled), and the constructor, build or config load runs to
 	// its end on its own, its result dropped (a config's pool released;
 	// Close waits for it).
 	LoadTimeout time.Duration

@@ -60,14 +60,17 @@ type Cache[K comparable, V any] struct {
 	loads       *xsync.Map[K, *call[V]] // loads in flight, one per key
 	loading     atomic.Int64            // len(loads), counted before a call is visible
 	loadTimeout time.Duration
-	closeCtx    context.Context // cancelled by Close: cancels loads in flight
-	cancelLoads context.CancelFunc
-	loadMu      sync.RWMutex // guards loadsClosed against loadWG.Add racing Close's Wait
-	loadsClosed bool
-	loadWG      sync.WaitGroup // load goroutines
-	loadsDone   atomic.Uint64
-	loadErrors  atomic.Uint64
-	loadNanos   atomic.Int64
+	// loadTimeoutErr is the cause of a load's end at loadTimeout (see
+	// loadEnded).
+	loadTimeoutErr error
+	closeCtx       context.Context // cancelled by Close: cancels loads in flight
+	cancelLoads    context.CancelFunc
+	loadMu         sync.RWMutex // guards loadsClosed against loadWG.Add racing Close's Wait
+	loadsClosed    bool
+	loadWG         sync.WaitGroup // load goroutines
+	loadsDone      atomic.Uint64
+	loadErrors     atomic.Uint64
+	loadNanos      atomic.Int64
 
 	// testHookAfterPoll, when set by a test (under mu), runs in a drain
 	// between taking the write tasks in turn and taking those out of turn.
@@ -154,6 +157,9 @@ func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K,
 		},
 		loads:       xsync.NewMap[K, *call[V]](),
 		loadTimeout: o.LoadTimeout,
+	}
+	if o.LoadTimeout > 0 {
+		c.loadTimeoutErr = fmt.Errorf("concurrent: the load ran past Options.LoadTimeout (%v)", o.LoadTimeout)
 	}
 	if o.Clock != nil {
 		c.exp.epoch = clockNow // New calls Now once, in validated

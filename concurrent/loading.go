@@ -122,7 +122,9 @@ type loadFrameKey struct{}
 // all of them receive its result. The load belongs to the cache, not to any
 // caller: it runs on its own goroutine with a context that keeps the values
 // of the first caller's ctx but not its cancellation, bounded by
-// [Options.LoadTimeout] and cancelled by [Cache.Close]. Each caller waits
+// [Options.LoadTimeout] and cancelled by [Cache.Close] (a loader error that
+// is that context's then names the option, or matches [ErrClosed], as
+// well as the context's error). Each caller waits
 // until the load completes or its own ctx is done, in which case it returns
 // ctx.Err() without affecting the load or the other waiters (a caller whose
 // ctx is done when the load has already completed gets the load's result).
@@ -401,13 +403,13 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loader func(context.Context) (V, error), parent *loadFrame) {
 	defer c.loadWG.Done()
 	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, node: &cl.loadNode, parent: parent})
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(c.closeCtx, cancel)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := context.AfterFunc(c.closeCtx, func() { cancel(ErrClosed) })
 	defer stop()
 	if c.loadTimeout > 0 {
 		var cancelTimeout context.CancelFunc
-		ctx, cancelTimeout = context.WithTimeout(ctx, c.loadTimeout)
+		ctx, cancelTimeout = context.WithTimeoutCause(ctx, c.loadTimeout, c.loadTimeoutErr)
 		defer cancelTimeout()
 	}
 
@@ -453,6 +455,23 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 		c.releaseCall(cl, v, err)
 	}()
 	v, err = callLoader(ctx, loader)
+	err = loadEnded(ctx, err)
+}
+
+// loadEnded returns err, the loader's, naming why the load's context ended
+// if that is why it failed (err matches the context's error): Close (the
+// result then matches ErrClosed too) or Options.LoadTimeout. The context's
+// error alone ("context canceled", "context deadline exceeded") names
+// neither, and a caller whose own context had no deadline and was never
+// cancelled could not tell where it came from.
+func loadEnded(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != ctx.Err() && !errors.Is(err, cause) {
+		return fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
 }
 
 // callLoader calls loader, turning a panic into a *LoaderPanicError.

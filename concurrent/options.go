@@ -83,8 +83,10 @@ type Options[K comparable, V any] struct {
 	Clock Clock
 
 	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
-	// loader's context is cancelled after this long. 0 means no bound (Close
-	// still cancels loads); negative is an error.
+	// loader's context is cancelled after this long, and a loader error that
+	// is that context's (errors.Is context.DeadlineExceeded) reaches the
+	// waiters naming Options.LoadTimeout. 0 means no bound (Close still
+	// cancels loads); negative is an error.
 	LoadTimeout time.Duration
 
 	// RecordStats makes the cache count its requests: Hits, Misses and
