@@ -142,7 +142,8 @@ type Options struct {
 	// with keys printed redacted. nil means no logging; a Logger without a
 	// handler (the zero slog.Logger), or whose handler is a nil pointer, is
 	// an error. A handler that panics on a load's record fails that load,
-	// with an error naming Options.Logger; one that panics on an
+	// with a *concurrent.LoaderPanicError (as a panic of the caller's code a
+	// load runs does) naming Options.Logger; one that panics on an
 	// eviction's record does not stop the eviction, nor keep the entry's
 	// pool open: the panic is counted in Stats' ListenerPanics and logged
 	// with slog.Default at level Error (see concurrent.Options.OnEvict).
@@ -509,9 +510,12 @@ func (c *Cache) Stats() Stats {
 // (Config, Client, Derived, AddClient) and PopClient return ErrClosed, and
 // the others see an empty cache (GetClient reports false, Len is 0, Stats
 // still counts). A client the caller kept goes on working, as one kept after
-// its eviction does: its credentials' later refreshes run as they would
-// without the cache (Options.LoadTimeout still bounds those of the providers
-// the cache built). A second Close returns nil and does nothing. Close waits
+// its eviction does: its credentials' refreshes begun after Close returned
+// run as they would without the cache (Options.LoadTimeout still bounds
+// each fetch, and each call of the default chain's and profile
+// credentials'); one begun while Close runs (by a build Close waits for,
+// say) fails at once with an error matching ErrClosed, so that it cannot
+// hold Close up. A second Close returns nil and does nothing. Close waits
 // for the constructors, Derived builds and named load options still running,
 // even those whose load it cancelled, and for the credential fetches it
 // ended to return (an HTTP client of the caller's that ignores its

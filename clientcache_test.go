@@ -1269,6 +1269,34 @@ func TestALoggerThatPanicsFailsTheLoadNamingIt(t *testing.T) {
 	}
 }
 
+// TestALoggerPanicIsStillALoaderPanic: a panic of the caller's code that a
+// load runs fails the load with a *concurrent.LoaderPanicError, matched by
+// concurrent.ErrLoaderPanic and holding the panic's stack (see the package
+// documentation); a Logger's handler is such code, and its panic was that
+// error until the load's error came to name Options.Logger, as a plain
+// error that matched nothing and dropped the stack.
+func TestALoggerPanicIsStillALoaderPanic(t *testing.T) {
+	w := newWorld(t)
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSERVICEBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := w.s3Key(t, w.config(t, creds))
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	for _, on := range []string{"loading config", "building client", "building derived object"} {
+		logger := slog.New(panickyHandler{slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), on})
+		c := newClientCache(t, clientcache.Options{Logger: logger})
+		_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", presign)
+		var lp *concurrent.LoaderPanicError
+		if !errors.Is(err, concurrent.ErrLoaderPanic) || !errors.As(err, &lp) || len(lp.Stack) == 0 {
+			t.Errorf("a Logger panicking on %q: the load's error %v is not a *concurrent.LoaderPanicError with the panic's stack", on, err)
+		}
+		if err == nil || !strings.Contains(err.Error(), "Options.Logger") {
+			t.Errorf("a Logger panicking on %q: the load's error %v does not name Options.Logger", on, err)
+		}
+	}
+}
+
 // TestEvictionReleasesPoolsWhateverTheLoggerDoes: the caches' OnEvict
 // logs the removal before letting go of the entry's pool, so a Logger whose
 // handler panics on that record leaves every pool unreleased: Close does not
@@ -3531,5 +3559,57 @@ func poolsUnderChurnWithKeptClients(t *testing.T, http2 bool) {
 				t.Fatalf("%s %s came over %s, not %s", r.Method, r.Path, r.Proto, want)
 			}
 		}
+	}
+}
+
+// TestCloseEndsTheFetchOfABuildItWaitsFor: Close waits for the Derived
+// builds still running, even those whose load it cancelled; a build that
+// fetches its client's credentials once Close has begun (here: credentials
+// expired, STS stalling) started a refresh that Close neither ended (it
+// began after Close ended the fetches in flight, as a kept client's later
+// refreshes do) nor bounded: Close waited for as long as STS took, the
+// hang Close's ending of fetches exists to prevent.
+func TestCloseEndsTheFetchOfABuildItWaitsFor(t *testing.T) {
+	w := newWorld(t)
+	c := newUnclosedCache(t, clientcache.Options{})
+	t.Cleanup(w.sts.CloseClientConnections) // before the cache's Close (cleanups run last first): ends a stalled call (the defect)
+	ctx := context.Background()
+	key := w.s3Key(t, w.tenant(t, 1))
+	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+		t.Fatal(err)
+	}
+	w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} })
+	started, release := make(chan struct{}), make(chan struct{})
+	fetched := make(chan error, 1)
+	build := func(cl *s3.Client) (int, error) {
+		close(started)
+		<-release
+		_, err := cl.Options().Credentials.Retrieve(context.Background())
+		fetched <- err
+		return 0, err
+	}
+	derived := make(chan error, 1)
+	go func() {
+		_, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, "refreshes", build)
+		derived <- err
+	}()
+	<-started
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	testwait.Until(t, "Close to have emptied the cache", func() bool {
+		_, ok := clientcache.GetClient[*s3.Client](c, key)
+		return !ok
+	})
+	close(release)
+	testwait.Until(t, "Close to return, the build's fetch ended", func() bool { return len(closed) == 1 })
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-fetched; !errors.Is(err, clientcache.ErrClosed) {
+		t.Fatalf("the build's fetch during Close failed with an error that is not ErrClosed (nil: %v)", err == nil)
+	}
+	if err := <-derived; err == nil {
+		t.Fatal("the Derived call that Close cancelled succeeded")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/clientcache/clientcache/concurrent"
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/keys"
 )
@@ -76,15 +78,18 @@ func refuseSecretLogMode(key keys.Config) func(*config.LoadOptions) error {
 }
 
 // logLoad logs a load's start at level Debug. The Logger's handler is the
-// caller's code: a panic of it fails the load with an error naming
-// Options.Logger (New only asks the handler whether it is enabled, and one
-// may panic on some records only), instead of the anonymous panic of a
-// loader.
+// caller's code: a panic of it fails the load, as any panic of the caller's
+// code a load runs does, with a *concurrent.LoaderPanicError (its stack
+// included), whose value names Options.Logger (New only asks the handler
+// whether it is enabled, and one may panic on some records only).
 func (c *Cache) logLoad(ctx context.Context, msg string, args ...any) (err error) {
 	normal := false
 	defer func() {
 		if !normal {
-			err = fmt.Errorf("clientcache: Options.Logger panicked logging %q: %v", msg, recover())
+			err = &concurrent.LoaderPanicError{
+				Value: fmt.Errorf("clientcache: Options.Logger panicked logging %q: %v", msg, recover()),
+				Stack: debug.Stack(),
+			}
 		}
 	}()
 	c.logger.DebugContext(ctx, msg, args...)
@@ -667,23 +672,42 @@ func (c *Cache) boundCalls(stack *middleware.Stack) error {
 
 // fetchLife is the life of a cache's credential fetches: those in flight
 // at Close end with it (cause ErrClosed), and Close waits for them to
-// return, as it waits for the loads and builds it cancels. A fetch started
-// after Close, by a client the caller kept (which goes on working, see the
-// package documentation), runs as it would without the cache.
+// return, as it waits for the loads and builds it cancels. A fetch begun
+// while Close runs (a build Close waits for may start one) fails at once
+// with ErrClosed: unbounded, it would hold Close up for as long as its
+// endpoint takes. A fetch begun after Close returned, by a client the
+// caller kept (which goes on working, see the package documentation),
+// runs as it would without the cache.
 type fetchLife struct {
 	life     context.Context // done at Close
 	end      context.CancelFunc
-	mu       sync.RWMutex // guards closed, so that no fetch is added once Close waits
-	closed   bool
+	mu       sync.RWMutex // guards state, so that no fetch is added once Close waits
+	state    fetchState
 	inFlight sync.WaitGroup // fetches begun before Close
 }
 
+// fetchState is where a fetchLife is: open, closing (Close runs) or closed
+// (Close returned).
+type fetchState uint8
+
+const (
+	fetchesOpen fetchState = iota
+	fetchesClosing
+	fetchesClosed
+)
+
 // begin returns ctx for a fetch, ended at Close if the cache is open now,
-// and the function to call when the fetch returns.
+// ended already if Close runs, and the function to call when the fetch
+// returns.
 func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	l.mu.RLock()
-	if l.closed {
+	switch l.state {
+	case fetchesClosing:
+		l.mu.RUnlock()
+		cancel(ErrClosed)
+		return ctx, func() { cancel(nil) }
+	case fetchesClosed:
 		l.mu.RUnlock()
 		return ctx, func() { cancel(nil) }
 	}
@@ -697,16 +721,24 @@ func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
 	}
 }
 
-// close ends the fetches in flight; no fetch begun afterwards is ended.
+// close ends the fetches in flight, and those begun until wait returns.
 func (l *fetchLife) close() {
 	l.mu.Lock()
-	l.closed = true
+	if l.state == fetchesOpen {
+		l.state = fetchesClosing
+	}
 	l.mu.Unlock()
 	l.end()
 }
 
-// wait waits for the fetches close ended to return.
-func (l *fetchLife) wait() { l.inFlight.Wait() }
+// wait waits for the fetches close ended to return; no fetch begun
+// afterwards is ended.
+func (l *fetchLife) wait() {
+	l.inFlight.Wait()
+	l.mu.Lock()
+	l.state = fetchesClosed
+	l.mu.Unlock()
+}
 
 // withCause returns err wrapped in the cause of ctx's end if that is the
 // cache's (Close, Options.LoadTimeout), which the SDK's error does not

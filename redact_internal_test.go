@@ -60,6 +60,8 @@ func TestRedactText(t *testing.T) {
 		{"XML with a prefix and attributes, cut short", `<sts:SessionToken xmlns:sts="x">FwoGTOKEN`, `<sts:SessionToken xmlns:sts="x">***`, nil},
 		{"XML escaped by JSON", `{"body":"\u003cSecretAccessKey\u003ewJalrSECRET\u003c/SecretAccessKey\u003e"}`, `{"body":"\u003cSecretAccessKey\u003e***\u003c/SecretAccessKey\u003e"}`, nil},
 		{"web identity token", "Action=AssumeRoleWithWebIdentity&WebIdentityToken=eyJhbGci.payload.sig&Version=2011-06-15", "Action=AssumeRoleWithWebIdentity&WebIdentityToken=***&Version=2011-06-15", nil},
+		// Review finding: STS's error code is no field named like a secret.
+		{"InvalidIdentityToken error code", "api error InvalidIdentityToken: The web identity token that was passed could not be validated", "api error InvalidIdentityToken: The web identity token that was passed could not be validated", nil},
 	} {
 		if got := redactText(tc.in, tc.secrets); got != tc.want {
 			t.Errorf("%s: redactText(%q) =\n%q, want\n%q", tc.name, tc.in, got, tc.want)

@@ -2,13 +2,17 @@ package clientcache_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
@@ -188,5 +192,32 @@ func TestWebIdentityRefreshRereadsToken(t *testing.T) {
 	}
 	if a, _ := w.sts.Issued(v.AccessKeyID); a.WebIdentityToken != second {
 		t.Fatal("the refreshed credentials were not issued for the rotated token") // (no token printed: a secret)
+	}
+}
+
+// TestWebIdentityRefusalIsFoundByErrorsAs: STS refusing a web identity
+// token answers InvalidIdentityToken, whose SDK error prints
+// "InvalidIdentityToken: <message>". Redaction's rule for WebIdentityToken
+// fields took that error code for a field named like a secret: it masked the
+// first word of STS's message, and errors.As, which hands out no error whose
+// text redaction changes, no longer found the SDK's error (smithy.APIError,
+// *types.InvalidIdentityTokenException) in the load's error.
+func TestWebIdentityRefusalIsFoundByErrorsAs(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	_, err := c.Config(context.Background(), w.webIdentityTenant(t, 1, writeToken(t, "not-a-jwt")))
+	if err == nil {
+		t.Fatal("STS took a token that is no JWT")
+	}
+	var invalid *ststypes.InvalidIdentityTokenException
+	if !errors.As(err, &invalid) {
+		t.Errorf("errors.As finds no *types.InvalidIdentityTokenException in the load's error: %v", err)
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidIdentityToken" {
+		t.Errorf("errors.As finds no smithy.APIError InvalidIdentityToken in the load's error: %v", err)
+	}
+	if !strings.Contains(err.Error(), "InvalidIdentityToken: The web identity token that was passed") {
+		t.Errorf("the load's error does not print STS's message as STS sent it: %v", err)
 	}
 }

@@ -38,7 +38,8 @@ type S3Options struct {
 	// false is the SDK's default. UseAccelerate is refused with UsePathStyle,
 	// with a custom endpoint (the client's or the config's) and with FIPS
 	// Enabled in the config: S3's endpoint rules fail every request of such
-	// a client.
+	// a client (with UsePathStyle, every request that names a bucket: only
+	// those that name none, ListBuckets, resolve an endpoint).
 	UsePathStyle  bool
 	UseAccelerate bool
 	// UseARNRegion, DisableS3Express (s3.Options.DisableS3ExpressSessionAuth)
