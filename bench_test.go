@@ -91,7 +91,8 @@ func cachedS3Client(t testing.TB) (*clientcache.Cache, keys.Client) {
 	return c, key
 }
 
-// BenchmarkPoolRequest is a GET, and a PUT of 1 KiB, through an identity's
+// BenchmarkPoolRequest is a GET (with a context that never ends, and one
+// that can), and a PUT of 1 KiB, through an identity's
 // pool (the HTTP client of a config the cache loaded) to a loopback HTTP/1.1
 // server, the connection kept alive between requests, beside the same
 // requests through a plain net/http Transport of the same settings: what the
@@ -102,7 +103,7 @@ func cachedS3Client(t testing.TB) (*clientcache.Cache, keys.Client) {
 // the body is wrapped, as the pool wraps it: then it writes the headers
 // first.
 //
-//	go test -run '^$' -bench PoolRequest -count 6 . | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -row /method,/body -
+//	go test -run '^$' -bench PoolRequest -count 6 . | go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl -row /method,/ctx,/body -
 func BenchmarkPoolRequest(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -115,7 +116,11 @@ func BenchmarkPoolRequest(b *testing.B) {
 	b.Cleanup(plainTransport.CloseIdleConnections)
 	plain := &http.Client{Transport: plainTransport}
 	payload := bytes.Repeat([]byte("x"), 1024)
-	for _, method := range []string{"GET", "PUT/body=stream", "PUT/body=memory"} {
+	// A request whose context can end (as an SDK operation's under a
+	// caller's deadline) costs the pool a context.AfterFunc more.
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	for _, method := range []string{"GET", "GET/ctx=cancellable", "PUT/body=stream", "PUT/body=memory"} {
 		for _, impl := range []struct {
 			name string
 			hc   *http.Client
@@ -130,7 +135,11 @@ func BenchmarkPoolRequest(b *testing.B) {
 					case "PUT/body=memory":
 						m, body, length = http.MethodPut, bytes.NewReader(payload), int64(len(payload))
 					}
-					req, err := http.NewRequest(m, srv.URL, body)
+					rctx := context.Background()
+					if method == "GET/ctx=cancellable" {
+						rctx = ctx
+					}
+					req, err := http.NewRequestWithContext(rctx, m, srv.URL, body)
 					if err != nil {
 						b.Fatal(err)
 					}
