@@ -571,10 +571,20 @@ func (c *Cache[K, V]) PopVictim() (key K, value V, ok bool) {
 // goroutines can see it stored (or removed), so while writes are in
 // progress, Len may count entries Get does not see yet, or still sees. From
 // one goroutine, and once the writes have returned, it is exact.
-func (c *Cache[K, V]) Len() int { return int(c.size.Load()) }
+func (c *Cache[K, V]) Len() int {
+	if c == nil { // a zero Cache reports 0; a nil one is no cache (see Cache)
+		c.mustBeUsable("Len")
+	}
+	return int(c.size.Load())
+}
 
 // MaxSize returns the current bound.
-func (c *Cache[K, V]) MaxSize() int { return int(c.max.Load()) }
+func (c *Cache[K, V]) MaxSize() int {
+	if c == nil {
+		c.mustBeUsable("MaxSize")
+	}
+	return int(c.max.Load())
+}
 
 // Resize changes the bound to n: at least 1, and for an LFU cache at most
 // [MaxLFUSize] (otherwise Resize returns an [*OptionError] naming n and
@@ -932,6 +942,9 @@ func (c *Cache[K, V]) entries(backward bool) iter.Seq2[K, V] {
 // String returns a one-line summary: policy, size and bound. It never prints
 // keys or values.
 func (c *Cache[K, V]) String() string {
+	if c == nil {
+		c.mustBeUsable("String")
+	}
 	state := ""
 	if c.closed.Load() {
 		state = ", closed"

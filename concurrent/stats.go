@@ -67,6 +67,9 @@ func (s Stats) HitRatio() float64 {
 
 // Stats returns the cache's counters. It takes no lock.
 func (c *Cache[K, V]) Stats() Stats {
+	if c == nil { // a zero Cache reports an empty one; a nil one is no cache (see Cache)
+		c.mustBeUsable("Stats")
+	}
 	s := Stats{
 		Len: c.Len(), MaxSize: c.MaxSize(), ListenerPanics: c.listenerPanics.Load(),
 		Loads: c.loadsDone.Load(), LoadErrors: c.loadErrors.Load(), LoadTime: time.Duration(c.loadNanos.Load()),
