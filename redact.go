@@ -151,15 +151,17 @@ const processOutputPrefix = "process output: "
 // words run together or joined by _ or -, with its value on the same line:
 // JSON ("SecretAccessKey":"..."), shared config and query strings
 // (aws_session_token = ..., X-Amz-Security-Token=...,
-// WebIdentityToken=...), headers (x-amz-session-token: ...) and flags
-// (--aws-secret-access-key=...). A
+// WebIdentityToken=...), the tokens of an SSO session and its client
+// registration as the SDK's token cache holds them ("accessToken",
+// "refreshToken", "clientSecret"), headers (x-amz-session-token: ...) and
+// flags (--aws-secret-access-key=...). A
 // quoted value runs to its closing quote (past escaped ones), or, cut
 // short, to the end of its run of text; an unquoted one to a space, a
 // delimiter (, ; & } ]) or a double quote (the field may stand inside a
 // quoted string, whose closing quote ends it). Group 1 is the name and
 // separator, kept; group 2 the value, masked (inside its quotes, if
 // quoted).
-var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
+var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
 
 // secretElement matches an XML element named like a secret, as STS's
 // responses have them (<SecretAccessKey>...</SecretAccessKey>,
@@ -168,7 +170,7 @@ var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?acces
 // escapes them (\u003c, \u003e). Group 1 is the value, masked: it runs to
 // the next < or backslash (the end tag, plain or escaped), or, cut short,
 // to the end of the text.
-var secretElement = regexp.MustCompile(`(?i)(?:<|\\u003c)(?:[\w.-]+:)?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token)(?:\s[^<>]*)?(?:>|\\u003e)([^<\\]*)`)
+var secretElement = regexp.MustCompile(`(?i)(?:<|\\u003c)(?:[\w.-]+:)?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret)(?:\s[^<>]*)?(?:>|\\u003e)([^<\\]*)`)
 
 // redactLoadError returns err inside a redactedError whose text is err's,
 // redacted (see above), for the identity whose credentials are creds. nil

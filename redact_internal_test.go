@@ -30,6 +30,8 @@ func TestRedactText(t *testing.T) {
 		{"shared config", "line: aws_secret_access_key = abc\naws_session_token=def", "line: aws_secret_access_key = ***\naws_session_token=***", nil},
 		{"query string", "GET /?X-Amz-Security-Token=abc&X-Amz-Date=1 failed", "GET /?X-Amz-Security-Token=***&X-Amz-Date=1 failed", nil},
 		{"external ID field", "ExternalId=tenant-42, RoleArn=arn", "ExternalId=***, RoleArn=arn", nil},
+		{"SSO tokens", `{"accessToken":"abc","expiresAt":"2026-12-07T00:00:00Z","refreshToken":"def","clientId":"id","clientSecret":"ghi"}`,
+			`{"accessToken":"***","expiresAt":"2026-12-07T00:00:00Z","refreshToken":"***","clientId":"id","clientSecret":"***"}`, nil},
 		{"names without values stay", "missing SecretAccessKey in process output", "missing SecretAccessKey in process output", nil},
 		{"nothing to redact", "operation error STS: AssumeRole, https response error StatusCode: 403, AccessDenied", "operation error STS: AssumeRole, https response error StatusCode: 403, AccessDenied", nil},
 		// Review findings: shapes the fields rule missed, and rules that
