@@ -119,8 +119,11 @@ type Options struct {
 	// credential call, client construction, a Derived build), each
 	// credential fetch of the providers the cache builds (static, assumed
 	// role, web identity), the refreshes of a cached identity's credentials
-	// included, and each call (STS, SSO, IMDS, the container endpoint) of
-	// the default chain's and profile credentials' refreshes. Those
+	// included, each call (STS, SSO, IMDS, the container endpoint) of the
+	// default chain's and profile credentials' refreshes, and a profile's
+	// credential_process (its Timeout, a minute by default, unless named
+	// load options set one; Close does not end a process already running,
+	// whose Timeout does). Those
 	// refreshes run under no caller's context, as aws.CredentialsCache runs
 	// them, because every request that finds the credentials expired waits
 	// for the same one, and an assumed role's load can be one of them (its
@@ -134,9 +137,9 @@ type Options struct {
 	// A client's constructor, a Derived build and named load options are
 	// given no context: a load that ends before they return fails with the
 	// context's error (naming Options.LoadTimeout, or matching ErrClosed,
-	// beside context.DeadlineExceeded or Canceled), and the constructor, build or config load runs to
-	// its end on its own, its result dropped (a config's pool released;
-	// Close waits for it).
+	// beside context.DeadlineExceeded or Canceled), and the constructor,
+	// build or config load runs to its end on its own, its result dropped
+	// (a config's pool released; Close waits for it).
 	LoadTimeout time.Duration
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
 	// with keys printed redacted. nil means no logging; a Logger without a

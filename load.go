@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
@@ -455,6 +456,23 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			}
 			return nil
 		})
+		if c.loadTimeout > 0 {
+			// A credential_process runs under the SDK's credentials cache's
+			// context, which never ends, bounded only by its own Timeout
+			// (a minute by default): Options.LoadTimeout bounds it, as it
+			// bounds the cache's other fetches, unless named options set
+			// a Timeout of their own (they run after, and win).
+			opts = append(opts, func(o *config.LoadOptions) error {
+				theirs := o.ProcessCredentialOptions
+				o.ProcessCredentialOptions = func(po *processcreds.Options) {
+					po.Timeout = c.loadTimeout
+					if theirs != nil {
+						theirs(po)
+					}
+				}
+				return nil
+			})
+		}
 		pcfg, err := config.LoadDefaultConfig(ctx, append(opts, config.WithHTTPClient(hc))...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("clientcache: credentials of %v: %s: %w", key, what, err)
