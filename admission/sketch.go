@@ -108,10 +108,11 @@ func NewWithDoorkeeper(capacity int, seed uint64) *Sketch {
 // doorkeeper's size:
 // when that changes (with any change of the sample size that crosses a power
 // of two of bits, even if the table keeps its size), the doorkeeper is
-// emptied, so each key seen once in the current sample loses the one its
-// estimate had from it. If the sample in progress is at or above the new
-// sample size, the sketch ages until it is below it. It panics if capacity
-// is negative or above [MaxCapacity].
+// emptied, so each key it held (every key counted in the current sample,
+// not only those seen once) loses the one its estimate had from it, and
+// its next occurrence is absorbed as a first one. If the sample in
+// progress is at or above the new sample size, the sketch ages until it is
+// below it. It panics if capacity is negative or above [MaxCapacity].
 func (s *Sketch) Resize(capacity int) {
 	if capacity < 0 {
 		panic(fmt.Sprintf("admission: negative capacity %d", capacity))
@@ -141,7 +142,11 @@ func (s *Sketch) Resize(capacity int) {
 }
 
 // Additions returns the number of increments counted in the current
-// sample; it drops (by half) when the sketch ages.
+// sample. When the sketch ages it drops to half of itself less a quarter of
+// the odd counters, what the halving's rounding took off them (see
+// [Sketch.Age]): to much less than half when most counted keys were seen
+// once. [Sketch.Clear], and a [Sketch.Resize] that changes the table's
+// size, reset it to 0.
 func (s *Sketch) Additions() int { return s.additions }
 
 // Capacity returns the capacity the sketch was last sized for.

@@ -223,18 +223,6 @@ func TestAgesAfterTenTimesCapacity(t *testing.T) {
 	}
 }
 
-// raises reports whether an increment of h would raise one of its counters
-// (one is below 15), by the reference model of the layout.
-func raises(s *Sketch, h uint64) bool {
-	all := counters(s)
-	for _, x := range counterIndexes(s, h) {
-		if all[x] < maxCounter {
-			return true
-		}
-	}
-	return false
-}
-
 func TestSkipSaturated(t *testing.T) {
 	for _, skip := range []bool{false, true} {
 		s := New(64, 5)
@@ -477,11 +465,19 @@ func TestZeroAllocs(t *testing.T) {
 //
 // The model above is a lower bound, which no overcount can break: a second
 // model holds every counter of the table, placed by counterIndexes, and
-// raised only by the increments the doorkeeper lets through. After an
-// increment the key's four counters must equal their model; after every
-// aging, Clear and Resize, and at the end, all counters must; and every
+// raised only by the increments the doorkeeper lets through; a third holds
+// the doorkeeper's set bits (placed by its probes), which each increment
+// sets and each aging, Clear and Resize to another filter size empties; and
+// the count of additions is modelled with or without a doorkeeper, so the
+// model, not the sketch, says when a sample ends. After an increment the
+// key's four counters must equal their model; after every aging, Clear and
+// Resize, and at the end, all counters must; after every operation the
+// doorkeeper, the count of additions and the epoch's moves must; and every
 // estimate must be the smallest of the key's four model counters, plus one
-// if the doorkeeper holds the key.
+// if the model doorkeeper holds the key. (The target once took the
+// doorkeeper and the moment of aging from the sketch itself: an Age or a
+// Clear that kept the doorkeeper's bits, or an absorbed first occurrence
+// counted toward the sample, passed it.)
 func FuzzSketch(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{2, 0, 1, 0, 1, 0, 1, 1, 1})
@@ -502,6 +498,9 @@ func FuzzSketch(f *testing.F) {
 		grow = append(grow, 0, k)
 	}
 	f.Add(append(grow, 4, 0, 1, 3))
+	// With a doorkeeper: a key seen once, Clear, the key again (a first
+	// occurrence: absorbed, not counted).
+	f.Add([]byte{0x81, 0, 1, 3, 0, 0, 1, 1, 1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
 			return
@@ -540,10 +539,37 @@ func FuzzSketch(f *testing.F) {
 		}
 		adds := 0
 		cells := make([]int, len(s.table)*16) // the model of the counters
-		halve := func() {
+		doorBitsSet := map[uint64]bool{}      // the model of the doorkeeper: its set bits
+		probes := func(h uint64) [3]uint64 {
+			m := s.mix(h)
+			return [3]uint64{s.door.probe(m, 0), s.door.probe(m, 1), s.door.probe(m, 2)}
+		}
+		held := func(h uint64) bool { // by the model
+			for _, b := range probes(h) {
+				if !doorBitsSet[b] {
+					return false
+				}
+			}
+			return true
+		}
+		oddCells := func() int {
+			odd := 0
+			for _, c := range cells {
+				odd += c & 1
+			}
+			return odd
+		}
+		// ageModels ages every model as Age documents: counters halved,
+		// the count less a quarter of the odd counters then halved, the
+		// doorkeeper emptied.
+		ageModels := func() {
+			odd := oddCells()
 			for x := range cells {
 				cells[x] /= 2
 			}
+			age()
+			adds = aged(adds, odd)
+			clear(doorBitsSet)
 		}
 		for i := 1; i+1 < len(ops); i += 2 {
 			k := uint64(ops[i+1] % 64)
@@ -554,29 +580,25 @@ func FuzzSketch(f *testing.F) {
 			checkAll := op > 1 // Age, Clear and Resize touch every counter
 			switch op {
 			case 0:
-				before := s.Additions()
-				counted := !skip || raises(s, hashOf(k)) // toward the sample
-				odd := 0
-				if !door && counted && adds+1 >= s.SampleSize() { // this increment ages the sketch
-					odd = oddAfterIncrement(s, hashOf(k))
+				h := hashOf(k)
+				idx := counterIndexes(s, h)
+				reaches := !door || held(h) // not absorbed by the doorkeeper
+				raised := false
+				for _, x := range idx {
+					raised = raised || cells[x] < maxCounter
 				}
-				reaches := !door || s.door.contains(s.mix(hashOf(k))) // not absorbed
+				counted := reaches && (!skip || raised) // toward the sample
 				epoch := s.DoorEpoch()
-				s.Increment(hashOf(k))
+				s.Increment(h)
 				seen.count(mirror, k)
-				idx := counterIndexes(s, hashOf(k))
+				if door {
+					for _, b := range probes(h) {
+						doorBitsSet[b] = true
+					}
+				}
 				if reaches {
 					for _, x := range idx {
 						cells[x] = min(cells[x]+1, maxCounter)
-					}
-				}
-				if s.DoorEpoch() != epoch { // the increment aged the sketch
-					halve()
-					checkAll = true
-				}
-				for _, x := range idx {
-					if got := int(s.table[x/16] >> (4 * (x % 16)) & maxCounter); got != cells[x] {
-						t.Fatalf("op %d: key %d counter %d, model %d", i, k, got, cells[x])
 					}
 				}
 				e := model[k]
@@ -586,19 +608,22 @@ func FuzzSketch(f *testing.F) {
 					e.n = min(e.n+1, maxCounter)
 				}
 				model[k] = e
-				if door {
-					if s.Additions() < before {
-						age()
+				ages := false
+				if counted {
+					adds++
+					ages = adds >= s.SampleSize()
+				}
+				if ages {
+					ageModels()
+					checkAll = true
+				}
+				if aged := s.DoorEpoch() != epoch; aged != ages {
+					t.Fatalf("op %d: key %d: the increment aged the sketch: %v, the model: %v", i, k, aged, ages)
+				}
+				for _, x := range idx {
+					if got := int(s.table[x/16] >> (4 * (x % 16)) & maxCounter); got != cells[x] {
+						t.Fatalf("op %d: key %d counter %d, model %d", i, k, got, cells[x])
 					}
-					break
-				}
-				if !counted {
-					break
-				}
-				adds++
-				if adds >= s.SampleSize() {
-					age()
-					adds = aged(adds, odd)
 				}
 			case 1:
 				got := s.Frequency(hashOf(k))
@@ -609,38 +634,36 @@ func FuzzSketch(f *testing.F) {
 				for _, x := range counterIndexes(s, hashOf(k)) {
 					want = min(want, cells[x])
 				}
-				if door && s.door.contains(s.mix(hashOf(k))) {
+				if door && held(hashOf(k)) {
 					want = min(want+1, maxCounter)
 				}
 				if got != want {
 					t.Fatalf("op %d: key %d estimate %d, the smallest of its model counters (plus the doorkeeper's one) %d", i, k, got, want)
 				}
 			case 2:
-				odd := oddCounters(s)
+				epoch := s.DoorEpoch()
 				s.Age()
 				mirror.Age()
-				age()
-				halve()
-				adds = aged(adds, odd)
+				ageModels()
+				if s.DoorEpoch() == epoch {
+					t.Fatalf("op %d: Age left the epoch", i)
+				}
 			case 3:
+				epoch := s.DoorEpoch()
 				s.Clear()
 				mirror.Clear()
 				clear(model)
 				clear(cells)
+				clear(doorBitsSet)
 				adds = 0
+				if s.DoorEpoch() == epoch {
+					t.Fatalf("op %d: Clear left the epoch", i)
+				}
 			case 4:
 				c := capacity(ops[i+1], ops[i+1]&0x40 != 0)
+				sample := sampleFactor * max(c, 1)
 				sized := max(ceilPow2(c), blockWords) == len(s.table)
-				// The agings Resize does (until the sample is below the
-				// new size), replayed on a copy for their odd counters.
-				var odds []int
-				if sized {
-					probe := s.Clone()
-					for probe.additions >= sampleFactor*max(c, 1) {
-						odds = append(odds, oddCounters(probe))
-						probe.Age()
-					}
-				}
+				newDoor := door && max(ceilPow2(8*sample), 64) != len(s.door.bits)*64
 				epoch := s.DoorEpoch()
 				s.Resize(c)
 				mirror.Resize(c)
@@ -651,24 +674,32 @@ func FuzzSketch(f *testing.F) {
 					adds = 0
 					cells = make([]int, len(s.table)*16)
 				}
-				if s.DoorEpoch() != epoch && len(odds) == 0 { // emptied without aging
+				wantEpoch := epoch
+				if newDoor { // the doorkeeper is emptied
 					for k, e := range model {
 						model[k] = entry{n: e.n}
 					}
+					clear(doorBitsSet)
+					wantEpoch++
 				}
-				for _, odd := range odds {
-					age()
-					adds = aged(adds, odd)
-					halve()
+				for adds >= sample { // ages until the sample is below the new size
+					ageModels()
+					wantEpoch++
+				}
+				if s.DoorEpoch() != wantEpoch {
+					t.Fatalf("op %d: Resize(%d) moved the epoch by %d, the model by %d", i, c, s.DoorEpoch()-epoch, wantEpoch-epoch)
 				}
 			}
 			if checkAll && !sameCounters(s, cells) {
 				t.Fatalf("op %d: the counters differ from their model", i)
 			}
+			if door && !sameDoor(s, doorBitsSet) {
+				t.Fatalf("op %d: the doorkeeper differs from its model", i)
+			}
 			if !sameSketch(s, mirror) {
 				t.Fatalf("op %d: the sketch counting with IncrementSeen differs from the one counting with Increment", i)
 			}
-			if !door && s.additions != adds {
+			if s.additions != adds {
 				t.Fatalf("op %d: sketch counted %d additions, model %d", i, s.additions, adds)
 			}
 		}
@@ -681,6 +712,20 @@ func FuzzSketch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameDoor reports whether the doorkeeper's set bits of s are exactly set.
+func sameDoor(s *Sketch, set map[uint64]bool) bool {
+	n := 0
+	for w, word := range s.door.bits {
+		for ; word != 0; word &= word - 1 {
+			if !set[uint64(w*64+bits.TrailingZeros64(word))] {
+				return false
+			}
+			n++
+		}
+	}
+	return n == len(set)
 }
 
 // sameCounters reports whether the counters of s are cells, in counters
