@@ -18,9 +18,17 @@ flags=(-race -shuffle=on -count=1)
 [ "${SHORT:-0}" = 1 ] && flags+=(-short)
 
 # Every go.mod of the repository: those git tracks, or, outside a git
-# checkout (a release archive), those on disk.
-gomods=$(git ls-files 'go.mod' '*/go.mod' 2>/dev/null) ||
+# checkout (a release archive), those on disk. A release archive unpacked in
+# another repository's work tree is inside a git checkout whose git tracks
+# none of them: git ls-files then succeeds with nothing, and no module ran.
+gomods=$(git ls-files 'go.mod' '*/go.mod' 2>/dev/null || true)
+if [ -z "$gomods" ]; then
   gomods=$(find . -name go.mod -not -path './.git/*' -not -path '*/testdata/*' | sed 's|^\./||' | sort)
+fi
+if [ -z "$gomods" ]; then
+  echo "test.sh: no go.mod found" >&2
+  exit 1
+fi
 for f in $gomods; do
   m=$(dirname "$f")
   echo "--- go test ${flags[*]} ./... in $m"

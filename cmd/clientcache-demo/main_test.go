@@ -225,3 +225,52 @@ func TestDemoDrawsOnlyItsTenants(t *testing.T) {
 		}
 	}
 }
+
+// leaky is a strategy that says it closes its connection pools but does not:
+// the hand-rolled map, which leaves its connections idle.
+type leaky struct{ *handRolled }
+
+func (leaky) closesPools() bool { return true }
+
+// TestDemoFailsWhenClosedPoolsLeaveConnectionsOpen: the demo shows that
+// clientcache's Close closes its connections ("after close" 0, and its
+// footer says only clientcache closes its pools), but a strategy that claims
+// to close its pools and leaves connections open after the wait was printed
+// with its count and the demo exited 0, the footer still saying it closed
+// them (found by a review helper).
+func TestDemoFailsWhenClosedPoolsLeaveConnectionsOpen(t *testing.T) {
+	saved := closeWait
+	closeWait = 100 * time.Millisecond // the leaky strategy's connections never close
+	defer func() { closeWait = saved }()
+	s := settings{tenants: 3, services: 1, workers: 1, requests: 3, size: 8, skew: 1.2, policy: clientcache.LRU}
+	_, err := runOne(context.Background(), s, "leaky", s.requests, func(w *fakeaws.World) (strategy, error) {
+		return leaky{&handRolled{w: w, services: s.services, m: map[string]any{}}}, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "open after") {
+		t.Fatalf("a strategy whose close left connections open: got error %v, want one saying connections were open after close", err)
+	}
+}
+
+// TestFooterDescribesOnlyTheStrategiesThatRan: the footer said "The
+// client-per-request strategy runs fewer requests" with -naive-requests 0,
+// when that strategy did not run, and with -naive-requests above -requests,
+// when it ran more.
+func TestFooterDescribesOnlyTheStrategiesThatRan(t *testing.T) {
+	const claim = "client-per-request strategy runs fewer requests"
+	for _, tc := range []struct {
+		naive int
+		want  bool
+	}{{0, false}, {20, true}, {300, false}} {
+		s := settings{tenants: 3, services: 1, workers: 1, requests: 100, naiveRequests: tc.naive, size: 8, skew: 1.2, policy: clientcache.LRU}
+		var results []result
+		if tc.naive > 0 {
+			results = append(results, result{name: "client per request", requests: int64(tc.naive), p50: time.Millisecond, p99: time.Millisecond})
+		}
+		results = append(results, result{name: "clientcache (LRU, 8)", requests: 100, p50: time.Millisecond, p99: time.Millisecond})
+		var out bytes.Buffer
+		printTable(&out, s, results)
+		if got := strings.Contains(out.String(), claim); got != tc.want {
+			t.Errorf("-naive-requests %d -requests 100: footer says %q: %v, want %v:\n%s", tc.naive, claim, got, tc.want, out.String())
+		}
+	}
+}

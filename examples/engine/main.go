@@ -123,8 +123,10 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 				default:
 					panic(err)
 				}
-				if n := int64(c.Len()); n > peak.Load() {
-					peak.Store(n)
+				// The largest Len seen: a compare-and-swap, since a plain
+				// load then store let a goroutine that saw a smaller Len
+				// overwrite a larger one stored meanwhile.
+				for n, p := int64(c.Len()), peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 				}
 			}
 		}()
@@ -152,6 +154,12 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 	fmt.Fprintf(out, "  %.0f requests/s\n", float64(requests)/elapsed.Seconds())
 	if released != uint64(opened.Load()) || closedTwice.Load() != 0 {
 		return errors.New("resources leaked or closed twice")
+	}
+	// The bound printed above, checked: after its own Add has returned, a
+	// goroutine sees at most the bound plus the inserts of the others in
+	// progress (concurrent's doc: Len() <= MaxSize() + W).
+	if peak.Load() > int64(bound+workers) {
+		return fmt.Errorf("the cache held %d resources, above its bound %d plus %d writers", peak.Load(), bound, workers)
 	}
 	return nil
 }
