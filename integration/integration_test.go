@@ -154,6 +154,12 @@ func TestTenantsAgainstKumo(t *testing.T) {
 		}
 	}
 
+	// The keys first: e.tenant may call t.Fatal, which must not run on
+	// the goroutines below.
+	tks := make([]tenantKeys, tenants)
+	for n := range tenants {
+		tks[n] = e.tenant(t, n)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, tenants*goroutines)
 	for g := range goroutines {
@@ -161,7 +167,7 @@ func TestTenantsAgainstKumo(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- useTenant(ctx, c, e.tenant(t, n), run, n, g)
+				errs <- useTenant(ctx, c, tks[n], run, n, g)
 			}()
 		}
 	}
