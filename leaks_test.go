@@ -210,7 +210,16 @@ func TestNoLeakDerivedErrorWithSTSCredentials(t *testing.T) {
 	w := newWorld(t)
 	key := w.s3Key(t, w.tenant(t, 8))
 	c := newClientCache(t, clientcache.Options{})
-	var got aws.Credentials
+	assertDerivedPrintingCredentialsLeaksNothing(t, c, key, "assumed role")
+}
+
+// assertDerivedPrintingCredentialsLeaksNothing fails t if a Derived build
+// of key that returns an error printing its client's credentials unnamed
+// (%v of aws.Credentials), or panics with such a text, hands them out;
+// what names the key's credentials in the failure. It returns the
+// credentials the build saw.
+func assertDerivedPrintingCredentialsLeaksNothing(t *testing.T, c *clientcache.Cache, key keys.Client, what string) (got aws.Credentials) {
+	t.Helper()
 	build := func(panics bool) func(cl *s3.Client) (*s3.PresignClient, error) {
 		return func(cl *s3.Client) (*s3.PresignClient, error) {
 			creds, err := cl.Options().Credentials.Retrieve(context.Background())
@@ -228,9 +237,10 @@ func TestNoLeakDerivedErrorWithSTSCredentials(t *testing.T) {
 	if got.SecretAccessKey == "" {
 		t.Fatalf("no credentials: %v", err)
 	}
-	assertNoLeak(t, "Derived (assumed role) with a build returning an error printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+	assertNoLeak(t, "Derived ("+what+") with a build returning an error printing its credentials", err, got.SecretAccessKey, got.SessionToken)
 	_, err = clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "creds-panic-text", build(true))
-	assertNoLeak(t, "Derived (assumed role) with a build panicking with a text printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+	assertNoLeak(t, "Derived ("+what+") with a build panicking with a text printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+	return got
 }
 
 // TestNoLeakProfileCredentials: a profile's credentials are the SDK's (a
@@ -258,27 +268,7 @@ func TestNoLeakProfileCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := newClientCache(t, clientcache.Options{})
-			var got aws.Credentials
-			build := func(panics bool) func(cl *s3.Client) (*s3.PresignClient, error) {
-				return func(cl *s3.Client) (*s3.PresignClient, error) {
-					creds, err := cl.Options().Credentials.Retrieve(context.Background())
-					if err != nil {
-						return nil, err
-					}
-					got = creds
-					if panics {
-						panic(fmt.Sprint("refusing ", creds))
-					}
-					return nil, fmt.Errorf("refusing %v", creds)
-				}
-			}
-			_, err = clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "creds-error", build(false))
-			if got.SecretAccessKey == "" {
-				t.Fatalf("no credentials: %v", err)
-			}
-			assertNoLeak(t, "Derived (profile "+profile+") with a build returning an error printing its credentials", err, got.SecretAccessKey, got.SessionToken)
-			_, err = clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "creds-panic-text", build(true))
-			assertNoLeak(t, "Derived (profile "+profile+") with a build panicking with a text printing its credentials", err, got.SecretAccessKey, got.SessionToken)
+			got := assertDerivedPrintingCredentialsLeaksNothing(t, c, key, "profile "+profile)
 			// A client constructor's panic (another client identity of the
 			// same config, so that it is built anew).
 			key2, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3", Region: "us-west-2"})

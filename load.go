@@ -653,13 +653,8 @@ var errFetchTimeout = errors.New("clientcache: a credential fetch took longer th
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	p.calls.Add(1)
-	ctx, end := p.life.begin(ctx)
+	ctx, end := p.life.bound(ctx, p.timeout)
 	defer end()
-	if p.timeout > 0 {
-		var cancelTimeout context.CancelFunc
-		ctx, cancelTimeout = context.WithTimeoutCause(ctx, p.timeout, errFetchTimeout)
-		defer cancelTimeout()
-	}
 	creds, err := p.p.Retrieve(ctx)
 	if err == nil {
 		p.issued.record(creds)
@@ -676,13 +671,8 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 func (c *Cache) boundCalls(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("clientcache.CredentialCallBounds",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			ctx, end := c.fetches.begin(ctx)
+			ctx, end := c.fetches.bound(ctx, c.loadTimeout)
 			defer end()
-			if c.loadTimeout > 0 {
-				var cancelTimeout context.CancelFunc
-				ctx, cancelTimeout = context.WithTimeoutCause(ctx, c.loadTimeout, errFetchTimeout)
-				defer cancelTimeout()
-			}
 			out, md, err := next.HandleInitialize(ctx, in)
 			return out, md, withCause(ctx, err)
 		}), middleware.Before)
@@ -736,6 +726,20 @@ func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
 		stop()
 		cancel(nil)
 		l.inFlight.Done()
+	}
+}
+
+// bound is begin for a fetch bounded by timeout too (Options.LoadTimeout;
+// 0: none), whose end is then errFetchTimeout.
+func (l *fetchLife) bound(ctx context.Context, timeout time.Duration) (_ context.Context, end func()) {
+	ctx, endLife := l.begin(ctx)
+	if timeout <= 0 {
+		return ctx, endLife
+	}
+	ctx, cancelTimeout := context.WithTimeoutCause(ctx, timeout, errFetchTimeout)
+	return ctx, func() {
+		cancelTimeout()
+		endLife()
 	}
 }
 
