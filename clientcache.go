@@ -131,7 +131,9 @@ type Options struct {
 	// would outlive the load it holds up. A refresh that fails is not kept:
 	// the next use of the credentials fetches again. A fetch or call that
 	// ends at the bound fails with an error that names this option (and
-	// matches context.DeadlineExceeded).
+	// matches context.DeadlineExceeded); a credential_process killed at it
+	// fails with the SDK's *processcreds.ProviderError ("credential process
+	// timed out"), which does neither.
 	// 0 means no bound beyond the SDK's own; Close cancels loads and those
 	// fetches and calls in flight either way.
 	// A client's constructor, a Derived build and named load options are

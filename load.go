@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache/concurrent"
+	"github.com/clientcache/clientcache/internal/endcause"
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/keys"
 )
@@ -648,8 +649,13 @@ type countingProvider struct {
 	timeout time.Duration  // Options.LoadTimeout; 0: none
 }
 
-// errFetchTimeout is the cause of a fetch's end at Options.LoadTimeout.
-var errFetchTimeout = errors.New("clientcache: a credential fetch took longer than Options.LoadTimeout")
+// errFetchTimeout is the cause of a fetch's end at Options.LoadTimeout,
+// errFetchClosed that of one Close ended; each matches the context's error
+// too (see endcause), and errFetchClosed ErrClosed.
+var (
+	errFetchTimeout = endcause.Timeout("clientcache: a credential fetch took longer than Options.LoadTimeout")
+	errFetchClosed  = endcause.Cancel(ErrClosed.Error(), ErrClosed)
+)
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	p.calls.Add(1)
@@ -679,8 +685,9 @@ func (c *Cache) boundCalls(stack *middleware.Stack) error {
 }
 
 // fetchLife is the life of a cache's credential fetches: those in flight
-// at Close end with it (cause ErrClosed), and Close waits for them to
-// return, as it waits for the loads and builds it cancels. A fetch begun
+// at Close end with it (cause errFetchClosed, which matches ErrClosed), and
+// Close waits for them to return, as it waits for the loads and builds it
+// cancels. A fetch begun
 // while Close runs (a build Close waits for may start one) fails at once
 // with ErrClosed: unbounded, it would hold Close up for as long as its
 // endpoint takes. A fetch begun after Close returned, by a client the
@@ -713,7 +720,7 @@ func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
 	switch l.state {
 	case fetchesClosing:
 		l.mu.RUnlock()
-		cancel(ErrClosed)
+		cancel(errFetchClosed)
 		return ctx, func() { cancel(nil) }
 	case fetchesClosed:
 		l.mu.RUnlock()
@@ -721,7 +728,7 @@ func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
 	}
 	l.inFlight.Add(1)
 	l.mu.RUnlock()
-	stop := context.AfterFunc(l.life, func() { cancel(ErrClosed) })
+	stop := context.AfterFunc(l.life, func() { cancel(errFetchClosed) })
 	return ctx, func() {
 		stop()
 		cancel(nil)
@@ -770,7 +777,7 @@ func withCause(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	if cause := context.Cause(ctx); cause == ErrClosed || cause == errFetchTimeout {
+	if cause := context.Cause(ctx); cause == errFetchClosed || cause == errFetchTimeout {
 		if !errors.Is(err, cause) {
 			return fmt.Errorf("%w: %w", cause, err)
 		}

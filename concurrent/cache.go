@@ -12,6 +12,8 @@ import (
 	"weak"
 
 	"github.com/puzpuzpuz/xsync/v4"
+
+	"github.com/clientcache/clientcache/internal/endcause"
 )
 
 // Cache is a bounded, concurrent map from K to V with LRU or W-TinyLFU
@@ -159,7 +161,7 @@ func newCache[K comparable, V any](o Options[K, V], placeholder bool) (*Cache[K,
 		loadTimeout: o.LoadTimeout,
 	}
 	if o.LoadTimeout > 0 {
-		c.loadTimeoutErr = fmt.Errorf("concurrent: the load ran past Options.LoadTimeout (%v)", o.LoadTimeout)
+		c.loadTimeoutErr = endcause.Timeout(fmt.Sprintf("concurrent: the load ran past Options.LoadTimeout (%v)", o.LoadTimeout))
 	}
 	if o.Clock != nil {
 		c.exp.epoch = clockNow // New calls Now once, in validated

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
+
+	"github.com/clientcache/clientcache/internal/endcause"
 )
 
 var (
@@ -405,7 +407,7 @@ func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loa
 	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, node: &cl.loadNode, parent: parent})
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stop := context.AfterFunc(c.closeCtx, func() { cancel(ErrClosed) })
+	stop := context.AfterFunc(c.closeCtx, func() { cancel(errLoadClosed) })
 	defer stop()
 	if c.loadTimeout > 0 {
 		var cancelTimeout context.CancelFunc
@@ -473,6 +475,10 @@ func loadEnded(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// errLoadClosed is the cause of a load's end at Close.
+// It matches context.Canceled and ErrClosed (see endcause).
+var errLoadClosed = endcause.Cancel(ErrClosed.Error(), ErrClosed)
 
 // callLoader calls loader, turning a panic into a *LoaderPanicError.
 func callLoader[V any](ctx context.Context, loader func(context.Context) (V, error)) (v V, err error) {
