@@ -142,10 +142,10 @@ func (s *Sketch) Resize(capacity int) {
 }
 
 // Additions returns the number of increments counted in the current
-// sample. When the sketch ages it drops to half of itself less a quarter of
-// the odd counters, what the halving's rounding took off them (see
-// [Sketch.Age]): to much less than half when most counted keys were seen
-// once. [Sketch.Clear], and a [Sketch.Resize] that changes the table's
+// sample. When the sketch ages it drops to half of what is left once a
+// quarter of the odd counters, what the halving's rounding takes off them,
+// is taken off ((additions - odd/4) / 2, see [Sketch.Age]): to much less
+// than half when most counted keys were seen once. [Sketch.Clear], and a [Sketch.Resize] that changes the table's
 // size, reset it to 0.
 func (s *Sketch) Additions() int { return s.additions }
 
