@@ -670,7 +670,9 @@ func (c *Cache[K, V]) Sync() {
 // Clear removes every entry, handing each to OnEvict with cause [Cleared]
 // in eviction order, and detaches the loads in flight (their results go to
 // their waiters but are not stored). Entries stored concurrently with Clear
-// may survive it.
+// may survive it. With LFU, Clear allocates the policy a new frequency
+// sketch and tables sized from the bound, as New does, and leaves the old
+// ones to the garbage collector.
 func (c *Cache[K, V]) Clear() {
 	c.mustBeUsable("Clear")
 	c.loads.Range(func(_ K, cl *call[V]) bool {
