@@ -556,6 +556,14 @@ func TestLoadEndsItsRoleCall(t *testing.T) {
 	})
 }
 
+// cacheEnds are the two ways the cache ends a fetch or a load of its own:
+// Options.LoadTimeout (300 ms), or, with no timeout, Close (which the test
+// calls).
+var cacheEnds = []struct {
+	name string
+	o    clientcache.Options
+}{{"LoadTimeout", clientcache.Options{LoadTimeout: 300 * time.Millisecond}}, {"Close", clientcache.Options{}}}
+
 // TestSourceRefreshEndsWithItsBounds: an assumed role's load can wait for
 // its source identity's refresh (the source's credentials expired), which
 // aws.CredentialsCache runs under a context that never ends, because
@@ -563,10 +571,7 @@ func TestLoadEndsItsRoleCall(t *testing.T) {
 // bounds that refresh as it bounds a load, and Close cancels it. It once
 // outlived the load it held up, and Close, for as long as STS took.
 func TestSourceRefreshEndsWithItsBounds(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		o    clientcache.Options
-	}{{"LoadTimeout", clientcache.Options{LoadTimeout: 300 * time.Millisecond}}, {"Close", clientcache.Options{}}} {
+	for _, tc := range cacheEnds {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			t.Cleanup(w.sts.CloseClientConnections) // a call still stalled (the defect) ends before the endpoint's Close
@@ -748,10 +753,7 @@ func TestKeptClientRefreshesAfterClose(t *testing.T) {
 // (context deadline exceeded, context canceled), and the causes the cache
 // set were lost.
 func TestRefreshErrorNamesItsBound(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		o    clientcache.Options
-	}{{"LoadTimeout", clientcache.Options{LoadTimeout: 300 * time.Millisecond}}, {"Close", clientcache.Options{}}} {
+	for _, tc := range cacheEnds {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			t.Cleanup(w.sts.CloseClientConnections)
