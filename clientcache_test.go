@@ -640,41 +640,58 @@ func TestDefaultChainRefreshEndsAtClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
-		refreshEndsAtClose(t, cfgKey, func() { // the next call stalls
+		refreshEndsAtClose(t, clientcache.Options{}, cfgKey, func() { // the next call stalls
 			stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} })
 		}, stssrv.InFlight, stssrv)
 	})
-	t.Run("container endpoint", func(t *testing.T) {
-		var stall atomic.Bool
-		var inFlight atomic.Int64
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if stall.Load() {
-				inFlight.Add(1)
-				defer inFlight.Add(-1)
-				<-r.Context().Done()
-				panic(http.ErrAbortHandler)
+	// The container provider's calls are bounded through its API options,
+	// which named EndpointCredentialOptions may replace (here with an
+	// empty list): the bound held only while they appended.
+	for _, named := range []struct {
+		name string
+		opts map[string][]func(*config.LoadOptions) error
+	}{
+		{"container endpoint", nil},
+		{"container endpoint, API options replaced", map[string][]func(*config.LoadOptions) error{
+			"replaced": {config.WithEndpointCredentialOptions(func(o *endpointcreds.Options) { o.APIOptions = nil })},
+		}},
+	} {
+		t.Run(named.name, func(t *testing.T) {
+			var stall atomic.Bool
+			var inFlight atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if stall.Load() {
+					inFlight.Add(1)
+					defer inFlight.Add(-1)
+					<-r.Context().Done()
+					panic(http.ErrAbortHandler)
+				}
+				_ = json.NewEncoder(w).Encode(map[string]string{"AccessKeyId": "AKIDCONTAINER", "SecretAccessKey": baseSecret,
+					"Token": "container-token", "Expiration": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)})
+			}))
+			t.Cleanup(srv.Close)
+			t.Cleanup(srv.CloseClientConnections)
+			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/creds")
+			in := keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()}
+			for name := range named.opts {
+				in.Name = name
 			}
-			_ = json.NewEncoder(w).Encode(map[string]string{"AccessKeyId": "AKIDCONTAINER", "SecretAccessKey": baseSecret,
-				"Token": "container-token", "Expiration": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)})
-		}))
-		t.Cleanup(srv.Close)
-		t.Cleanup(srv.CloseClientConnections)
-		t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/creds")
-		cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		refreshEndsAtClose(t, cfgKey, func() { stall.Store(true) }, inFlight.Load, nil)
-	})
+			cfgKey, err := keys.NewConfig(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refreshEndsAtClose(t, clientcache.Options{LoadOptions: named.opts}, cfgKey, func() { stall.Store(true) }, inFlight.Load, nil)
+		})
+	}
 }
 
 // refreshEndsAtClose loads key, whose credentials the endpoint issues
 // expired, makes the endpoint stall (stall), starts a refresh, closes the
 // cache, and fails unless the refresh's call ends (inFlight 0) and, if srv
 // is not nil, its connection closes.
-func refreshEndsAtClose(t *testing.T, key keys.Config, stall func(), inFlight func() int64, srv interface{ OpenConnections() int64 }) {
+func refreshEndsAtClose(t *testing.T, o clientcache.Options, key keys.Config, stall func(), inFlight func() int64, srv interface{ OpenConnections() int64 }) {
 	t.Helper()
-	c := newUnclosedCache(t, clientcache.Options{})
+	c := newUnclosedCache(t, o)
 	cfg := retrieve(t, c, key, "")
 	stall()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -429,7 +430,9 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// The SDK's providers refresh through clients built from this
 		// load: boundCalls, added to those clients' API options after the
 		// named options' (the container provider's included: the SDK
-		// gives it the config's), bounds each of their calls.
+		// gives it the config's, and it is added again below, after named
+		// EndpointCredentialOptions that may replace them), bounds each of
+		// their calls.
 		opts := append(c.configOptions(pkey), refuseSecretLogMode(key), config.WithAPIOptions([]func(*middleware.Stack) error{c.boundCalls}))
 		// DefaultsMode auto made the first load ask IMDS for the instance's
 		// region: the second gets the mode that answer resolved to
@@ -454,6 +457,11 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 				if theirs != nil {
 					theirs(eo)
 				}
+				// Theirs may have replaced the API options the SDK copied
+				// from the config, boundCalls with them: it goes back
+				// (boundCalls adds itself once). The list is the config's:
+				// clipped, the append cannot write into it.
+				eo.APIOptions = append(slices.Clip(eo.APIOptions), c.boundCalls)
 			}
 			return nil
 		})
@@ -674,8 +682,14 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 // aws.CredentialsCache runs them, under a context that never ends: as
 // countingProvider bounds the fetches of the cache's own providers, Close
 // ends a call in flight, and so does Options.LoadTimeout.
+//
+// It adds itself once to a stack: the container provider's options list it
+// twice (see credentialsFor).
 func (c *Cache) boundCalls(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("clientcache.CredentialCallBounds",
+	if _, ok := stack.Initialize.Get(boundCallsID); ok {
+		return nil
+	}
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc(boundCallsID,
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			ctx, end := c.fetches.bound(ctx, c.loadTimeout)
 			defer end()
@@ -683,6 +697,9 @@ func (c *Cache) boundCalls(stack *middleware.Stack) error {
 			return out, md, withCause(ctx, err)
 		}), middleware.Before)
 }
+
+// boundCallsID is boundCalls' middleware's ID.
+const boundCallsID = "clientcache.CredentialCallBounds"
 
 // fetchLife is the life of a cache's credential fetches: those in flight
 // at Close end with it (cause errFetchClosed, which matches ErrClosed), and
