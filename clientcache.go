@@ -175,6 +175,12 @@ type Options struct {
 	// *http.Transport). With a key's CABundle, an HTTP client they set
 	// must be an *awshttp.BuildableClient, the only kind the SDK adds a CA
 	// bundle to: another fails the load with ErrInvalid naming the options.
+	// A CA bundle the SDK adds to it (the key's, a profile's ca_bundle) goes
+	// to a copy whose RootCAs are its own: the certificate pool of the
+	// caller's client, which other identities may use, is left as it was.
+	// Such a copy, which the caller never sees, is the cache's: with the
+	// key's CABundle it is the identity's pool, closed with it; a profile's
+	// credential calls go through one that keeps no idle connection.
 	// They may set a credentials provider (config.WithCredentialsProvider)
 	// only for keys whose credentials are the default chain or a profile's,
 	// which the SDK resolves from the options (the provider then stands for

@@ -148,23 +148,46 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// identity's pool, taken out of it below, does (newTransport).
 	// The SDK adds a CA bundle only to a BuildableClient: a key's CABundle
 	// with another client of the caller's failed with the SDK's error,
-	// which named neither.
-	var own *awshttp.BuildableClient
+	// which named neither. It adds one (the key's, a profile's ca_bundle,
+	// AWS_CA_BUNDLE) to a BuildableClient by appending it, in place, to
+	// the RootCAs its transport has, which every copy of it shares: a
+	// caller's BuildableClient is given to the load as a copy with RootCAs
+	// of its own (callers is the caller's, theirs the copy), so that the
+	// caller's pool, and the other identities using it, do not come to
+	// trust this identity's CA bundle.
+	var own, callers, theirs *awshttp.BuildableClient
 	opts = append(opts, func(o *config.LoadOptions) error {
 		if o.HTTPClient == nil {
 			own = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 			o.HTTPClient = own
 			return nil
 		}
-		if _, ok := o.HTTPClient.(*awshttp.BuildableClient); !ok && key.CABundle() != nil {
+		b, ok := o.HTTPClient.(*awshttp.BuildableClient)
+		if !ok && key.CABundle() != nil {
 			return invalid(fmt.Sprintf("Options.LoadOptions[%q]", key.Name()),
 				"sets an HTTP client (%T) that the key's CABundle cannot be added to (the SDK adds one only to an *awshttp.BuildableClient): give that client the trust itself and leave keys.ConfigInput.CABundle empty, or set a BuildableClient", o.HTTPClient)
+		}
+		if ok {
+			callers, theirs = b, b.WithTransportOptions(ownRootCAs)
+			o.HTTPClient = theirs
 		}
 		return nil
 	})
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("clientcache: loading config %v: %w", key, err)
+	}
+	// The load's own pool: the cache's BuildableClient, or a copy the SDK
+	// made of it, or of the caller's, to add a CA bundle. The caller never
+	// sees such a copy of its client, so its connections are the cache's
+	// too: made the identity's pool, they close with it.
+	owned := own != nil
+	if theirs != nil {
+		if cfg.HTTPClient == theirs {
+			cfg.HTTPClient = callers // no CA bundle added: the caller's, as given
+		} else {
+			owned = true
+		}
 	}
 	// A caller's HTTP client (a BuildableClient included) is used as given,
 	// and its connections are the caller's. The cache's own is the
@@ -181,14 +204,13 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			tr.release()
 		}
 	}()
-	if own != nil {
-		// Ours, or the copy of it LoadDefaultConfig made to add a CA bundle.
+	if owned {
 		b, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
 		if !ok {
 			return nil, fmt.Errorf("clientcache: loading config %v: the SDK replaced the cache's HTTP client with a %T", key, cfg.HTTPClient)
 		}
 		buildable = withDefaultsMode(b, cfg)
-		tr = newTransport(buildable, &c.poolsReleased)
+		tr = newTransport(buildable, own != nil, &c.poolsReleased)
 		cfg.HTTPClient = tr.client
 	}
 
@@ -400,7 +422,9 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// own options, not the config's: it is given the same one, unless
 		// named load options' EndpointCredentialOptions set another. With an
 		// HTTP client of the caller's (buildable nil), that client is used as
-		// given where the SDK uses it, and not by the container provider,
+		// given where the SDK uses it (a BuildableClient as a copy whose
+		// RootCAs are its own, for a profile's CA bundle, as in loadConfig),
+		// and not by the container provider,
 		// which the SDK never gives it (its authorization token is not for
 		// the caller's transport): that one gets a BuildableClient of the
 		// cache's that keeps no idle connection.
@@ -425,6 +449,13 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 			containerHC = hc
 		} else {
 			hc = cfg.HTTPClient
+			if b, ok := hc.(*awshttp.BuildableClient); ok {
+				// A copy: a profile's own CA bundle goes to RootCAs of its
+				// own, as in loadConfig, and the copy, whose pool neither
+				// the caller nor the cache can reach, keeps no idle
+				// connection, as the cache's copies do.
+				hc = b.WithTransportOptions(noKeepAlive, ownRootCAs)
+			}
 			containerHC = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
 		}
 		// The SDK's providers refresh through clients built from this

@@ -58,15 +58,17 @@ type transport struct {
 	genMu    sync.Mutex // held to replace a sealed generation
 }
 
-// newTransport takes the transport out of the cache's own buildable client
-// (whose own transport is a private clone nobody could close), keeping
-// everything configured on it: a custom CA bundle, the defaults mode's
-// timeouts, its request timeout. Only keep-alive is turned back on: the
-// buildable client keeps none, for the copies the SDK makes of it (see
-// loadConfig).
-func newTransport(from *awshttp.BuildableClient, closes *atomic.Int64) *transport {
+// newTransport takes the transport out of a buildable client of the
+// cache's (whose own transport is a private clone nobody could close),
+// keeping everything configured on it: a custom CA bundle, the defaults
+// mode's timeouts, its request timeout. keepAlive turns keep-alive back on:
+// the cache's buildable client keeps none, for the copies the SDK makes of
+// it; a copy of the caller's keeps the caller's setting (see loadConfig).
+func newTransport(from *awshttp.BuildableClient, keepAlive bool, closes *atomic.Int64) *transport {
 	tr := from.GetTransport()
-	tr.DisableKeepAlives = false
+	if keepAlive {
+		tr.DisableKeepAlives = false
+	}
 	t := &transport{template: tr, dial: tr.DialContext, closes: closes}
 	if t.dial == nil {
 		t.dial = new(net.Dialer).DialContext // net/http's own default

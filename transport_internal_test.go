@@ -25,7 +25,7 @@ import (
 // request of it can be in flight), not kept, idle, for the idle timeout.
 func TestSealedGenerationClosesALateConnection(t *testing.T) {
 	var closes atomic.Int64
-	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	tr := newTransport(awshttp.NewBuildableClient(), true, &closes)
 	g := tr.gen.Load()
 	tr.release()
 	if g.state.Load() != sealed {
@@ -48,7 +48,7 @@ func TestSealedGenerationClosesALateConnection(t *testing.T) {
 // opens a new one, which its own exit seals.
 func TestGenerationIsSealedByTheLastRequestInFlight(t *testing.T) {
 	var closes atomic.Int64
-	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	tr := newTransport(awshttp.NewBuildableClient(), true, &closes)
 	g0 := tr.enter()
 	tr.release()
 	if s := g0.state.Load(); s != inFlight {
@@ -91,12 +91,12 @@ func TestUnreleasedPoolForgetsClosedConnections(t *testing.T) {
 	}))
 	defer proxy.Close()
 	var closes atomic.Int64
-	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	tr := newTransport(awshttp.NewBuildableClient(), true, &closes)
 	defer tr.release()
 	proxied := newTransport(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		pu, _ := url.Parse(proxy.URL)
 		tr.Proxy = http.ProxyURL(pu)
-	}), &closes)
+	}), true, &closes)
 	defer proxied.release()
 	for range 50 {
 		if resp, err := tr.client.Get(plain.URL); err == nil {
@@ -129,7 +129,7 @@ func TestUnreleasedPoolForgetsClosedConnections(t *testing.T) {
 // running.
 func TestReqBodiesCountOnce(t *testing.T) {
 	var closes atomic.Int64
-	tr := newTransport(awshttp.NewBuildableClient(), &closes)
+	tr := newTransport(awshttp.NewBuildableClient(), true, &closes)
 	defer tr.release()
 	before := runtime.NumGoroutine()
 	for i := range 400 {
