@@ -80,7 +80,7 @@ type ConfigInput struct {
 	Region string
 	// Profile is the shared config profile (config.WithSharedConfigProfile):
 	// 1-256 bytes of text without control characters, surrounding white space,
-	// square brackets, "#" or ";" (no shared file could name the profile).
+	// "#" or ";" (no shared file could name the profile).
 	Profile string
 	// SharedConfigFiles and SharedCredentialsFiles are the shared files to
 	// read, in order (later files win). As in the SDK, nil keeps the SDK's
@@ -90,10 +90,11 @@ type ConfigInput struct {
 	SharedConfigFiles      []string
 	SharedCredentialsFiles []string
 	// Endpoint is the base endpoint of every client (aws.Config.BaseEndpoint):
-	// an absolute http or https URL with a host (a name of valid UTF-8
-	// without "%" once decoded, or an IPv6 address in brackets) and no user
-	// information, query or fragment. Normalised: scheme and the host's
-	// ASCII letters lowercased, the scheme's default port dropped, a path of
+	// an absolute http or https URL with a host (an ASCII name without "%"
+	// once decoded, a non-ASCII name written in Punycode, or an IPv6 address
+	// in brackets without a zone: the SDK would sign what net/http does not
+	// send) and no user information, query or fragment. Normalised:
+	// scheme and the host's letters lowercased, the scheme's default port dropped, a path of
 	// "/" alone dropped (any other path is kept as given: "https://h/p/" is
 	// not "https://h/p" to the SDK). At most 2048 bytes, as given and once
 	// normalised (escaping can lengthen the path).

@@ -139,7 +139,7 @@ func StaticCredentials(in StaticInput) (Credentials, error) {
 // ProfileCredentials returns the identity of the credentials of a named
 // profile in the shared config and credentials files (which files: see
 // [ConfigInput]). The name must be 1-256 bytes of text without control
-// characters, surrounding white space, square brackets, "#" or ";".
+// characters, surrounding white space, "#" or ";".
 func ProfileCredentials(profile string) (Credentials, error) {
 	if r := checkProfile(profile); r != "" {
 		return Credentials{}, fieldErr("Credentials.Profile", r)

@@ -42,9 +42,9 @@
 // Inputs are rewritten only where two spellings mean the same thing to the
 // SDK; everything else is kept as given and compared exactly.
 //
-//   - Endpoints (config, client, STS): scheme and the ASCII letters of the
-//     host lowercased (an IPv6 zone excepted; a non-ASCII letter is another
-//     host name); the scheme's default port ("80", "443", written so)
+//   - Endpoints (config, client, STS): scheme and host lowercased (a host
+//     name must be ASCII, Punycode for a non-ASCII one, and an IPv6 address
+//     has no zone); the scheme's default port ("80", "443", written so)
 //     dropped, any other port kept as given; a path of a single "/" dropped
 //     (any other path is kept, a trailing "/" included: the SDK sends an
 //     operation whose path is "/" to "/p/" on "https://h/p/" and to "/p" on

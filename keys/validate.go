@@ -250,10 +250,12 @@ func checkText(s string, max int) string {
 	return ""
 }
 
-// Profile names: 1-256 bytes of text without surrounding white space,
-// square brackets, "#" or ";" (a shared config file could not name the
-// profile: the SDK's ini parser ends a section line at a "#" or ";", a
-// comment).
+// Profile names: 1-256 bytes of text without surrounding white space, "#"
+// or ";" (a shared config file could not name the profile: the SDK's ini
+// parser ends a section line at a "#" or ";", a comment, and trims the
+// name). Square brackets are allowed: the parser reads a section name as
+// the text between the line's first "[" and its last "]", so
+// "[profile a]b]" names the profile "a]b".
 func checkProfile(s string) string {
 	if s == "" {
 		return "must not be empty"
@@ -263,9 +265,6 @@ func checkProfile(s string) string {
 	}
 	if strings.TrimSpace(s) != s {
 		return "has leading or trailing white space"
-	}
-	if strings.ContainsAny(s, "[]") {
-		return "contains a square bracket"
 	}
 	if strings.ContainsAny(s, "#;") {
 		return `contains "#" or ";", which start a comment in the shared files`
@@ -351,14 +350,13 @@ func checkSecret(s string, max int) string {
 const maxEndpoint = 2048
 
 // Endpoints. A base endpoint must be an absolute http or https URL with a
-// host (an IPv6 address in brackets, or a name of valid UTF-8 without "%"
-// once its escapes are decoded), and without user information, query or
-// fragment. It is normalised:
+// host (an IPv6 address in brackets, without a zone, or an ASCII name
+// without "%" once its escapes are decoded: a non-ASCII name must be written
+// in Punycode; the SDK signs the host as given, while net/http sends a name
+// in Punycode and an address without its zone), and
+// without user information, query or fragment. It is normalised:
 //
-//   - the scheme and the ASCII letters of the host are lowercased (both are
-//     case-insensitive in ASCII, and only there: net/http sends a non-ASCII
-//     host name as given; the zone of an IPv6 literal, an interface name, is
-//     kept as given);
+//   - the scheme and the host are lowercased;
 //   - a port written as the scheme's default ("80" for http, "443" for
 //     https) is dropped; any other port is kept as given, leading zeros
 //     included (the SDK sends "Host: h:0443" for "https://h:0443");
@@ -409,20 +407,14 @@ func normalizeEndpoint(raw string) (string, string) {
 		return "", "has an IPv6 address without brackets (write http://[::1]:port)"
 	}
 	if strings.Contains(host, ":") {
-		// An IPv6 literal: lowercase the address but not the zone, an
-		// interface name that may be case-sensitive; escape the zone again.
-		addr, zone, hasZone := strings.Cut(host, "%")
-		host = "[" + asciiLower(addr) + "]"
-		if hasZone {
-			// url.URL escapes the zone as a parse reads it ("%25" for the
-			// separator, "%20" for a space), so the result normalises to
-			// itself; a zone it cannot write back is refused.
-			lit := asciiLower(addr) + "%" + zone
-			host = strings.TrimPrefix((&url.URL{Host: "[" + lit + "]"}).String(), "//")
-			if back, err := url.Parse("http://" + host); err != nil || back.Hostname() != lit {
-				return "", "has an IPv6 zone that cannot be written back as a URL"
-			}
+		// An IPv6 literal. A zone ("[fe80::1%25en0]") cannot be signed: the
+		// SDK signs the host with its zone while net/http leaves the zone
+		// out of the Host header it sends ("[fe80::1]"), so the service
+		// computes another signature and refuses every signed request.
+		if strings.Contains(host, "%") {
+			return "", "has an IPv6 zone, which net/http leaves out of the Host header while the SDK signs it, so every signed request would fail"
 		}
+		host = "[" + asciiLower(host) + "]"
 	} else {
 		// url.Parse has decoded the host's escapes: "%25" gives a "%" that
 		// the normalised endpoint could not hold unescaped (it would not
@@ -433,9 +425,17 @@ func normalizeEndpoint(raw string) (string, string) {
 		if strings.Contains(host, "%") {
 			return "", "has a percent sign in its host name (only an IPv6 zone may hold one)"
 		}
-		// Host names are case-insensitive in ASCII only: net/http sends a
-		// non-ASCII name as given (in Punycode), so strings.ToLower would
-		// name another host ("\u212Aey" is not "key").
+		// A non-ASCII name cannot be signed: the SDK signs the host as
+		// given ("\u00e9.example") while net/http sends it in Punycode
+		// ("Host: xn--9ca.example"), so the service computes another
+		// signature and refuses every signed request. In Punycode, the
+		// name the wire carries, it works.
+		for i := 0; i < len(host); i++ {
+			if host[i] >= utf8.RuneSelf {
+				return "", "has a non-ASCII host name, which the SDK signs as given while net/http sends it in Punycode, so every signed request would fail: write it in Punycode (xn--...)"
+			}
+		}
+		// Host names are case-insensitive in ASCII.
 		host = asciiLower(host)
 	}
 	if p := u.Port(); p != "" {

@@ -1,16 +1,25 @@
 package keys_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -127,7 +136,7 @@ func TestValidationErrors(t *testing.T) {
 		{"region loose trailing dash", cfg(keys.ConfigInput{Region: "auto-", Endpoint: "https://r2.example"}), "Config.Region"},
 		// Config.Profile
 		{"profile leading space", cfg(keys.ConfigInput{Profile: " prod"}), "Config.Profile"},
-		{"profile bracket", cfg(keys.ConfigInput{Profile: "[prod]"}), "Config.Profile"},
+		{"profile comment", cfg(keys.ConfigInput{Profile: "prod#1"}), "Config.Profile"},
 		{"profile control", cfg(keys.ConfigInput{Profile: "pr\nod"}), "Config.Profile"},
 		{"profile too long", cfg(keys.ConfigInput{Profile: strings.Repeat("p", 257)}), "Config.Profile"},
 		{"profile invalid UTF-8", cfg(keys.ConfigInput{Profile: "pro\xffd"}), "Config.Profile"},
@@ -196,7 +205,7 @@ func TestValidationErrors(t *testing.T) {
 		{"token too long", st(keys.StaticInput{AccessKeyID: "AKID", SecretAccessKey: keys.NewSecret("s"), SessionToken: keys.NewSecret(strings.Repeat("t", 16385))}), "Credentials.Static.SessionToken"},
 		// Profile credentials
 		{"profile credentials empty", func() error { _, err := keys.ProfileCredentials(""); return err }, "Credentials.Profile"},
-		{"profile credentials bracket", func() error { _, err := keys.ProfileCredentials("a]"); return err }, "Credentials.Profile"},
+		{"profile credentials comment", func() error { _, err := keys.ProfileCredentials("a;"); return err }, "Credentials.Profile"},
 
 		// Assume role
 		{"role ARN missing", func() error {
@@ -589,7 +598,7 @@ func TestCABundleCheckAgreesWithThePool(t *testing.T) {
 }
 
 // TestProfileNamesNoFileCanHoldAreRefused pins that a profile name the
-// shared files cannot hold is refused, as square brackets are: the SDK's
+// shared files cannot hold is refused: the SDK's
 // ini parser cuts a section line at its first "#" or ";" (a comment), so
 // "[profile team#1]" names no profile and LoadDefaultConfig with that
 // profile fails at load time ("failed to get shared config profile").
@@ -758,5 +767,154 @@ func TestEndpointVariantsWithACustomEndpointAreRefused(t *testing.T) {
 	}
 	if _, err := keys.NewClient(keys.ClientInput{Config: dsCfg, Service: "s3", S3: keys.S3Options{UseAccelerate: true}}); err != nil {
 		t.Errorf("accelerate with dual-stack, accepted by the SDK, refused here: %v", err)
+	}
+}
+
+// TestProfileNamesWithSquareBracketsAreAccepted pins a refusal of profile
+// names the shared files do hold: Profile and ProfileCredentials refused any
+// square bracket ("no shared file could name the profile"), but the SDK's
+// ini parser reads a section line as the text between its first "[" and its
+// last "]", so "[profile a]b]" names the profile "a]b" and "[[prod]]" (in
+// the credentials file) names "[prod]". LoadDefaultConfig loads those
+// profiles; the keys refused them.
+func TestProfileNamesWithSquareBracketsAreAccepted(t *testing.T) {
+	for _, p := range []string{"[prod]", "a]", "a]b", "[x", "team[1]"} {
+		dir := t.TempDir()
+		cfgFile, credFile := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+		if err := os.WriteFile(cfgFile, []byte("[profile "+p+"]\nregion = eu-west-3\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(credFile, []byte("["+p+"]\naws_access_key_id = AKIDBRACKET\naws_secret_access_key = not-a-secret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := config.LoadSharedConfigProfile(context.Background(), p, func(o *config.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = []string{cfgFile}, []string{credFile}
+		})
+		if err != nil || sc.Region != "eu-west-3" || sc.Credentials.AccessKeyID != "AKIDBRACKET" {
+			t.Fatalf("profile %q: the SDK does not load it from the shared files (region %q, error %v)", p, sc.Region, err)
+		}
+		if _, err := keys.ProfileCredentials(p); err != nil {
+			t.Errorf("ProfileCredentials(%q), a profile the shared files hold: %v", p, err)
+		}
+		if _, err := keys.NewConfig(keys.ConfigInput{Profile: p}); err != nil {
+			t.Errorf("NewConfig with Profile %q, a profile the shared files hold: %v", p, err)
+		}
+	}
+}
+
+// sigv4Survives reports whether an STS request the SDK signs for endpoint
+// still verifies once net/http has put it on the wire: the request is
+// written as net/http writes it, read back as a server reads it, and signed
+// again from what the server received, as AWS does to verify it.
+func sigv4Survives(t *testing.T, endpoint string) bool {
+	t.Helper()
+	c := &requestCapture{}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), HTTPClient: c, RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", "")}
+	_, _ = sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), nil)
+	if c.req == nil {
+		t.Fatalf("endpoint %q: no request sent", endpoint)
+	}
+	var wire bytes.Buffer
+	if err := c.req.Write(&wire); err != nil {
+		t.Fatalf("endpoint %q: writing the request: %v", endpoint, err)
+	}
+	got, err := http.ReadRequest(bufio.NewReader(&wire))
+	if err != nil {
+		t.Fatalf("endpoint %q: reading the request back: %v", endpoint, err)
+	}
+	body, _ := io.ReadAll(got.Body)
+	when, err := time.Parse("20060102T150405Z", got.Header.Get("X-Amz-Date"))
+	if err != nil {
+		t.Fatalf("endpoint %q: no signing time", endpoint)
+	}
+	check, _ := http.NewRequest(got.Method, "https://"+got.Host+got.URL.RequestURI(), bytes.NewReader(body))
+	for k, v := range got.Header {
+		if k != "Authorization" {
+			check.Header[k] = v
+		}
+	}
+	sum := sha256.Sum256(body)
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "not-a-secret"},
+		check, hex.EncodeToString(sum[:]), "sts", "us-east-1", when)
+	if err != nil {
+		t.Fatalf("endpoint %q: signing again: %v", endpoint, err)
+	}
+	return check.Header.Get("Authorization") == got.Header.Get("Authorization")
+}
+
+// requestCapture records the one request a client sends, and fails it.
+type requestCapture struct{ req *http.Request }
+
+func (c *requestCapture) Do(r *http.Request) (*http.Response, error) {
+	if b, err := io.ReadAll(r.Body); err == nil {
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	c.req = r
+	return nil, errors.New("not sent")
+}
+
+// TestEndpointWithANonASCIIHostIsRefused pins an accepted endpoint no signed
+// request can use: the SDK signs the host name as given ("é.example") while
+// net/http sends it in Punycode ("Host: xn--9ca.example"), so AWS, or any
+// S3-compatible service, computes another signature and answers every
+// request with SignatureDoesNotMatch. Written in Punycode, the same host
+// works.
+func TestEndpointWithANonASCIIHostIsRefused(t *testing.T) {
+	if !sigv4Survives(t, "https://xn--9ca.example") {
+		t.Fatal("a request to an ASCII host does not verify: the check is broken")
+	}
+	for _, e := range []string{"https://\u00e9.example", "https://%C3%A9.example", "http://\u212Aey.com:8080/p"} {
+		if sigv4Survives(t, e) {
+			t.Fatalf("endpoint %q: the SDK's signature survives the wire: non-ASCII hosts work", e)
+		}
+		for _, f := range []struct {
+			field string
+			err   func() error
+		}{
+			{"Config.Endpoint", func() error { _, err := keys.NewConfig(keys.ConfigInput{Endpoint: e}); return err }},
+			{"Client.Endpoint", func() error { _, err := keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}); return err }},
+			{"Credentials.AssumeRole.STSEndpoint", func() error {
+				_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "sess", STSEndpoint: e})
+				return err
+			}},
+		} {
+			var fe *keys.FieldError
+			if err := f.err(); !errors.As(err, &fe) || fe.Field != f.field {
+				t.Errorf("endpoint %q: error %v, want a FieldError for %s", e, err, f.field)
+			}
+		}
+	}
+}
+
+// TestEndpointWithAnIPv6ZoneIsRefused pins accepted endpoints no signed
+// request can use: the SDK signs an IPv6 literal with its zone
+// ("host:[fe80::1%en0]:4566") while net/http leaves the zone out of the
+// Host header it sends ("[fe80::1]:4566"), so every signed request fails
+// with SignatureDoesNotMatch.
+func TestEndpointWithAnIPv6ZoneIsRefused(t *testing.T) {
+	if !sigv4Survives(t, "http://[fe80::1]:4566") {
+		t.Fatal("a request to an IPv6 address does not verify: the check is broken")
+	}
+	for _, e := range []string{"http://[fe80::1%25en0]:4566", "https://[FE80::1%25Eth0]/p"} {
+		if sigv4Survives(t, e) {
+			t.Fatalf("endpoint %q: the SDK's signature survives the wire: IPv6 zones work", e)
+		}
+		for _, f := range []struct {
+			field string
+			err   func() error
+		}{
+			{"Config.Endpoint", func() error { _, err := keys.NewConfig(keys.ConfigInput{Endpoint: e}); return err }},
+			{"Client.Endpoint", func() error { _, err := keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}); return err }},
+			{"Credentials.WebIdentity.STSEndpoint", func() error {
+				_, err := keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleA, SessionName: "sess", TokenFile: "/t", STSEndpoint: e})
+				return err
+			}},
+		} {
+			var fe *keys.FieldError
+			if err := f.err(); !errors.As(err, &fe) || fe.Field != f.field {
+				t.Errorf("endpoint %q: error %v, want a FieldError for %s", e, err, f.field)
+			}
+		}
 	}
 }
