@@ -55,6 +55,33 @@ func invalid(param, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, param, fmt.Sprintf(format, args...))
 }
 
+// engineError returns err, the result of the package's function op,
+// with a text of the package's if it is one of the engine's sentinels as
+// the engine returns them (ErrClosed, ErrExists, ErrNotFound, whose texts
+// start "concurrent:"): the cache is closed, or what (a phrase naming the
+// entry) is already cached (ErrExists) or not (ErrNotFound). errors.Is
+// still matches the sentinel. Other errors are returned as they are.
+func engineError(op string, err error, what string) error {
+	switch err {
+	case ErrClosed:
+		return &sentinelError{"clientcache: " + op + ": the cache is closed", err}
+	case ErrExists:
+		return &sentinelError{"clientcache: " + op + "(key): " + what + " is already cached", err}
+	case ErrNotFound:
+		return &sentinelError{"clientcache: " + op + "(key): " + what + " is not cached", err}
+	}
+	return err
+}
+
+// sentinelError is an engine sentinel returned under a text of the package.
+type sentinelError struct {
+	msg string
+	err error
+}
+
+func (e *sentinelError) Error() string { return e.msg }
+func (e *sentinelError) Unwrap() error { return e.err }
+
 // nilContext is the reason given for a nil context.Context, which the engine
 // would dereference on a miss.
 const nilContext = "nil context.Context (pass context.Background() or a caller's context)"
@@ -356,9 +383,11 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 // once, however many goroutines miss it together. The config's credentials
 // are an aws.CredentialsCache shared by every client of the identity
 // (aws.AnonymousCredentials, which need no cache, for anonymous ones), and its
-// HTTP client uses a connection pool the cache owns, closed when the identity
-// and every client built on it have been evicted (unless the identity's
-// Options.LoadOptions bring an HTTP client of the caller's).
+// HTTP client uses a connection pool the cache owns, closed when the identity,
+// every client and derived object built on it, and every cached identity
+// whose role is assumed from it (its refreshes use this pool) have been
+// evicted (unless the identity's Options.LoadOptions bring an HTTP client of
+// the caller's).
 //
 // That pool is a plain *http.Client, which the SDK's constructors share
 // instead of copying, with what the SDK would give each client: the CA
@@ -371,6 +400,12 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 // Assume-role and web identity credentials are fetched during the load, so
 // a failing credential source fails Config (nothing is cached; the next call
 // tries again).
+//
+// A load's error is handed out redacted: its text has the identity's
+// secrets, a credential process's output and the values of fields named
+// like secrets replaced by ***. errors.Is and errors.As still find the SDK's
+// error in it (errors.As none whose text holds a secret); errors.Unwrap does
+// not. See the package documentation, under Identity.
 //
 // ctx bounds the wait, not the load: a caller whose ctx ends returns its
 // error while the load goes on for the others (see Options.LoadTimeout).
@@ -392,7 +427,7 @@ func (c *Cache) Config(ctx context.Context, key keys.Config) (aws.Config, error)
 	}
 	e, err := c.configEntry(ctx, key)
 	if err != nil {
-		return aws.Config{}, err
+		return aws.Config{}, engineError("Config", err, "")
 	}
 	return copyConfig(e.cfg), nil
 }
@@ -455,9 +490,11 @@ func (c *Cache) usedSources(e *configEntry) {
 }
 
 // DeleteConfig evicts the config of the identity key, if cached, and reports
-// whether it was. Clients already built from it stay cached (and keep its
+// whether it was. Clients and derived objects already built from it, and the
+// cached identities whose role is assumed from it, stay cached (and keep its
 // connection pool open) until they are evicted too. A load of key in flight
-// is not stored.
+// is not stored: its callers get the config it loaded, and the cache keeps
+// none.
 func (c *Cache) DeleteConfig(key keys.Config) bool {
 	c.mustBeUsable("(*Cache).DeleteConfig")
 	return c.configs.Delete(key)

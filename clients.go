@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
 	"log/slog"
 	"path"
@@ -34,6 +35,26 @@ func (k ClientKey) String() string { return typeName(k.Type) + " " + k.Key.Strin
 // its fingerprint), for %#v.
 func (k ClientKey) GoString() string {
 	return "clientcache.ClientKey{Type: " + typeName(k.Type) + ", Key: " + k.Key.GoString() + "}"
+}
+
+// Format implements [fmt.Formatter], as keys.Client does, so that no verb
+// walks the key's fields by reflection (which printed the reflect.Type's
+// internals under %d or %t): %v, %+v, %s, %q, %x and %X format String, %#v
+// prints GoString, and any other verb prints String inside fmt's usual
+// %!verb(clientcache.ClientKey=...) complaint.
+func (k ClientKey) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v':
+		if f.Flag('#') {
+			_, _ = io.WriteString(f, k.GoString())
+			return
+		}
+		fmt.Fprintf(f, fmt.FormatString(f, 's'), k.String())
+	case 's', 'q', 'x', 'X':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), k.String())
+	default:
+		fmt.Fprintf(f, "%%!%c(clientcache.ClientKey=%s)", verb, k.String())
+	}
 }
 
 // MarshalText returns the client type, with its package path, and the
@@ -128,7 +149,7 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	}
 	e, err := clientEntryFor(ctx, c, key, newClient, apply, optFns)
 	if err != nil {
-		return zero, err
+		return zero, engineError("Client", err, "")
 	}
 	return e.client.(C), nil
 }
@@ -318,7 +339,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		return &derivedEntry{v: d, tr: ce.tr}, nil
 	})
 	if err != nil {
-		return zero, err
+		return zero, engineError("Derived", err, "")
 	}
 	return e.v.(D), nil
 }
@@ -608,7 +629,8 @@ func AddClient[C any](c *Cache, key keys.Client, client C) error {
 	if got, ok := clientService(reflect.TypeOf(any(client))); ok && got != key.Service() {
 		return invalid("AddClient(client)", "a %s client (%s) under a key for service %q", got, typeName(reflect.TypeOf(any(client))), key.Service())
 	}
-	return c.clients.Add(ClientKey{Type: reflect.TypeFor[C](), Key: key}, &clientEntry{client: client})
+	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
+	return engineError("AddClient", c.clients.Add(ck, &clientEntry{client: client}), "a "+ck.String())
 }
 
 // DeleteClient evicts the client of type C for key and reports whether it
@@ -631,9 +653,10 @@ func PopClient[C any](c *Cache, key keys.Client) (C, error) {
 		// it): a key the caller never built, not a miss.
 		return zero, invalid("PopClient(key)", "the zero keys.Client has no service")
 	}
-	e, err := c.clients.Pop(ClientKey{Type: reflect.TypeFor[C](), Key: key})
+	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
+	e, err := c.clients.Pop(ck)
 	if err != nil {
-		return zero, err
+		return zero, engineError("PopClient", err, "a "+ck.String())
 	}
 	return e.client.(C), nil
 }

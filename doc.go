@@ -30,8 +30,9 @@
 // redacted as a load's error is: a value that is aws.Credentials, or whose
 // text holds a secret the redaction knows (panic(err) on an SDK error that
 // quotes one, say), is replaced by an error of its redacted text, through
-// which [errors.Is] and [errors.As] still see the value if it was an error. When the last holder of a connection pool (its config
-// and every client or derived object built on it) is evicted, its
+// which [errors.Is] and [errors.As] still see the value if it was an error. When the last holder of a connection pool (its config,
+// every client or derived object built on it, and every config whose role is
+// assumed from it) is evicted, its
 // connections are closed as soon as none of its requests is in flight (a
 // request is in flight until its response body has been read to the end or
 // closed, and its request body sent, or until its context is done); a

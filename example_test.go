@@ -2,6 +2,7 @@ package clientcache_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/doc"
 	"go/parser"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
@@ -200,17 +202,30 @@ func ExampleGetClient() {
 	fmt.Println("cached before:", ok)
 	mine := s3.New(s3.Options{Region: "us-east-1"})
 	fmt.Println(clientcache.AddClient(cache, tenant.S3, mine))
-	fmt.Println(clientcache.AddClient(cache, tenant.S3, mine))
+	err = clientcache.AddClient(cache, tenant.S3, mine) // the error names the key, redacted
+	fmt.Println("added again:", errors.Is(err, clientcache.ErrExists))
 	got, ok := clientcache.GetClient[*s3.Client](cache, tenant.S3)
 	fmt.Println("cached after:", ok, got == mine, cache.Len())
+
+	// An STS client of the same identity, added second, is the next victim
+	// once the S3 client is used again.
+	stsKey, err := keys.NewClient(keys.ClientInput{Config: tenant.S3.Config(), Service: "sts"})
+	if err != nil {
+		panic(err)
+	}
+	if err := clientcache.AddClient(cache, stsKey, sts.New(sts.Options{Region: "us-east-1"})); err != nil {
+		panic(err)
+	}
+	clientcache.GetClient[*s3.Client](cache, tenant.S3)
 	for k := range cache.Keys() {
 		fmt.Println(k.Type) // the key itself prints redacted
 	}
 	// Output:
 	// cached before: false
 	// <nil>
-	// concurrent: key already present
+	// added again: true
 	// cached after: true true 1
+	// *sts.Client
 	// *s3.Client
 }
 

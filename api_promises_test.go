@@ -1,0 +1,210 @@
+package clientcache_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// TestClientKeyPrintsItsLabelUnderEveryVerb: ExampleClientKey says keys
+// print a readable label with secrets masked under every verb, and keys.Client
+// implements fmt.Formatter so that no verb walks its fields. ClientKey did
+// not: under %d, %t and the other verbs no String is called for, fmt walked
+// its fields by reflection and printed the reflect.Type's internals (an
+// address under %d, the *reflect.rtype's fields under %t) instead of the
+// client type.
+func TestClientKeyPrintsItsLabelUnderEveryVerb(t *testing.T) {
+	w := newWorld(t)
+	k := clientcache.ClientKey{Type: reflect.TypeFor[*s3.Client](), Key: w.s3Key(t, w.tenant(t, 1))}
+	label := k.String()
+	for _, verb := range []string{"%v", "%+v", "%s", "%d", "%t", "%o", "%e", "%b", "%+d", "%10d"} {
+		s := fmt.Sprintf(verb, k)
+		assertNoSecret(t, s)
+		if !strings.Contains(s, label) || strings.Contains(s, "rtype") {
+			t.Errorf("ClientKey under %s does not print its label (printed %d bytes, label found: %v)", verb, len(s), strings.Contains(s, label))
+		}
+	}
+	if got := fmt.Sprintf("%#v", k); got != k.GoString() {
+		t.Errorf("ClientKey under %s does not print its GoString", "%#v")
+	}
+	if got, want := fmt.Sprintf("%q|%x", k, k), fmt.Sprintf("%q|%x", label, label); got != want {
+		t.Errorf("ClientKey under %s does not print its quoted or hex-encoded label", "%q or %x")
+	}
+}
+
+// TestKeysAreInEvictionOrderAfterHits: Keys and ConfigKeys list the next
+// victim first; a hit of Client, and GetClient's lookup, are uses that move
+// a client (and the config it was built from) to the back.
+func TestKeysAreInEvictionOrderAfterHits(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	k1, k2, k3 := w.s3Key(t, w.tenant(t, 1)), w.s3Key(t, w.tenant(t, 2)), w.s3Key(t, w.tenant(t, 3))
+	for _, k := range []keys.Client{k1, k2, k3, k1} {
+		if _, err := clientcache.Client(ctx, c, k, s3.NewFromConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := clientcache.GetClient[*s3.Client](c, k2); !ok {
+		t.Fatal("GetClient missed a cached client")
+	}
+	var clients []keys.Client
+	for k := range c.Keys() {
+		clients = append(clients, k.Key)
+	}
+	if !slices.Equal(clients, []keys.Client{k3, k1, k2}) {
+		t.Fatalf("Keys not in eviction order after hits: tenants 3, 1, 2 expected (%d keys)", len(clients))
+	}
+	cfgs := slices.Collect(c.ConfigKeys())
+	i1, i2, i3 := slices.Index(cfgs, k1.Config()), slices.Index(cfgs, k2.Config()), slices.Index(cfgs, k3.Config())
+	if !(0 <= i3 && i3 < i1 && i1 < i2) {
+		t.Fatalf("ConfigKeys: tenants' configs at %d, %d, %d, want 3's before 1's before 2's", i1, i2, i3)
+	}
+}
+
+// TestDeleteConfigDuringItsLoadStoresNothing pins DeleteConfig's "A load of
+// key in flight is not stored": the caller of the load still gets its
+// config, the cache keeps none, and the pool the load made is released.
+func TestDeleteConfigDuringItsLoadStoresNothing(t *testing.T) {
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"slow": {func(*config.LoadOptions) error { entered <- struct{}{}; <-release; return nil }},
+	}})
+	in := staticIdentity(t, 1).Input()
+	in.Name = "slow"
+	key, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		cfg aws.Config
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { cfg, err := c.Config(context.Background(), key); done <- result{cfg, err} }()
+	<-entered
+	if c.DeleteConfig(key) {
+		t.Error("DeleteConfig reported a config still loading as cached")
+	}
+	close(release)
+	r := <-done
+	if r.err != nil || r.cfg.Credentials == nil {
+		t.Fatalf("the load's caller got no config: %v", r.err)
+	}
+	if n := c.ConfigLen(); n != 0 {
+		t.Fatalf("a load in flight at DeleteConfig was stored: ConfigLen %d", n)
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("the discarded load's pool: %d pools released, want 1", n)
+	}
+}
+
+// TestAnEvictedSourceIdentityKeepsItsPoolWhileARoleAssumedFromItIsCached
+// pins what Config's doc, DeleteConfig's and the package documentation now
+// say: a role assumed from a source identity holds the source's pool (its
+// refreshes go through it), so evicting the source, from which no client was
+// built, does not close that pool until the role's pool is released too.
+func TestAnEvictedSourceIdentityKeepsItsPoolWhileARoleAssumedFromItIsCached(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	tenant := w.tenant(t, 1)
+	if _, err := c.Config(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	var base keys.Config
+	found := false
+	for k := range c.ConfigKeys() {
+		if k != tenant {
+			base, found = k, true
+		}
+	}
+	if !found || c.ConfigLen() != 2 || base.Credentials() != tenant.Credentials().Source() {
+		t.Fatalf("%d configs cached, want the tenant's and its source's", c.ConfigLen())
+	}
+	if !c.DeleteConfig(base) {
+		t.Fatal("the source identity was not cached")
+	}
+	if n := c.Stats().PoolsReleased; n != 0 {
+		t.Fatalf("the source's pool was released (%d) while a role assumed from it is cached", n)
+	}
+	if !c.DeleteConfig(tenant) {
+		t.Fatal("the tenant was not cached")
+	}
+	if n := c.Stats().PoolsReleased; n != 2 {
+		t.Fatalf("%d pools released once the role was evicted too, want 2", n)
+	}
+}
+
+// TestEngineErrorsSayWhichCall: the engine's sentinels (ErrClosed,
+// ErrExists, ErrNotFound) came out of the package's functions as the engine
+// words them ("concurrent: key already present"), naming another package
+// and neither the call nor the key. They still match with errors.Is.
+func TestEngineErrorsSayWhichCall(t *testing.T) {
+	w := newWorld(t)
+	k := w.s3Key(t, w.tenant(t, 1))
+	ctx := context.Background()
+	mine := s3.New(s3.Options{Region: "us-east-1"})
+	open := newClientCache(t, clientcache.Options{})
+	closed := newUnclosedCache(t, clientcache.Options{})
+	if err := closed.Close(); err != nil {
+		t.Fatal(err)
+	}
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	for _, tc := range []struct {
+		call, prefix string
+		sentinel     error
+		err          func() error
+	}{
+		{"PopClient of a key not cached", "clientcache: PopClient(key): a *s3.Client Client{", clientcache.ErrNotFound, func() error {
+			_, err := clientcache.PopClient[*s3.Client](open, k)
+			return err
+		}},
+		{"AddClient of a key cached", "clientcache: AddClient(key): a *s3.Client Client{", clientcache.ErrExists, func() error {
+			if err := clientcache.AddClient(open, k, mine); err != nil {
+				return err
+			}
+			return clientcache.AddClient(open, k, mine)
+		}},
+		{"Config after Close", "clientcache: Config: the cache is closed", clientcache.ErrClosed, func() error {
+			_, err := closed.Config(ctx, k.Config())
+			return err
+		}},
+		{"Client after Close", "clientcache: Client: the cache is closed", clientcache.ErrClosed, func() error {
+			_, err := clientcache.Client(ctx, closed, k, s3.NewFromConfig)
+			return err
+		}},
+		{"Derived after Close", "clientcache: Derived: the cache is closed", clientcache.ErrClosed, func() error {
+			_, err := clientcache.Derived(ctx, closed, k, s3.NewFromConfig, "presign", presign)
+			return err
+		}},
+		{"AddClient after Close", "clientcache: AddClient: the cache is closed", clientcache.ErrClosed, func() error {
+			return clientcache.AddClient(closed, k, mine)
+		}},
+		{"PopClient after Close", "clientcache: PopClient: the cache is closed", clientcache.ErrClosed, func() error {
+			_, err := clientcache.PopClient[*s3.Client](closed, k)
+			return err
+		}},
+	} {
+		err := tc.err()
+		if !errors.Is(err, tc.sentinel) {
+			t.Errorf("%s: error %v does not match %v", tc.call, err, tc.sentinel)
+			continue
+		}
+		assertNoSecret(t, err.Error())
+		if !strings.HasPrefix(err.Error(), tc.prefix) {
+			t.Errorf("%s: error %q, want it to start %q", tc.call, err, tc.prefix)
+		}
+	}
+}
