@@ -185,7 +185,8 @@ type Options struct {
 	// be compared (a custom HTTP client, API options, a logger). A config
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
-	// not registered here fails to load; a nil function, or a name no key
+	// not registered here is refused before anything loads (Config, Client,
+	// Derived and AddClient return ErrInvalid naming their key); a nil function, or a name no key
 	// can hold (empty, or refused by keys.NewConfig), is an error of New.
 	// New copies the map and its slices: later changes do not reach the
 	// cache.
@@ -507,8 +508,8 @@ func (c *Cache) ConfigLen() int {
 }
 
 // ConfigKeys returns the identities of the cached configs in eviction order,
-// the next victim first (a snapshot). With LFU, a new entry may evict
-// another first: the loser of its admission contest (see concurrent.Cache.All).
+// the next victim first: each range over the result walks a snapshot taken
+// as it starts. With LFU, a new entry may evict another first: the loser of its admission contest (see concurrent.Cache.All).
 func (c *Cache) ConfigKeys() iter.Seq[keys.Config] {
 	c.mustBeUsable("(*Cache).ConfigKeys")
 	return c.configs.Keys()

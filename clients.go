@@ -607,7 +607,9 @@ func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 
 // AddClient caches a client built by the caller under key. It returns
 // ErrExists, and changes nothing, if a client of type C is cached for key.
-// The cache does not own such a client's connections.
+// The cache does not own such a client's connections. A [Client] load of
+// key in flight is then not stored: its callers get the client it built,
+// and the cache keeps the one added.
 //
 // client must not be nil, and an SDK service client (or a type whose Options
 // method returns an SDK service's options, such as a wrapper embedding one)
@@ -634,15 +636,18 @@ func AddClient[C any](c *Cache, key keys.Client, client C) error {
 }
 
 // DeleteClient evicts the client of type C for key and reports whether it
-// was cached.
+// was cached. Derived objects built from it stay cached (and keep its
+// connection pool open) until they are evicted too. A load of the client in
+// flight is not stored: its callers get the client it built.
 func DeleteClient[C any](c *Cache, key keys.Client) bool {
 	c.mustBeUsable("DeleteClient(c)")
 	return c.clients.Delete(ClientKey{Type: reflect.TypeFor[C](), Key: key})
 }
 
 // PopClient evicts the client of type C for key and returns it, or
-// ErrNotFound. The zero keys.Client, under which AddClient and Client cache
-// nothing, is an error (ErrInvalid).
+// ErrNotFound. Derived objects built from it stay cached, as with
+// [DeleteClient]. The zero keys.Client, under which AddClient and Client
+// cache nothing, is an error (ErrInvalid).
 func PopClient[C any](c *Cache, key keys.Client) (C, error) {
 	var zero C
 	if err := c.unusable("PopClient(c)"); err != nil {
@@ -668,7 +673,8 @@ func (c *Cache) Len() int {
 }
 
 // Keys returns the identities of the cached clients in eviction order, the
-// next victim first (a snapshot). With LFU, a new entry may evict another
+// next victim first: each range over the result walks a snapshot taken as
+// it starts. With LFU, a new entry may evict another
 // first: the loser of its admission contest (see concurrent.Cache.All).
 func (c *Cache) Keys() iter.Seq[ClientKey] {
 	c.mustBeUsable("(*Cache).Keys")

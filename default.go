@@ -19,8 +19,9 @@ var defaultCache struct {
 // as the process, with its maintenance goroutines; a program that needs other
 // bounds, or to stop those goroutines (a test checking for leaks with goleak,
 // for one), makes its own with New. Do not Close it: there is one for the
-// process, and every later call through it, DefaultConfig's and
-// DefaultClient's included, would return ErrClosed.
+// process, and every later call through it that loads or adds (Config,
+// Client, Derived, AddClient, PopClient, DefaultConfig, DefaultClient)
+// would return ErrClosed, while the lookups would find it empty.
 func Default() *Cache {
 	defaultCache.once.Do(func() {
 		c, err := New(Options{})
