@@ -218,14 +218,14 @@ func NewConfig(in ConfigInput) (Config, error) {
 		if len(in.CABundle) > maxCABundleSize {
 			return Config{}, fieldErr(f+"CABundle", "larger than 8 MiB")
 		}
-		v.caBundle = unique.Make(string(in.CABundle))
-		if !checkedBundles.has(v.caBundle) {
+		v.caBundleSHA256 = sha256.Sum256(in.CABundle)
+		if !checkedBundles.has(v.caBundleSHA256) {
 			if r := checkCABundle(in.CABundle); r != "" {
 				return Config{}, fieldErr(f+"CABundle", r)
 			}
-			checkedBundles.add(v.caBundle)
+			checkedBundles.add(v.caBundleSHA256)
 		}
-		v.caBundleSHA256 = sha256.Sum256(in.CABundle)
+		v.caBundle = unique.Make(string(in.CABundle))
 	}
 	if r := checkText(in.Name, 256); r != "" {
 		return Config{}, fieldErr(f+"Name", r)
@@ -343,33 +343,35 @@ func checkCABundle(b []byte) string {
 	}
 }
 
-// checkedBundles remembers CA bundles that passed checkCABundle, so that a
-// key built again for the same bundle (on every request, say) does not
-// parse its certificates again: up to maxCheckedBundles of them, forgotten
-// all at once when that many are remembered.
+// checkedBundles remembers the SHA-256 of CA bundles that passed
+// checkCABundle, so that a key built again for the same bundle (on every
+// request, say) does not parse its certificates again: up to
+// maxCheckedBundles of them, forgotten all at once when that many are
+// remembered. It holds digests, not the bundles (up to 8 MiB each), which
+// live only as long as keys do.
 var checkedBundles bundleSet
 
 const maxCheckedBundles = 64
 
 type bundleSet struct {
 	mu sync.Mutex
-	m  map[unique.Handle[string]]struct{}
+	m  map[[sha256.Size]byte]struct{}
 }
 
-func (s *bundleSet) has(h unique.Handle[string]) bool {
+func (s *bundleSet) has(sum [sha256.Size]byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.m[h]
+	_, ok := s.m[sum]
 	return ok
 }
 
-func (s *bundleSet) add(h unique.Handle[string]) {
+func (s *bundleSet) add(sum [sha256.Size]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil || len(s.m) >= maxCheckedBundles {
-		s.m = make(map[unique.Handle[string]]struct{})
+		s.m = make(map[[sha256.Size]byte]struct{})
 	}
-	s.m[h] = struct{}{}
+	s.m[sum] = struct{}{}
 }
 
 // encodeLabels validates labels and returns them sorted by key, in the
