@@ -30,13 +30,18 @@
 // redacted as a load's error is: a value that is aws.Credentials, or whose
 // text holds a secret the redaction knows (panic(err) on an SDK error that
 // quotes one, say), is replaced by an error of its redacted text, through
-// which [errors.Is] and [errors.As] still see the value if it was an error. When the last holder of a connection pool (its config,
-// every client or derived object built on it, and every config whose role is
-// assumed from it) is evicted, its
-// connections are closed as soon as none of its requests is in flight (a
-// request is in flight until its response body has been read to the end or
-// closed, and its request body sent, or until its context is done); a
-// client the caller kept after that goes on working, and its
+// which [errors.Is] and [errors.As] still see the value if it was an error.
+//
+// When the last holder of a connection pool (its config, every client or
+// derived object built on it, and every config whose role is assumed from
+// it) is evicted, its connections are closed as soon as none of its
+// requests is in flight (a request is in flight until its response body
+// has been read to the end or closed, and its request body sent, or until
+// its context is done: a response whose body nobody closes, under a
+// context that never ends, keeps its connection open as it would without
+// the cache, which cannot tell that the body was dropped, as when a
+// middleware panics after the response arrived); a client the caller kept
+// after that goes on working, and its
 // connections are closed in turn whenever its requests are done. That holds
 // over HTTP/1.1 and HTTP/2 alike. The credential calls the SDK makes for the
 // default chain or a profile (STS, SSO, IMDS, the container endpoint) go
