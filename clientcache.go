@@ -162,7 +162,10 @@ type Options struct {
 	// fails with the SDK's *processcreds.ProviderError ("credential process
 	// timed out"), which does neither.
 	// 0 means no bound beyond the SDK's own; Close cancels loads and those
-	// fetches and calls in flight either way.
+	// fetches and calls in flight either way. The calls of a client that
+	// named load options supply in its place (the Client of
+	// EC2RoleCredentialOptions or AssumeRoleCredentialOptions, say) are the
+	// caller's, bounded by neither.
 	// A client's constructor, a Derived build and named load options are
 	// given no context: a load that ends before they return fails with the
 	// context's error (naming Options.LoadTimeout, or matching ErrClosed,
