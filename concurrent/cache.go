@@ -591,7 +591,8 @@ func (c *Cache[K, V]) MaxSize() int {
 // Resize changes the bound to n: at least 1, and for an LFU cache at most
 // [MaxLFUSize] (otherwise Resize returns an [*OptionError] naming n and
 // changes nothing). Shrinking evicts, with cause
-// [Size], down to n before Resize returns: in policy order, then, if that
+// [Size] (an expired entry it reaches goes as [Expired]), down to n before
+// Resize returns: in policy order, then, if that
 // is not enough, entries of writes in progress that the policy has not seen
 // yet, in no particular order. The policy order is the one it has at the new
 // size, which for LFU may differ from the order [Cache.All] gave before:
@@ -668,7 +669,8 @@ func (c *Cache[K, V]) Sync() {
 }
 
 // Clear removes every entry, handing each to OnEvict with cause [Cleared]
-// in eviction order, and detaches the loads in flight (their results go to
+// in eviction order (an expired entry not yet removed goes first, as
+// [Expired]), and detaches the loads in flight (their results go to
 // their waiters but are not stored). Entries stored concurrently with Clear
 // may survive it. With LFU, Clear allocates the policy a new frequency
 // sketch and tables sized from the bound, as New does, and leaves the old
@@ -691,7 +693,8 @@ func (c *Cache[K, V]) Clear() {
 // Close cancels the loads in flight (their loaders' contexts are cancelled)
 // and waits for their loaders to return, stops the maintenance goroutine and
 // waits for it, then removes every entry, handing each to OnEvict with cause
-// [Closed]. Afterwards writes and GetOrLoad return [ErrClosed], reads miss
+// [Closed] (an expired entry not yet removed goes first, as [Expired]).
+// Afterwards writes and GetOrLoad return [ErrClosed], reads miss
 // and Len is 0. Close is idempotent: later calls wait for the first to finish
 // and return nil. Operations running concurrently with Close may complete
 // after it: a write that finds the cache closed before it stores its value

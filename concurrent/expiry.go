@@ -398,22 +398,32 @@ func (e *expiry[K, V]) next() (int64, bool) {
 // their place (ordered is placeByAccess's). The head of byWrite is checked
 // for both lifetimes: it may have been idle for ExpireAfterAccess behind a
 // live node of byAccess (see below), and next reports its deadline, so
-// leaving it would make the timer fire again at once. Caller holds
-// Cache.mu.
+// leaving it would make the timer fire again at once. With both options,
+// when both heads have expired the one with the earlier deadline goes
+// first (byWrite's on a tie), so that expired entries are removed in the
+// order they expired (see Options.OnEvict); an expired byWrite head is
+// removed by the same expireAt either way. Caller holds Cache.mu.
 func (e *expiry[K, V]) due(now int64, ordered bool) *node[K, V] {
-	if h := e.lists[byWrite].head; h != nil && e.expire(h, now) {
-		return h
+	w := e.lists[byWrite].head
+	if w != nil && !e.expire(w, now) {
+		w = nil
 	}
 	l := &e.lists[byAccess]
 	for h := l.head; h != nil; h = l.head {
+		if h == w {
+			return w
+		}
 		if e.expire(h, now) {
+			if w != nil && e.deadline(w) <= e.deadline(h) {
+				return w
+			}
 			return h
 		}
 		a := h.tl.lastAccess()
 		if a == h.tl.placedAt {
-			return nil // in its place and not expired: nothing behind it is
+			return w // in its place and not expired: nothing behind it is
 		}
 		l.placeByAccess(h, a, ordered)
 	}
-	return nil
+	return w
 }

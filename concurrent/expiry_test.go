@@ -590,3 +590,42 @@ func TestNewCallsClockNowOnce(t *testing.T) {
 		t.Fatalf("New called Clock.Now %d times, the doc says once", n)
 	}
 }
+
+// TestRegressionBothOptionsExpireInDeadlineOrder pins Options.OnEvict's
+// "expired entries in the order they expire" with both expiry options: one
+// removal that finds several entries expired used to take every expired
+// head of the write order before any of the access order, so an entry idle
+// since long before another's write lifetime ended was handed over after it.
+func TestRegressionBothOptionsExpireInDeadlineOrder(t *testing.T) {
+	for _, pol := range []concurrent.Policy{concurrent.LRU, concurrent.LFU} {
+		clock := concurrent.NewFakeClock()
+		var rec recorder
+		c := newCache(t, concurrent.Options[string, int]{Policy: pol, ExpireAfterWrite: 100 * time.Second,
+			ExpireAfterAccess: 60 * time.Second, Clock: clock, OnEvict: rec.onEvict})
+		// Deadlines, min(write+100s, last access+60s): a 100s (written at
+		// 0, read at 50), b 70s (written at 10), c 105s (written at 20,
+		// read at 45), d 115s (written at 30, read at 55).
+		_ = c.Set("a", 1)
+		clock.Advance(10 * time.Second)
+		_ = c.Set("b", 2)
+		clock.Advance(10 * time.Second)
+		_ = c.Set("c", 3)
+		clock.Advance(10 * time.Second)
+		_ = c.Set("d", 4)
+		clock.Advance(15 * time.Second)
+		c.Get("c")
+		clock.Advance(5 * time.Second)
+		c.Get("a")
+		clock.Advance(5 * time.Second)
+		c.Get("d")
+		clock.Advance(65 * time.Second) // 120s: all four have expired
+		c.Sync()
+		var got []string
+		for _, r := range rec.calls() {
+			got = append(got, fmt.Sprint(r.k, ":", r.cause))
+		}
+		if want := []string{"b:Expired", "a:Expired", "c:Expired", "d:Expired"}; !slices.Equal(got, want) {
+			t.Errorf("%v: listener calls %v, want %v (deadline order)", pol, got, want)
+		}
+	}
+}

@@ -65,8 +65,9 @@ type Options[K comparable, V any] struct {
 	// the tick of the entry's last access does not move it, so that order
 	// can differ from the eviction order. Under contention, reads are recorded
 	// out of order, and an idle entry can wait behind one read later until
-	// that one expires too (or until Sync, Resize, All, Keys or Values,
-	// which put the order right first). PopVictim does not return such an
+	// that one expires too (or until an operation that settles the cache
+	// puts the order right first: Sync, Resize, Clone, Clear, Close and the
+	// iterators All, Backward, Keys and Values). PopVictim does not return such an
 	// entry, and neither it nor an eviction for the bound that reaches it
 	// gives it any cause but Expired.
 	ExpireAfterAccess time.Duration

@@ -44,7 +44,9 @@ type Stats struct {
 	removals [numCauses]uint64
 }
 
-// Removed returns how many entries left the cache for the given cause.
+// Removed returns how many entries left the cache for the given cause, and
+// for [Discarded] how many loaded values the cache did not keep (never
+// stored).
 func (s Stats) Removed(cause Cause) uint64 {
 	if int(cause) >= len(s.removals) {
 		return 0
