@@ -49,6 +49,10 @@ type Cache[K comparable, V any] struct {
 	cleanup  runtime.Cleanup
 	closeMu  sync.Mutex // serialises Close; a second caller waits for the first
 	isClosed bool       // guarded by closeMu
+	// emptied is set, under mu, once Close has removed the entries: from
+	// then on, the events a late operation queues are dropped (see
+	// forgetLocked).
+	emptied bool
 
 	expiring bool // an expiry option is set
 	// readTimes holds, with expiry, the time of each read event of the
@@ -726,6 +730,7 @@ func (c *Cache[K, V]) Close() error {
 	c.mu.Lock()
 	notes := c.settleLocked(nil)
 	notes = c.removeAllLocked(notes, Closed)
+	c.forgetLocked()
 	c.mu.Unlock()
 	c.deliver(notes)
 	return nil

@@ -363,6 +363,16 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 	if mine == nil {
 		return cl, false, nil
 	}
+	// Until mine is completed or its goroutine started, a panic here (the
+	// Clock's Now, which live reads) must not leave it registered: every
+	// later caller for key would join it and wait for a load that never
+	// runs.
+	settled := false
+	defer func() {
+		if !settled {
+			c.finishCall(key, mine, *new(V), errLoadNotStarted)
+		}
+	}()
 	// A load that completed between our miss and our registration has
 	// stored its value (it stores before it unregisters): use it. So has
 	// an explicit write of key in progress, which looked for a load to
@@ -380,11 +390,13 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		return cur, xsync.CancelOp
 	})
 	if found && c.live(present.n) {
+		settled = true
 		c.finishCall(key, mine, present.value, nil)
 		return mine, false, nil
 	}
 	c.loadMu.RLock()
 	defer c.loadMu.RUnlock()
+	settled = true // nothing below panics
 	if c.loadsClosed {
 		c.finishCall(key, mine, *new(V), ErrClosed)
 		return mine, false, nil
@@ -475,6 +487,10 @@ func loadEnded(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// errLoadNotStarted is what the waiters of a load receive when the call
+// that registered it panicked before starting it (see joinOrStart).
+var errLoadNotStarted = errors.New("concurrent: the load was not started: its caller panicked")
 
 // errLoadClosed is the cause of a load's end at Close.
 // It matches context.Canceled and ErrClosed (see endcause).

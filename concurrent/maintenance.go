@@ -769,10 +769,38 @@ func (c *Cache[K, V]) settleAfterClose(key K, n *node[K, V]) {
 	}
 	c.mu.Lock()
 	value, took := c.removeLocked(n)
+	if c.emptied {
+		c.forgetLocked()
+	}
 	c.mu.Unlock()
 	if took {
 		c.notify(key, value, Closed)
 	}
+}
+
+// forgetLocked drops, once Close has removed the entries, what the buffers
+// still hold (the events of operations that raced Close and queued them
+// after its drain: nobody drains a closed cache's buffers again) and
+// unlinks whatever the drain of a late overflowing writer linked: each holds
+// a node, and with it a key, that the closed cache kept reachable for as
+// long as it was itself. Close calls it once it has emptied the cache, and
+// a write that stored into the closed cache calls it again from
+// settleAfterClose, once its own event is queued. Caller holds c.mu.
+func (c *Cache[K, V]) forgetLocked() {
+	c.emptied = true
+	for {
+		if _, ok := c.wb.poll(); !ok {
+			break
+		}
+	}
+	for pos, end := c.wb.head+1, c.wb.tail.Load(); pos < end; pos++ {
+		c.wb.takeAhead(pos)
+	}
+	c.pol.unlinkAll()
+	c.exp.clear()
+	// Every node is unlinked: draining the stripes applies nothing, and
+	// clears their slots and recent tables.
+	c.rb.each(func(s *stripe[K, V]) { s.drainTo(math.MaxUint64, c, nil) })
 }
 
 // keyValue is one entry of a snapshot.
