@@ -93,10 +93,10 @@ type ConfigInput struct {
 	// an absolute http or https URL with a host (an ASCII name without "%"
 	// once decoded, a non-ASCII name written in Punycode, or an IPv6 address
 	// in brackets without a zone: the SDK would sign what net/http does not
-	// send) and no user information, query or fragment. Normalised:
-	// scheme and the host's letters lowercased, the scheme's default port dropped, a path of
-	// "/" alone dropped (any other path is kept as given: "https://h/p/" is
-	// not "https://h/p" to the SDK). At most 2048 bytes, as given and once
+	// send) and no user information, query or fragment. Normalised: scheme
+	// and host lowercased, the scheme's default port dropped, a path of "/"
+	// alone dropped (any other path is kept as given: "https://h/p/" is not
+	// "https://h/p" to the SDK). At most 2048 bytes, as given and once
 	// normalised (escaping can lengthen the path).
 	Endpoint string
 	// FIPS and DualStack select FIPS and dual-stack endpoints. Neither may
