@@ -694,9 +694,26 @@ type countingProvider struct {
 var (
 	errFetchTimeout = endcause.Timeout("clientcache: a credential fetch took longer than Options.LoadTimeout")
 	errFetchClosed  = endcause.Cancel(ErrClosed.Error(), ErrClosed)
+	// errFetchClosing is errFetchClosed for a fetch begun while Close ran.
+	errFetchClosing = endcause.Cancel(ErrClosed.Error(), ErrClosed)
 )
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, closing, err := p.fetch(ctx)
+	if closing && p.life.hasClosed() {
+		// A fetch begun while Close ran, failed at once, and returning
+		// once Close has: the aws.CredentialsCache in front hands its
+		// error to every request that waited for it, those begun after
+		// Close returned included, whose refreshes run as they would
+		// without the cache. So this one does now.
+		creds, _, err = p.fetch(ctx)
+	}
+	return creds, err
+}
+
+// fetch is one fetch of p's provider, with its bounds, and reports whether
+// it was ended because it began while Close ran.
+func (p *countingProvider) fetch(ctx context.Context) (_ aws.Credentials, closing bool, _ error) {
 	p.calls.Add(1)
 	ctx, end := p.life.bound(ctx, p.timeout)
 	defer end()
@@ -704,7 +721,7 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 	if err == nil {
 		p.issued.record(creds)
 	}
-	return creds, withCause(ctx, err)
+	return creds, context.Cause(ctx) == errFetchClosing, withCause(ctx, err)
 }
 
 // boundCalls is an API option that bounds each call of the clients the
@@ -738,9 +755,11 @@ const boundCallsID = "clientcache.CredentialCallBounds"
 // cancels. A fetch begun
 // while Close runs (a build Close waits for may start one) fails at once
 // with ErrClosed: unbounded, it would hold Close up for as long as its
-// endpoint takes. A fetch begun after Close returned, by a client the
-// caller kept (which goes on working, see the package documentation),
-// runs as it would without the cache.
+// endpoint takes (one of the providers the cache builds that returns once
+// Close has is run again, see countingProvider.Retrieve). A fetch begun
+// after Close returned, by a client the caller kept (which goes on
+// working, see the package documentation), runs as it would without the
+// cache.
 type fetchLife struct {
 	life     context.Context // done at Close
 	end      context.CancelFunc
@@ -768,7 +787,7 @@ func (l *fetchLife) begin(ctx context.Context) (_ context.Context, end func()) {
 	switch l.state {
 	case fetchesClosing:
 		l.mu.RUnlock()
-		cancel(errFetchClosed)
+		cancel(errFetchClosing)
 		return ctx, func() { cancel(nil) }
 	case fetchesClosed:
 		l.mu.RUnlock()
@@ -817,6 +836,13 @@ func (l *fetchLife) wait() {
 	l.mu.Unlock()
 }
 
+// hasClosed reports whether Close has returned.
+func (l *fetchLife) hasClosed() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.state == fetchesClosed
+}
+
 // withCause returns err wrapped in the cause of ctx's end if that is the
 // cache's (Close, Options.LoadTimeout), which the SDK's error does not
 // name (it reports context.Canceled or DeadlineExceeded): so that
@@ -825,7 +851,7 @@ func withCause(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	if cause := context.Cause(ctx); cause == errFetchClosed || cause == errFetchTimeout {
+	if cause := context.Cause(ctx); cause == errFetchClosed || cause == errFetchClosing || cause == errFetchTimeout {
 		if !errors.Is(err, cause) {
 			return fmt.Errorf("%w: %w", cause, err)
 		}
