@@ -111,21 +111,6 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// secretIn names the world's secret s holds, or returns "" (never the
-// secret, nor the text around it).
-func secretIn(s string) string {
-	for _, secret := range []struct{ name, value string }{
-		{"the base secret access key", baseSecret},
-		{"an external ID", externalIDOf},
-		{"the session token", sessionToken},
-	} {
-		if strings.Contains(s, secret.value) {
-			return secret.name
-		}
-	}
-	return ""
-}
-
 // TestLifecycleUnderStress: goroutines mix every call of the root package
 // (Client, Derived, Config with a client built on it, GetClient, AddClient,
 // PopClient, DeleteClient, DeleteConfig) with real S3 requests through the
@@ -189,7 +174,7 @@ func (b *stressBody) Read(p []byte) (int, error) {
 
 func lifecycleUnderStress(t *testing.T, seed uint64, http2 bool, policy clientcache.Policy, refresh, flaky bool) {
 	rounds := 40
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		rounds = 15
 	}
 	const workers = 6
