@@ -8,12 +8,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
 
@@ -206,5 +209,42 @@ func TestEngineErrorsSayWhichCall(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), tc.prefix) {
 			t.Errorf("%s: error %q, want it to start %q", tc.call, err, tc.prefix)
 		}
+	}
+}
+
+// TestALoadTheCacheEndedSaysWhichCall: a load the engine ended (at
+// Options.LoadTimeout, at Close) failed Config with the engine's text
+// ("concurrent: cache is closed: context canceled"); it names the call, and
+// still matches the context's error and ErrClosed.
+func TestALoadTheCacheEndedSaysWhichCall(t *testing.T) {
+	for _, tc := range cacheEnds {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			t.Cleanup(w.sts.CloseClientConnections)
+			c := newUnclosedCache(t, tc.o)
+			t.Cleanup(func() { _ = c.Close() })
+			w.sts.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} })
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Config(context.Background(), w.tenant(t, 1))
+				done <- err
+			}()
+			want := context.DeadlineExceeded
+			if tc.o.LoadTimeout == 0 {
+				want = clientcache.ErrClosed
+				testwait.Until(t, "the load's AssumeRole call", func() bool { return w.sts.InFlight() == 1 })
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := <-done
+			if !errors.Is(err, want) {
+				t.Fatalf("Config: %v, want an error matching %v", err, want)
+			}
+			assertNoSecret(t, err.Error())
+			if !strings.HasPrefix(err.Error(), "clientcache: Config: ") {
+				t.Fatalf("Config: %q, want it to start %q", err, "clientcache: Config: ")
+			}
+		})
 	}
 }

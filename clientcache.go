@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,32 +56,41 @@ func invalid(param, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, param, fmt.Sprintf(format, args...))
 }
 
-// engineError returns err, the result of the package's function op,
-// with a text of the package's if it is one of the engine's sentinels as
-// the engine returns them (ErrClosed, ErrExists, ErrNotFound, whose texts
-// start "concurrent:"): the cache is closed, or what (a phrase naming the
-// entry) is already cached (ErrExists) or not (ErrNotFound). errors.Is
-// still matches the sentinel. Other errors are returned as they are.
+// engineError returns err, the result of the package's function op, under
+// a text of the package's if it is the engine's, whose texts start
+// "concurrent:": a sentinel as the engine returns it (the cache is closed,
+// or what, a phrase naming the entry, is already cached for ErrExists or
+// not for ErrNotFound), or a load the engine ended (at Close, at
+// Options.LoadTimeout). errors.Is and errors.As still find err. A
+// *concurrent.LoaderPanicError, which the docs promise as it is, and errors
+// of the package's own are returned as they are.
 func engineError(op string, err error, what string) error {
 	switch err {
+	case nil:
+		return nil
 	case ErrClosed:
-		return &sentinelError{"clientcache: " + op + ": the cache is closed", err}
+		return &engineErr{"clientcache: " + op + ": the cache is closed", err}
 	case ErrExists:
-		return &sentinelError{"clientcache: " + op + "(key): " + what + " is already cached", err}
+		return &engineErr{"clientcache: " + op + "(key): " + what + " is already cached", err}
 	case ErrNotFound:
-		return &sentinelError{"clientcache: " + op + "(key): " + what + " is not cached", err}
+		return &engineErr{"clientcache: " + op + "(key): " + what + " is not cached", err}
+	}
+	if _, panicked := err.(*concurrent.LoaderPanicError); !panicked {
+		if rest, ok := strings.CutPrefix(err.Error(), "concurrent: "); ok {
+			return &engineErr{"clientcache: " + op + ": " + rest, err}
+		}
 	}
 	return err
 }
 
-// sentinelError is an engine sentinel returned under a text of the package.
-type sentinelError struct {
+// engineErr is an error of the engine's under a text of the package's.
+type engineErr struct {
 	msg string
 	err error
 }
 
-func (e *sentinelError) Error() string { return e.msg }
-func (e *sentinelError) Unwrap() error { return e.err }
+func (e *engineErr) Error() string { return e.msg }
+func (e *engineErr) Unwrap() error { return e.err }
 
 // nilContext is the reason given for a nil context.Context, which the engine
 // would dereference on a miss.
