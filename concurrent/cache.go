@@ -51,8 +51,9 @@ type Cache[K comparable, V any] struct {
 	isClosed bool       // guarded by closeMu
 	// emptied is set, under mu, once Close has removed the entries: from
 	// then on, the events a late operation queues are dropped (see
-	// forgetLocked).
-	emptied bool
+	// forgetLocked), by the operation itself once it has queued them
+	// (forgetIfEmptied). Read-mostly: readers load it after their push.
+	emptied atomic.Bool
 
 	expiring bool // an expiry option is set
 	// readTimes holds, with expiry, the time of each read event of the
@@ -374,9 +375,10 @@ func (c *Cache[K, V]) recordReadAt(n *node[K, V], now int64, touch bool) {
 		if r := c.pushRead(&c.rb.first, n, touch, now); r != pushed {
 			c.recordExactSlow(n, r, touch, now)
 		}
-		return
+	} else {
+		c.recordContended(n, touch)
 	}
-	c.recordContended(n, touch)
+	c.forgetIfEmptied()
 }
 
 // live reports whether n has not expired (without counting an access).
@@ -390,15 +392,18 @@ func (c *Cache[K, V]) live(n *node[K, V]) bool {
 // already buffered is only counted, and a full stripe wakes the maintenance
 // goroutine and drops the access instead of making the reader drain; until
 // that drain, the buffer is saturated and every contended read is dropped
-// after one load.
+// after one load. A read that found its entry before Close removed it and
+// queues its event once Close has emptied the cache drops it again
+// (forgetIfEmptied): nobody drains a closed cache's buffers.
 func (c *Cache[K, V]) recordRead(n *node[K, V]) {
 	if !c.rb.contended() {
 		if r := c.rb.first.push(n); r != pushed {
 			c.recordExactSlow(n, r, false, 0)
 		}
-		return
+	} else {
+		c.recordContended(n, false)
 	}
-	c.recordContended(n, false)
+	c.forgetIfEmptied()
 }
 
 // recordContended records a read in contended mode. touch says the read is

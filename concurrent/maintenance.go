@@ -554,7 +554,8 @@ func (c *Cache[K, V]) dropRead(s *stripe[K, V], touch bool) {
 // bound, evicts before returning: the bound is hard, not eventual. It
 // appends the removals its drains made to notes (the caller's buffer on its
 // stack: an eviction allocates nothing) and returns them, for the caller to
-// deliver with its own (in one batch: see deliver).
+// deliver with its own (in one batch: see deliver). A task queued into a
+// cache Close has emptied is dropped again (forgetIfEmptied).
 func (c *Cache[K, V]) afterWrite(notes []notification[K, V], t writeTask[K, V], inserted bool) []notification[K, V] {
 	t.readPos = c.rb.first.tail.Load()
 	for !c.wb.offer(t) {
@@ -581,9 +582,11 @@ func (c *Cache[K, V]) afterWrite(notes []notification[K, V], t writeTask[K, V], 
 		notes = c.drainLocked(notes)
 		notes = c.evictToBoundLocked(notes)
 		c.mu.Unlock()
+		c.forgetIfEmptied()
 		return notes
 	}
 	c.scheduleDrain()
+	c.forgetIfEmptied()
 	return notes
 }
 
@@ -769,7 +772,7 @@ func (c *Cache[K, V]) settleAfterClose(key K, n *node[K, V]) {
 	}
 	c.mu.Lock()
 	value, took := c.removeLocked(n)
-	if c.emptied {
+	if c.emptied.Load() {
 		c.forgetLocked()
 	}
 	c.mu.Unlock()
@@ -787,7 +790,7 @@ func (c *Cache[K, V]) settleAfterClose(key K, n *node[K, V]) {
 // a write that stored into the closed cache calls it again from
 // settleAfterClose, once its own event is queued. Caller holds c.mu.
 func (c *Cache[K, V]) forgetLocked() {
-	c.emptied = true
+	c.emptied.Store(true)
 	for {
 		if _, ok := c.wb.poll(); !ok {
 			break
@@ -801,6 +804,21 @@ func (c *Cache[K, V]) forgetLocked() {
 	// Every node is unlinked: draining the stripes applies nothing, and
 	// clears their slots and recent tables.
 	c.rb.each(func(s *stripe[K, V]) { s.drainTo(math.MaxUint64, c, nil) })
+}
+
+// forgetIfEmptied runs forgetLocked if Close has emptied the cache: for an
+// operation that found its entry before Close removed it and queued its
+// event (a read's access, a removal) after Close's forgetLocked, into
+// buffers nobody drains again. emptied is set before forgetLocked drains,
+// and loaded after the event is published: either that drain takes the
+// event, or the operation sees emptied set and drops it itself (the last
+// of several publishing out of order takes them all).
+func (c *Cache[K, V]) forgetIfEmptied() {
+	if c.emptied.Load() {
+		c.mu.Lock()
+		c.forgetLocked()
+		c.mu.Unlock()
+	}
 }
 
 // keyValue is one entry of a snapshot.
