@@ -238,10 +238,13 @@ func TestALoadTheCacheEndedSaysWhichCall(t *testing.T) {
 				}
 			}
 			err := <-done
+			if err == nil {
+				t.Fatal("Config succeeded")
+			}
+			assertNoSecret(t, err.Error())
 			if !errors.Is(err, want) {
 				t.Fatalf("Config: %v, want an error matching %v", err, want)
 			}
-			assertNoSecret(t, err.Error())
 			if !strings.HasPrefix(err.Error(), "clientcache: Config: ") {
 				t.Fatalf("Config: %q, want it to start %q", err, "clientcache: Config: ")
 			}

@@ -577,12 +577,11 @@ func (c *Cache) Stats() Stats {
 // each fetch, and each call of the default chain's and profile
 // credentials'); one begun while Close runs (by a build Close waits for,
 // say) fails at once with an error matching ErrClosed, so that it cannot
-// hold Close up (a refresh of the providers the cache builds that returns
-// only once Close has, which requests begun since may be waiting for, is
-// run again instead). A second Close returns nil and does nothing. Close waits
-// for the constructors, Derived builds and named load options still running,
-// even those whose load it cancelled, and for the credential fetches it
-// ended to return (an HTTP client of the caller's that ignores its
+// hold Close up (a refresh that returns only once Close has, which
+// requests begun since may be waiting for, is run again instead). A second
+// Close returns nil and does nothing. Close waits for the constructors,
+// Derived builds and named load options still running, even those whose
+// load it cancelled, and for the credential fetches it ended to return (an HTTP client of the caller's that ignores its
 // request's context holds it up): none of them may call Close on their
 // cache, which would wait for itself.
 func (c *Cache) Close() error {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
 	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
 )
@@ -37,21 +38,9 @@ func waitingRetrieves() int {
 // refresh begun after it returned runs as it would without the cache.
 func TestRefreshAfterCloseDoesNotFailWithErrClosed(t *testing.T) {
 	w := newWorld(t)
-	var blocking atomic.Bool
-	entered, unblock := make(chan struct{}, 8), make(chan struct{})
-	// An AssumeRole call that takes its time before it looks at its
-	// context (here: until the test lets it go).
-	slowRole := func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("slowRole", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			if _, ok := in.Parameters.(*sts.AssumeRoleInput); ok && blocking.Load() {
-				entered <- struct{}{}
-				<-unblock
-			}
-			return next.HandleInitialize(ctx, in)
-		}), middleware.After)
-	}
+	role := newStalledRole()
 	c := newUnclosedCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{"refresh": {
-		config.WithAPIOptions([]func(*middleware.Stack) error{slowRole}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{role.apiOption}),
 		// Every use of the role's credentials refreshes them.
 		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 2 * time.Hour }),
 	}}})
@@ -61,7 +50,41 @@ func TestRefreshAfterCloseDoesNotFailWithErrClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := w.s3Key(t, cfgKey)
+	refreshAfterCloseSucceeds(t, c, w.s3Key(t, cfgKey), role, 2)
+}
+
+// stalledRole is an API option that holds the AssumeRole calls made while
+// blocking is set (each sends on entered) until unblock is closed, as a
+// call that takes its time before it looks at its context does.
+type stalledRole struct {
+	blocking atomic.Bool
+	entered  chan struct{}
+	unblock  chan struct{}
+}
+
+func newStalledRole() *stalledRole {
+	return &stalledRole{entered: make(chan struct{}, 8), unblock: make(chan struct{})}
+}
+
+func (r *stalledRole) apiOption(s *middleware.Stack) error {
+	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("slowRole", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		if _, ok := in.Parameters.(*sts.AssumeRoleInput); ok && r.blocking.Load() {
+			r.entered <- struct{}{}
+			<-r.unblock
+		}
+		return next.HandleInitialize(ctx, in)
+	}), middleware.After)
+}
+
+// refreshAfterCloseSucceeds builds key's client in c, whose every use of its
+// credentials refreshes them through role's AssumeRole calls; starts a
+// refresh while Close runs (held open by a Derived build Close waits for)
+// and holds its call; once Close has returned, starts a second request,
+// which waits for that refresh (waiters goroutines then wait in
+// aws.CredentialsCache.Retrieve), lets the call go, and fails unless the
+// second request gets credentials.
+func refreshAfterCloseSucceeds(t *testing.T, c *clientcache.Cache, key keys.Client, role *stalledRole, waiters int) {
+	t.Helper()
 	ctx := context.Background()
 	cl, err := clientcache.Client(ctx, c, key, s3.NewFromConfig)
 	if err != nil {
@@ -87,10 +110,10 @@ func TestRefreshAfterCloseDoesNotFailWithErrClosed(t *testing.T) {
 	})
 
 	// While Close runs, a refresh begins: it fails with ErrClosed.
-	blocking.Store(true)
+	role.blocking.Store(true)
 	during := make(chan error, 1)
 	go func() { _, err := creds.Retrieve(ctx); during <- err }()
-	<-entered
+	<-role.entered
 	close(release)
 	if err := <-closed; err != nil {
 		t.Fatal(err)
@@ -99,15 +122,46 @@ func TestRefreshAfterCloseDoesNotFailWithErrClosed(t *testing.T) {
 	// Close has returned: a request now refreshes as without the cache.
 	after := make(chan error, 1)
 	go func() { _, err := creds.Retrieve(ctx); after <- err }()
-	testwait.Until(t, "the request after Close to wait for the refresh", func() bool { return waitingRetrieves() >= 2 || len(entered) > 0 })
-	blocking.Store(false)
-	close(unblock)
+	testwait.Until(t, "the request after Close to wait for the refresh", func() bool { return waitingRetrieves() >= waiters || len(role.entered) > 0 })
+	role.blocking.Store(false)
+	close(role.unblock)
 	// It returns after Close did: it either failed with ErrClosed or was
 	// run again, as the one that waited for it.
 	if err := <-during; err != nil && !errors.Is(err, clientcache.ErrClosed) {
-		t.Fatalf("the refresh begun while Close ran: %v, want ErrClosed or none", err)
+		t.Fatalf("the refresh begun while Close ran failed with an error that is not ErrClosed (context.Canceled: %v)", errors.Is(err, context.Canceled))
 	}
 	if err := <-after; err != nil {
-		t.Fatalf("a refresh asked for after Close returned failed: %v", err)
+		t.Fatalf("a refresh asked for after Close returned failed (ErrClosed: %v)", errors.Is(err, clientcache.ErrClosed))
 	}
+}
+
+// TestDefaultChainRefreshAfterCloseDoesNotFailWithErrClosed is
+// TestRefreshAfterCloseDoesNotFailWithErrClosed for the default chain's
+// (here a profile's role_arn) credentials, which the SDK refreshes through
+// calls the cache bounds (boundCalls): a call begun while Close ran fails
+// with ErrClosed, and a request begun once Close had returned, which
+// waited for that refresh in the cache's aws.CredentialsCache, failed with
+// it, though Close says a refresh begun after it returned runs as it would
+// without the cache.
+func TestDefaultChainRefreshAfterCloseDoesNotFailWithErrClosed(t *testing.T) {
+	stssrv, cfgFile := roleProfile(t, false)
+	t.Cleanup(stssrv.CloseClientConnections)
+	role := newStalledRole()
+	c := newUnclosedCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{"refresh": {
+		config.WithAPIOptions([]func(*middleware.Stack) error{role.apiOption}),
+	}}})
+	// Every use of the role's credentials refreshes them.
+	stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", SharedConfigFiles: []string{cfgFile}, Profile: "tenant",
+		Credentials: keys.DefaultCredentials(), CABundle: stssrv.CABundle(), Name: "refresh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewClient(keys.ClientInput{Config: cfgKey, Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The refresh in flight is waited for in two aws.CredentialsCaches:
+	// the cache's and the SDK's.
+	refreshAfterCloseSucceeds(t, c, key, role, 3)
 }

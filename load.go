@@ -221,7 +221,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 		}
 	}
 	issued := &issuedSecrets{}
-	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable, cacheOpts, issued)
+	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable, own == nil, cacheOpts, issued)
 	if err != nil {
 		return nil, err
 	}
@@ -376,11 +376,13 @@ func ownRootCAs(tr *http.Transport) {
 // the source identity's pool, held (see roleProvider), which the caller must
 // release with the identity. buildable
 // is the builder of the identity's own pool (nil if its HTTP client is the
-// caller's), for a profile that brings a CA bundle of its own. On an error or
+// caller's), for a profile that brings a CA bundle of its own; callers says
+// it is a copy of the caller's BuildableClient (made for the key's CA
+// bundle), which the container provider is not given either. On an error or
 // a panic it holds nothing. cacheOpts, if not nil, are the named load
 // options' credentials cache options, for the aws.CredentialsCache it wraps a
 // provider of its own in.
-func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient, cacheOpts func(*aws.CredentialsCacheOptions), issued *issuedSecrets) (p aws.CredentialsProvider, source *transport, err error) {
+func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, buildable *awshttp.BuildableClient, callers bool, cacheOpts func(*aws.CredentialsCacheOptions), issued *issuedSecrets) (p aws.CredentialsProvider, source *transport, err error) {
 	var cacheOptFns []func(*aws.CredentialsCacheOptions)
 	if cacheOpts != nil {
 		cacheOptFns = append(cacheOptFns, cacheOpts)
@@ -447,6 +449,10 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		if buildable != nil {
 			hc = buildable.WithTransportOptions(noKeepAlive, ownRootCAs)
 			containerHC = hc
+			if callers {
+				// A copy of the caller's: its transport is the caller's.
+				containerHC = awshttp.NewBuildableClient().WithTransportOptions(noKeepAlive)
+			}
 		} else {
 			hc = cfg.HTTPClient
 			if b, ok := hc.(*awshttp.BuildableClient); ok {
@@ -526,7 +532,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// prints them is redacted: a cache of the cache's own, as the
 		// config's doc promises, holds it behind a provider that records
 		// what it hands out.
-		return aws.NewCredentialsCache(&recordingProvider{p: pcfg.Credentials, issued: issued}), nil, nil
+		return aws.NewCredentialsCache(&recordingProvider{p: pcfg.Credentials, issued: issued, life: &c.fetches}), nil, nil
 	case keys.KindAssumeRole, keys.KindWebIdentity:
 		if p, source, err = c.roleProvider(ctx, key, creds, sourceKey, cfg); err != nil {
 			return nil, source, err
@@ -712,7 +718,7 @@ func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error
 }
 
 // fetch is one fetch of p's provider, with its bounds, and reports whether
-// it was ended because it began while Close ran.
+// it failed because it began while Close ran.
 func (p *countingProvider) fetch(ctx context.Context) (_ aws.Credentials, closing bool, _ error) {
 	p.calls.Add(1)
 	ctx, end := p.life.bound(ctx, p.timeout)
@@ -721,7 +727,9 @@ func (p *countingProvider) fetch(ctx context.Context) (_ aws.Credentials, closin
 	if err == nil {
 		p.issued.record(creds)
 	}
-	return creds, context.Cause(ctx) == errFetchClosing, withCause(ctx, err)
+	// A fetch that succeeded all the same (its provider did not look at
+	// its context) has nothing to be run again for.
+	return creds, err != nil && context.Cause(ctx) == errFetchClosing, withCause(ctx, err)
 }
 
 // boundCalls is an API option that bounds each call of the clients the
@@ -755,8 +763,8 @@ const boundCallsID = "clientcache.CredentialCallBounds"
 // cancels. A fetch begun
 // while Close runs (a build Close waits for may start one) fails at once
 // with ErrClosed: unbounded, it would hold Close up for as long as its
-// endpoint takes (one of the providers the cache builds that returns once
-// Close has is run again, see countingProvider.Retrieve). A fetch begun
+// endpoint takes (a refresh that returns once Close has is run again, see
+// countingProvider.Retrieve and recordingProvider.Retrieve). A fetch begun
 // after Close returned, by a client the caller kept (which goes on
 // working, see the package documentation), runs as it would without the
 // cache.
@@ -870,11 +878,20 @@ func withCause(ctx context.Context, err error) error {
 type recordingProvider struct {
 	p      aws.CredentialsProvider
 	issued *issuedSecrets
+	life   *fetchLife      // the cache's: a call begun while Close ran fails
 	last   aws.Credentials // handed out last; guarded by the cache's single fetch
 }
 
 func (r *recordingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := r.p.Retrieve(ctx)
+	if err != nil && errors.Is(err, errFetchClosing) && r.life.hasClosed() {
+		// A call of p's refresh (bounded by boundCalls) began while Close
+		// ran, failed at once, and the refresh returns once Close has:
+		// run it again, as countingProvider.Retrieve does, so that the
+		// requests begun since, which wait for it, refresh as they would
+		// without the cache. p keeps no failed refresh.
+		creds, err = r.p.Retrieve(ctx)
+	}
 	if err == nil && creds == r.last && !creds.Expired() {
 		// p still holds what the cache was invalidated of.
 		if inv, ok := r.p.(interface{ Invalidate() }); ok {

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,4 +174,43 @@ func TestCallerBuildableClientProfileRoleLeavesNoConnectionAfterClose(t *testing
 		t.Fatalf("AssumeRole calls for the profile's role: %d, want 1", n)
 	}
 	closeLeavesNoConnection(t, c, stssrv, "STS")
+}
+
+// TestCallerBuildableClientWithCABundleIsNotGivenToTheContainerProvider:
+// the container credentials provider, to which the SDK never gives the
+// config's HTTP client, gets an HTTP client of the cache's, not the
+// caller's (TestCallersHTTPClientIsNotGivenToTheContainerProvider). With a
+// key's CABundle, the copy the SDK made of a caller's BuildableClient became
+// the identity's pool, and the container provider was given a copy of it:
+// the endpoint's authorization token went through the caller's transport
+// (its proxy, here).
+func TestCallerBuildableClientWithCABundleIsNotGivenToTheContainerProvider(t *testing.T) {
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-identity-token")
+	srv := fakeaws.NewPodIdentityCredentials("pod-identity-token", "AKIDCONTAINER", baseSecret, "container-token")
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL()+"/creds")
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(tlsSrv.Close)
+
+	var proxied atomic.Int64 // requests the caller's transport saw
+	mine := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.Proxy = func(*http.Request) (*url.URL, error) { proxied.Add(1); return nil, nil }
+	})
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"mine": {config.WithHTTPClient(mine)},
+	}})
+	for _, ca := range []struct {
+		name   string
+		bundle []byte
+	}{{"without a CABundle", nil}, {"with a CABundle", caOf(tlsSrv)}} {
+		cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: keys.DefaultCredentials(), Name: "mine", CABundle: ca.bundle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxied.Store(0)
+		retrieve(t, c, cfgKey, "AKIDCONTAINER")
+		if n := proxied.Load(); n != 0 {
+			t.Errorf("%s: %d container credential requests (with their authorization token) went through the caller's transport", ca.name, n)
+		}
+	}
 }
