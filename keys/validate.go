@@ -423,7 +423,7 @@ func normalizeEndpoint(raw string) (string, string) {
 			return "", "has a host name that is not valid UTF-8"
 		}
 		if strings.Contains(host, "%") {
-			return "", "has a percent sign in its host name (only an IPv6 zone may hold one)"
+			return "", "has a percent sign in its host name"
 		}
 		// A non-ASCII name cannot be signed: the SDK signs the host as
 		// given ("\u00e9.example") while net/http sends it in Punycode

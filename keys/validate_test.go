@@ -918,3 +918,17 @@ func TestEndpointWithAnIPv6ZoneIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPercentSignInAHostNameIsNotSaidToBeAllowedInAZone: the reason given
+// for a "%" in a host name said only an IPv6 zone may hold one, while a
+// zone is refused too (TestEndpointWithAnIPv6ZoneIsRefused).
+func TestPercentSignInAHostNameIsNotSaidToBeAllowedInAZone(t *testing.T) {
+	_, err := keys.NewConfig(keys.ConfigInput{Endpoint: "http://a%25b.example/"})
+	var fe *keys.FieldError
+	if !errors.As(err, &fe) || fe.Field != "Config.Endpoint" {
+		t.Fatalf("error %v, want a FieldError for Config.Endpoint", err)
+	}
+	if strings.Contains(err.Error(), "zone may") {
+		t.Errorf("error %q says an IPv6 zone may hold a percent sign; zones are refused", err)
+	}
+}
