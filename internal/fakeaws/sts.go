@@ -174,6 +174,44 @@ func (s *STS) Issued(accessKeyID string) (Assumption, bool) {
 	return a, ok
 }
 
+// HoldsIssuedSecret reports whether text holds a secret access key or a
+// session token the endpoint issued (found by their digests: the tokens are
+// not kept), for tests that check that no output leaks one. It never says
+// which, nor where.
+func (s *STS) HoldsIssuedSecret(text string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.issued {
+		if a.secret != "" && strings.Contains(text, a.secret) {
+			return true
+		}
+	}
+	// Tokens are 64 hex digits: every such window of text is hashed.
+	const tokenLen = 64
+	for i := 0; i+tokenLen <= len(text); i++ {
+		if !isHexRun(text[i : i+tokenLen]) {
+			continue
+		}
+		d := sha256.Sum256([]byte(text[i : i+tokenLen]))
+		for _, a := range s.issued {
+			if a.tokenDigest == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHexRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body) // kept for the signature
 	if err != nil {

@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -185,5 +186,31 @@ func TestSTSRejectsAnUnknownKey(t *testing.T) {
 	s.AddUser("AKIDNOBODY", "some-secret")
 	if _, err := assume(ctx, stsClientOf(s, credentials.NewStaticCredentialsProvider("AKIDNOBODY", "some-secret", "")), "arn:aws:iam::123456789012:role/a"); err != nil {
 		t.Errorf("AssumeRole signed with the key once added: %v", err)
+	}
+}
+
+// TestHoldsIssuedSecretFindsWhatItIssued: the leak check finds an issued
+// secret access key and session token inside other text, and nothing in
+// text that holds neither.
+func TestHoldsIssuedSecretFindsWhatItIssued(t *testing.T) {
+	s := NewSTS()
+	t.Cleanup(s.Close)
+	token := randomHex(32)
+	a := Assumption{AccessKeyID: "ASIATEST", tokenDigest: sha256.Sum256([]byte(token)), secret: randomHex(20)}
+	s.mu.Lock()
+	s.issued[a.AccessKeyID] = a
+	s.mu.Unlock()
+	for _, tc := range []struct {
+		what, text string
+		want       bool
+	}{
+		{"the secret access key", "error: key=" + a.secret + " end", true},
+		{"the session token", "X-Amz-Security-Token: " + token + "\\n", true},
+		{"the token among other hex digits", "ff" + token + "00", true},
+		{"neither", "ASIATEST " + randomHex(32) + " " + randomHex(20), false},
+	} {
+		if got := s.HoldsIssuedSecret(tc.text); got != tc.want {
+			t.Errorf("%s: HoldsIssuedSecret = %v, want %v", tc.what, got, tc.want)
+		}
 	}
 }
