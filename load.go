@@ -705,21 +705,19 @@ var (
 )
 
 func (p *countingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	creds, closing, err := p.fetch(ctx)
-	if closing && p.life.hasClosed() {
-		// A fetch begun while Close ran, failed at once, and returning
-		// once Close has: the aws.CredentialsCache in front hands its
-		// error to every request that waited for it, those begun after
-		// Close returned included, whose refreshes run as they would
-		// without the cache. So this one does now.
-		creds, _, err = p.fetch(ctx)
+	creds, err := p.fetch(ctx)
+	if p.life.rerun(err) {
+		// The aws.CredentialsCache in front hands this fetch's error to
+		// every request that waited for it, those begun after Close
+		// returned included, whose refreshes run as they would without
+		// the cache. So this one does now.
+		creds, err = p.fetch(ctx)
 	}
 	return creds, err
 }
 
-// fetch is one fetch of p's provider, with its bounds, and reports whether
-// it failed because it began while Close ran.
-func (p *countingProvider) fetch(ctx context.Context) (_ aws.Credentials, closing bool, _ error) {
+// fetch is one fetch of p's provider, with its bounds.
+func (p *countingProvider) fetch(ctx context.Context) (aws.Credentials, error) {
 	p.calls.Add(1)
 	ctx, end := p.life.bound(ctx, p.timeout)
 	defer end()
@@ -727,9 +725,7 @@ func (p *countingProvider) fetch(ctx context.Context) (_ aws.Credentials, closin
 	if err == nil {
 		p.issued.record(creds)
 	}
-	// A fetch that succeeded all the same (its provider did not look at
-	// its context) has nothing to be run again for.
-	return creds, err != nil && context.Cause(ctx) == errFetchClosing, withCause(ctx, err)
+	return creds, withCause(ctx, err)
 }
 
 // boundCalls is an API option that bounds each call of the clients the
@@ -844,8 +840,15 @@ func (l *fetchLife) wait() {
 	l.mu.Unlock()
 }
 
-// hasClosed reports whether Close has returned.
-func (l *fetchLife) hasClosed() bool {
+// rerun reports whether a fetch that failed with err is to be run again:
+// it began while Close ran and so failed at once (its error is wrapped in
+// errFetchClosing: see withCause), and Close has returned since. A fetch
+// that succeeded all the same (its provider did not look at its context)
+// has nothing to be run again for.
+func (l *fetchLife) rerun(err error) bool {
+	if err == nil || !errors.Is(err, errFetchClosing) {
+		return false
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.state == fetchesClosed
@@ -884,12 +887,10 @@ type recordingProvider struct {
 
 func (r *recordingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := r.p.Retrieve(ctx)
-	if err != nil && errors.Is(err, errFetchClosing) && r.life.hasClosed() {
-		// A call of p's refresh (bounded by boundCalls) began while Close
-		// ran, failed at once, and the refresh returns once Close has:
-		// run it again, as countingProvider.Retrieve does, so that the
-		// requests begun since, which wait for it, refresh as they would
-		// without the cache. p keeps no failed refresh.
+	if r.life.rerun(err) {
+		// A call of p's refresh (bounded by boundCalls) failed that way:
+		// run it again, as countingProvider.Retrieve does. p keeps no
+		// failed refresh.
 		creds, err = r.p.Retrieve(ctx)
 	}
 	if err == nil && creds == r.last && !creds.Expired() {
