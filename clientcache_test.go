@@ -556,13 +556,19 @@ func TestLoadEndsItsRoleCall(t *testing.T) {
 	})
 }
 
+// loadBound is the Options.LoadTimeout of tests whose cache must end a
+// stalled call and also finish loads that succeed (a role assumed over
+// loopback TLS, its source refreshed first): long enough for those on a
+// loaded two-core CI machine, where 300 ms once was not.
+const loadBound = 2 * time.Second
+
 // cacheEnds are the two ways the cache ends a fetch or a load of its own:
-// Options.LoadTimeout (300 ms), or, with no timeout, Close (which the test
-// calls).
+// Options.LoadTimeout (loadBound), or, with no timeout, Close (which the
+// test calls).
 var cacheEnds = []struct {
 	name string
 	o    clientcache.Options
-}{{"LoadTimeout", clientcache.Options{LoadTimeout: 300 * time.Millisecond}}, {"Close", clientcache.Options{}}}
+}{{"LoadTimeout", clientcache.Options{LoadTimeout: loadBound}}, {"Close", clientcache.Options{}}}
 
 // TestSourceRefreshEndsWithItsBounds: an assumed role's load can wait for
 // its source identity's refresh (the source's credentials expired), which
@@ -889,7 +895,7 @@ func TestProfileSourceRefreshEndsAtLoadTimeout(t *testing.T) {
 		}
 		return k
 	}
-	c := newClientCache(t, clientcache.Options{LoadTimeout: 300 * time.Millisecond})
+	c := newClientCache(t, clientcache.Options{LoadTimeout: loadBound})
 	ctx := context.Background()
 	stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
 	retrieve(t, c, key(profile), "")

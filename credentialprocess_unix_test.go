@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/testwait"
@@ -43,7 +42,7 @@ func TestCredentialProcessEndsAtLoadTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClientCache(t, clientcache.Options{LoadTimeout: 300 * time.Millisecond})
+	c := newClientCache(t, clientcache.Options{LoadTimeout: loadBound})
 	cfg, err := c.Config(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
