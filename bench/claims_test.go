@@ -1,9 +1,13 @@
 package bench
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,6 +22,16 @@ import (
 // (33.301%, as results/hitratio.md gives it), and the README left corda out
 // and counted 10 misses where the report's data gives 11. Replays the
 // smaller traces of that list (corda, CPP, zigzag, web07, web12).
+//
+// The list is read point by point ("ARC's P3 at 400,000 entries, web07 and
+// web12 at 5,000 and 10,000, ..., theine's CS and CPP at 500"), each point
+// credited to the rival named last before it (a review finding: the check
+// was by trace name anywhere in the sentence, so dropping ARC's "CPP at
+// 250", or naming corda at 1,000 instead of 2,000, or counting 9 misses,
+// still passed, CPP being named for theine too): on the replayed traces the
+// points given to ARC must be exactly those where ARC hits more, the count
+// stated must be the number of points listed, and "of the N points" the
+// number of points results/hitratio.md measured.
 func TestREADMEJudgedMissesNameEveryARCMiss(t *testing.T) {
 	dir := sharedTraceDir(t)
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
@@ -31,6 +45,20 @@ func TestREADMEJudgedMissesNameEveryARCMiss(t *testing.T) {
 	claim := regexp.MustCompile(`Against the judged rivals alone \(otter, theine, ARC\) it misses .*?%\)\.`).FindString(text)
 	if claim == "" {
 		t.Fatal("README: no sentence \"Against the judged rivals alone (otter, theine, ARC) it misses ...\"")
+	}
+	stated, of, listed, err := judgedMissList(claim)
+	if err != nil {
+		t.Fatalf("README: %v: %q", err, claim)
+	}
+	if n := len(listed["otter"]) + len(listed["theine"]) + len(listed["ARC"]); n != stated {
+		t.Errorf("README: says it misses %d points and lists %d: %q", stated, n, claim)
+	}
+	md, err := os.ReadFile(filepath.Join("results", "hitratio.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`best bounded rival at \d+ of (\d+) points`).FindSubmatch(md); m == nil || string(m[1]) != strconv.Itoa(of) {
+		t.Errorf("README: misses %d of the %d points; results/hitratio.md: %q", stated, of, m)
 	}
 	lfu, _ := Lookup("clientcache-LFU")
 	arc, _ := Lookup("ARC")
@@ -46,12 +74,65 @@ func TestREADMEJudgedMissesNameEveryARCMiss(t *testing.T) {
 			if l.Err != nil || a.Err != nil {
 				t.Fatalf("%s@%d: %v, %v", label, c, l.Err, a.Err)
 			}
-			if l.Hits < a.Hits && !strings.Contains(strings.ToLower(claim), strings.ToLower(label)) {
-				t.Errorf("%s@%d: LFU %.3f%% below ARC's %.3f%%, and the README's list of judged misses leaves %s out: %q",
-					label, c, row.Percent(l.Hits), row.Percent(a.Hits), label, claim)
+			miss, named := l.Hits < a.Hits, listed["ARC"][missPoint{label, c}]
+			switch {
+			case miss && !named:
+				t.Errorf("%s@%d: LFU %.3f%% below ARC's %.3f%%, and the README's list of ARC's points leaves it out: %q",
+					label, c, row.Percent(l.Hits), row.Percent(a.Hits), claim)
+			case named && !miss:
+				t.Errorf("%s@%d: the README lists it among ARC's points, but LFU %.3f%% is not below ARC's %.3f%%: %q",
+					label, c, row.Percent(l.Hits), row.Percent(a.Hits), claim)
 			}
 		}
 	}
+}
+
+// missPoint is a (trace label, capacity) point of the README's list.
+type missPoint struct {
+	label string
+	cap   int
+}
+
+// judgedMissList reads the README's sentence on the judged rivals: the
+// number of misses it states ("it misses N of the M points"), M, and the
+// points it lists for each rival, "RIVAL's A and B at 5,000 and 10,000, C at
+// 250" standing for A and B each at both capacities, every point credited
+// to the rival named last before it.
+func judgedMissList(claim string) (stated, of int, listed map[string]map[missPoint]bool, err error) {
+	head := regexp.MustCompile(`it misses (\d+) of the (\d+) points`).FindStringSubmatch(claim)
+	if head == nil {
+		return 0, 0, nil, errors.New(`no "it misses N of the M points"`)
+	}
+	stated, _ = strconv.Atoi(head[1])
+	of, _ = strconv.Atoi(head[2])
+	listed = map[string]map[missPoint]bool{"otter": {}, "theine": {}, "ARC": {}}
+	rivals := regexp.MustCompile(`\b(otter|theine|ARC)'s `).FindAllStringSubmatchIndex(claim, -1)
+	points := regexp.MustCompile(`([A-Za-z0-9_]+(?: and [A-Za-z0-9_]+)*) at (\d[\d,]*(?: and \d[\d,]*)*)`).FindAllStringSubmatchIndex(claim, -1)
+	for _, p := range points {
+		rival := ""
+		for _, r := range rivals {
+			if r[1] <= p[0] {
+				rival = claim[r[2]:r[3]]
+			}
+		}
+		if rival == "" {
+			return 0, 0, nil, fmt.Errorf("%q follows no rival's name", claim[p[0]:p[1]])
+		}
+		for _, name := range strings.Split(claim[p[2]:p[3]], " and ") {
+			f, ok := trace.Lookup(strings.ToLower(name))
+			if !ok {
+				return 0, 0, nil, fmt.Errorf("%q names no trace", name)
+			}
+			for _, capText := range strings.Split(claim[p[4]:p[5]], " and ") {
+				c, err := strconv.Atoi(strings.ReplaceAll(capText, ",", ""))
+				if err != nil {
+					return 0, 0, nil, err
+				}
+				listed[rival][missPoint{f.Label, c}] = true
+			}
+		}
+	}
+	return stated, of, listed, nil
 }
 
 // TestDocCitesTheCommittedRunTimes (a review finding): doc.go times a full
@@ -84,5 +165,29 @@ func TestDocCitesTheCommittedRunTimes(t *testing.T) {
 		if want := "generated "; !regexp.MustCompile(want + `\S+ \S+ UTC in ` + regexp.QuoteMeta(m[2+i]) + ` by`).MatchString(read(section + ".md")) {
 			t.Errorf("doc.go: the %s footer gives %s: results/%s.md was generated in another time", section, m[2+i], section)
 		}
+	}
+}
+
+// TestJudgedMissListReadsThePoints: judgedMissList reads the README's
+// sentence point by point, crediting each to the rival named before it.
+func TestJudgedMissListReadsThePoints(t *testing.T) {
+	claim := "Against the judged rivals alone (otter, theine, ARC) it misses 11 of the 89 points, by 0.002 to 0.88 points: " +
+		"ARC's P3 at 400,000 entries, web07 and web12 at 5,000 and 10,000, CPP at 250, zigzag at 100 and corda at 2,000 " +
+		"(33.304% against 33.301%), theine's CS and CPP at 500, and otter's 2_pools at 500 (51.941% against 51.939%)."
+	stated, of, listed, err := judgedMissList(claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[missPoint]bool{
+		"ARC": {{"p3", 400_000}: true, {"web07", 5000}: true, {"web07", 10_000}: true, {"web12", 5000}: true,
+			{"web12", 10_000}: true, {"cpp", 250}: true, {"zigzag", 100}: true, {"corda", 2000}: true},
+		"theine": {{"cs", 500}: true, {"cpp", 500}: true},
+		"otter":  {{"2_pools", 500}: true},
+	}
+	if stated != 11 || of != 89 || !reflect.DeepEqual(listed, want) {
+		t.Errorf("judgedMissList = %d, %d, %v; want 11, 89, %v", stated, of, listed, want)
+	}
+	if _, _, _, err := judgedMissList("it misses 1 of the 2 points: ARC's nope at 5."); err == nil {
+		t.Error("a point naming no trace was accepted")
 	}
 }
