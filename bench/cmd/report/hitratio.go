@@ -103,7 +103,7 @@ func runHitRatio(cfg config, s *section) error {
 func writeHitRatio(cfg config, s *section, tables []table, rows map[jobKey]bench.Row) error {
 	s.printf("## Hit ratio\n\n")
 	s.printf("Each trace is replayed from one goroutine through each cache's public API: a Get, and on a miss a Set. ")
-	s.printf("Percent of accesses that hit. OPT is Bélády's optimum (evict the key used farthest in the future), the ceiling of any policy; ")
+	s.printf("Percent of accesses that hit. OPT is Bélády's optimum (evict the key used farthest in the future), the ceiling of any policy that holds at most that many entries (the unbounded rows, which held more, can pass it); ")
 	s.printf("textbook LRU is a plain list-and-map LRU. Rivals that bound their size only eventually are replayed twice: ")
 	s.printf("bounded (otter with its maintenance on the calling goroutine (a synchronous `Executor`: with the default one, reads are dropped while the drain goroutine it started is pending) and `CleanUp()`, theine and ristretto with `Wait()` after each write; these are the figures compared) and as users call them (`-unbounded`, with the peak size they reached). ")
 	s.printf("ristretto is configured as documented (NumCounters 10× capacity, BufferItems 64, cost 1 per entry with IgnoreInternalCost). ")
