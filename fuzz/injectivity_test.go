@@ -97,36 +97,78 @@ var splitters = []struct {
 	}},
 }
 
+// injectivitySeeds are the seeds of FuzzInjectivity: (a, b, i, j, pair).
+// They stay small (see maxInjectivitySeed): the fuzzer mutates every seed,
+// and when a mutant of a long one brings new coverage it minimizes it, which
+// runs the target a number of times quadratic in its length (up to
+// -fuzzminimizetime, 60 s by default). A 65,535-byte seed kept both workers
+// minimizing its mutants with no execution for the rest of a 20 or 45 s
+// run. Long inputs are regression tests instead
+// (TestInjectivityOfA65535ByteInput).
+var injectivitySeeds = []struct {
+	a, b string
+	i, j uint16
+	pair uint8
+}{
+	{"tenantacme", "", 6, 7, 3},
+	{"AKIDEXAMPLEsecret", "token", 11, 12, 8},
+	{"/a/b", "/c", 2, 4, 6},
+	{"sessionsource", "", 7, 6, 11},
+	{"s3", "sqs", 2, 3, 16},
+	{"us-east-1prod", "", 9, 8, 0},
+}
+
+// maxInjectivitySeed is the most bytes (a and b together) of a seed of
+// FuzzInjectivity.
+const maxInjectivitySeed = 1024
+
 // FuzzInjectivity splits one string at two different points between two
 // adjacent inputs: when both splits are accepted, the keys must differ and
 // so must their encodings. It also checks, for every pair it builds, that
 // keys are == exactly when their encodings are equal.
 func FuzzInjectivity(f *testing.F) {
-	f.Add("tenantacme", "", uint16(6), uint16(7), uint8(3))
-	f.Add("AKIDEXAMPLEsecret", "token", uint16(11), uint16(12), uint8(8))
-	f.Add("/a/b", "/c", uint16(2), uint16(4), uint8(6))
-	f.Add("sessionsource", "", uint16(7), uint16(6), uint8(11))
-	f.Add("s3", "sqs", uint16(2), uint16(3), uint8(16))
-	f.Add("us-east-1prod", "", uint16(9), uint16(8), uint8(0))
-	f.Add(strings.Repeat("a", 65535), "", uint16(1), uint16(2), uint8(2)) // len(s)+1 does not fit in a uint16
-	f.Fuzz(func(t *testing.T, a, b string, ui, uj uint16, pair uint8) {
-		s := a + b
-		p := splitters[int(pair)%len(splitters)]
-		// In int: len(s)+1 may not fit in a uint16 (65535 bytes made it 0).
-		i, j := int(ui)%(len(s)+1), int(uj)%(len(s)+1)
-		k1, err1 := p.build(s[:i], s[i:])
-		k2, err2 := p.build(s[:j], s[j:])
-		checkError(t, err1)
-		checkError(t, err2)
-		if err1 != nil || err2 != nil {
-			return
+	for _, s := range injectivitySeeds {
+		f.Add(s.a, s.b, s.i, s.j, s.pair)
+	}
+	f.Fuzz(checkInjectivity)
+}
+
+// TestInjectivityOfA65535ByteInput: the split points were once reduced
+// modulo len(s)+1 in uint16, which a 65,535-byte input made 0 (a panic). It
+// is a test of its own rather than a seed of FuzzInjectivity: see
+// injectivitySeeds.
+func TestInjectivityOfA65535ByteInput(t *testing.T) {
+	checkInjectivity(t, strings.Repeat("a", 65535), "", 1, 2, 2)
+}
+
+// TestInjectivitySeedsAreSmall pins the bound on the seeds of
+// FuzzInjectivity (see injectivitySeeds).
+func TestInjectivitySeedsAreSmall(t *testing.T) {
+	for n, s := range injectivitySeeds {
+		if l := len(s.a) + len(s.b); l > maxInjectivitySeed {
+			t.Errorf("seed %d holds %d bytes, more than %d: make it a test calling checkInjectivity", n, l, maxInjectivitySeed)
 		}
-		same := k1.v == k2.v
-		if same != bytes.Equal(k1.bytes, k2.bytes) {
-			t.Fatalf("%s: key equality (%v) and encoding equality disagree", p.name, same)
-		}
-		if i != j && same {
-			t.Fatalf("%s: splitting at %d and %d gives the same key", p.name, i, j)
-		}
-	})
+	}
+}
+
+// checkInjectivity is the body of FuzzInjectivity.
+func checkInjectivity(t *testing.T, a, b string, ui, uj uint16, pair uint8) {
+	s := a + b
+	p := splitters[int(pair)%len(splitters)]
+	// In int: len(s)+1 may not fit in a uint16 (65535 bytes made it 0).
+	i, j := int(ui)%(len(s)+1), int(uj)%(len(s)+1)
+	k1, err1 := p.build(s[:i], s[i:])
+	k2, err2 := p.build(s[:j], s[j:])
+	checkError(t, err1)
+	checkError(t, err2)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	same := k1.v == k2.v
+	if same != bytes.Equal(k1.bytes, k2.bytes) {
+		t.Fatalf("%s: key equality (%v) and encoding equality disagree", p.name, same)
+	}
+	if i != j && same {
+		t.Fatalf("%s: splitting at %d and %d gives the same key", p.name, i, j)
+	}
 }

@@ -90,10 +90,11 @@ type ConfigInput struct {
 	SharedConfigFiles      []string
 	SharedCredentialsFiles []string
 	// Endpoint is the base endpoint of every client (aws.Config.BaseEndpoint):
-	// an absolute http or https URL with a host (an ASCII name without "%"
-	// once decoded, a non-ASCII name written in Punycode, or an IPv6 address
-	// in brackets without a zone: the SDK would sign what net/http does not
-	// send) and no user information, query or fragment. Normalised: scheme
+	// an absolute http or https URL with a host (an ASCII name without "%",
+	// '"', '<', '>' or "]" once decoded, a non-ASCII name written in
+	// Punycode, or an IPv6 address in brackets without a zone: the SDK would
+	// sign what net/http does not send, or net/http could not dial it) and no
+	// user information, query or fragment. Normalised: scheme
 	// and host lowercased, the scheme's default port dropped, a path of "/"
 	// alone dropped (any other path is kept as given: "https://h/p/" is not
 	// "https://h/p" to the SDK). At most 2048 bytes, as given and once

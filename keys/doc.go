@@ -43,8 +43,8 @@
 // SDK; everything else is kept as given and compared exactly.
 //
 //   - Endpoints (config, client, STS): scheme and host lowercased (a host
-//     name must be ASCII, Punycode for a non-ASCII one, and an IPv6 address
-//     has no zone); the scheme's default port ("80", "443", written so)
+//     name must be ASCII, Punycode for a non-ASCII one, without '"', '<',
+//     '>' or "]", and an IPv6 address has no zone); the scheme's default port ("80", "443", written so)
 //     dropped, any other port kept as given; a path of a single "/" dropped
 //     (any other path is kept, a trailing "/" included: the SDK sends an
 //     operation whose path is "/" to "/p/" on "https://h/p/" and to "/p" on

@@ -351,9 +351,10 @@ const maxEndpoint = 2048
 
 // Endpoints. A base endpoint must be an absolute http or https URL with a
 // host (an IPv6 address in brackets, without a zone, or an ASCII name
-// without "%" once its escapes are decoded: a non-ASCII name must be written
-// in Punycode; the SDK signs the host as given, while net/http sends a name
-// in Punycode and an address without its zone), and
+// without "%", '"', '<', '>' or "]" once its escapes are decoded: a non-ASCII
+// name must be written in Punycode; the SDK signs the host as given, while
+// net/http sends a name in Punycode, an address without its zone and no Host
+// header for a name with '"', '<' or '>', and cannot dial a name with "]"), and
 // without user information, query or fragment. It is normalised:
 //
 //   - the scheme and the host are lowercased;
@@ -424,6 +425,17 @@ func normalizeEndpoint(raw string) (string, string) {
 		}
 		if strings.Contains(host, "%") {
 			return "", "has a percent sign in its host name"
+		}
+		// url.Parse accepts '"', '<' and '>' in a host name, which the SDK
+		// signs while net/http, finding the Host header invalid, sends an
+		// empty one: the service computes another signature and refuses
+		// every signed request. A ']' outside an IPv6 literal parses too,
+		// but net/http's dialer refuses the address at every request.
+		if strings.ContainsAny(host, `"<>`) {
+			return "", `has '"', '<' or '>' in its host name, which net/http leaves out of the Host header while the SDK signs it, so every signed request would fail`
+		}
+		if strings.Contains(host, "]") {
+			return "", `has a "]" outside an IPv6 address in brackets, an address net/http cannot dial`
 		}
 		// A non-ASCII name cannot be signed: the SDK signs the host as
 		// given ("\u00e9.example") while net/http sends it in Punycode

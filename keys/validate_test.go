@@ -932,3 +932,48 @@ func TestPercentSignInAHostNameIsNotSaidToBeAllowedInAZone(t *testing.T) {
 		t.Errorf("error %q says an IPv6 zone may hold a percent sign; zones are refused", err)
 	}
 }
+
+// TestEndpointHostNetHTTPCannotSendIsRefused pins accepted endpoints whose
+// host name net/http cannot send as the SDK signs it. url.Parse accepts '"',
+// '<' and '>' in a host name, and the SDK signs the host with them, while
+// net/http finds the Host header invalid and sends an empty one instead, so
+// every signed request fails with SignatureDoesNotMatch (as with an IPv6
+// zone). A ']' outside an IPv6 literal parses too, but net/http's dialer
+// refuses the address ("unexpected ']' in address") at every request. Each
+// must be refused when the key is built, naming the field.
+func TestEndpointHostNetHTTPCannotSendIsRefused(t *testing.T) {
+	if !sigv4Survives(t, "http://a;b.example") {
+		t.Fatal("a request to a host name with ';' does not verify: the check is broken")
+	}
+	for _, e := range []string{`http://a"b.example`, "https://a<b.example/p", "http://A>B.example:8080"} {
+		if sigv4Survives(t, e) {
+			t.Fatalf("endpoint %q: the SDK's signature survives the wire: net/http sends this host", e)
+		}
+	}
+	e := "http://a]b.example:8080"
+	req, err := http.NewRequest(http.MethodGet, e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&http.Transport{}).RoundTrip(req); err == nil || !strings.Contains(err.Error(), "unexpected ']'") {
+		t.Fatalf("endpoint %q: net/http's error %v, want the dialer's refusal of the address", e, err)
+	}
+	for _, e := range []string{`http://a"b.example`, "https://a<b.example/p", "http://A>B.example:8080", "http://a]b.example:8080", "https://a]"} {
+		for _, f := range []struct {
+			field string
+			err   func() error
+		}{
+			{"Config.Endpoint", func() error { _, err := keys.NewConfig(keys.ConfigInput{Endpoint: e}); return err }},
+			{"Client.Endpoint", func() error { _, err := keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}); return err }},
+			{"Credentials.AssumeRole.STSEndpoint", func() error {
+				_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "sess", STSEndpoint: e})
+				return err
+			}},
+		} {
+			var fe *keys.FieldError
+			if err := f.err(); !errors.As(err, &fe) || fe.Field != f.field {
+				t.Errorf("endpoint %q: error %v, want a FieldError for %s", e, err, f.field)
+			}
+		}
+	}
+}
