@@ -221,7 +221,9 @@ type Options struct {
 	// caller's client, which other identities may use, is left as it was.
 	// Such a copy, which the caller never sees, is the cache's: with the
 	// key's CABundle it is the identity's pool, closed with it; a profile's
-	// credential calls go through one that keeps no idle connection.
+	// credential calls, an assumed role's or web identity's STS calls and
+	// the IMDS region lookup of DefaultsMode auto go through one that keeps
+	// no idle connection.
 	// They may set a credentials provider (config.WithCredentialsProvider)
 	// only for keys whose credentials are the default chain or a profile's,
 	// which the SDK resolves from the options (the provider then stands for

@@ -168,7 +168,12 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 				"sets an HTTP client (%T) that the key's CABundle cannot be added to (the SDK adds one only to an *awshttp.BuildableClient): give that client the trust itself and leave keys.ConfigInput.CABundle empty, or set a BuildableClient", o.HTTPClient)
 		}
 		if ok {
-			callers, theirs = b, b.WithTransportOptions(ownRootCAs)
+			// The copy keeps no idle connection, as the cache's own does:
+			// the clients LoadDefaultConfig builds from it (IMDS, in
+			// DefaultsMode auto) copy it into pools nobody can reach. Made
+			// the identity's pool (below), it gets the caller's setting
+			// back.
+			callers, theirs = b, b.WithTransportOptions(ownRootCAs, noKeepAlive)
 			o.HTTPClient = theirs
 		}
 		return nil
@@ -182,11 +187,13 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 	// sees such a copy of its client, so its connections are the cache's
 	// too: made the identity's pool, they close with it.
 	owned := own != nil
+	keepAlive := owned // whether the identity's pool keeps idle connections: the cache's own does, a copy of the caller's as the caller's does
 	if theirs != nil {
 		if cfg.HTTPClient == theirs {
 			cfg.HTTPClient = callers // no CA bundle added: the caller's, as given
 		} else {
 			owned = true
+			keepAlive = !callers.GetTransport().DisableKeepAlives
 		}
 	}
 	// A caller's HTTP client (a BuildableClient included) is used as given,
@@ -210,7 +217,7 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			return nil, fmt.Errorf("clientcache: loading config %v: the SDK replaced the cache's HTTP client with a %T", key, cfg.HTTPClient)
 		}
 		buildable = withDefaultsMode(b, cfg)
-		tr = newTransport(buildable, own != nil, &c.poolsReleased)
+		tr = newTransport(buildable, keepAlive, &c.poolsReleased)
 		cfg.HTTPClient = tr.client
 	}
 
@@ -599,6 +606,15 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 		}
 		source = src.tr // nil if the pool is the caller's
 		stsCfg.Credentials = src.cfg.Credentials
+	}
+	if b, ok := stsCfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		// A BuildableClient of the caller's (the cache's own pool is a
+		// plain *http.Client): the STS client would copy it into a pool
+		// that neither the caller nor the cache can reach, whose
+		// connection would stay open after eviction and Close. Its copy
+		// keeps no idle connection, as those of a profile's credential
+		// calls do (credentialsFor): a handshake per refresh.
+		stsCfg.HTTPClient = b.WithTransportOptions(noKeepAlive)
 	}
 	stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) {
 		if r := creds.STSRegion(); r != "" {

@@ -62,8 +62,10 @@ type transport struct {
 // cache's (whose own transport is a private clone nobody could close),
 // keeping everything configured on it: a custom CA bundle, the defaults
 // mode's timeouts, its request timeout. keepAlive turns keep-alive back on:
-// the cache's buildable client keeps none, for the copies the SDK makes of
-// it; a copy of the caller's keeps the caller's setting (see loadConfig).
+// the cache's buildable client, and its copy of the caller's, keep none,
+// for the copies the SDK makes of them; keepAlive is then true for the
+// cache's own, and the caller's setting for a copy of the caller's (see
+// loadConfig).
 func newTransport(from *awshttp.BuildableClient, keepAlive bool, closes *atomic.Int64) *transport {
 	tr := from.GetTransport()
 	if keepAlive {

@@ -1,0 +1,133 @@
+package clientcache_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/clientcache/clientcache"
+	"github.com/clientcache/clientcache/internal/fakeaws"
+	"github.com/clientcache/clientcache/keys"
+)
+
+// TestDefaultsModeAutoWithCallersBuildableClientLeavesNoConnectionAfterClose:
+// DefaultsMode auto makes LoadDefaultConfig ask IMDS for the instance's
+// region through an IMDS client built from the load's HTTP client. With a
+// BuildableClient of the caller's (named load options), the load was given a
+// copy of it that kept idle connections, and the IMDS client copied that into
+// a pool neither the caller nor the cache can reach: its connection to IMDS
+// stayed open after Close, as the cache's own copies (which keep no idle
+// connection) do not.
+func TestDefaultsModeAutoWithCallersBuildableClientLeavesNoConnectionAfterClose(t *testing.T) {
+	srv := imdsEndpoint(t)
+	mine := awshttp.NewBuildableClient()
+	c := newUnclosedCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"mine": {config.WithHTTPClient(mine)},
+	}})
+	creds, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDSTATIC", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", DefaultsMode: keys.DefaultsModeAuto, Credentials: creds, Name: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), cfgKey)
+	if err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	if cfg.HTTPClient != mine {
+		t.Fatalf("the identity's HTTP client is a %T, not the caller's", cfg.HTTPClient)
+	}
+	if srv.Requests() == 0 {
+		t.Fatal("DefaultsMode auto did not ask IMDS: the test proves nothing")
+	}
+	closeLeavesNoConnection(t, c, srv, "IMDS")
+}
+
+// TestCallersBuildableClientWithCABundleKeepsItsConnectionsAlive: the copy
+// of a caller's BuildableClient that a key's CABundle makes the identity's
+// pool keeps the caller's keep-alive setting, though the copy the load is
+// given keeps no idle connection.
+func TestCallersBuildableClientWithCABundleKeepsItsConnectionsAlive(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"mine": {config.WithHTTPClient(awshttp.NewBuildableClient())},
+	}})
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "mine", CABundle: caOf(srv), Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		resp, err := cfg.HTTPClient.Do(mustRequest(t, srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("two requests in a row opened %d connections, want 1 (kept alive)", n)
+	}
+}
+
+// TestAssumedRoleWithCallersBuildableClientLeavesNoConnectionAfterClose: the
+// STS client the cache builds for an assumed role, from a config whose HTTP
+// client is a BuildableClient of the caller's, copies it into a pool of its
+// own, which neither the caller nor the cache can reach.
+func TestAssumedRoleWithCallersBuildableClientLeavesNoConnectionAfterClose(t *testing.T) {
+	stssrv := fakeaws.NewSTS()
+	t.Cleanup(stssrv.Close)
+	stssrv.AddUser("AKIDBASE", baseSecret)
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(stssrv.CABundle()) {
+		t.Fatal("the fake STS's CA bundle does not parse")
+	}
+	mine := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	})
+	c := newUnclosedCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"mine": {config.WithHTTPClient(mine)},
+	}})
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDBASE", SecretAccessKey: keys.NewSecret(baseSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: static, RoleARN: roleARN(1), SessionName: "mine",
+		STSRegion: "us-east-1", STSEndpoint: stssrv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgKey, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "mine", Credentials: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(context.Background(), cfgKey); err != nil {
+		t.Fatalf("Config: %v", err)
+	}
+	if n := stssrv.CallsFor(roleARN(1)); n != 1 {
+		t.Fatalf("AssumeRole calls: %d, want 1", n)
+	}
+	closeLeavesNoConnection(t, c, stssrv, "STS")
+}
