@@ -78,7 +78,11 @@ func TestLFUWithExpiryIsTheSameWhenEverTheDrainRuns(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("ttl=%v,tta=%v", o.ExpireAfterWrite, o.ExpireAfterAccess), func(t *testing.T) {
 			const ops = 200
-			for seed := range uint64(60) {
+			seeds := uint64(60)
+			if testing.Short() || raceEnabled {
+				seeds = 10
+			}
+			for seed := range seeds {
 				run := func(drainAt int) []int {
 					rng := rand.New(rand.NewPCG(seed, 1))
 					clock := NewFakeClock()

@@ -48,7 +48,11 @@ type lruRun struct {
 // (which the test requires too).
 func TestLRUPolicyMatchesAList(t *testing.T) {
 	var sawHeap, sawDead, sawCompact, sawEager, sawLazyAgain bool
-	for seed := range uint64(120) {
+	seeds := uint64(120)
+	if testing.Short() || raceEnabled {
+		seeds = 30
+	}
+	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		size := 1 + rng.IntN(12)
 		if seed%3 == 0 {

@@ -113,7 +113,7 @@ func (r *refLRU) clear() {
 // operation, and the full eviction order after Sync.
 func TestLRUMatchesReferenceModel(t *testing.T) {
 	ops := 100_000
-	if testing.Short() {
+	if testing.Short() || concurrent.RaceEnabled {
 		ops = 20_000
 	}
 	for _, capacity := range []int{1, 2, 10, 1000} {

@@ -14,7 +14,11 @@ if [ "$(go env CGO_ENABLED)" != 1 ]; then
   exit 1
 fi
 
-flags=(-race -shuffle=on -count=1)
+# -timeout 20m: go test's default, 10 minutes a package, is near what the
+# race run of ./concurrent takes on a busy two-core machine (a CI run beside
+# other jobs crossed it); a hang still fails, at 20 minutes, and each test's
+# own waits fail far sooner (internal/testwait.Hang).
+flags=(-race -shuffle=on -count=1 -timeout 20m)
 [ "${SHORT:-0}" = 1 ] && flags+=(-short)
 
 # Every go.mod of the repository: those git tracks, or, outside a git
