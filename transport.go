@@ -72,6 +72,12 @@ func newTransport(from *awshttp.BuildableClient, keepAlive bool, closes *atomic.
 		tr.DisableKeepAlives = false
 	}
 	t := &transport{template: tr, dial: tr.DialContext, closes: closes}
+	//lint:ignore SA1019 a caller's transport may still dial through the deprecated Dial, which net/http uses when DialContext is nil
+	if dial := tr.Dial; t.dial == nil && dial != nil {
+		// The generations set DialContext, which net/http prefers to Dial:
+		// without this the caller's dialer was left unused.
+		t.dial = func(_ context.Context, network, addr string) (net.Conn, error) { return dial(network, addr) }
+	}
 	if t.dial == nil {
 		t.dial = new(net.Dialer).DialContext // net/http's own default
 	}

@@ -131,3 +131,42 @@ func TestAssumedRoleWithCallersBuildableClientLeavesNoConnectionAfterClose(t *te
 	}
 	closeLeavesNoConnection(t, c, stssrv, "STS")
 }
+
+// TestCallersDeprecatedDialIsKept: a caller's BuildableClient whose
+// transport dials through the deprecated Dial field (no DialContext), made
+// the identity's pool by a key's CABundle, kept its settings but not its
+// dialer: the pool's DialContext, which tracks its connections, dialed with
+// net's default instead, and net/http never called the caller's Dial.
+func TestCallersDeprecatedDialIsKept(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	var dials atomic.Int64
+	mine := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.DialContext = nil
+		//lint:ignore SA1019 the deprecated field is what this test is about
+		tr.Dial = func(network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return net.Dial(network, addr)
+		}
+	})
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"mine": {config.WithHTTPClient(mine)},
+	}})
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "mine", CABundle: caOf(srv), Credentials: keys.AnonymousCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cfg.HTTPClient.Do(mustRequest(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if dials.Load() == 0 {
+		t.Fatal("the request was dialed without the caller's Dial")
+	}
+}
