@@ -541,7 +541,7 @@ func progressBar(w io.Writer, name string, done *atomic.Int64, total int64) func
 }
 
 func printTable(w io.Writer, s settings, results []result) {
-	fmt.Fprintf(w, "\n%d tenants (Zipf %.2f), %d service clients per request, %d goroutines, STS latency %v, GOMAXPROCS %d\n\n",
+	fmt.Fprintf(w, "\n%d tenants (Zipf %v), %d service clients per request, %d goroutines, STS latency %v, GOMAXPROCS %d\n\n",
 		s.tenants, s.skew, s.services, s.workers, s.stsLatency, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "strategy\trequests\tcredential calls\tTLS handshakes\tclients built\tp50\tp99\tpeak live heap\topen conns at end\tafter close\t")

@@ -274,3 +274,19 @@ func TestFooterDescribesOnlyTheStrategiesThatRan(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderPrintsTheSkewInForce: the table's header printed the Zipf
+// exponent with two decimals, so the smallest -skew the demo accepts,
+// 1.000000001, and -skew 1.004 were both shown as "Zipf 1.00", an exponent
+// the demo refuses (the distribution it names has no finite sum), and -skew
+// 1.005 and 1.014 both as "Zipf 1.01".
+func TestHeaderPrintsTheSkewInForce(t *testing.T) {
+	for _, skew := range []float64{minSkew, 1.004, 1.1, 2} {
+		s := settings{tenants: 3, services: 1, workers: 1, requests: 1, size: 8, skew: skew, policy: clientcache.LRU}
+		var out bytes.Buffer
+		printTable(&out, s, nil)
+		if want := fmt.Sprintf("(Zipf %v)", skew); !strings.Contains(out.String(), want) {
+			t.Errorf("-skew %v: header lacks %q:\n%s", skew, want, out.String())
+		}
+	}
+}

@@ -38,6 +38,13 @@ func main() {
 	skew := flag.Float64("skew", 1.1, "Zipf exponent of tenant popularity (> 1: at least 1.000000001)")
 	policyName := flag.String("policy", "LRU", "eviction policy: LRU or LFU")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		// flag.Parse stops at the first argument that is not a flag: a
+		// value without its flag ("-requests 1000 200 -policy LFU") made
+		// every flag after it ignored.
+		fmt.Fprintf(os.Stderr, "engine: unexpected argument %q: the program takes flags only (-h lists them); the flags after it would be ignored\n", flag.Arg(0))
+		os.Exit(1)
+	}
 
 	if err := run(os.Stdout, *tenants, *size, *workers, *requests, *skew, *policyName); err != nil {
 		fmt.Fprintln(os.Stderr, "engine:", err)
@@ -140,7 +147,7 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 	}
 	after := c.Stats()
 
-	fmt.Fprintf(out, "clientcache engine: %d requests from %d goroutines over %d tenants (Zipf %.2f), MaxSize %d, %v\n",
+	fmt.Fprintf(out, "clientcache engine: %d requests from %d goroutines over %d tenants (Zipf %v), MaxSize %d, %v\n",
 		requests, workers, tenants, skew, bound, policy)
 	// The cache's own counters: exact from one goroutine; under contention
 	// some hits are counted by sampling (concurrent.Stats).
@@ -158,7 +165,9 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 	// The bound printed above, checked: after its own Add has returned, a
 	// goroutine sees at most the bound plus the inserts of the others in
 	// progress (concurrent's doc: Len() <= MaxSize() + W).
-	if peak.Load() > int64(bound+workers) {
+	// (Subtracted, not added: bound+workers overflows for a -size near
+	// math.MaxInt.)
+	if peak.Load()-int64(workers) > int64(bound) {
 		return fmt.Errorf("the cache held %d resources, above its bound %d plus %d writers", peak.Load(), bound, workers)
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -11,7 +13,15 @@ import (
 	"github.com/clientcache/clientcache/internal/testwait"
 )
 
-func TestMain(m *testing.M) { testwait.Main(m) }
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("CLIENTCACHE_ENGINE_ARGS"); ok {
+		// Run as the program itself (TestRunRejectsStrayArguments).
+		os.Args = append([]string{"engine"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	testwait.Main(m)
+}
 
 // The README shows `go run ./examples/engine`; keep it working.
 func TestRunSmallWorkload(t *testing.T) {
@@ -65,5 +75,29 @@ func TestRunPrintsTheBoundInForceAndEveryRequest(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestRunRejectsStrayArguments: flag parsing stops at the first argument
+// that is not a flag, and the program ignored what was left, so a value
+// typed without its flag made every flag after it ignored: "-requests 1000
+// 200 -policy LFU" ran LRU, printed "LRU" and exited 0 (the demo,
+// cmd/clientcache-demo, refuses such an argument).
+func TestRunRejectsStrayArguments(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "CLIENTCACHE_ENGINE_ARGS=-tenants 5 -workers 1 -requests 10 200 -policy LFU")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unexpected argument "200"`) {
+		t.Fatalf("the program ran with a stray argument (err %v):\n%s", err, out)
+	}
+}
+
+// TestRunAcceptsTheLargestSize: the bound check after the run computed
+// bound+workers in int, which overflows for a -size near math.MaxInt:
+// "-size 9223372036854775807" failed every run with "the cache held 230
+// resources, above its bound 9223372036854775807 plus 8 writers".
+func TestRunAcceptsTheLargestSize(t *testing.T) {
+	if err := run(io.Discard, 50, math.MaxInt, 4, 1000, 1.2, "LRU"); err != nil {
+		t.Fatal(err)
 	}
 }
