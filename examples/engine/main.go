@@ -89,7 +89,7 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 		return fmt.Errorf("-size %d: must be at most %d (concurrent.MaxLFUSize) with -policy LFU", size, concurrent.MaxLFUSize)
 	}
 
-	var opened, closedTwice atomic.Int64
+	var opened, closedOnce, closedTwice atomic.Int64
 	c, err := concurrent.New(concurrent.Options[int, *pool]{
 		MaxSize:     size,
 		Policy:      policy,
@@ -97,6 +97,8 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 		OnEvict: func(_ int, p *pool, _ concurrent.Cause) {
 			if p.closed.Swap(true) {
 				closedTwice.Add(1)
+			} else {
+				closedOnce.Add(1)
 			}
 		},
 	})
@@ -155,12 +157,17 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 	fmt.Fprintf(out, "  resources opened %d, evicted for size %d, closed by Close %d\n",
 		opened.Load(), after.Removed(concurrent.Size), after.Removed(concurrent.Closed))
 	fmt.Fprintf(out, "  largest size seen %d (bound %d, plus at most %d writers in flight)\n", peak.Load(), bound, workers)
-	released := after.Removed(concurrent.Size) + after.Removed(concurrent.Closed)
+	// Released: the pools OnEvict closed, counted as it closed them, not
+	// inferred from the cache's counters (checked against them below).
+	released := closedOnce.Load()
 	fmt.Fprintf(out, "  every resource released exactly once: %v (%d released, %d twice)\n",
-		released == uint64(opened.Load()) && closedTwice.Load() == 0, released, closedTwice.Load())
+		released == opened.Load() && closedTwice.Load() == 0, released, closedTwice.Load())
 	fmt.Fprintf(out, "  %.0f requests/s\n", float64(requests)/elapsed.Seconds())
-	if released != uint64(opened.Load()) || closedTwice.Load() != 0 {
+	if released != opened.Load() || closedTwice.Load() != 0 {
 		return errors.New("resources leaked or closed twice")
+	}
+	if removed := after.Removed(concurrent.Size) + after.Removed(concurrent.Closed); removed != uint64(released) {
+		return fmt.Errorf("Stats counted %d removals, OnEvict closed %d resources", removed, released)
 	}
 	// The bound printed above, checked: after its own Add has returned, a
 	// goroutine sees at most the bound plus the inserts of the others in
