@@ -66,7 +66,7 @@ func main() {
 	flag.IntVar(&s.naiveRequests, "naive-requests", 500, "requests for the client-per-request strategy (each leaves connections idle for 90 s)")
 	flag.Float64Var(&s.skew, "skew", 1.1, "Zipf exponent of tenant popularity (> 1: at least 1.000000001)")
 	flag.StringVar(&policy, "policy", "LRU", "clientcache eviction policy: LRU or LFU")
-	flag.IntVar(&s.size, "size", 256, "clientcache MaxConfigs (MaxClients is size x services)")
+	flag.IntVar(&s.size, "size", 256, "clientcache MaxConfigs (MaxClients is size x services); the tenants' base identity, whose credentials their roles are assumed from, takes one of them")
 	flag.DurationVar(&s.stsLatency, "sts-latency", 10*time.Millisecond, "time the STS endpoint takes per AssumeRole")
 	flag.Parse()
 	if flag.NArg() > 0 {
