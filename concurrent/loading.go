@@ -130,6 +130,9 @@ type loadFrameKey struct{}
 // until the load completes or its own ctx is done, in which case it returns
 // ctx.Err() without affecting the load or the other waiters (a caller whose
 // ctx is done when the load has already completed gets the load's result).
+// A caller whose ctx is already done when it misses starts no load and
+// joins none: it returns ctx.Err() (or the key's value, if one has been
+// stored since the miss).
 //
 // On success the value is stored (counted as an insertion: the bound holds)
 // unless the key was explicitly written (Set, Add, Delete, Pop, Clear) while
@@ -243,6 +246,17 @@ func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx con
 			return zero, ErrRecursiveLoad
 		}
 		self = parent.node
+	}
+	if err := ctx.Err(); err != nil {
+		// A caller that has already given up neither starts a load nor
+		// joins one: a load it started would run on after it returned
+		// and store into the cache behind its back, and whether it got
+		// the value or ctx.Err() would depend on which goroutine ran
+		// first. A value present (stored since the miss) is returned.
+		if e, ok := c.m.Load(key); ok && c.live(e.n) {
+			return e.value, nil
+		}
+		return zero, err
 	}
 	if testHookAfterMiss != nil {
 		testHookAfterMiss()
