@@ -144,6 +144,9 @@ type loadFrameKey struct{}
 // beside it, and neither is cached (nor handed to OnEvict); the next call
 // loads again. A loader panic is recovered: every waiter gets a
 // [*LoaderPanicError] (errors.Is ErrLoaderPanic) and nothing stays in flight.
+// If the caller that started a load panics before its loader starts (in a
+// [Clock] of the caller's, say), its panic goes on up its own stack, and the
+// callers that had joined the load get an error that says so.
 // A loader that asks for a key it is loading gets [ErrRecursiveLoad] at once,
 // provided it passes on the context it was given. So does a loader whose
 // wait for another load would close a cycle of loads each waiting for the
