@@ -110,10 +110,9 @@ var testHookAfterMiss func()
 // and so that the wait-for graph knows which load (node) a call to
 // GetOrLoad waits on behalf of.
 type loadFrame struct {
-	cache  any
-	key    any
-	node   *loadNode
-	parent *loadFrame
+	cache any
+	key   any
+	node  *loadNode
 }
 
 type loadFrameKey struct{}
@@ -264,7 +263,7 @@ func (c *Cache[K, V]) loadMissed(ctx context.Context, key K, loader func(ctx con
 	if testHookAfterMiss != nil {
 		testHookAfterMiss()
 	}
-	cl, waiting, err := c.joinOrStart(ctx, key, loader, parent, self)
+	cl, waiting, err := c.joinOrStart(ctx, key, loader, self)
 	if err != nil {
 		return zero, err
 	}
@@ -364,7 +363,7 @@ func reachesLocked(from, to *loadNode) bool {
 // loader runs, and reports so (waiting): a new load waits for nothing, so
 // the edge closes no cycle, and the loader, which may ask for self's key at
 // once, finds it.
-func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(context.Context) (V, error), parent *loadFrame, self *loadNode) (_ *call[V], waiting bool, _ error) {
+func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(context.Context) (V, error), self *loadNode) (_ *call[V], waiting bool, _ error) {
 	var mine *call[V]
 	cl, _ := c.loads.Compute(key, func(cur *call[V], loaded bool) (*call[V], xsync.ComputeOp) {
 		if loaded && !cur.detached.Load() {
@@ -425,15 +424,15 @@ func (c *Cache[K, V]) joinOrStart(ctx context.Context, key K, loader func(contex
 		waiting = true
 	}
 	c.loadWG.Add(1)
-	go c.runLoad(ctx, key, mine, loader, parent)
+	go c.runLoad(ctx, key, mine, loader)
 	return mine, waiting, nil
 }
 
 // runLoad runs one load on its own goroutine and completes the call, however
 // the loader returns: a value, an error, a panic or runtime.Goexit.
-func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loader func(context.Context) (V, error), parent *loadFrame) {
+func (c *Cache[K, V]) runLoad(callerCtx context.Context, key K, cl *call[V], loader func(context.Context) (V, error)) {
 	defer c.loadWG.Done()
-	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, node: &cl.loadNode, parent: parent})
+	ctx := context.WithValue(context.WithoutCancel(callerCtx), loadFrameKey{}, &loadFrame{cache: c, key: key, node: &cl.loadNode})
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(c.closeCtx, func() { cancel(errLoadClosed) })

@@ -116,7 +116,7 @@ func TestLoadRegisteredDuringAnotherLoadsStoreJoinsIt(t *testing.T) {
 		if _, ok := c.m.Load("k"); ok {
 			t.Error("the loaded entry is visible inside the store's critical section")
 		}
-		racing, _, racingErr = c.joinOrStart(context.Background(), "k", loader, nil, nil)
+		racing, _, racingErr = c.joinOrStart(context.Background(), "k", loader, nil)
 	}
 	if v, err := c.GetOrLoad(context.Background(), "k", loader); v != 7 || err != nil {
 		t.Fatalf("first caller: %d, %v", v, err)
