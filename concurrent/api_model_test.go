@@ -82,12 +82,7 @@ func lruModelRun(t *testing.T, capacity, ops int, seed uint64) {
 		switch p := rng.IntN(100); {
 		case p < 30:
 			desc = fmt.Sprintf("Get(%d)", k)
-			v, ok := c.Get(k)
-			rv, rok := ref.get(k)
-			if ok != rok || v != rv {
-				t.Fatalf("op %d %s = %d,%v; reference %d,%v", i, desc, v, ok, rv, rok)
-			}
-			if ok {
+			if checkGet(t, i, desc, c, ref, k) {
 				hits++
 			} else {
 				misses++
@@ -210,13 +205,7 @@ func lruModelRun(t *testing.T, capacity, ops int, seed uint64) {
 			c.Clear()
 			ref.clear()
 		}
-		if c.Len() != ref.order.Len() || c.Len() > c.MaxSize() {
-			t.Fatalf("op %d %s: Len %d, reference %d, MaxSize %d", i, desc, c.Len(), ref.order.Len(), c.MaxSize())
-		}
-		if !slices.Equal(got[checked:], ref.log[checked:]) {
-			t.Fatalf("op %d %s: listener calls differ:\n got  %v\n want %v", i, desc, got[checked:], ref.log[checked:])
-		}
-		checked = len(got)
+		checked = checkLenAndCalls(t, i, desc, c, ref, got, checked)
 		if len(problems) > 0 {
 			t.Fatalf("op %d %s: %v", i, desc, problems)
 		}

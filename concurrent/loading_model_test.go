@@ -31,16 +31,7 @@ func lruLoadModelRun(t *testing.T, capacity, ops int, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	ref := newRefLRU(capacity)
 	var got []string
-	c, err := concurrent.New(concurrent.Options[int, int]{
-		MaxSize:     capacity,
-		RecordStats: true,
-		OnEvict: func(k, v int, cause concurrent.Cause) {
-			got = append(got, fmt.Sprintf("%d=%d:%v", k, v, cause))
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newModelCache(t, capacity, &got)
 	defer c.Close()
 	ctx := context.Background()
 	errBoom := errors.New("boom")
@@ -55,12 +46,7 @@ func lruLoadModelRun(t *testing.T, capacity, ops int, seed uint64) {
 		switch p := rng.IntN(100); {
 		case p < 20:
 			desc = fmt.Sprintf("Get(%d)", k)
-			gv, ok := c.Get(k)
-			rv, rok := ref.get(k)
-			if ok != rok || gv != rv {
-				t.Fatalf("op %d %s = %d,%v; reference %d,%v", i, desc, gv, ok, rv, rok)
-			}
-			if ok {
+			if checkGet(t, i, desc, c, ref, k) {
 				hits++
 			} else {
 				misses++
@@ -182,13 +168,7 @@ func lruLoadModelRun(t *testing.T, capacity, ops int, seed uint64) {
 			c.Clear()
 			ref.clear()
 		}
-		if c.Len() != ref.order.Len() || c.Len() > c.MaxSize() {
-			t.Fatalf("op %d %s: Len %d, reference %d, MaxSize %d", i, desc, c.Len(), ref.order.Len(), c.MaxSize())
-		}
-		if !slices.Equal(got[checked:], ref.log[checked:]) {
-			t.Fatalf("op %d %s: listener calls differ:\n got  %v\n want %v", i, desc, got[checked:], ref.log[checked:])
-		}
-		checked = len(got)
+		checked = checkLenAndCalls(t, i, desc, c, ref, got, checked)
 		st := c.Stats()
 		if st.Hits != hits || st.Misses != misses || st.Loads != loads || st.LoadErrors != loadErrs {
 			t.Fatalf("op %d %s: stats hits/misses/loads/errors = %d/%d/%d/%d, want %d/%d/%d/%d", i, desc,

@@ -185,16 +185,7 @@ func runLRUModelFrom(t *testing.T, capacity, ops int, rng interface{ IntN(int) i
 	t.Helper()
 	ref := newRefLRU(capacity)
 	var got []string
-	c, err := concurrent.New(concurrent.Options[int, int]{
-		MaxSize:     capacity,
-		RecordStats: true,
-		OnEvict: func(k, v int, cause concurrent.Cause) {
-			got = append(got, fmt.Sprintf("%d=%d:%v", k, v, cause))
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newModelCache(t, capacity, &got)
 	defer c.Close()
 
 	keySpace := 2*capacity + 2
@@ -208,12 +199,7 @@ func runLRUModelFrom(t *testing.T, capacity, ops int, rng interface{ IntN(int) i
 		switch p := rng.IntN(100); {
 		case p < 40:
 			desc = fmt.Sprintf("Get(%d)", k)
-			v, ok := c.Get(k)
-			rv, rok := ref.get(k)
-			if ok != rok || v != rv {
-				t.Fatalf("op %d %s = %d,%v; reference %d,%v", i, desc, v, ok, rv, rok)
-			}
-			if ok {
+			if checkGet(t, i, desc, c, ref, k) {
 				hits++
 			} else {
 				misses++
@@ -295,14 +281,7 @@ func runLRUModelFrom(t *testing.T, capacity, ops int, rng interface{ IntN(int) i
 			}
 		}
 		// The bound is hard: never exceeded, not even between Syncs.
-		if c.Len() != ref.order.Len() || c.Len() > c.MaxSize() {
-			t.Fatalf("op %d %s: Len %d, reference %d, MaxSize %d", i, desc, c.Len(), ref.order.Len(), c.MaxSize())
-		}
-		// Listener calls are made before the operation returns, in order.
-		if !slices.Equal(got[checked:], ref.log[checked:]) {
-			t.Fatalf("op %d %s: listener calls differ:\n got  %v\n want %v", i, desc, got[checked:], ref.log[checked:])
-		}
-		checked = len(got)
+		checked = checkLenAndCalls(t, i, desc, c, ref, got, checked)
 	}
 	st := c.Stats()
 	if st.Hits != hits || st.Misses != misses || st.DroppedReads != 0 {
@@ -322,4 +301,48 @@ func countCause(log []string, cause concurrent.Cause) uint64 {
 		}
 	}
 	return n
+}
+
+// checkGet runs Get(k) on c and on the reference, fails t at operation i
+// (desc) if they differ, and reports whether it hit.
+func checkGet(t *testing.T, i int, desc string, c *concurrent.Cache[int, int], ref *refLRU, k int) bool {
+	t.Helper()
+	v, ok := c.Get(k)
+	rv, rok := ref.get(k)
+	if ok != rok || v != rv {
+		t.Fatalf("op %d %s = %d,%v; reference %d,%v", i, desc, v, ok, rv, rok)
+	}
+	return ok
+}
+
+// newModelCache returns an LRU cache of capacity, with stats, whose
+// listener logs its calls to *got as the reference logs them.
+func newModelCache(t *testing.T, capacity int, got *[]string) *concurrent.Cache[int, int] {
+	t.Helper()
+	c, err := concurrent.New(concurrent.Options[int, int]{
+		MaxSize:     capacity,
+		RecordStats: true,
+		OnEvict: func(k, v int, cause concurrent.Cause) {
+			*got = append(*got, fmt.Sprintf("%d=%d:%v", k, v, cause))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkLenAndCalls fails t at operation i (desc) unless c holds as many
+// entries as the reference, within its bound, and the listener calls from
+// checked on (made before the operation returned, in order) are the
+// reference's. It returns how many calls are checked now.
+func checkLenAndCalls(t *testing.T, i int, desc string, c *concurrent.Cache[int, int], ref *refLRU, got []string, checked int) int {
+	t.Helper()
+	if c.Len() != ref.order.Len() || c.Len() > c.MaxSize() {
+		t.Fatalf("op %d %s: Len %d, reference %d, MaxSize %d", i, desc, c.Len(), ref.order.Len(), c.MaxSize())
+	}
+	if !slices.Equal(got[checked:], ref.log[checked:]) {
+		t.Fatalf("op %d %s: listener calls differ:\n got  %v\n want %v", i, desc, got[checked:], ref.log[checked:])
+	}
+	return len(got)
 }
