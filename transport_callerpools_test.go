@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -68,17 +69,7 @@ func TestCallersBuildableClientWithCABundleKeepsItsConnectionsAlive(t *testing.T
 	}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
-		"mine": {config.WithHTTPClient(awshttp.NewBuildableClient())},
-	}})
-	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Name: "mine", CABundle: caOf(srv), Credentials: keys.AnonymousCredentials()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := c.Config(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := callersClientTrusting(t, awshttp.NewBuildableClient(), srv)
 	for range 2 {
 		resp, err := cfg.HTTPClient.Do(mustRequest(t, srv.URL))
 		if err != nil {
@@ -149,6 +140,23 @@ func TestCallersDeprecatedDialIsKept(t *testing.T) {
 			return net.Dial(network, addr)
 		}
 	})
+	cfg := callersClientTrusting(t, mine, srv)
+	resp, err := cfg.HTTPClient.Do(mustRequest(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if dials.Load() == 0 {
+		t.Fatal("the request was dialed without the caller's Dial")
+	}
+}
+
+// callersClientTrusting loads, in a new cache, the config of an anonymous
+// identity whose named load options set the caller's client mine and whose
+// CABundle is srv's: the cache makes a copy of mine the identity's pool.
+func callersClientTrusting(t *testing.T, mine *awshttp.BuildableClient, srv *httptest.Server) aws.Config {
+	t.Helper()
 	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
 		"mine": {config.WithHTTPClient(mine)},
 	}})
@@ -160,13 +168,5 @@ func TestCallersDeprecatedDialIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := cfg.HTTPClient.Do(mustRequest(t, srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	if dials.Load() == 0 {
-		t.Fatal("the request was dialed without the caller's Dial")
-	}
+	return cfg
 }
