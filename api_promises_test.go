@@ -254,3 +254,29 @@ func TestALoadTheCacheEndedSaysWhichCall(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigWithAnEndedContextStartsNoLoad: a caller whose ctx has ended
+// before it calls Config starts no load (no AssumeRole call), and gets ctx's
+// error, or the config once it is cached.
+func TestConfigWithAnEndedContextStartsNoLoad(t *testing.T) {
+	w := newWorld(t)
+	c := newClientCache(t, clientcache.Options{})
+	key := w.tenant(t, 1)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Config(ended, key); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Config with an ended ctx: %v, want context.Canceled", err)
+	}
+	if n := w.sts.CallsFor(roleARN(1)); n != 0 {
+		t.Fatalf("Config with an ended ctx made %d AssumeRole calls, want 0", n)
+	}
+	if _, err := c.Config(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config(ended, key); err != nil {
+		t.Fatalf("Config with an ended ctx, the config cached: %v", err)
+	}
+	if n := w.sts.CallsFor(roleARN(1)); n != 1 {
+		t.Fatalf("%d AssumeRole calls, want 1", n)
+	}
+}

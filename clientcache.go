@@ -425,6 +425,8 @@ func engineOptions[K comparable, V any](o Options, max int, onEvict func(K, V, c
 //
 // ctx bounds the wait, not the load: a caller whose ctx ends returns its
 // error while the load goes on for the others (see Options.LoadTimeout).
+// A caller whose ctx has ended before it calls starts no load: it gets the
+// cached config, or ctx's error.
 // The returned aws.Config is a copy, its slices (APIOptions, ConfigSources,
 // ...) included; changing it does not change the cache or another caller's.
 // What its fields point to is the identity's, shared by every copy and
