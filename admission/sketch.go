@@ -39,7 +39,8 @@ const MaxCapacity = 1 << (23 + 7*(bits.UintSize/64))
 // the four counters that is below 15; [Sketch.Frequency] returns the smallest
 // of them, which never undercounts (the count-min property) until aging
 // halves the counters, or a [Sketch.Resize] to another table size replaces
-// them. After every sample of 10 x capacity increments the
+// them (with a doorkeeper, also a Resize that empties the doorkeeper: each
+// key it held estimates one less). After every sample of 10 x capacity increments the
 // sketch ages: every counter is halved (rounding down) and so is the sample
 // count, as in the TinyLFU paper, less the increments the rounding took off
 // the counters, as in Caffeine (see [Sketch.Age]), so later samples are a

@@ -24,10 +24,11 @@ const (
 	// false positives) estimates some keys asked for once at 2 or more, and
 	// they win their contests, so over a longer stream of new keys without
 	// a hit older entries build up, a large share of the cache after a hundred
-	// fills; an entry admitted that way, until it is hit,
-	// loses its place only to a candidate estimated at least two requests
-	// ahead of it (after a loop's first wrap, it is asked for again before
-	// the candidates). In a cache of at most 1,024 entries, a
+	// fills; once the cache has hit, an entry admitted that way, until it
+	// is hit, loses its place only to a candidate estimated at least two
+	// requests ahead of it (after a loop's first wrap, it is asked for
+	// again before the candidates) or to a returning candidate (below). In
+	// a cache of at most 1,024 entries, a
 	// candidate estimated only one request ahead of the victim wins while
 	// such contests have paid (their candidates were asked for again
 	// sooner than their victims, as they are not on a loop longer than the
