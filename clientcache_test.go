@@ -796,7 +796,14 @@ func TestRefreshErrorNamesItsBound(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err = <-done
+			// A refresh the cache does not end runs for the endpoint's hour:
+			// fail then, naming the bound, instead of hanging the package
+			// until go test's -timeout.
+			select {
+			case err = <-done:
+			case <-time.After(testwait.Hang):
+				t.Fatalf("the refresh was not ended by %s: the request still waits for it", tc.name)
+			}
 			if err == nil {
 				t.Fatal("the request succeeded")
 			}
@@ -1552,7 +1559,10 @@ func TestARoleUseIsAUseOfItsSource(t *testing.T) {
 // shared.
 func TestConfigReturnsACopy(t *testing.T) {
 	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
-		"interceptors": {config.WithBeforeAttempt(nil), config.WithBeforeExecution(nil), config.WithAfterAttempt(nil)},
+		"interceptors": {config.WithBeforeAttempt(nil), config.WithBeforeExecution(nil), config.WithAfterAttempt(nil),
+			config.WithAPIOptions([]func(*middleware.Stack) error{func(*middleware.Stack) error { return nil }}),
+			config.WithServiceOptions(func(string, any) {}),
+			config.WithAuthSchemePreference("sigv4")},
 	}})
 	ctx := context.Background()
 	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Endpoint: "https://s3.example.com", Name: "interceptors", Credentials: keys.AnonymousCredentials()})
@@ -1590,6 +1600,23 @@ func TestConfigReturnsACopy(t *testing.T) {
 	*a.BaseEndpoint = "https://changed.example.com"
 	if again, err := c.Config(ctx, key); err != nil || *again.BaseEndpoint != "https://s3.example.com" {
 		t.Errorf("writing through a returned config's BaseEndpoint changed the cache's: %q, %v", *again.BaseEndpoint, err)
+	}
+	// Every slice the config holds is the caller's own: APIOptions and
+	// ServiceOptions (functions, compared by the address of their element)
+	// and AuthSchemePreference. (These were unpinned: the package's tests
+	// passed with either of the last two shared with the cache's config.)
+	if len(a.APIOptions) == 0 || len(a.ServiceOptions) == 0 || len(a.AuthSchemePreference) == 0 {
+		t.Fatal("the named options set no APIOptions, ServiceOptions or AuthSchemePreference: the test proves nothing")
+	}
+	if &a.APIOptions[0] == &b.APIOptions[0] {
+		t.Error("two callers' configs share an APIOptions slice")
+	}
+	if &a.ServiceOptions[0] == &b.ServiceOptions[0] {
+		t.Error("two callers' configs share a ServiceOptions slice")
+	}
+	a.AuthSchemePreference[0] = "changed by a caller"
+	if again, err := c.Config(ctx, key); err != nil || again.AuthSchemePreference[0] != "sigv4" {
+		t.Errorf("writing a returned config's AuthSchemePreference changed the cache's: %q, %v", again.AuthSchemePreference, err)
 	}
 }
 
