@@ -167,7 +167,7 @@ func run(out io.Writer, tenants, size, workers, requests int, skew float64, poli
 		return errors.New("resources leaked or closed twice")
 	}
 	if removed := after.Removed(concurrent.Size) + after.Removed(concurrent.Closed); removed != uint64(released) {
-		return fmt.Errorf("Stats counted %d removals, OnEvict closed %d resources", removed, released)
+		return fmt.Errorf("the cache's Stats counted %d removals, OnEvict closed %d resources", removed, released)
 	}
 	// The bound printed above, checked: after its own Add has returned, a
 	// goroutine sees at most the bound plus the inserts of the others in
