@@ -180,10 +180,11 @@ func lruLoadModelRun(t *testing.T, capacity, ops int, seed uint64) {
 // TestLFUWithLoadsIsDeterministic: the same operations from one goroutine,
 // GetOrLoad among them (with loaders that read, write, fail and panic), give
 // the same log on every run. Not yet with expiry: with ExpireAfterAccess on
-// a fake clock (lfuLoadRun's exp), one run of 12 under -race handed
-// OnEvict a different set of Expired values (exp true, capacity 20: "evict
-// 4=3868 Expired" in one run, not in the other; every other call, the
-// final order and the stats alike), and 40 runs without -race did not; the
+// a fake clock (lfuLoadRun's exp), runs under -race handed OnEvict
+// different sets of Expired values (capacity 20: "evict 4=3868 Expired" in
+// one run, not in the other; every other call, the final order and the
+// stats alike): 4 of 20 runs, and 0 of 20 once the loaders no longer read
+// other keys from the load's goroutine; none of 40 without -race. The
 // cause is open.
 func TestLFUWithLoadsIsDeterministic(t *testing.T) {
 	for _, exp := range []bool{false} {
