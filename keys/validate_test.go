@@ -868,22 +868,7 @@ func TestEndpointWithANonASCIIHostIsRefused(t *testing.T) {
 		if sigv4Survives(t, e) {
 			t.Fatalf("endpoint %q: the SDK's signature survives the wire: non-ASCII hosts work", e)
 		}
-		for _, f := range []struct {
-			field string
-			err   func() error
-		}{
-			{"Config.Endpoint", func() error { _, err := keys.NewConfig(keys.ConfigInput{Endpoint: e}); return err }},
-			{"Client.Endpoint", func() error { _, err := keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}); return err }},
-			{"Credentials.AssumeRole.STSEndpoint", func() error {
-				_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "sess", STSEndpoint: e})
-				return err
-			}},
-		} {
-			var fe *keys.FieldError
-			if err := f.err(); !errors.As(err, &fe) || fe.Field != f.field {
-				t.Errorf("endpoint %q: error %v, want a FieldError for %s", e, err, f.field)
-			}
-		}
+		assertEndpointRefused(t, e)
 	}
 }
 
@@ -959,21 +944,28 @@ func TestEndpointHostNetHTTPCannotSendIsRefused(t *testing.T) {
 		t.Fatalf("endpoint %q: net/http's error %v, want the dialer's refusal of the address", e, err)
 	}
 	for _, e := range []string{`http://a"b.example`, "https://a<b.example/p", "http://A>B.example:8080", "http://a]b.example:8080", "https://a]"} {
-		for _, f := range []struct {
-			field string
-			err   func() error
-		}{
-			{"Config.Endpoint", func() error { _, err := keys.NewConfig(keys.ConfigInput{Endpoint: e}); return err }},
-			{"Client.Endpoint", func() error { _, err := keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}); return err }},
-			{"Credentials.AssumeRole.STSEndpoint", func() error {
-				_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "sess", STSEndpoint: e})
-				return err
-			}},
-		} {
-			var fe *keys.FieldError
-			if err := f.err(); !errors.As(err, &fe) || fe.Field != f.field {
-				t.Errorf("endpoint %q: error %v, want a FieldError for %s", e, err, f.field)
-			}
+		assertEndpointRefused(t, e)
+	}
+}
+
+// assertEndpointRefused fails t unless e is refused, with a FieldError naming
+// the field, as a config's, a client's and an assumed role's STS endpoint.
+func assertEndpointRefused(t *testing.T, e string) {
+	t.Helper()
+	for _, f := range []struct {
+		field string
+		err   func() error
+	}{
+		{"Config.Endpoint", func() error { _, err := keys.NewConfig(keys.ConfigInput{Endpoint: e}); return err }},
+		{"Client.Endpoint", func() error { _, err := keys.NewClient(keys.ClientInput{Service: "s3", Endpoint: e}); return err }},
+		{"Credentials.AssumeRole.STSEndpoint", func() error {
+			_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "sess", STSEndpoint: e})
+			return err
+		}},
+	} {
+		var fe *keys.FieldError
+		if err := f.err(); !errors.As(err, &fe) || fe.Field != f.field {
+			t.Errorf("endpoint %q: error %v, want a FieldError for %s", e, err, f.field)
 		}
 	}
 }
