@@ -648,6 +648,9 @@ func TestDefaultChainRefreshEndsAtClose(t *testing.T) {
 		stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Expired: true} })
 		refreshEndsAtClose(t, clientcache.Options{}, cfgKey, func() { // the next call stalls
 			stssrv.SetBehavior(func(fakeaws.AssumeRoleRequest) fakeaws.Behavior { return fakeaws.Behavior{Delay: time.Hour} })
+		}, func() {
+			stssrv.SetBehavior(nil)
+			stssrv.CloseClientConnections()
 		}, stssrv.InFlight, stssrv)
 	})
 	// The container provider's calls are bounded through its API options,
@@ -686,7 +689,10 @@ func TestDefaultChainRefreshEndsAtClose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			refreshEndsAtClose(t, clientcache.Options{LoadOptions: named.opts}, cfgKey, func() { stall.Store(true) }, inFlight.Load, nil)
+			refreshEndsAtClose(t, clientcache.Options{LoadOptions: named.opts}, cfgKey, func() { stall.Store(true) }, func() {
+				stall.Store(false)
+				srv.CloseClientConnections()
+			}, inFlight.Load, nil)
 		})
 	}
 }
@@ -694,8 +700,9 @@ func TestDefaultChainRefreshEndsAtClose(t *testing.T) {
 // refreshEndsAtClose loads key, whose credentials the endpoint issues
 // expired, makes the endpoint stall (stall), starts a refresh, closes the
 // cache, and fails unless the refresh's call ends (inFlight 0) and, if srv
-// is not nil, its connection closes.
-func refreshEndsAtClose(t *testing.T, o clientcache.Options, key keys.Config, stall func(), inFlight func() int64, srv interface{ OpenConnections() int64 }) {
+// is not nil, its connection closes. release makes the endpoint answer
+// again (see closeEnding).
+func refreshEndsAtClose(t *testing.T, o clientcache.Options, key keys.Config, stall, release func(), inFlight func() int64, srv interface{ OpenConnections() int64 }) {
 	t.Helper()
 	c := newUnclosedCache(t, o)
 	cfg := retrieve(t, c, key, "")
@@ -708,9 +715,7 @@ func refreshEndsAtClose(t *testing.T, o clientcache.Options, key keys.Config, st
 		done <- err
 	}()
 	testwait.Until(t, "the refresh to reach the endpoint", func() bool { return inFlight() == 1 })
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeEnding(t, c, "the refresh in flight", release)
 	testwait.Until(t, "the refresh in flight at Close to end", func() bool { return inFlight() == 0 })
 	err := <-done
 	done <- err // for the Cleanup
@@ -828,7 +833,7 @@ func TestRefreshErrorNamesItsBound(t *testing.T) {
 func TestCloseWaitsForTheFetchesItEnds(t *testing.T) {
 	w := newWorld(t)
 	var stall, returned atomic.Bool
-	entered := make(chan struct{}, 1)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(t, w.ca)}}
 	t.Cleanup(tr.CloseIdleConnections)
 	mine := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -836,7 +841,10 @@ func TestCloseWaitsForTheFetchesItEnds(t *testing.T) {
 			return tr.RoundTrip(r)
 		}
 		entered <- struct{}{}
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-release: // closeEnding's, when Close does not end the fetch
+		}
 		time.Sleep(100 * time.Millisecond) // unwinding: not a timing assertion, the fetch's return is checked below
 		returned.Store(true)
 		return nil, r.Context().Err()
@@ -860,15 +868,38 @@ func TestCloseWaitsForTheFetchesItEnds(t *testing.T) {
 		_, err := cfg.Credentials.Retrieve(ctx)
 		done <- err
 	}()
-	<-entered
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
+	select {
+	case <-entered:
+	case <-time.After(testwait.Hang):
+		t.Fatal("the credential fetch did not reach the caller's HTTP client")
 	}
+	closeEnding(t, c, "the credential fetch in flight", func() { close(release) })
 	if !returned.Load() {
 		t.Fatal("Close returned before the credential fetch it ended")
 	}
 	if err := <-done; !errors.Is(err, clientcache.ErrClosed) {
 		t.Fatalf("the fetch that Close ended failed with an error that is not ErrClosed (context.Canceled: %v)", errors.Is(err, context.Canceled))
+	}
+}
+
+// closeEnding closes c, which should end the call in flight (what), and
+// fails t if Close has not returned within testwait.Hang: a Close that
+// waits for a call it does not end would otherwise hang the package until
+// go test's -timeout, and the test's cleanups with it. release then makes
+// the call return, so that Close and the cleanups can finish.
+func closeEnding(t *testing.T, c *clientcache.Cache, what string, release func()) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(testwait.Hang):
+		release()
+		<-closed
+		t.Fatalf("Close waited for %s instead of ending it", what)
 	}
 }
 
