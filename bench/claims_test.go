@@ -87,6 +87,64 @@ func TestREADMEJudgedMissesNameEveryARCMiss(t *testing.T) {
 	}
 }
 
+// TestREADMECountsAreTheReports: the README's hit-ratio bullet counts the
+// points where LFU is at or above the best bounded rival ("at 71 of 89
+// (trace, capacity) points (67 of 89 against each randomly seeded rival's
+// best of three runs"), and the misses beyond the judged rivals' ("The
+// other 7 misses"). Each must be what results/hitratio.md's lists give:
+// its points less those it lists below the rival's median run, its points
+// less those below the rival's best run, and its misses less the README's
+// judged ones. The counts were written by hand after each regeneration.
+func TestREADMECountsAreTheReports(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	md, err := os.ReadFile(filepath.Join("results", "hitratio.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	below := regexp.MustCompile(`below the best bounded rival at (\d+) of (\d+) points`).FindSubmatch(md)
+	belowBest := regexp.MustCompile(`best of its \d+ runs, clientcache-LFU is below at (\d+) of (\d+) points`).FindSubmatch(md)
+	if below == nil || belowBest == nil {
+		t.Fatalf("results/hitratio.md: no \"below the best bounded rival at N of M points\" or \"... best of its R runs, clientcache-LFU is below at N of M points\" (%q, %q)", below, belowBest)
+	}
+	num := func(b []byte) int {
+		n, err := strconv.Atoi(string(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	points, misses, missesBest := num(below[2]), num(below[1]), num(belowBest[1])
+	if num(belowBest[2]) != points {
+		t.Fatalf("results/hitratio.md: its two lists count %d and %d points", points, num(belowBest[2]))
+	}
+	m := regexp.MustCompile(`at or above the best bounded rival at (\d+) of (\d+) \(trace, capacity\) points \((\d+) of (\d+) against each randomly seeded rival's best`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatal("README: no \"at or above the best bounded rival at N of M (trace, capacity) points (K of M against each randomly seeded rival's best\"")
+	}
+	if got, want := m[1]+" of "+m[2], fmt.Sprintf("%d of %d", points-misses, points); got != want {
+		t.Errorf("README: LFU at or above the best bounded rival at %s points; results/hitratio.md gives %s (%d below)", got, want, misses)
+	}
+	if got, want := m[3]+" of "+m[4], fmt.Sprintf("%d of %d", points-missesBest, points); got != want {
+		t.Errorf("README: at or above the rivals' best runs at %s points; results/hitratio.md gives %s (%d below)", got, want, missesBest)
+	}
+	claim := regexp.MustCompile(`Against the judged rivals alone \(otter, theine, ARC\) it misses .*?%\)\.`).FindString(text)
+	judged, _, _, err := judgedMissList(claim)
+	if err != nil {
+		t.Fatalf("README: %v: %q", err, claim)
+	}
+	other := regexp.MustCompile(`The other (\d+) misses are to`).FindStringSubmatch(text)
+	if other == nil {
+		t.Fatal("README: no \"The other N misses are to\"")
+	}
+	if got, want := other[1], strconv.Itoa(misses-judged); got != want {
+		t.Errorf("README: \"The other %s misses\"; results/hitratio.md lists %d misses, the README %d of them to the judged rivals: %s others", got, misses, judged, want)
+	}
+}
+
 // missPoint is a (trace label, capacity) point of the README's list.
 type missPoint struct {
 	label string
