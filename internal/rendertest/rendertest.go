@@ -231,14 +231,17 @@ func dump(b *strings.Builder, v reflect.Value, seen map[uintptr]bool, depth int)
 }
 
 // Forms returns the forms of secret to look for in rendered text: the
-// secret itself, its hex and base64 encodings, and its plain SHA-256 (raw,
-// hex in both cases, base64), each with a name that says which form it is
-// and never the secret.
+// secret itself, its hex (in both cases, and spaced as fmt's "% x" writes
+// it) and base64 encodings, and its plain SHA-256 (raw, hex in both cases,
+// base64), each with a name that says which form it is and never the
+// secret.
 func Forms(secret string) map[string]string {
 	sum := sha256.Sum256([]byte(secret))
 	return map[string]string{
 		"plain":              secret,
 		"hex":                hex.EncodeToString([]byte(secret)),
+		"HEX":                strings.ToUpper(hex.EncodeToString([]byte(secret))),
+		"spaced hex":         fmt.Sprintf("% x", secret),
 		"base64":             base64.StdEncoding.EncodeToString([]byte(secret)),
 		"sha256 raw":         string(sum[:]),
 		"sha256 hex":         hex.EncodeToString(sum[:]),
