@@ -354,6 +354,10 @@ func TestResizeToSmallerSampleAges(t *testing.T) {
 // size.
 func TestResizeToASampleLongOverAgesUntilBelowIt(t *testing.T) {
 	s := New(8, 1) // one block, sample 80
+	if s.SampleSize() != 80 {
+		// The loop below would never end: fail instead of hanging.
+		t.Fatalf("SampleSize() = %d, want 80", s.SampleSize())
+	}
 	for k := uint64(0); s.Additions() < 79; k++ {
 		s.Increment(hashOf(k))
 	}

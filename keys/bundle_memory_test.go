@@ -2,6 +2,7 @@ package keys_test
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,4 +36,21 @@ func TestCABundlesAreNotKeptAfterTheirKeys(t *testing.T) {
 		runtime.ReadMemStats(&now)
 		return int64(now.HeapAlloc)-int64(before.HeapAlloc) < int64(size)
 	})
+}
+
+// TestCheckedBundlesAreBounded pins the bound of the set of CA bundle
+// digests NewConfig remembers: up to maxCheckedBundles of them, forgotten
+// all at once when that many are remembered, so that a process that sees
+// ever new bundles does not grow the set without end.
+func TestCheckedBundlesAreBounded(t *testing.T) {
+	for i := range 3 * keys.MaxCheckedBundles {
+		// Text after the last block (a comment) makes each bundle distinct.
+		b := []byte(pem1 + "# bundle " + strconv.Itoa(i) + "\n")
+		if _, err := keys.NewConfig(keys.ConfigInput{CABundle: b}); err != nil {
+			t.Fatal(err)
+		}
+		if n := keys.CheckedBundles(); n > keys.MaxCheckedBundles {
+			t.Fatalf("after %d distinct bundles, %d digests remembered, want at most %d", i+1, n, keys.MaxCheckedBundles)
+		}
+	}
 }

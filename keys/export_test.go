@@ -8,3 +8,13 @@ func SetDigestKey(k []byte) (restore func()) {
 	digestKey = k
 	return func() { digestKey = old }
 }
+
+// CheckedBundles returns how many CA bundle digests NewConfig remembers.
+func CheckedBundles() int {
+	checkedBundles.mu.Lock()
+	defer checkedBundles.mu.Unlock()
+	return len(checkedBundles.m)
+}
+
+// MaxCheckedBundles is the most it may remember.
+const MaxCheckedBundles = maxCheckedBundles

@@ -81,6 +81,45 @@ func TestPlusVerbPrintsTheFingerprint(t *testing.T) {
 	}
 }
 
+// TestFormatVerbsAsDocumented pins what Format promises beyond %v and %+v:
+// %#v is the Go-syntax label with the fingerprint (what GoString returns,
+// which fmt does not call itself once a type has Format), %s the label,
+// %q the quoted label, %x and %X the label in hex.
+func TestFormatVerbsAsDocumented(t *testing.T) {
+	creds, err := keys.ProfileCredentials("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []interface {
+		String() string
+		GoString() string
+	}{cfg, creds, cl} {
+		label := k.String()
+		for verb, want := range map[string]string{
+			"%#v": k.GoString(),
+			"%s":  label,
+			"%q":  fmt.Sprintf("%q", label),
+			"%x":  fmt.Sprintf("%x", label),
+			"%X":  fmt.Sprintf("%X", label),
+		} {
+			if got := fmt.Sprintf(verb, k); got != want {
+				t.Errorf("%s of %s = %s, want %s", verb, label, got, want)
+			}
+		}
+		if !strings.Contains(fmt.Sprintf("%#v", k), "fingerprint=") {
+			t.Errorf("%%#v of %s carries no fingerprint", label)
+		}
+	}
+}
+
 // TestProfileDefaultIsNotTheDefaultChain: the credentials of the profile
 // named "default" are a profile's (the shared files only), not the default
 // chain (environment first): two identities.

@@ -2,8 +2,10 @@ package keys_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"maps"
 	"reflect"
 	"slices"
@@ -366,6 +368,12 @@ func TestFieldErrorMatching(t *testing.T) {
 	}
 	if errors.Is(errors.New("keys: invalid input"), keys.ErrInvalid) {
 		t.Errorf("an unrelated error matches ErrInvalid")
+	}
+	// FieldError.Is matches ErrInvalid only, not whatever it is asked about.
+	for _, other := range []error{io.EOF, errors.New("keys: invalid input"), context.Canceled} {
+		if errors.Is(err, other) {
+			t.Errorf("a FieldError matches %v", other)
+		}
 	}
 }
 

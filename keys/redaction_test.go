@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clientcache/clientcache/internal/keysecret"
 	"github.com/clientcache/clientcache/internal/rendertest"
@@ -274,5 +276,92 @@ func TestDecodingAKeyIsAnError(t *testing.T) {
 	keep := job{Config: k}
 	if err := json.Unmarshal([]byte(`{"Config":null}`), &keep); err != nil || keep.Config != k {
 		t.Errorf("a JSON null for a key: error %v, key kept %v", err, keep.Config == k)
+	}
+}
+
+// TestLabelsShowWhatTheyRedact pins the label's promise for secrets: the
+// access key ID, secret access key, session token and external ID are
+// shown as *** (so a reader sees that a token or an external ID is set),
+// never left out nor shown in any other form.
+func TestLabelsShowWhatTheyRedact(t *testing.T) {
+	withToken := static(t, "AKIDLABEL", "label-secret", "label-token")
+	withExt := must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "s1", ExternalID: keys.NewSecret("label-ext")}))
+	for _, tc := range []struct {
+		c    keys.Credentials
+		want []string
+	}{
+		{withToken, []string{"access-key-id=***", "secret-access-key=***", "session-token=***"}},
+		{withExt, []string{"external-id=***"}},
+	} {
+		for _, w := range tc.want {
+			if !strings.Contains(tc.c.String(), w) {
+				t.Errorf("the label of %s credentials lacks %s", tc.c.Kind(), w)
+			}
+		}
+	}
+}
+
+// TestLabelsTellInputsApart: labels of keys that differ only in secrets
+// (or in the access key ID) are equal, as the package documentation says;
+// keys that differ in any other input have different labels, so a log
+// line names the identity it is about.
+func TestLabelsTellInputsApart(t *testing.T) {
+	base := must(keys.NewConfig(keys.ConfigInput{Region: "eu-west-1"}))
+	creds := []keys.Credentials{
+		keys.DefaultCredentials(),
+		keys.AnonymousCredentials(),
+		must(keys.ProfileCredentials("prod")),
+		static(t, "AKIDLABEL", "label-secret", ""),
+		static(t, "AKIDLABEL", "label-secret", "label-token"),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", ExternalID: keys.NewSecret("ab")})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", Policy: "{}"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", SourceIdentity: "bob"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", STSRegion: "us-east-1"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", STSEndpoint: "https://sts"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", Duration: time.Hour})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "fulL"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleB, SessionName: "full"})),
+		must(keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA, SessionName: "full", Source: must(keys.ProfileCredentials("prod"))})),
+		must(keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleA, SessionName: "full", TokenFile: "/t"})),
+		must(keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleA, SessionName: "full", TokenFile: "/u"})),
+		must(keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleA, SessionName: "full", TokenFile: "/t", Duration: time.Hour})),
+	}
+	clients := []keys.ClientInput{
+		{Config: base, Service: "s3"},
+		{Service: "s3"},
+		{Config: base, Service: "sqs"},
+		{Config: base, Service: "s3", Region: "us-east-1"},
+		{Config: base, Service: "s3", Endpoint: "http://x"},
+		{Config: base, Service: "s3", Name: "n"},
+		{Config: base, Service: "s3", S3: keys.S3Options{UsePathStyle: true}},
+		{Config: base, Service: "s3", S3: keys.S3Options{UseAccelerate: true}},
+		{Config: base, Service: "s3", S3: keys.S3Options{UseARNRegion: keys.Enabled}},
+		{Config: base, Service: "s3", S3: keys.S3Options{UseARNRegion: keys.Disabled}},
+		{Config: base, Service: "s3", S3: keys.S3Options{DisableS3Express: keys.Enabled}},
+		{Config: base, Service: "s3", S3: keys.S3Options{DisableMultiRegionAccessPoints: keys.Enabled}},
+		{Config: base, Service: "dynamodb"},
+		{Config: base, Service: "dynamodb", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: keys.EndpointDiscoveryAuto}},
+		{Config: base, Service: "dynamodb", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: keys.EndpointDiscoveryDisabled}},
+	}
+	seen := map[string]string{}
+	add := func(what, label string) {
+		t.Helper()
+		if other, dup := seen[label]; dup {
+			t.Errorf("%s and %s share the label %s", other, what, label)
+		}
+		seen[label] = what
+	}
+	for i, c := range creds {
+		add("credentials "+strconv.Itoa(i), c.String())
+		add("config of credentials "+strconv.Itoa(i), must(keys.NewConfig(keys.ConfigInput{Region: "eu-west-1", Credentials: c})).String())
+	}
+	for i, in := range clients {
+		add("client "+strconv.Itoa(i), must(keys.NewClient(in)).String())
+	}
+	// Only secrets and the access key ID differ: equal labels.
+	a, b := static(t, "AKIDONE", "secret-one", "token-one"), static(t, "AKIDTWO", "secret-two", "token-two")
+	if a.String() != b.String() {
+		t.Errorf("labels of static credentials that differ only in secrets differ")
 	}
 }

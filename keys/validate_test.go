@@ -134,8 +134,12 @@ func TestValidationErrors(t *testing.T) {
 		{"region loose name without endpoint", cfg(keys.ConfigInput{Region: "auto"}), "Config.Region"},
 		{"region loose with upper case", cfg(keys.ConfigInput{Region: "Auto", Endpoint: "https://r2.example"}), "Config.Region"},
 		{"region loose trailing dash", cfg(keys.ConfigInput{Region: "auto-", Endpoint: "https://r2.example"}), "Config.Region"},
+		// The shape allows up to 40 bytes; the documented limit is 32.
+		{"region longer than 32 bytes", cfg(keys.ConfigInput{Region: "abcd-abcdefghij-abcdefghij-abcd-1"}), "Config.Region"},
 		// Config.Profile
 		{"profile leading space", cfg(keys.ConfigInput{Profile: " prod"}), "Config.Profile"},
+		{"profile trailing space", cfg(keys.ConfigInput{Profile: "prod "}), "Config.Profile"},
+		{"profile trailing no-break space", cfg(keys.ConfigInput{Profile: "prod\u00a0"}), "Config.Profile"},
 		{"profile comment", cfg(keys.ConfigInput{Profile: "prod#1"}), "Config.Profile"},
 		{"profile control", cfg(keys.ConfigInput{Profile: "pr\nod"}), "Config.Profile"},
 		{"profile too long", cfg(keys.ConfigInput{Profile: strings.Repeat("p", 257)}), "Config.Profile"},
@@ -182,6 +186,8 @@ func TestValidationErrors(t *testing.T) {
 		{"CA bundle too large", cfg(keys.ConfigInput{CABundle: append([]byte(pem1), make([]byte, 8<<20)...)}), "Config.CABundle"},
 		{"name with control", cfg(keys.ConfigInput{Name: "http\tclient"}), "Config.Name"},
 		{"name too long", cfg(keys.ConfigInput{Name: strings.Repeat("n", 257)}), "Config.Name"},
+		{"name with DEL", cfg(keys.ConfigInput{Name: "http\x7fclient"}), "Config.Name"},
+		{"name with C1 control", cfg(keys.ConfigInput{Name: "http\u0085client"}), "Config.Name"},
 		{"label key empty", cfg(keys.ConfigInput{Labels: labels("a", "1", "", "2")}), "Config.Labels[1].Key"},
 		{"label key with space", cfg(keys.ConfigInput{Labels: labels("a b", "1")}), "Config.Labels[0].Key"},
 		{"label key too long", cfg(keys.ConfigInput{Labels: labels(strings.Repeat("k", 64), "1")}), "Config.Labels[0].Key"},
@@ -223,6 +229,9 @@ func TestValidationErrors(t *testing.T) {
 		{"role ARN name bad char", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/a:b"}), "Credentials.AssumeRole.RoleARN"},
 		{"role ARN empty path segment", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role//x"}), "Credentials.AssumeRole.RoleARN"},
 		{"role ARN path with space", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/a b/x"}), "Credentials.AssumeRole.RoleARN"},
+		// IAM's path, with the leading "/" the ARN leaves out, is at most
+		// 512 characters: here 513.
+		{"role ARN path over 512", ar(keys.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/" + strings.Repeat("p", 511) + "/x"}), "Credentials.AssumeRole.RoleARN"},
 		{"session name missing", func() error {
 			_, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: roleA})
 			return err
@@ -333,6 +342,7 @@ func TestValidInputs(t *testing.T) {
 		"arn:aws-us-gov:iam::123456789012:role/a/b/c/" + strings.Repeat("n", 64),
 		"arn:aws-iso-b:iam::123456789012:role/x",
 		"arn:aws-eusc:iam::123456789012:role/x",
+		"arn:aws:iam::123456789012:role/" + strings.Repeat("p", 510) + "/x", // a path of 512 with its leading "/"
 	} {
 		if _, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{RoleARN: arn, SessionName: "ab"}); err != nil {
 			t.Errorf("role ARN %s: %v", arn, err)
@@ -356,6 +366,7 @@ func TestValidInputs(t *testing.T) {
 		{"access key ID short", st(keys.StaticInput{AccessKeyID: "minio", SecretAccessKey: keys.NewSecret("minio123")})},
 		{"app ID 50 token chars", cfg(keys.ConfigInput{AppID: "a!#$%&'*+.^_`|~-" + strings.Repeat("z", 34)})},
 		{"label value empty", cfg(keys.ConfigInput{Labels: labels("a", "")})},
+		{"region of 32 bytes", cfg(keys.ConfigInput{Region: "abcd-abcdefghij-abcdefghij-abc-1"})},
 		{"32 labels", cfg(keys.ConfigInput{Labels: func() []keys.Label {
 			var l []keys.Label
 			for i := range 32 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/clientcache/clientcache/internal/rendertest"
 )
 
 func TestSealOpenRoundTrip(t *testing.T) {
@@ -116,4 +118,66 @@ func TestRegisterTwicePanics(t *testing.T) {
 		}
 	}()
 	Register(r)
+}
+
+// TestSealNoncesDiffer pins the nonce-misuse resistance the package
+// documents: the nonce is derived from the plaintext, so distinct material
+// gets distinct nonces and GCM never sees one nonce with two plaintexts
+// (which would give away the XOR of the plaintexts and the authentication
+// key).
+func TestSealNoncesDiffer(t *testing.T) {
+	ns := aead.NonceSize()
+	seen := map[string]int{}
+	for i, m := range []Material{
+		NewMaterial("secret", "", ""), NewMaterial("secreT", "", ""), NewMaterial("secret", "token", ""),
+		NewMaterial("", "", "external-id"), NewMaterial("", "", "external-iD"), NewMaterial("a", "b", "c"),
+	} {
+		nonce := Seal(m).ct[:ns]
+		if j, dup := seen[nonce]; dup {
+			t.Errorf("materials %d and %d sealed under the same nonce", j, i)
+		}
+		seen[nonce] = i
+	}
+}
+
+// TestMaterialNeverPrints: Material prints as a constant through every
+// path a value reaches a log, an error or JSON (String, GoString, Format,
+// LogValue, MarshalJSON), except the reflection dump that follows
+// pointers, which the type's documentation names as the one that would show
+// it.
+func TestMaterialNeverPrints(t *testing.T) {
+	secrets := map[string]string{
+		"secret access key": "material-secret-0123456789",
+		"session token":     "material-token-0123456789",
+		"external ID":       "material-external-0123456789",
+	}
+	m := NewMaterial(secrets["secret access key"], secrets["session token"], secrets["external ID"])
+	var outs []rendertest.Output
+	for _, o := range rendertest.All(m) {
+		if !strings.HasPrefix(o.Path, "dump") {
+			outs = append(outs, o)
+		}
+	}
+	for _, l := range rendertest.Leaks(outs, secrets) {
+		t.Error(l)
+	}
+}
+
+// TestOfErrorEchoesNoValue: Of's error for a value that is not a
+// keys.Credentials names its type, never its content (which could be a
+// secret passed by mistake).
+func TestOfErrorEchoesNoValue(t *testing.T) {
+	r := Reader(func(any) (Sealed, bool) { return Sealed{}, false })
+	if !reader.CompareAndSwap(nil, &r) {
+		t.Fatal("a reader is already registered")
+	}
+	defer reader.Store(nil)
+	const secret = "of-error-secret-0123456789"
+	_, err := Of(secret)
+	if err == nil {
+		t.Fatal("Of accepted a string")
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("Of's error echoes the value it was given")
+	}
 }
