@@ -667,7 +667,8 @@ func (c *Cache[K, V]) resize(n int) ([]notification[K, V], error) {
 // the order of [Cache.All] is exactly the policy's. Listener calls for the
 // removals Sync makes are done when it returns; those of removals the
 // maintenance goroutine made just before (expiry) may still be running on
-// that goroutine.
+// that goroutine, or yet to start (such a removal has left Len, and is
+// counted in [Stats], all the same). [Cache.Close] waits for them.
 func (c *Cache[K, V]) Sync() {
 	c.mustBeUsable("Sync")
 	c.mu.Lock()

@@ -113,8 +113,12 @@ func (c *Cache[K, V]) maintain(stop chan struct{}) {
 		notes := c.drainInTurnLocked(nil)
 		c.maintaining = false
 		done := c.status.CompareAndSwap(processingToIdle, idle)
+		// Counted before the lock is released, as they leave Len: a
+		// caller's Sync may return before this goroutine's listener calls
+		// are made, and its Stats then count them all the same.
+		c.countRemovals(notes)
 		c.mu.Unlock()
-		c.deliver(notes)
+		c.deliverCounted(notes)
 		if done {
 			return
 		}
@@ -886,17 +890,36 @@ func (c *Cache[K, V]) snapshot(backward bool) []keyValue[K, V] {
 // notify cannot recover from; deliver still makes the other calls, from a
 // deferred function, before the goroutine exits.
 func (c *Cache[K, V]) deliver(notes []notification[K, V]) {
+	c.deliverNotes(notes, true)
+}
+
+// deliverCounted is deliver for notes already counted (countRemovals).
+func (c *Cache[K, V]) deliverCounted(notes []notification[K, V]) {
+	c.deliverNotes(notes, false)
+}
+
+// countRemovals counts the removals of notes in Stats.
+func (c *Cache[K, V]) countRemovals(notes []notification[K, V]) {
+	for _, x := range notes {
+		c.removals[x.cause].Add(1)
+	}
+}
+
+func (c *Cache[K, V]) deliverNotes(notes []notification[K, V], count bool) {
 	if len(notes) == 0 { // most drains, a reader's included: no deferred call to set up
 		return
 	}
 	delivered := 0
 	defer func() {
 		if delivered < len(notes) { // notes[delivered]'s listener called runtime.Goexit
-			c.deliver(notes[delivered+1:])
+			c.deliverNotes(notes[delivered+1:], count)
 		}
 	}()
 	for _, x := range notes {
-		c.notify(x.key, x.value, x.cause)
+		if count {
+			c.removals[x.cause].Add(1)
+		}
+		c.listen(x.key, x.value, x.cause)
 		delivered++
 	}
 }
@@ -905,6 +928,12 @@ func (c *Cache[K, V]) deliver(notes []notification[K, V]) {
 // Never called with c.mu held.
 func (c *Cache[K, V]) notify(key K, value V, cause Cause) {
 	c.removals[cause].Add(1)
+	c.listen(key, value, cause)
+}
+
+// listen calls the listener, if any, recovering its panics. Never called
+// with c.mu held.
+func (c *Cache[K, V]) listen(key K, value V, cause Cause) {
 	if c.onEvict == nil {
 		return
 	}
