@@ -289,6 +289,11 @@ func TestNegativeDurationsAreErrors(t *testing.T) {
 		{concurrent.Options[string, int]{ExpireAfterWrite: -1}, "Options.ExpireAfterWrite"},
 		{concurrent.Options[string, int]{ExpireAfterAccess: -time.Second}, "Options.ExpireAfterAccess"},
 		{concurrent.Options[string, int]{LoadTimeout: -time.Second}, "Options.LoadTimeout"},
+		// The boundary, for each: a check "< -1" instead of "< 0" let -1ns
+		// through for LoadTimeout and no test failed (mutation audit).
+		{concurrent.Options[string, int]{ExpireAfterWrite: -time.Second}, "Options.ExpireAfterWrite"},
+		{concurrent.Options[string, int]{ExpireAfterAccess: -1}, "Options.ExpireAfterAccess"},
+		{concurrent.Options[string, int]{LoadTimeout: -1}, "Options.LoadTimeout"},
 	} {
 		_, err := concurrent.New(tc.o)
 		var oe *concurrent.OptionError

@@ -1675,3 +1675,34 @@ func inFlightExpired(t *testing.T, op func(c *Cache[int, int])) {
 	publish()
 	c.Sync()
 }
+
+// An entry that evictInFlightLocked removes while its writer is paused (its
+// node not yet linked) must never be linked by that writer's task, published
+// later: removeTarget marks the node released, since no removal event will
+// follow to unlink it. Without the mark (a mutation the audit made; no test
+// failed) the task linked the gone node: the policy kept two nodes no entry
+// of the map had, holding their keys until they reached the front, and for
+// LFU taking places in its segments that live entries should have had.
+func TestEntryEvictedInFlightIsNeverLinkedByItsLateTask(t *testing.T) {
+	c, err := New(Options[int, int]{MaxSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		_ = c.Set(i, i)
+	}
+	c.Sync()
+	publish := pauseReplacingWriters(t, c, 3)
+	if err := c.Resize(1); err != nil {
+		t.Fatal(err)
+	}
+	publish()
+	c.Sync()
+	c.mu.Lock()
+	linked := c.pol.len()
+	c.mu.Unlock()
+	if c.Len() != 1 || linked != 1 {
+		t.Fatalf("after the paused writers published: Len %d, policy holds %d nodes; want 1 and 1", c.Len(), linked)
+	}
+}
