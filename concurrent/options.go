@@ -80,7 +80,10 @@ type Options[K comparable, V any] struct {
 	// still until it passes its latest reading again: no entry's lifetime
 	// starts before another's that was written earlier. New calls Now
 	// once: a Clock whose Now panics (a nil pointer, a nil func) is an
-	// error, not the system's clock.
+	// error, not the system's clock. Now is called on the cache's
+	// maintenance goroutine too, where a panic, which no caller could
+	// recover, ends the program; on a caller's goroutine it goes up the
+	// caller's stack, and leaves no load registered.
 	Clock Clock
 
 	// LoadTimeout, if positive, bounds each load started by GetOrLoad: the
