@@ -199,7 +199,7 @@ type Options struct {
 	// identity refers to one by its name (keys.ConfigInput.Name), so the
 	// name, not the options, is part of the identity. A key whose name is
 	// not registered here is refused before anything loads (Config, Client,
-	// Derived and AddClient return ErrInvalid naming their key); a nil function, or a name no key
+	// Derived, AddClient and PopClient return ErrInvalid naming their key); a nil function, or a name no key
 	// can hold (empty, or refused by keys.NewConfig), is an error of New.
 	// New copies the map and its slices: later changes do not reach the
 	// cache.

@@ -1272,6 +1272,73 @@ func TestPopClientNamesTheZeroKey(t *testing.T) {
 	}
 }
 
+// TestPopClientNamesAKeyNamingUnregisteredLoadOptions: Client, Derived and
+// AddClient refuse a key whose config names load options that
+// Options.LoadOptions does not register (ErrInvalid naming their key), so no
+// client is ever cached under it; PopClient answered ErrNotFound, hiding the
+// caller's misspelt or unregistered name as a miss, which is why it already
+// refuses the zero keys.Client (TestPopClientNamesTheZeroKey).
+func TestPopClientNamesAKeyNamingUnregisteredLoadOptions(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	in := staticIdentity(t, 1).Input()
+	in.Name = "unregistered"
+	cfg, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := serviceKey(t, cfg, "s3")
+	if err := clientcache.AddClient(c, key, s3.New(s3.Options{})); !errors.Is(err, clientcache.ErrInvalid) {
+		t.Fatalf("AddClient with the key = %v, want ErrInvalid", err)
+	}
+	_, err = clientcache.PopClient[*s3.Client](c, key)
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "PopClient(key)") || !strings.Contains(err.Error(), "unregistered") {
+		t.Fatalf("PopClient with a key naming unregistered load options = %v, want ErrInvalid naming PopClient(key) and the name", err)
+	}
+}
+
+// TestPopClientDuringALoadStoresNothing pins what PopClient's doc now says,
+// as DeleteClient's and AddClient's do: a PopClient made while a load of
+// the client is in flight finds nothing (ErrNotFound), yet keeps that load
+// from being stored: its caller gets the client it built, the cache keeps
+// none, and the client's hold on the pool is let go.
+func TestPopClientDuringALoadStoresNothing(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	cfg := staticIdentity(t, 1)
+	key := serviceKey(t, cfg, "s3")
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow := func(cfg aws.Config, o ...func(*s3.Options)) *s3.Client {
+		close(entered)
+		<-release
+		return s3.NewFromConfig(cfg, o...)
+	}
+	type result struct {
+		cl  *s3.Client
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cl, err := clientcache.Client(context.Background(), c, key, slow)
+		done <- result{cl, err}
+	}()
+	<-entered
+	if _, err := clientcache.PopClient[*s3.Client](c, key); !errors.Is(err, clientcache.ErrNotFound) {
+		t.Errorf("PopClient during the load = %v, want ErrNotFound", err)
+	}
+	close(release)
+	if r := <-done; r.err != nil || r.cl == nil {
+		t.Fatalf("the load's caller got no client: %v", r.err)
+	}
+	if _, ok := clientcache.GetClient[*s3.Client](c, key); ok || c.Len() != 0 {
+		t.Fatalf("a load in flight at PopClient was stored (Len %d)", c.Len())
+	}
+	if !c.DeleteConfig(cfg) {
+		t.Fatal("the config was not cached")
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("%d pools released once the config was deleted, want 1: the discarded client kept its hold", n)
+	}
+}
+
 func TestLogsAreDebugAndRedacted(t *testing.T) {
 	w := newWorld(t)
 	var buf bytes.Buffer

@@ -646,17 +646,24 @@ func DeleteClient[C any](c *Cache, key keys.Client) bool {
 
 // PopClient evicts the client of type C for key and returns it, or
 // ErrNotFound. Derived objects built from it stay cached, as with
-// [DeleteClient]. The zero keys.Client, under which AddClient and Client
-// cache nothing, is an error (ErrInvalid).
+// [DeleteClient]. A load of the client in flight is not stored, even if
+// PopClient finds nothing (ErrNotFound): its callers get the client it
+// built, and the cache keeps none. The keys under which AddClient and Client
+// cache nothing, the zero keys.Client and a key naming load options that
+// Options.LoadOptions does not register, are an error (ErrInvalid).
 func PopClient[C any](c *Cache, key keys.Client) (C, error) {
 	var zero C
 	if err := c.unusable("PopClient(c)"); err != nil {
 		return zero, err
 	}
+	// No client is ever cached under these keys (AddClient, Client and
+	// Derived refuse them): a key the caller never built, or whose load
+	// options name is not registered, not a miss.
 	if key.Service() == "" {
-		// No client is ever cached under it (AddClient and Client refuse
-		// it): a key the caller never built, not a miss.
 		return zero, invalid("PopClient(key)", "the zero keys.Client has no service")
+	}
+	if err := c.checkLoadOptionsName("PopClient(key)", key.Config()); err != nil {
+		return zero, err
 	}
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
 	e, err := c.clients.Pop(ck)
