@@ -607,7 +607,12 @@ func GetClient[C any](c *Cache, key keys.Client) (C, bool) {
 
 // AddClient caches a client built by the caller under key. It returns
 // ErrExists, and changes nothing, if a client of type C is cached for key.
-// The cache does not own such a client's connections. A [Client] load of
+// The cache does not own such a client's connections, nor hold the pool of
+// a config it built the client from (one from [Cache.Config]): once that
+// config leaves the cache, its pool is released, and the added client, still
+// cached, opens a new connection (a TLS handshake) for each request, as a
+// client the caller kept does (see the package documentation). Prefer
+// [Client], which holds its config's pool. A [Client] load of
 // key in flight is then not stored: its callers get the client it built,
 // and the cache keeps the one added.
 //
