@@ -51,10 +51,9 @@ func TestRoleARNPartitionHasAtMostThreeWords(t *testing.T) {
 	}
 }
 
-// TestPlusVerbPrintsTheFingerprint: %+v prints the label with the
-// fingerprint (format's doc), for every key type, as GoString and
-// MarshalText do.
-func TestPlusVerbPrintsTheFingerprint(t *testing.T) {
+// oneOfEachKey returns a config key, its credentials and a client key of it.
+func oneOfEachKey(t *testing.T) (keys.Config, keys.Credentials, keys.Client) {
+	t.Helper()
 	creds, err := keys.ProfileCredentials("dev")
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +66,14 @@ func TestPlusVerbPrintsTheFingerprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg, creds, cl
+}
+
+// TestPlusVerbPrintsTheFingerprint: %+v prints the label with the
+// fingerprint (format's doc), for every key type, as GoString and
+// MarshalText do.
+func TestPlusVerbPrintsTheFingerprint(t *testing.T) {
+	cfg, creds, cl := oneOfEachKey(t)
 	for _, k := range []interface {
 		Fingerprint() string
 		String() string
@@ -86,18 +93,7 @@ func TestPlusVerbPrintsTheFingerprint(t *testing.T) {
 // which fmt does not call itself once a type has Format), %s the label,
 // %q the quoted label, %x and %X the label in hex.
 func TestFormatVerbsAsDocumented(t *testing.T) {
-	creds, err := keys.ProfileCredentials("dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", Credentials: creds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := keys.NewClient(keys.ClientInput{Config: cfg, Service: "s3"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, creds, cl := oneOfEachKey(t)
 	for _, k := range []interface {
 		String() string
 		GoString() string
