@@ -281,6 +281,59 @@ func TestCloneKeepsAccessTimes(t *testing.T) {
 	}
 }
 
+// A clone expires the copied entries for ExpireAfterAccess as the original
+// does: idle past the timeout, they leave its Len and Keys at the next
+// drain. No test failed when Clone did not copy the access-ordered list (a
+// mutation audit): a copied entry then read as missing, but stayed in the
+// clone, counted by Len, until evicted for size.
+func TestCloneExpiresCopiedEntriesIdleTooLong(t *testing.T) {
+	clock := concurrent.NewFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 10, ExpireAfterAccess: time.Minute, Clock: clock})
+	_ = c.Set("a", 1)
+	_ = c.Set("b", 2)
+	d, err := c.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	clock.Advance(2 * time.Minute)
+	for name, x := range map[string]*concurrent.Cache[string, int]{"original": c, "clone": d} {
+		x.Sync()
+		if keys := slices.Collect(x.Keys()); len(keys) != 0 || x.Len() != 0 {
+			t.Errorf("%s two minutes after the last access: Keys %v, Len %d; want none (a minute to live idle)", name, keys, x.Len())
+		}
+	}
+}
+
+// A clone reads a clock set back as standing still at the original's latest
+// reading, as the original does (see Clock): an entry the clone writes then
+// is as old as one the original writes, not younger than the copies by the
+// setback. No test failed when Clone did not copy that reading (a mutation
+// audit): the clone's new entries were dated by the clock set back, and
+// expired early.
+func TestCloneReadsAClockSetBackAsStandingStill(t *testing.T) {
+	clock := concurrent.NewFakeClock()
+	c := newCache(t, concurrent.Options[string, int]{MaxSize: 10, ExpireAfterWrite: time.Minute, Clock: clock})
+	clock.Advance(30 * time.Second) // the original's latest reading is not its epoch
+	t1 := clock.Now()
+	_ = c.Set("a", 1)                // written at t1
+	clock.Advance(-30 * time.Second) // set back
+	d, err := c.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	_ = c.Set("b", 2) // read as written at t1
+	_ = d.Set("b", 2) // likewise
+	clock.Advance(t1.Add(45 * time.Second).Sub(clock.Now()))
+	for name, x := range map[string]*concurrent.Cache[string, int]{"original": c, "clone": d} {
+		x.Sync()
+		if keys := slices.Collect(x.Keys()); !slices.Equal(keys, []string{"a", "b"}) {
+			t.Errorf("%s at t1+45s: Keys %v; want [a b] (both written at t1, a minute to live)", name, keys)
+		}
+	}
+}
+
 func TestNegativeDurationsAreErrors(t *testing.T) {
 	for _, tc := range []struct {
 		o     concurrent.Options[string, int]
