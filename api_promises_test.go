@@ -280,3 +280,27 @@ func TestConfigWithAnEndedContextStartsNoLoad(t *testing.T) {
 		t.Fatalf("%d AssumeRole calls, want 1", n)
 	}
 }
+
+// TestDefaultRefusesClose: the process-wide cache of Default refuses Close
+// with an error matching ErrInvalid and naming the call, and goes on
+// working for everyone else in the process: a Close that took effect would
+// make every later load through it fail with ErrClosed.
+func TestDefaultRefusesClose(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	key := w.s3Key(t, w.tenant(t, 0))
+	err := clientcache.Default().Close()
+	if !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "(*Cache).Close") || !strings.Contains(err.Error(), "New") {
+		t.Fatalf("Default().Close() = %v, want an error matching ErrInvalid naming (*Cache).Close and pointing to New", err)
+	}
+	cl, err := clientcache.DefaultClient(ctx, key, s3.NewFromConfig)
+	if err != nil {
+		t.Fatalf("DefaultClient after Default().Close(): %v", err)
+	}
+	if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String("after-close"), Body: strings.NewReader("v")}); err != nil {
+		t.Fatalf("a request through the default cache's client after Default().Close(): %v", err)
+	}
+	if _, ok := clientcache.GetClient[*s3.Client](clientcache.Default(), key); !ok {
+		t.Error("the client DefaultClient loaded is not in Default() after Default().Close()")
+	}
+}

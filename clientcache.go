@@ -270,6 +270,7 @@ type Cache struct {
 	logger  *slog.Logger
 
 	loadOptions     map[string][]func(*config.LoadOptions) error // New's copy, read-only
+	shared          bool                                         // Default's cache, which Close refuses
 	builds          sync.WaitGroup                               // constructors and Derived builds (buildBounded) still running
 	fetches         fetchLife                                    // the credential fetches in flight, which Close ends and waits for
 	loadTimeout     time.Duration                                // Options.LoadTimeout, which bounds those fetches too
@@ -588,10 +589,22 @@ func (c *Cache) Stats() Stats {
 // load it cancelled, and for the credential fetches it ended to return (an HTTP client of the caller's that ignores its
 // request's context holds it up): none of them may call Close on their
 // cache, which would wait for itself.
+//
+// The cache of [Default] refuses to close: Close returns an error matching
+// ErrInvalid and the cache goes on, since every caller in the process
+// shares it.
 func (c *Cache) Close() error {
 	if err := c.unusable("(*Cache).Close"); err != nil {
 		return err
 	}
+	if c.shared {
+		return invalid("(*Cache).Close", "the cache of Default is the whole process's and cannot be closed (a cache that must be closed is made with New)")
+	}
+	return c.close()
+}
+
+// close is Close, for any cache.
+func (c *Cache) close() error {
 	c.fetches.close()
 	err := errors.Join(c.derived.Close(), c.clients.Close(), c.configs.Close())
 	c.builds.Wait()  // constructors and Derived builds that ignored their load's end (they have no context)

@@ -18,16 +18,18 @@ var defaultCache struct {
 // Options (10 configs, 10 clients, 10 derived objects, LRU). It lives as long
 // as the process, with its maintenance goroutines; a program that needs other
 // bounds, or to stop those goroutines (a test checking for leaks with goleak,
-// for one), makes its own with New. Do not Close it: there is one for the
-// process, and every later call through it that loads or adds (Config,
+// for one), makes its own with New. Its Close returns an error matching
+// ErrInvalid and does nothing: there is one for the process, and closing
+// it would make every later call through it that loads or adds (Config,
 // Client, Derived, AddClient, PopClient, DefaultConfig, DefaultClient)
-// would return ErrClosed, while the lookups would find it empty.
+// return ErrClosed in code that never asked for that.
 func Default() *Cache {
 	defaultCache.once.Do(func() {
 		c, err := New(Options{})
 		if err != nil {
 			panic("clientcache: the zero Options must be valid: " + err.Error())
 		}
+		c.shared = true
 		defaultCache.c = c
 	})
 	return defaultCache.c

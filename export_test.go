@@ -12,7 +12,7 @@ import (
 // for leaked goroutines).
 func CloseDefault() {
 	if defaultCache.c != nil {
-		_ = defaultCache.c.Close()
+		_ = defaultCache.c.close()
 	}
 	defaultCache.once = sync.Once{}
 	defaultCache.c = nil
