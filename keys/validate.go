@@ -64,11 +64,6 @@ func checkAWSRegion(s string) bool {
 	if !lowerWord(parts[0], 2, 4) {
 		return false
 	}
-	for _, p := range parts[:len(parts)-1] {
-		if p == "fips" { // a pseudo-region such as fips-us-east-1
-			return false
-		}
-	}
 	for _, p := range parts[1 : len(parts)-1] {
 		if !lowerWord(p, 2, 10) {
 			return false
