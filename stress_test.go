@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/concurrent"
@@ -170,6 +171,21 @@ func (b *stressBody) Read(p []byte) (int, error) {
 		}
 	}
 	return b.r.Read(p)
+}
+
+// cutByCancel reports whether err is S3's answer to a request whose body
+// was cut (IncompleteBody): what a caller that gives up on a request
+// before its body is sent may get instead of its context's error. net/http
+// cancels an HTTP/1.1 request by closing its connection; over TLS the close
+// sends a close_notify alert first, the server reads the end of the body
+// there and answers at once, and if that answer comes in before the
+// connection is shut net/http returns it ("The pconn closing raced with
+// the response to the request": persistConn.roundTrip in
+// net/http/transport.go). Seen in the HTTP1/LFU/refresh/flaky case under -race (6 times in about 150 runs beside other
+// work, once in 300 on a quiet machine).
+func cutByCancel(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "IncompleteBody"
 }
 
 func lifecycleUnderStress(t *testing.T, seed uint64, http2 bool, policy clientcache.Policy, refresh, flaky bool) {
@@ -410,7 +426,7 @@ func lifecycleUnderStress(t *testing.T, seed uint64, http2 bool, policy clientca
 					}
 					_, err := u.PutObject(rctx, &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String(obj), Body: body, ContentLength: aws.Int64(int64(len(obj)))})
 					cancel()
-					if rctx != ctx && errors.Is(err, context.Canceled) {
+					if rctx != ctx && (errors.Is(err, context.Canceled) || cutByCancel(err)) {
 						continue
 					}
 					if !check(g, i, "a PutObject", err, wasClosing, wasClosed) {
