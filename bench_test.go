@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clientcache/clientcache"
@@ -36,6 +38,24 @@ func BenchmarkClientHit(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := clientcache.Client(ctx, c, key, s3.NewFromConfig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// A key with value options (a region, an endpoint and four S3
+	// options), whose fields a hit checks on the client's Options type.
+	opts, err := keys.NewClient(keys.ClientInput{Config: staticIdentity(b, 1), Service: "s3", Region: "eu-west-1", Endpoint: "https://s3.example.com",
+		S3: keys.S3Options{UsePathStyle: true, UseARNRegion: keys.Enabled, DisableS3Express: keys.Enabled, DisableMultiRegionAccessPoints: keys.Enabled}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := clientcache.Client(ctx, c, opts, s3.NewFromConfig); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("impl=Client+options", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := clientcache.Client(ctx, c, opts, s3.NewFromConfig); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -73,6 +93,86 @@ func TestClientHitAllocations(t *testing.T) {
 	// Derived's own Client call, a hit), each counted once.
 	if st := c.Stats(); st.Clients.Misses != 1 || st.Derived.Misses != 1 || st.Configs.Misses != 1 {
 		t.Errorf("stats: %d config, %d client, %d derived misses; want 1 each", st.Configs.Misses, st.Clients.Misses, st.Derived.Misses)
+	}
+}
+
+// TestClientHitWithClientOptionsAllocations: a Client hit, and a Derived
+// hit, for keys with per-client value options (region, endpoint, the S3 and
+// DynamoDB options) and named optFns, passed as a caller writes them, allocate
+// nothing. Every call, hits included, used to build the function applying
+// the key's value options, only to check the fields it sets and drop it:
+// a slice of settings (grown by append), a path slice and a boxed value per
+// option, and the closure (4 allocations for a region alone, 6 with
+// DynamoDB's endpoint discovery, 14 with an endpoint and four S3 options);
+// and optFns escaped through the loader closure, so the array of a variadic
+// call was allocated on the heap (13 for the named key, Client or Derived).
+func TestClientHitWithClientOptionsAllocations(t *testing.T) {
+	c, err := clientcache.New(clientcache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := context.Background()
+	cfg := staticIdentity(t, 1)
+	newKey := func(in keys.ClientInput) keys.Client {
+		t.Helper()
+		in.Config = cfg
+		k, err := keys.NewClient(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	appID := func(o *s3.Options) { o.AppID = "alloc-test" }
+	retries := func(o *s3.Options) { o.RetryMaxAttempts = 2 }
+	presign := func(cl *s3.Client) (*s3.PresignClient, error) { return s3.NewPresignClient(cl), nil }
+	s3Opts := keys.S3Options{UsePathStyle: true, UseARNRegion: keys.Enabled, DisableS3Express: keys.Enabled, DisableMultiRegionAccessPoints: keys.Enabled}
+	region := newKey(keys.ClientInput{Service: "s3", Region: "eu-west-1"})
+	all := newKey(keys.ClientInput{Service: "s3", Region: "eu-west-1", Endpoint: "https://s3.example.com", S3: s3Opts})
+	named := newKey(keys.ClientInput{Service: "s3", Region: "eu-west-1", S3: s3Opts, Name: "app-id-and-retries"})
+	ddb := newKey(keys.ClientInput{Service: "dynamodb", Region: "eu-west-1", DynamoDB: keys.DynamoDBOptions{EndpointDiscovery: keys.EndpointDiscoveryEnabled}})
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"Client/region", func() error { _, err := clientcache.Client(ctx, c, region, s3.NewFromConfig); return err }},
+		{"Client/region+endpoint+s3", func() error { _, err := clientcache.Client(ctx, c, all, s3.NewFromConfig); return err }},
+		{"Client/dynamodb", func() error { _, err := clientcache.Client(ctx, c, ddb, dynamodb.NewFromConfig); return err }},
+		{"Client/named", func() error {
+			_, err := clientcache.Client(ctx, c, named, s3.NewFromConfig, appID, retries)
+			return err
+		}},
+		{"Derived/named", func() error {
+			_, err := clientcache.Derived(ctx, c, named, s3.NewFromConfig, "presign", presign, appID, retries)
+			return err
+		}},
+	} {
+		if err := tc.call(); err != nil { // the miss
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if n := testing.AllocsPerRun(100, func() {
+			if err := tc.call(); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+		}); n != 0 {
+			t.Errorf("a %s hit allocates %v times, want 0", tc.name, n)
+		}
+	}
+	// The options reached the clients built.
+	cl, err := clientcache.Client(ctx, c, named, s3.NewFromConfig, appID, retries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := cl.Options(); o.Region != "eu-west-1" || !o.UsePathStyle || !o.UseARNRegion || !o.DisableMultiRegionAccessPoints ||
+		!aws.ToBool(o.DisableS3ExpressSessionAuth) || o.AppID != "alloc-test" || o.RetryMaxAttempts != 2 {
+		t.Errorf("the named key's client options were not all applied: region %q, path style %t, ARN region %t, MRAP disabled %t, S3 Express disabled %t, app ID %q, max attempts %d",
+			o.Region, o.UsePathStyle, o.UseARNRegion, o.DisableMultiRegionAccessPoints, aws.ToBool(o.DisableS3ExpressSessionAuth), o.AppID, o.RetryMaxAttempts)
+	}
+	if d, err := clientcache.Client(ctx, c, ddb, dynamodb.NewFromConfig); err != nil || d.Options().EndpointDiscovery.EnableEndpointDiscovery != aws.EndpointDiscoveryEnabled {
+		t.Errorf("the DynamoDB key's endpoint discovery was not applied (error %v)", err)
+	}
+	if st := c.Stats(); st.Clients.Misses != 4 || st.Derived.Misses != 1 {
+		t.Errorf("stats: %d client, %d derived misses; want 4 and 1", st.Clients.Misses, st.Derived.Misses)
 	}
 }
 

@@ -3758,3 +3758,54 @@ func TestCloseEndsTheFetchOfABuildItWaitsFor(t *testing.T) {
 		t.Fatal("the Derived call that Close cancelled succeeded")
 	}
 }
+
+// TestKeyOptionsAreCheckedAgainstEachOptionsType: a key's value options are
+// checked against the client options type of each call, hits included, and
+// from what was learnt of that type before (a hit checks without looking
+// fields up): a type without the field, a type whose field has another
+// type, and a type that is not a struct are refused each time they are
+// used, naming the option and the type, while the SDK's S3 Options take the
+// same key.
+func TestKeyOptionsAreCheckedAgainstEachOptionsType(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	k, err := keys.NewClient(keys.ClientInput{Config: staticIdentity(t, 1), Service: "s3", Region: "eu-west-1", S3: keys.S3Options{UsePathStyle: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type noPathStyle struct{ Region string }
+	type intRegion struct {
+		Region       int
+		UsePathStyle bool
+	}
+	for range 2 { // the second time, from what the first learnt of each type
+		if _, err := clientcache.Client(ctx, c, k, s3.NewFromConfig); err != nil {
+			t.Fatalf("S3's Options refused the key: %v", err)
+		}
+		for _, tc := range []struct {
+			name string
+			call func() error
+			want string
+		}{
+			{"no field", func() error {
+				_, err := clientcache.Client(ctx, c, k, func(aws.Config, ...func(*noPathStyle)) *s3.Client { return nil })
+				return err
+			}, "option UsePathStyle does not apply to clientcache_test.noPathStyle"},
+			{"field of another type", func() error {
+				_, err := clientcache.Client(ctx, c, k, func(aws.Config, ...func(*intRegion)) *s3.Client { return nil })
+				return err
+			}, "option Region of clientcache_test.intRegion has type int"},
+			{"not a struct", func() error {
+				_, err := clientcache.Client(ctx, c, k, func(aws.Config, ...func(*int)) *s3.Client { return nil })
+				return err
+			}, "option Region does not apply to int"},
+		} {
+			if err := tc.call(); !errors.Is(err, clientcache.ErrInvalid) || !strings.Contains(err.Error(), "Client(key)") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: got %v, want ErrInvalid naming Client(key) and saying %q", tc.name, err, tc.want)
+			}
+		}
+	}
+	if st := c.Stats(); st.Clients.Misses != 1 || st.Clients.Hits != 1 || st.Clients.LoadErrors != 0 {
+		t.Errorf("clients: %d misses, %d hits, %d load errors; want 1, 1 and 0 (refused calls reach no load)", st.Clients.Misses, st.Clients.Hits, st.Clients.LoadErrors)
+	}
+}

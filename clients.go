@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 
@@ -126,6 +127,9 @@ type derivedEntry struct {
 // call for that key ([Derived]'s included) must pass the options it stands
 // for, since whichever call misses first builds the client. They are applied
 // after the key's value options; a nil one is an error, cached client or not.
+// A hit allocates nothing, whatever options the key has; but a function
+// literal passed as an optFn that captures variables is allocated by the
+// caller on every call (a miss keeps it): make such options once.
 // The key's service must be the SDK package of the constructor ("s3" for
 // s3.NewFromConfig) and of the client it returns (or of the options its
 // Options method returns, for a wrapper or an interface), as for
@@ -143,11 +147,10 @@ func Client[C any, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	if ctx == nil {
 		return zero, invalid("Client(ctx)", nilContext)
 	}
-	apply, err := checkClient(clientCall, c, key, newClient, optFns)
-	if err != nil {
+	if err := checkClient(clientCall, c, key, newClient, optFns); err != nil {
 		return zero, err
 	}
-	e, err := clientEntryFor(ctx, c, key, newClient, apply, optFns)
+	e, err := clientEntryFor(ctx, c, key, newClient, optFns)
 	if err != nil {
 		return zero, engineError("Client", err, "")
 	}
@@ -177,52 +180,56 @@ var (
 )
 
 // checkClient validates the arguments of call.fn (Client or Derived) that
-// say how to build a client, naming its parameter in an error, and returns
-// the function applying the key's value options (nil if it has none).
-func checkClient[C any, O any](call callNames, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (func(*O), error) {
+// say how to build a client, naming its parameter in an error. It allocates
+// nothing unless it fails: it runs on every call, hits included.
+func checkClient[C any, O any](call callNames, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) error {
 	fn := call.fn
 	if err := c.unusable(call.c); err != nil {
-		return nil, err
+		return err
 	}
 	if newClient == nil {
-		return nil, invalid(fn+"(newClient)", "nil constructor")
+		return invalid(fn+"(newClient)", "nil constructor")
 	}
 	if key.Service() == "" {
-		return nil, invalid(call.key, "the zero keys.Client has no service; build keys with keys.NewClient")
+		return invalid(call.key, "the zero keys.Client has no service; build keys with keys.NewClient")
 	}
 	if len(optFns) > 0 && key.Name() == "" {
-		return nil, invalid(fn+"(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
+		return invalid(fn+"(optFns)", "options that cannot be compared must be named in the key (keys.ClientInput.Name)")
 	}
 	if len(optFns) == 0 && key.Name() != "" {
-		return nil, invalid(fn+"(optFns)", "the key names client options %q (keys.ClientInput.Name): pass them, or the client built would not be what the name stands for", key.Name())
+		return invalid(fn+"(optFns)", "the key names client options %q (keys.ClientInput.Name): pass them, or the client built would not be what the name stands for", key.Name())
 	}
 	for i, f := range optFns {
 		if f == nil {
-			return nil, invalid(fmt.Sprintf("%s(optFns[%d])", fn, i), "nil function")
+			return invalid(fmt.Sprintf("%s(optFns[%d])", fn, i), "nil function")
 		}
 	}
 	if err := checkService[O](call.key, key.Service()); err != nil {
-		return nil, err
+		return err
 	}
 	ct := reflect.TypeFor[C]()
 	if got, ok := clientService(ct); ok && got != key.Service() {
-		return nil, invalid(call.key, "a key for service %q used with a constructor of %s clients (%s)", key.Service(), got, typeName(ct))
+		return invalid(call.key, "a key for service %q used with a constructor of %s clients (%s)", key.Service(), got, typeName(ct))
 	}
 	if err := c.checkLoadOptionsName(call.key, key.Config()); err != nil {
-		return nil, err
+		return err
 	}
-	return clientOptions[O](call.key, key)
+	return checkClientOptions[O](call.key, key)
 }
 
 // clientEntryFor returns the cached client entry for key, building it on a
-// miss from arguments checkClient accepted. The loader closure is made only
-// on a miss (LoadMissed), so a hit allocates nothing for it.
-func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, apply func(*O), optFns []func(*O)) (*clientEntry, error) {
+// miss from arguments checkClient accepted. A hit allocates nothing: the
+// loader closure, the function applying the key's value options and the
+// copy of optFns the loader keeps are made on a miss only (LoadMissed), so
+// that optFns does not escape (nor, with it, the array a caller's variadic
+// call builds).
+func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client, newClient func(aws.Config, ...func(*O)) C, optFns []func(*O)) (*clientEntry, error) {
 	ck := ClientKey{Type: reflect.TypeFor[C](), Key: key}
 	if e, ok := c.clients.Get(ck); ok {
 		c.usedConfig(key)
 		return e, nil
 	}
+	callerOpts := slices.Clone(optFns) // the loader's own: optFns stays the caller's
 	return c.clients.LoadMissed(ctx, ck, func(ctx context.Context) (*clientEntry, error) {
 		if err := c.logLoad(ctx, "clientcache: building client", "key", ck); err != nil {
 			return nil, err
@@ -234,9 +241,9 @@ func clientEntryFor[C any, O any](ctx context.Context, c *Cache, key keys.Client
 			return nil, err
 		}
 		client, err := buildHolding(ce.tr, func() (C, error) {
-			opts := optFns
-			if apply != nil {
-				opts = append([]func(*O){apply}, optFns...)
+			opts := callerOpts
+			if apply := clientOptions[O](key); apply != nil {
+				opts = append([]func(*O){apply}, callerOpts...)
 			}
 			// A copy, as Config returns: a constructor that appends to
 			// cfg.APIOptions (otelaws.AppendMiddlewares(&cfg.APIOptions))
@@ -297,8 +304,7 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 	if build == nil {
 		return zero, invalid("Derived(build)", "nil function")
 	}
-	apply, err := checkClient(derivedCall, c, key, newClient, optFns)
-	if err != nil {
+	if err := checkClient(derivedCall, c, key, newClient, optFns); err != nil {
 		return zero, err
 	}
 	dk := derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name}
@@ -307,12 +313,13 @@ func Derived[D, C, O any](ctx context.Context, c *Cache, key keys.Client, newCli
 		c.usedConfig(key)
 		return e.v.(D), nil
 	}
+	callerOpts := slices.Clone(optFns) // the loader's own, as clientEntryFor's: optFns does not escape
 	e, err := c.derived.LoadMissed(ctx, dk, func(ctx context.Context) (*derivedEntry, error) {
 		if err := c.logLoad(ctx, "clientcache: building derived object", "key", dk.client, "name", name, "type", typeName(dk.typ)); err != nil {
 			return nil, err
 		}
 		// Hold the client's pool before building on the client.
-		ce, err := held(ctx, func() (*clientEntry, error) { return clientEntryFor(ctx, c, key, newClient, apply, optFns) },
+		ce, err := held(ctx, func() (*clientEntry, error) { return clientEntryFor(ctx, c, key, newClient, callerOpts) },
 			func(ce *clientEntry) *transport { return ce.tr })
 		if err != nil {
 			return nil, err
@@ -515,70 +522,145 @@ func isNil(v any) bool {
 	return false
 }
 
+// clientSetting is one of keys.Client's per-client value options: the
+// field of the client's options it sets, found by name (the SDK's service
+// Options share these names), the type of the value it sets there, whether
+// a key sets it, and the value. checkClient checks, on every call, the
+// field of each setting the key sets, from path and typ alone: a hit
+// allocates nothing for it. Only a build calls value (which may allocate:
+// a string or a pointer in an interface).
+type clientSetting struct {
+	path  []string
+	typ   reflect.Type
+	set   func(keys.Client) bool
+	value func(keys.Client) any
+}
+
+// clientSettings are the settings in the order checkClient checks them and
+// a build applies them.
+var clientSettings = [...]clientSetting{
+	{[]string{"Region"}, reflect.TypeFor[string](),
+		func(k keys.Client) bool { return k.Region() != "" },
+		func(k keys.Client) any { return k.Region() }},
+	{[]string{"BaseEndpoint"}, reflect.TypeFor[*string](),
+		func(k keys.Client) bool { return k.Endpoint() != "" },
+		func(k keys.Client) any { return aws.String(k.Endpoint()) }},
+	{[]string{"UsePathStyle"}, reflect.TypeFor[bool](),
+		func(k keys.Client) bool { return k.S3().UsePathStyle },
+		func(keys.Client) any { return true }},
+	{[]string{"UseAccelerate"}, reflect.TypeFor[bool](),
+		func(k keys.Client) bool { return k.S3().UseAccelerate },
+		func(keys.Client) any { return true }},
+	{[]string{"UseARNRegion"}, reflect.TypeFor[bool](),
+		func(k keys.Client) bool { _, set := k.S3().UseARNRegion.Bool(); return set },
+		func(k keys.Client) any { on, _ := k.S3().UseARNRegion.Bool(); return on }},
+	{[]string{"DisableMultiRegionAccessPoints"}, reflect.TypeFor[bool](),
+		func(k keys.Client) bool { _, set := k.S3().DisableMultiRegionAccessPoints.Bool(); return set },
+		func(k keys.Client) any { on, _ := k.S3().DisableMultiRegionAccessPoints.Bool(); return on }},
+	// s3.Options spells it DisableS3ExpressSessionAuth, a *bool (nil: the
+	// environment or shared config decides).
+	{[]string{"DisableS3ExpressSessionAuth"}, reflect.TypeFor[*bool](),
+		func(k keys.Client) bool { _, set := k.S3().DisableS3Express.Bool(); return set },
+		func(k keys.Client) any { on, _ := k.S3().DisableS3Express.Bool(); return aws.Bool(on) }},
+	{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, reflect.TypeFor[aws.EndpointDiscoveryEnableState](),
+		func(k keys.Client) bool { _, set := endpointDiscovery(k); return set },
+		func(k keys.Client) any { s, _ := endpointDiscovery(k); return s }},
+}
+
+// endpointDiscovery maps the key's DynamoDB endpoint discovery state to the
+// SDK's by name (the numbering differs), or false if the key leaves it unset.
+func endpointDiscovery(k keys.Client) (aws.EndpointDiscoveryEnableState, bool) {
+	switch k.DynamoDB().EndpointDiscovery {
+	case keys.EndpointDiscoveryAuto:
+		return aws.EndpointDiscoveryAuto, true
+	case keys.EndpointDiscoveryEnabled:
+		return aws.EndpointDiscoveryEnabled, true
+	case keys.EndpointDiscoveryDisabled:
+		return aws.EndpointDiscoveryDisabled, true
+	}
+	return 0, false
+}
+
+// checkClientOptions returns an error naming the first of the key's
+// per-client value options that the client's options O have no field of
+// its type for, so that a mismatch is an error, not a panic later. It
+// allocates nothing unless it fails.
+func checkClientOptions[O any](param string, key keys.Client) error {
+	t := reflect.TypeFor[O]()
+	fits := settingsFitting(t)
+	for i := range clientSettings {
+		s := &clientSettings[i]
+		if fits&(1<<i) != 0 || !s.set(key) {
+			continue
+		}
+		if r := settingMisfit(t, s); r != "" {
+			return invalid(param, "%s", r)
+		}
+	}
+	return nil
+}
+
+// settingsFittingByType holds settingsFitting's answers by type: a hit
+// checks the client's Options type on every call, and looking a field up by
+// name scans the struct's fields (about half a microsecond for the S3
+// client's Options, for each option the key sets).
+var settingsFittingByType sync.Map // reflect.Type -> uint16
+
+var _ [16 - len(clientSettings)]struct{} // a bit of a uint16 each
+
+// settingsFitting returns the set of clientSettings (bit i for
+// clientSettings[i]) the client options type t has a field for, of a type
+// the setting's value can be assigned to.
+func settingsFitting(t reflect.Type) uint16 {
+	if m, ok := settingsFittingByType.Load(t); ok {
+		return m.(uint16)
+	}
+	var m uint16
+	for i := range clientSettings {
+		if settingMisfit(t, &clientSettings[i]) == "" {
+			m |= 1 << i
+		}
+	}
+	settingsFittingByType.Store(t, m)
+	return m
+}
+
+// settingMisfit returns why the client options type t cannot take the
+// setting s, or "".
+func settingMisfit(t reflect.Type, s *clientSetting) string {
+	ft := t
+	for _, name := range s.path {
+		if ft.Kind() != reflect.Struct {
+			return "option " + strings.Join(s.path, ".") + " does not apply to " + typeName(t)
+		}
+		f, ok := ft.FieldByName(name)
+		if !ok {
+			return "option " + strings.Join(s.path, ".") + " does not apply to " + typeName(t)
+		}
+		ft = f.Type
+	}
+	if !s.typ.AssignableTo(ft) {
+		return "option " + strings.Join(s.path, ".") + " of " + typeName(t) + " has type " + ft.String()
+	}
+	return ""
+}
+
 // clientOptions returns the function applying the key's per-client value
-// options to O, found by field name (the SDK's service Options share these
-// names), nil if the key has none, or an error naming the option the client
-// type does not have.
-func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
+// options to O, which checkClientOptions accepted, or nil if the key has
+// none. A build calls it: it allocates.
+func clientOptions[O any](key keys.Client) func(*O) {
 	type setting struct {
 		path []string
 		v    any
 	}
 	var sets []setting
-	if r := key.Region(); r != "" {
-		sets = append(sets, setting{[]string{"Region"}, r})
-	}
-	if e := key.Endpoint(); e != "" {
-		sets = append(sets, setting{[]string{"BaseEndpoint"}, aws.String(e)})
-	}
-	s3 := key.S3()
-	if s3.UsePathStyle {
-		sets = append(sets, setting{[]string{"UsePathStyle"}, true})
-	}
-	if s3.UseAccelerate {
-		sets = append(sets, setting{[]string{"UseAccelerate"}, true})
-	}
-	for _, t := range []struct {
-		field string
-		v     keys.Tristate
-	}{{"UseARNRegion", s3.UseARNRegion}, {"DisableMultiRegionAccessPoints", s3.DisableMultiRegionAccessPoints}} {
-		if on, set := t.v.Bool(); set {
-			sets = append(sets, setting{[]string{t.field}, on})
-		}
-	}
-	// s3.Options spells it DisableS3ExpressSessionAuth, a *bool (nil: the
-	// environment or shared config decides).
-	if on, set := s3.DisableS3Express.Bool(); set {
-		sets = append(sets, setting{[]string{"DisableS3ExpressSessionAuth"}, aws.Bool(on)})
-	}
-	switch key.DynamoDB().EndpointDiscovery {
-	case keys.EndpointDiscoveryAuto:
-		sets = append(sets, setting{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, aws.EndpointDiscoveryAuto})
-	case keys.EndpointDiscoveryEnabled:
-		sets = append(sets, setting{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, aws.EndpointDiscoveryEnabled})
-	case keys.EndpointDiscoveryDisabled:
-		sets = append(sets, setting{[]string{"EndpointDiscovery", "EnableEndpointDiscovery"}, aws.EndpointDiscoveryDisabled})
-	}
-	// Check every field now, so a mismatch is an error, not a panic later.
-	t := reflect.TypeFor[O]()
-	for _, s := range sets {
-		ft := t
-		for _, name := range s.path {
-			if ft.Kind() != reflect.Struct {
-				return nil, invalid(param, "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
-			}
-			f, ok := ft.FieldByName(name)
-			if !ok {
-				return nil, invalid(param, "option %s does not apply to %s", strings.Join(s.path, "."), typeName(t))
-			}
-			ft = f.Type
-		}
-		if !reflect.TypeOf(s.v).AssignableTo(ft) {
-			return nil, invalid(param, "option %s of %s has type %s", strings.Join(s.path, "."), typeName(t), ft)
+	for i := range clientSettings {
+		if s := &clientSettings[i]; s.set(key) {
+			sets = append(sets, setting{s.path, s.value(key)})
 		}
 	}
 	if len(sets) == 0 {
-		return nil, nil
+		return nil
 	}
 	return func(o *O) {
 		for _, s := range sets {
@@ -588,7 +670,7 @@ func clientOptions[O any](param string, key keys.Client) (func(*O), error) {
 			}
 			f.Set(reflect.ValueOf(s.v))
 		}
-	}, nil
+	}
 }
 
 // GetClient returns the cached client of type C for key without building it
