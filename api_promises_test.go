@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/clientcache/clientcache"
 	"github.com/clientcache/clientcache/internal/fakeaws"
@@ -302,5 +303,105 @@ func TestDefaultRefusesClose(t *testing.T) {
 	}
 	if _, ok := clientcache.GetClient[*s3.Client](clientcache.Default(), key); !ok {
 		t.Error("the client DefaultClient loaded is not in Default() after Default().Close()")
+	}
+}
+
+// TestDeleteDerivedDropsThatObjectOnly: DeleteDerived evicts one derived
+// object (type, client type, key, name), reporting whether it was cached,
+// and leaves the client and the object of another name cached; the next
+// Derived builds it again. Once the client and every object built from it
+// are gone, and the config, the identity's pool is released: the object
+// held it, as DeleteClient's doc says. (There was no way to drop a derived
+// object but to wait for its eviction.)
+func TestDeleteDerivedDropsThatObjectOnly(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	ctx := context.Background()
+	cfg := staticIdentity(t, 1)
+	key := serviceKey(t, cfg, "s3")
+	builds := map[string]int{}
+	derive := func(name string) {
+		t.Helper()
+		build := func(cl *s3.Client) (*s3.PresignClient, error) { builds[name]++; return s3.NewPresignClient(cl), nil }
+		if _, err := clientcache.Derived(ctx, c, key, s3.NewFromConfig, name, build); err != nil {
+			t.Fatal(err)
+		}
+	}
+	derive("presign")
+	derive("other")
+	for _, tc := range []struct {
+		what string
+		del  func() bool
+	}{
+		{"another object type", func() bool { return clientcache.DeleteDerived[*s3.Client, *s3.Client](c, key, "presign") }},
+		{"another client type", func() bool { return clientcache.DeleteDerived[*s3.PresignClient, *sts.Client](c, key, "presign") }},
+		{"another name", func() bool { return clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "missing") }},
+		{"an empty name", func() bool { return clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "") }},
+	} {
+		if tc.del() {
+			t.Errorf("DeleteDerived of %s reported a cached object", tc.what)
+		}
+	}
+	if !clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "presign") {
+		t.Fatal("DeleteDerived of the presign client reported nothing cached")
+	}
+	if clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "presign") {
+		t.Fatal("a second DeleteDerived reported the object cached still")
+	}
+	if _, ok := clientcache.GetClient[*s3.Client](c, key); !ok {
+		t.Fatal("DeleteDerived evicted the client the object was built from")
+	}
+	derive("presign")
+	derive("other")
+	if builds["presign"] != 2 || builds["other"] != 1 {
+		t.Fatalf("builds %v; want presign built again, other once", builds)
+	}
+	if !clientcache.DeleteClient[*s3.Client](c, key) || !c.DeleteConfig(cfg) {
+		t.Fatal("the client or the config was not cached")
+	}
+	if !clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "presign") {
+		t.Fatal("the presign object was not cached")
+	}
+	if n := c.Stats().PoolsReleased; n != 0 {
+		t.Fatalf("%d pools released while the object named other still holds it", n)
+	}
+	if !clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "other") {
+		t.Fatal("the object named other was not cached")
+	}
+	if n := c.Stats().PoolsReleased; n != 1 {
+		t.Fatalf("%d pools released once every holder was deleted, want 1", n)
+	}
+}
+
+// TestDeleteDerivedDuringItsBuildStoresNothing: as for a client
+// (TestPopClientDuringALoadStoresNothing), a build in flight when
+// DeleteDerived runs hands its object to its caller and stores nothing.
+func TestDeleteDerivedDuringItsBuildStoresNothing(t *testing.T) {
+	c := newClientCache(t, clientcache.Options{})
+	key := serviceKey(t, staticIdentity(t, 1), "s3")
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow := func(cl *s3.Client) (*s3.PresignClient, error) {
+		close(entered)
+		<-release
+		return s3.NewPresignClient(cl), nil
+	}
+	type result struct {
+		p   *s3.PresignClient
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		p, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, "presign", slow)
+		done <- result{p, err}
+	}()
+	<-entered
+	if clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "presign") {
+		t.Error("DeleteDerived during the build reported the object cached")
+	}
+	close(release)
+	if r := <-done; r.err != nil || r.p == nil {
+		t.Fatalf("the build's caller got no object: %v", r.err)
+	}
+	if clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, key, "presign") {
+		t.Fatal("a build in flight at DeleteDerived was stored")
 	}
 }

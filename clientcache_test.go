@@ -2528,6 +2528,7 @@ func TestNilOrZeroCacheIsNamed(t *testing.T) {
 			{"(*Cache).Close", c.Close},
 			{"GetClient(c)", panics(func() { clientcache.GetClient[*s3.Client](c, s3Key) })},
 			{"DeleteClient(c)", panics(func() { clientcache.DeleteClient[*s3.Client](c, s3Key) })},
+			{"DeleteDerived(c)", panics(func() { clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](c, s3Key, "presign") })},
 			{"(*Cache).DeleteConfig", panics(func() { c.DeleteConfig(cfgKey) })},
 			{"(*Cache).Len", panics(func() { c.Len() })},
 			{"(*Cache).ConfigLen", panics(func() { c.ConfigLen() })},

@@ -724,11 +724,24 @@ func AddClient[C any](c *Cache, key keys.Client, client C) error {
 
 // DeleteClient evicts the client of type C for key and reports whether it
 // was cached. Derived objects built from it stay cached (and keep its
-// connection pool open) until they are evicted too. A load of the client in
+// connection pool open) until they are evicted too ([DeleteDerived] evicts
+// one). A load of the client in
 // flight is not stored: its callers get the client it built.
 func DeleteClient[C any](c *Cache, key keys.Client) bool {
 	c.mustBeUsable("DeleteClient(c)")
 	return c.clients.Delete(ClientKey{Type: reflect.TypeFor[C](), Key: key})
+}
+
+// DeleteDerived evicts the object of type D that [Derived] built under name
+// from the client of type C for key, and reports whether it was cached
+// (false for an empty name, under which Derived builds nothing). The client
+// stays cached; the object's hold on the identity's connection pool goes
+// with it. A build of the object in flight is not stored: its callers get
+// the object it built. With [DeleteClient], it drops what was built from a
+// client, which DeleteClient alone leaves cached.
+func DeleteDerived[D, C any](c *Cache, key keys.Client, name string) bool {
+	c.mustBeUsable("DeleteDerived(c)")
+	return c.derived.Delete(derivedKey{typ: reflect.TypeFor[D](), client: ClientKey{Type: reflect.TypeFor[C](), Key: key}, name: name})
 }
 
 // PopClient evicts the client of type C for key and returns it, or

@@ -90,6 +90,7 @@
 // resources are [Derived]. Its dict-like access is [GetClient], [AddClient]
 // (an error if present: no silent overwrite), [DeleteClient], [PopClient],
 // [Cache.Len] and [Cache.Keys] (in eviction order), with [Cache.DeleteConfig],
-// [Cache.ConfigLen] and [Cache.ConfigKeys] for configs. The engine underneath,
+// [Cache.ConfigLen] and [Cache.ConfigKeys] for configs, and [DeleteDerived]
+// for a derived object. The engine underneath,
 // with its consistency model, is [github.com/clientcache/clientcache/concurrent].
 package clientcache
