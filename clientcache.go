@@ -549,9 +549,11 @@ type Stats struct {
 	// (Options.LoadTimeout, Close), one that panicked and one whose client
 	// was refused (nil, or of another service) are not counted.
 	ClientBuilds uint64
-	// PoolsReleased counts connection pools whose idle connections were
-	// closed because their last holder was evicted, or because the load
-	// that made them failed.
+	// PoolsReleased counts connection pools released: their last holder
+	// left the cache (evicted, deleted, or a load's result a delete or
+	// Close kept from being stored), or the load that made them failed. A
+	// released pool closes its connections once no request of it is in
+	// flight.
 	PoolsReleased int64
 }
 
