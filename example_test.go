@@ -183,8 +183,19 @@ func ExampleDerived() {
 		panic(err)
 	}
 	fmt.Println(p1 == p2, req.Method, strings.Contains(req.URL, "X-Amz-Signature="))
+
+	// Drop the presigner (the S3 client stays cached); the next call builds
+	// a new one.
+	fmt.Println(clientcache.DeleteDerived[*s3.PresignClient, *s3.Client](cache, tenant.S3, "presign"))
+	p3, err := clientcache.Derived(context.Background(), cache, tenant.S3, s3.NewFromConfig, "presign", presigner)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(p3 == p1)
 	// Output:
 	// true GET true
+	// true
+	// false
 }
 
 // Dict-like access, as in the original library: look up without building,
