@@ -181,7 +181,12 @@ type Options struct {
 	// context's error (naming Options.LoadTimeout, or matching ErrClosed,
 	// beside context.DeadlineExceeded or Canceled), and the constructor,
 	// build or config load runs to its end on its own, its result dropped
-	// (a config's pool released; Close waits for it).
+	// (a config's pool released; Close waits for it). A load waits for the
+	// loads it needs within its own bound: the first Derived call for a
+	// client not yet cached has LoadTimeout for the config's load, the
+	// client's construction and the build together (and the first Client
+	// call for the config's load and the construction), each of those
+	// loads being bounded on its own too.
 	LoadTimeout time.Duration
 	// Logger, if set, receives misses (loads) and evictions at level Debug,
 	// with keys printed redacted. nil means no logging; a Logger without a
