@@ -1303,45 +1303,66 @@ func TestPopClientNamesAKeyNamingUnregisteredLoadOptions(t *testing.T) {
 }
 
 // TestPopClientDuringALoadStoresNothing pins what PopClient's doc now says,
-// as DeleteClient's and AddClient's do: a PopClient made while a load of
-// the client is in flight finds nothing (ErrNotFound), yet keeps that load
-// from being stored: its caller gets the client it built, the cache keeps
-// none, and the client's hold on the pool is let go.
+// as DeleteClient's and AddClient's do: a PopClient (or DeleteClient) made
+// while a load of the client is in flight finds nothing (ErrNotFound, or
+// false), yet keeps that load from being stored: its caller gets the client
+// it built, the cache keeps none, and the client's hold on the pool is let
+// go.
 func TestPopClientDuringALoadStoresNothing(t *testing.T) {
-	c := newClientCache(t, clientcache.Options{})
-	cfg := staticIdentity(t, 1)
-	key := serviceKey(t, cfg, "s3")
-	entered, release := make(chan struct{}), make(chan struct{})
-	slow := func(cfg aws.Config, o ...func(*s3.Options)) *s3.Client {
-		close(entered)
-		<-release
-		return s3.NewFromConfig(cfg, o...)
-	}
-	type result struct {
-		cl  *s3.Client
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		cl, err := clientcache.Client(context.Background(), c, key, slow)
-		done <- result{cl, err}
-	}()
-	<-entered
-	if _, err := clientcache.PopClient[*s3.Client](c, key); !errors.Is(err, clientcache.ErrNotFound) {
-		t.Errorf("PopClient during the load = %v, want ErrNotFound", err)
-	}
-	close(release)
-	if r := <-done; r.err != nil || r.cl == nil {
-		t.Fatalf("the load's caller got no client: %v", r.err)
-	}
-	if _, ok := clientcache.GetClient[*s3.Client](c, key); ok || c.Len() != 0 {
-		t.Fatalf("a load in flight at PopClient was stored (Len %d)", c.Len())
-	}
-	if !c.DeleteConfig(cfg) {
-		t.Fatal("the config was not cached")
-	}
-	if n := c.Stats().PoolsReleased; n != 1 {
-		t.Fatalf("%d pools released once the config was deleted, want 1: the discarded client kept its hold", n)
+	for _, tc := range []struct {
+		name   string
+		remove func(*testing.T, *clientcache.Cache, keys.Client) bool // reports a client found
+	}{
+		{"PopClient", func(t *testing.T, c *clientcache.Cache, key keys.Client) bool {
+			_, err := clientcache.PopClient[*s3.Client](c, key)
+			if !errors.Is(err, clientcache.ErrNotFound) {
+				t.Errorf("PopClient during the load = %v, want ErrNotFound", err)
+			}
+			return err == nil
+		}},
+		// DeleteClient's "A load of the client in flight is not stored:
+		// its callers get the client it built."
+		{"DeleteClient", func(_ *testing.T, c *clientcache.Cache, key keys.Client) bool {
+			return clientcache.DeleteClient[*s3.Client](c, key)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClientCache(t, clientcache.Options{})
+			cfg := staticIdentity(t, 1)
+			key := serviceKey(t, cfg, "s3")
+			entered, release := make(chan struct{}), make(chan struct{})
+			slow := func(cfg aws.Config, o ...func(*s3.Options)) *s3.Client {
+				close(entered)
+				<-release
+				return s3.NewFromConfig(cfg, o...)
+			}
+			type result struct {
+				cl  *s3.Client
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				cl, err := clientcache.Client(context.Background(), c, key, slow)
+				done <- result{cl, err}
+			}()
+			<-entered
+			if tc.remove(t, c, key) {
+				t.Errorf("%s during the load found a client", tc.name)
+			}
+			close(release)
+			if r := <-done; r.err != nil || r.cl == nil {
+				t.Fatalf("the load's caller got no client: %v", r.err)
+			}
+			if _, ok := clientcache.GetClient[*s3.Client](c, key); ok || c.Len() != 0 {
+				t.Fatalf("a load in flight at %s was stored (Len %d)", tc.name, c.Len())
+			}
+			if !c.DeleteConfig(cfg) {
+				t.Fatal("the config was not cached")
+			}
+			if n := c.Stats().PoolsReleased; n != 1 {
+				t.Fatalf("%d pools released once the config was deleted, want 1: the discarded client kept its hold", n)
+			}
+		})
 	}
 }
 

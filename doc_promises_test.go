@@ -58,40 +58,6 @@ func TestALoggerThatPanicsOnAnEvictionIsCountedAndReported(t *testing.T) {
 	}
 }
 
-// TestDeleteClientDuringALoadStoresNothing pins DeleteClient's "A load of
-// the client in flight is not stored: its callers get the client it built."
-func TestDeleteClientDuringALoadStoresNothing(t *testing.T) {
-	c := newClientCache(t, clientcache.Options{})
-	cfg := staticIdentity(t, 1)
-	key := serviceKey(t, cfg, "s3")
-	entered, release := make(chan struct{}), make(chan struct{})
-	slow := func(cfg aws.Config, o ...func(*s3.Options)) *s3.Client {
-		close(entered)
-		<-release
-		return s3.NewFromConfig(cfg, o...)
-	}
-	type result struct {
-		cl  *s3.Client
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		cl, err := clientcache.Client(context.Background(), c, key, slow)
-		done <- result{cl, err}
-	}()
-	<-entered
-	if clientcache.DeleteClient[*s3.Client](c, key) {
-		t.Error("DeleteClient reported a client still loading as cached")
-	}
-	close(release)
-	if r := <-done; r.err != nil || r.cl == nil {
-		t.Fatalf("the load's caller got no client: %v", r.err)
-	}
-	if _, ok := clientcache.GetClient[*s3.Client](c, key); ok || c.Len() != 0 {
-		t.Fatalf("a load in flight at DeleteClient was stored (Len %d)", c.Len())
-	}
-}
-
 // TestClientBuildsCountsNoRefusedOrPanickedBuild pins Stats.ClientBuilds'
 // "one that panicked and one whose client was refused (nil, or of another
 // service) are not counted".
