@@ -77,12 +77,13 @@ func TestKeysAreInEvictionOrderAfterHits(t *testing.T) {
 	}
 }
 
-// TestDeleteConfigDuringItsLoadStoresNothing pins DeleteConfig's "A load of
-// key in flight is not stored": the caller of the load still gets its
-// config, the cache keeps none, and the pool the load made is released.
-func TestDeleteConfigDuringItsLoadStoresNothing(t *testing.T) {
-	entered, release := make(chan struct{}, 1), make(chan struct{})
-	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+// slowConfigLoad returns a new cache and the key of an identity whose load
+// signals entered once its named load options run, then waits for release
+// to be closed.
+func slowConfigLoad(t *testing.T) (c *clientcache.Cache, key keys.Config, entered, release chan struct{}) {
+	t.Helper()
+	entered, release = make(chan struct{}, 1), make(chan struct{})
+	c = newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
 		"slow": {func(*config.LoadOptions) error { entered <- struct{}{}; <-release; return nil }},
 	}})
 	in := staticIdentity(t, 1).Input()
@@ -91,6 +92,14 @@ func TestDeleteConfigDuringItsLoadStoresNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, key, entered, release
+}
+
+// TestDeleteConfigDuringItsLoadStoresNothing pins DeleteConfig's "A load of
+// key in flight is not stored": the caller of the load still gets its
+// config, the cache keeps none, and the pool the load made is released.
+func TestDeleteConfigDuringItsLoadStoresNothing(t *testing.T) {
+	c, key, entered, release := slowConfigLoad(t)
 	type result struct {
 		cfg aws.Config
 		err error

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -90,16 +89,7 @@ func TestClientBuildsCountsNoRefusedOrPanickedBuild(t *testing.T) {
 // while the load goes on for the others": the load, left with no caller,
 // still ends in the cache, and the next call is a hit.
 func TestConfigCallerWhoseContextEndsLeavesTheLoadGoingOn(t *testing.T) {
-	entered, release := make(chan struct{}, 1), make(chan struct{})
-	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
-		"slow": {func(*config.LoadOptions) error { entered <- struct{}{}; <-release; return nil }},
-	}})
-	in := staticIdentity(t, 1).Input()
-	in.Name = "slow"
-	key, err := keys.NewConfig(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, key, entered, release := slowConfigLoad(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := c.Config(ctx, key); done <- err }()
