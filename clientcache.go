@@ -489,13 +489,17 @@ func (c *Cache) configEntry(ctx context.Context, key keys.Config) (*configEntry,
 		// not hold the load past its end (Options.LoadTimeout, Close). A
 		// load given up on runs to its end on its own; the entry it makes
 		// then is released (Close waits for it).
-		e, panicked, err := buildBounded(ctx, c, nil, func() (*configEntry, error) { return c.loadConfig(ctx, key) },
+		// issued records what the identity's providers, and those of
+		// the source identities its role is assumed from, hand out: an
+		// AssumeRole call is signed with its source's STS credentials.
+		issued := &issuedSecrets{}
+		e, panicked, err := buildBounded(ctx, c, nil, func() (*configEntry, error) { return c.loadConfig(ctx, key, issued) },
 			func(e *configEntry) { e.release() })
 		if panicked != nil {
-			return nil, redactPanic(panicked, key.Credentials()) // as the engine makes of a loader's panic, redacted
+			return nil, redactPanic(panicked, key.Credentials(), issued.secrets()...) // as the engine makes of a loader's panic, redacted
 		}
 		// The SDK's errors can quote secrets (see redactLoadError).
-		return e, redactLoadError(err, key.Credentials())
+		return e, redactLoadError(err, key.Credentials(), issued.secrets()...)
 	})
 }
 

@@ -2,18 +2,22 @@ package clientcache_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -407,5 +411,151 @@ func TestProfileCredentialsInvalidateFetchesAnew(t *testing.T) {
 	}
 	if n := stssrv.CallsFor(fakeaws.RoleARN(1)); n != 2 || again.AccessKeyID == first.AccessKeyID {
 		t.Fatalf("after Invalidate: %d AssumeRole calls (want 2), the same access key %v (want a new one)", n, again.AccessKeyID == first.AccessKeyID)
+	}
+}
+
+// TestNoLeakChainedRoleLoadOfItsSourceSessionToken: a role assumed from
+// another assumed role signs its AssumeRole call with the source's
+// credentials, which STS issued: they are no secret of the key's chain
+// (which holds the base's static keys and the external IDs), and the
+// config load's error was redacted of the chain's secrets only, not of
+// what the source's provider handed out. Middleware of named load options
+// that refuses the call quoting the request's session token header (as a
+// Derived build's error printing its client's credentials does, see
+// TestNoLeakDerivedErrorWithSTSCredentials) handed the source's session
+// token out, in the text and in a JSON dump of the headers.
+func TestNoLeakChainedRoleLoadOfItsSourceSessionToken(t *testing.T) {
+	w := newWorld(t)
+	source := w.tenant(t, 11)
+	role, err := keys.AssumeRoleCredentials(keys.AssumeRoleInput{Source: source.Credentials(), RoleARN: roleARN(12),
+		SessionName: "chained", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := source.Input()
+	in.Credentials, in.Labels, in.Name = role, nil, "audit"
+	key, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Credentials = source.Credentials()
+	sourceKey, err := keys.NewConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type refuseKey struct{}
+	// Refuses the chained role's AssumeRole only (the source's goes
+	// through), after signing, quoting its session token header.
+	audit := func(stack *middleware.Stack) error {
+		if err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("audit-pick", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if a, ok := in.Parameters.(*sts.AssumeRoleInput); ok && aws.ToString(a.RoleArn) == roleARN(12) {
+				ctx = context.WithValue(ctx, refuseKey{}, true)
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before); err != nil {
+			return err
+		}
+		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("audit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			if ctx.Value(refuseKey{}) == nil {
+				return next.HandleFinalize(ctx, in)
+			}
+			h := in.Request.(*smithyhttp.Request).Header
+			dump, _ := json.Marshal(h)
+			return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("audit refused the session %s (headers %s)", h.Get("X-Amz-Security-Token"), dump)
+		}), middleware.After)
+	}
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"audit": {config.WithAPIOptions([]func(*middleware.Stack) error{audit})},
+	}})
+	cfg, err := c.Config(context.Background(), sourceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil || creds.SessionToken == "" {
+		t.Fatalf("the source's credentials: no session token (%v)", err)
+	}
+	_, err = c.Config(context.Background(), key)
+	if err == nil || !strings.Contains(err.Error(), "audit refused") {
+		t.Fatalf("the chained role's load was not refused by the audit (error: %v)", err != nil)
+	}
+	assertNoLeak(t, "Config of a role chained from an assumed role, refused quoting its source's session token", err, creds.SecretAccessKey, creds.SessionToken)
+}
+
+// TestNoLeakWebIdentityTokenPrintedUnnamed: the token of a web identity is
+// read from its file by the SDK's provider, so redaction knew it only as
+// the value of a field named like it (WebIdentityToken=..., see
+// TestNoLeakConfigLoadAuditOfWebIdentityRequest): middleware of named load
+// options that refuses the AssumeRoleWithWebIdentity call quoting the
+// token's value alone handed it out in the load's error.
+func TestNoLeakWebIdentityTokenPrintedUnnamed(t *testing.T) {
+	const token = "LEAKUNNAMEDeyJhbGciOiJSUzI1NiJ9.payload.sig"
+	w := newWorld(t)
+	creds, err := keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleARN(4), TokenFile: writeToken(t, token),
+		SessionName: "leak", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: w.ca, Credentials: creds, Name: "audit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := func(stack *middleware.Stack) error {
+		return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("audit", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			body, _ := io.ReadAll(in.Request.(*smithyhttp.Request).GetStream())
+			form, _ := url.ParseQuery(string(body))
+			return middleware.DeserializeOutput{}, middleware.Metadata{}, fmt.Errorf("audit refused the identity %s", form.Get("WebIdentityToken"))
+		}), middleware.After)
+	}
+	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
+		"audit": {config.WithAPIOptions([]func(*middleware.Stack) error{audit})},
+	}})
+	_, err = c.Config(context.Background(), key)
+	if err == nil || !strings.Contains(err.Error(), "audit refused") {
+		t.Fatalf("the web identity's load was not refused by the audit (error: %v)", err != nil)
+	}
+	assertNoLeak(t, "Config (web identity) with named options whose middleware quotes the token unnamed", err, token)
+}
+
+// TestNoLeakQuotedSecretWithCharactersToEscape: a static secret access key
+// or session token may hold any printable ASCII but space, " and \
+// included, which Go's %q and JSON print escaped: redaction looked for the
+// secret as it is only, and an error quoting it (fmt.Errorf("... %q", s),
+// the usual way to quote a value in an error) handed it out escaped, a
+// form anyone reads back.
+func TestNoLeakQuotedSecretWithCharactersToEscape(t *testing.T) {
+	const (
+		secret = `LEAKQ"wJalrXUtn\FEMI/K7MDENG<bPxRfiCY`
+		token  = `LEAKQTOKEN\"FwoGZXIvYXdzEJr&FIELDS`
+	)
+	w := newWorld(t)
+	static, err := keys.StaticCredentials(keys.StaticInput{AccessKeyID: "AKIDQUOTED", SecretAccessKey: keys.NewSecret(secret), SessionToken: keys.NewSecret(token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := w.s3Key(t, w.config(t, static))
+	c := newClientCache(t, clientcache.Options{})
+	quoted := func(s string) string { q := strconv.Quote(s); return q[1 : len(q)-1] }
+	jsonQuoted := func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) }
+	for i, build := range []func(*s3.Client) (*s3.PresignClient, error){
+		func(cl *s3.Client) (*s3.PresignClient, error) {
+			creds, err := cl.Options().Credentials.Retrieve(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("refusing key %q with token %q", creds.SecretAccessKey, creds.SessionToken)
+		},
+		func(cl *s3.Client) (*s3.PresignClient, error) {
+			creds, err := cl.Options().Credentials.Retrieve(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			b, _ := json.Marshal(map[string]string{"key": creds.SecretAccessKey, "tok": creds.SessionToken})
+			return nil, fmt.Errorf("refusing %s", b)
+		},
+	} {
+		_, err := clientcache.Derived(context.Background(), c, key, s3.NewFromConfig, fmt.Sprint("quoted-", i), build)
+		assertNoLeak(t, fmt.Sprintf("Derived build %d quoting its credentials", i), err,
+			secret, token, quoted(secret), quoted(token), jsonQuoted(secret), jsonQuoted(token))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,8 +102,9 @@ func (c *Cache) logLoad(ctx context.Context, msg string, args ...any) (err error
 }
 
 // loadConfig builds the aws.Config for key. It runs as a GetOrLoad loader, so
-// once per identity however many callers miss it together.
-func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, error) {
+// once per identity however many callers miss it together. issued records
+// what the identity's credentials provider hands out (see issuedSecrets).
+func (c *Cache) loadConfig(ctx context.Context, key keys.Config, issued *issuedSecrets) (*configEntry, error) {
 	if err := c.logLoad(ctx, "clientcache: loading config", "key", key); err != nil {
 		return nil, err
 	}
@@ -227,7 +229,6 @@ func (c *Cache) loadConfig(ctx context.Context, key keys.Config) (*configEntry, 
 			return nil, err
 		}
 	}
-	issued := &issuedSecrets{}
 	provider, source, err := c.credentialsFor(ctx, key, creds, sourceKey, cfg, buildable, own == nil, cacheOpts, issued)
 	if err != nil {
 		return nil, err
@@ -541,7 +542,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 		// what it hands out.
 		return aws.NewCredentialsCache(&recordingProvider{p: pcfg.Credentials, issued: issued, life: &c.fetches}), nil, nil
 	case keys.KindAssumeRole, keys.KindWebIdentity:
-		if p, source, err = c.roleProvider(ctx, key, creds, sourceKey, cfg); err != nil {
+		if p, source, err = c.roleProvider(ctx, key, creds, sourceKey, cfg, issued); err != nil {
 			return nil, source, err
 		}
 	default:
@@ -589,7 +590,7 @@ func (c *Cache) credentialsFor(ctx context.Context, key keys.Config, creds keys.
 // so that evicting the source identity does not release a pool the role
 // still uses. On an error or a panic (of the named load options the STS
 // client is built with) it holds nothing.
-func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config) (_ aws.CredentialsProvider, source *transport, err error) {
+func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Credentials, sourceKey keys.Config, cfg aws.Config, issued *issuedSecrets) (_ aws.CredentialsProvider, source *transport, err error) {
 	handed := false // the source's pool is handed to the caller
 	defer func() {
 		if !handed {
@@ -606,6 +607,9 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 		}
 		source = src.tr // nil if the pool is the caller's
 		stsCfg.Credentials = src.cfg.Credentials
+		// The role's STS calls are signed with what the source's provider
+		// hands out: redaction of this identity's errors knows it too.
+		issued.assumedFrom(src.issued)
 	}
 	if b, ok := stsCfg.HTTPClient.(*awshttp.BuildableClient); ok {
 		// A BuildableClient of the caller's (the cache's own pool is a
@@ -626,7 +630,7 @@ func (c *Cache) roleProvider(ctx context.Context, key keys.Config, creds keys.Cr
 	})
 	if creds.Kind() == keys.KindWebIdentity {
 		handed = true // none: a web identity has no source identity
-		return stscreds.NewWebIdentityRoleProvider(stsClient, creds.RoleARN(), stscreds.IdentityTokenFile(creds.TokenFile()),
+		return stscreds.NewWebIdentityRoleProvider(stsClient, creds.RoleARN(), recordingTokenFile{file: stscreds.IdentityTokenFile(creds.TokenFile()), issued: issued},
 			func(o *stscreds.WebIdentityRoleOptions) {
 				o.RoleSessionName = creds.SessionName()
 				if d := creds.Duration(); d != 0 {
@@ -884,6 +888,23 @@ func withCause(ctx context.Context, err error) error {
 		}
 	}
 	return err
+}
+
+// recordingTokenFile reads a web identity's token from its file, as the
+// SDK's stscreds.IdentityTokenFile does, and records it in issued: the
+// token is a secret the key does not hold (only the file's path), which
+// errors of the AssumeRoleWithWebIdentity call may print.
+type recordingTokenFile struct {
+	file   stscreds.IdentityTokenFile
+	issued *issuedSecrets
+}
+
+func (r recordingTokenFile) GetIdentityToken() ([]byte, error) {
+	b, err := r.file.GetIdentityToken()
+	if err == nil {
+		r.issued.recordSecrets(strings.TrimSpace(string(b)))
+	}
+	return b, err
 }
 
 // recordingProvider records in issued what p, the SDK's provider of the

@@ -1,11 +1,13 @@
 package clientcache
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -153,15 +155,18 @@ const processOutputPrefix = "process output: "
 // (aws_session_token = ..., X-Amz-Security-Token=...,
 // WebIdentityToken=...), the tokens of an SSO session and its client
 // registration as the SDK's token cache holds them ("accessToken",
-// "refreshToken", "clientSecret"), headers (x-amz-session-token: ...) and
-// flags (--aws-secret-access-key=...). A
+// "refreshToken", "clientSecret"; SSO OIDC's "idToken"), headers
+// (x-amz-session-token: ..., the SSO portal's x-amz-sso_bearer_token) and
+// flags (--aws-secret-access-key=...). The value may stand first in a
+// list, as a header's does in JSON and in fmt's prints of an http.Header
+// ("X-Amz-Security-Token":["..."], []string{"..."}, [...]). A
 // quoted value runs to its closing quote (past escaped ones), or, cut
 // short, to the end of its run of text; an unquoted one to a space, a
 // delimiter (, ; & } ]) or a double quote (the field may stand inside a
 // quoted string, whose closing quote ends it). Group 1 is the name and
-// separator, kept; group 2 the value, masked (inside its quotes, if
-// quoted).
-var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
+// separator (and the list's opening), kept; group 2 the value, masked
+// (inside its quotes, if quoted).
+var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret|bearer[_-]?token|(?:\b|_)id[_-]?token|\\?["']token)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\[\]string\{|\[)?)(\\"(?:\\\\\\"|\\\\\\\\|\\[^"]|[^"\\])*\\"|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\\?["'][^\s,;&}\]]*|(?:[^\s,;&}\]"'\\]|\\[^"])(?:[^\s,;&}\]"\\]|\\[^"])*)`)
 
 // secretElement matches an XML element named like a secret, as STS's
 // responses have them (<SecretAccessKey>...</SecretAccessKey>,
@@ -170,7 +175,7 @@ var secretField = regexp.MustCompile(`(?i)((?:\\?["'])?[\w-]*(?:secret[_-]?acces
 // escapes them (\u003c, \u003e). Group 1 is the value, masked: it runs to
 // the next < or backslash (the end tag, plain or escaped), or, cut short,
 // to the end of the text.
-var secretElement = regexp.MustCompile(`(?i)(?:<|\\u003c)(?:[\w.-]+:)?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret)(?:\s[^<>]*)?(?:>|\\u003e)([^<\\]*)`)
+var secretElement = regexp.MustCompile(`(?i)(?:<|\\u003c)(?:[\w.-]+:)?[\w-]*(?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|external[_-]?id|web[_-]?identity[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret|bearer[_-]?token|(?:\b|_)id[_-]?token)(?:\s[^<>]*)?(?:>|\\u003e)([^<\\]*)`)
 
 // redactLoadError returns err inside a redactedError whose text is err's,
 // redacted (see above), for the identity whose credentials are creds. nil
@@ -191,8 +196,30 @@ func redactLoadError(err error, creds keys.Credentials, issued ...string) error 
 // secrets of creds' chain, and issued, those its providers handed out) and
 // whether a text holds something redaction masks.
 func redaction(creds keys.Credentials, issued []string) (secrets []string, leaks func(string) bool) {
-	secrets = append(chainSecrets(creds), issued...)
+	secrets = withQuotedForms(append(chainSecrets(creds), issued...))
 	return secrets, func(s string) bool { return redactText(s, secrets) != s }
+}
+
+// withQuotedForms returns secrets and, for each secret that Go's %q or
+// JSON print escaped (a static secret access key or session token may hold
+// " or \, which both escape, or <, > and &, which JSON escapes), its
+// escaped form as it stands inside the quotes: an error that quotes a
+// secret prints it so, a form anyone reads back.
+func withQuotedForms(secrets []string) []string {
+	out := slices.Clip(secrets) // appends never write into the caller's array
+	for _, v := range secrets {
+		if v == "" {
+			continue
+		}
+		q := strconv.Quote(v)
+		j, _ := json.Marshal(v) // a string always marshals
+		for _, f := range []string{q[1 : len(q)-1], string(j[1 : len(j)-1])} {
+			if f != v && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // errorText is err's text. An Error method that panics on a nil pointer
@@ -363,24 +390,44 @@ func redactPanic(p *concurrent.LoaderPanicError, creds keys.Credentials, issued 
 
 // issuedSecrets are the secret access keys and session tokens the providers
 // the cache builds for an identity (static, assume-role, web identity) have
-// handed out: an assumed role's are STS's, which the key does not hold, and
-// which errors and panics of the identity's builds may print. It keeps the
-// last few (credentials stay valid for a while after a refresh). A nil
-// *issuedSecrets holds none.
+// handed out, and the tokens a web identity's provider read from its file:
+// an assumed role's credentials are STS's and a web identity's token the
+// file's, which the key does not hold, and which errors and panics of the
+// identity's builds may print. It keeps the last few (credentials stay
+// valid for a while after a refresh). Those of an assumed role include its
+// source identity's (down the chain): its AssumeRole calls are signed with
+// them, and their errors may print them. A nil *issuedSecrets holds none.
 type issuedSecrets struct {
-	mu sync.Mutex
-	s  []string
+	mu     sync.Mutex
+	s      []string
+	source *issuedSecrets // the source identity's, for an assumed role
+}
+
+// assumedFrom records that the identity's role is assumed with the
+// credentials src's providers hand out.
+func (i *issuedSecrets) assumedFrom(src *issuedSecrets) {
+	if i == nil || src == i {
+		return
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.source = src
 }
 
 const maxIssuedSecrets = 8 // four credentials
 
 func (i *issuedSecrets) record(c aws.Credentials) {
+	i.recordSecrets(c.SecretAccessKey, c.SessionToken)
+}
+
+// recordSecrets records each of vs but "".
+func (i *issuedSecrets) recordSecrets(vs ...string) {
 	if i == nil {
 		return
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	for _, v := range []string{c.SecretAccessKey, c.SessionToken} {
+	for _, v := range vs {
 		if v != "" && !slices.Contains(i.s, v) {
 			i.s = append(i.s, v)
 		}
@@ -390,11 +437,16 @@ func (i *issuedSecrets) record(c aws.Credentials) {
 	}
 }
 
+// secrets returns what i and its sources (down the chain, at most
+// keys.MaxRoleChainDepth of them) hold.
 func (i *issuedSecrets) secrets() []string {
-	if i == nil {
-		return nil
+	var out []string
+	for n := 0; i != nil && n <= keys.MaxRoleChainDepth; n++ {
+		i.mu.Lock()
+		out = append(out, i.s...)
+		src := i.source
+		i.mu.Unlock()
+		i = src
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return slices.Clone(i.s)
+	return out
 }

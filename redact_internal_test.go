@@ -62,6 +62,19 @@ func TestRedactText(t *testing.T) {
 		{"XML with a prefix and attributes, cut short", `<sts:SessionToken xmlns:sts="x">FwoGTOKEN`, `<sts:SessionToken xmlns:sts="x">***`, nil},
 		{"XML escaped by JSON", `{"body":"\u003cSecretAccessKey\u003ewJalrSECRET\u003c/SecretAccessKey\u003e"}`, `{"body":"\u003cSecretAccessKey\u003e***\u003c/SecretAccessKey\u003e"}`, nil},
 		{"web identity token", "Action=AssumeRoleWithWebIdentity&WebIdentityToken=eyJhbGci.payload.sig&Version=2011-06-15", "Action=AssumeRoleWithWebIdentity&WebIdentityToken=***&Version=2011-06-15", nil},
+		// Review finding: a header's values are a list: JSON of an
+		// http.Header, and fmt's %q and %#v of one, masked only its "[".
+		{"headers as JSON", `{"X-Amz-Date":["20260101T000000Z"],"X-Amz-Security-Token":["FwoGTOKEN+x/y=="]}`, `{"X-Amz-Date":["20260101T000000Z"],"X-Amz-Security-Token":["***"]}`, nil},
+		{"headers under %q", `map["X-Amz-Security-Token":["FwoGTOKEN"]]`, `map["X-Amz-Security-Token":["***"]]`, nil},
+		{"headers under %#v", `http.Header{"X-Amz-Security-Token":[]string{"FwoGTOKEN"}}`, `http.Header{"X-Amz-Security-Token":[]string{"***"}}`, nil},
+		{"headers under %v", `map[X-Amz-Security-Token:[FwoGTOKEN]]`, `map[X-Amz-Security-Token:[***]]`, nil},
+		// Review finding: the SSO portal's GetRoleCredentials sends the SSO
+		// session's access token in its own header, and SSO OIDC's
+		// CreateToken answers with an OIDC ID token beside it.
+		{"SSO bearer token header", `map[X-Amz-Sso_bearer_token:[aoaSSOTOKEN] X-Amz-Date:[x]]`, `map[X-Amz-Sso_bearer_token:[***] X-Amz-Date:[x]]`, nil},
+		{"SSO OIDC ID token", `{"accessToken":"a","expiresIn":3600,"idToken":"eyJIDTOKEN.p.s","tokenType":"Bearer"}`, `{"accessToken":"***","expiresIn":3600,"idToken":"***","tokenType":"Bearer"}`, nil},
+		{"InvalidToken error code", "api error InvalidToken: The provided token is malformed", "api error InvalidToken: The provided token is malformed", nil},
+		{"ID token in snake case", "oidc_id_token=eyJIDTOKEN.p.s", "oidc_id_token=***", nil},
 		// Review finding: STS's error code is no field named like a secret.
 		{"InvalidIdentityToken error code", "api error InvalidIdentityToken: The web identity token that was passed could not be validated", "api error InvalidIdentityToken: The web identity token that was passed could not be validated", nil},
 	} {
