@@ -2,15 +2,18 @@ package clientcache
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
@@ -50,10 +53,13 @@ type transport struct {
 	sources []*transport
 
 	// template holds the pool's settings; it sends nothing itself: each
-	// generation is a clone of it. dial is its DialContext, which each
-	// generation wraps to know its connections.
+	// generation is a clone of it. dial is its DialContext, and dialTLS
+	// its DialTLSContext (or DialTLS), if any, through which net/http
+	// dials HTTPS connections instead: each generation wraps them to know
+	// its connections.
 	template *http.Transport
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	dialTLS  func(ctx context.Context, network, addr string) (net.Conn, error)
 	gen      atomic.Pointer[generation]
 	genMu    sync.Mutex // held to replace a sealed generation
 }
@@ -80,6 +86,13 @@ func newTransport(from *awshttp.BuildableClient, keepAlive bool, closes *atomic.
 	}
 	if t.dial == nil {
 		t.dial = new(net.Dialer).DialContext // net/http's own default
+	}
+	// A TLS dialer of the caller's: net/http dials HTTPS through it alone,
+	// never through DialContext.
+	t.dialTLS = tr.DialTLSContext
+	//lint:ignore SA1019 a caller's transport may still dial TLS through the deprecated DialTLS, which net/http uses when DialTLSContext is nil
+	if dial := tr.DialTLS; t.dialTLS == nil && dial != nil {
+		t.dialTLS = func(_ context.Context, network, addr string) (net.Conn, error) { return dial(network, addr) }
 	}
 	t.gen.Store(t.newGeneration())
 	t.client = &http.Client{Transport: t, CheckRedirect: limitedRedirect, Timeout: from.GetTimeout()}
@@ -269,6 +282,19 @@ func (t *transport) newGeneration() *generation {
 		}
 		return g.track(c)
 	}
+	if dialTLS := t.dialTLS; dialTLS != nil {
+		g.tls = make(map[weak.Pointer[tls.Conn]]struct{})
+		g.tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialTLS(ctx, network, addr)
+			if err != nil || c == nil {
+				return c, err // (net/http fails a nil conn itself)
+			}
+			if tc, ok := c.(*tls.Conn); ok {
+				return g.trackTLS(tc)
+			}
+			return g.track(c)
+		}
+	}
 	return g
 }
 
@@ -287,9 +313,17 @@ type generation struct {
 	// the check that none is in flight.
 	state atomic.Int64
 
-	mu     sync.Mutex
-	conns  map[*trackedConn]struct{} // the connections open, nil once closed
-	closed bool                      // closeAll ran: a connection dialed later is closed at once
+	mu    sync.Mutex
+	conns map[*trackedConn]struct{} // the connections open, nil once closed
+	// tls are the connections a TLS dialer of the caller's gave as a
+	// *tls.Conn, nil once closed (or if there is no such dialer). net/http
+	// negotiates HTTP/2 only over a *tls.Conn, so they cannot be wrapped
+	// in a trackedConn, which would know when they close: each is held
+	// weakly instead, and its entry deleted once net/http has dropped it
+	// and it is collected, so that a long-lived pool's list does not grow
+	// with every connection it ever dialed.
+	tls    map[weak.Pointer[tls.Conn]]struct{}
+	closed bool // closeAll ran: a connection dialed later is closed at once
 }
 
 // seal seals g if no request is in flight, and then closes every connection
@@ -305,11 +339,18 @@ func (g *generation) seal() {
 func (g *generation) closeAll() {
 	g.tr.CloseIdleConnections()
 	g.mu.Lock()
-	conns := g.conns
-	g.conns, g.closed = nil, true
+	conns, tlsConns := g.conns, g.tls
+	g.conns, g.tls, g.closed = nil, nil, true
 	g.mu.Unlock()
 	for c := range conns {
 		_ = c.Conn.Close()
+	}
+	for wp := range tlsConns {
+		if c := wp.Value(); c != nil {
+			// The socket, as for a trackedConn: no close_notify, whose
+			// write could wait for one of net/http's.
+			_ = c.NetConn().Close()
+		}
 	}
 }
 
@@ -330,6 +371,30 @@ func (g *generation) track(c net.Conn) (net.Conn, error) {
 	g.conns[tc] = struct{}{}
 	g.mu.Unlock()
 	return tc, nil
+}
+
+// trackTLS lists c, a connection a TLS dialer of the caller's gave, as a
+// connection of g, or closes it if g is closed already. It returns c itself
+// (see generation.tls).
+func (g *generation) trackTLS(c *tls.Conn) (net.Conn, error) {
+	wp := weak.Make(c)
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		_ = c.Close()
+		return nil, errSealed
+	}
+	g.tls[wp] = struct{}{}
+	g.mu.Unlock()
+	runtime.AddCleanup(c, g.untrackTLS, wp)
+	return c, nil
+}
+
+// untrackTLS deletes the entry of a connection that was collected.
+func (g *generation) untrackTLS(wp weak.Pointer[tls.Conn]) {
+	g.mu.Lock()
+	delete(g.tls, wp) // (a no-op on the nil map of a closed generation)
+	g.mu.Unlock()
 }
 
 // trackedConn is a connection a generation dialed: closing it takes it off

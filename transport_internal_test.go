@@ -2,6 +2,8 @@ package clientcache
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -119,6 +121,59 @@ func TestUnreleasedPoolForgetsClosedConnections(t *testing.T) {
 		if n > 1 {
 			t.Errorf("the generation lists %d connections", n)
 		}
+	}
+}
+
+// TestUnreleasedPoolForgetsClosedTLSDialerConnections: the connections a
+// TLS dialer of the caller's gives, which the generation holds weakly (see
+// generation.tls), leave its list once net/http has dropped them, over
+// HTTP/1.1 (the server closes each) and HTTP/2 (the pool closes each, idle):
+// a long-lived pool's list does not grow with every connection it dialed.
+func TestUnreleasedPoolForgetsClosedTLSDialerConnections(t *testing.T) {
+	for _, http2 := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ProtoMajor == 1 {
+				w.Header().Set("Connection", "close")
+			}
+			_, _ = w.Write([]byte("x"))
+		}))
+		srv.EnableHTTP2 = http2
+		srv.StartTLS()
+		defer srv.Close()
+		roots := x509.NewCertPool()
+		roots.AddCert(srv.Certificate())
+		dialer := &tls.Dialer{Config: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}}
+		var closes atomic.Int64
+		tr := newTransport(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.DialTLSContext = dialer.DialContext
+		}), true, &closes)
+		defer tr.release()
+		g := tr.gen.Load()
+		listed := func() int {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			return len(g.tls)
+		}
+		const n = 50
+		for range n {
+			resp, err := tr.client.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.ProtoMajor != map[bool]int{false: 1, true: 2}[http2] {
+				t.Fatalf("http2=%v: the response came over HTTP/%d", http2, resp.ProtoMajor)
+			}
+			if listed() == 0 { // its connection is in use
+				t.Fatalf("http2=%v: the generation does not list the connection of the TLS dialer in use", http2)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			tr.CloseIdleConnections()
+		}
+		testwait.Until(t, "the generation to forget the closed connections of a TLS dialer", func() bool {
+			runtime.GC()
+			return listed() <= n/10
+		})
 	}
 }
 
