@@ -351,12 +351,11 @@ func TestNoLeakConfigLoadAuditOfSTSResponse(t *testing.T) {
 	}
 }
 
-// TestNoLeakConfigLoadAuditOfWebIdentityRequest: as TestNoLeakConfigLoadPanic,
-// for a web identity: the AssumeRoleWithWebIdentity request's body holds
-// the token (WebIdentityToken=...), which is no secret of the key's (it
-// holds the file's path) and whose field name the fields rule did not know.
-func TestNoLeakConfigLoadAuditOfWebIdentityRequest(t *testing.T) {
-	const token = "LEAKWEBIDTOKENeyJhbGciOiJSUzI1NiJ9.payload.sig"
+// auditedWebIdentity returns the key of a web identity whose token file
+// holds token, assuming its role from a new world's STS, with the load
+// options named "audit" (see auditLoad) and one attempt per call.
+func auditedWebIdentity(t *testing.T, token string) keys.Config {
+	t.Helper()
 	w := newWorld(t)
 	creds, err := keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleARN(4), TokenFile: writeToken(t, token),
 		SessionName: "leak", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
@@ -367,6 +366,16 @@ func TestNoLeakConfigLoadAuditOfWebIdentityRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return key
+}
+
+// TestNoLeakConfigLoadAuditOfWebIdentityRequest: as TestNoLeakConfigLoadPanic,
+// for a web identity: the AssumeRoleWithWebIdentity request's body holds
+// the token (WebIdentityToken=...), which is no secret of the key's (it
+// holds the file's path) and whose field name the fields rule did not know.
+func TestNoLeakConfigLoadAuditOfWebIdentityRequest(t *testing.T) {
+	const token = "LEAKWEBIDTOKENeyJhbGciOiJSUzI1NiJ9.payload.sig"
+	key := auditedWebIdentity(t, token)
 	for _, panics := range []bool{false, true} {
 		c := auditLoad(t, false, panics, nil)
 		_, err := c.Config(context.Background(), key)
@@ -490,16 +499,7 @@ func TestNoLeakChainedRoleLoadOfItsSourceSessionToken(t *testing.T) {
 // token's value alone handed it out in the load's error.
 func TestNoLeakWebIdentityTokenPrintedUnnamed(t *testing.T) {
 	const token = "LEAKUNNAMEDeyJhbGciOiJSUzI1NiJ9.payload.sig"
-	w := newWorld(t)
-	creds, err := keys.WebIdentityCredentials(keys.WebIdentityInput{RoleARN: roleARN(4), TokenFile: writeToken(t, token),
-		SessionName: "leak", STSRegion: "us-east-1", STSEndpoint: w.sts.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := keys.NewConfig(keys.ConfigInput{Region: "us-east-1", RetryMaxAttempts: 1, CABundle: w.ca, Credentials: creds, Name: "audit"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := auditedWebIdentity(t, token)
 	audit := func(stack *middleware.Stack) error {
 		return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("audit", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 			body, _ := io.ReadAll(in.Request.(*smithyhttp.Request).GetStream())
@@ -510,7 +510,7 @@ func TestNoLeakWebIdentityTokenPrintedUnnamed(t *testing.T) {
 	c := newClientCache(t, clientcache.Options{LoadOptions: map[string][]func(*config.LoadOptions) error{
 		"audit": {config.WithAPIOptions([]func(*middleware.Stack) error{audit})},
 	}})
-	_, err = c.Config(context.Background(), key)
+	_, err := c.Config(context.Background(), key)
 	if err == nil || !strings.Contains(err.Error(), "audit refused") {
 		t.Fatalf("the web identity's load was not refused by the audit (error: %v)", err != nil)
 	}

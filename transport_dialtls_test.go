@@ -151,16 +151,7 @@ const tlsDialerRounds = 30
 // with handler h and returns it with the count of its connections open.
 func tlsConnCountingServer(t *testing.T, h http.HandlerFunc, http2 bool) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
-	open := new(atomic.Int64)
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
+	srv, open := unstartedConnCountingServer(h)
 	srv.EnableHTTP2 = http2
 	srv.StartTLS()
 	t.Cleanup(srv.Close)

@@ -710,6 +710,20 @@ func connCountingHTTP2Server(t *testing.T, h http.HandlerFunc) (*httptest.Server
 
 func startConnCountingServer(t *testing.T, h http.HandlerFunc, http2 bool) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
+	srv, open := unstartedConnCountingServer(h)
+	if http2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	return srv, open
+}
+
+// unstartedConnCountingServer returns an unstarted server with handler h
+// and the count of its connections currently open.
+func unstartedConnCountingServer(h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
 	open := new(atomic.Int64)
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -720,13 +734,6 @@ func startConnCountingServer(t *testing.T, h http.HandlerFunc, http2 bool) (*htt
 			open.Add(-1)
 		}
 	}
-	if http2 {
-		srv.EnableHTTP2 = true
-		srv.StartTLS()
-	} else {
-		srv.Start()
-	}
-	t.Cleanup(srv.Close)
 	return srv, open
 }
 
