@@ -182,7 +182,7 @@ func (b *stressBody) Read(p []byte) (int, error) {
 // connection is shut net/http returns it ("The pconn closing raced with
 // the response to the request": persistConn.roundTrip in
 // net/http/transport.go). Seen in the HTTP1/LFU/refresh/flaky case under -race (6 times in about 150 runs beside other
-// work, once in 300 on a quiet machine).
+// work, once in about 290 on a quiet machine).
 func cutByCancel(err error) bool {
 	var api smithy.APIError
 	return errors.As(err, &api) && api.ErrorCode() == "IncompleteBody"
