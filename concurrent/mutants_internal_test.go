@@ -1,13 +1,14 @@
 package concurrent
 
 import (
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
+
+	"github.com/clientcache/clientcache/internal/testwait"
 )
 
 // Tests for behaviour that surviving mutants of the engine showed no test
@@ -17,10 +18,11 @@ import (
 
 // quiesce waits until c's maintenance goroutine has no drain pending, so
 // that the buffers hold exactly what the test puts there next.
-func quiesce[K comparable, V any](c *Cache[K, V]) {
-	for c.status.Load() != idle || len(c.wake) != 0 {
-		runtime.Gosched()
-	}
+func quiesce[K comparable, V any](t testing.TB, c *Cache[K, V]) {
+	t.Helper()
+	testwait.Until(t, "the maintenance goroutine to have no drain pending", func() bool {
+		return c.status.Load() == idle && len(c.wake) == 0
+	})
 }
 
 // A write task that the drain takes out of turn (behind a writer paused
@@ -140,7 +142,7 @@ func TestExactReadBufferKeepsEveryReadWhenFull(t *testing.T) {
 				_ = c.Set(k, 1)
 			}
 			c.Sync()
-			quiesce(c) // no drain of the maintenance goroutine between the reads
+			quiesce(t, c) // no drain of the maintenance goroutine between the reads
 			_, _ = c.Get("b")
 			for range stripeSize - 1 {
 				_, _ = c.Get("a")
@@ -314,7 +316,7 @@ func TestCloneKeepsPlacesInByAccess(t *testing.T) {
 		}
 		_, _ = c.Get("b") // within the tick of b's last access: b keeps its place
 		c.Sync()
-		quiesce(c)
+		quiesce(t, c)
 		clk.Advance(10 * time.Second) // all four idle for ExpireAfterAccess
 		c.Sync()
 		mu.Lock()

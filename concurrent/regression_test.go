@@ -1305,9 +1305,7 @@ func hiddenExpired(t *testing.T, max int) (*Cache[string, int], *[]string) {
 	_ = c.Add("a", 1)
 	_ = c.Add("b", 2)
 	c.Sync()
-	for c.status.Load() != idle || len(c.wake) != 0 {
-		runtime.Gosched()
-	}
+	quiesce(t, c)
 	drain := func() {
 		c.mu.Lock()
 		notes := c.drainInTurnLocked(nil)
