@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/clientcache/clientcache/internal/testwait"
 	"github.com/clientcache/clientcache/keys"
@@ -44,19 +43,18 @@ func TestCABundlesAreNotKeptAfterTheirKeys(t *testing.T) {
 	// bound of one bundle the test failed once, in CI's Go 1.24 run beside
 	// the other packages' tests, and never in 36 runs alone.
 	var grown int64
-	deadline := time.Now().Add(testwait.Hang)
-	for {
+	defer func() {
+		if t.Failed() {
+			t.Logf("the heap still held %d bytes more than before %d CA bundles of %d bytes", grown, bundles, size)
+		}
+	}()
+	testwait.Until(t, "the heap to hold less than half of the CA bundles of keys no longer used", func() bool {
 		runtime.GC()
 		var now runtime.MemStats
 		runtime.ReadMemStats(&now)
-		if grown = int64(now.HeapAlloc) - int64(before.HeapAlloc); grown < int64(bundles*size/2) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the heap still holds %d bytes more than before %d CA bundles of %d bytes, whose keys are gone; want less than half of them", grown, bundles, size)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		grown = int64(now.HeapAlloc) - int64(before.HeapAlloc)
+		return grown < int64(bundles*size/2)
+	})
 }
 
 // TestCheckedBundlesAreBounded pins the bound of the set of CA bundle
