@@ -630,10 +630,11 @@ func settingsFitting(t reflect.Type) uint16 {
 func settingMisfit(t reflect.Type, s *clientSetting) string {
 	ft := t
 	for _, name := range s.path {
-		if ft.Kind() != reflect.Struct {
-			return "option " + strings.Join(s.path, ".") + " does not apply to " + typeName(t)
+		var f reflect.StructField
+		ok := false
+		if ft.Kind() == reflect.Struct {
+			f, ok = ft.FieldByName(name)
 		}
-		f, ok := ft.FieldByName(name)
 		if !ok {
 			return "option " + strings.Join(s.path, ".") + " does not apply to " + typeName(t)
 		}
