@@ -181,8 +181,9 @@ func (b *stressBody) Read(p []byte) (int, error) {
 // there and answers at once, and if that answer comes in before the
 // connection is shut net/http returns it ("The pconn closing raced with
 // the response to the request": persistConn.roundTrip in
-// net/http/transport.go). Seen in the HTTP1/LFU/refresh/flaky case under -race (6 times in about 150 runs beside other
-// work, once in about 290 on a quiet machine).
+// net/http/transport.go). Seen in the HTTP1/LFU/refresh/flaky case under
+// -race (6 times in about 150 runs beside other work, once in about 290 on
+// a quiet machine).
 func cutByCancel(err error) bool {
 	var api smithy.APIError
 	return errors.As(err, &api) && api.ErrorCode() == "IncompleteBody"
